@@ -1,0 +1,179 @@
+#include "dbs/app/Commands.h"
+
+#include <QApplication>
+#include <QFileInfo>
+#include <QSaveFile>
+#include <QSurfaceFormat>
+#include <QTimer>
+
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "dbs/app/MainWindow.h"
+#include "dbs/imaging/ImagingError.h"
+
+namespace dbs::app {
+
+namespace {
+
+nlohmann::json vecJson(Vec3 v) { return nlohmann::json::array({v.x, v.y, v.z}); }
+
+std::string formatVec(Vec3 v, int precision = 3) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(precision) << "(" << v.x << ", " << v.y << ", " << v.z << ")";
+  return s.str();
+}
+
+}  // namespace
+
+nlohmann::json volumeInfoJson(const Volume& volume) {
+  const ImageGeometry& g = volume.geometry;
+  const IntensityRange range = intensityRange(*volume.image);
+  nlohmann::json matrix = nlohmann::json::array();
+  for (int r = 0; r < 4; ++r) matrix.push_back({g.rasFromIjk.m[r][0], g.rasFromIjk.m[r][1], g.rasFromIjk.m[r][2], g.rasFromIjk.m[r][3]});
+  const auto bounds = g.rasBoundsMm();
+  nlohmann::json j;
+  j["path"] = volume.path;
+  j["format"] = volume.format;
+  j["pixel_type"] = volume.storedPixelType;
+  j["dimensions"] = {g.size[0], g.size[1], g.size[2]};
+  j["spacing_mm"] = vecJson(g.spacingMm());
+  j["orientation"] = g.orientationCode();
+  j["orientation_convention"] = "letter i = patient direction voxel axis i points towards (nibabel)";
+  j["geometry_source"] = volume.geometrySource;
+  j["ras_from_ijk"] = matrix;
+  j["bounds_ras_mm"] = {{"min", vecJson(bounds[0])}, {"max", vecJson(bounds[1])}};
+  j["centre_ras_mm"] = vecJson(g.rasFromIndex({(g.size[0] - 1) / 2.0, (g.size[1] - 1) / 2.0, (g.size[2] - 1) / 2.0}));
+  j["intensity"] = {{"min", range.min}, {"max", range.max}, {"p0_5", range.robustLow}, {"p99_5", range.robustHigh}};
+  j["notes"] = volume.notes;
+  return j;
+}
+
+void printUsage() {
+  std::cout << "dbsplan " << DBS_VERSION << ": planning deep brain stimulation of the internal globus pallidus\n\n"
+            << "usage:\n"
+            << "  dbsplan info IMAGE [--json]     geometry (RAS mm), orientation and intensities of an image\n"
+            << "  dbsplan view [IMAGE] [--screenshot PNG] [--size WxH]\n"
+            << "                                  open the viewer; with --screenshot render once, save, exit\n"
+            << "  dbsplan --version\n\n"
+            << "IMAGE: .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, or a folder of DICOM files.\n"
+            << "All coordinates are patient RAS in millimetres (x right, y anterior, z superior).\n";
+}
+
+int runInfo(const std::vector<std::string>& args) {
+  std::string path;
+  bool json = false;
+  for (const auto& a : args) {
+    if (a == "--json") {
+      json = true;
+    } else if (!a.empty() && a[0] == '-') {
+      std::cerr << "dbsplan info: unknown option " << a << "\n";
+      return 2;
+    } else if (path.empty()) {
+      path = a;
+    } else {
+      std::cerr << "dbsplan info: one image at a time (got " << path << " and " << a << ")\n";
+      return 2;
+    }
+  }
+  if (path.empty()) {
+    std::cerr << "dbsplan info: missing IMAGE (usage: dbsplan info IMAGE [--json])\n";
+    return 2;
+  }
+  LoadOptions options;
+  options.allowShearedGeometry = true;  // info reports the file's exact affine, sheared or not
+  const Volume volume = loadVolume(path, {}, options);
+  const nlohmann::json j = volumeInfoJson(volume);
+  if (json) {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  const ImageGeometry& g = volume.geometry;
+  const auto bounds = g.rasBoundsMm();
+  std::cout << "file:         " << volume.path << "\n"
+            << "format:       " << volume.format << " (" << volume.storedPixelType << ")\n"
+            << "dimensions:   " << g.size[0] << " x " << g.size[1] << " x " << g.size[2] << " voxels\n"
+            << "spacing:      " << formatVec(g.spacingMm(), 4) << " mm\n"
+            << "orientation:  " << g.orientationCode() << " (voxel axes point to the patient's "
+            << g.orientationCode() << ")\n"
+            << "geometry:     " << volume.geometrySource << "\n"
+            << "bounds (RAS): " << formatVec(bounds[0], 1) << " to " << formatVec(bounds[1], 1) << " mm\n"
+            << "intensity:    " << j["intensity"]["min"].get<double>() << " to " << j["intensity"]["max"].get<double>()
+            << " (0.5-99.5 percentile " << j["intensity"]["p0_5"].get<double>() << " to "
+            << j["intensity"]["p99_5"].get<double>() << ")\n"
+            << "ras_from_ijk: voxel index -> RAS mm\n";
+  for (int r = 0; r < 4; ++r) {
+    std::cout << "   ";
+    for (int c = 0; c < 4; ++c) std::cout << std::setw(12) << std::fixed << std::setprecision(4) << g.rasFromIjk.m[r][c];
+    std::cout << "\n";
+  }
+  for (const auto& note : volume.notes) std::cout << "note:         " << note << "\n";
+  return 0;
+}
+
+int runView(int argc, char** argv, const std::vector<std::string>& args) {
+  std::string path, screenshot;
+  int width = 1100, height = 900;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--screenshot" && i + 1 < args.size()) {
+      screenshot = args[++i];
+    } else if (a == "--size" && i + 1 < args.size()) {
+      if (std::sscanf(args[++i].c_str(), "%dx%d", &width, &height) != 2 || width < 200 || height < 200 ||
+          width > 8192 || height > 8192) {
+        std::cerr << "dbsplan view: --size wants WxH between 200x200 and 8192x8192, got " << args[i] << "\n";
+        return 2;
+      }
+    } else if (!a.empty() && a[0] == '-') {
+      std::cerr << "dbsplan view: unknown or incomplete option " << a << "\n";
+      return 2;
+    } else if (path.empty()) {
+      path = a;
+    } else {
+      std::cerr << "dbsplan view: one image at a time\n";
+      return 2;
+    }
+  }
+  if (!screenshot.empty() && path.empty()) {
+    std::cerr << "dbsplan view: --screenshot needs an IMAGE\n";
+    return 2;
+  }
+  // Load before any window exists: a bad file fails fast with one line, in scripts and tests alike.
+  std::shared_ptr<const Volume> volume;
+  if (!path.empty()) volume = std::make_shared<Volume>(loadVolume(path));
+
+  QSurfaceFormat format;
+  format.setVersion(3, 2);
+  format.setProfile(QSurfaceFormat::CoreProfile);
+  format.setDepthBufferSize(24);
+  format.setStencilBufferSize(8);
+  QSurfaceFormat::setDefaultFormat(format);
+  QApplication app(argc, argv);
+  QApplication::setApplicationName("dbsplan");
+  MainWindow window;
+  window.resize(width, height);
+  if (volume) window.showVolume(volume);
+  window.show();
+  if (screenshot.empty()) return QApplication::exec();
+
+  // Render once and save atomically (temporary file, then rename), then exit.
+  int status = 0;
+  QTimer::singleShot(0, [&] {
+    const QImage image = window.renderToImage();
+    QSaveFile file(QString::fromStdString(screenshot));
+    if (image.isNull() || !file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit()) {
+      std::cerr << "dbsplan view: cannot write screenshot " << screenshot << "\n";
+      status = 1;
+    } else {
+      std::cout << "screenshot written: " << QFileInfo(file.fileName()).absoluteFilePath().toStdString() << " ("
+                << image.width() << "x" << image.height() << ")\n";
+    }
+    QApplication::quit();
+  });
+  QApplication::exec();
+  return status;
+}
+
+}  // namespace dbs::app

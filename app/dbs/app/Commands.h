@@ -1,0 +1,22 @@
+// The dbsplan command-line subcommands. Each returns the process exit code, prints results on
+// stdout and one clear line per error on stderr. The GUI and the CLI call the same library code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dbs/imaging/Volume.h"
+
+namespace dbs::app {
+
+// Machine-readable description of a loaded volume (what `dbsplan info --json` prints). All world
+// coordinates are RAS mm; ras_from_ijk maps a 0-based voxel index to RAS mm.
+nlohmann::json volumeInfoJson(const Volume& volume);
+
+int runInfo(const std::vector<std::string>& args);
+int runView(int argc, char** argv, const std::vector<std::string>& args);
+void printUsage();
+
+}  // namespace dbs::app

@@ -1,0 +1,188 @@
+#include "dbs/app/MainWindow.h"
+
+#include <QApplication>
+#include <QDragEnterEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QGridLayout>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPainter>
+#include <QProgressDialog>
+#include <QSettings>
+#include <QStatusBar>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "dbs/imaging/ImagingError.h"
+
+namespace dbs::app {
+
+namespace {
+constexpr int kMaxRecentFiles = 8;
+const char* kRecentKey = "recentFiles";
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setWindowTitle("dbsplan");
+  setAcceptDrops(true);
+  auto* central = new QWidget(this);
+  auto* grid = new QGridLayout(central);
+  grid->setContentsMargins(2, 2, 2, 2);
+  grid->setSpacing(2);
+  const SliceOrientation orientations[3] = {SliceOrientation::Axial, SliceOrientation::Coronal,
+                                            SliceOrientation::Sagittal};
+  for (int i = 0; i < 3; ++i) {
+    sliceViews_[i] = new SliceViewWidget(orientations[i], &model_, central);
+    connect(sliceViews_[i], &SliceViewWidget::hovered, this,
+            [this](Vec3 p) { positionLabel_->setText(model_.describePoint(p)); });
+  }
+  sceneView_ = new SceneViewWidget(
+      &model_, {&sliceViews_[0]->sliceRenderer(), &sliceViews_[1]->sliceRenderer(), &sliceViews_[2]->sliceRenderer()},
+      central);
+  // Axial | coronal over sagittal | 3D.
+  grid->addWidget(sliceViews_[0], 0, 0);
+  grid->addWidget(sliceViews_[1], 0, 1);
+  grid->addWidget(sliceViews_[2], 1, 0);
+  grid->addWidget(sceneView_, 1, 1);
+  setCentralWidget(central);
+
+  positionLabel_ = new QLabel("Open an image: File > Open, or drop a file here", this);
+  statusBar()->addWidget(positionLabel_, 1);
+  connect(&model_, &ViewerModel::crosshairChanged, this,
+          [this](Vec3 p) { positionLabel_->setText("Crosshair: " + model_.describePoint(p)); });
+  buildMenus();
+  resize(1100, 900);
+}
+
+MainWindow::~MainWindow() {
+  if (cancelLoad_) *cancelLoad_ = true;
+}
+
+SliceViewWidget* MainWindow::sliceView(SliceOrientation orientation) const {
+  return sliceViews_[static_cast<int>(orientation)];
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu("&File");
+  file->addAction("&Open image...", QKeySequence::Open, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(
+        this, "Open image", QString(), "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd *.dcm);;All files (*)");
+    if (!path.isEmpty()) openPath(path);
+  });
+  file->addAction("Open &DICOM folder...", this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, "Open DICOM folder");
+    if (!dir.isEmpty()) openPath(dir);
+  });
+  recentMenu_ = file->addMenu("&Recent files");
+  rebuildRecentMenu();
+  file->addSeparator();
+  file->addAction("Save &screenshot...", this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, "Save screenshot", "dbsplan.png", "PNG (*.png)");
+    if (!path.isEmpty() && !renderToImage().save(path))
+      QMessageBox::warning(this, "dbsplan", "Could not write " + path);
+  });
+  file->addSeparator();
+  file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* view = menuBar()->addMenu("&View");
+  view->addAction("Reset &window/level", this, [this] {
+    if (model_.volume()) model_.resetWindowLevel();
+  });
+  view->addAction("Reset &3D camera", this, [this] {
+    sceneView_->sceneRenderer().resetCamera();
+    sceneView_->update();
+  });
+  QMenu* help = menuBar()->addMenu("&Help");
+  help->addAction("&Mouse and keys", this, [this] {
+    QMessageBox::information(this, "dbsplan",
+                             "Slice views: left-click or drag to move the crosshair; wheel to change slice; "
+                             "right-drag to change window (horizontal) and level (vertical).\n"
+                             "3D view: left-drag to rotate, right-drag or wheel to zoom, middle-drag to pan.\n"
+                             "All coordinates are patient RAS in millimetres.");
+  });
+}
+
+void MainWindow::showVolume(std::shared_ptr<const Volume> volume) {
+  const QString name = QFileInfo(QString::fromStdString(volume->path)).fileName();
+  model_.setVolume(std::move(volume));
+  setWindowTitle("dbsplan - " + name);
+  positionLabel_->setText("Crosshair: " + model_.describePoint(model_.crosshairRas()));
+  for (const auto& note : model_.volume()->notes) statusBar()->showMessage(QString::fromStdString(note), 10000);
+}
+
+void MainWindow::openPath(const QString& path) {
+  if (cancelLoad_) *cancelLoad_ = true;  // a newer request supersedes a load in progress
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  cancelLoad_ = cancel;
+  auto* dialog = new QProgressDialog("Loading " + path, "Cancel", 0, 0, this);
+  dialog->setWindowModality(Qt::WindowModal);
+  dialog->setMinimumDuration(300);
+  connect(dialog, &QProgressDialog::canceled, this, [cancel] { *cancel = true; });
+
+  struct Result {
+    std::shared_ptr<const Volume> volume;
+    QString error;
+  };
+  auto* watcher = new QFutureWatcher<Result>(this);
+  connect(watcher, &QFutureWatcher<Result>::finished, this, [this, watcher, dialog, path, cancel] {
+    const Result result = watcher->result();
+    dialog->close();
+    dialog->deleteLater();
+    watcher->deleteLater();
+    if (*cancel) return;
+    if (!result.volume) {
+      QMessageBox::critical(this, "dbsplan: cannot open image", result.error);
+      return;
+    }
+    showVolume(result.volume);
+    addRecentFile(path);
+  });
+  const std::string file = path.toStdString();
+  watcher->setFuture(QtConcurrent::run([file, cancel]() -> Result {
+    try {
+      auto volume = std::make_shared<Volume>(loadVolume(file, [cancel](double, const std::string&) { return !*cancel; }));
+      return {volume, {}};
+    } catch (const Cancelled&) {
+      return {nullptr, "cancelled"};
+    } catch (const std::exception& e) {
+      return {nullptr, QString::fromStdString(e.what())};
+    }
+  }));
+}
+
+void MainWindow::addRecentFile(const QString& path) {
+  QSettings settings("dbsplan", "dbsplan");
+  QStringList recent = settings.value(kRecentKey).toStringList();
+  recent.removeAll(path);
+  recent.prepend(path);
+  while (recent.size() > kMaxRecentFiles) recent.removeLast();
+  settings.setValue(kRecentKey, recent);
+  rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  recentMenu_->clear();
+  const QStringList recent = QSettings("dbsplan", "dbsplan").value(kRecentKey).toStringList();
+  for (const QString& path : recent) recentMenu_->addAction(path, this, [this, path] { openPath(path); });
+  recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+  if (e->mimeData()->hasUrls()) e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+  const auto urls = e->mimeData()->urls();
+  if (!urls.isEmpty() && urls.first().isLocalFile()) openPath(urls.first().toLocalFile());
+}
+
+QImage MainWindow::renderToImage() {
+  // QWidget::grab() composes QOpenGLWidget children by rendering each into its framebuffer.
+  QApplication::processEvents();
+  return grab().toImage();
+}
+
+}  // namespace dbs::app

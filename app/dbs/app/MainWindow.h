@@ -1,0 +1,55 @@
+// MainWindow: the viewer: axial, coronal and sagittal slice views and a 3D view around one linked
+// crosshair, with File > Open (image files, DICOM folders), drag and drop, recent files, and the RAS
+// position and intensity under the mouse in the status bar.
+#pragma once
+
+#include <QMainWindow>
+
+#include <array>
+#include <atomic>
+#include <memory>
+
+#include "dbs/app/ViewWidgets.h"
+#include "dbs/app/ViewerModel.h"
+
+class QLabel;
+class QMenu;
+
+namespace dbs::app {
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  ViewerModel& model() { return model_; }
+  SliceViewWidget* sliceView(SliceOrientation orientation) const;
+  SceneViewWidget* sceneView() const { return sceneView_; }
+
+  // Shows an already loaded volume (the CLI loads synchronously; the GUI through openPath()).
+  void showVolume(std::shared_ptr<const Volume> volume);
+  // Loads a file or DICOM folder in the background with a cancellable progress dialog; errors are
+  // reported in a message box and leave the current volume untouched.
+  void openPath(const QString& path);
+  // Renders every view and returns the whole window as an image (what a user sees).
+  QImage renderToImage();
+
+ protected:
+  void dragEnterEvent(QDragEnterEvent* e) override;
+  void dropEvent(QDropEvent* e) override;
+
+ private:
+  void buildMenus();
+  void addRecentFile(const QString& path);
+  void rebuildRecentMenu();
+
+  ViewerModel model_;
+  std::array<SliceViewWidget*, 3> sliceViews_{};
+  SceneViewWidget* sceneView_ = nullptr;
+  QLabel* positionLabel_ = nullptr;
+  QMenu* recentMenu_ = nullptr;
+  std::shared_ptr<std::atomic<bool>> cancelLoad_;
+};
+
+}  // namespace dbs::app

@@ -1,0 +1,127 @@
+#include "dbs/app/SceneRenderer3D.h"
+
+#include <vtkActor.h>
+#include <vtkAnnotatedCubeActor.h>
+#include <vtkCamera.h>
+#include <vtkImageActor.h>
+#include <vtkImageMapper3D.h>
+#include <vtkMatrix4x4.h>
+#include <vtkOutlineSource.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
+#include <vtkRenderer.h>
+#include <vtkTextActor.h>
+#include <vtkTextProperty.h>
+
+#include "dbs/app/SliceRenderer.h"
+
+namespace dbs::app {
+
+SceneRenderer3D::SceneRenderer3D() {
+  renderer_->SetBackground(0.08, 0.09, 0.12);
+  renderer_->SetLayer(0);
+  for (auto& actor : sliceActors_) {
+    actor = vtkSmartPointer<vtkImageActor>::New();
+    actor->InterpolateOff();
+    actor->VisibilityOff();
+    renderer_->AddActor(actor);
+  }
+  outline_->GetProperty()->SetColor(0.9, 0.9, 0.5);
+  outline_->VisibilityOff();
+  renderer_->AddActor(outline_);
+  title_->SetInput("3D");
+  title_->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+  title_->SetPosition(0.015, 0.975);
+  title_->GetTextProperty()->SetFontSize(14);
+  title_->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
+  title_->GetTextProperty()->SetVerticalJustification(VTK_TEXT_TOP);
+  renderer_->AddViewProp(title_);
+
+  // Orientation cube: each face names the patient direction it faces (RAS world: +x is Right).
+  vtkNew<vtkAnnotatedCubeActor> cube;
+  cube->SetXPlusFaceText("R");
+  cube->SetXMinusFaceText("L");
+  cube->SetYPlusFaceText("A");
+  cube->SetYMinusFaceText("P");
+  cube->SetZPlusFaceText("S");
+  cube->SetZMinusFaceText("I");
+  cube->SetFaceTextScale(0.65);
+  cube->GetCubeProperty()->SetColor(0.35, 0.4, 0.5);
+  cube->GetTextEdgesProperty()->SetColor(0.9, 0.9, 0.9);
+  cube->GetXPlusFaceProperty()->SetColor(1.0, 0.4, 0.4);
+  cube->GetXMinusFaceProperty()->SetColor(1.0, 0.4, 0.4);
+  cube->GetYPlusFaceProperty()->SetColor(0.4, 1.0, 0.4);
+  cube->GetYMinusFaceProperty()->SetColor(0.4, 1.0, 0.4);
+  cube->GetZPlusFaceProperty()->SetColor(0.5, 0.6, 1.0);
+  cube->GetZMinusFaceProperty()->SetColor(0.5, 0.6, 1.0);
+  orientationRenderer_->AddActor(cube);
+  orientationRenderer_->SetViewport(0.78, 0.0, 1.0, 0.22);
+  orientationRenderer_->SetLayer(1);
+  orientationRenderer_->InteractiveOff();
+}
+
+SceneRenderer3D::~SceneRenderer3D() = default;
+
+vtkRenderer* SceneRenderer3D::renderer() const { return renderer_; }
+vtkRenderer* SceneRenderer3D::orientationRenderer() const { return orientationRenderer_; }
+
+void SceneRenderer3D::setVolume(const ImageGeometry& geometry, const std::array<SliceRenderer*, 3>& slices) {
+  slices_ = slices;
+  for (int i = 0; i < 3; ++i) {
+    sliceActors_[i]->GetMapper()->SetInputConnection(slices[i]->colouredSliceOutput());
+    sliceActors_[i]->VisibilityOn();
+  }
+  // Outline of the volume out to the voxel edges, in index space, placed in RAS by rasFromIjk.
+  vtkNew<vtkOutlineSource> box;
+  box->SetBounds(-0.5, geometry.size[0] - 0.5, -0.5, geometry.size[1] - 0.5, -0.5, geometry.size[2] - 0.5);
+  vtkNew<vtkPolyDataMapper> mapper;
+  mapper->SetInputConnection(box->GetOutputPort());
+  outline_->SetMapper(mapper);
+  vtkNew<vtkMatrix4x4> rasFromIjk;
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) rasFromIjk->SetElement(r, c, geometry.rasFromIjk.m[r][c]);
+  outline_->SetUserMatrix(rasFromIjk);
+  outline_->VisibilityOn();
+  crosshairMoved();
+  resetCamera();
+}
+
+void SceneRenderer3D::crosshairMoved() {
+  for (int i = 0; i < 3; ++i) {
+    if (!slices_[i]) continue;
+    vtkNew<vtkMatrix4x4> copy;
+    copy->DeepCopy(slices_[i]->rasFromPlaneMatrix());
+    sliceActors_[i]->SetUserMatrix(copy);
+  }
+}
+
+void SceneRenderer3D::resetCamera() {
+  vtkCamera* camera = renderer_->GetActiveCamera();
+  renderer_->ResetCamera();
+  double focal[3];
+  camera->GetFocalPoint(focal);
+  const double distance = camera->GetDistance();
+  // From anterior-left-superior (RAS: -x, +y, +z), looking at the volume's centre, superior up.
+  const Vec3 direction = normalized(Vec3{-0.55, 1.0, 0.6});
+  camera->SetPosition(focal[0] + distance * direction.x, focal[1] + distance * direction.y,
+                      focal[2] + distance * direction.z);
+  camera->SetViewUp(0, 0, 1);
+  camera->OrthogonalizeViewUp();
+  renderer_->ResetCameraClippingRange();
+  syncOrientationCamera();
+}
+
+void SceneRenderer3D::syncOrientationCamera() {
+  vtkCamera* main = renderer_->GetActiveCamera();
+  vtkCamera* cubeCamera = orientationRenderer_->GetActiveCamera();
+  double position[3], focal[3];
+  main->GetPosition(position);
+  main->GetFocalPoint(focal);
+  const Vec3 direction = normalized(Vec3{position[0] - focal[0], position[1] - focal[1], position[2] - focal[2]});
+  cubeCamera->SetFocalPoint(0, 0, 0);
+  cubeCamera->SetPosition(4 * direction.x, 4 * direction.y, 4 * direction.z);
+  cubeCamera->SetViewUp(main->GetViewUp());
+  orientationRenderer_->ResetCameraClippingRange();
+}
+
+}  // namespace dbs::app

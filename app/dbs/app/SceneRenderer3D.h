@@ -1,0 +1,51 @@
+// SceneRenderer3D: the 3-D view's VTK pipeline: the three orthogonal slices placed in the world at
+// the crosshair, the volume's outline, and an orientation cube labelled R/L/A/P/S/I. The scene's
+// world frame is RAS mm (WorldFrame.h).
+#pragma once
+
+#include <array>
+
+#include <vtkNew.h>
+#include <vtkSmartPointer.h>
+
+#include "dbs/imaging/ImageGeometry.h"
+
+class vtkActor;
+class vtkImageActor;
+class vtkRenderer;
+class vtkTextActor;
+
+namespace dbs::app {
+
+class SliceRenderer;
+
+class SceneRenderer3D {
+ public:
+  SceneRenderer3D();
+  ~SceneRenderer3D();
+  SceneRenderer3D(const SceneRenderer3D&) = delete;
+  SceneRenderer3D& operator=(const SceneRenderer3D&) = delete;
+
+  vtkRenderer* renderer() const;
+  // The orientation cube lives in its own renderer (a corner viewport, drawn on top).
+  vtkRenderer* orientationRenderer() const;
+
+  // Shows the slices of the three slice renderers (their outputs and plane matrices are shared).
+  void setVolume(const ImageGeometry& geometry, const std::array<SliceRenderer*, 3>& slices);
+  // Re-reads the slice plane matrices (after the crosshair moved).
+  void crosshairMoved();
+  // Camera from the front-left, above: the classic view of a DBS planning scene.
+  void resetCamera();
+  // Keeps the orientation cube's camera aligned with the main camera; call before each render.
+  void syncOrientationCamera();
+
+ private:
+  vtkNew<vtkRenderer> renderer_;
+  vtkNew<vtkRenderer> orientationRenderer_;
+  std::array<vtkSmartPointer<vtkImageActor>, 3> sliceActors_;
+  std::array<SliceRenderer*, 3> slices_{nullptr, nullptr, nullptr};
+  vtkNew<vtkActor> outline_;
+  vtkNew<vtkTextActor> title_;
+};
+
+}  // namespace dbs::app

@@ -1,0 +1,252 @@
+#include "dbs/app/SliceRenderer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include <vtkActor.h>
+#include <vtkCamera.h>
+#include <vtkCellArray.h>
+#include <vtkImageActor.h>
+#include <vtkImageData.h>
+#include <vtkImageMapToWindowLevelColors.h>
+#include <vtkImageMapper3D.h>
+#include <vtkImageReslice.h>
+#include <vtkMatrix4x4.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
+#include <vtkRenderer.h>
+#include <vtkTextActor.h>
+#include <vtkTextProperty.h>
+#include <vtkTransform.h>
+
+namespace dbs::app {
+
+SlicePlaneAxes SlicePlaneAxes::standard(SliceOrientation orientation) {
+  switch (orientation) {
+    case SliceOrientation::Axial: return {{-1, 0, 0}, {0, 1, 0}};    // seen from below: R on the left, A up
+    case SliceOrientation::Coronal: return {{-1, 0, 0}, {0, 0, 1}};  // seen from the front: R left, S up
+    case SliceOrientation::Sagittal: return {{0, -1, 0}, {0, 0, 1}};  // A on the left, S up
+  }
+  return {{1, 0, 0}, {0, 1, 0}};
+}
+
+const char* sliceOrientationName(SliceOrientation orientation) {
+  switch (orientation) {
+    case SliceOrientation::Axial: return "Axial";
+    case SliceOrientation::Coronal: return "Coronal";
+    case SliceOrientation::Sagittal: return "Sagittal";
+  }
+  return "";
+}
+
+SliceRenderer::SliceRenderer(SliceOrientation orientation)
+    : orientation_(orientation), axes_(SlicePlaneAxes::standard(orientation)) {
+  renderer_->SetBackground(0, 0, 0);
+  vtkCamera* camera = renderer_->GetActiveCamera();
+  camera->ParallelProjectionOn();
+  camera->SetViewUp(0, 1, 0);
+
+  reslice_->SetOutputDimensionality(2);
+  reslice_->SetInterpolationModeToNearestNeighbor();  // show voxels as they are
+  reslice_->SetResliceTransform(ijkFromRas_);
+  windowLevel_->SetInputConnection(reslice_->GetOutputPort());
+  windowLevel_->SetOutputFormatToRGB();
+  imageActor_->GetMapper()->SetInputConnection(windowLevel_->GetOutputPort());
+  imageActor_->InterpolateOff();
+  imageActor_->VisibilityOff();
+  renderer_->AddActor(imageActor_);
+
+  vtkNew<vtkPolyDataMapper> lineMapper;
+  lineMapper->SetInputData(crosshairLines_);
+  crosshairActor_->SetMapper(lineMapper);
+  crosshairActor_->GetProperty()->SetColor(0.2, 0.9, 0.3);
+  crosshairActor_->GetProperty()->SetLineWidth(1.5);
+  crosshairActor_->PickableOff();
+  crosshairActor_->VisibilityOff();
+  renderer_->AddActor(crosshairActor_);
+
+  // Anatomical letters on every edge: the direction the edge faces, in the patient.
+  const double positions[4][2] = {{0.985, 0.5}, {0.015, 0.5}, {0.5, 0.975}, {0.5, 0.025}};
+  const int hJustify[4] = {VTK_TEXT_RIGHT, VTK_TEXT_LEFT, VTK_TEXT_CENTERED, VTK_TEXT_CENTERED};
+  const int vJustify[4] = {VTK_TEXT_CENTERED, VTK_TEXT_CENTERED, VTK_TEXT_TOP, VTK_TEXT_BOTTOM};
+  const Vec3 edgeDirections[4] = {axes_.rightRas, -1.0 * axes_.rightRas, axes_.upRas, -1.0 * axes_.upRas};
+  for (int i = 0; i < 4; ++i) {
+    edgeLetters_[i] = vtkSmartPointer<vtkTextActor>::New();
+    const char letter[2] = {anatomicalLetter(edgeDirections[i]), 0};
+    edgeLetters_[i]->SetInput(letter);
+    edgeLetters_[i]->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+    edgeLetters_[i]->SetPosition(positions[i][0], positions[i][1]);
+    vtkTextProperty* p = edgeLetters_[i]->GetTextProperty();
+    p->SetFontSize(20);
+    p->BoldOn();
+    p->SetColor(1.0, 0.85, 0.2);
+    p->SetJustification(hJustify[i]);
+    p->SetVerticalJustification(vJustify[i]);
+    renderer_->AddViewProp(edgeLetters_[i]);
+  }
+  title_->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+  title_->SetPosition(0.015, 0.975);
+  title_->GetTextProperty()->SetFontSize(14);
+  title_->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
+  title_->GetTextProperty()->SetVerticalJustification(VTK_TEXT_TOP);
+  title_->SetInput(sliceOrientationName(orientation));
+  renderer_->AddViewProp(title_);
+}
+
+SliceRenderer::~SliceRenderer() = default;
+
+vtkRenderer* SliceRenderer::renderer() const { return renderer_; }
+vtkAlgorithmOutput* SliceRenderer::colouredSliceOutput() const { return windowLevel_->GetOutputPort(); }
+vtkMatrix4x4* SliceRenderer::rasFromPlaneMatrix() const { return rasFromPlane_; }
+
+void SliceRenderer::setVolume(vtkImageData* indexSpaceImage, const ImageGeometry& geometry) {
+  geometry_ = geometry;
+  reslice_->SetInputData(indexSpaceImage);
+  const Affine ijkFromRas = geometry.ijkFromRas();
+  vtkNew<vtkMatrix4x4> m;
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) m->SetElement(r, c, ijkFromRas.m[r][c]);
+  ijkFromRas_->SetMatrix(m);
+  double range[2];
+  indexSpaceImage->GetScalarRange(range);
+  reslice_->SetBackgroundLevel(range[0]);
+
+  // Display resolution: the finest voxel size, so no voxel is skipped.
+  const Vec3 spacing = geometry.spacingMm();
+  outputSpacingMm_ = std::min({spacing.x, spacing.y, spacing.z});
+  // The volume's extent projected on the plane axes (voxel edges), constant for the volume.
+  const double inf = 1e300;
+  planeBounds_ = {inf, -inf, inf, -inf};
+  for (int corner = 0; corner < 8; ++corner) {
+    const Vec3 ijk{(corner & 1) ? geometry.size[0] - 0.5 : -0.5, (corner & 2) ? geometry.size[1] - 0.5 : -0.5,
+                   (corner & 4) ? geometry.size[2] - 0.5 : -0.5};
+    const Vec3 p = geometry.rasFromIndex(ijk);
+    const double u = dot(axes_.rightRas, p), v = dot(axes_.upRas, p);
+    planeBounds_[0] = std::min(planeBounds_[0], u);
+    planeBounds_[1] = std::max(planeBounds_[1], u);
+    planeBounds_[2] = std::min(planeBounds_[2], v);
+    planeBounds_[3] = std::max(planeBounds_[3], v);
+  }
+  hasVolume_ = true;
+  imageActor_->VisibilityOn();
+  crosshairActor_->VisibilityOn();
+  crosshairRas_ = geometry.rasFromIndex({(geometry.size[0] - 1) / 2.0, (geometry.size[1] - 1) / 2.0,
+                                         (geometry.size[2] - 1) / 2.0});
+  updateReslice();
+  updateOverlay();
+}
+
+void SliceRenderer::setCrosshair(Vec3 crosshairRas) {
+  crosshairRas_ = crosshairRas;
+  if (!hasVolume_) return;
+  updateReslice();
+  updateOverlay();
+}
+
+void SliceRenderer::setWindowLevel(double window, double level) {
+  windowLevel_->SetWindow(std::max(window, 1e-6));
+  windowLevel_->SetLevel(level);
+}
+
+void SliceRenderer::updateReslice() {
+  const Vec3 normal = axes_.normalRas();
+  const double offset = dot(normal, crosshairRas_);
+  // Plane -> RAS: columns are the screen axes and the normal; the origin is the plane's closest point
+  // to the RAS origin, so that plane coordinates are simply projections of RAS points.
+  const Vec3 columns[4] = {axes_.rightRas, axes_.upRas, normal, offset * normal};
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c) rasFromPlane_->SetElement(r, c, columns[c][r]);
+  reslice_->SetResliceAxes(rasFromPlane_);
+
+  // Output grid: covers the volume's projection and puts a sample exactly on the crosshair, so the
+  // voxel under the crosshair is the one displayed there.
+  const double s = outputSpacingMm_;
+  const double cu = dot(axes_.rightRas, crosshairRas_), cv = dot(axes_.upRas, crosshairRas_);
+  const double u0 = cu - std::ceil((cu - planeBounds_[0]) / s) * s;
+  const double v0 = cv - std::ceil((cv - planeBounds_[2]) / s) * s;
+  const int nu = static_cast<int>(std::ceil((planeBounds_[1] - u0) / s)) + 1;
+  const int nv = static_cast<int>(std::ceil((planeBounds_[3] - v0) / s)) + 1;
+  reslice_->SetOutputSpacing(s, s, 1.0);
+  reslice_->SetOutputOrigin(u0, v0, 0.0);
+  reslice_->SetOutputExtent(0, std::max(nu, 1) - 1, 0, std::max(nv, 1) - 1, 0, 0);
+  reslice_->Modified();
+}
+
+void SliceRenderer::updateOverlay() {
+  const double cu = dot(axes_.rightRas, crosshairRas_), cv = dot(axes_.upRas, crosshairRas_);
+  // Crosshair with a gap around its centre, so the voxel under it stays visible (and testable).
+  const double gap = 0.04 * renderer_->GetActiveCamera()->GetParallelScale();
+  const double z = 1.0;  // in front of the slice image (the camera looks down -z)
+  vtkNew<vtkPoints> points;
+  vtkNew<vtkCellArray> lines;
+  const double segments[4][4] = {{planeBounds_[0], cv, cu - gap, cv},
+                                 {cu + gap, cv, planeBounds_[1], cv},
+                                 {cu, planeBounds_[2], cu, cv - gap},
+                                 {cu, cv + gap, cu, planeBounds_[3]}};
+  for (const auto& seg : segments) {
+    const vtkIdType a = points->InsertNextPoint(seg[0], seg[1], z);
+    const vtkIdType b = points->InsertNextPoint(seg[2], seg[3], z);
+    const vtkIdType ids[2] = {a, b};
+    lines->InsertNextCell(2, ids);
+  }
+  crosshairLines_->SetPoints(points);
+  crosshairLines_->SetLines(lines);
+  crosshairLines_->Modified();
+
+  // Title: view name and the slice position along its normal axis, in RAS mm.
+  const Vec3 normal = axes_.normalRas();
+  int axis = 0;
+  for (int a = 1; a < 3; ++a)
+    if (std::abs(normal[a]) > std::abs(normal[axis])) axis = a;
+  const char axisLetter = "RAS"[axis];
+  char text[96];
+  std::snprintf(text, sizeof text, "%s   %c %.1f mm", sliceOrientationName(orientation_), axisLetter,
+                crosshairRas_[axis]);
+  title_->SetInput(text);
+}
+
+void SliceRenderer::fitToViewport(int widthPixels, int heightPixels) {
+  if (widthPixels <= 0 || heightPixels <= 0) return;
+  vtkCamera* camera = renderer_->GetActiveCamera();
+  const double cu = 0.5 * (planeBounds_[0] + planeBounds_[1]), cv = 0.5 * (planeBounds_[2] + planeBounds_[3]);
+  const double halfWidth = 0.5 * (planeBounds_[1] - planeBounds_[0]);
+  const double halfHeight = 0.5 * (planeBounds_[3] - planeBounds_[2]);
+  const double aspect = static_cast<double>(widthPixels) / heightPixels;
+  camera->SetFocalPoint(cu, cv, 0);
+  camera->SetPosition(cu, cv, 1000);
+  camera->SetViewUp(0, 1, 0);
+  camera->SetParallelScale(1.08 * std::max(halfHeight, halfWidth / aspect));  // a small margin for the letters
+  renderer_->ResetCameraClippingRange(cu - 1, cu + 1, cv - 1, cv + 1, -10, 10);
+  if (hasVolume_) updateOverlay();
+}
+
+Vec3 SliceRenderer::rasFromDisplay(double displayX, double displayY) const {
+  renderer_->SetDisplayPoint(displayX, displayY, 0.0);
+  renderer_->DisplayToWorld();
+  double world[4];
+  renderer_->GetWorldPoint(world);
+  const double u = world[0] / world[3], v = world[1] / world[3];
+  const Vec3 normal = axes_.normalRas();
+  return u * axes_.rightRas + v * axes_.upRas + dot(normal, crosshairRas_) * normal;
+}
+
+std::array<double, 2> SliceRenderer::displayFromRas(Vec3 pointRas) const {
+  renderer_->SetWorldPoint(dot(axes_.rightRas, pointRas), dot(axes_.upRas, pointRas), 0.0, 1.0);
+  renderer_->WorldToDisplay();
+  double display[3];
+  renderer_->GetDisplayPoint(display);
+  return {display[0], display[1]};
+}
+
+double SliceRenderer::sliceStepMm() const {
+  // The voxel extent along the normal: |n . column_j| is largest for the axis most aligned with n.
+  const Vec3 normal = axes_.normalRas();
+  double step = 0;
+  for (int j = 0; j < 3; ++j) step = std::max(step, std::abs(dot(normal, geometry_.rasFromIjk.column(j))));
+  return step > 0 ? step : 1.0;
+}
+
+}  // namespace dbs::app

@@ -1,0 +1,104 @@
+// SliceRenderer: the VTK pipeline of one 2-D slice view (axial, coronal or sagittal): reslices the
+// volume on a plane through the crosshair, maps window/level, and draws the crosshair, the anatomical
+// direction letters on all four edges, and the slice position. No Qt here: a widget hosts it.
+//
+// Coordinate systems used:
+//  - RAS mm (world): crosshair, picks, plane axes.
+//  - plane mm (u, v): the rendered scene. u runs to the screen's right along rightRas, v up along
+//    upRas; u = dot(rightRas, p), v = dot(upRas, p) for a RAS point p on the plane, so planeToRas is
+//    a pure rotation plus the plane's offset along its normal.
+//  - ijk: the volume is imported in index space (origin 0, spacing 1); the reslice maps plane -> RAS
+//    -> ijk with the exact rasFromIjk, so oblique volumes appear anatomically upright and nothing is
+//    approximated (resampling is for display only).
+#pragma once
+
+#include <array>
+#include <string>
+
+#include <vtkNew.h>
+#include <vtkSmartPointer.h>
+
+#include "dbs/imaging/ImageGeometry.h"
+
+class vtkActor;
+class vtkAlgorithmOutput;
+class vtkImageActor;
+class vtkImageData;
+class vtkImageMapToWindowLevelColors;
+class vtkImageReslice;
+class vtkMatrix4x4;
+class vtkPolyData;
+class vtkRenderer;
+class vtkTextActor;
+class vtkTransform;
+
+namespace dbs::app {
+
+enum class SliceOrientation { Axial, Coronal, Sagittal };
+
+// Screen axes of a standard view, in RAS. Radiological convention for axial and coronal (the
+// patient's right on the screen's left), anterior on the left in sagittal (as ITK-SNAP); every view
+// is labelled with the letters, so the convention is always visible.
+struct SlicePlaneAxes {
+  Vec3 rightRas;  // screen right
+  Vec3 upRas;     // screen up
+  Vec3 normalRas() const { return cross(rightRas, upRas); }
+  static SlicePlaneAxes standard(SliceOrientation orientation);
+};
+
+const char* sliceOrientationName(SliceOrientation orientation);
+
+class SliceRenderer {
+ public:
+  explicit SliceRenderer(SliceOrientation orientation);
+  ~SliceRenderer();
+  SliceRenderer(const SliceRenderer&) = delete;
+  SliceRenderer& operator=(const SliceRenderer&) = delete;
+
+  vtkRenderer* renderer() const;
+  SliceOrientation orientation() const { return orientation_; }
+  const SlicePlaneAxes& axes() const { return axes_; }
+
+  // `indexSpaceImage`: the volume with origin 0 and spacing 1 (voxel index space).
+  void setVolume(vtkImageData* indexSpaceImage, const ImageGeometry& geometry);
+  void setCrosshair(Vec3 crosshairRas);
+  void setWindowLevel(double window, double level);
+  // Fits the whole volume into the viewport; call after the viewport size changes.
+  void fitToViewport(int widthPixels, int heightPixels);
+
+  // Picking: VTK display pixel (x right, y up) <-> RAS point on the current slice plane.
+  Vec3 rasFromDisplay(double displayX, double displayY) const;
+  std::array<double, 2> displayFromRas(Vec3 pointRas) const;
+  // Distance between neighbouring slices along the plane normal (mm).
+  double sliceStepMm() const;
+
+  // For the 3D scene: the window/levelled slice image (plane mm) and the plane -> RAS matrix.
+  vtkAlgorithmOutput* colouredSliceOutput() const;
+  vtkMatrix4x4* rasFromPlaneMatrix() const;
+  bool hasVolume() const { return hasVolume_; }
+
+ private:
+  void updateReslice();
+  void updateOverlay();
+
+  SliceOrientation orientation_;
+  SlicePlaneAxes axes_;
+  ImageGeometry geometry_;
+  Vec3 crosshairRas_;
+  bool hasVolume_ = false;
+  double outputSpacingMm_ = 1.0;
+  std::array<double, 4> planeBounds_{0, 1, 0, 1};  // umin, umax, vmin, vmax of the volume's projection
+
+  vtkNew<vtkRenderer> renderer_;
+  vtkNew<vtkImageReslice> reslice_;
+  vtkNew<vtkTransform> ijkFromRas_;
+  vtkNew<vtkMatrix4x4> rasFromPlane_;
+  vtkNew<vtkImageMapToWindowLevelColors> windowLevel_;
+  vtkNew<vtkImageActor> imageActor_;
+  vtkNew<vtkPolyData> crosshairLines_;
+  vtkNew<vtkActor> crosshairActor_;
+  std::array<vtkSmartPointer<vtkTextActor>, 4> edgeLetters_;  // right, left, top, bottom
+  vtkNew<vtkTextActor> title_;
+};
+
+}  // namespace dbs::app

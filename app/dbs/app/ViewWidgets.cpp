@@ -1,0 +1,113 @@
+#include "dbs/app/ViewWidgets.h"
+
+#include <QMouseEvent>
+#include <QWheelEvent>
+
+#include <vtkInteractorStyleTrackballCamera.h>
+#include <vtkRenderWindow.h>
+#include <vtkRenderer.h>
+
+#include "dbs/app/ViewerModel.h"
+
+namespace dbs::app {
+
+SliceViewWidget::SliceViewWidget(SliceOrientation orientation, ViewerModel* model, QWidget* parent)
+    : VtkOpenGLWidget(parent), model_(model), slice_(orientation) {
+  renderWindow()->AddRenderer(slice_.renderer());
+  connect(model_, &ViewerModel::volumeChanged, this, &SliceViewWidget::onVolumeChanged);
+  connect(model_, &ViewerModel::crosshairChanged, this, [this](Vec3 p) {
+    slice_.setCrosshair(p);
+    update();
+  });
+  connect(model_, &ViewerModel::windowLevelChanged, this, [this](double w, double l) {
+    slice_.setWindowLevel(w, l);
+    update();
+  });
+}
+
+void SliceViewWidget::onVolumeChanged() {
+  slice_.setVolume(model_->indexSpaceImage(), model_->volume()->geometry);
+  slice_.setCrosshair(model_->crosshairRas());
+  slice_.setWindowLevel(model_->window(), model_->level());
+  const double ratio = devicePixelRatioF();
+  slice_.fitToViewport(static_cast<int>(width() * ratio), static_cast<int>(height() * ratio));
+  update();
+}
+
+void SliceViewWidget::resizeGL(int w, int h) {
+  VtkOpenGLWidget::resizeGL(w, h);
+  const double ratio = devicePixelRatioF();
+  slice_.fitToViewport(static_cast<int>(w * ratio), static_cast<int>(h * ratio));
+}
+
+Vec3 SliceViewWidget::rasAtWidgetPosition(QPointF widgetPos) const {
+  const QPointF d = vtkDisplayFromWidget(widgetPos);
+  return slice_.rasFromDisplay(d.x(), d.y());
+}
+
+QPointF SliceViewWidget::widgetPositionOfRas(Vec3 pointRas) const {
+  const auto d = slice_.displayFromRas(pointRas);
+  return widgetFromVtkDisplay({d[0], d[1]});
+}
+
+void SliceViewWidget::mousePressEvent(QMouseEvent* e) {
+  if (!model_->volume()) return;
+  dragButton_ = e->button();
+  dragStart_ = e->position();
+  dragStartWindow_ = model_->window();
+  dragStartLevel_ = model_->level();
+  if (dragButton_ == Qt::LeftButton) model_->setCrosshairRas(rasAtWidgetPosition(e->position()));
+}
+
+void SliceViewWidget::mouseMoveEvent(QMouseEvent* e) {
+  if (!model_->volume()) return;
+  const Vec3 p = rasAtWidgetPosition(e->position());
+  emit hovered(p);
+  if (dragButton_ == Qt::LeftButton) {
+    model_->setCrosshairRas(p);
+  } else if (dragButton_ == Qt::RightButton) {
+    // Right-drag: horizontal changes the window (contrast), vertical the level (brightness).
+    const auto& range = model_->intensityRange();
+    const double scale = (range.max - range.min) / std::max(1, width());
+    const QPointF delta = e->position() - dragStart_;
+    model_->setWindowLevel(dragStartWindow_ + delta.x() * scale, dragStartLevel_ - delta.y() * scale);
+  }
+}
+
+void SliceViewWidget::mouseReleaseEvent(QMouseEvent*) { dragButton_ = Qt::NoButton; }
+
+void SliceViewWidget::wheelEvent(QWheelEvent* e) {
+  if (!model_->volume()) return;
+  // Wheel: one slice per notch along the view's normal.
+  const int notches = e->angleDelta().y() / 120;
+  if (notches == 0) return;
+  const Vec3 step = slice_.sliceStepMm() * slice_.axes().normalRas();
+  model_->setCrosshairRas(model_->crosshairRas() + static_cast<double>(notches) * step);
+}
+
+SceneViewWidget::SceneViewWidget(ViewerModel* model, const std::array<SliceRenderer*, 3>& slices, QWidget* parent)
+    : VtkOpenGLWidget(parent), model_(model), slices_(slices) {
+  renderWindow()->SetNumberOfLayers(2);
+  renderWindow()->AddRenderer(scene_.renderer());
+  renderWindow()->AddRenderer(scene_.orientationRenderer());
+  vtkNew<vtkInteractorStyleTrackballCamera> style;
+  interactor()->SetInteractorStyle(style);
+  setForwardEventsToVtk(true);
+  connect(model_, &ViewerModel::volumeChanged, this, [this] {
+    scene_.setVolume(model_->volume()->geometry, slices_);
+    update();
+  });
+  connect(model_, &ViewerModel::crosshairChanged, this, [this] {
+    scene_.crosshairMoved();
+    update();
+  });
+  connect(model_, &ViewerModel::windowLevelChanged, this, [this] { update(); });
+}
+
+void SceneViewWidget::paintGL() {
+  scene_.syncOrientationCamera();
+  scene_.renderer()->ResetCameraClippingRange();
+  VtkOpenGLWidget::paintGL();
+}
+
+}  // namespace dbs::app

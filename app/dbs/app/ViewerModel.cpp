@@ -1,0 +1,60 @@
+#include "dbs/app/ViewerModel.h"
+
+#include <vtkFloatArray.h>
+#include <vtkImageData.h>
+#include <vtkPointData.h>
+
+namespace dbs::app {
+
+ViewerModel::ViewerModel(QObject* parent) : QObject(parent) {}
+ViewerModel::~ViewerModel() = default;
+
+void ViewerModel::setVolume(std::shared_ptr<const Volume> volume) {
+  volume_ = std::move(volume);
+  const ImageGeometry& g = volume_->geometry;
+  // Wrap the ITK buffer without copying; volume_ keeps it alive as long as the VTK image exists.
+  auto image = vtkSmartPointer<vtkImageData>::New();
+  image->SetDimensions(static_cast<int>(g.size[0]), static_cast<int>(g.size[1]), static_cast<int>(g.size[2]));
+  image->SetOrigin(0, 0, 0);
+  image->SetSpacing(1, 1, 1);
+  vtkNew<vtkFloatArray> scalars;
+  scalars->SetNumberOfComponents(1);
+  scalars->SetArray(const_cast<float*>(volume_->image->GetBufferPointer()),
+                    static_cast<vtkIdType>(g.voxelCount()), /*save=*/1);
+  image->GetPointData()->SetScalars(scalars);
+  indexSpaceImage_ = image;
+  range_ = dbs::intensityRange(*volume_->image);
+  crosshairRas_ = g.rasFromIndex({(g.size[0] - 1) / 2.0, (g.size[1] - 1) / 2.0, (g.size[2] - 1) / 2.0});
+  window_ = range_.robustHigh - range_.robustLow;
+  level_ = 0.5 * (range_.robustHigh + range_.robustLow);
+  emit volumeChanged();
+}
+
+void ViewerModel::setCrosshairRas(Vec3 pointRas) {
+  crosshairRas_ = pointRas;
+  emit crosshairChanged(pointRas);
+}
+
+void ViewerModel::setWindowLevel(double window, double level) {
+  window_ = std::max(window, 1e-6);
+  level_ = level;
+  emit windowLevelChanged(window_, level_);
+}
+
+void ViewerModel::resetWindowLevel() {
+  setWindowLevel(range_.robustHigh - range_.robustLow, 0.5 * (range_.robustHigh + range_.robustLow));
+}
+
+QString ViewerModel::describePoint(Vec3 p) const {
+  QString text = QString("RAS (%1, %2, %3) mm").arg(p.x, 0, 'f', 1).arg(p.y, 0, 'f', 1).arg(p.z, 0, 'f', 1);
+  if (!volume_) return text;
+  float value = 0;
+  std::array<long, 3> index{};
+  if (sampleNearest(*volume_, p, &value, &index))
+    text += QString("   voxel [%1, %2, %3]   value %4").arg(index[0]).arg(index[1]).arg(index[2]).arg(value, 0, 'g', 6);
+  else
+    text += "   outside the volume";
+  return text;
+}
+
+}  // namespace dbs::app

@@ -1,0 +1,54 @@
+// ViewerModel: what the viewer shows, as plain state with change signals: the loaded volume, the
+// crosshair (RAS mm) and the display window/level. Views read it and send edits through it; they
+// never call imaging algorithms themselves.
+#pragma once
+
+#include <QObject>
+
+#include <memory>
+
+#include <vtkImageData.h>
+#include <vtkSmartPointer.h>
+
+#include "dbs/imaging/Volume.h"
+
+
+namespace dbs::app {
+
+class ViewerModel : public QObject {
+  Q_OBJECT
+ public:
+  explicit ViewerModel(QObject* parent = nullptr);
+  ~ViewerModel() override;
+
+  void setVolume(std::shared_ptr<const Volume> volume);
+  const Volume* volume() const { return volume_.get(); }
+  // The volume in voxel index space (origin 0, spacing 1) for VTK; shares the ITK pixel buffer.
+  vtkImageData* indexSpaceImage() const { return indexSpaceImage_; }
+  const IntensityRange& intensityRange() const { return range_; }
+
+  Vec3 crosshairRas() const { return crosshairRas_; }
+  void setCrosshairRas(Vec3 pointRas);
+
+  double window() const { return window_; }
+  double level() const { return level_; }
+  void setWindowLevel(double window, double level);
+  void resetWindowLevel();
+
+  // Text for the status bar: RAS position, voxel index and intensity at a point.
+  QString describePoint(Vec3 pointRas) const;
+
+ signals:
+  void volumeChanged();
+  void crosshairChanged(dbs::Vec3 crosshairRas);
+  void windowLevelChanged(double window, double level);
+
+ private:
+  std::shared_ptr<const Volume> volume_;
+  vtkSmartPointer<vtkImageData> indexSpaceImage_;
+  IntensityRange range_;
+  Vec3 crosshairRas_;
+  double window_ = 1, level_ = 0.5;
+};
+
+}  // namespace dbs::app

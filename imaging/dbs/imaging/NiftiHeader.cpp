@@ -1,0 +1,252 @@
+#include "dbs/imaging/NiftiHeader.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "dbs/imaging/ImagingError.h"
+#include "dbs/imaging/VoxelBudget.h"
+
+namespace dbs {
+namespace {
+
+constexpr int kNifti1HeaderBytes = 348;
+
+template <typename T>
+T readField(const unsigned char* header, std::size_t offset, bool swap) {
+  unsigned char bytes[sizeof(T)];
+  std::memcpy(bytes, header + offset, sizeof(T));
+  if (swap) std::reverse(bytes, bytes + sizeof(T));
+  T value;
+  std::memcpy(&value, bytes, sizeof(T));
+  return value;
+}
+
+bool isGzipFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char magic[2] = {0, 0};
+  in.read(reinterpret_cast<char*>(magic), 2);
+  return in.gcount() == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+// Uncompressed size of a gzip file, checked against `needed` without allocating: the ISIZE trailer
+// (size mod 2^32) settles it when it is large enough; otherwise we stream-decompress and count.
+bool gzipHoldsAtLeast(const std::string& path, std::uint64_t needed) {
+  {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    const auto fileSize = static_cast<std::uint64_t>(in.tellg());
+    if (fileSize >= 18) {
+      in.seekg(-4, std::ios::end);
+      unsigned char t[4];
+      in.read(reinterpret_cast<char*>(t), 4);
+      const std::uint64_t isize = t[0] | (t[1] << 8) | (t[2] << 16) | (std::uint64_t(t[3]) << 24);
+      if (isize >= needed) return true;
+    }
+  }
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (!gz) return false;
+  std::uint64_t total = 0;
+  char buffer[1 << 16];
+  int n;
+  while (total < needed && (n = gzread(gz, buffer, sizeof buffer)) > 0) total += static_cast<std::uint64_t>(n);
+  gzclose(gz);
+  return total >= needed;
+}
+
+int bytesForDatatype(int datatype) {
+  switch (datatype) {
+    case 2: case 256: return 1;              // uint8, int8
+    case 4: case 512: return 2;              // int16, uint16
+    case 8: case 16: case 768: return 4;     // int32, float32, uint32
+    case 64: case 1024: case 1280: return 8;  // float64, int64, uint64
+    default: return 0;                       // complex, RGB, float128, unknown: not a scalar image
+  }
+}
+
+// nibabel's quat2mat(fillpositive(b, c, d)).
+std::array<std::array<double, 3>, 3> rotationFromQuaternion(double b, double c, double d) {
+  double w2 = 1.0 - (b * b + c * c + d * d);
+  const double w2Threshold = -3.0 * std::numeric_limits<float>::epsilon();
+  if (w2 < w2Threshold)
+    throw ImagingError("qform quaternion (quatern_b/c/d) has length > 1: not a rotation");
+  const double a = w2 < 0 ? 0.0 : std::sqrt(w2);
+  const double nq = a * a + b * b + c * c + d * d;
+  if (nq < std::numeric_limits<double>::epsilon()) return {{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}};
+  const double s = 2.0 / nq;
+  const double X = b * s, Y = c * s, Z = d * s;
+  const double wX = a * X, wY = a * Y, wZ = a * Z;
+  const double xX = b * X, xY = b * Y, xZ = b * Z;
+  const double yY = c * Y, yZ = c * Z, zZ = d * Z;
+  return {{{1.0 - (yY + zZ), xY - wZ, xZ + wY}, {xY + wZ, 1.0 - (xX + zZ), yZ - wX}, {xZ - wY, yZ + wX, 1.0 - (xX + yY)}}};
+}
+
+// nibabel fixes pixdim[1..3] on load: negative -> absolute value, zero -> 1.
+double fixedZoom(double pixdim) {
+  const double z = std::abs(pixdim);
+  return z == 0 ? 1.0 : z;
+}
+
+}  // namespace
+
+bool hasNiftiExtension(const std::string& path) {
+  std::string lower = path;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  auto endsWith = [&](const std::string& s) {
+    return lower.size() >= s.size() && lower.compare(lower.size() - s.size(), s.size(), s) == 0;
+  };
+  return endsWith(".nii") || endsWith(".nii.gz");
+}
+
+Affine NiftiHeader::qformAffine() const {
+  const auto r = rotationFromQuaternion(quaternBcd[0], quaternBcd[1], quaternBcd[2]);
+  // qfac (pixdim[0]) must be 1 or -1; nibabel resets anything else to 1.
+  const double qfac = pixdim[0] == -1.0 ? -1.0 : 1.0;
+  const double zoom[3] = {fixedZoom(pixdim[1]), fixedZoom(pixdim[2]), fixedZoom(pixdim[3]) * qfac};
+  Affine a;
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 3; ++j) a.m[i][j] = r[i][j] * zoom[j];
+    a.m[i][3] = qoffset[i];
+  }
+  return a;
+}
+
+Affine NiftiHeader::sformAffine() const {
+  Affine a;
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 4; ++j) a.m[i][j] = srow[i][j];
+  return a;
+}
+
+Affine NiftiHeader::fallbackAffine() const {
+  // nibabel's shape_zoom_affine(shape, zooms, x_flip=True): centred on the middle voxel, x flipped.
+  Affine a;
+  for (int i = 0; i < 3; ++i) {
+    const double n = (i + 1 <= dim[0]) ? static_cast<double>(dim[i + 1]) : 1.0;
+    const double zoom = ((i + 1 <= dim[0]) ? pixdim[i + 1] : 1.0) * (i == 0 ? -1.0 : 1.0);
+    a.m[i][i] = zoom;
+    a.m[i][3] = -(n - 1.0) / 2.0 * zoom;
+  }
+  return a;
+}
+
+Affine NiftiHeader::bestAffine(std::string* source) const {
+  if (sformCode > 0) {
+    if (source) *source = "sform (sform_code " + std::to_string(sformCode) + ")";
+    return sformAffine();
+  }
+  if (qformCode > 0) {
+    if (source) *source = "qform (qform_code " + std::to_string(qformCode) + ")";
+    return qformAffine();
+  }
+  if (source) *source = "no sform or qform code: centred scaling with x flipped (nibabel's fallback)";
+  return fallbackAffine();
+}
+
+NiftiHeader readNiftiHeader(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw ImagingError(path + ": no such file");
+  NiftiHeader h;
+  h.gzipped = isGzipFile(path);
+
+  unsigned char raw[kNifti1HeaderBytes];
+  gzFile gz = gzopen(path.c_str(), "rb");  // zlib reads uncompressed files transparently
+  if (!gz) throw ImagingError(path + ": cannot open for reading");
+  const int got = gzread(gz, raw, kNifti1HeaderBytes);
+  gzclose(gz);
+  if (got < 4) throw ImagingError(path + ": file is empty or not a NIfTI image");
+
+  const std::int32_t sizeofHdr = readField<std::int32_t>(raw, 0, false);
+  const std::int32_t swappedSizeofHdr = readField<std::int32_t>(raw, 0, true);
+  if (sizeofHdr == 540 || swappedSizeofHdr == 540)
+    throw ImagingError(path + ": NIfTI-2 files are not supported yet; save it as NIfTI-1");
+  if (sizeofHdr == kNifti1HeaderBytes) {
+    h.byteSwapped = false;
+  } else if (swappedSizeofHdr == kNifti1HeaderBytes) {
+    h.byteSwapped = true;
+  } else {
+    throw ImagingError(path + ": not a NIfTI-1 file (header size field is " + std::to_string(sizeofHdr) +
+                       ", expected 348)");
+  }
+  if (got < kNifti1HeaderBytes) throw ImagingError(path + ": truncated NIfTI header");
+  const bool sw = h.byteSwapped;
+  if (std::memcmp(raw + 344, "n+1", 4) != 0) {
+    if (std::memcmp(raw + 344, "ni1", 4) == 0)
+      throw ImagingError(path + ": header says the data are in a separate .img file (magic 'ni1')");
+    throw ImagingError(path + ": not a NIfTI-1 file (bad magic string)");
+  }
+
+  for (int i = 0; i < 8; ++i) {
+    h.dim[i] = readField<std::int16_t>(raw, 40 + 2 * i, sw);
+    h.pixdim[i] = readField<float>(raw, 76 + 4 * i, sw);
+  }
+  h.datatype = readField<std::int16_t>(raw, 70, sw);
+  h.bitpix = readField<std::int16_t>(raw, 72, sw);
+  h.voxOffset = readField<float>(raw, 108, sw);
+  h.sclSlope = readField<float>(raw, 112, sw);
+  h.sclInter = readField<float>(raw, 116, sw);
+  h.qformCode = readField<std::int16_t>(raw, 252, sw);
+  h.sformCode = readField<std::int16_t>(raw, 254, sw);
+  for (int i = 0; i < 3; ++i) {
+    h.quaternBcd[i] = readField<float>(raw, 256 + 4 * i, sw);
+    h.qoffset[i] = readField<float>(raw, 268 + 4 * i, sw);
+    for (int j = 0; j < 4; ++j) h.srow[i][j] = readField<float>(raw, 280 + 16 * i + 4 * j, sw);
+  }
+
+  // Dimensions: 1 to 7, every size positive; dbsplan works on single 3-D volumes.
+  if (h.dim[0] < 1 || h.dim[0] > 7)
+    throw ImagingError(path + ": invalid NIfTI dim[0] = " + std::to_string(h.dim[0]) + " (must be 1 to 7)");
+  for (int i = 1; i <= h.dim[0]; ++i)
+    if (h.dim[i] < 1)
+      throw ImagingError(path + ": invalid NIfTI size dim[" + std::to_string(i) + "] = " + std::to_string(h.dim[i]));
+  std::int64_t extraVolumes = 1;
+  for (int i = 4; i <= h.dim[0]; ++i) extraVolumes *= h.dim[i];
+  if (extraVolumes > 1)
+    throw ImagingError(path + ": a " + std::to_string(h.dim[0]) + "-D image with " + std::to_string(extraVolumes) +
+                       " volumes; dbsplan needs a single 3-D volume (extract one first)");
+
+  const int bytes = bytesForDatatype(h.datatype);
+  if (bytes == 0)
+    throw ImagingError(path + ": NIfTI datatype " + std::to_string(h.datatype) +
+                       " is not a scalar intensity type (complex, RGB or unknown)");
+  if (h.bitpix != 8 * bytes)
+    throw ImagingError(path + ": bitpix " + std::to_string(h.bitpix) + " does not match datatype " +
+                       std::to_string(h.datatype));
+  if (!std::isfinite(h.voxOffset) || h.voxOffset < kNifti1HeaderBytes)
+    throw ImagingError(path + ": invalid vox_offset " + std::to_string(h.voxOffset));
+
+  std::array<std::size_t, 3> size{1, 1, 1};
+  for (int i = 0; i < 3 && i < h.dim[0]; ++i) size[i] = static_cast<std::size_t>(h.dim[i + 1]);
+  checkVoxelBudget(path, size, static_cast<std::size_t>(bytes));
+
+  // The file must hold every byte the header declares, checked before anything is allocated.
+  const std::uint64_t needed =
+      static_cast<std::uint64_t>(h.voxOffset) + std::uint64_t(size[0]) * size[1] * size[2] * std::uint64_t(bytes);
+  if (h.gzipped) {
+    if (!gzipHoldsAtLeast(path, needed))
+      throw ImagingError(path + ": truncated: the header declares " + std::to_string(needed) +
+                         " bytes of data but the compressed file holds fewer");
+  } else {
+    const auto fileSize = std::filesystem::file_size(path, ec);
+    if (ec || fileSize < needed)
+      throw ImagingError(path + ": truncated: the header declares " + std::to_string(needed) + " bytes but the file has " +
+                         std::to_string(ec ? 0 : fileSize));
+  }
+
+  // The affine must be usable: finite and invertible.
+  std::string source;
+  const Affine best = h.bestAffine(&source);
+  for (const auto& row : best.m)
+    for (double v : row)
+      if (!std::isfinite(v)) throw ImagingError(path + ": the " + source + " transform has non-finite entries");
+  if (std::abs(best.determinant3x3()) < 1e-12)
+    throw ImagingError(path + ": the " + source + " transform is singular (a voxel axis has zero length)");
+  return h;
+}
+
+}  // namespace dbs

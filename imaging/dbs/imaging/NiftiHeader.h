@@ -1,0 +1,51 @@
+// NiftiHeader: reads a NIfTI-1 header (.nii or .nii.gz) and resolves its voxel-to-RAS affine
+// exactly as nibabel does, so that dbsplan and the neuroimaging world agree to the last bit.
+//
+// Why our own parser next to ITK's NiftiImageIO: ITK 5.2 chooses between sform and qform by its own
+// rules (and can only hold orthonormal directions), while the neuroimaging convention that users
+// and MNI coordinates rely on is nibabel's get_best_affine(): sform when sform_code > 0, else qform
+// when qform_code > 0, else a centred, x-flipped scaling. The header also lets us check the declared
+// data size against the file before anything is allocated.
+//
+// Coordinate systems used: ijk and RAS mm (WorldFrame.h).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "dbs/imaging/WorldFrame.h"
+
+namespace dbs {
+
+struct NiftiHeader {
+  std::array<std::int64_t, 8> dim{};  // dim[0] = number of dimensions, dim[1..7] sizes
+  std::array<double, 8> pixdim{};     // pixdim[0] = qfac, pixdim[1..3] voxel size (mm)
+  int datatype = 0;
+  int bitpix = 0;
+  double voxOffset = 0;  // byte offset of the voxel data in the (uncompressed) file
+  int qformCode = 0, sformCode = 0;
+  std::array<double, 3> quaternBcd{};  // quatern_b, c, d
+  std::array<double, 3> qoffset{};
+  std::array<std::array<double, 4>, 3> srow{};  // srow_x, srow_y, srow_z
+  double sclSlope = 0, sclInter = 0;
+  bool byteSwapped = false;
+  bool gzipped = false;
+
+  // The header's transforms, as nibabel computes them (RAS mm from voxel index).
+  Affine qformAffine() const;
+  Affine sformAffine() const;
+  Affine fallbackAffine() const;  // no transform code set: nibabel's get_base_affine()
+  // nibabel's get_best_affine(); `source` says which one was used, for the user.
+  Affine bestAffine(std::string* source = nullptr) const;
+  std::size_t bytesPerVoxel() const { return static_cast<std::size_t>(bitpix / 8); }
+};
+
+// Reads and validates the header. Throws ImagingError with a one-line, specific message for a file
+// that is missing, not NIfTI-1, truncated, or whose declared size the data cannot back.
+NiftiHeader readNiftiHeader(const std::string& path);
+
+// True for names ending in .nii or .nii.gz (case-insensitive).
+bool hasNiftiExtension(const std::string& path);
+
+}  // namespace dbs

@@ -1,0 +1,331 @@
+#include "dbs/imaging/Volume.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <sstream>
+
+#include <itkGDCMImageIO.h>
+#include <itkGDCMSeriesFileNames.h>
+#include <itkImageFileReader.h>
+#include <itkImageRegionConstIterator.h>
+#include <itkImageSeriesReader.h>
+#include <itkMetaImageIO.h>
+#include <itkNiftiImageIO.h>
+#include <itkNrrdImageIO.h>
+
+#include "dbs/imaging/ImagingError.h"
+#include "dbs/imaging/NiftiHeader.h"
+#include "dbs/imaging/VoxelBudget.h"
+
+namespace dbs {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Largest |cos| between voxel axes that we still treat as orthogonal: float32 headers of oblique
+// scans are orthogonal only to about 1e-6; a real shear is orders of magnitude larger.
+constexpr double kShearTolerance = 1e-4;
+
+std::string lowercase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+void report(const ProgressCallback& progress, double fraction, const std::string& step) {
+  if (progress && !progress(fraction, step)) throw Cancelled();
+}
+
+std::string componentTypeName(const itk::ImageIOBase& io) {
+  return itk::ImageIOBase::GetComponentTypeAsString(io.GetComponentType());
+}
+
+// Reads header information with an explicit ImageIO and checks it describes one scalar 3-D volume of
+// a sane size, before the pixel buffer is allocated.
+void checkImageInformation(itk::ImageIOBase& io, const std::string& path) {
+  io.SetFileName(path);
+  try {
+    io.ReadImageInformation();
+  } catch (const itk::ExceptionObject& e) {
+    throw ImagingError(path + ": cannot read the image header: " + std::string(e.GetDescription()));
+  }
+  const unsigned dims = io.GetNumberOfDimensions();
+  if (dims < 2 || dims > 4)
+    throw ImagingError(path + ": a " + std::to_string(dims) + "-D image; dbsplan needs a 3-D volume");
+  if (dims == 4 && io.GetDimensions(3) > 1)
+    throw ImagingError(path + ": a 4-D image with " + std::to_string(io.GetDimensions(3)) +
+                       " volumes; dbsplan needs a single 3-D volume (extract one first)");
+  if (io.GetNumberOfComponents() != 1)
+    throw ImagingError(path + ": " + std::to_string(io.GetNumberOfComponents()) +
+                       " components per voxel (colour or vector image); dbsplan needs a scalar image");
+  std::array<std::size_t, 3> size{1, 1, 1};
+  for (unsigned i = 0; i < std::min(dims, 3u); ++i) size[i] = io.GetDimensions(i);
+  checkVoxelBudget(path, size, io.GetComponentSize());
+}
+
+FloatImage::Pointer readWithIo(itk::ImageIOBase* io, const std::string& path) {
+  auto reader = itk::ImageFileReader<FloatImage>::New();
+  reader->SetImageIO(io);
+  reader->SetFileName(path);
+  try {
+    reader->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw ImagingError(path + ": cannot read the voxel data: " + std::string(e.GetDescription()));
+  }
+  return reader->GetOutput();
+}
+
+Volume loadNifti(const std::string& path, bool allowSheared) {
+  const NiftiHeader header = readNiftiHeader(path);  // validates sizes against the file first
+  Volume v;
+  v.path = path;
+  v.format = "NIfTI-1";
+  auto io = itk::NiftiImageIO::New();
+  checkImageInformation(*io, path);
+  v.storedPixelType = componentTypeName(*io);
+  v.image = readWithIo(io, path);
+
+  v.geometry.size = {header.dim[0] >= 1 ? std::size_t(header.dim[1]) : 1, header.dim[0] >= 2 ? std::size_t(header.dim[2]) : 1,
+                     header.dim[0] >= 3 ? std::size_t(header.dim[3]) : 1};
+  v.geometry.rasFromIjk = header.bestAffine(&v.geometrySource);
+
+  if (header.sformCode > 0 && header.qformCode > 0) {
+    // A classic source of left/right errors: two transforms in one header that disagree.
+    const Affine q = header.qformAffine(), s = header.sformAffine();
+    double worst = 0;
+    for (int corner = 0; corner < 8; ++corner) {
+      const Vec3 ijk{(corner & 1) ? v.geometry.size[0] - 1.0 : 0.0, (corner & 2) ? v.geometry.size[1] - 1.0 : 0.0,
+                     (corner & 4) ? v.geometry.size[2] - 1.0 : 0.0};
+      worst = std::max(worst, norm(q.apply(ijk) - s.apply(ijk)));
+    }
+    if (worst > 1.0) {
+      std::ostringstream note;
+      note.precision(3);
+      note << "sform and qform disagree by up to " << worst << " mm; using the sform, as nibabel and SPM do";
+      v.notes.push_back(note.str());
+    }
+  }
+
+  if (v.geometry.shear() > kShearTolerance) {
+    if (!allowSheared)
+      throw ImagingError(path + ": the " + v.geometrySource +
+                         " transform is sheared (voxel axes not perpendicular); dbsplan cannot process it "
+                         "without approximating the geometry. Reslice it to an orthogonal grid first.");
+    v.notes.push_back("sheared voxel axes: shown for information only; dbsplan will not plan on this image");
+    return v;  // the ITK image keeps the reader's own (orthonormal) approximation; flagged above
+  }
+  applyGeometryToItk(v.geometry, *v.image, path);
+  return v;
+}
+
+Volume loadWithItkIo(itk::ImageIOBase::Pointer io, const std::string& format, const std::string& path) {
+  Volume v;
+  v.path = path;
+  v.format = format;
+  checkImageInformation(*io, path);
+  v.storedPixelType = componentTypeName(*io);
+  v.image = readWithIo(io, path);
+  v.geometry = geometryFromItk(*v.image);
+  v.geometrySource = format + " header (space directions and origin)";
+  return v;
+}
+
+std::string dicomTag(const itk::GDCMImageIO& io, const std::string& tag) {
+  std::string value;
+  const_cast<itk::GDCMImageIO&>(io).GetValueFromTag(tag, value);
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.pop_back();
+  return value;
+}
+
+Volume loadDicomSeries(const std::string& directory, const std::string& preferredFile, const ProgressCallback& progress) {
+  auto names = itk::GDCMSeriesFileNames::New();
+  names->SetUseSeriesDetails(true);  // split series that share a UID but differ in orientation/size
+  names->SetGlobalWarningDisplay(false);
+  names->SetDirectory(directory);
+  std::vector<std::string> uids;
+  try {
+    uids = names->GetSeriesUIDs();
+  } catch (const itk::ExceptionObject& e) {
+    throw ImagingError(directory + ": cannot scan for DICOM files: " + std::string(e.GetDescription()));
+  }
+  if (uids.empty()) throw ImagingError(directory + ": no DICOM image series found in this folder");
+
+  std::string chosen;
+  std::size_t chosenCount = 0;
+  for (const auto& uid : uids) {
+    const auto files = names->GetFileNames(uid);
+    const bool hasPreferred =
+        !preferredFile.empty() && std::find(files.begin(), files.end(), preferredFile) != files.end();
+    if (hasPreferred) {
+      chosen = uid;
+      chosenCount = files.size();
+      break;
+    }
+    if (files.size() > chosenCount) {
+      chosen = uid;
+      chosenCount = files.size();
+    }
+  }
+  const auto files = names->GetFileNames(chosen);
+  if (files.size() < 2)
+    throw ImagingError(directory + ": the DICOM series has a single slice; dbsplan needs a 3-D series");
+  report(progress, 0.1, "reading " + std::to_string(files.size()) + " DICOM slices");
+
+  auto io = itk::GDCMImageIO::New();
+  checkImageInformation(*io, files.front());
+  const std::array<std::size_t, 3> size{io->GetDimensions(0), io->GetDimensions(1), files.size()};
+  checkVoxelBudget(directory, size, io->GetComponentSize());
+
+  auto reader = itk::ImageSeriesReader<FloatImage>::New();
+  reader->SetImageIO(io);
+  reader->SetFileNames(files);
+  try {
+    reader->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw ImagingError(directory + ": cannot read the DICOM series: " + std::string(e.GetDescription()));
+  }
+  Volume v;
+  v.path = directory;
+  v.format = "DICOM";
+  v.storedPixelType = componentTypeName(*io);
+  v.image = reader->GetOutput();
+  v.geometry = geometryFromItk(*v.image);
+  v.geometrySource = "DICOM image position and orientation (patient LPS)";
+  const std::string description = dicomTag(*io, "0008|103e");
+  if (uids.size() > 1) {
+    v.notes.push_back(std::to_string(uids.size()) + " DICOM series in the folder; loaded " +
+                      (preferredFile.empty() ? "the largest" : "the one holding the file given") + ": \"" +
+                      description + "\" (" + std::to_string(files.size()) + " slices, UID " + chosen + ")");
+  } else if (!description.empty()) {
+    v.notes.push_back("DICOM series \"" + description + "\" (" + std::to_string(files.size()) + " slices)");
+  }
+  return v;
+}
+
+}  // namespace
+
+ImageGeometry geometryFromItk(const itk::ImageBase<3>& image) {
+  ImageGeometry g;
+  const auto region = image.GetLargestPossibleRegion();
+  for (int i = 0; i < 3; ++i) g.size[i] = region.GetSize(i);
+  Affine lpsFromIjk;
+  const auto& direction = image.GetDirection();
+  const auto& spacing = image.GetSpacing();
+  const auto& origin = image.GetOrigin();
+  // ITK's index of the first voxel of the largest region is normally 0; account for it anyway.
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) lpsFromIjk.m[r][c] = direction(r, c) * spacing[c];
+    lpsFromIjk.m[r][3] = origin[r];
+  }
+  Affine shift;
+  for (int c = 0; c < 3; ++c) shift.m[c][3] = static_cast<double>(region.GetIndex(c));
+  g.rasFromIjk = rasFromLpsOutput(lpsFromIjk * shift);
+  return g;
+}
+
+void applyGeometryToItk(const ImageGeometry& geometry, itk::ImageBase<3>& image, const std::string& what) {
+  if (geometry.shear() > kShearTolerance)
+    throw ImagingError(what + ": sheared voxel axes cannot be represented in ITK without approximation");
+  const Affine lpsFromIjk = lpsFromRasOutput(geometry.rasFromIjk);
+  FloatImage::SpacingType spacing;
+  FloatImage::DirectionType direction;
+  FloatImage::PointType origin;
+  for (int c = 0; c < 3; ++c) {
+    const Vec3 axis = lpsFromIjk.column(c);
+    spacing[c] = norm(axis);
+    for (int r = 0; r < 3; ++r) direction(r, c) = axis[r] / spacing[c];
+    origin[c] = lpsFromIjk.m[c][3];
+  }
+  image.SetSpacing(spacing);
+  image.SetDirection(direction);
+  image.SetOrigin(origin);
+}
+
+Volume loadVolume(const std::string& path, const ProgressCallback& progress) {
+  return loadVolume(path, progress, LoadOptions{});
+}
+
+Volume loadVolume(const std::string& path, const ProgressCallback& progress, const LoadOptions& options) {
+  std::error_code ec;
+  if (path.empty()) throw ImagingError("no image path given");
+  if (!fs::exists(path, ec)) throw ImagingError(path + ": no such file or folder");
+  report(progress, 0.0, "reading " + path);
+  Volume v;
+  if (fs::is_directory(path, ec)) {
+    v = loadDicomSeries(path, "", progress);
+  } else {
+    const std::string lower = lowercase(path);
+    if (hasNiftiExtension(path)) {
+      v = loadNifti(path, options.allowShearedGeometry);
+    } else if (endsWith(lower, ".nrrd") || endsWith(lower, ".nhdr")) {
+      v = loadWithItkIo(itk::NrrdImageIO::New().GetPointer(), "NRRD", path);
+    } else if (endsWith(lower, ".mha") || endsWith(lower, ".mhd")) {
+      v = loadWithItkIo(itk::MetaImageIO::New().GetPointer(), "MetaImage", path);
+    } else {
+      auto dicom = itk::GDCMImageIO::New();
+      if (!dicom->CanReadFile(path.c_str()))
+        throw ImagingError(path + ": unrecognised image format (dbsplan reads .nii, .nii.gz, .nrrd, .nhdr, "
+                                  ".mha, .mhd and DICOM folders)");
+      const std::string folder = fs::path(path).parent_path().empty() ? "." : fs::path(path).parent_path().string();
+      v = loadDicomSeries(folder, path, progress);
+    }
+  }
+  if (!(std::abs(v.geometry.rasFromIjk.determinant3x3()) > 1e-12))
+    throw ImagingError(path + ": the image's voxel-to-world transform is singular");
+  report(progress, 1.0, "loaded " + path);
+  return v;
+}
+
+IntensityRange intensityRange(const FloatImage& image) {
+  IntensityRange r;
+  const std::size_t n = image.GetPixelContainer()->Size();
+  const float* data = image.GetBufferPointer();
+  // Percentiles from an evenly strided sample of at most ~2 million voxels: exact enough for a
+  // display window, and bounded in time and memory whatever the image size.
+  const std::size_t stride = std::max<std::size_t>(1, n / 2000000);
+  std::vector<float> sample;
+  sample.reserve(n / stride + 1);
+  bool first = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float value = data[i];
+    if (!std::isfinite(value)) continue;
+    if (first) {
+      r.min = r.max = value;
+      first = false;
+    }
+    r.min = std::min<double>(r.min, value);
+    r.max = std::max<double>(r.max, value);
+    if (i % stride == 0) sample.push_back(value);
+  }
+  if (sample.empty()) return r;
+  auto percentile = [&](double p) {
+    const std::size_t k = std::min(sample.size() - 1, static_cast<std::size_t>(p * (sample.size() - 1)));
+    std::nth_element(sample.begin(), sample.begin() + static_cast<long>(k), sample.end());
+    return static_cast<double>(sample[k]);
+  };
+  r.robustLow = percentile(0.005);
+  r.robustHigh = percentile(0.995);
+  if (r.robustHigh <= r.robustLow) {
+    r.robustLow = r.min;
+    r.robustHigh = r.max;
+  }
+  return r;
+}
+
+bool sampleNearest(const Volume& volume, Vec3 pointRas, float* value, std::array<long, 3>* index) {
+  const Vec3 ijk = volume.geometry.indexFromRas(pointRas);
+  FloatImage::IndexType idx;
+  for (int a = 0; a < 3; ++a) {
+    idx[a] = std::lround(ijk[a]);
+    if (idx[a] < 0 || idx[a] >= static_cast<long>(volume.geometry.size[a])) return false;
+  }
+  if (value) *value = volume.image->GetPixel(idx);
+  if (index) *index = {idx[0], idx[1], idx[2]};
+  return true;
+}
+
+}  // namespace dbs

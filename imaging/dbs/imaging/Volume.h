@@ -1,0 +1,59 @@
+// Volume: a 3-D scalar image loaded from disk with its exact geometry, and the functions that load
+// and sample it. Supported: NIfTI-1 (.nii, .nii.gz), NRRD (.nrrd, .nhdr), MetaImage (.mha, .mhd) and
+// DICOM series (a folder; the series with the most slices is chosen and the choice reported).
+//
+// Coordinate systems used: ijk, RAS mm (the API) and ITK's LPS mm (inside `image` only); see
+// WorldFrame.h. `image`'s origin/spacing/direction always agree with `geometry` (checked on load).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <itkImage.h>
+
+#include "dbs/imaging/ImageGeometry.h"
+
+namespace dbs {
+
+using FloatImage = itk::Image<float, 3>;
+
+// Progress in [0, 1] with a short label; return false to cancel (the call then throws Cancelled).
+using ProgressCallback = std::function<bool(double fraction, const std::string& step)>;
+
+struct Volume {
+  FloatImage::Pointer image;  // ITK image, physical space LPS mm
+  ImageGeometry geometry;     // exact voxel -> RAS affine as the file defines it
+  std::string path;
+  std::string format;          // "NIfTI-1", "NRRD", "MetaImage", "DICOM"
+  std::string storedPixelType;  // pixel type on disk, e.g. "int16"
+  std::string geometrySource;  // where the affine came from, e.g. "sform (sform_code 4)"
+  std::vector<std::string> notes;  // things the user should know (e.g. which DICOM series was chosen)
+};
+
+struct LoadOptions {
+  // `dbsplan info` may show a sheared NIfTI affine exactly; everything that computes refuses it.
+  bool allowShearedGeometry = false;
+};
+
+// Loads a volume. Throws ImagingError with a one-line, specific message on any bad input, and
+// Cancelled when `progress` returns false.
+Volume loadVolume(const std::string& path, const ProgressCallback& progress = {});
+Volume loadVolume(const std::string& path, const ProgressCallback& progress, const LoadOptions& options);
+
+// Geometry of an ITK image (origin/spacing/direction, LPS) as dbsplan's RAS geometry.
+ImageGeometry geometryFromItk(const itk::ImageBase<3>& image);
+// Sets an ITK image's origin/spacing/direction from a geometry; throws ImagingError if the affine is
+// sheared (ITK can only hold orthonormal directions), so nothing is ever silently approximated.
+void applyGeometryToItk(const ImageGeometry& geometry, itk::ImageBase<3>& image, const std::string& what);
+
+struct IntensityRange {
+  double min = 0, max = 0;
+  double robustLow = 0, robustHigh = 0;  // 0.5th and 99.5th percentiles: a sensible initial window
+};
+IntensityRange intensityRange(const FloatImage& image);
+
+// Intensity of the voxel nearest to a RAS point; false when the point is outside the volume.
+bool sampleNearest(const Volume& volume, Vec3 pointRas, float* value, std::array<long, 3>* index = nullptr);
+
+}  // namespace dbs

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that dbsplan's build, tests and sample data need.
+# Idempotent: packages already present are skipped by apt. Runs as root, or through sudo.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang-format
+  # ITK 5.2 (imaging/), with GDCM for DICOM series
+  libinsighttoolkit5-dev
+  # VTK 9.1 (rendering); its CMake package references MPI and several optional deps
+  libvtk9-dev
+  # Qt 6.4 widgets and OpenGL widgets (app/)
+  qt6-base-dev libqt6opengl6-dev libgl-dev
+  # tests: GoogleTest, a virtual X server, fonts for labels rendered under Xvfb
+  googletest libgtest-dev libgmock-dev xvfb xauth fonts-dejavu-core
+  # sample data: Colin27 T1 and the AAL atlas in MNI space
+  mricron-data
+  # JSON for plan documents and machine-readable CLI output
+  nlohmann-json3-dev zlib1g-dev
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "setup: not root and no sudo: install these packages yourself: ${PACKAGES[*]}" >&2
+    exit 1
+  fi
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} Debian packages already installed"
+  exit 0
+fi
+echo "setup: installing ${#missing[@]} Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup: done"
