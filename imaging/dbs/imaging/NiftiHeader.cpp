@@ -240,7 +240,12 @@ NiftiHeader readNiftiHeader(const std::string& path) {
 
   // The affine must be usable: finite and invertible.
   std::string source;
-  const Affine best = h.bestAffine(&source);
+  Affine best;
+  try {
+    best = h.bestAffine(&source);
+  } catch (const ImagingError& e) {
+    throw ImagingError(path + ": " + e.what());
+  }
   for (const auto& row : best.m)
     for (double v : row)
       if (!std::isfinite(v)) throw ImagingError(path + ": the " + source + " transform has non-finite entries");

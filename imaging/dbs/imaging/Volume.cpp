@@ -36,6 +36,18 @@ bool endsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// ITK's exception descriptions span lines and repeat the class and file; keep the gist on one line.
+std::string oneLine(const itk::ExceptionObject& e) {
+  std::string text = e.GetDescription();
+  for (char& c : text)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  std::string squeezed;
+  for (char c : text)
+    if (!(c == ' ' && !squeezed.empty() && squeezed.back() == ' ')) squeezed += c;
+  while (!squeezed.empty() && squeezed.back() == ' ') squeezed.pop_back();
+  return squeezed;
+}
+
 void report(const ProgressCallback& progress, double fraction, const std::string& step) {
   if (progress && !progress(fraction, step)) throw Cancelled();
 }
@@ -51,7 +63,7 @@ void checkImageInformation(itk::ImageIOBase& io, const std::string& path) {
   try {
     io.ReadImageInformation();
   } catch (const itk::ExceptionObject& e) {
-    throw ImagingError(path + ": cannot read the image header: " + std::string(e.GetDescription()));
+    throw ImagingError(path + ": cannot read the image header: " + oneLine(e));
   }
   const unsigned dims = io.GetNumberOfDimensions();
   if (dims < 2 || dims > 4)
@@ -74,7 +86,7 @@ FloatImage::Pointer readWithIo(itk::ImageIOBase* io, const std::string& path) {
   try {
     reader->Update();
   } catch (const itk::ExceptionObject& e) {
-    throw ImagingError(path + ": cannot read the voxel data: " + std::string(e.GetDescription()));
+    throw ImagingError(path + ": cannot read the voxel data: " + oneLine(e));
   }
   return reader->GetOutput();
 }
@@ -150,7 +162,7 @@ Volume loadDicomSeries(const std::string& directory, const std::string& preferre
   try {
     uids = names->GetSeriesUIDs();
   } catch (const itk::ExceptionObject& e) {
-    throw ImagingError(directory + ": cannot scan for DICOM files: " + std::string(e.GetDescription()));
+    throw ImagingError(directory + ": cannot scan for DICOM files: " + oneLine(e));
   }
   if (uids.empty()) throw ImagingError(directory + ": no DICOM image series found in this folder");
 
@@ -186,7 +198,7 @@ Volume loadDicomSeries(const std::string& directory, const std::string& preferre
   try {
     reader->Update();
   } catch (const itk::ExceptionObject& e) {
-    throw ImagingError(directory + ": cannot read the DICOM series: " + std::string(e.GetDescription()));
+    throw ImagingError(directory + ": cannot read the DICOM series: " + oneLine(e));
   }
   Volume v;
   v.path = directory;

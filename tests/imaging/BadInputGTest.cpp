@@ -1,0 +1,152 @@
+// Bad input: every malformed file gets a specific one-line ImagingError naming the file, never a
+// crash, and a header that lies about its size never causes a large allocation.
+#include <gtest/gtest.h>
+
+#include <sys/resource.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "TestNifti.h"
+#include "dbs/imaging/ImagingError.h"
+#include "dbs/imaging/Volume.h"
+
+namespace dbs {
+namespace {
+
+namespace fs = std::filesystem;
+using test::affineFromColumns;
+using test::TestNifti;
+
+std::string tempPath(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / "dbs_imaging_tests" / "bad";
+  fs::create_directories(dir);
+  return (dir / name).string();
+}
+
+TestNifti validNifti() {
+  TestNifti n;
+  n.setSize(8, 8, 8);
+  n.setSform(affineFromColumns({1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {0, 0, 0}));
+  return n;
+}
+
+// Loads `path` and returns the error message; fails the test if loading succeeds.
+std::string loadError(const std::string& path) {
+  try {
+    loadVolume(path);
+  } catch (const ImagingError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "error messages are one line: " << message;
+    EXPECT_NE(message.find(fs::path(path).filename().string()), std::string::npos) << "names the file: " << message;
+    return message;
+  }
+  ADD_FAILURE() << "loading " << path << " should fail";
+  return {};
+}
+
+void writeBytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+
+TEST(BadInput, MissingEmptyAndNonImageFiles) {
+  EXPECT_NE(loadError(tempPath("does_not_exist.nii")).find("no such file"), std::string::npos);
+  writeBytes(tempPath("empty.nii"), "");
+  EXPECT_NE(loadError(tempPath("empty.nii")).find("empty"), std::string::npos);
+  writeBytes(tempPath("text.nii.gz"), "this is not an image, just some text that is long enough to have a header size");
+  EXPECT_NE(loadError(tempPath("text.nii.gz")).find("not a NIfTI-1"), std::string::npos);
+  writeBytes(tempPath("notes.txt"), "hello");
+  EXPECT_NE(loadError(tempPath("notes.txt")).find("unrecognised image format"), std::string::npos);
+  writeBytes(tempPath("broken.nrrd"), "NRRD0004\ntype: banana\n\n");
+  EXPECT_NE(loadError(tempPath("broken.nrrd")).find("cannot read"), std::string::npos);
+}
+
+TEST(BadInput, TruncatedHeaderAndData) {
+  auto n = validNifti();
+  const auto bytes = n.bytes();
+  writeBytes(tempPath("short_header.nii"), std::string(bytes.begin(), bytes.begin() + 200));
+  EXPECT_NE(loadError(tempPath("short_header.nii")).find("truncated"), std::string::npos);
+  n.truncateDataTo = 100;
+  n.write(tempPath("short_data.nii"));
+  EXPECT_NE(loadError(tempPath("short_data.nii")).find("truncated"), std::string::npos);
+  n.gzip = true;
+  n.write(tempPath("short_data.nii.gz"));
+  EXPECT_NE(loadError(tempPath("short_data.nii.gz")).find("truncated"), std::string::npos);
+}
+
+TEST(BadInput, LyingSizeNeverAllocates) {
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  // 2000 x 2000 x 200 float voxels = 3.2 GB declared, a few bytes present, compressed.
+  auto n = validNifti();
+  n.dim = {3, 2000, 2000, 200, 1, 1, 1, 1};
+  n.voxels.assign(16, 1.0f);
+  n.gzip = true;
+  n.write(tempPath("liar.nii.gz"));
+  EXPECT_NE(loadError(tempPath("liar.nii.gz")).find("truncated"), std::string::npos);
+  // 32767^3 voxels: beyond any real scan.
+  n.dim = {3, 32767, 32767, 32767, 1, 1, 1, 1};
+  n.gzip = false;
+  n.write(tempPath("huge.nii"));
+  EXPECT_NE(loadError(tempPath("huge.nii")).find("refusing"), std::string::npos);
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 200 * 1024) << "peak memory grew by more than 200 MB (kB units)";
+}
+
+TEST(BadInput, InvalidHeaderFields) {
+  auto n = validNifti();
+  n.dim[1] = 0;
+  n.write(tempPath("zero_dim.nii"));
+  EXPECT_NE(loadError(tempPath("zero_dim.nii")).find("dim[1]"), std::string::npos);
+
+  n = validNifti();
+  n.dim = {4, 8, 8, 8, 5, 1, 1, 1};
+  n.voxels.resize(8 * 8 * 8 * 5);
+  n.write(tempPath("four_d.nii"));
+  EXPECT_NE(loadError(tempPath("four_d.nii")).find("5 volumes"), std::string::npos);
+
+  n = validNifti();
+  n.datatype = 32;  // complex64
+  n.bitpix = 64;
+  n.write(tempPath("complex.nii"));
+  EXPECT_NE(loadError(tempPath("complex.nii")).find("not a scalar"), std::string::npos);
+
+  n = validNifti();
+  n.bitpix = 16;
+  n.write(tempPath("bitpix.nii"));
+  EXPECT_NE(loadError(tempPath("bitpix.nii")).find("bitpix"), std::string::npos);
+
+  n = validNifti();
+  n.sizeofHdr = 540;
+  n.write(tempPath("nifti2.nii"));
+  EXPECT_NE(loadError(tempPath("nifti2.nii")).find("NIfTI-2"), std::string::npos);
+
+  n = validNifti();
+  n.magic[1] = 'i';  // "ni1": header/image pair
+  n.write(tempPath("pair.nii"));
+  EXPECT_NE(loadError(tempPath("pair.nii")).find("separate"), std::string::npos);
+
+  n = validNifti();
+  n.voxOffset = 0;
+  n.write(tempPath("offset.nii"));
+  EXPECT_NE(loadError(tempPath("offset.nii")).find("vox_offset"), std::string::npos);
+
+  n = validNifti();
+  n.srow[0][0] = std::numeric_limits<float>::quiet_NaN();
+  n.write(tempPath("nan_sform.nii"));
+  EXPECT_NE(loadError(tempPath("nan_sform.nii")).find("non-finite"), std::string::npos);
+
+  n = validNifti();
+  n.srow[0] = {0, 0, 0, 0};
+  n.write(tempPath("singular.nii"));
+  EXPECT_NE(loadError(tempPath("singular.nii")).find("singular"), std::string::npos);
+
+  n = validNifti();
+  n.sformCode = 0;
+  n.qformCode = 1;
+  n.quatern = {1.0f, 1.0f, 0.0f};  // |q| > 1: not a rotation
+  n.write(tempPath("bad_quaternion.nii"));
+  EXPECT_NE(loadError(tempPath("bad_quaternion.nii")).find("quatern"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dbs

@@ -1,0 +1,184 @@
+// NRRD, MetaImage and DICOM series: the geometry each format declares must arrive as the same RAS
+// affine (ITK reads these in LPS; dbsplan converts in WorldFrame.h only).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <itkImageFileWriter.h>
+#include <itkImageSeriesWriter.h>
+#include <itkMetaDataObject.h>
+#include <itkGDCMImageIO.h>
+#include <itkMetaImageIO.h>
+
+#include "TestNifti.h"
+#include "dbs/imaging/ImagingError.h"
+#include "dbs/imaging/Volume.h"
+
+namespace dbs {
+namespace {
+
+namespace fs = std::filesystem;
+using test::affineFromColumns;
+using test::rotationAbout;
+
+fs::path freshDir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / "dbs_imaging_tests" / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+TEST(Formats, HandWrittenNrrdInRasSpace) {
+  // A NRRD whose header says its space is RAS: the directions and origin are RAS as written.
+  const fs::path dir = freshDir("nrrd");
+  const fs::path path = dir / "ras.nrrd";
+  std::ofstream out(path, std::ios::binary);
+  out << "NRRD0004\ntype: float\ndimension: 3\nspace: right-anterior-superior\nsizes: 4 5 6\n"
+      << "space directions: (0,1.5,0) (-2,0,0) (0,0,1)\nkinds: domain domain domain\nendian: little\n"
+      << "encoding: raw\nspace origin: (10,20,30)\n\n";
+  std::vector<float> voxels(4 * 5 * 6, 0.0f);
+  voxels[(2 * 5 + 3) * 4 + 1] = 7.0f;  // index (1, 3, 2)
+  out.write(reinterpret_cast<const char*>(voxels.data()), static_cast<long>(voxels.size() * 4));
+  out.close();
+
+  const Volume v = loadVolume(path.string());
+  const Affine want = affineFromColumns({0, 1.5, 0}, {-2, 0, 0}, {0, 0, 1}, {10, 20, 30});
+  EXPECT_LT(v.geometry.rasFromIjk.maxAbsDifference(want), 1e-9);
+  EXPECT_EQ(v.geometry.orientationCode(), "ALS");
+  EXPECT_EQ(v.image->GetPixel({{1, 3, 2}}), 7.0f);
+  EXPECT_EQ(v.format, "NRRD");
+}
+
+TEST(Formats, MetaImageWrittenInLpsArrivesAsRas) {
+  auto image = FloatImage::New();
+  image->SetRegions(FloatImage::SizeType{{5, 4, 3}});
+  image->Allocate(true);
+  FloatImage::DirectionType direction;
+  direction.Fill(0);
+  direction(0, 0) = 1;   // i -> +x LPS = patient left
+  direction(2, 1) = -1;  // j -> -z = inferior
+  direction(1, 2) = 1;   // k -> +y LPS = posterior
+  image->SetDirection(direction);
+  image->SetSpacing(itk::Vector<double, 3>(std::array<double, 3>{0.5, 0.7, 3.0}.data()));
+  FloatImage::PointType origin;
+  origin[0] = 12;
+  origin[1] = -34;
+  origin[2] = 56;
+  image->SetOrigin(origin);
+  const fs::path path = freshDir("mha") / "lps.mha";
+  auto writer = itk::ImageFileWriter<FloatImage>::New();
+  writer->SetImageIO(itk::MetaImageIO::New());
+  writer->SetInput(image);
+  writer->SetFileName(path.string());
+  writer->Update();
+
+  const Volume v = loadVolume(path.string());
+  // RAS = LPS with x and y negated (rows 0 and 1 of the LPS affine).
+  const Affine want = affineFromColumns({-0.5, 0, 0}, {0, 0, -0.7}, {0, -3, 0}, {-12, 34, 56});
+  EXPECT_LT(v.geometry.rasFromIjk.maxAbsDifference(want), 1e-9);
+  EXPECT_EQ(v.geometry.orientationCode(), "LIP");
+}
+
+// Writes a DICOM series (one file per slice) with explicit patient position/orientation tags.
+void writeDicomSeries(const fs::path& dir, const std::string& seriesUid, const std::string& description, int slices,
+                      const Affine& lpsFromIjk, int firstFile) {
+  using ShortImage = itk::Image<short, 3>;
+  using SliceImage = itk::Image<short, 2>;
+  auto image = ShortImage::New();
+  image->SetRegions(ShortImage::SizeType{{6, 5, static_cast<unsigned long>(slices)}});
+  image->Allocate(true);
+  image->SetPixel({{4, 1, static_cast<long>(slices) - 2}}, 900);
+  // GDCM takes the in-plane spacing from the image itself, so give it the full geometry too.
+  ShortImage::SpacingType spacing;
+  ShortImage::DirectionType direction;
+  ShortImage::PointType origin;
+  for (int c = 0; c < 3; ++c) {
+    spacing[c] = norm(lpsFromIjk.column(c));
+    for (int r = 0; r < 3; ++r) direction(r, c) = lpsFromIjk.m[r][c] / spacing[c];
+    origin[c] = lpsFromIjk.m[c][3];
+  }
+  image->SetSpacing(spacing);
+  image->SetDirection(direction);
+  image->SetOrigin(origin);
+  const Vec3 row = lpsFromIjk.column(0), column = lpsFromIjk.column(1), sliceStep = lpsFromIjk.column(2);
+  auto io = itk::GDCMImageIO::New();
+  io->KeepOriginalUIDOn();
+  std::vector<itk::MetaDataDictionary> dictionaries(static_cast<std::size_t>(slices));
+  std::vector<std::string> names;
+  char text[256];
+  for (int k = 0; k < slices; ++k) {
+    auto& d = dictionaries[static_cast<std::size_t>(k)];
+    const Vec3 position = lpsFromIjk.apply({0, 0, static_cast<double>(k)});
+    itk::EncapsulateMetaData<std::string>(d, "0008|0060", "MR");
+    itk::EncapsulateMetaData<std::string>(d, "0008|103e", description);
+    itk::EncapsulateMetaData<std::string>(d, "0020|000d", "1.2.826.0.1.3680043.2.1125.77.1");
+    itk::EncapsulateMetaData<std::string>(d, "0020|000e", seriesUid);
+    itk::EncapsulateMetaData<std::string>(d, "0008|0018", seriesUid + "." + std::to_string(k + 1));
+    itk::EncapsulateMetaData<std::string>(d, "0020|0013", std::to_string(k + 1));
+    std::snprintf(text, sizeof text, "%.6f\\%.6f\\%.6f", position.x, position.y, position.z);
+    itk::EncapsulateMetaData<std::string>(d, "0020|0032", text);
+    const Vec3 r = normalized(row), c = normalized(column);
+    std::snprintf(text, sizeof text, "%.6f\\%.6f\\%.6f\\%.6f\\%.6f\\%.6f", r.x, r.y, r.z, c.x, c.y, c.z);
+    itk::EncapsulateMetaData<std::string>(d, "0020|0037", text);
+    std::snprintf(text, sizeof text, "%.6f\\%.6f", norm(column), norm(row));  // row spacing, column spacing
+    itk::EncapsulateMetaData<std::string>(d, "0028|0030", text);
+    std::snprintf(text, sizeof text, "%.6f", norm(sliceStep));
+    itk::EncapsulateMetaData<std::string>(d, "0018|0050", text);
+    names.push_back((dir / ("IM" + std::to_string(firstFile + k) + ".dcm")).string());
+  }
+  auto writer = itk::ImageSeriesWriter<ShortImage, SliceImage>::New();
+  writer->SetInput(image);
+  writer->SetImageIO(io);
+  writer->SetFileNames(names);
+  std::vector<itk::MetaDataDictionary*> dictionaryPointers;
+  for (auto& d : dictionaries) dictionaryPointers.push_back(&d);
+  writer->SetMetaDataDictionaryArray(&dictionaryPointers);
+  writer->Update();
+}
+
+TEST(Formats, DicomSeriesGeometryAndLargestSeriesChoice) {
+  const fs::path dir = freshDir("dicom");
+  // Oblique axial series, 0.8 x 0.9 mm in-plane, 2.5 mm slices (LPS as DICOM stores it).
+  const Affine rotation = rotationAbout(0, 15.0);
+  const Affine lpsFromIjk = [&] {
+    Affine a = rotation * affineFromColumns({0.8, 0, 0}, {0, 0.9, 0}, {0, 0, 2.5}, {0, 0, 0});
+    a.m[0][3] = -20;
+    a.m[1][3] = -30;
+    a.m[2][3] = 15;
+    return a;
+  }();
+  writeDicomSeries(dir, "1.2.826.0.1.3680043.2.1125.77.2", "T1 oblique", 7, lpsFromIjk, 0);
+  writeDicomSeries(dir, "1.2.826.0.1.3680043.2.1125.77.3", "localizer", 3,
+                   affineFromColumns({1, 0, 0}, {0, 1, 0}, {0, 0, 5}, {0, 0, 0}), 100);
+
+  const Volume v = loadVolume(dir.string());
+  EXPECT_EQ(v.format, "DICOM");
+  EXPECT_EQ(v.geometry.size[2], 7u) << "the series with the most slices is chosen";
+  const Affine want = rasFromLpsOutput(lpsFromIjk);
+  EXPECT_LT(v.geometry.rasFromIjk.maxAbsDifference(want), 1e-3)
+      << "got column 2 " << v.geometry.rasFromIjk.column(2).x << " " << v.geometry.rasFromIjk.column(2).y << " "
+      << v.geometry.rasFromIjk.column(2).z << " origin " << v.geometry.rasFromIjk.translation().x << " "
+      << v.geometry.rasFromIjk.translation().y << " " << v.geometry.rasFromIjk.translation().z;
+  ASSERT_FALSE(v.notes.empty());
+  EXPECT_NE(v.notes[0].find("2 DICOM series"), std::string::npos) << v.notes[0];
+  EXPECT_NE(v.notes[0].find("T1 oblique"), std::string::npos) << v.notes[0];
+  EXPECT_EQ(v.image->GetPixel({{4, 1, 5}}), 900.0f);
+
+  // Naming one file of the small series loads that series instead.
+  const Volume localizer = loadVolume((dir / "IM100.dcm").string());
+  EXPECT_EQ(localizer.geometry.size[2], 3u);
+}
+
+TEST(Formats, EmptyFolderIsAClearError) {
+  const fs::path dir = freshDir("empty_dicom");
+  try {
+    loadVolume(dir.string());
+    FAIL() << "expected an error";
+  } catch (const ImagingError& e) {
+    EXPECT_NE(std::string(e.what()).find("no DICOM"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace dbs
