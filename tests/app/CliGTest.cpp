@@ -1,0 +1,151 @@
+// The dbsplan command line, run as a user runs it: `info --json` reports the file's exact affine,
+// bad files give one line on stderr and a non-zero exit, and `view --screenshot` writes a labelled
+// four-view picture of a coronal 2x2x3 mm volume with the patient's right where the letters say.
+#include <gtest/gtest.h>
+
+#include <QImage>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "TestNifti.h"
+
+namespace dbs {
+namespace {
+
+namespace fs = std::filesystem;
+using test::affineFromColumns;
+
+struct RunResult {
+  int exitCode = -1;
+  std::string out, err;
+};
+
+RunResult runDbsplan(const std::string& arguments) {
+  const fs::path dir = fs::temp_directory_path() / "dbs_app_tests";
+  fs::create_directories(dir);
+  const std::string outPath = (dir / "stdout.txt").string(), errPath = (dir / "stderr.txt").string();
+  const std::string command = std::string(DBSPLAN_EXECUTABLE) + " " + arguments + " >" + outPath + " 2>" + errPath;
+  RunResult r;
+  const int status = std::system(command.c_str());
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::stringstream o, e;
+  o << std::ifstream(outPath).rdbuf();
+  e << std::ifstream(errPath).rdbuf();
+  r.out = o.str();
+  r.err = e.str();
+  return r;
+}
+
+// Coronal acquisition, 2 x 2 x 3 mm: i -> Right, j -> Superior, k -> Posterior. A head-sized
+// ellipsoid whose right hemisphere (x > 0) is twice as bright as the left, and a small 1000 block
+// in the right hemisphere. The automatic window shows the right hemisphere white, the left grey.
+std::string writeCoronalVolume() {
+  const Affine rasFromIjk = affineFromColumns({2, 0, 0}, {0, 0, 2}, {0, -3, 0}, {-90, 100, -70});
+  test::TestNifti n;
+  n.setSize(90, 80, 70);
+  for (int k = 0; k < 70; ++k)
+    for (int j = 0; j < 80; ++j)
+      for (int i = 0; i < 90; ++i) {
+        const Vec3 p = rasFromIjk.apply({double(i), double(j), double(k)});
+        const double e = std::pow(p.x / 70, 2) + std::pow(p.y / 85, 2) + std::pow(p.z / 60, 2);
+        float value = e < 1.0 ? (p.x > 0 ? 400.0f : 200.0f) : 0.0f;
+        if (p.x > 25 && p.x < 45 && std::abs(p.y) < 12 && std::abs(p.z) < 12) value = 1000.0f;
+        n.at(i, j, k) = value;
+      }
+  n.setSform(rasFromIjk, 1);
+  n.setQform(rasFromIjk, 1);
+  n.gzip = true;
+  const fs::path path = fs::temp_directory_path() / "dbs_app_tests" / "coronal_2x2x3.nii.gz";
+  fs::create_directories(path.parent_path());
+  n.write(path.string());
+  return path.string();
+}
+
+TEST(Cli, InfoJsonReportsTheExactAffine) {
+  const std::string path = writeCoronalVolume();
+  const RunResult r = runDbsplan("info " + path + " --json");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["orientation"], "RSP");
+  EXPECT_EQ(j["dimensions"], nlohmann::json::array({90, 80, 70}));
+  const double want[4][4] = {{2, 0, 0, -90}, {0, 0, -3, 100}, {0, 2, 0, -70}, {0, 0, 0, 1}};
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) EXPECT_DOUBLE_EQ(j["ras_from_ijk"][r][c].get<double>(), want[r][c]);
+  EXPECT_DOUBLE_EQ(j["spacing_mm"][2].get<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(j["intensity"]["max"].get<double>(), 1000.0);
+}
+
+TEST(Cli, BadFileGivesOneLineAndNonZeroExit) {
+  const fs::path bad = fs::temp_directory_path() / "dbs_app_tests" / "garbage.nii";
+  std::ofstream(bad) << "definitely not a NIfTI header, but long enough to be read as one by a careless reader";
+  for (const std::string& command : {"info " + bad.string(), "view " + bad.string() + " --screenshot /tmp/x.png",
+                                     std::string("info /no/such/file.nii.gz"), std::string("info")}) {
+    SCOPED_TRACE(command);
+    const RunResult r = runDbsplan(command);
+    EXPECT_NE(r.exitCode, 0);
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    ASSERT_FALSE(r.err.empty());
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "exactly one line: " << r.err;
+  }
+  EXPECT_FALSE(fs::exists("/tmp/x.png"));
+}
+
+// Yellow (the direction letters) within a box of the screenshot.
+int yellowPixels(const QImage& image, QRect box) {
+  int n = 0;
+  for (int y = box.top(); y <= box.bottom(); ++y)
+    for (int x = box.left(); x <= box.right(); ++x) {
+      const QColor c = image.pixelColor(x, y);
+      if (c.red() > 180 && c.green() > 150 && c.blue() < 100) ++n;
+    }
+  return n;
+}
+
+TEST(Cli, ScreenshotOfCoronalVolumeIsLabelledAndUpright) {
+  const std::string path = writeCoronalVolume();
+  const fs::path png = fs::temp_directory_path() / "dbs_app_tests" / "coronal.png";
+  fs::remove(png);
+  const RunResult r = runDbsplan("view " + path + " --screenshot " + png.string() + " --size 1000x800");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("screenshot written"), std::string::npos);
+  QImage image(QString::fromStdString(png.string()));
+  ASSERT_FALSE(image.isNull());
+  EXPECT_EQ(image.size(), QSize(1000, 800));
+
+  // Four views: axial top-left, coronal top-right, sagittal bottom-left, 3D bottom-right. The
+  // slice views show black background around the head; find each view's head by its grey pixels.
+  const int midX = image.width() / 2, midY = image.height() / 2;
+  const QRect axial(0, 20, midX, midY - 20), coronal(midX, 20, midX, midY - 20);
+  for (const QRect& view : {axial, coronal}) {
+    // Letters: R on the left edge and L on the right edge (radiological convention).
+    const QRect leftEdge(view.left() + 2, view.center().y() - 20, 30, 40);
+    const QRect rightEdge(view.right() - 32, view.center().y() - 20, 30, 40);
+    EXPECT_GT(yellowPixels(image, leftEdge), 10) << "no direction letter on the left edge";
+    EXPECT_GT(yellowPixels(image, rightEdge), 10) << "no direction letter on the right edge";
+    // The bright right hemisphere must be on the screen's left half, under the "R"; the dimmer left
+    // hemisphere on the right half.
+    int whiteLeft = 0, whiteRight = 0;
+    for (int y = view.top() + 30; y < view.bottom(); ++y)
+      for (int x = view.left(); x < view.right(); ++x) {
+        const QColor c = image.pixelColor(x, y);
+        if (c.red() > 250 && c.green() > 250 && c.blue() > 250) (x < view.center().x() ? whiteLeft : whiteRight)++;
+      }
+    EXPECT_GT(whiteLeft, 5000) << "the patient's bright right hemisphere is missing from the screen's left";
+    EXPECT_LT(whiteRight, 50) << "the bright hemisphere is on the screen's right: left/right flipped";
+  }
+  // The 3D view is rendered (not blank): many distinct colours in the bottom-right quadrant.
+  int nonBackground = 0;
+  for (int y = midY + 10; y < image.height() - 30; y += 3)
+    for (int x = midX + 10; x < image.width() - 10; x += 3)
+      if (image.pixelColor(x, y) != image.pixelColor(midX + 10, midY + 10)) ++nonBackground;
+  EXPECT_GT(nonBackground, 500);
+}
+
+}  // namespace
+}  // namespace dbs

@@ -1,0 +1,153 @@
+// The viewer shows what is where: a bright voxel placed at a known RAS position appears under the
+// crosshair at that position in every view, and clicking it picks that RAS position back, for an
+// oblique and for a coronally acquired volume. Checked on rendered pixels, not widget properties.
+#include <gtest/gtest.h>
+
+#include <QTest>
+
+#include <vtkCellPicker.h>
+#include <vtkRenderer.h>
+
+#include "TestNifti.h"
+#include "dbs/app/MainWindow.h"
+
+namespace dbs::app {
+namespace {
+
+using test::affineFromColumns;
+using test::rotationAbout;
+
+constexpr float kBackground = 100.0f, kBright = 1000.0f;
+
+struct VolumeCase {
+  std::string name;
+  Affine rasFromIjk;
+  std::array<std::size_t, 3> size;
+  std::array<long, 3> brightIndex;
+};
+void PrintTo(const VolumeCase& c, std::ostream* os) { *os << c.name; }
+
+std::shared_ptr<Volume> makeVolume(const VolumeCase& c) {
+  auto v = std::make_shared<Volume>();
+  v->path = c.name;
+  v->format = "synthetic";
+  v->geometry.size = c.size;
+  v->geometry.rasFromIjk = c.rasFromIjk;
+  v->image = FloatImage::New();
+  v->image->SetRegions(FloatImage::SizeType{{c.size[0], c.size[1], c.size[2]}});
+  v->image->Allocate();
+  v->image->FillBuffer(kBackground);
+  v->image->SetPixel({{c.brightIndex[0], c.brightIndex[1], c.brightIndex[2]}}, kBright);
+  applyGeometryToItk(v->geometry, *v->image, c.name);
+  return v;
+}
+
+bool isBrightNeutral(QColor c) {
+  return c.red() > 200 && c.green() > 200 && c.blue() > 200 && std::abs(c.red() - c.green()) < 12 &&
+         std::abs(c.green() - c.blue()) < 12;
+}
+
+// Centroid (device pixels) of bright grey pixels, ignoring the title band at the top.
+bool brightCentroid(const QImage& image, QPointF* centroid, int* count) {
+  double sx = 0, sy = 0;
+  int n = 0;
+  for (int y = image.height() / 10; y < image.height(); ++y)
+    for (int x = 0; x < image.width(); ++x)
+      if (isBrightNeutral(image.pixelColor(x, y))) {
+        sx += x;
+        sy += y;
+        ++n;
+      }
+  *count = n;
+  if (n == 0) return false;
+  *centroid = {sx / n, sy / n};
+  return true;
+}
+
+class ViewerShowsVoxelUnderCrosshair : public ::testing::TestWithParam<VolumeCase> {};
+
+TEST_P(ViewerShowsVoxelUnderCrosshair, InEverySliceViewAndIn3D) {
+  const VolumeCase& c = GetParam();
+  MainWindow window;
+  window.resize(1000, 800);
+  window.showVolume(makeVolume(c));
+  window.model().setWindowLevel(kBright, kBright / 2);  // 100 -> dark grey, 1000 -> white
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  const Vec3 brightRas = c.rasFromIjk.apply({double(c.brightIndex[0]), double(c.brightIndex[1]), double(c.brightIndex[2])});
+  window.model().setCrosshairRas(brightRas);
+  const Vec3 spacing = window.model().volume()->geometry.spacingMm();
+  const double maxSpacing = std::max({spacing.x, spacing.y, spacing.z});
+
+  for (SliceOrientation o : {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
+    SCOPED_TRACE(sliceOrientationName(o));
+    SliceViewWidget* view = window.sliceView(o);
+    const QImage image = view->grabFramebuffer();
+    const double dpr = view->devicePixelRatioF();
+    const QPointF crosshairWidget = view->widgetPositionOfRas(brightRas);
+    const QPoint crosshairPixel = (crosshairWidget * dpr).toPoint();
+    ASSERT_TRUE(image.rect().contains(crosshairPixel));
+    EXPECT_TRUE(isBrightNeutral(image.pixelColor(crosshairPixel)))
+        << "pixel under the crosshair is " << image.pixelColor(crosshairPixel).name().toStdString();
+
+    // The only bright voxel in the picture is centred on the crosshair, within a voxel.
+    const double mmPerPixel = norm(view->rasAtWidgetPosition(crosshairWidget + QPointF(10, 0)) -
+                                   view->rasAtWidgetPosition(crosshairWidget)) / (10 * dpr);
+    QPointF centroid;
+    int count = 0;
+    ASSERT_TRUE(brightCentroid(image, &centroid, &count));
+    EXPECT_LT(std::hypot(centroid.x() - crosshairPixel.x(), centroid.y() - crosshairPixel.y()),
+              maxSpacing / mmPerPixel)
+        << count << " bright pixels around (" << centroid.x() << ", " << centroid.y() << ")";
+    EXPECT_LT(count * mmPerPixel * mmPerPixel, 3 * maxSpacing * maxSpacing) << "more than one voxel is bright";
+
+    // Picking: move the crosshair elsewhere on this plane, click the bright spot, get its RAS back.
+    const Vec3 right = view->sliceRenderer().axes().rightRas, up = view->sliceRenderer().axes().upRas;
+    window.model().setCrosshairRas(brightRas + 9.0 * right + 7.0 * up);
+    QTest::mouseClick(view, Qt::LeftButton, Qt::NoModifier, (centroid / dpr).toPoint());
+    const Vec3 picked = window.model().crosshairRas();
+    EXPECT_LT(norm(picked - brightRas), 0.75 * maxSpacing + 2 * mmPerPixel)
+        << "picked (" << picked.x << ", " << picked.y << ", " << picked.z << ") for voxel at (" << brightRas.x << ", "
+        << brightRas.y << ", " << brightRas.z << ")";
+    window.model().setCrosshairRas(brightRas);
+  }
+
+  // 3D: the three slices meet at the crosshair; the voxel is drawn there, and a pick there lands on it.
+  SceneViewWidget* scene = window.sceneView();
+  const QImage image = scene->grabFramebuffer();
+  vtkRenderer* renderer = scene->sceneRenderer().renderer();
+  renderer->SetWorldPoint(brightRas.x, brightRas.y, brightRas.z, 1.0);
+  renderer->WorldToDisplay();
+  double display[3];
+  renderer->GetDisplayPoint(display);
+  const QPoint pixel(static_cast<int>(std::lround(display[0])), image.height() - 1 - static_cast<int>(std::lround(display[1])));
+  ASSERT_TRUE(image.rect().contains(pixel));
+  EXPECT_TRUE(isBrightNeutral(image.pixelColor(pixel))) << image.pixelColor(pixel).name().toStdString();
+  vtkNew<vtkCellPicker> picker;
+  picker->SetTolerance(0.0005);
+  ASSERT_TRUE(picker->Pick(display[0], display[1], 0, renderer));
+  double pickedWorld[3];
+  picker->GetPickPosition(pickedWorld);
+  EXPECT_LT(norm(Vec3{pickedWorld[0], pickedWorld[1], pickedWorld[2]} - brightRas), 0.75 * maxSpacing);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Volumes, ViewerShowsVoxelUnderCrosshair,
+    ::testing::Values(
+        VolumeCase{"oblique",
+                   [] {
+                     Affine a = rotationAbout(2, 25.0) * rotationAbout(0, 15.0) *
+                                affineFromColumns({1.5, 0, 0}, {0, 1.5, 0}, {0, 0, 2.0}, {0, 0, 0});
+                     a.m[0][3] = -30;
+                     a.m[1][3] = -40;
+                     a.m[2][3] = -25;
+                     return a;
+                   }(),
+                   {40, 44, 30},
+                   {23, 17, 12}},
+        VolumeCase{"coronal_2x2x3", affineFromColumns({2, 0, 0}, {0, 0, 2}, {0, -3, 0}, {-40, 30, -35}), {40, 36, 24},
+                   {29, 11, 9}}),
+    [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace dbs::app

@@ -1,0 +1,19 @@
+// Test main for the app: creates the QApplication (with the OpenGL format VTK needs) only when tests
+// actually run, so test discovery works without a display. GUI tests need X: run under xvfb-run -a.
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QSurfaceFormat>
+
+int main(int argc, char** argv) {
+  testing::InitGoogleTest(&argc, argv);
+  if (testing::GTEST_FLAG(list_tests)) return RUN_ALL_TESTS();
+  QSurfaceFormat format;
+  format.setVersion(3, 2);
+  format.setProfile(QSurfaceFormat::CoreProfile);
+  format.setDepthBufferSize(24);
+  format.setStencilBufferSize(8);
+  QSurfaceFormat::setDefaultFormat(format);
+  QApplication app(argc, argv);
+  return RUN_ALL_TESTS();
+}
