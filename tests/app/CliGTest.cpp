@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "TestNifti.h"
@@ -29,7 +31,10 @@ struct RunResult {
 RunResult runDbsplan(const std::string& arguments) {
   const fs::path dir = fs::temp_directory_path() / "dbs_app_tests";
   fs::create_directories(dir);
-  const std::string outPath = (dir / "stdout.txt").string(), errPath = (dir / "stderr.txt").string();
+  // Unique capture files: ctest runs tests in parallel processes.
+  static int runs = 0;
+  const std::string stem = "run_" + std::to_string(getpid()) + "_" + std::to_string(++runs);
+  const std::string outPath = (dir / (stem + ".out")).string(), errPath = (dir / (stem + ".err")).string();
   const std::string command = std::string(DBSPLAN_EXECUTABLE) + " " + arguments + " >" + outPath + " 2>" + errPath;
   RunResult r;
   const int status = std::system(command.c_str());

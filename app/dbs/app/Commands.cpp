@@ -1,12 +1,16 @@
 #include "dbs/app/Commands.h"
 
 #include <QApplication>
+#include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
 #include <QSurfaceFormat>
 #include <QTimer>
 
 #include <cstdio>
+
+#include <unistd.h>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -144,6 +148,13 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
   std::shared_ptr<const Volume> volume;
   if (!path.empty()) volume = std::make_shared<Volume>(loadVolume(path));
 
+  // Qt wants a private runtime folder and warns on stderr when the session has none (CI, ssh).
+  if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+    const QString runtime = QDir::tempPath() + "/dbsplan-runtime-" + QString::number(getuid());
+    QDir().mkpath(runtime);
+    QFile::setPermissions(runtime, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    qputenv("XDG_RUNTIME_DIR", runtime.toLocal8Bit());
+  }
   QSurfaceFormat format;
   format.setVersion(3, 2);
   format.setProfile(QSurfaceFormat::CoreProfile);
