@@ -1,0 +1,25 @@
+#include "dbs/planning/DataPaths.h"
+
+#include <cstdlib>
+
+namespace dbs {
+namespace {
+
+std::string fromEnvironment(const char* variable, const char* fallback) {
+  const char* value = std::getenv(variable);
+  return (value && *value) ? std::string(value) : std::string(fallback);
+}
+
+}  // namespace
+
+std::string sourceDataPath(const std::string& relative) {
+  return fromEnvironment("DBSPLAN_DATA_DIR", DBS_DATA_DIR) + "/" + relative;
+}
+
+std::string buildDataPath(const std::string& relative) {
+  return fromEnvironment("DBSPLAN_BUILD_DATA_DIR", DBS_BUILD_DATA_DIR) + "/" + relative;
+}
+
+std::string mricronTemplatesDir() { return fromEnvironment("DBSPLAN_MRICRON_DIR", DBS_MRICRON_DIR); }
+
+}  // namespace dbs
