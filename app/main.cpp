@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   try {
     if (all[0] == "info") return dbs::app::runInfo(args);
     if (all[0] == "view") return dbs::app::runView(argc, argv, args);
+    if (all[0] == "sample") return dbs::app::runSample(args);
     std::cerr << "dbsplan: unknown command '" << all[0] << "' (try dbsplan --help)\n";
     return 2;
   } catch (const dbs::ImagingError& e) {

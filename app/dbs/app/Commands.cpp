@@ -16,6 +16,8 @@
 #include <sstream>
 
 #include "dbs/app/MainWindow.h"
+#include "dbs/app/SampleLoading.h"
+#include "dbs/planning/SampleCatalogue.h"
 #include "dbs/imaging/ImagingError.h"
 
 namespace dbs::app {
@@ -55,12 +57,39 @@ nlohmann::json volumeInfoJson(const Volume& volume) {
   return j;
 }
 
+bool printProgress(double fraction, const std::string& step) {
+  std::cerr << "[" << std::setw(3) << static_cast<int>(fraction * 100) << "%] " << step << "\n";
+  return true;
+}
+
+int runSample(const std::vector<std::string>& args) {
+  const auto& catalogue = SampleCatalogue::standard();
+  if (args.empty() || args[0] == "list") {
+    for (const Sample& s : catalogue.samples()) {
+      const std::string reason = s.missingReason();
+      std::cout << std::left << std::setw(10) << s.name << s.title << "\n"
+                << std::setw(10) << "" << (reason.empty() ? "ready: " + s.t1Path : reason) << "\n";
+    }
+    return 0;
+  }
+  if (args[0] == "path" && (args.size() == 2 || (args.size() == 3 && args[2] == "--labels"))) {
+    const Sample& sample = catalogue.find(args[1]);
+    ensureSampleReady(sample, printProgress);
+    std::cout << (args.size() == 3 ? sample.labelsPath : sample.t1Path) << "\n";
+    return 0;
+  }
+  std::cerr << "dbsplan sample: usage: dbsplan sample list | dbsplan sample path NAME [--labels]\n";
+  return 2;
+}
+
 void printUsage() {
   std::cout << "dbsplan " << DBS_VERSION << ": planning deep brain stimulation of the internal globus pallidus\n\n"
             << "usage:\n"
             << "  dbsplan info IMAGE [--json]     geometry (RAS mm), orientation and intensities of an image\n"
-            << "  dbsplan view [IMAGE] [--screenshot PNG] [--size WxH]\n"
+            << "  dbsplan view [IMAGE [--labels LABELS] | --sample NAME] [--screenshot PNG] [--size WxH]\n"
             << "                                  open the viewer; with --screenshot render once, save, exit\n"
+            << "  dbsplan sample list | path NAME [--labels]\n"
+            << "                                  the sample datasets (colin27, phantom) and their files\n"
             << "  dbsplan --version\n\n"
             << "IMAGE: .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, or a folder of DICOM files.\n"
             << "All coordinates are patient RAS in millimetres (x right, y anterior, z superior).\n";
@@ -118,12 +147,16 @@ int runInfo(const std::vector<std::string>& args) {
 }
 
 int runView(int argc, char** argv, const std::vector<std::string>& args) {
-  std::string path, screenshot;
+  std::string path, screenshot, sampleName, labelsPath;
   int width = 1100, height = 900;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--screenshot" && i + 1 < args.size()) {
       screenshot = args[++i];
+    } else if (a == "--sample" && i + 1 < args.size()) {
+      sampleName = args[++i];
+    } else if (a == "--labels" && i + 1 < args.size()) {
+      labelsPath = args[++i];
     } else if (a == "--size" && i + 1 < args.size()) {
       if (std::sscanf(args[++i].c_str(), "%dx%d", &width, &height) != 2 || width < 200 || height < 200 ||
           width > 8192 || height > 8192) {
@@ -140,13 +173,24 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
       return 2;
     }
   }
-  if (!screenshot.empty() && path.empty()) {
-    std::cerr << "dbsplan view: --screenshot needs an IMAGE\n";
+  if (!sampleName.empty() && !path.empty()) {
+    std::cerr << "dbsplan view: give an IMAGE or --sample NAME, not both\n";
+    return 2;
+  }
+  if (!screenshot.empty() && path.empty() && sampleName.empty()) {
+    std::cerr << "dbsplan view: --screenshot needs an IMAGE or --sample NAME\n";
+    return 2;
+  }
+  if (!labelsPath.empty() && path.empty()) {
+    std::cerr << "dbsplan view: --labels goes with an IMAGE\n";
     return 2;
   }
   // Load before any window exists: a bad file fails fast with one line, in scripts and tests alike.
-  std::shared_ptr<const Volume> volume;
-  if (!path.empty()) volume = std::make_shared<Volume>(loadVolume(path));
+  LoadedScene scene;
+  if (!sampleName.empty())
+    scene = loadSampleScene(SampleCatalogue::standard().find(sampleName), printProgress);
+  else if (!path.empty())
+    scene = loadScene(path, labelsPath, {});
 
   // Qt wants a private runtime folder and warns on stderr when the session has none (CI, ssh).
   if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
@@ -165,7 +209,7 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
   QApplication::setApplicationName("dbsplan");
   MainWindow window;
   window.resize(width, height);
-  if (volume) window.showVolume(volume);
+  if (scene.volume) window.showScene(scene);
   window.show();
   if (screenshot.empty()) return QApplication::exec();
 

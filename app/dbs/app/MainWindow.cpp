@@ -11,6 +11,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPainter>
+#include <QPointer>
 #include <QProgressDialog>
 #include <QSettings>
 #include <QStatusBar>
@@ -76,6 +77,21 @@ void MainWindow::buildMenus() {
     const QString dir = QFileDialog::getExistingDirectory(this, "Open DICOM folder");
     if (!dir.isEmpty()) openPath(dir);
   });
+  QMenu* samples = file->addMenu("Open &sample");
+  try {
+    for (const Sample& sample : SampleCatalogue::standard().samples()) {
+      QAction* action = samples->addAction(QString::fromStdString(sample.name + ": " + sample.title), this,
+                                           [this, name = sample.name] { openSample(QString::fromStdString(name)); });
+      action->setToolTip(QString::fromStdString(sample.description));
+    }
+  } catch (const std::exception& e) {
+    samples->addAction(QString("sample catalogue unavailable: ") + e.what())->setEnabled(false);
+  }
+  file->addAction("Open &labels...", this, [this] {
+    const QString path =
+        QFileDialog::getOpenFileName(this, "Open label map", QString(), "Label maps (*.nii *.nii.gz *.nrrd *.mha)");
+    if (!path.isEmpty()) openLabels(path);
+  });
   recentMenu_ = file->addMenu("&Recent files");
   rebuildRecentMenu();
   file->addSeparator();
@@ -91,6 +107,10 @@ void MainWindow::buildMenus() {
   view->addAction("Reset &window/level", this, [this] {
     if (model_.volume()) model_.resetWindowLevel();
   });
+  QAction* showLabels = view->addAction("Show &labels");
+  showLabels->setCheckable(true);
+  showLabels->setChecked(true);
+  connect(showLabels, &QAction::toggled, this, [this](bool on) { model_.setLabelsVisible(on); });
   view->addAction("Reset &3D camera", this, [this] {
     sceneView_->sceneRenderer().resetCamera();
     sceneView_->update();
@@ -113,44 +133,91 @@ void MainWindow::showVolume(std::shared_ptr<const Volume> volume) {
   for (const auto& note : model_.volume()->notes) statusBar()->showMessage(QString::fromStdString(note), 10000);
 }
 
-void MainWindow::openPath(const QString& path) {
+void MainWindow::loadInBackground(const QString& what, std::function<LoadedScene(const ProgressCallback&)> load,
+                                  std::function<void(const LoadedScene&)> onLoaded) {
   if (cancelLoad_) *cancelLoad_ = true;  // a newer request supersedes a load in progress
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   cancelLoad_ = cancel;
-  auto* dialog = new QProgressDialog("Loading " + path, "Cancel", 0, 0, this);
+  auto* dialog = new QProgressDialog("Loading " + what, "Cancel", 0, 100, this);
   dialog->setWindowModality(Qt::WindowModal);
   dialog->setMinimumDuration(300);
   connect(dialog, &QProgressDialog::canceled, this, [cancel] { *cancel = true; });
 
   struct Result {
-    std::shared_ptr<const Volume> volume;
+    LoadedScene scene;
     QString error;
   };
   auto* watcher = new QFutureWatcher<Result>(this);
-  connect(watcher, &QFutureWatcher<Result>::finished, this, [this, watcher, dialog, path, cancel] {
+  connect(watcher, &QFutureWatcher<Result>::finished, this, [this, watcher, dialog, cancel, onLoaded] {
     const Result result = watcher->result();
     dialog->close();
     dialog->deleteLater();
     watcher->deleteLater();
     if (*cancel) return;
-    if (!result.volume) {
-      QMessageBox::critical(this, "dbsplan: cannot open image", result.error);
+    if (!result.scene.volume) {
+      QMessageBox::critical(this, "dbsplan: cannot open", result.error);
       return;
     }
-    showVolume(result.volume);
-    addRecentFile(path);
+    onLoaded(result.scene);
   });
-  const std::string file = path.toStdString();
-  watcher->setFuture(QtConcurrent::run([file, cancel]() -> Result {
+  QPointer<QProgressDialog> progressDialog(dialog);
+  watcher->setFuture(QtConcurrent::run([load, cancel, progressDialog]() -> Result {
+    const ProgressCallback progress = [cancel, progressDialog](double fraction, const std::string& step) {
+      QMetaObject::invokeMethod(
+          progressDialog, [progressDialog, fraction, step] {
+            if (!progressDialog) return;
+            progressDialog->setValue(static_cast<int>(fraction * 100));
+            progressDialog->setLabelText(QString::fromStdString(step));
+          },
+          Qt::QueuedConnection);
+      return !*cancel;
+    };
     try {
-      auto volume = std::make_shared<Volume>(loadVolume(file, [cancel](double, const std::string&) { return !*cancel; }));
-      return {volume, {}};
+      return {load(progress), {}};
     } catch (const Cancelled&) {
-      return {nullptr, "cancelled"};
+      return {{}, "cancelled"};
     } catch (const std::exception& e) {
-      return {nullptr, QString::fromStdString(e.what())};
+      return {{}, QString::fromStdString(e.what())};
     }
   }));
+}
+
+void MainWindow::openPath(const QString& path) {
+  const std::string file = path.toStdString();
+  loadInBackground(
+      path, [file](const ProgressCallback& progress) { return loadScene(file, "", progress); },
+      [this, path](const LoadedScene& scene) {
+        showScene(scene);
+        addRecentFile(path);
+      });
+}
+
+void MainWindow::openSample(const QString& name) {
+  const std::string sampleName = name.toStdString();
+  loadInBackground(
+      "sample " + name,
+      [sampleName](const ProgressCallback& progress) {
+        return loadSampleScene(SampleCatalogue::standard().find(sampleName), progress);
+      },
+      [this](const LoadedScene& scene) { showScene(scene); });
+}
+
+void MainWindow::openLabels(const QString& path) {
+  if (!model_.volume()) {
+    QMessageBox::information(this, "dbsplan", "Open an image first; labels are shown over it.");
+    return;
+  }
+  try {
+    model_.setLabels(std::make_shared<LabelVolume>(loadLabelVolume(path.toStdString())));
+  } catch (const std::exception& e) {
+    QMessageBox::critical(this, "dbsplan: cannot open labels", QString::fromStdString(e.what()));
+  }
+}
+
+void MainWindow::showScene(const LoadedScene& scene) {
+  showVolume(scene.volume);
+  model_.setLabels(scene.labels);
+  model_.setCrosshairRas(initialCrosshairRas(scene));
 }
 
 void MainWindow::addRecentFile(const QString& path) {

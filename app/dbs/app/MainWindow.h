@@ -7,8 +7,10 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 
+#include "dbs/app/SampleLoading.h"
 #include "dbs/app/ViewWidgets.h"
 #include "dbs/app/ViewerModel.h"
 
@@ -29,6 +31,11 @@ class MainWindow : public QMainWindow {
 
   // Shows an already loaded volume (the CLI loads synchronously; the GUI through openPath()).
   void showVolume(std::shared_ptr<const Volume> volume);
+  // Shows a volume with its labels, the crosshair on the left GPi when there is one.
+  void showScene(const LoadedScene& scene);
+  // Opens a sample from the catalogue in the background (File > Open sample).
+  void openSample(const QString& name);
+  void openLabels(const QString& path);
   // Loads a file or DICOM folder in the background with a cancellable progress dialog; errors are
   // reported in a message box and leave the current volume untouched.
   void openPath(const QString& path);
@@ -41,6 +48,10 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildMenus();
+  // Runs `load` on a worker thread behind a cancellable progress dialog; shows the result or the
+  // error. The current scene stays untouched until a load succeeds.
+  void loadInBackground(const QString& what, std::function<LoadedScene(const ProgressCallback&)> load,
+                        std::function<void(const LoadedScene&)> onLoaded);
   void addRecentFile(const QString& path);
   void rebuildRecentMenu();
 

@@ -3,6 +3,10 @@
 #include <vtkActor.h>
 #include <vtkAnnotatedCubeActor.h>
 #include <vtkCamera.h>
+#include <vtkDiscreteFlyingEdges3D.h>
+#include <vtkImageData.h>
+#include <vtkPolyDataNormals.h>
+#include <vtkWindowedSincPolyDataFilter.h>
 #include <vtkImageActor.h>
 #include <vtkImageMapper3D.h>
 #include <vtkMatrix4x4.h>
@@ -14,6 +18,7 @@
 #include <vtkTextProperty.h>
 
 #include "dbs/app/SliceRenderer.h"
+#include "dbs/imaging/Labels.h"
 
 namespace dbs::app {
 
@@ -84,6 +89,58 @@ void SceneRenderer3D::setVolume(const ImageGeometry& geometry, const std::array<
   outline_->VisibilityOn();
   crosshairMoved();
   resetCamera();
+}
+
+void SceneRenderer3D::setLabels(vtkImageData* indexSpaceLabels, const ImageGeometry& labelGeometry) {
+  clearLabels();
+  vtkNew<vtkMatrix4x4> rasFromIjk;
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) rasFromIjk->SetElement(r, c, labelGeometry.rasFromIjk.m[r][c]);
+  double range[2];
+  indexSpaceLabels->GetScalarRange(range);
+  // The deep structures a DBS planner looks at; tissue classes (scalp, grey matter...) stay off.
+  for (const auto& label : standardLabels()) {
+    if (label.value > 14 || label.value > range[1]) continue;
+    vtkNew<vtkDiscreteFlyingEdges3D> contour;
+    contour->SetInputData(indexSpaceLabels);
+    contour->SetValue(0, label.value);
+    contour->ComputeScalarsOff();
+    contour->Update();
+    if (contour->GetOutput()->GetNumberOfPoints() == 0) continue;
+    vtkNew<vtkWindowedSincPolyDataFilter> smooth;  // removes the voxel staircase, keeps the volume
+    smooth->SetInputConnection(contour->GetOutputPort());
+    smooth->SetNumberOfIterations(15);
+    smooth->SetPassBand(0.1);
+    smooth->NormalizeCoordinatesOn();
+    vtkNew<vtkPolyDataNormals> normals;
+    normals->SetInputConnection(smooth->GetOutputPort());
+    vtkNew<vtkPolyDataMapper> mapper;
+    mapper->SetInputConnection(normals->GetOutputPort());
+    mapper->ScalarVisibilityOff();
+    auto actor = vtkSmartPointer<vtkActor>::New();
+    actor->SetMapper(mapper);
+    actor->SetUserMatrix(rasFromIjk);
+    actor->GetProperty()->SetColor(label.colour[0], label.colour[1], label.colour[2]);
+    const bool target = label.name.rfind("GPi", 0) == 0;
+    actor->GetProperty()->SetOpacity(target ? 1.0 : 0.35);
+    actor->GetProperty()->SetSpecular(0.3);
+    actor->PickableOff();
+    renderer_->AddActor(actor);
+    labelSurfaces_.push_back(actor);
+  }
+  // Translucent slices, so the structures they cut through stay visible.
+  for (auto& slice : sliceActors_) slice->SetOpacity(labelSurfaces_.empty() ? 1.0 : 0.55);
+}
+
+void SceneRenderer3D::clearLabels() {
+  for (auto& actor : labelSurfaces_) renderer_->RemoveActor(actor);
+  labelSurfaces_.clear();
+  for (auto& slice : sliceActors_) slice->SetOpacity(1.0);
+}
+
+void SceneRenderer3D::setLabelsVisible(bool visible) {
+  for (auto& actor : labelSurfaces_) actor->SetVisibility(visible);
+  for (auto& slice : sliceActors_) slice->SetOpacity(visible && !labelSurfaces_.empty() ? 0.55 : 1.0);
 }
 
 void SceneRenderer3D::crosshairMoved() {

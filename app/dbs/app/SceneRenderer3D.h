@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <vector>
 
 #include <vtkNew.h>
 #include <vtkSmartPointer.h>
@@ -12,6 +13,7 @@
 
 class vtkActor;
 class vtkImageActor;
+class vtkImageData;
 class vtkRenderer;
 class vtkTextActor;
 
@@ -32,6 +34,10 @@ class SceneRenderer3D {
 
   // Shows the slices of the three slice renderers (their outputs and plane matrices are shared).
   void setVolume(const ImageGeometry& geometry, const std::array<SliceRenderer*, 3>& slices);
+  // Smoothed surfaces of the deep structures of a label map (GPi opaque, the others translucent).
+  void setLabels(vtkImageData* indexSpaceLabels, const ImageGeometry& labelGeometry);
+  void clearLabels();
+  void setLabelsVisible(bool visible);
   // Re-reads the slice plane matrices (after the crosshair moved).
   void crosshairMoved();
   // Camera from the front-left, above: the classic view of a DBS planning scene.
@@ -45,6 +51,7 @@ class SceneRenderer3D {
   std::array<vtkSmartPointer<vtkImageActor>, 3> sliceActors_;
   std::array<SliceRenderer*, 3> slices_{nullptr, nullptr, nullptr};
   vtkNew<vtkActor> outline_;
+  std::vector<vtkSmartPointer<vtkActor>> labelSurfaces_;
   vtkNew<vtkTextActor> title_;
 };
 

@@ -9,7 +9,9 @@
 #include <vtkCellArray.h>
 #include <vtkImageActor.h>
 #include <vtkImageData.h>
+#include <vtkImageMapToColors.h>
 #include <vtkImageMapToWindowLevelColors.h>
+#include <vtkLookupTable.h>
 #include <vtkImageMapper3D.h>
 #include <vtkImageReslice.h>
 #include <vtkMatrix4x4.h>
@@ -21,6 +23,8 @@
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
 #include <vtkTransform.h>
+
+#include "dbs/imaging/Labels.h"
 
 namespace dbs::app {
 
@@ -58,6 +62,30 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   imageActor_->InterpolateOff();
   imageActor_->VisibilityOff();
   renderer_->AddActor(imageActor_);
+
+  // Label overlay: nearest-neighbour reslice on the same output grid, coloured by the label table.
+  labelReslice_->SetOutputDimensionality(2);
+  labelReslice_->SetInterpolationModeToNearestNeighbor();
+  labelReslice_->SetResliceTransform(labelIjkFromRas_);
+  labelReslice_->SetBackgroundLevel(0);
+  vtkNew<vtkLookupTable> table;
+  int maxLabel = 0;
+  for (const auto& l : standardLabels()) maxLabel = std::max(maxLabel, l.value);
+  table->SetNumberOfTableValues(maxLabel + 1);
+  table->SetTableRange(0, maxLabel);
+  for (int v = 0; v <= maxLabel; ++v) table->SetTableValue(v, 0, 0, 0, 0);  // unlisted values: transparent
+  for (const auto& l : standardLabels()) table->SetTableValue(l.value, l.colour[0], l.colour[1], l.colour[2], 1.0);
+  table->Build();
+  labelColours_->SetLookupTable(table);
+  labelColours_->SetOutputFormatToRGBA();
+  labelColours_->SetInputConnection(labelReslice_->GetOutputPort());
+  labelActor_->GetMapper()->SetInputConnection(labelColours_->GetOutputPort());
+  labelActor_->InterpolateOff();
+  labelActor_->SetOpacity(0.45);
+  labelActor_->SetPosition(0, 0, 0.5);  // between the slice (z = 0) and the crosshair (z = 1)
+  labelActor_->PickableOff();
+  labelActor_->VisibilityOff();
+  renderer_->AddActor(labelActor_);
 
   vtkNew<vtkPolyDataMapper> lineMapper;
   lineMapper->SetInputData(crosshairLines_);
@@ -132,6 +160,7 @@ void SliceRenderer::setVolume(vtkImageData* indexSpaceImage, const ImageGeometry
   }
   hasVolume_ = true;
   imageActor_->VisibilityOn();
+  labelActor_->SetVisibility(hasLabels_);
   crosshairActor_->VisibilityOn();
   crosshairRas_ = geometry.rasFromIndex({(geometry.size[0] - 1) / 2.0, (geometry.size[1] - 1) / 2.0,
                                          (geometry.size[2] - 1) / 2.0});
@@ -150,6 +179,25 @@ void SliceRenderer::setWindowLevel(double window, double level) {
   windowLevel_->SetWindow(std::max(window, 1e-6));
   windowLevel_->SetLevel(level);
 }
+
+void SliceRenderer::setLabels(vtkImageData* indexSpaceLabels, const ImageGeometry& labelGeometry) {
+  labelReslice_->SetInputData(indexSpaceLabels);
+  const Affine ijkFromRas = labelGeometry.ijkFromRas();
+  vtkNew<vtkMatrix4x4> m;
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) m->SetElement(r, c, ijkFromRas.m[r][c]);
+  labelIjkFromRas_->SetMatrix(m);
+  hasLabels_ = true;
+  labelActor_->SetVisibility(hasVolume_);
+  if (hasVolume_) updateReslice();
+}
+
+void SliceRenderer::clearLabels() {
+  hasLabels_ = false;
+  labelActor_->VisibilityOff();
+}
+
+void SliceRenderer::setLabelsVisible(bool visible) { labelActor_->SetVisibility(visible && hasLabels_ && hasVolume_); }
 
 void SliceRenderer::updateReslice() {
   const Vec3 normal = axes_.normalRas();
@@ -173,6 +221,13 @@ void SliceRenderer::updateReslice() {
   reslice_->SetOutputOrigin(u0, v0, 0.0);
   reslice_->SetOutputExtent(0, std::max(nu, 1) - 1, 0, std::max(nv, 1) - 1, 0, 0);
   reslice_->Modified();
+  if (hasLabels_) {  // the overlay samples exactly the same plane points as the image
+    labelReslice_->SetResliceAxes(rasFromPlane_);
+    labelReslice_->SetOutputSpacing(s, s, 1.0);
+    labelReslice_->SetOutputOrigin(u0, v0, 0.0);
+    labelReslice_->SetOutputExtent(0, std::max(nu, 1) - 1, 0, std::max(nv, 1) - 1, 0, 0);
+    labelReslice_->Modified();
+  }
 }
 
 void SliceRenderer::updateOverlay() {

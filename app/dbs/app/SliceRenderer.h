@@ -24,6 +24,7 @@ class vtkActor;
 class vtkAlgorithmOutput;
 class vtkImageActor;
 class vtkImageData;
+class vtkImageMapToColors;
 class vtkImageMapToWindowLevelColors;
 class vtkImageReslice;
 class vtkMatrix4x4;
@@ -63,6 +64,10 @@ class SliceRenderer {
   void setVolume(vtkImageData* indexSpaceImage, const ImageGeometry& geometry);
   void setCrosshair(Vec3 crosshairRas);
   void setWindowLevel(double window, double level);
+  // Coloured, translucent label overlay (index-space label image with its own exact geometry).
+  void setLabels(vtkImageData* indexSpaceLabels, const ImageGeometry& labelGeometry);
+  void clearLabels();
+  void setLabelsVisible(bool visible);
   // Fits the whole volume into the viewport; call after the viewport size changes.
   void fitToViewport(int widthPixels, int heightPixels);
 
@@ -95,6 +100,11 @@ class SliceRenderer {
   vtkNew<vtkMatrix4x4> rasFromPlane_;
   vtkNew<vtkImageMapToWindowLevelColors> windowLevel_;
   vtkNew<vtkImageActor> imageActor_;
+  vtkNew<vtkImageReslice> labelReslice_;
+  vtkNew<vtkTransform> labelIjkFromRas_;
+  vtkNew<vtkImageMapToColors> labelColours_;
+  vtkNew<vtkImageActor> labelActor_;
+  bool hasLabels_ = false;
   vtkNew<vtkPolyData> crosshairLines_;
   vtkNew<vtkActor> crosshairActor_;
   std::array<vtkSmartPointer<vtkTextActor>, 4> edgeLetters_;  // right, left, top, bottom

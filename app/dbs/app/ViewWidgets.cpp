@@ -23,6 +23,14 @@ SliceViewWidget::SliceViewWidget(SliceOrientation orientation, ViewerModel* mode
     slice_.setWindowLevel(w, l);
     update();
   });
+  connect(model_, &ViewerModel::labelsChanged, this, [this] {
+    if (model_->labels())
+      slice_.setLabels(model_->labelsIndexSpaceImage(), model_->labels()->geometry);
+    else
+      slice_.clearLabels();
+    slice_.setLabelsVisible(model_->labelsVisible());
+    update();
+  });
 }
 
 void SliceViewWidget::onVolumeChanged() {
@@ -102,6 +110,18 @@ SceneViewWidget::SceneViewWidget(ViewerModel* model, const std::array<SliceRende
     update();
   });
   connect(model_, &ViewerModel::windowLevelChanged, this, [this] { update(); });
+  connect(model_, &ViewerModel::labelsChanged, this, [this] {
+    const bool sameLabels = model_->labelsIndexSpaceImage() == shownLabels_;
+    if (!sameLabels) {
+      shownLabels_ = model_->labelsIndexSpaceImage();
+      if (model_->labels())
+        scene_.setLabels(model_->labelsIndexSpaceImage(), model_->labels()->geometry);
+      else
+        scene_.clearLabels();
+    }
+    scene_.setLabelsVisible(model_->labelsVisible());
+    update();
+  });
 }
 
 void SceneViewWidget::paintGL() {

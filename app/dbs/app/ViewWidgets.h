@@ -53,6 +53,7 @@ class SceneViewWidget : public VtkOpenGLWidget {
   ViewerModel* model_;
   std::array<SliceRenderer*, 3> slices_;
   SceneRenderer3D scene_;
+  vtkImageData* shownLabels_ = nullptr;  // the label image whose surfaces are built (not owned)
 };
 
 }  // namespace dbs::app

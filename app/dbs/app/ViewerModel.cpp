@@ -1,6 +1,7 @@
 #include "dbs/app/ViewerModel.h"
 
 #include <vtkFloatArray.h>
+#include <vtkUnsignedShortArray.h>
 #include <vtkImageData.h>
 #include <vtkPointData.h>
 
@@ -30,6 +31,27 @@ void ViewerModel::setVolume(std::shared_ptr<const Volume> volume) {
   emit volumeChanged();
 }
 
+void ViewerModel::setLabels(std::shared_ptr<const LabelVolume> labels) {
+  labels_ = std::move(labels);
+  labelsIndexSpaceImage_ = nullptr;
+  if (labels_) {
+    const ImageGeometry& g = labels_->geometry;
+    auto image = vtkSmartPointer<vtkImageData>::New();
+    image->SetDimensions(static_cast<int>(g.size[0]), static_cast<int>(g.size[1]), static_cast<int>(g.size[2]));
+    vtkNew<vtkUnsignedShortArray> scalars;
+    scalars->SetArray(const_cast<unsigned short*>(labels_->image->GetBufferPointer()),
+                      static_cast<vtkIdType>(g.voxelCount()), /*save=*/1);
+    image->GetPointData()->SetScalars(scalars);
+    labelsIndexSpaceImage_ = image;
+  }
+  emit labelsChanged();
+}
+
+void ViewerModel::setLabelsVisible(bool visible) {
+  labelsVisible_ = visible;
+  emit labelsChanged();
+}
+
 void ViewerModel::setCrosshairRas(Vec3 pointRas) {
   crosshairRas_ = pointRas;
   emit crosshairChanged(pointRas);
@@ -54,6 +76,17 @@ QString ViewerModel::describePoint(Vec3 p) const {
     text += QString("   voxel [%1, %2, %3]   value %4").arg(index[0]).arg(index[1]).arg(index[2]).arg(value, 0, 'g', 6);
   else
     text += "   outside the volume";
+  if (labels_) {
+    const Vec3 ijk = labels_->geometry.indexFromRas(p);
+    LabelImage::IndexType idx;
+    bool inside = true;
+    for (int a = 0; a < 3; ++a) {
+      idx[a] = std::lround(ijk[a]);
+      inside = inside && idx[a] >= 0 && idx[a] < static_cast<long>(labels_->geometry.size[a]);
+    }
+    const int label = inside ? labels_->image->GetPixel(idx) : 0;
+    if (label != 0) text += "   " + QString::fromStdString(labelName(label));
+  }
   return text;
 }
 

@@ -10,6 +10,7 @@
 #include <vtkImageData.h>
 #include <vtkSmartPointer.h>
 
+#include "dbs/imaging/Labels.h"
 #include "dbs/imaging/Volume.h"
 
 
@@ -27,6 +28,13 @@ class ViewerModel : public QObject {
   vtkImageData* indexSpaceImage() const { return indexSpaceImage_; }
   const IntensityRange& intensityRange() const { return range_; }
 
+  // An anatomical label map shown over the volume (atlas, segmentation); it may have its own grid.
+  void setLabels(std::shared_ptr<const LabelVolume> labels);
+  const LabelVolume* labels() const { return labels_.get(); }
+  vtkImageData* labelsIndexSpaceImage() const { return labelsIndexSpaceImage_; }
+  bool labelsVisible() const { return labelsVisible_; }
+  void setLabelsVisible(bool visible);
+
   Vec3 crosshairRas() const { return crosshairRas_; }
   void setCrosshairRas(Vec3 pointRas);
 
@@ -42,10 +50,14 @@ class ViewerModel : public QObject {
   void volumeChanged();
   void crosshairChanged(dbs::Vec3 crosshairRas);
   void windowLevelChanged(double window, double level);
+  void labelsChanged();
 
  private:
   std::shared_ptr<const Volume> volume_;
   vtkSmartPointer<vtkImageData> indexSpaceImage_;
+  std::shared_ptr<const LabelVolume> labels_;
+  vtkSmartPointer<vtkImageData> labelsIndexSpaceImage_;
+  bool labelsVisible_ = true;
   IntensityRange range_;
   Vec3 crosshairRas_;
   double window_ = 1, level_ = 0.5;

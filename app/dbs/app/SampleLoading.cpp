@@ -1,0 +1,39 @@
+#include "dbs/app/SampleLoading.h"
+
+#include <stdexcept>
+
+#include "dbs/imaging/ImagingError.h"
+
+namespace dbs::app {
+
+LoadedScene loadScene(const std::string& imagePath, const std::string& labelsPath, const ProgressCallback& progress) {
+  LoadedScene scene;
+  scene.volume = std::make_shared<Volume>(loadVolume(imagePath, progress));
+  if (!labelsPath.empty()) {
+    if (progress && !progress(0.8, "reading labels " + labelsPath)) throw Cancelled();
+    scene.labels = std::make_shared<LabelVolume>(loadLabelVolume(labelsPath));
+  }
+  return scene;
+}
+
+void ensureSampleReady(const Sample& sample, const ProgressCallback& progress) {
+  (void)progress;
+  const std::string reason = sample.missingReason();
+  if (!reason.empty()) throw std::runtime_error("sample " + sample.name + ": " + reason);
+}
+
+LoadedScene loadSampleScene(const Sample& sample, const ProgressCallback& progress) {
+  ensureSampleReady(sample, progress);
+  return loadScene(sample.t1Path, sample.labelsPath, progress);
+}
+
+Vec3 initialCrosshairRas(const LoadedScene& scene) {
+  const ImageGeometry& g = scene.volume->geometry;
+  const Vec3 centre = g.rasFromIndex({(g.size[0] - 1) / 2.0, (g.size[1] - 1) / 2.0, (g.size[2] - 1) / 2.0});
+  if (!scene.labels) return centre;
+  for (const auto& s : labelStatistics(*scene.labels))
+    if (s.value == labelValue("GPi_L")) return s.centroidRas;
+  return centre;
+}
+
+}  // namespace dbs::app
