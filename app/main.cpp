@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "dbs/app/Commands.h"
+#include "dbs/app/PhantomCommand.h"
 #include "dbs/imaging/ImagingError.h"
 
 int main(int argc, char** argv) {
@@ -22,6 +23,8 @@ int main(int argc, char** argv) {
     if (all[0] == "info") return dbs::app::runInfo(args);
     if (all[0] == "view") return dbs::app::runView(argc, argv, args);
     if (all[0] == "sample") return dbs::app::runSample(args);
+    if (all[0] == "locate") return dbs::app::runLocate(args);
+    if (all[0] == "phantom") return dbs::app::runPhantom(args);
     std::cerr << "dbsplan: unknown command '" << all[0] << "' (try dbsplan --help)\n";
     return 2;
   } catch (const dbs::ImagingError& e) {

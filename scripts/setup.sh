@@ -7,7 +7,7 @@ PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config clang-format
   # ITK 5.2 (imaging/), with GDCM for DICOM series
-  libinsighttoolkit5-dev
+  libinsighttoolkit5-dev libfftw3-dev
   # VTK 9.1 (rendering); its CMake package references MPI and several optional deps
   libvtk9-dev
   # Qt 6.4 widgets and OpenGL widgets (app/)

@@ -88,8 +88,12 @@ void printUsage() {
             << "  dbsplan info IMAGE [--json]     geometry (RAS mm), orientation and intensities of an image\n"
             << "  dbsplan view [IMAGE [--labels LABELS] | --sample NAME] [--screenshot PNG] [--size WxH]\n"
             << "                                  open the viewer; with --screenshot render once, save, exit\n"
+            << "  dbsplan locate IMAGE --out DIR [--with FILE]... [--json]\n"
+            << "                                  find both GPi: atlas registration, labels, landmarks, targets\n"
             << "  dbsplan sample list | path NAME [--labels]\n"
             << "                                  the sample datasets (colin27, phantom) and their files\n"
+            << "  dbsplan phantom --out DIR [--seed N] [--spacing SX,SY,SZ] [--orientation CODE] [--noise F] [--warp-mm MM]\n"
+            << "                                  write the ground-truth phantom: T1, labels, truth JSON\n"
             << "  dbsplan --version\n\n"
             << "IMAGE: .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, or a folder of DICOM files.\n"
             << "All coordinates are patient RAS in millimetres (x right, y anterior, z superior).\n";

@@ -1,8 +1,10 @@
 #include "dbs/app/SampleLoading.h"
 
+#include <filesystem>
 #include <stdexcept>
 
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/imaging/Phantom.h"
 
 namespace dbs::app {
 
@@ -17,7 +19,14 @@ LoadedScene loadScene(const std::string& imagePath, const std::string& labelsPat
 }
 
 void ensureSampleReady(const Sample& sample, const ProgressCallback& progress) {
-  (void)progress;
+  if (sample.ready()) return;
+  if (sample.generated) {
+    // dbsplan's own phantom: generated once into the build's data folder, then reused.
+    PhantomParameters parameters;
+    parameters.seed = static_cast<std::uint64_t>(sample.generatorSeed);
+    const PhantomResult phantom = generatePhantom(parameters, progress);
+    writePhantom(phantom, std::filesystem::path(sample.t1Path).parent_path().string());
+  }
   const std::string reason = sample.missingReason();
   if (!reason.empty()) throw std::runtime_error("sample " + sample.name + ": " + reason);
 }

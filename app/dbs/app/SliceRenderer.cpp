@@ -74,7 +74,10 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   table->SetNumberOfTableValues(maxLabel + 1);
   table->SetTableRange(0, maxLabel);
   for (int v = 0; v <= maxLabel; ++v) table->SetTableValue(v, 0, 0, 0, 0);  // unlisted values: transparent
-  for (const auto& l : standardLabels()) table->SetTableValue(l.value, l.colour[0], l.colour[1], l.colour[2], 1.0);
+  // Deep structures and vessels are drawn; tissue classes (scalp, skull, CSF, grey and white matter,
+  // labels 20-24) would wash over the whole image, so they stay transparent.
+  for (const auto& l : standardLabels())
+    if (l.value < 20 || l.value > 24) table->SetTableValue(l.value, l.colour[0], l.colour[1], l.colour[2], 1.0);
   table->Build();
   labelColours_->SetLookupTable(table);
   labelColours_->SetOutputFormatToRGBA();

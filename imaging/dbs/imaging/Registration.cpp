@@ -1,0 +1,535 @@
+#include "dbs/imaging/Registration.h"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <cmath>
+
+#include <itkAffineTransform.h>
+#include <itkBinShrinkImageFilter.h>
+#include <itkCastImageFilter.h>
+#include <itkCommand.h>
+#include <itkDiffeomorphicDemonsRegistrationFilter.h>
+#include <itkDisplacementFieldTransform.h>
+#include <itkHDF5TransformIOFactory.h>
+#include <itkHistogramMatchingImageFilter.h>
+#include <itkLinearInterpolateImageFunction.h>
+#include <itkMultiResolutionPDEDeformableRegistration.h>
+#include <itkImageRegistrationMethodv4.h>
+#include <itkMattesMutualInformationImageToImageMetricv4.h>
+#include <itkNearestNeighborInterpolateImageFunction.h>
+#include <itkRegionOfInterestImageFilter.h>
+#include <itkRegistrationParameterScalesFromPhysicalShift.h>
+#include <itkRegularStepGradientDescentOptimizerv4.h>
+#include <itkResampleImageFilter.h>
+#include <itkSmoothingRecursiveGaussianImageFilter.h>
+#include <itkTransformFileWriter.h>
+#include <itkTxtTransformIOFactory.h>
+#include <itkVersorRigid3DTransform.h>
+
+#include "dbs/imaging/ImagingError.h"
+
+namespace dbs {
+namespace {
+
+using AffineTransformType = itk::AffineTransform<double, 3>;
+using DisplacementFieldF = itk::Image<itk::Vector<float, 3>, 3>;
+using DisplacementFieldD = itk::Image<itk::Vector<double, 3>, 3>;
+using DisplacementTransform = itk::DisplacementFieldTransform<double, 3>;
+using RigidTransformType = itk::VersorRigid3DTransform<double>;
+using MetricType = itk::MattesMutualInformationImageToImageMetricv4<FloatImage, FloatImage>;
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+itk::Point<double, 3> itkPoint(Vec3 lps) {
+  itk::Point<double, 3> p;
+  p[0] = lps.x;
+  p[1] = lps.y;
+  p[2] = lps.z;
+  return p;
+}
+Vec3 vec(const itk::Point<double, 3>& p) { return {p[0], p[1], p[2]}; }
+
+// An ITK matrix-offset transform (LPS -> LPS) as a RAS -> RAS affine.
+Affine rasAffineFromItk(const itk::MatrixOffsetTransformBase<double, 3, 3>& t) {
+  Affine lps;
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c) lps.m[r][c] = t.GetMatrix()(r, c);
+    lps.m[r][3] = t.GetOffset()[r];
+  }
+  // RAS = F * LPS with F = diag(-1, -1, 1): rasAffine = F * lps * F.
+  Affine flip;
+  flip.m[0][0] = -1;
+  flip.m[1][1] = -1;
+  return flip * lps * flip;
+}
+
+// Centre of mass (LPS mm) of the voxels brighter than a fraction of the robust maximum: the head,
+// without the background noise that would pull a plain centre of mass towards the volume centre.
+Vec3 headCentreLps(const FloatImage& image) {
+  const IntensityRange range = intensityRange(image);
+  const double threshold = range.robustLow + 0.15 * (range.robustHigh - range.robustLow);
+  const auto region = image.GetLargestPossibleRegion();
+  const float* data = image.GetBufferPointer();
+  double si = 0, sj = 0, sk = 0, n = 0;
+  const long nx = static_cast<long>(region.GetSize(0)), ny = static_cast<long>(region.GetSize(1)),
+             nz = static_cast<long>(region.GetSize(2));
+  for (long k = 0; k < nz; ++k)
+    for (long j = 0; j < ny; ++j)
+      for (long i = 0; i < nx; ++i)
+        if (data[(k * ny + j) * nx + i] > threshold) {
+          si += i;
+          sj += j;
+          sk += k;
+          n += 1;
+        }
+  if (n == 0) throw ImagingError("the image is empty (no voxel above the background)");
+  itk::ContinuousIndex<double, 3> c;
+  c[0] = si / n;
+  c[1] = sj / n;
+  c[2] = sk / n;
+  itk::Point<double, 3> p;
+  image.TransformContinuousIndexToPhysicalPoint(c, p);
+  return vec(p);
+}
+
+// Reports optimiser iterations as progress and stops the optimiser when the user cancels.
+// Reports iterations as progress and asks the running algorithm to stop when the user cancels.
+class IterationObserver : public itk::Command {
+ public:
+  using Self = IterationObserver;
+  using Pointer = itk::SmartPointer<Self>;
+  itkNewMacro(Self)
+  void Setup(const ProgressCallback* progress, double from, double to, unsigned iterations, std::string step,
+             std::function<void()> stop) {
+    progress_ = progress;
+    from_ = from;
+    to_ = to;
+    iterations_ = std::max(1u, iterations);
+    step_ = std::move(step);
+    stop_ = std::move(stop);
+  }
+  bool cancelled() const { return cancelled_; }
+  void Execute(itk::Object* caller, const itk::EventObject& event) override { Execute(static_cast<const itk::Object*>(caller), event); }
+  void Execute(const itk::Object*, const itk::EventObject& event) override {
+    if (!itk::IterationEvent().CheckEvent(&event) || !progress_ || !*progress_ || cancelled_) return;
+    ++count_;
+    const double fraction = from_ + (to_ - from_) * std::min(1.0, double(count_) / iterations_);
+    if (!(*progress_)(fraction, step_)) {
+      cancelled_ = true;
+      stop_();
+    }
+  }
+
+ private:
+  const ProgressCallback* progress_ = nullptr;
+  double from_ = 0, to_ = 1;
+  unsigned iterations_ = 1, count_ = 0;
+  std::string step_;
+  std::function<void()> stop_;
+  bool cancelled_ = false;
+};
+
+// Block-average downsampling: cheap, and a good first pyramid level for mutual information.
+FloatImage::Pointer binShrink(const FloatImage::Pointer& image, unsigned factor) {
+  if (factor <= 1) return image;
+  auto shrink = itk::BinShrinkImageFilter<FloatImage, FloatImage>::New();
+  shrink->SetInput(image);
+  shrink->SetShrinkFactors(factor);
+  shrink->Update();
+  return shrink->GetOutput();
+}
+
+// The part of `image` inside a RAS box (plus nothing else), as its own image with exact geometry.
+FloatImage::Pointer cropToRasBox(const FloatImage::Pointer& image, const ImageGeometry& geometry, Vec3 lowRas,
+                                 Vec3 highRas) {
+  const Affine ijkFromRas = geometry.ijkFromRas();
+  std::array<double, 3> mn{1e30, 1e30, 1e30}, mx{-1e30, -1e30, -1e30};
+  for (int corner = 0; corner < 8; ++corner) {
+    const Vec3 ijk = ijkFromRas.apply({(corner & 1) ? highRas.x : lowRas.x, (corner & 2) ? highRas.y : lowRas.y,
+                                       (corner & 4) ? highRas.z : lowRas.z});
+    for (int a = 0; a < 3; ++a) {
+      mn[a] = std::min(mn[a], ijk[a]);
+      mx[a] = std::max(mx[a], ijk[a]);
+    }
+  }
+  FloatImage::RegionType region;
+  for (int a = 0; a < 3; ++a) {
+    const long last = static_cast<long>(geometry.size[a]) - 1;
+    const long lo = std::clamp(static_cast<long>(std::floor(mn[a])), 0L, last);
+    const long hi = std::clamp(static_cast<long>(std::ceil(mx[a])), lo, last);
+    region.SetIndex(a, lo);
+    region.SetSize(a, static_cast<unsigned long>(hi - lo + 1));
+  }
+  auto extract = itk::RegionOfInterestImageFilter<FloatImage, FloatImage>::New();
+  extract->SetInput(image);
+  extract->SetRegionOfInterest(region);
+  extract->Update();
+  return extract->GetOutput();
+}
+
+// Divides an image by its local mean (Gaussian, sigmaMm): removes smooth multiplicative intensity
+// bias (coil inhomogeneity) that would otherwise push the demons forces one way on one side.
+FloatImage::Pointer divideByLocalMean(const FloatImage::Pointer& image, double sigmaMm) {
+  auto smooth = itk::SmoothingRecursiveGaussianImageFilter<FloatImage, FloatImage>::New();
+  smooth->SetInput(image);
+  smooth->SetSigma(sigmaMm);
+  smooth->Update();
+  const FloatImage::Pointer mean = smooth->GetOutput();
+  auto out = FloatImage::New();
+  out->CopyInformation(image);
+  out->SetRegions(image->GetLargestPossibleRegion());
+  out->Allocate();
+  const IntensityRange range = intensityRange(*image);
+  const float floor = static_cast<float>(0.05 * range.robustHigh);  // no division by the dark background
+  const std::size_t n = image->GetPixelContainer()->Size();
+  const float* in = image->GetBufferPointer();
+  const float* m = mean->GetBufferPointer();
+  float* o = out->GetBufferPointer();
+  for (std::size_t i = 0; i < n; ++i) o[i] = in[i] / std::max(m[i], floor);
+  return out;
+}
+
+template <typename Registration>
+void setLevels(Registration& registration, const std::vector<unsigned>& shrink, const std::vector<double>& smoothing) {
+  typename Registration::ShrinkFactorsArrayType shrinkArray(shrink.size());
+  typename Registration::SmoothingSigmasArrayType sigmaArray(smoothing.size());
+  for (std::size_t i = 0; i < shrink.size(); ++i) {
+    shrinkArray[i] = shrink[i];
+    sigmaArray[i] = smoothing[i];
+  }
+  registration.SetNumberOfLevels(static_cast<unsigned>(shrink.size()));
+  registration.SetShrinkFactorsPerLevel(shrinkArray);
+  registration.SetSmoothingSigmasPerLevel(sigmaArray);
+  registration.SetSmoothingSigmasAreSpecifiedInPhysicalUnits(true);
+}
+
+}  // namespace
+
+Vec3 TemplateRegistration::templateRasFromPatientRas(Vec3 patientRas) const {
+  return rasFromLps(vec(full_->TransformPoint(itkPoint(lpsFromRas(patientRas)))));
+}
+
+Affine TemplateRegistration::affineTemplateRasFromPatientRas() const {
+  return rasAffineFromItk(static_cast<const AffineTransformType&>(*affine_));
+}
+
+Vec3 TemplateRegistration::patientRasFromTemplateRas(Vec3 templateRas) const {
+  // Fixed-point iteration p <- p - A^-1 (T(p) - q): A (the affine part) dominates T, so it converges
+  // in a few steps for any invertible, smooth deformation.
+  const Affine affine = affineTemplateRasFromPatientRas();
+  const Affine inverse = affine.inverse();
+  Vec3 p = inverse.apply(templateRas);
+  for (int iteration = 0; iteration < 50; ++iteration) {
+    const Vec3 residual = templateRasFromPatientRas(p) - templateRas;
+    if (norm(residual) < 1e-3) break;
+    p = p - inverse.applyLinear(residual);
+  }
+  return p;
+}
+
+LabelVolume TemplateRegistration::warpLabelsToPatient(const LabelVolume& templateLabels,
+                                                      const ImageGeometry& patientGeometry) const {
+  LabelVolume reference = makeLabelVolume(patientGeometry);
+  using Resample = itk::ResampleImageFilter<LabelImage, LabelImage, double>;
+  auto resample = Resample::New();
+  resample->SetInput(templateLabels.image);
+  resample->SetTransform(full_);
+  resample->SetInterpolator(itk::NearestNeighborInterpolateImageFunction<LabelImage, double>::New());
+  resample->SetDefaultPixelValue(0);
+  resample->SetReferenceImage(reference.image);
+  resample->UseReferenceImageOn();
+  resample->Update();
+  LabelVolume out;
+  out.image = resample->GetOutput();
+  out.geometry = patientGeometry;
+  return out;
+}
+
+void TemplateRegistration::writeTransforms(const std::string& affinePath, const std::string& fullPath) const {
+  // ITK's transform IO is found through factories; register the text format (.tfm) explicitly.
+  static const bool registered = [] {
+    itk::TxtTransformIOFactory::RegisterOneFactory();
+    itk::HDF5TransformIOFactory::RegisterOneFactory();
+    return true;
+  }();
+  (void)registered;
+  auto writer = itk::TransformFileWriterTemplate<double>::New();
+  try {
+    writer->SetInput(affine_);
+    writer->SetFileName(affinePath);
+    writer->Update();
+    writer->SetInput(full_);
+    writer->SetFileName(fullPath);
+    writer->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw ImagingError("cannot write transforms: " + std::string(e.GetDescription()));
+  }
+}
+
+TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volume& templateT1,
+                                               const RegistrationParameters& parameters,
+                                               const ProgressCallback& progress) {
+  if (patient.geometry.shear() > 1e-4 || templateT1.geometry.shear() > 1e-4)
+    throw ImagingError("registration needs images with orthogonal voxel axes");
+  TemplateRegistration result;
+  auto report = [&](double f, const std::string& s) {
+    if (progress && !progress(f, s)) throw Cancelled();
+  };
+
+  // ---- Initialisation: head centres aligned (moments of the thresholded heads).
+  report(0.02, "registration: aligning head centres");
+  auto affine = AffineTransformType::New();
+  const Vec3 patientCentre = headCentreLps(*patient.image), templateCentre = headCentreLps(*templateT1.image);
+  affine->SetCenter(itkPoint(patientCentre));
+  AffineTransformType::OutputVectorType translation;
+  for (int a = 0; a < 3; ++a) translation[a] = templateCentre[a] - patientCentre[a];
+  affine->SetTranslation(translation);
+
+  // ---- Affine stage.
+  const auto affineStart = Clock::now();
+  {
+    using Optimizer = itk::RegularStepGradientDescentOptimizerv4<double>;
+    using Registration = itk::ImageRegistrationMethodv4<FloatImage, FloatImage, AffineTransformType>;
+    auto metric = MetricType::New();
+    metric->SetNumberOfHistogramBins(parameters.histogramBins);
+    // Gradients only at the sampled points, not as whole smoothed gradient images per level.
+    metric->SetUseMovingImageGradientFilter(false);
+    metric->SetUseFixedImageGradientFilter(false);
+    auto scales = itk::RegistrationParameterScalesFromPhysicalShift<MetricType>::New();
+    scales->SetMetric(metric);
+    auto optimizer = Optimizer::New();
+    optimizer->SetScalesEstimator(scales);
+    optimizer->SetLearningRate(2.0);  // mm of the largest physical shift of the first step
+    optimizer->SetMinimumStepLength(0.01);
+    optimizer->SetRelaxationFactor(0.6);
+    optimizer->SetNumberOfIterations(parameters.affineIterations);
+    optimizer->SetReturnBestParametersAndValue(true);
+    // The affine stage never needs full resolution: both images are block-averaged once by the
+    // finest shrink factor, and the pyramid runs on those small images.
+    const unsigned base = parameters.affineShrink.back();
+    std::vector<unsigned> shrink;
+    for (unsigned f : parameters.affineShrink) shrink.push_back(std::max(1u, f / base));
+    auto registration = Registration::New();
+    registration->SetFixedImage(binShrink(patient.image, base));
+    registration->SetMovingImage(binShrink(templateT1.image, base));
+    registration->SetMetric(metric);
+    registration->SetOptimizer(optimizer);
+    registration->SetInitialTransform(affine);
+    registration->InPlaceOn();
+    setLevels(*registration, shrink, parameters.affineSmoothingMm);
+    registration->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::RANDOM);
+    registration->SetMetricSamplingPercentage(parameters.affineSamplingFraction);
+    registration->MetricSamplingReinitializeSeed(parameters.randomSeed);
+    auto observer = IterationObserver::New();
+    observer->Setup(&progress, 0.05, 0.4, parameters.affineIterations * static_cast<unsigned>(parameters.affineShrink.size()),
+                    "registration: affine", [optimizer] { optimizer->StopOptimization(); });
+    optimizer->AddObserver(itk::IterationEvent(), observer);
+    try {
+      registration->Update();
+    } catch (const itk::ExceptionObject& e) {
+      throw ImagingError("affine registration failed: " + std::string(e.GetDescription()));
+    }
+    if (observer->cancelled()) throw Cancelled();
+    result.quality_.affineMetric = optimizer->GetValue();
+  }
+  result.affine_ = affine;
+  result.quality_.affineSeconds = secondsSince(affineStart);
+
+  auto full = TemplateRegistration::CompositeTransform::New();
+  full->AddTransform(affine);
+  result.full_ = full;
+
+  // ---- Deformable stage, on the patient region that the template's deep-grey box maps to.
+  const auto& pg = patient.geometry;
+  std::array<long, 3> lo{0, 0, 0}, hi{static_cast<long>(pg.size[0]) - 1, static_cast<long>(pg.size[1]) - 1,
+                                      static_cast<long>(pg.size[2]) - 1};
+  {
+    const Affine patientFromTemplate = result.affineTemplateRasFromPatientRas().inverse();
+    const Affine ijkFromRas = pg.ijkFromRas();
+    std::array<double, 3> mn{1e30, 1e30, 1e30}, mx{-1e30, -1e30, -1e30};
+    const auto& box = parameters.deformableBoxTemplateRas;
+    for (int corner = 0; corner < 8; ++corner) {
+      const Vec3 t{(corner & 1) ? box[1].x : box[0].x, (corner & 2) ? box[1].y : box[0].y, (corner & 4) ? box[1].z : box[0].z};
+      const Vec3 ijk = ijkFromRas.apply(patientFromTemplate.apply(t));
+      for (int a = 0; a < 3; ++a) {
+        mn[a] = std::min(mn[a], ijk[a]);
+        mx[a] = std::max(mx[a], ijk[a]);
+      }
+    }
+    for (int a = 0; a < 3; ++a) {
+      lo[a] = std::clamp(static_cast<long>(std::floor(mn[a])), 0L, hi[a]);
+      hi[a] = std::clamp(static_cast<long>(std::ceil(mx[a])), lo[a], hi[a]);
+    }
+  }
+  result.deformableRegion_ = {lo, hi};
+  if (parameters.deformable) {
+    const auto deformableStart = Clock::now();
+    report(0.42, "registration: deformable (diffeomorphic demons) around the basal ganglia");
+    // Fixed: the patient region, block-averaged to about demonsSpacingMm.
+    FloatImage::RegionType roi;
+    for (int a = 0; a < 3; ++a) {
+      roi.SetIndex(a, lo[a]);
+      roi.SetSize(a, static_cast<unsigned long>(hi[a] - lo[a] + 1));
+    }
+    auto extract = itk::RegionOfInterestImageFilter<FloatImage, FloatImage>::New();
+    extract->SetInput(patient.image);
+    extract->SetRegionOfInterest(roi);
+    auto shrink = itk::BinShrinkImageFilter<FloatImage, FloatImage>::New();
+    shrink->SetInput(extract->GetOutput());
+    const Vec3 patientSpacing = pg.spacingMm();
+    itk::BinShrinkImageFilter<FloatImage, FloatImage>::ShrinkFactorsType factors;
+    for (int a = 0; a < 3; ++a)
+      factors[a] = std::max(1u, static_cast<unsigned>(std::lround(parameters.demonsSpacingMm / patientSpacing[a])));
+    shrink->SetShrinkFactors(factors);
+    shrink->Update();
+    FloatImage::Pointer fixedGrid = shrink->GetOutput();
+
+    // Moving: the template brought onto that grid by the affine stage, then histogram-matched to the
+    // patient, so that the demons forces compare like with like (same-modality T1 to T1).
+    const Vec3 margin{20, 20, 20};
+    const FloatImage::Pointer movingCrop =
+        cropToRasBox(templateT1.image, templateT1.geometry, parameters.deformableBoxTemplateRas[0] - margin,
+                     parameters.deformableBoxTemplateRas[1] + margin);
+    auto resample = itk::ResampleImageFilter<FloatImage, FloatImage, double>::New();
+    resample->SetInput(movingCrop);
+    resample->SetTransform(affine);
+    resample->SetInterpolator(itk::LinearInterpolateImageFunction<FloatImage, double>::New());
+    resample->SetReferenceImage(fixedGrid);
+    resample->UseReferenceImageOn();
+    resample->SetDefaultPixelValue(0);
+    resample->Update();
+    if (parameters.demonsBiasSigmaMm > 0) fixedGrid = divideByLocalMean(fixedGrid, parameters.demonsBiasSigmaMm);
+    const FloatImage::Pointer movingGrid = parameters.demonsBiasSigmaMm > 0
+                                               ? divideByLocalMean(resample->GetOutput(), parameters.demonsBiasSigmaMm)
+                                               : FloatImage::Pointer(resample->GetOutput());
+    auto match = itk::HistogramMatchingImageFilter<FloatImage, FloatImage>::New();
+    match->SetInput(movingGrid);
+    match->SetReferenceImage(fixedGrid);
+    match->SetNumberOfHistogramLevels(256);
+    match->SetNumberOfMatchPoints(24);
+    match->ThresholdAtMeanIntensityOn();
+    match->Update();
+
+    using Demons = itk::DiffeomorphicDemonsRegistrationFilter<FloatImage, FloatImage, DisplacementFieldF>;
+    auto demons = Demons::New();
+    demons->SetStandardDeviations(parameters.demonsFieldSigmaVoxels);
+    demons->SmoothDisplacementFieldOn();
+    demons->SmoothUpdateFieldOff();
+    demons->SetMaximumUpdateStepLength(parameters.demonsMaximumStepVoxels);  // voxels per iteration
+    demons->SetUseGradientType(itk::ESMDemonsRegistrationFunctionEnums::Gradient::Symmetric);
+    using MultiResolution = itk::MultiResolutionPDEDeformableRegistration<FloatImage, FloatImage, DisplacementFieldF, float>;
+    auto multiResolution = MultiResolution::New();
+    multiResolution->SetRegistrationFilter(demons);
+    multiResolution->SetFixedImage(fixedGrid);
+    multiResolution->SetMovingImage(match->GetOutput());
+    const unsigned levels = static_cast<unsigned>(parameters.demonsIterations.size());
+    multiResolution->SetNumberOfLevels(levels);
+    std::vector<unsigned> iterations = parameters.demonsIterations;
+    multiResolution->SetNumberOfIterations(iterations.data());
+    unsigned totalIterations = 0;
+    for (unsigned n : iterations) totalIterations += n;
+    auto observer = IterationObserver::New();
+    observer->Setup(&progress, 0.42, 0.95, totalIterations,
+                    "registration: deformable (diffeomorphic demons) around the basal ganglia",
+                    [&] {
+                      demons->StopRegistration();
+                      multiResolution->StopRegistration();
+                    });
+    demons->AddObserver(itk::IterationEvent(), observer);
+    try {
+      multiResolution->Update();
+    } catch (const itk::ExceptionObject& e) {
+      throw ImagingError("deformable registration failed: " + std::string(e.GetDescription()));
+    }
+    if (observer->cancelled()) throw Cancelled();
+    result.quality_.deformableMetric = demons->GetMetric();  // mean squared intensity difference
+
+    // Demons field u: patient x -> template A(x + u(x)); as an ITK transform applied before the affine.
+    auto cast = itk::CastImageFilter<DisplacementFieldF, DisplacementFieldD>::New();
+    cast->SetInput(multiResolution->GetOutput());
+    cast->Update();
+    auto displacement = DisplacementTransform::New();
+    displacement->SetDisplacementField(cast->GetOutput());
+    full->AddTransform(displacement);  // applied first: patient -> displacement -> affine -> template
+    result.quality_.deformableSeconds = secondsSince(deformableStart);
+  }
+
+  // ---- Quality: Jacobian determinant of patient -> template over the deformable region (3 mm grid).
+  report(0.97, "registration: checking the deformation");
+  double jmin = 1e30, jmax = -1e30;
+  const double h = 0.5;  // mm, central differences
+  const Vec3 spacing = pg.spacingMm();
+  for (long k = lo[2]; k <= hi[2]; k += std::max(1L, std::lround(3.0 / spacing.z)))
+    for (long j = lo[1]; j <= hi[1]; j += std::max(1L, std::lround(3.0 / spacing.y)))
+      for (long i = lo[0]; i <= hi[0]; i += std::max(1L, std::lround(3.0 / spacing.x))) {
+        const Vec3 p = pg.rasFromIndex({double(i), double(j), double(k)});
+        Vec3 columns[3];
+        for (int a = 0; a < 3; ++a) {
+          Vec3 d;
+          d[a] = h;
+          columns[a] = (1.0 / (2 * h)) * (result.templateRasFromPatientRas(p + d) - result.templateRasFromPatientRas(p - d));
+        }
+        const double det = dot(columns[0], cross(columns[1], columns[2]));
+        jmin = std::min(jmin, det);
+        jmax = std::max(jmax, det);
+      }
+  result.quality_.jacobianMin = jmin;
+  result.quality_.jacobianMax = jmax;
+  report(1.0, "registration: done");
+  return result;
+}
+
+RigidRegistration registerRigid(const Volume& fixed, const Volume& moving, const ProgressCallback& progress) {
+  const auto start = Clock::now();
+  auto rigid = RigidTransformType::New();
+  const Vec3 fixedCentre = headCentreLps(*fixed.image), movingCentre = headCentreLps(*moving.image);
+  rigid->SetCenter(itkPoint(fixedCentre));
+  RigidTransformType::OutputVectorType translation;
+  for (int a = 0; a < 3; ++a) translation[a] = movingCentre[a] - fixedCentre[a];
+  rigid->SetTranslation(translation);
+
+  using Optimizer = itk::RegularStepGradientDescentOptimizerv4<double>;
+  using Registration = itk::ImageRegistrationMethodv4<FloatImage, FloatImage, RigidTransformType>;
+  auto metric = MetricType::New();
+  metric->SetNumberOfHistogramBins(32);
+  auto scales = itk::RegistrationParameterScalesFromPhysicalShift<MetricType>::New();
+  scales->SetMetric(metric);
+  auto optimizer = Optimizer::New();
+  optimizer->SetScalesEstimator(scales);
+  optimizer->SetLearningRate(2.0);
+  optimizer->SetMinimumStepLength(0.005);
+  optimizer->SetRelaxationFactor(0.6);
+  optimizer->SetNumberOfIterations(150);
+  optimizer->SetReturnBestParametersAndValue(true);
+  auto registration = Registration::New();
+  registration->SetFixedImage(fixed.image);
+  registration->SetMovingImage(moving.image);
+  registration->SetMetric(metric);
+  registration->SetOptimizer(optimizer);
+  registration->SetInitialTransform(rigid);
+  registration->InPlaceOn();
+  setLevels(*registration, {4, 2, 1}, {2.0, 1.0, 0.0});
+  registration->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::RANDOM);
+  registration->SetMetricSamplingPercentage(0.1);
+  registration->MetricSamplingReinitializeSeed(1234);
+  auto observer = IterationObserver::New();
+  observer->Setup(&progress, 0.0, 1.0, 450, "rigid co-registration", [optimizer] { optimizer->StopOptimization(); });
+  optimizer->AddObserver(itk::IterationEvent(), observer);
+  try {
+    registration->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw ImagingError(moving.path + ": rigid co-registration failed: " + std::string(e.GetDescription()));
+  }
+  if (observer->cancelled()) throw Cancelled();
+  RigidRegistration out;
+  out.fixedRasFromMovingRas = rasAffineFromItk(*rigid).inverse();  // ITK maps fixed -> moving
+  out.metric = optimizer->GetValue();
+  out.seconds = secondsSince(start);
+  return out;
+}
+
+}  // namespace dbs

@@ -1,0 +1,188 @@
+#include "dbs/planning/Locate.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "dbs/imaging/ImagingError.h"
+#include "dbs/planning/AcpcFrame.h"
+#include "dbs/planning/DataPaths.h"
+#include "dbs/planning/SampleCatalogue.h"
+
+namespace dbs {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+Vec3 vecFromJson(const nlohmann::json& j) { return {j.at(0).get<double>(), j.at(1).get<double>(), j.at(2).get<double>()}; }
+nlohmann::json json3(Vec3 v) {
+  auto r = [](double x) { return std::round(x * 1000.0) / 1000.0; };
+  return {r(v.x), r(v.y), r(v.z)};
+}
+nlohmann::json jsonAffine(const Affine& a) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (int r = 0; r < 4; ++r) rows.push_back({a.m[r][0], a.m[r][1], a.m[r][2], a.m[r][3]});
+  return rows;
+}
+
+void writeTextAtomically(const std::string& path, const std::string& text) {
+  const std::filesystem::path target(path);
+  const std::filesystem::path partial = target.parent_path() / (".partial-" + target.filename().string());
+  {
+    std::ofstream out(partial);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + path);
+  }
+  std::filesystem::rename(partial, target);
+}
+
+}  // namespace
+
+LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progress) {
+  const auto start = Clock::now();
+  auto report = [&](double f, const std::string& s) {
+    if (progress && !progress(f, s)) throw Cancelled();
+  };
+  // Defaults: the colin27 sample's template and the atlas the build derived.
+  std::string templatePath = inputs.templatePath, labelsPath = inputs.atlasLabelsPath, atlasJsonPath = inputs.atlasJsonPath;
+  if (templatePath.empty() || labelsPath.empty() || atlasJsonPath.empty()) {
+    const Sample& colin = SampleCatalogue::standard().find("colin27");
+    const std::string missing = colin.missingReason();
+    if (!missing.empty()) throw std::runtime_error("the MNI template and atlas are not available: " + missing);
+    if (templatePath.empty()) templatePath = colin.t1Path;
+    if (labelsPath.empty()) labelsPath = colin.labelsPath;
+    if (atlasJsonPath.empty()) atlasJsonPath = colin.labelsJsonPath;
+  }
+
+  LocateResult result;
+  report(0.0, "loading " + inputs.imagePath);
+  result.patient = loadVolume(inputs.imagePath);
+  const Volume templateT1 = loadVolume(templatePath);
+  const LabelVolume atlas = loadLabelVolume(labelsPath);
+  {
+    std::ifstream in(atlasJsonPath);
+    if (!in) throw std::runtime_error("cannot read the atlas description " + atlasJsonPath);
+    result.atlasInfo = nlohmann::json::parse(in);
+  }
+  result.loadSeconds = secondsSince(start);
+
+  result.registration = registerTemplateToPatient(result.patient, templateT1, inputs.registration,
+                                                  [&](double f, const std::string& s) {
+                                                    return !progress || progress(0.05 + 0.8 * f, s);
+                                                  });
+  report(0.86, "carrying the atlas labels onto the patient grid");
+  result.labels = result.registration.warpLabelsToPatient(atlas, result.patient.geometry);
+  result.labels.path = inputs.imagePath;
+
+  report(0.9, "mapping landmarks and targets");
+  const auto& landmarks = result.atlasInfo.at("landmarks");
+  auto mapLandmark = [&](const char* name) {
+    return result.registration.patientRasFromTemplateRas(vecFromJson(landmarks.at(name).at("ras_mm")));
+  };
+  result.acRas = mapLandmark("AC");
+  result.pcRas = mapLandmark("PC");
+  result.midlineRas = mapLandmark("midline");
+  result.mcpRas = 0.5 * (result.acRas + result.pcRas);
+  const AcpcFrame frame(result.acRas, result.pcRas, result.midlineRas);
+  const auto& indirect = result.atlasInfo.at("indirect_targets_acpc").at("GPi");
+  const double lateral = indirect.at("lateral_mm").get<double>(), anterior = indirect.at("anterior_mm").get<double>(),
+               inferior = indirect.at("inferior_mm").get<double>();
+  const auto stats = labelStatistics(result.labels);
+  for (int s = 0; s < 2; ++s) {
+    LocateSide& side = result.sides[static_cast<std::size_t>(s)];
+    side.side = s == 0 ? 'L' : 'R';
+    const std::string suffix = s == 0 ? "_L" : "_R";
+    side.atlasTargetMni = vecFromJson(result.atlasInfo.at("targets").at("GPi_posteroventral" + suffix).at("ras_mm"));
+    side.atlasTargetRas = result.registration.patientRasFromTemplateRas(side.atlasTargetMni);
+    // AC-PC x points to the patient's right: the left target is at negative x.
+    side.indirectTargetAcpc = {s == 0 ? -lateral : lateral, anterior, -inferior};
+    side.indirectTargetRas = frame.rasFromAcpc(side.indirectTargetAcpc);
+    side.targetDistanceMm = norm(side.indirectTargetRas - side.atlasTargetRas);
+    const int gpi = labelValue("GPi" + suffix), gpe = labelValue("GPe" + suffix);
+    Vec3 gpSum;
+    for (const auto& st : stats) {
+      if (st.value == gpi) {
+        side.gpiVolumeMm3 = st.volumeMm3;
+        side.gpiCentroidRas = st.centroidRas;
+        gpSum = gpSum + st.volumeMm3 * st.centroidRas;
+      }
+      if (st.value == gpe) {
+        side.gpeVolumeMm3 = st.volumeMm3;
+        gpSum = gpSum + st.volumeMm3 * st.centroidRas;
+      }
+    }
+    if (side.gpiVolumeMm3 <= 0) throw ImagingError("no GPi found on the " + std::string(s == 0 ? "left" : "right") + " side");
+    side.gpCentroidRas = (1.0 / (side.gpiVolumeMm3 + side.gpeVolumeMm3)) * gpSum;
+  }
+
+  for (std::size_t w = 0; w < inputs.withPaths.size(); ++w) {
+    report(0.92 + 0.06 * w / inputs.withPaths.size(), "co-registering " + inputs.withPaths[w]);
+    const Volume other = loadVolume(inputs.withPaths[w]);
+    result.coregistered.push_back({inputs.withPaths[w], registerRigid(result.patient, other)});
+  }
+  result.totalSeconds = secondsSince(start);
+  report(1.0, "located");
+  return result;
+}
+
+nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outDir, double) {
+  namespace fs = std::filesystem;
+  const auto start = Clock::now();
+  fs::create_directories(outDir);
+  writeLabelVolume(r.labels, outDir + "/labels.nii.gz");
+  nlohmann::json labels = nlohmann::json::object();
+  for (const auto& l : standardLabels())
+    if (l.value <= 12) labels[l.name] = l.value;
+  writeTextAtomically(outDir + "/labels.json", nlohmann::json{{"labels", labels}}.dump(2) + "\n");
+  r.registration.writeTransforms(outDir + "/transform_affine.tfm", outDir + "/transform_full.h5");
+
+  nlohmann::json j;
+  j["schema"] = "dbsplan.locate/1";
+  j["image"] = r.patient.path;
+  j["coordinates"] = "patient RAS mm unless named otherwise; MNI = template (Colin27) RAS mm";
+  nlohmann::json sides = nlohmann::json::object();
+  for (const auto& s : r.sides) {
+    sides[std::string(1, s.side)] = {
+        {"atlas_target_ras", json3(s.atlasTargetRas)},
+        {"atlas_target_mni", json3(s.atlasTargetMni)},
+        {"indirect_target_ras", json3(s.indirectTargetRas)},
+        {"indirect_target_acpc", json3(s.indirectTargetAcpc)},
+        {"atlas_to_indirect_distance_mm", std::round(s.targetDistanceMm * 100) / 100},
+        {"gpi_centroid_ras", json3(s.gpiCentroidRas)},
+        {"gp_centroid_ras", json3(s.gpCentroidRas)},
+        {"gpi_volume_mm3", std::round(s.gpiVolumeMm3)},
+        {"gpe_volume_mm3", std::round(s.gpeVolumeMm3)}};
+  }
+  j["targets"] = sides;
+  j["landmarks"] = {{"AC", json3(r.acRas)}, {"PC", json3(r.pcRas)}, {"MCP", json3(r.mcpRas)},
+                    {"midline", json3(r.midlineRas)}, {"ac_pc_distance_mm", std::round(norm(r.acRas - r.pcRas) * 100) / 100}};
+  j["sources"] = {{"landmarks", r.atlasInfo.at("landmarks")},
+                  {"atlas_targets", r.atlasInfo.at("targets")},
+                  {"indirect_target", r.atlasInfo.at("indirect_targets_acpc")}};
+  const auto& q = r.registration.quality();
+  j["transforms"] = {
+      {"convention", "ITK files map patient (fixed) points to template (moving) points, in ITK's LPS mm"},
+      {"affine_file", "transform_affine.tfm"},
+      {"full_file", "transform_full.h5"},
+      {"affine_mni_ras_from_patient_ras", jsonAffine(r.registration.affineTemplateRasFromPatientRas())}};
+  j["quality"] = {{"affine_mattes_mi", q.affineMetric},
+                  {"deformable_mean_squared_difference", q.deformableMetric},
+                  {"jacobian_determinant_min", q.jacobianMin},
+                  {"jacobian_determinant_max", q.jacobianMax}};
+  nlohmann::json with = nlohmann::json::array();
+  for (const auto& c : r.coregistered)
+    with.push_back({{"path", c.path}, {"t1_ras_from_volume_ras", jsonAffine(c.registration.fixedRasFromMovingRas)},
+                    {"mattes_mi", c.registration.metric}, {"seconds", c.registration.seconds}});
+  j["coregistered"] = with;
+  j["timings_s"] = {{"load", r.loadSeconds},
+                    {"affine", q.affineSeconds},
+                    {"deformable", q.deformableSeconds},
+                    {"locate_total", r.totalSeconds},
+                    {"write", secondsSince(start)}};
+  writeTextAtomically(outDir + "/locate.json", j.dump(2) + "\n");
+  return j;
+}
+
+}  // namespace dbs
