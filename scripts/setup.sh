@@ -16,6 +16,8 @@ PACKAGES=(
   googletest libgtest-dev libgmock-dev xvfb xauth fonts-dejavu-core
   # sample data: Colin27 T1 and the AAL atlas in MNI space
   mricron-data
+  # a real coronal, anisotropic T1 of another person (ITK example data) for the locate benchmark
+  insighttoolkit5-examples
   # JSON for plan documents and machine-readable CLI output
   nlohmann-json3-dev zlib1g-dev
 )

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <cmath>
+#include <filesystem>
 
 #include <itkAffineTransform.h>
 #include <itkBinShrinkImageFilter.h>
@@ -11,7 +12,8 @@
 #include <itkCommand.h>
 #include <itkDiffeomorphicDemonsRegistrationFilter.h>
 #include <itkDisplacementFieldTransform.h>
-#include <itkHDF5TransformIOFactory.h>
+#include <itkImageFileWriter.h>
+#include <itkNiftiImageIO.h>
 #include <itkHistogramMatchingImageFilter.h>
 #include <itkLinearInterpolateImageFunction.h>
 #include <itkMultiResolutionPDEDeformableRegistration.h>
@@ -34,7 +36,6 @@ namespace {
 
 using AffineTransformType = itk::AffineTransform<double, 3>;
 using DisplacementFieldF = itk::Image<itk::Vector<float, 3>, 3>;
-using DisplacementFieldD = itk::Image<itk::Vector<double, 3>, 3>;
 using DisplacementTransform = itk::DisplacementFieldTransform<double, 3>;
 using RigidTransformType = itk::VersorRigid3DTransform<double>;
 using MetricType = itk::MattesMutualInformationImageToImageMetricv4<FloatImage, FloatImage>;
@@ -249,11 +250,10 @@ LabelVolume TemplateRegistration::warpLabelsToPatient(const LabelVolume& templat
   return out;
 }
 
-void TemplateRegistration::writeTransforms(const std::string& affinePath, const std::string& fullPath) const {
+void TemplateRegistration::writeTransforms(const std::string& affinePath, const std::string& displacementPath) const {
   // ITK's transform IO is found through factories; register the text format (.tfm) explicitly.
   static const bool registered = [] {
     itk::TxtTransformIOFactory::RegisterOneFactory();
-    itk::HDF5TransformIOFactory::RegisterOneFactory();
     return true;
   }();
   (void)registered;
@@ -262,12 +262,26 @@ void TemplateRegistration::writeTransforms(const std::string& affinePath, const 
     writer->SetInput(affine_);
     writer->SetFileName(affinePath);
     writer->Update();
-    writer->SetInput(full_);
-    writer->SetFileName(fullPath);
-    writer->Update();
   } catch (const itk::ExceptionObject& e) {
-    throw ImagingError("cannot write transforms: " + std::string(e.GetDescription()));
+    throw ImagingError("cannot write " + affinePath + ": " + std::string(e.GetDescription()));
   }
+  if (!displacement_) return;
+  // The deformable part as ITK's displacement-field image (vectors in LPS mm on the patient grid of
+  // the basal-ganglia box), written atomically.
+  namespace fs = std::filesystem;
+  const fs::path target(displacementPath);
+  const fs::path temporary = target.parent_path() / (".partial-" + target.filename().string());
+  auto fieldWriter = itk::ImageFileWriter<DisplacementFieldD>::New();
+  fieldWriter->SetImageIO(itk::NiftiImageIO::New());
+  fieldWriter->SetInput(displacement_);
+  fieldWriter->SetFileName(temporary.string());
+  fieldWriter->UseCompressionOn();
+  try {
+    fieldWriter->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw ImagingError("cannot write " + displacementPath + ": " + std::string(e.GetDescription()));
+  }
+  fs::rename(temporary, target);
 }
 
 TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volume& templateT1,
@@ -280,17 +294,9 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
     if (progress && !progress(f, s)) throw Cancelled();
   };
 
-  // ---- Initialisation: head centres aligned (moments of the thresholded heads).
-  report(0.02, "registration: aligning head centres");
-  auto affine = AffineTransformType::New();
-  const Vec3 patientCentre = headCentreLps(*patient.image), templateCentre = headCentreLps(*templateT1.image);
-  affine->SetCenter(itkPoint(patientCentre));
-  AffineTransformType::OutputVectorType translation;
-  for (int a = 0; a < 3; ++a) translation[a] = templateCentre[a] - patientCentre[a];
-  affine->SetTranslation(translation);
-
   // ---- Affine stage.
   const auto affineStart = Clock::now();
+  auto affine = AffineTransformType::New();
   {
     using Optimizer = itk::RegularStepGradientDescentOptimizerv4<double>;
     using Registration = itk::ImageRegistrationMethodv4<FloatImage, FloatImage, AffineTransformType>;
@@ -304,7 +310,7 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
     auto optimizer = Optimizer::New();
     optimizer->SetScalesEstimator(scales);
     optimizer->SetLearningRate(2.0);  // mm of the largest physical shift of the first step
-    optimizer->SetMinimumStepLength(0.01);
+    optimizer->SetMinimumStepLength(0.02);
     optimizer->SetRelaxationFactor(0.6);
     optimizer->SetNumberOfIterations(parameters.affineIterations);
     optimizer->SetReturnBestParametersAndValue(true);
@@ -313,9 +319,19 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
     const unsigned base = parameters.affineShrink.back();
     std::vector<unsigned> shrink;
     for (unsigned f : parameters.affineShrink) shrink.push_back(std::max(1u, f / base));
+    const FloatImage::Pointer fixedSmall = binShrink(patient.image, base), movingSmall = binShrink(templateT1.image, base);
+
+    // Initialisation: head centres aligned (centres of mass of the thresholded heads).
+    report(0.02, "registration: aligning head centres");
+    const Vec3 patientCentre = headCentreLps(*fixedSmall), templateCentre = headCentreLps(*movingSmall);
+    affine->SetCenter(itkPoint(patientCentre));
+    AffineTransformType::OutputVectorType translation;
+    for (int a = 0; a < 3; ++a) translation[a] = templateCentre[a] - patientCentre[a];
+    affine->SetTranslation(translation);
+
     auto registration = Registration::New();
-    registration->SetFixedImage(binShrink(patient.image, base));
-    registration->SetMovingImage(binShrink(templateT1.image, base));
+    registration->SetFixedImage(fixedSmall);
+    registration->SetMovingImage(movingSmall);
     registration->SetMetric(metric);
     registration->SetOptimizer(optimizer);
     registration->SetInitialTransform(affine);
@@ -452,8 +468,29 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
     auto cast = itk::CastImageFilter<DisplacementFieldF, DisplacementFieldD>::New();
     cast->SetInput(multiResolution->GetOutput());
     cast->Update();
+    // Outside its grid a displacement-field transform does not displace. Taper the field smoothly
+    // to zero over the last `taperMm` of the box, so the full transform stays continuous (no seam
+    // at the box border) and invertible.
+    {
+      DisplacementFieldD::Pointer field = cast->GetOutput();
+      const auto size = field->GetLargestPossibleRegion().GetSize();
+      const auto spacing = field->GetSpacing();
+      const double taperMm = parameters.demonsTaperMm;
+      itk::Vector<double, 3>* u = field->GetBufferPointer();
+      for (std::size_t k = 0, idx = 0; k < size[2]; ++k)
+        for (std::size_t j = 0; j < size[1]; ++j)
+          for (std::size_t i = 0; i < size[0]; ++i, ++idx) {
+            const std::size_t index[3] = {i, j, k};
+            double distance = 1e30;
+            for (int a = 0; a < 3; ++a)
+              distance = std::min({distance, index[a] * spacing[a], (size[a] - 1 - index[a]) * spacing[a]});
+            const double t = std::clamp(distance / taperMm, 0.0, 1.0);
+            u[idx] *= t * t * (3 - 2 * t);  // smoothstep
+          }
+    }
     auto displacement = DisplacementTransform::New();
     displacement->SetDisplacementField(cast->GetOutput());
+    result.displacement_ = cast->GetOutput();
     full->AddTransform(displacement);  // applied first: patient -> displacement -> affine -> template
     result.quality_.deformableSeconds = secondsSince(deformableStart);
   }
@@ -500,10 +537,10 @@ RigidRegistration registerRigid(const Volume& fixed, const Volume& moving, const
   scales->SetMetric(metric);
   auto optimizer = Optimizer::New();
   optimizer->SetScalesEstimator(scales);
-  optimizer->SetLearningRate(2.0);
-  optimizer->SetMinimumStepLength(0.005);
-  optimizer->SetRelaxationFactor(0.6);
-  optimizer->SetNumberOfIterations(150);
+  optimizer->SetLearningRate(1.0);
+  optimizer->SetMinimumStepLength(0.002);
+  optimizer->SetRelaxationFactor(0.7);
+  optimizer->SetNumberOfIterations(200);
   optimizer->SetReturnBestParametersAndValue(true);
   auto registration = Registration::New();
   registration->SetFixedImage(fixed.image);
@@ -513,11 +550,12 @@ RigidRegistration registerRigid(const Volume& fixed, const Volume& moving, const
   registration->SetInitialTransform(rigid);
   registration->InPlaceOn();
   setLevels(*registration, {4, 2, 1}, {2.0, 1.0, 0.0});
-  registration->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::RANDOM);
-  registration->SetMetricSamplingPercentage(0.1);
+  // Regular sampling: with six parameters, the noise of random sampling limits the final accuracy.
+  registration->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::REGULAR);
+  registration->SetMetricSamplingPercentage(0.2);
   registration->MetricSamplingReinitializeSeed(1234);
   auto observer = IterationObserver::New();
-  observer->Setup(&progress, 0.0, 1.0, 450, "rigid co-registration", [optimizer] { optimizer->StopOptimization(); });
+  observer->Setup(&progress, 0.0, 1.0, 600, "rigid co-registration", [optimizer] { optimizer->StopOptimization(); });
   optimizer->AddObserver(itk::IterationEvent(), observer);
   try {
     registration->Update();

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include <itkCompositeTransform.h>
+#include <itkImage.h>
+#include <itkVector.h>
 
 #include "dbs/imaging/Labels.h"
 #include "dbs/imaging/Volume.h"
@@ -23,21 +25,24 @@ namespace dbs {
 
 struct RegistrationParameters {
   // Affine stage: shrink factors and smoothing (mm) per level, iterations per level, sampling.
-  std::vector<unsigned> affineShrink{6, 2};
-  std::vector<double> affineSmoothingMm{3.0, 1.0};
-  unsigned affineIterations = 120;
-  double affineSamplingFraction = 0.15;
+  std::vector<unsigned> affineShrink{6, 3};
+  std::vector<double> affineSmoothingMm{3.0, 1.5};
+  unsigned affineIterations = 80;
+  double affineSamplingFraction = 0.2;
   // Deformable stage: on/off, template-space box (RAS mm, min then max) around the deep grey
   // matter that it is restricted to, control-point spacing at the finest level, levels.
   bool deformable = true;
-  std::array<Vec3, 2> deformableBoxTemplateRas{Vec3{-48, -52, -26}, Vec3{48, 38, 38}};
+  // The box reaches 10 mm beyond the structures the atlas carries, since the field tapers to zero
+  // over its last demonsTaperMm.
+  std::array<Vec3, 2> deformableBoxTemplateRas{Vec3{-52, -60, -32}, Vec3{52, 46, 44}};
   // Diffeomorphic demons (Vercauteren 2009) on a grid of about demonsSpacingMm, iterations per
   // level (coarse to fine, each level halving the voxel size), field smoothing in voxels.
   double demonsSpacingMm = 2.0;
   std::vector<unsigned> demonsIterations{60, 40};
   double demonsFieldSigmaVoxels = 2.5;
   double demonsMaximumStepVoxels = 1.0;
-  double demonsBiasSigmaMm = 8.0;  // local-mean normalisation before matching intensities (0 = off)
+  double demonsBiasSigmaMm = 8.0;
+  double demonsTaperMm = 10.0;  // the field fades to zero over this distance from the box border  // local-mean normalisation before matching intensities (0 = off)
   unsigned histogramBins = 32;
   int randomSeed = 1234;  // metric sampling: fixed, so a run is reproducible
 };
@@ -48,6 +53,8 @@ struct RegistrationQuality {
   double jacobianMin = 1, jacobianMax = 1;  // determinant of d(template)/d(patient) over the deformable box
   double affineSeconds = 0, deformableSeconds = 0;
 };
+
+using DisplacementFieldD = itk::Image<itk::Vector<double, 3>, 3>;
 
 class TemplateRegistration {
  public:
@@ -69,9 +76,11 @@ class TemplateRegistration {
   // field applied first, then the affine).
   itk::Transform<double, 3, 3>::ConstPointer affineTransform() const { return affine_.GetPointer(); }
   CompositeTransform::ConstPointer fullTransform() const { return full_.GetPointer(); }
-  // Writes the affine in ITK's text format (.tfm) and the full composite transform in ITK's HDF5
-  // format (.h5); both are read by itk::TransformFileReader.
-  void writeTransforms(const std::string& affinePath, const std::string& fullPath) const;
+  // Writes the affine in ITK's text format (.tfm, itk::TransformFileReader) and, when there is a
+  // deformable stage, its displacement field as an ITK displacement image (NIfTI vector image, LPS
+  // mm; itk::DisplacementFieldTransform). template point = affine(x + u(x)) for patient point x.
+  void writeTransforms(const std::string& affinePath, const std::string& displacementPath) const;
+  bool hasDisplacement() const { return displacement_; }
   // The patient-grid region (voxel index box) where the deformable stage acts.
   std::array<std::array<long, 3>, 2> deformableRegionIndex() const { return deformableRegion_; }
 
@@ -80,6 +89,7 @@ class TemplateRegistration {
                                                         const ProgressCallback&);
   itk::Transform<double, 3, 3>::Pointer affine_;
   CompositeTransform::Pointer full_;
+  DisplacementFieldD::Pointer displacement_;
   RegistrationQuality quality_;
   std::array<std::array<long, 3>, 2> deformableRegion_{};
 };

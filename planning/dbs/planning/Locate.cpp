@@ -1,6 +1,7 @@
 #include "dbs/planning/Locate.h"
 
 #include <chrono>
+#include <future>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -58,9 +59,12 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
 
   LocateResult result;
   report(0.0, "loading " + inputs.imagePath);
+  // The template and the atlas load on a second thread while the patient loads on this one.
+  auto templateAndAtlas = std::async(std::launch::async, [&] {
+    return std::make_pair(loadVolume(templatePath), loadLabelVolume(labelsPath));
+  });
   result.patient = loadVolume(inputs.imagePath);
-  const Volume templateT1 = loadVolume(templatePath);
-  const LabelVolume atlas = loadLabelVolume(labelsPath);
+  const auto [templateT1, atlas] = templateAndAtlas.get();
   {
     std::ifstream in(atlasJsonPath);
     if (!in) throw std::runtime_error("cannot read the atlas description " + atlasJsonPath);
@@ -86,6 +90,24 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
   result.midlineRas = mapLandmark("midline");
   result.mcpRas = 0.5 * (result.acRas + result.pcRas);
   const AcpcFrame frame(result.acRas, result.pcRas, result.midlineRas);
+  // Never a label across the midline: a left structure must lie left of the patient's own
+  // midsagittal plane (through AC, PC and the midline point), a right one right of it.
+  {
+    unsigned short* labels = result.labels.image->GetBufferPointer();
+    const ImageGeometry& g = result.labels.geometry;
+    const Vec3 right = frame.rightAxisRas(), mcp = frame.mcpRas();
+    for (std::size_t k = 0, idx = 0; k < g.size[2]; ++k)
+      for (std::size_t j = 0; j < g.size[1]; ++j)
+        for (std::size_t i = 0; i < g.size[0]; ++i, ++idx) {
+          const int value = labels[idx];
+          if (value == 0 || value > 14) continue;  // sided labels: odd = left, even = right
+          const double x = dot(g.rasFromIndex({double(i), double(j), double(k)}) - mcp, right);
+          if ((value % 2 == 1 && x > 0) || (value % 2 == 0 && x < 0)) {
+            labels[idx] = 0;
+            ++result.labelsRemovedAcrossMidline;
+          }
+        }
+  }
   const auto& indirect = result.atlasInfo.at("indirect_targets_acpc").at("GPi");
   const double lateral = indirect.at("lateral_mm").get<double>(), anterior = indirect.at("anterior_mm").get<double>(),
                inferior = indirect.at("inferior_mm").get<double>();
@@ -136,7 +158,7 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
   for (const auto& l : standardLabels())
     if (l.value <= 12) labels[l.name] = l.value;
   writeTextAtomically(outDir + "/labels.json", nlohmann::json{{"labels", labels}}.dump(2) + "\n");
-  r.registration.writeTransforms(outDir + "/transform_affine.tfm", outDir + "/transform_full.h5");
+  r.registration.writeTransforms(outDir + "/transform_affine.tfm", outDir + "/transform_displacement.nii.gz");
 
   nlohmann::json j;
   j["schema"] = "dbsplan.locate/1";
@@ -156,6 +178,7 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
         {"gpe_volume_mm3", std::round(s.gpeVolumeMm3)}};
   }
   j["targets"] = sides;
+  j["labels_removed_across_midline"] = r.labelsRemovedAcrossMidline;
   j["landmarks"] = {{"AC", json3(r.acRas)}, {"PC", json3(r.pcRas)}, {"MCP", json3(r.mcpRas)},
                     {"midline", json3(r.midlineRas)}, {"ac_pc_distance_mm", std::round(norm(r.acRas - r.pcRas) * 100) / 100}};
   j["sources"] = {{"landmarks", r.atlasInfo.at("landmarks")},
@@ -163,9 +186,11 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
                   {"indirect_target", r.atlasInfo.at("indirect_targets_acpc")}};
   const auto& q = r.registration.quality();
   j["transforms"] = {
-      {"convention", "ITK files map patient (fixed) points to template (moving) points, in ITK's LPS mm"},
+      {"convention",
+       "ITK LPS mm; template point = affine(x + displacement(x)) for a patient point x (ITK's fixed-to-moving "
+       "direction); the displacement is zero outside its grid"},
       {"affine_file", "transform_affine.tfm"},
-      {"full_file", "transform_full.h5"},
+      {"displacement_file", r.registration.hasDisplacement() ? "transform_displacement.nii.gz" : ""},
       {"affine_mni_ras_from_patient_ras", jsonAffine(r.registration.affineTemplateRasFromPatientRas())}};
   j["quality"] = {{"affine_mattes_mi", q.affineMetric},
                   {"deformable_mean_squared_difference", q.deformableMetric},

@@ -49,6 +49,7 @@ struct LocateResult {
   Vec3 acRas, pcRas, mcpRas, midlineRas;  // mapped landmarks, patient RAS
   std::array<LocateSide, 2> sides;        // left, right
   std::vector<CoregisteredVolume> coregistered;
+  std::size_t labelsRemovedAcrossMidline = 0;  // voxels the warp had put on the wrong side
   double loadSeconds = 0, totalSeconds = 0;
   nlohmann::json atlasInfo;  // the atlas JSON (sources of landmarks and targets)
 };
@@ -56,7 +57,7 @@ struct LocateResult {
 LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progress = {});
 
 // Writes DIR/labels.nii.gz (patient grid), DIR/labels.json, DIR/locate.json, DIR/transform_affine.tfm
-// and DIR/transform_full.h5; each file atomically. Returns locate.json's content.
+// and DIR/transform_displacement.nii.gz (ITK displacement field); each file atomically. Returns locate.json's content.
 nlohmann::json writeLocateOutputs(const LocateResult& result, const std::string& outDir, double writeSecondsSoFar = 0);
 
 }  // namespace dbs

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Locate benchmark: builds synthetic patients from Colin27 + AAL (known affine pose, smooth warp of
+# WARP mm, bias, contrast change, noise, LPI voxel order at 1 x 1 x 1.2 mm), runs `dbsplan locate` and,
+# in the same run on the same cases, elastix affine+B-spline (Debian's elastix with the peer
+# parameter files in ../shared/checks), and prints GP (GPi+GPe) Dice and centroid error per side,
+# wall time, peak memory and the time ratio. Optionally also a real scan (REAL=path): left/right GP
+# centroids from dbsplan and elastix and their distance.
+# usage: bench/locate_vs_elastix.sh [OUT_DIR] [SEED...]        (env: WARP=6, REAL=, ELASTIX=1)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$root/build
+T=${DBSPLAN_MRICRON_DIR:-/usr/share/mricron/templates}
+checks=$root/../shared/checks
+out=${1:-/tmp/dbsplan-bench}; shift || true
+seeds=${*:-1 2 3}
+warp=${WARP:-6}
+use_elastix=${ELASTIX:-1}
+command -v elastix >/dev/null || use_elastix=0
+[ -f "$checks/run_elastix.sh" ] || use_elastix=0
+mkdir -p "$out"
+rows=()
+for s in $seeds; do
+  c=$out/case$s
+  "$build/bench/dbs_bench" synth "$T/ch2.nii.gz" "$T/aal.nii.gz" "$c" --seed "$s" --warp-mm "$warp"
+  "$build/app/dbsplan" locate "$c/patient_t1.nii.gz" --out "$c/dbsplan" 2> "$c/dbsplan.log"
+  wall=$(sed -n 's/^locate: \([0-9.]*\) s wall.*/\1/p' "$c/dbsplan.log")
+  mem=$(sed -n 's/.*peak memory \([0-9.]*\) MB.*/\1/p' "$c/dbsplan.log")
+  ours=$("$build/bench/dbs_bench" score "$c/dbsplan/labels.nii.gz" "$c/patient_labels.nii.gz" --left 1,3 --right 2,4 --truth-left 75 --truth-right 76)
+  if [ "$use_elastix" = 1 ]; then
+    bash "$checks/run_elastix.sh" "$c/patient_t1.nii.gz" "$T/ch2.nii.gz" "$T/aal.nii.gz" "$c/patient_labels.nii.gz" "$c/elastix" bspline > "$c/elastix.log" 2>&1
+    ewall=$(sed -n 's/^elastix bspline registration seconds: \([0-9.]*\).*/\1/p' "$c/elastix.log")
+    theirs=$("$build/bench/dbs_bench" score "$c/elastix/labels/result.nii.gz" "$c/patient_labels.nii.gz" --left 75 --right 76 --truth-left 75 --truth-right 76)
+    ratio=$(echo "scale=2; $wall / $ewall" | bc)
+  else
+    ewall=-; theirs="L - - R - -"; ratio=-
+  fi
+  rows+=("$s|$ours|$wall|$mem|$theirs|$ewall|$ratio")
+done
+printf '\n%-5s | %-34s | %-17s | %-34s | %-9s | %s\n' case "dbsplan GP Dice / centroid err mm" "time s / peak MB" "elastix affine+B-spline Dice / err" "elastix s" "time ratio"
+for r in "${rows[@]}"; do
+  IFS='|' read -r s ours wall mem theirs ewall ratio <<< "$r"
+  read -r _ dl cl _ dr cr <<< "$ours"; read -r _ edl ecl _ edr ecr <<< "$theirs"
+  printf '%-5s | L %s / %s  R %s / %s | %6s / %6s | L %s / %s  R %s / %s | %9s | %s\n' "$s" "$dl" "$cl" "$dr" "$cr" "$wall" "$mem" "$edl" "$ecl" "$edr" "$ecr" "$ewall" "$ratio"
+done
+if [ -n "${REAL:-}" ]; then
+  c=$out/real
+  mkdir -p "$c"
+  "$build/app/dbsplan" locate "$REAL" --out "$c/dbsplan" 2> "$c/dbsplan.log"
+  echo; echo "real scan $REAL:"; grep -E "^locate:|GPi [LR]" "$c/dbsplan.log"
+  if [ "$use_elastix" = 1 ]; then
+    bash "$checks/run_elastix.sh" "$REAL" "$T/ch2.nii.gz" "$T/aal.nii.gz" "$c/dbsplan/labels.nii.gz" "$c/elastix" bspline > "$c/elastix.log" 2>&1 || true
+    echo "elastix: $(grep seconds "$c/elastix.log")"
+    echo "dbsplan GP vs elastix GP on the real scan (Dice, centroid distance mm):"
+    "$build/bench/dbs_bench" score "$c/dbsplan/labels.nii.gz" "$c/elastix/labels/result.nii.gz" --left 1,3 --right 2,4 --truth-left 75 --truth-right 76
+  fi
+fi
