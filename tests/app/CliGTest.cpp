@@ -66,7 +66,8 @@ std::string writeCoronalVolume() {
   n.setSform(rasFromIjk, 1);
   n.setQform(rasFromIjk, 1);
   n.gzip = true;
-  const fs::path path = fs::temp_directory_path() / "dbs_app_tests" / "coronal_2x2x3.nii.gz";
+  // Per process: ctest runs the tests that use this file in parallel.
+  const fs::path path = fs::temp_directory_path() / "dbs_app_tests" / ("coronal_2x2x3_" + std::to_string(getpid()) + ".nii.gz");
   fs::create_directories(path.parent_path());
   n.write(path.string());
   return path.string();
@@ -114,7 +115,7 @@ int yellowPixels(const QImage& image, QRect box) {
 
 TEST(Cli, ScreenshotOfCoronalVolumeIsLabelledAndUpright) {
   const std::string path = writeCoronalVolume();
-  const fs::path png = fs::temp_directory_path() / "dbs_app_tests" / "coronal.png";
+  const fs::path png = fs::temp_directory_path() / "dbs_app_tests" / ("coronal_" + std::to_string(getpid()) + ".png");
   fs::remove(png);
   const RunResult r = runDbsplan("view " + path + " --screenshot " + png.string() + " --size 1000x800");
   ASSERT_EQ(r.exitCode, 0) << r.err;

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include <itkDisplacementFieldTransform.h>
 #include <itkImageFileReader.h>
 #include <itkNiftiImageIO.h>
@@ -27,7 +29,8 @@ class Locate : public ::testing::Test {
   static void SetUpTestSuite() {
     const std::string t = DBS_MRICRON_DIR;
     ASSERT_TRUE(fs::exists(t + "/ch2.nii.gz")) << "Debian package mricron-data is missing: run scripts/setup.sh";
-    dir_ = (fs::temp_directory_path() / "dbs_locate_test").string();
+    // ctest runs each test in its own process, in parallel: one folder per process.
+    dir_ = (fs::temp_directory_path() / ("dbs_locate_test_" + std::to_string(getpid()))).string();
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     SyntheticPatientParameters p;
