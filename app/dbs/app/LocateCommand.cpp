@@ -21,6 +21,7 @@ int runLocate(const std::vector<std::string>& args) {
     else if (a == "--with" && i + 1 < args.size()) inputs.withPaths.push_back(args[++i]);
     else if (a == "--json") json = true;
     else if (a == "--affine-only") inputs.registration.deformable = false;
+    else if (a == "--no-refine") inputs.refineWithPatientIntensities = false;
     // Advanced: the deformable stage's settings (see RegistrationParameters).
     else if (a == "--demons-sigma" && i + 1 < args.size()) inputs.registration.demonsFieldSigmaVoxels = std::stod(args[++i]);
     else if (a == "--demons-step" && i + 1 < args.size()) inputs.registration.demonsMaximumStepVoxels = std::stod(args[++i]);
@@ -41,7 +42,7 @@ int runLocate(const std::vector<std::string>& args) {
     }
   }
   if (inputs.imagePath.empty() || outDir.empty()) {
-    std::cerr << "dbsplan locate: usage: dbsplan locate IMAGE --out DIR [--with FILE]... [--json] [--affine-only]\n";
+    std::cerr << "dbsplan locate: usage: dbsplan locate IMAGE --out DIR [--with FILE]... [--json] [--affine-only] [--no-refine]\n";
     return 2;
   }
   int lastPercent = -1;

@@ -18,6 +18,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/planning/Locate.h"
 
 namespace dbs::app {
 
@@ -115,6 +116,8 @@ void MainWindow::buildMenus() {
     sceneView_->sceneRenderer().resetCamera();
     sceneView_->update();
   });
+  QMenu* tools = menuBar()->addMenu("&Tools");
+  tools->addAction("&Locate GPi (atlas registration)", this, [this] { locateGpiInCurrentImage(); });
   QMenu* help = menuBar()->addMenu("&Help");
   help->addAction("&Mouse and keys", this, [this] {
     QMessageBox::information(this, "dbsplan",
@@ -212,6 +215,40 @@ void MainWindow::openLabels(const QString& path) {
   } catch (const std::exception& e) {
     QMessageBox::critical(this, "dbsplan: cannot open labels", QString::fromStdString(e.what()));
   }
+}
+
+void MainWindow::locateGpiInCurrentImage() {
+  if (!model_.volume() || model_.volume()->path.empty() || !QFileInfo::exists(QString::fromStdString(model_.volume()->path))) {
+    QMessageBox::information(this, "dbsplan", "Open a patient T1 from a file first.");
+    return;
+  }
+  const std::string path = model_.volume()->path;
+  auto targets = std::make_shared<std::array<LocateSide, 2>>();
+  loadInBackground(
+      "Locating the GPi in " + QString::fromStdString(path),
+      [path, targets](const ProgressCallback& progress) {
+        LocateInputs inputs;
+        inputs.imagePath = path;
+        const LocateResult result = locateGpi(inputs, progress);
+        *targets = result.sides;
+        LoadedScene scene;
+        scene.volume = std::make_shared<Volume>(result.patient);
+        scene.labels = std::make_shared<LabelVolume>(result.labels);
+        return scene;
+      },
+      [this, targets](const LoadedScene& scene) {
+        showVolume(scene.volume);
+        model_.setLabels(scene.labels);
+        model_.setCrosshairRas((*targets)[0].atlasTargetRas);
+        const auto& l = (*targets)[0];
+        const auto& r = (*targets)[1];
+        statusBar()->showMessage(
+            QString("GPi targets (RAS mm): left (%1, %2, %3), right (%4, %5, %6); atlas vs AC-PC target %7 / %8 mm apart")
+                .arg(l.atlasTargetRas.x, 0, 'f', 1).arg(l.atlasTargetRas.y, 0, 'f', 1).arg(l.atlasTargetRas.z, 0, 'f', 1)
+                .arg(r.atlasTargetRas.x, 0, 'f', 1).arg(r.atlasTargetRas.y, 0, 'f', 1).arg(r.atlasTargetRas.z, 0, 'f', 1)
+                .arg(l.targetDistanceMm, 0, 'f', 1).arg(r.targetDistanceMm, 0, 'f', 1),
+            30000);
+      });
 }
 
 void MainWindow::showScene(const LoadedScene& scene) {

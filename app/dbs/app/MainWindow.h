@@ -36,6 +36,9 @@ class MainWindow : public QMainWindow {
   // Opens a sample from the catalogue in the background (File > Open sample).
   void openSample(const QString& name);
   void openLabels(const QString& path);
+  // Runs the GPi localisation (the pipeline `dbsplan locate` runs) on the open image, in the
+  // background with progress and cancel, then shows its labels with the crosshair on the left target.
+  void locateGpiInCurrentImage();
   // Loads a file or DICOM folder in the background with a cancellable progress dialog; errors are
   // reported in a message box and leave the current volume untouched.
   void openPath(const QString& path);

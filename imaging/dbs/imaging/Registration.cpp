@@ -435,6 +435,7 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
     demons->SetStandardDeviations(parameters.demonsFieldSigmaVoxels);
     demons->SmoothDisplacementFieldOn();
     demons->SmoothUpdateFieldOff();
+    demons->SetUseFirstOrderExp(true);  // updates are small per iteration: exp(u) ~ id + u, much cheaper
     demons->SetMaximumUpdateStepLength(parameters.demonsMaximumStepVoxels);  // voxels per iteration
     demons->SetUseGradientType(itk::ESMDemonsRegistrationFunctionEnums::Gradient::Symmetric);
     using MultiResolution = itk::MultiResolutionPDEDeformableRegistration<FloatImage, FloatImage, DisplacementFieldF, float>;

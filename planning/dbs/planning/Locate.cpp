@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/imaging/LabelRefinement.h"
 #include "dbs/planning/AcpcFrame.h"
 #include "dbs/planning/DataPaths.h"
 #include "dbs/planning/SampleCatalogue.h"
@@ -79,6 +80,9 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
   report(0.86, "carrying the atlas labels onto the patient grid");
   result.labels = result.registration.warpLabelsToPatient(atlas, result.patient.geometry);
   result.labels.path = inputs.imagePath;
+
+  report(0.88, "refining GPi/GPe with the patient's intensities");
+  if (inputs.refineWithPatientIntensities) result.refinement = refineGpiGpe(result.patient, result.labels);
 
   report(0.9, "mapping landmarks and targets");
   const auto& landmarks = result.atlasInfo.at("landmarks");
@@ -179,6 +183,12 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
   }
   j["targets"] = sides;
   j["labels_removed_across_midline"] = r.labelsRemovedAcrossMidline;
+  nlohmann::json refinement = nlohmann::json::object();
+  for (const auto& side : r.refinement)
+    refinement[std::string(1, side.side)] = {{"gpi_gpe_separation_sd", std::round(side.separationSd * 100) / 100},
+                                             {"applied", side.applied},
+                                             {"voxels_relabelled", side.relabelled}};
+  j["gpi_gpe_refinement"] = refinement;
   j["landmarks"] = {{"AC", json3(r.acRas)}, {"PC", json3(r.pcRas)}, {"MCP", json3(r.mcpRas)},
                     {"midline", json3(r.midlineRas)}, {"ac_pc_distance_mm", std::round(norm(r.acRas - r.pcRas) * 100) / 100}};
   j["sources"] = {{"landmarks", r.atlasInfo.at("landmarks")},

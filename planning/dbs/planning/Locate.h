@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dbs/imaging/LabelRefinement.h"
 #include "dbs/imaging/Labels.h"
 #include "dbs/imaging/Registration.h"
 #include "dbs/imaging/Volume.h"
@@ -24,6 +25,7 @@ struct LocateInputs {
   // Template and atlas; empty = the Colin27 sample and the atlas the build derived.
   std::string templatePath, atlasLabelsPath, atlasJsonPath;
   RegistrationParameters registration;
+  bool refineWithPatientIntensities = true;  // GPi/GPe boundary from the patient's T1 where it shows
 };
 
 struct LocateSide {
@@ -49,6 +51,7 @@ struct LocateResult {
   Vec3 acRas, pcRas, mcpRas, midlineRas;  // mapped landmarks, patient RAS
   std::array<LocateSide, 2> sides;        // left, right
   std::vector<CoregisteredVolume> coregistered;
+  std::array<SideRefinement, 2> refinement;     // GPi/GPe boundary moved by the patient's T1
   std::size_t labelsRemovedAcrossMidline = 0;  // voxels the warp had put on the wrong side
   double loadSeconds = 0, totalSeconds = 0;
   nlohmann::json atlasInfo;  // the atlas JSON (sources of landmarks and targets)
