@@ -3,7 +3,7 @@
 // information, then a diffeomorphic demons stage confined to a box around the basal ganglia, where
 // the GPi is and where accuracy matters. Demons rather than a B-spline: on this 2-core budget a
 // B-spline stage with mutual information took 24 s for the same accuracy; demons on the histogram-
-// matched template (T1 to T1) takes 3-5 s and is more accurate (bench/locate_vs_elastix.sh). Also rigid co-registration of further volumes.
+// matched template (T1 to T1) takes about 2 s and is more accurate (bench/locate_vs_elastix.sh). Also rigid co-registration of further volumes.
 //
 // Coordinate systems used: the API is RAS mm (WorldFrame.h). Inside, ITK works in LPS mm; the ITK
 // transforms kept here map *patient* (fixed) points to *template* (moving) points, ITK's
@@ -37,9 +37,9 @@ struct RegistrationParameters {
   std::array<Vec3, 2> deformableBoxTemplateRas{Vec3{-52, -60, -32}, Vec3{52, 46, 44}};
   // Diffeomorphic demons (Vercauteren 2009) on a grid of about demonsSpacingMm, iterations per
   // level (coarse to fine, each level halving the voxel size), field smoothing in voxels.
-  double demonsSpacingMm = 1.0;                 // finest level; coarser levels at 2 and 4 mm
-  std::vector<unsigned> demonsIterations{40, 30, 6};
-  double demonsFieldSigmaVoxels = 3.0;
+  double demonsSpacingMm = 2.0;  // isotropic grid of the finest level (the coarser one is at 4 mm)
+  std::vector<unsigned> demonsIterations{60, 40};
+  double demonsFieldSigmaVoxels = 2.0;
   double demonsMaximumStepVoxels = 1.0;
   double demonsBiasSigmaMm = 8.0;  // local-mean normalisation before matching intensities (0 = off)
   double demonsTaperMm = 10.0;     // the field fades to zero over this distance from the box border
@@ -55,6 +55,7 @@ struct RegistrationQuality {
 };
 
 using DisplacementFieldD = itk::Image<itk::Vector<double, 3>, 3>;
+using DisplacementFieldF = itk::Image<itk::Vector<float, 3>, 3>;
 
 class TemplateRegistration {
  public:

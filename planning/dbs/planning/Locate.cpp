@@ -162,7 +162,7 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
   for (const auto& l : standardLabels())
     if (l.value <= 12) labels[l.name] = l.value;
   writeTextAtomically(outDir + "/labels.json", nlohmann::json{{"labels", labels}}.dump(2) + "\n");
-  r.registration.writeTransforms(outDir + "/transform_affine.tfm", outDir + "/transform_displacement.nii.gz");
+  r.registration.writeTransforms(outDir + "/transform_affine.tfm", outDir + "/transform_displacement.nii");
 
   nlohmann::json j;
   j["schema"] = "dbsplan.locate/1";
@@ -200,7 +200,7 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
        "ITK LPS mm; template point = affine(x + displacement(x)) for a patient point x (ITK's fixed-to-moving "
        "direction); the displacement is zero outside its grid"},
       {"affine_file", "transform_affine.tfm"},
-      {"displacement_file", r.registration.hasDisplacement() ? "transform_displacement.nii.gz" : ""},
+      {"displacement_file", r.registration.hasDisplacement() ? "transform_displacement.nii" : ""},
       {"affine_mni_ras_from_patient_ras", jsonAffine(r.registration.affineTemplateRasFromPatientRas())}};
   j["quality"] = {{"affine_mattes_mi", q.affineMetric},
                   {"deformable_mean_squared_difference", q.deformableMetric},

@@ -60,7 +60,7 @@ struct LocateResult {
 LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progress = {});
 
 // Writes DIR/labels.nii.gz (patient grid), DIR/labels.json, DIR/locate.json, DIR/transform_affine.tfm
-// and DIR/transform_displacement.nii.gz (ITK displacement field); each file atomically. Returns locate.json's content.
+// and DIR/transform_displacement.nii (ITK displacement field); each file atomically. Returns locate.json's content.
 nlohmann::json writeLocateOutputs(const LocateResult& result, const std::string& outDir, double writeSecondsSoFar = 0);
 
 }  // namespace dbs
