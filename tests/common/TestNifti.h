@@ -151,16 +151,7 @@ struct TestNifti {
 };
 
 // Rotation about a RAS axis (0 = x, 1 = y, 2 = z) by `degrees`, as an affine without translation.
-inline Affine rotationAbout(int axis, double degrees) {
-  const double a = degrees * M_PI / 180.0, c = std::cos(a), s = std::sin(a);
-  Affine r;
-  const int i = (axis + 1) % 3, j = (axis + 2) % 3;
-  r.m[i][i] = c;
-  r.m[j][j] = c;
-  r.m[i][j] = -s;
-  r.m[j][i] = s;
-  return r;
-}
+inline Affine rotationAbout(int axis, double degrees) { return rotationAboutRasAxis(axis, degrees); }
 
 // An affine from three voxel-axis columns (RAS mm per voxel step) and an origin (RAS mm).
 inline Affine affineFromColumns(Vec3 i, Vec3 j, Vec3 k, Vec3 origin) {

@@ -5,7 +5,6 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QSaveFile>
-#include <QSurfaceFormat>
 #include <QTimer>
 
 #include <cstdio>
@@ -203,12 +202,7 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
     QFile::setPermissions(runtime, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     qputenv("XDG_RUNTIME_DIR", runtime.toLocal8Bit());
   }
-  QSurfaceFormat format;
-  format.setVersion(3, 2);
-  format.setProfile(QSurfaceFormat::CoreProfile);
-  format.setDepthBufferSize(24);
-  format.setStencilBufferSize(8);
-  QSurfaceFormat::setDefaultFormat(format);
+  setDefaultOpenGLSurfaceFormat();
   QApplication app(argc, argv);
   QApplication::setApplicationName("dbsplan");
   MainWindow window;

@@ -2,6 +2,7 @@
 
 #include <QMouseEvent>
 #include <QOpenGLContext>
+#include <QSurfaceFormat>
 #include <QWheelEvent>
 
 #include <vtkCallbackCommand.h>
@@ -11,6 +12,15 @@
 #include "dbs/app/VtkGlBlit.h"
 
 namespace dbs::app {
+
+void setDefaultOpenGLSurfaceFormat() {
+  QSurfaceFormat format;
+  format.setVersion(3, 2);
+  format.setProfile(QSurfaceFormat::CoreProfile);
+  format.setDepthBufferSize(24);
+  format.setStencilBufferSize(8);
+  QSurfaceFormat::setDefaultFormat(format);
+}
 
 VtkOpenGLWidget::VtkOpenGLWidget(QWidget* parent)
     : QOpenGLWidget(parent),

@@ -20,6 +20,9 @@ class vtkObject;
 
 namespace dbs::app {
 
+// The OpenGL format VTK needs (3.2 core, 24-bit depth); call before creating the QApplication.
+void setDefaultOpenGLSurfaceFormat();
+
 class VtkOpenGLWidget : public QOpenGLWidget {
   Q_OBJECT
  public:

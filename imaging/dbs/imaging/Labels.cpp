@@ -1,14 +1,12 @@
 #include "dbs/imaging/Labels.h"
 
 #include <cmath>
-#include <filesystem>
 #include <map>
 #include <stdexcept>
 
-#include <itkImageFileWriter.h>
 #include <itkImageRegionConstIteratorWithIndex.h>
-#include <itkNiftiImageIO.h>
 
+#include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/Volume.h"
 
@@ -70,25 +68,7 @@ LabelVolume loadLabelVolume(const std::string& path) {
 }
 
 void writeLabelVolume(const LabelVolume& labels, const std::string& path) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  // Same folder (so rename is atomic), same extension (so ITK picks the format).
-  const fs::path temporary = target.parent_path() / (".partial-" + target.filename().string());
-  auto writer = itk::ImageFileWriter<LabelImage>::New();
-  writer->SetImageIO(itk::NiftiImageIO::New());
-  writer->SetInput(labels.image);
-  writer->SetFileName(temporary.string());
-  writer->UseCompressionOn();
-  try {
-    writer->Update();
-  } catch (const itk::ExceptionObject& e) {
-    std::error_code ec;
-    fs::remove(temporary, ec);
-    throw ImagingError(path + ": cannot write: " + std::string(e.GetDescription()));
-  }
-  std::error_code ec;
-  fs::rename(temporary, target, ec);
-  if (ec) throw ImagingError(path + ": cannot write: " + ec.message());
+  writeImageAtomically(labels.image.GetPointer(), path, /*compress=*/true);
 }
 
 std::vector<LabelStatistics> labelStatistics(const LabelVolume& labels) {

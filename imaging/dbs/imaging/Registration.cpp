@@ -12,8 +12,6 @@
 #include <itkCommand.h>
 #include <itkDiffeomorphicDemonsRegistrationFilter.h>
 #include <itkDisplacementFieldTransform.h>
-#include <itkImageFileWriter.h>
-#include <itkNiftiImageIO.h>
 #include <itkHistogramMatchingImageFilter.h>
 #include <itkLinearInterpolateImageFunction.h>
 #include <itkMultiResolutionPDEDeformableRegistration.h>
@@ -29,6 +27,7 @@
 #include <itkTxtTransformIOFactory.h>
 #include <itkVersorRigid3DTransform.h>
 
+#include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
 
 namespace dbs {
@@ -266,24 +265,12 @@ void TemplateRegistration::writeTransforms(const std::string& affinePath, const 
   }
   if (!displacement_) return;
   // The deformable part as ITK's displacement-field image (vectors in LPS mm on the patient grid of
-  // the basal-ganglia box), written atomically.
-  namespace fs = std::filesystem;
-  const fs::path target(displacementPath);
-  const fs::path temporary = target.parent_path() / (".partial-" + target.filename().string());
-  // Float32 and uncompressed: sub-micrometre precision, and gzip of a fine field costs seconds.
+  // the basal-ganglia box). Float32 and uncompressed: sub-micrometre precision, and gzip of a fine
+  // field costs seconds.
   auto toFloat = itk::CastImageFilter<DisplacementFieldD, DisplacementFieldF>::New();
   toFloat->SetInput(displacement_);
-  auto fieldWriter = itk::ImageFileWriter<DisplacementFieldF>::New();
-  fieldWriter->SetImageIO(itk::NiftiImageIO::New());
-  fieldWriter->SetInput(toFloat->GetOutput());
-  fieldWriter->SetFileName(temporary.string());
-  fieldWriter->UseCompressionOff();
-  try {
-    fieldWriter->Update();
-  } catch (const itk::ExceptionObject& e) {
-    throw ImagingError("cannot write " + displacementPath + ": " + std::string(e.GetDescription()));
-  }
-  fs::rename(temporary, target);
+  toFloat->Update();
+  writeImageAtomically(toFloat->GetOutput(), displacementPath, /*compress=*/false);
 }
 
 TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volume& templateT1,

@@ -2,13 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <random>
 #include <thread>
 
-#include <itkImageFileWriter.h>
-#include <itkNiftiImageIO.h>
 
+#include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
 
 namespace dbs {
@@ -49,19 +47,10 @@ SyntheticPatient makeSyntheticPatient(const Volume& templateT1, const LabelVolum
   std::mt19937_64 rng(p.seed);
   std::uniform_real_distribution<double> unit(-1.0, 1.0);
   // Pose: rotations within +-12, 8, 10 degrees, scales 0.92-1.08, translation +-15 mm.
-  auto rotation = [](int axis, double degrees) {
-    const double a = degrees * M_PI / 180, c = std::cos(a), s = std::sin(a);
-    Affine r;
-    const int i = (axis + 1) % 3, j = (axis + 2) % 3;
-    r.m[i][i] = c;
-    r.m[j][j] = c;
-    r.m[i][j] = -s;
-    r.m[j][i] = s;
-    return r;
-  };
   Affine scale;
   for (int a = 0; a < 3; ++a) scale.m[a][a] = 1.0 + 0.08 * unit(rng);
-  Affine pose = rotation(0, 12 * unit(rng)) * rotation(1, 8 * unit(rng)) * rotation(2, 10 * unit(rng)) * scale;
+  Affine pose = rotationAboutRasAxis(0, 12 * unit(rng)) * rotationAboutRasAxis(1, 8 * unit(rng)) *
+                rotationAboutRasAxis(2, 10 * unit(rng)) * scale;
   for (int a = 0; a < 3; ++a) pose.m[a][3] = 15 * unit(rng);
   const Affine templateFromPatient = pose.inverse();
 
@@ -164,22 +153,7 @@ SyntheticPatient makeSyntheticPatient(const Volume& templateT1, const LabelVolum
 }
 
 void writeVolume(const Volume& volume, const std::string& path) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path temporary = target.parent_path() / (".partial-" + target.filename().string());
-  auto writer = itk::ImageFileWriter<FloatImage>::New();
-  writer->SetImageIO(itk::NiftiImageIO::New());
-  writer->SetInput(volume.image);
-  writer->SetFileName(temporary.string());
-  writer->UseCompressionOn();
-  try {
-    writer->Update();
-  } catch (const itk::ExceptionObject& e) {
-    std::error_code ec;
-    fs::remove(temporary, ec);
-    throw ImagingError(path + ": cannot write: " + std::string(e.GetDescription()));
-  }
-  fs::rename(temporary, target);
+  writeImageAtomically(volume.image.GetPointer(), path, /*compress=*/true);
 }
 
 OverlapScore scoreOverlap(const LabelVolume& a, const std::vector<int>& labels, const LabelVolume& truth,

@@ -60,6 +60,17 @@ double Affine::maxAbsDifference(const Affine& other) const {
   return d;
 }
 
+Affine rotationAboutRasAxis(int axis, double degrees) {
+  const double a = degrees * M_PI / 180.0, c = std::cos(a), s = std::sin(a);
+  Affine r;
+  const int i = (axis + 1) % 3, j = (axis + 2) % 3;
+  r.m[i][i] = c;
+  r.m[j][j] = c;
+  r.m[i][j] = -s;
+  r.m[j][i] = s;
+  return r;
+}
+
 Affine rasFromLpsOutput(const Affine& lpsFromSomething) {
   Affine r = lpsFromSomething;
   for (int j = 0; j < 4; ++j) {

@@ -47,6 +47,9 @@ struct Affine {
   double maxAbsDifference(const Affine& other) const;
 };
 
+// Right-handed rotation about a RAS axis (0 = x, 1 = y, 2 = z) by `degrees`, without translation.
+Affine rotationAboutRasAxis(int axis, double degrees);
+
 // Frame conversions: the only code in dbsplan that flips between ITK's LPS and RAS.
 inline Vec3 rasFromLps(Vec3 lps) { return {-lps.x, -lps.y, lps.z}; }
 inline Vec3 lpsFromRas(Vec3 ras) { return {-ras.x, -ras.y, ras.z}; }
