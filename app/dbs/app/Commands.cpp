@@ -66,8 +66,8 @@ int runSample(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "list") {
     for (const Sample& s : catalogue.samples()) {
       const std::string reason = s.missingReason();
-      std::cout << std::left << std::setw(10) << s.name << s.title << "\n"
-                << std::setw(10) << "" << (reason.empty() ? "ready: " + s.t1Path : reason) << "\n";
+      std::cout << std::left << std::setw(17) << s.name << s.title << "\n"
+                << std::setw(17) << "" << (reason.empty() ? "ready: " + s.t1Path : reason) << "\n";
     }
     return 0;
   }

@@ -22,4 +22,8 @@ std::string buildDataPath(const std::string& relative) {
 
 std::string mricronTemplatesDir() { return fromEnvironment("DBSPLAN_MRICRON_DIR", DBS_MRICRON_DIR); }
 
+std::string itkExampleDataDir() {
+  return fromEnvironment("DBSPLAN_ITK_EXAMPLES_DIR", "/usr/share/doc/insighttoolkit5-examples/examples/Data");
+}
+
 }  // namespace dbs

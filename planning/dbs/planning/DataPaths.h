@@ -11,5 +11,7 @@ namespace dbs {
 std::string sourceDataPath(const std::string& relative);
 std::string buildDataPath(const std::string& relative);
 std::string mricronTemplatesDir();
+// Debian's insighttoolkit5-examples data (a real coronal T1); DBSPLAN_ITK_EXAMPLES_DIR overrides.
+std::string itkExampleDataDir();
 
 }  // namespace dbs

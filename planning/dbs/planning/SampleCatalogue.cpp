@@ -13,7 +13,8 @@ namespace {
 
 std::string resolve(std::string path) {
   const std::pair<std::string, std::string> variables[] = {{"${MRICRON}", mricronTemplatesDir()},
-                                                           {"${BUILD_DATA}", buildDataPath("")}};
+                                                           {"${BUILD_DATA}", buildDataPath("")},
+                                                           {"${ITK_EXAMPLES}", itkExampleDataDir()}};
   for (const auto& [key, value] : variables) {
     std::string dir = value;
     if (!dir.empty() && dir.back() == '/') dir.pop_back();
