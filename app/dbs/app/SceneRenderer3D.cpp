@@ -82,10 +82,7 @@ void SceneRenderer3D::setVolume(const ImageGeometry& geometry, const std::array<
   vtkNew<vtkPolyDataMapper> mapper;
   mapper->SetInputConnection(box->GetOutputPort());
   outline_->SetMapper(mapper);
-  vtkNew<vtkMatrix4x4> rasFromIjk;
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c) rasFromIjk->SetElement(r, c, geometry.rasFromIjk.m[r][c]);
-  outline_->SetUserMatrix(rasFromIjk);
+  outline_->SetUserMatrix(vtkMatrixFromAffine(geometry.rasFromIjk));
   outline_->VisibilityOn();
   crosshairMoved();
   resetCamera();
@@ -93,9 +90,7 @@ void SceneRenderer3D::setVolume(const ImageGeometry& geometry, const std::array<
 
 void SceneRenderer3D::setLabels(vtkImageData* indexSpaceLabels, const ImageGeometry& labelGeometry) {
   clearLabels();
-  vtkNew<vtkMatrix4x4> rasFromIjk;
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c) rasFromIjk->SetElement(r, c, labelGeometry.rasFromIjk.m[r][c]);
+  const auto rasFromIjk = vtkMatrixFromAffine(labelGeometry.rasFromIjk);
   double range[2];
   indexSpaceLabels->GetScalarRange(range);
   // The deep structures a DBS planner looks at; tissue classes (scalp, grey matter...) stay off.

@@ -28,6 +28,13 @@
 
 namespace dbs::app {
 
+vtkSmartPointer<vtkMatrix4x4> vtkMatrixFromAffine(const Affine& affine) {
+  auto m = vtkSmartPointer<vtkMatrix4x4>::New();
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) m->SetElement(r, c, affine.m[r][c]);
+  return m;
+}
+
 SlicePlaneAxes SlicePlaneAxes::standard(SliceOrientation orientation) {
   switch (orientation) {
     case SliceOrientation::Axial: return {{-1, 0, 0}, {0, 1, 0}};    // seen from below: R on the left, A up
@@ -136,11 +143,7 @@ vtkMatrix4x4* SliceRenderer::rasFromPlaneMatrix() const { return rasFromPlane_; 
 void SliceRenderer::setVolume(vtkImageData* indexSpaceImage, const ImageGeometry& geometry) {
   geometry_ = geometry;
   reslice_->SetInputData(indexSpaceImage);
-  const Affine ijkFromRas = geometry.ijkFromRas();
-  vtkNew<vtkMatrix4x4> m;
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c) m->SetElement(r, c, ijkFromRas.m[r][c]);
-  ijkFromRas_->SetMatrix(m);
+  ijkFromRas_->SetMatrix(vtkMatrixFromAffine(geometry.ijkFromRas()));
   double range[2];
   indexSpaceImage->GetScalarRange(range);
   reslice_->SetBackgroundLevel(range[0]);
@@ -185,11 +188,7 @@ void SliceRenderer::setWindowLevel(double window, double level) {
 
 void SliceRenderer::setLabels(vtkImageData* indexSpaceLabels, const ImageGeometry& labelGeometry) {
   labelReslice_->SetInputData(indexSpaceLabels);
-  const Affine ijkFromRas = labelGeometry.ijkFromRas();
-  vtkNew<vtkMatrix4x4> m;
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c) m->SetElement(r, c, ijkFromRas.m[r][c]);
-  labelIjkFromRas_->SetMatrix(m);
+  labelIjkFromRas_->SetMatrix(vtkMatrixFromAffine(labelGeometry.ijkFromRas()));
   hasLabels_ = true;
   labelActor_->SetVisibility(hasVolume_);
   if (hasVolume_) updateReslice();

@@ -35,6 +35,9 @@ class vtkTransform;
 
 namespace dbs::app {
 
+// An affine as a VTK matrix (same rows and columns): the one place the renderers copy one.
+vtkSmartPointer<vtkMatrix4x4> vtkMatrixFromAffine(const Affine& affine);
+
 enum class SliceOrientation { Axial, Coronal, Sagittal };
 
 // Screen axes of a standard view, in RAS. Radiological convention for axial and coronal (the
