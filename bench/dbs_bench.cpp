@@ -1,9 +1,14 @@
 // dbs_bench: helpers for the locate benchmark (bench/locate_vs_elastix.sh).
 //   dbs_bench synth TEMPLATE_T1 TEMPLATE_LABELS OUTDIR [--seed N] [--warp-mm MM] [--spacing X,Y,Z] [--orientation LPI]
 //       writes OUTDIR/patient_t1.nii.gz and OUTDIR/patient_labels.nii.gz (ground truth)
+//   dbs_bench phantom-atlas PHANTOM_TRUTH.json OUT.json
+//       an atlas description (landmarks, targets) of a phantom, so a phantom can serve as template
 //   dbs_bench score LABELS TRUTH --left A,B --right C,D --truth-left E --truth-right F
 //       prints GP Dice and centroid error per side: "L dice centroid_mm R dice centroid_mm"
 #include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -41,6 +46,20 @@ int main(int argc, char** argv) {
       std::filesystem::create_directories(a[3]);
       dbs::writeVolume(patient.t1, a[3] + "/patient_t1.nii.gz");
       dbs::writeLabelVolume(patient.labels, a[3] + "/patient_labels.nii.gz");
+      return 0;
+    }
+    if (a.size() == 3 && a[0] == "phantom-atlas") {
+      std::ifstream in(a[1]);
+      const nlohmann::json truth = nlohmann::json::parse(in);
+      nlohmann::json atlas;
+      const auto& landmarks = truth.at("landmarks_ras");
+      for (const char* name : {"AC", "PC", "midline"})
+        atlas["landmarks"][name] = {{"ras_mm", landmarks.at(name)}, {"source", "phantom ground truth"}};
+      // The phantom's GPi centroids stand in for the targets (only the labels are scored here).
+      atlas["targets"]["GPi_posteroventral_L"] = {{"ras_mm", truth.at("gpi_centroid_ras").at("left")}};
+      atlas["targets"]["GPi_posteroventral_R"] = {{"ras_mm", truth.at("gpi_centroid_ras").at("right")}};
+      atlas["indirect_targets_acpc"]["GPi"] = {{"lateral_mm", 21.0}, {"anterior_mm", 2.5}, {"inferior_mm", 4.5}};
+      std::ofstream(a[2]) << atlas.dump(2) << "\n";
       return 0;
     }
     if (a.size() >= 3 && a[0] == "score") {

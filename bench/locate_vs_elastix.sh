@@ -3,9 +3,10 @@
 # WARP mm, bias, contrast change, noise, LPI voxel order at 1 x 1 x 1.2 mm), runs `dbsplan locate` and,
 # in the same run on the same cases, elastix affine+B-spline (Debian's elastix with the peer
 # parameter files in ../shared/checks), and prints GP (GPi+GPe) Dice and centroid error per side,
+# and the same for phantom cases (PHANTOM_SEEDS: phantom template -> posed, warped phantoms),
 # wall time, peak memory and the time ratio. Optionally also a real scan (REAL=path): left/right GP
 # centroids from dbsplan and elastix and their distance.
-# usage: bench/locate_vs_elastix.sh [OUT_DIR] [SEED...]        (env: WARP=6, REAL=, ELASTIX=1)
+# usage: bench/locate_vs_elastix.sh [OUT_DIR] [SEED...]   (env: WARP=6, REAL=scan, PHANTOM_SEEDS="1 2", ELASTIX=1)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
@@ -42,6 +43,32 @@ for r in "${rows[@]}"; do
   read -r _ dl cl _ dr cr <<< "$ours"; read -r _ edl ecl _ edr ecr <<< "$theirs"
   printf '%-5s | L %s / %s  R %s / %s | %6s / %6s | L %s / %s  R %s / %s | %9s | %s\n' "$s" "$dl" "$cl" "$dr" "$cr" "$wall" "$mem" "$edl" "$ecl" "$edr" "$ecr" "$ewall" "$ratio"
 done
+if [ -n "${PHANTOM_SEEDS:-}" ]; then
+  # Phantom cases: the identity-pose phantom (seed 0) is the template and its labels the atlas;
+  # patients are phantoms with a random pose (seed), a smooth warp and another voxel order.
+  p=$out/phantom
+  "$build/app/dbsplan" phantom --out "$p/template" --seed 0 > /dev/null 2>&1
+  "$build/bench/dbs_bench" phantom-atlas "$p/template/phantom_truth.json" "$p/template/atlas.json"
+  printf '\n%-8s | %-34s | %-17s | %-34s | %-9s | %s\n' phantom "dbsplan GP Dice / centroid err mm" "time s / peak MB" "elastix affine+B-spline Dice / err" "elastix s" "time ratio"
+  for s in $PHANTOM_SEEDS; do
+    c=$p/case$s
+    "$build/app/dbsplan" phantom --out "$c" --seed "$s" --warp-mm "$warp" --orientation LPI --spacing 1,1,1.2 > /dev/null 2>&1
+    "$build/app/dbsplan" locate "$c/phantom_t1.nii.gz" --out "$c/dbsplan" --template "$p/template/phantom_t1.nii.gz" \
+      --atlas "$p/template/phantom_labels.nii.gz" --atlas-json "$p/template/atlas.json" 2> "$c/dbsplan.log"
+    wall=$(sed -n 's/^locate: \([0-9.]*\) s wall.*/\1/p' "$c/dbsplan.log")
+    mem=$(sed -n 's/.*peak memory \([0-9.]*\) MB.*/\1/p' "$c/dbsplan.log")
+    read -r _ dl cl _ dr cr <<< "$("$build/bench/dbs_bench" score "$c/dbsplan/labels.nii.gz" "$c/phantom_labels.nii.gz" --left 1,3 --right 2,4 --truth-left 1,3 --truth-right 2,4)"
+    edl=-; ecl=-; edr=-; ecr=-; ewall=-; ratio=-
+    if [ "$use_elastix" = 1 ]; then
+      bash "$checks/run_elastix.sh" "$c/phantom_t1.nii.gz" "$p/template/phantom_t1.nii.gz" "$p/template/phantom_labels.nii.gz" \
+        "$c/phantom_labels.nii.gz" "$c/elastix" bspline > "$c/elastix.log" 2>&1 || true  # its own scorer expects AAL values
+      ewall=$(sed -n 's/^elastix bspline registration seconds: \([0-9.]*\).*/\1/p' "$c/elastix.log")
+      read -r _ edl ecl _ edr ecr <<< "$("$build/bench/dbs_bench" score "$c/elastix/labels/result.nii.gz" "$c/phantom_labels.nii.gz" --left 1,3 --right 2,4 --truth-left 1,3 --truth-right 2,4)"
+      ratio=$(echo "scale=2; $wall / $ewall" | bc)
+    fi
+    printf '%-8s | L %s / %s  R %s / %s | %6s / %6s | L %s / %s  R %s / %s | %9s | %s\n' "$s" "$dl" "$cl" "$dr" "$cr" "$wall" "$mem" "$edl" "$ecl" "$edr" "$ecr" "$ewall" "$ratio"
+  done
+fi
 if [ -n "${REAL:-}" ]; then
   c=$out/real
   mkdir -p "$c"

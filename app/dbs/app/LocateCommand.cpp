@@ -22,6 +22,11 @@ int runLocate(const std::vector<std::string>& args) {
     else if (a == "--json") json = true;
     else if (a == "--affine-only") inputs.registration.deformable = false;
     else if (a == "--no-refine") inputs.refineWithPatientIntensities = false;
+    // Another template and atlas than Colin27 (labels from the standard table; JSON with
+    // "landmarks" AC/PC/midline, "targets" GPi_posteroventral_L/R and "indirect_targets_acpc").
+    else if (a == "--template" && i + 1 < args.size()) inputs.templatePath = args[++i];
+    else if (a == "--atlas" && i + 1 < args.size()) inputs.atlasLabelsPath = args[++i];
+    else if (a == "--atlas-json" && i + 1 < args.size()) inputs.atlasJsonPath = args[++i];
     // Advanced: the deformable stage's settings (see RegistrationParameters).
     else if (a == "--demons-sigma" && i + 1 < args.size()) inputs.registration.demonsFieldSigmaVoxels = std::stod(args[++i]);
     else if (a == "--demons-step" && i + 1 < args.size()) inputs.registration.demonsMaximumStepVoxels = std::stod(args[++i]);
@@ -42,7 +47,7 @@ int runLocate(const std::vector<std::string>& args) {
     }
   }
   if (inputs.imagePath.empty() || outDir.empty()) {
-    std::cerr << "dbsplan locate: usage: dbsplan locate IMAGE --out DIR [--with FILE]... [--json] [--affine-only] [--no-refine]\n";
+    std::cerr << "dbsplan locate: usage: dbsplan locate IMAGE --out DIR [--with FILE]... [--json] [--template T1 --atlas LABELS --atlas-json JSON] [--affine-only] [--no-refine]\n";
     return 2;
   }
   int lastPercent = -1;
