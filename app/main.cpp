@@ -7,8 +7,10 @@
 #include "dbs/app/Commands.h"
 #include "dbs/app/PhantomCommand.h"
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/imaging/ItkSetup.h"
 
 int main(int argc, char** argv) {
+  dbs::configureItk();
   const std::vector<std::string> all(argv + 1, argv + argc);
   if (all.empty() || all[0] == "help" || all[0] == "--help" || all[0] == "-h") {
     dbs::app::printUsage();

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "dbs/imaging/SyntheticPatient.h"
+#include "dbs/imaging/ItkSetup.h"
 
 namespace {
 
@@ -27,6 +28,7 @@ std::vector<int> parseList(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  dbs::configureItk();
   const std::vector<std::string> a(argv + 1, argv + argc);
   try {
     if (a.size() >= 4 && a[0] == "synth") {

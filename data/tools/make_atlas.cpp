@@ -10,6 +10,7 @@
 
 #include "dbs/imaging/AtlasDerivation.h"
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/imaging/ItkSetup.h"
 
 namespace {
 
@@ -23,6 +24,7 @@ nlohmann::json vecJson(dbs::Vec3 v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  dbs::configureItk();
   std::string t1Path, aalPath, landmarksPath, outDir;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];

@@ -4,8 +4,10 @@
 
 #include <QApplication>
 #include "dbs/app/VtkOpenGLWidget.h"
+#include "dbs/imaging/ItkSetup.h"
 
 int main(int argc, char** argv) {
+  dbs::configureItk();
   testing::InitGoogleTest(&argc, argv);
   if (testing::GTEST_FLAG(list_tests)) return RUN_ALL_TESTS();
   dbs::app::setDefaultOpenGLSurfaceFormat();
