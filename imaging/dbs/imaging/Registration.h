@@ -110,4 +110,8 @@ struct RigidRegistration {
 // contrast T1, CT) to the planning T1, with the same metric and optimiser family.
 RigidRegistration registerRigid(const Volume& fixed, const Volume& moving, const ProgressCallback& progress = {});
 
+// `moving` resampled (linear) onto `fixedGeometry`'s grid through a rigid result: the co-registered
+// volume voxel for voxel with the planning T1.
+Volume resampleOntoGrid(const Volume& moving, const Affine& fixedRasFromMovingRas, const ImageGeometry& fixedGeometry);
+
 }  // namespace dbs

@@ -8,6 +8,7 @@
 
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/LabelRefinement.h"
+#include "dbs/imaging/SyntheticPatient.h"
 #include "dbs/planning/AcpcFrame.h"
 #include "dbs/planning/DataPaths.h"
 #include "dbs/planning/SampleCatalogue.h"
@@ -146,7 +147,9 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
   for (std::size_t w = 0; w < inputs.withPaths.size(); ++w) {
     report(0.92 + 0.06 * w / inputs.withPaths.size(), "co-registering " + inputs.withPaths[w]);
     const Volume other = loadVolume(inputs.withPaths[w]);
-    result.coregistered.push_back({inputs.withPaths[w], registerRigid(result.patient, other)});
+    const RigidRegistration rigid = registerRigid(result.patient, other);
+    result.coregistered.push_back(
+        {inputs.withPaths[w], rigid, resampleOntoGrid(other, rigid.fixedRasFromMovingRas, result.patient.geometry)});
   }
   result.totalSeconds = secondsSince(start);
   report(1.0, "located");
@@ -207,9 +210,14 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
                   {"jacobian_determinant_min", q.jacobianMin},
                   {"jacobian_determinant_max", q.jacobianMax}};
   nlohmann::json with = nlohmann::json::array();
-  for (const auto& c : r.coregistered)
-    with.push_back({{"path", c.path}, {"t1_ras_from_volume_ras", jsonAffine(c.registration.fixedRasFromMovingRas)},
+  for (std::size_t n = 0; n < r.coregistered.size(); ++n) {
+    const auto& c = r.coregistered[n];
+    const std::string file = "with_" + std::to_string(n + 1) + ".nii.gz";
+    writeVolume(c.onPatientGrid, outDir + "/" + file);
+    with.push_back({{"path", c.path}, {"on_t1_grid", file},
+                    {"t1_ras_from_volume_ras", jsonAffine(c.registration.fixedRasFromMovingRas)},
                     {"mattes_mi", c.registration.metric}, {"seconds", c.registration.seconds}});
+  }
   j["coregistered"] = with;
   j["timings_s"] = {{"load", r.loadSeconds},
                     {"affine", q.affineSeconds},

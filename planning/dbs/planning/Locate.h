@@ -42,6 +42,7 @@ struct LocateSide {
 struct CoregisteredVolume {
   std::string path;
   RigidRegistration registration;
+  Volume onPatientGrid;  // resampled onto the planning T1's grid
 };
 
 struct LocateResult {
@@ -60,7 +61,8 @@ struct LocateResult {
 LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progress = {});
 
 // Writes DIR/labels.nii.gz (patient grid), DIR/labels.json, DIR/locate.json, DIR/transform_affine.tfm
-// and DIR/transform_displacement.nii (ITK displacement field); each file atomically. Returns locate.json's content.
+// and DIR/transform_displacement.nii (ITK displacement field), and DIR/with_N.nii.gz for each
+// co-registered volume (on the T1's grid); each file atomically. Returns locate.json's content.
 nlohmann::json writeLocateOutputs(const LocateResult& result, const std::string& outDir, double writeSecondsSoFar = 0);
 
 }  // namespace dbs
