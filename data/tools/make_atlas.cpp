@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dbs/imaging/AtlasDerivation.h"
+#include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/ItkSetup.h"
 
@@ -79,10 +80,7 @@ int main(int argc, char** argv) {
     j["indirect_targets_acpc"] = catalogue.at("indirect_targets_acpc");
     j["volumes_mm3_published"] = catalogue.at("volumes_mm3");
 
-    const std::string jsonPath = outDir + "/dbs_atlas_mni.json";
-    const std::string partial = outDir + "/.partial-dbs_atlas_mni.json";
-    std::ofstream(partial) << j.dump(2) << "\n";
-    std::filesystem::rename(partial, jsonPath);
+    dbs::writeTextAtomically(outDir + "/dbs_atlas_mni.json", j.dump(2) + "\n");
     std::cout << "atlas v" << kAtlasVersion << " written to " << outDir << "\n";
     for (const auto& line : atlas.log) std::cout << "  " << line << "\n";
     return 0;

@@ -83,7 +83,6 @@ class SliceRenderer {
   // For the 3D scene: the window/levelled slice image (plane mm) and the plane -> RAS matrix.
   vtkAlgorithmOutput* colouredSliceOutput() const;
   vtkMatrix4x4* rasFromPlaneMatrix() const;
-  bool hasVolume() const { return hasVolume_; }
 
  private:
   void updateReslice();

@@ -1,8 +1,10 @@
-// writeImageAtomically: the one way dbsplan writes an ITK image to NIfTI: to a temporary file in
-// the target's folder, then renamed over the target, so a failure never leaves a partial file.
+// writeImageAtomically / writeTextAtomically: the one way dbsplan writes an output file: to a
+// temporary file in the target's folder, then renamed over the target, so a failure never leaves a
+// partial file.
 #pragma once
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <itkImageFileWriter.h>
@@ -29,6 +31,20 @@ void writeImageAtomically(const TImage* image, const std::string& path, bool com
     std::error_code ec;
     fs::remove(temporary, ec);
     throw ImagingError(path + ": cannot write: " + std::string(e.GetDescription()));
+  }
+  std::error_code ec;
+  fs::rename(temporary, target, ec);
+  if (ec) throw ImagingError(path + ": cannot write: " + ec.message());
+}
+
+inline void writeTextAtomically(const std::string& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path temporary = target.parent_path() / (".partial-" + target.filename().string());
+  {
+    std::ofstream out(temporary);
+    out << text;
+    if (!out) throw ImagingError(path + ": cannot write");
   }
   std::error_code ec;
   fs::rename(temporary, target, ec);

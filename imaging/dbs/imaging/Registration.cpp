@@ -370,7 +370,6 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
       hi[a] = std::clamp(static_cast<long>(std::ceil(mx[a])), lo[a], hi[a]);
     }
   }
-  result.deformableRegion_ = {lo, hi};
   if (parameters.deformable) {
     const auto deformableStart = Clock::now();
     report(0.42, "registration: deformable (diffeomorphic demons) around the basal ganglia");

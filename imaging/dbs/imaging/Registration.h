@@ -73,17 +73,11 @@ class TemplateRegistration {
   LabelVolume warpLabelsToPatient(const LabelVolume& templateLabels, const ImageGeometry& patientGeometry) const;
 
   const RegistrationQuality& quality() const { return quality_; }
-  // ITK transform (LPS, patient -> template): affine stage and the full composite (displacement
-  // field applied first, then the affine).
-  itk::Transform<double, 3, 3>::ConstPointer affineTransform() const { return affine_.GetPointer(); }
-  CompositeTransform::ConstPointer fullTransform() const { return full_.GetPointer(); }
   // Writes the affine in ITK's text format (.tfm, itk::TransformFileReader) and, when there is a
   // deformable stage, its displacement field as an ITK displacement image (NIfTI vector image, LPS
   // mm; itk::DisplacementFieldTransform). template point = affine(x + u(x)) for patient point x.
   void writeTransforms(const std::string& affinePath, const std::string& displacementPath) const;
   bool hasDisplacement() const { return displacement_; }
-  // The patient-grid region (voxel index box) where the deformable stage acts.
-  std::array<std::array<long, 3>, 2> deformableRegionIndex() const { return deformableRegion_; }
 
  private:
   friend TemplateRegistration registerTemplateToPatient(const Volume&, const Volume&, const RegistrationParameters&,
@@ -92,7 +86,6 @@ class TemplateRegistration {
   CompositeTransform::Pointer full_;
   DisplacementFieldD::Pointer displacement_;
   RegistrationQuality quality_;
-  std::array<std::array<long, 3>, 2> deformableRegion_{};
 };
 
 // Registers the template (moving) to the patient (fixed). Throws ImagingError when it fails and

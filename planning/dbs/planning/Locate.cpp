@@ -6,6 +6,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/LabelRefinement.h"
 #include "dbs/imaging/SyntheticPatient.h"
@@ -28,17 +29,6 @@ nlohmann::json jsonAffine(const Affine& a) {
   nlohmann::json rows = nlohmann::json::array();
   for (int r = 0; r < 4; ++r) rows.push_back({a.m[r][0], a.m[r][1], a.m[r][2], a.m[r][3]});
   return rows;
-}
-
-void writeTextAtomically(const std::string& path, const std::string& text) {
-  const std::filesystem::path target(path);
-  const std::filesystem::path partial = target.parent_path() / (".partial-" + target.filename().string());
-  {
-    std::ofstream out(partial);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + path);
-  }
-  std::filesystem::rename(partial, target);
 }
 
 }  // namespace
@@ -156,7 +146,7 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
   return result;
 }
 
-nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outDir, double) {
+nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outDir) {
   namespace fs = std::filesystem;
   const auto start = Clock::now();
   fs::create_directories(outDir);

@@ -63,6 +63,6 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
 // Writes DIR/labels.nii.gz (patient grid), DIR/labels.json, DIR/locate.json, DIR/transform_affine.tfm
 // and DIR/transform_displacement.nii (ITK displacement field), and DIR/with_N.nii.gz for each
 // co-registered volume (on the T1's grid); each file atomically. Returns locate.json's content.
-nlohmann::json writeLocateOutputs(const LocateResult& result, const std::string& outDir, double writeSecondsSoFar = 0);
+nlohmann::json writeLocateOutputs(const LocateResult& result, const std::string& outDir);
 
 }  // namespace dbs
