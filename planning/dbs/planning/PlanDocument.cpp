@@ -1,0 +1,416 @@
+#include "dbs/planning/PlanDocument.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#include <openssl/evp.h>
+
+#include "dbs/imaging/ImageWriting.h"
+
+namespace dbs {
+
+namespace {
+
+using nlohmann::json;
+
+json vec(Vec3 v) { return json::array({v.x, v.y, v.z}); }
+
+json affineJson(const Affine& a) {
+  json rows = json::array();
+  for (const auto& row : a.m) rows.push_back(json::array({row[0], row[1], row[2], row[3]}));
+  return rows;
+}
+
+json closestJson(const ClosestApproach& c) {
+  json j = {{"assessed", c.present}, {"required_margin_mm", c.requiredMarginMm}};
+  if (!c.present) return j;
+  j["distance_mm"] = c.distanceMm;
+  j["depth_mm"] = c.depthMm;
+  j["point_ras"] = vec(c.pointRas);
+  j["safe"] = c.safe;
+  return j;
+}
+
+json metricsJson(const TrajectoryMetrics& m) {
+  json closest = json::object();
+  for (const ClosestApproach& c : m.closest) closest[riskName(c.kind)] = closestJson(c);
+  json sections = json::array();
+  for (const PathSection& p : m.passesThrough)
+    sections.push_back({{"structure", p.structure}, {"from_depth_mm", p.fromDepthMm}, {"to_depth_mm", p.toDepthMm}});
+  json contacts = json::array();
+  for (const PlacedContact& c : m.contacts) {
+    json cj = {{"label", c.label}, {"level", c.level}, {"centre_ras", vec(c.centreRas)}, {"structure", c.structure},
+               {"in_gpi", c.inGpi}};
+    if (c.segmentDirectionRas) cj["segment_direction_ras"] = vec(*c.segmentDirectionRas);
+    contacts.push_back(cj);
+  }
+  json j = {{"length_mm", m.lengthMm},
+            {"tip_beyond_target_mm", m.tipBeyondTargetMm},
+            {"tip_ras", vec(m.tipRas)},
+            {"score", m.score},
+            {"safe", m.safe},
+            {"own_side", m.ownSide},
+            {"in_window", m.inWindow},
+            {"entry_scalp_distance_mm", m.entryScalpDistanceMm},
+            {"closest", closest},
+            {"passes_through", sections},
+            {"contacts", contacts},
+            {"contacts_in_gpi", m.contactsInGpi},
+            {"target_acpc", vec(m.targetAcpc)},
+            {"entry_acpc", vec(m.entryAcpc)},
+            {"sagittal_angle_deg", m.sagittalAngleDeg},
+            {"lateral_angle_deg", m.lateralAngleDeg},
+            {"angle_to_acpc_line_deg", m.angleToAcpcLineDeg}};
+  if (m.targetMni) j["target_mni"] = vec(*m.targetMni);
+  return j;
+}
+
+json trajectoryJson(const PlannedTrajectory& p) {
+  const Trajectory& t = p.trajectory;
+  return {{"side", std::string(1, t.side)},
+          {"target_ras", vec(t.targetRas)},
+          {"entry_ras", vec(t.entryRas)},
+          {"electrode", t.electrodeId},
+          {"deepest_contact_beyond_target_mm", t.deepestContactBeyondTargetMm},
+          {"marker_roll_deg", t.markerRollDeg},
+          {"origin", t.origin},
+          {"metrics", metricsJson(p.metrics)}};
+}
+
+// Validating reader: every accessor names the full field path in its error.
+class Field {
+ public:
+  Field(const json& j, std::string where, std::string path) : j_(j), where_(std::move(where)), path_(std::move(path)) {}
+
+  [[noreturn]] void fail(const std::string& problem) const {
+    throw std::runtime_error(where_ + ": " + (path_.empty() ? "top level" : path_) + ": " + problem);
+  }
+  Field operator[](const std::string& key) const {
+    if (!j_.is_object()) fail("must be an object");
+    const auto it = j_.find(key);
+    const std::string child = path_.empty() ? key : path_ + "." + key;
+    if (it == j_.end()) Field(j_, where_, child).fail("missing");
+    return Field(*it, where_, child);
+  }
+  Field at(std::size_t i) const { return Field(j_.at(i), where_, path_ + "[" + std::to_string(i) + "]"); }
+  bool has(const std::string& key) const { return j_.is_object() && j_.contains(key); }
+  std::size_t arraySize() const {
+    if (!j_.is_array()) fail("must be an array");
+    return j_.size();
+  }
+  double number() const {
+    if (!j_.is_number()) fail("must be a number");
+    const double v = j_.get<double>();
+    if (!std::isfinite(v)) fail("must be finite");
+    return v;
+  }
+  double numberIn(double lo, double hi) const {
+    const double v = number();
+    if (v < lo || v > hi) {
+      std::ostringstream s;
+      s << "must be between " << lo << " and " << hi << " (is " << v << ")";
+      fail(s.str());
+    }
+    return v;
+  }
+  long integer() const {
+    if (!j_.is_number_integer() && !j_.is_number_unsigned()) fail("must be a whole number");
+    return j_.get<long>();
+  }
+  bool boolean() const {
+    if (!j_.is_boolean()) fail("must be true or false");
+    return j_.get<bool>();
+  }
+  std::string string() const {
+    if (!j_.is_string()) fail("must be a string");
+    return j_.get<std::string>();
+  }
+  Vec3 vec3() const {
+    if (!j_.is_array() || j_.size() != 3) fail("must be an array of 3 numbers [x, y, z] in mm");
+    return {at(0).number(), at(1).number(), at(2).number()};
+  }
+  char side() const {
+    const std::string s = string();
+    if (s != "L" && s != "R") fail("must be \"L\" or \"R\" (is \"" + s + "\")");
+    return s[0];
+  }
+  const json& raw() const { return j_; }
+
+ private:
+  const json& j_;
+  std::string where_, path_;
+};
+
+ClosestApproach closestFromJson(const Field& f, RiskKind kind) {
+  ClosestApproach c;
+  c.kind = kind;
+  c.present = f["assessed"].boolean();
+  c.requiredMarginMm = f["required_margin_mm"].numberIn(0, 100);
+  if (!c.present) return c;
+  c.distanceMm = f["distance_mm"].number();
+  c.depthMm = f["depth_mm"].number();
+  c.pointRas = f["point_ras"].vec3();
+  c.safe = f["safe"].boolean();
+  return c;
+}
+
+TrajectoryMetrics metricsFromJson(const Field& f) {
+  TrajectoryMetrics m;
+  m.lengthMm = f["length_mm"].numberIn(0, 1000);
+  m.tipBeyondTargetMm = f["tip_beyond_target_mm"].number();
+  m.tipRas = f["tip_ras"].vec3();
+  m.score = f["score"].number();
+  m.safe = f["safe"].boolean();
+  m.ownSide = f["own_side"].boolean();
+  m.inWindow = f["in_window"].boolean();
+  m.entryScalpDistanceMm = f["entry_scalp_distance_mm"].number();
+  const Field closest = f["closest"];
+  for (std::size_t k = 0; k < kRiskKinds; ++k)
+    m.closest[k] = closestFromJson(closest[riskName(static_cast<RiskKind>(k))], static_cast<RiskKind>(k));
+  const Field sections = f["passes_through"];
+  for (std::size_t i = 0; i < sections.arraySize(); ++i) {
+    const Field s = sections.at(i);
+    m.passesThrough.push_back({s["structure"].string(), s["from_depth_mm"].number(), s["to_depth_mm"].number()});
+  }
+  const Field contacts = f["contacts"];
+  for (std::size_t i = 0; i < contacts.arraySize(); ++i) {
+    const Field c = contacts.at(i);
+    PlacedContact p;
+    p.label = c["label"].string();
+    p.level = static_cast<int>(c["level"].integer());
+    p.centreRas = c["centre_ras"].vec3();
+    if (c.has("segment_direction_ras")) p.segmentDirectionRas = c["segment_direction_ras"].vec3();
+    p.structure = c["structure"].string();
+    p.inGpi = c["in_gpi"].boolean();
+    m.contacts.push_back(p);
+  }
+  m.contactsInGpi = static_cast<int>(f["contacts_in_gpi"].integer());
+  m.targetAcpc = f["target_acpc"].vec3();
+  m.entryAcpc = f["entry_acpc"].vec3();
+  if (f.has("target_mni")) m.targetMni = f["target_mni"].vec3();
+  m.sagittalAngleDeg = f["sagittal_angle_deg"].numberIn(-180, 180);
+  m.lateralAngleDeg = f["lateral_angle_deg"].numberIn(-90, 90);
+  m.angleToAcpcLineDeg = f["angle_to_acpc_line_deg"].numberIn(0, 180);
+  return m;
+}
+
+PlannedTrajectory trajectoryFromJson(const Field& f) {
+  PlannedTrajectory p;
+  Trajectory& t = p.trajectory;
+  t.side = f["side"].side();
+  t.targetRas = f["target_ras"].vec3();
+  t.entryRas = f["entry_ras"].vec3();
+  if (norm(t.entryRas - t.targetRas) < 1.0) f["entry_ras"].fail("must lie at least 1 mm from target_ras");
+  t.electrodeId = f["electrode"].string();
+  t.deepestContactBeyondTargetMm = f["deepest_contact_beyond_target_mm"].numberIn(-20, 20);
+  t.markerRollDeg = f["marker_roll_deg"].numberIn(-360, 360);
+  t.origin = f["origin"].string();
+  if (t.origin != "search" && t.origin != "manual") f["origin"].fail("must be \"search\" or \"manual\"");
+  p.metrics = metricsFromJson(f["metrics"]);
+  return p;
+}
+
+}  // namespace
+
+json searchSettingsToJson(const SearchSettings& s) {
+  json margins = json::object(), saturation = json::object(), weights = json::object();
+  for (std::size_t k = 0; k < kRiskKinds; ++k) {
+    const char* name = riskName(static_cast<RiskKind>(k));
+    margins[name] = s.requiredMarginMm[k];
+    saturation[name] = s.saturationMm[k];
+    weights[name] = s.weight[k];
+  }
+  return {{"candidates_per_side", s.candidatesPerSide},
+          {"sagittal_angle_deg", {s.sagittalAngleMinDeg, s.sagittalAngleMaxDeg}},
+          {"lateral_angle_deg", {s.lateralAngleMinDeg, s.lateralAngleMaxDeg}},
+          {"entry_min_lateral_mm", s.entryMinLateralMm},
+          {"entry_min_anterior_mm", s.entryMinAnteriorMm},
+          {"required_margin_mm", margins},
+          {"saturation_mm", saturation},
+          {"weight", weights},
+          {"length_weight_per_10mm", s.lengthWeightPer10Mm},
+          {"step_mm", s.stepMm},
+          {"alternatives", s.alternatives},
+          {"distinct_entry_mm", s.distinctEntryMm},
+          {"frame", "AC-PC: angles to the AC-PC line (sagittal, 90 = vertical) and to the midsagittal plane "
+                    "(lateral, positive = entry further from the midline); entry limits in AC-PC mm"}};
+}
+
+json planToJson(const PlanDocument& p) {
+  json targets = json::array();
+  for (const PlanTarget& t : p.targets) {
+    json tj = {{"side", std::string(1, t.side)}, {"source", t.source}, {"ras", vec(t.ras)}, {"acpc", vec(t.acpc)}};
+    if (t.mni) tj["mni"] = vec(*t.mni);
+    targets.push_back(tj);
+  }
+  json trajectories = json::array(), alternatives = json::array();
+  for (const auto& t : p.trajectories) trajectories.push_back(trajectoryJson(t));
+  for (const auto& t : p.alternatives) alternatives.push_back(trajectoryJson(t));
+  json electrodes = json::object();
+  for (const auto& t : p.trajectories) electrodes[std::string(1, t.trajectory.side)] = t.trajectory.electrodeId;
+  json notes = json::array();
+  for (const auto& n : p.notes) notes.push_back(n);
+  return {{"schema", kPlanSchema},
+          {"schema_version", p.schemaVersion},
+          {"coordinates", "patient RAS mm (_ras); AC-PC mm relative to the MCP, x right, y anterior, z superior "
+                          "(_acpc); MNI template RAS mm (_mni); depths in mm from the target towards the entry"},
+          {"program", {{"name", "dbsplan"}, {"version", p.programVersion}}},
+          {"created", p.created},
+          {"image",
+           {{"path", p.image.path},
+            {"sha256", p.image.sha256},
+            {"size", {p.image.geometry.size[0], p.image.geometry.size[1], p.image.geometry.size[2]}},
+            {"ras_from_ijk", affineJson(p.image.geometry.rasFromIjk)}}},
+          {"labels", p.labelsFile},
+          {"transforms",
+           {{"affine", p.transforms.affineFile}, {"displacement", p.transforms.displacementFile},
+            {"direction", p.transforms.direction}}},
+          {"landmarks_ras", {{"AC", vec(p.acRas)}, {"PC", vec(p.pcRas)}, {"MCP", vec(p.mcpRas)}, {"midline", vec(p.midlineRas)}}},
+          {"targets", targets},
+          {"electrodes", electrodes},
+          {"trajectories", trajectories},
+          {"alternatives", alternatives},
+          {"search", {{"candidates", p.search.candidates}, {"seconds", p.search.seconds}, {"settings", p.search.settings}}},
+          {"risk_structures", p.riskStructures},
+          {"notes", notes}};
+}
+
+PlanDocument planFromJson(const json& j, const std::string& where) {
+  const Field root(j, where, "");
+  if (!j.is_object()) root.fail("a plan must be a JSON object");
+  PlanDocument p;
+  if (root["schema"].string() != kPlanSchema)
+    root["schema"].fail("must be \"" + std::string(kPlanSchema) + "\" (is \"" + root["schema"].string() + "\")");
+  p.schemaVersion = static_cast<int>(root["schema_version"].integer());
+  if (p.schemaVersion != kPlanSchemaVersion)
+    root["schema_version"].fail("version " + std::to_string(p.schemaVersion) + " is not supported (this dbsplan reads " +
+                                std::to_string(kPlanSchemaVersion) + ")");
+  p.programVersion = root["program"]["version"].string();
+  p.created = root["created"].string();
+  const Field image = root["image"];
+  p.image.path = image["path"].string();
+  p.image.sha256 = image["sha256"].string();
+  if (p.image.sha256.size() != 64 ||
+      !std::all_of(p.image.sha256.begin(), p.image.sha256.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+    image["sha256"].fail("must be 64 hexadecimal digits");
+  const Field size = image["size"];
+  if (size.arraySize() != 3) size.fail("must be [nx, ny, nz]");
+  for (std::size_t a = 0; a < 3; ++a) {
+    const long v = size.at(a).integer();
+    if (v < 1) size.at(a).fail("must be at least 1");
+    p.image.geometry.size[a] = static_cast<std::size_t>(v);
+  }
+  const Field affine = image["ras_from_ijk"];
+  if (affine.arraySize() != 4) affine.fail("must be a 4x4 matrix");
+  for (std::size_t r = 0; r < 4; ++r) {
+    const Field row = affine.at(r);
+    if (row.arraySize() != 4) row.fail("must have 4 numbers");
+    for (std::size_t c = 0; c < 4; ++c) p.image.geometry.rasFromIjk.m[r][c] = row.at(c).number();
+  }
+  if (std::abs(p.image.geometry.rasFromIjk.determinant3x3()) < 1e-9) affine.fail("is singular");
+  p.labelsFile = root["labels"].string();
+  const Field transforms = root["transforms"];
+  p.transforms.affineFile = transforms["affine"].string();
+  p.transforms.displacementFile = transforms["displacement"].string();
+  p.transforms.direction = transforms["direction"].string();
+  const Field landmarks = root["landmarks_ras"];
+  p.acRas = landmarks["AC"].vec3();
+  p.pcRas = landmarks["PC"].vec3();
+  p.mcpRas = landmarks["MCP"].vec3();
+  p.midlineRas = landmarks["midline"].vec3();
+  if (norm(p.acRas - p.pcRas) < 1.0) landmarks["PC"].fail("AC and PC must be at least 1 mm apart");
+  const Field targets = root["targets"];
+  for (std::size_t i = 0; i < targets.arraySize(); ++i) {
+    const Field t = targets.at(i);
+    PlanTarget target;
+    target.side = t["side"].side();
+    target.source = t["source"].string();
+    target.ras = t["ras"].vec3();
+    target.acpc = t["acpc"].vec3();
+    if (t.has("mni")) target.mni = t["mni"].vec3();
+    p.targets.push_back(target);
+  }
+  const Field trajectories = root["trajectories"];
+  if (trajectories.arraySize() == 0) trajectories.fail("must hold at least one trajectory");
+  for (std::size_t i = 0; i < trajectories.arraySize(); ++i) {
+    p.trajectories.push_back(trajectoryFromJson(trajectories.at(i)));
+    for (std::size_t k = 0; k < i; ++k)
+      if (p.trajectories[k].trajectory.side == p.trajectories[i].trajectory.side)
+        trajectories.at(i)["side"].fail("a second trajectory for the same side (alternatives go under \"alternatives\")");
+  }
+  const Field electrodes = root["electrodes"];
+  for (const auto& t : p.trajectories) {
+    const std::string side(1, t.trajectory.side);
+    if (electrodes[side].string() != t.trajectory.electrodeId)
+      electrodes[side].fail("disagrees with the trajectory's electrode \"" + t.trajectory.electrodeId + "\"");
+  }
+  const Field alternatives = root["alternatives"];
+  for (std::size_t i = 0; i < alternatives.arraySize(); ++i) p.alternatives.push_back(trajectoryFromJson(alternatives.at(i)));
+  const Field search = root["search"];
+  const long candidates = search["candidates"].integer();
+  if (candidates < 0) search["candidates"].fail("must not be negative");
+  p.search.candidates = static_cast<std::size_t>(candidates);
+  p.search.seconds = search["seconds"].numberIn(0, 1e6);
+  if (!search["settings"].raw().is_object()) search["settings"].fail("must be an object");
+  p.search.settings = search["settings"].raw();
+  if (!root["risk_structures"].raw().is_object()) root["risk_structures"].fail("must be an object");
+  p.riskStructures = root["risk_structures"].raw();
+  const Field notes = root["notes"];
+  for (std::size_t i = 0; i < notes.arraySize(); ++i) p.notes.push_back(notes.at(i).string());
+  return p;
+}
+
+void writePlan(const PlanDocument& plan, const std::string& path) {
+  writeTextAtomically(path, planToJson(plan).dump(2) + "\n");
+}
+
+PlanDocument readPlan(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open the plan file");
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error(path + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
+  return planFromJson(j, path);
+}
+
+std::string sha256OfPath(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  if (fs::is_directory(path)) {
+    for (const auto& entry : fs::directory_iterator(path))
+      if (entry.is_regular_file()) files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+  } else {
+    files.push_back(path);
+  }
+  // OpenSSL's digest: a checksum worth its name, from the library that already does it.
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 is not available");
+  std::vector<char> buffer(1 << 20);
+  for (const fs::path& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error(file.string() + ": cannot read for its checksum");
+    while (in) {
+      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      if (in.gcount() > 0) EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
+    }
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context.get(), digest, &length);
+  std::ostringstream hex;
+  for (unsigned int i = 0; i < length; ++i) hex << std::hex << std::setw(2) << std::setfill('0') << int(digest[i]);
+  return hex.str();
+}
+
+}  // namespace dbs

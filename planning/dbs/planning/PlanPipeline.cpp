@@ -1,0 +1,180 @@
+#include "dbs/planning/PlanPipeline.h"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <sstream>
+
+#include "dbs/imaging/ImagingError.h"
+#include "dbs/planning/DataPaths.h"
+
+namespace dbs {
+
+namespace {
+
+std::string utcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// A mask volume (any scalar file, non-zero = inside) as a label map with value 1.
+LabelVolume maskAsLabels(const Volume& mask) {
+  LabelVolume labels = makeLabelVolume(mask.geometry);
+  const float* m = mask.image->GetBufferPointer();
+  unsigned short* l = labels.image->GetBufferPointer();
+  for (std::size_t i = 0; i < mask.geometry.voxelCount(); ++i) l[i] = m[i] > 0 ? 1 : 0;
+  labels.path = mask.path;
+  return labels;
+}
+
+// The proposed target must lie in the located GPi of its side. The atlas target carried in usually
+// does; when the warp puts it just outside (a thin GPi, a coarse grid), the nearest GPi voxel centre
+// within 6 mm is used instead and the plan says so.
+Vec3 targetInsideGpi(const RiskField& field, const LabelVolume& labels, char side, Vec3 proposedRas,
+                     std::vector<std::string>& notes) {
+  const int gpi = labelValue(side == 'L' ? "GPi_L" : "GPi_R");
+  if (field.labelAt(proposedRas) == gpi) return proposedRas;
+  const ImageGeometry& g = labels.geometry;
+  const unsigned short* l = labels.image->GetBufferPointer();
+  double best = 6.0;
+  Vec3 bestRas = proposedRas;
+  bool found = false;
+  for (std::size_t k = 0, idx = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i, ++idx) {
+        if (l[idx] != gpi) continue;
+        const Vec3 p = g.rasFromIndex({double(i), double(j), double(k)});
+        const double d = norm(p - proposedRas);
+        if (d < best) {
+          best = d;
+          bestRas = p;
+          found = true;
+        }
+      }
+  std::ostringstream note;
+  note.precision(3);
+  if (found)
+    note << "target " << side << ": the atlas target fell " << best << " mm outside the located GPi; moved to the nearest GPi voxel";
+  else
+    note << "target " << side << ": no located GPi voxel within 6 mm of the atlas target; the atlas target is kept";
+  notes.push_back(note.str());
+  return bestRas;
+}
+
+nlohmann::json risksJson(const RiskStructures& r) {
+  nlohmann::json structures = nlohmann::json::object();
+  for (const RiskMap& m : r.risks)
+    structures[riskName(m.kind)] = {{"assessed", m.present}, {"volume_mm3", std::round(m.volumeMm3)}};
+  return {{"head_volume_mm3", std::round(r.headVolumeMm3)},
+          {"brain_volume_mm3", std::round(r.brainVolumeMm3)},
+          {"csf_upper_intensity", r.csfUpperIntensity},
+          {"grey_upper_intensity", r.greyUpperIntensity},
+          {"structures", structures},
+          {"seconds", r.seconds},
+          {"notes", r.notes}};
+}
+
+}  // namespace
+
+PlanningContext PlanResult::context() const {
+  PlanningContext c;
+  c.field = field.get();
+  c.acpc = acpc.get();
+  c.electrodes = &ElectrodeCatalogue::standard();
+  const TemplateRegistration* registration = &locate.registration;
+  c.mniFromPatientRas = [registration](Vec3 p) { return registration->templateRasFromPatientRas(p); };
+  c.settings = searchSettings;
+  return c;
+}
+
+PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& progress) {
+  auto report = [&](double f, const std::string& s) {
+    if (progress && !progress(f, s)) throw Cancelled();
+  };
+  auto within = [&](double from, double to) {
+    return [&progress, from, to](double f, const std::string& s) { return !progress || progress(from + (to - from) * f, s); };
+  };
+  // Validate what is cheap to validate before the minutes of work.
+  ElectrodeCatalogue::standard().find(inputs.electrodeId);
+
+  PlanResult result;
+  result.searchSettings = inputs.search;
+  LocateInputs locateInputs = inputs.locate;
+  const bool withVessels = !inputs.vesselVolumePath.empty();
+  if (withVessels) locateInputs.withPaths.insert(locateInputs.withPaths.begin(), inputs.vesselVolumePath);
+  result.locate = locateGpi(locateInputs, within(0.0, 0.55));
+  const LocateResult& located = result.locate;
+
+  // The brain prior: the template's brain mask carried by the same registration. For Colin27 that is
+  // mricron's brain-extracted ch2bet; another template must bring its own.
+  report(0.56, "carrying the template's brain mask");
+  std::string brainPath = inputs.templateBrainMaskPath;
+  if (brainPath.empty()) {
+    if (!inputs.locate.templatePath.empty())
+      throw std::runtime_error("plan: a template other than Colin27 needs its brain mask (--template-brain)");
+    brainPath = (std::filesystem::path(mricronTemplatesDir()) / "ch2bet.nii.gz").string();
+  }
+  const LabelVolume brainPrior =
+      located.registration.warpLabelsToPatient(maskAsLabels(loadVolume(brainPath)), located.patient.geometry);
+
+  result.risks = segmentRiskStructures(located.patient, located.labels, brainPrior,
+                                       withVessels ? &located.coregistered.front().onPatientGrid : nullptr, inputs.risk,
+                                       within(0.57, 0.85));
+  result.field = std::make_unique<RiskField>(result.risks, located.labels);
+  result.acpc = std::make_unique<AcpcFrame>(located.acRas, located.pcRas, located.midlineRas);
+  const PlanningContext context = result.context();
+
+  PlanDocument& plan = result.plan;
+  plan.programVersion = inputs.programVersion;
+  plan.created = utcNow();
+  plan.image.path = std::filesystem::absolute(inputs.locate.imagePath).string();
+  report(0.86, "checksum of the image");
+  plan.image.sha256 = sha256OfPath(inputs.locate.imagePath);
+  plan.image.geometry = located.patient.geometry;
+  plan.acRas = located.acRas;
+  plan.pcRas = located.pcRas;
+  plan.mcpRas = located.mcpRas;
+  plan.midlineRas = located.midlineRas;
+  for (const std::string& note : result.risks.notes) plan.notes.push_back(note);
+
+  for (const LocateSide& side : located.sides) {
+    report(side.side == 'L' ? 0.88 : 0.93, std::string("searching trajectories, ") + (side.side == 'L' ? "left" : "right"));
+    const Vec3 target = targetInsideGpi(*result.field, located.labels, side.side, side.atlasTargetRas, plan.notes);
+    plan.targets.push_back({side.side, "atlas", target, result.acpc->acpcFromRas(target), context.mniFromPatientRas(target)});
+    plan.targets.push_back({side.side, "indirect", side.indirectTargetRas, side.indirectTargetAcpc,
+                            context.mniFromPatientRas(side.indirectTargetRas)});
+    const SearchResult search = searchTrajectories(context, side.side, target, inputs.electrodeId);
+    plan.search.candidates += search.candidates;
+    plan.search.seconds += search.seconds;
+    if (search.best.empty())
+      throw std::runtime_error(std::string("plan: no entry point on the scalp inside the frontal window for the ") +
+                               (side.side == 'L' ? "left" : "right") + " target");
+    for (std::size_t i = 0; i < search.best.size(); ++i)
+      (i == 0 ? plan.trajectories : plan.alternatives).push_back({search.best[i], search.bestMetrics[i]});
+    if (!search.bestMetrics.front().safe) {
+      std::ostringstream note;
+      note << "trajectory " << side.side << ": no candidate keeps every required margin (" << search.safeCandidates
+           << " of " << search.candidates << " safe); the best-scoring one is shown, review it";
+      plan.notes.push_back(note.str());
+    }
+  }
+  plan.search.settings = searchSettingsToJson(inputs.search);
+  plan.riskStructures = risksJson(result.risks);
+  plan.labelsFile = "labels.nii.gz";
+  plan.transforms.affineFile = "transform_affine.tfm";
+  plan.transforms.displacementFile = located.registration.hasDisplacement() ? "transform_displacement.nii" : "";
+  report(1.0, "plan ready");
+  return result;
+}
+
+void writePlanOutputs(const PlanResult& result, const std::string& outDir) {
+  writeLocateOutputs(result.locate, outDir);
+  writePlan(result.plan, (std::filesystem::path(outDir) / "plan.json").string());
+}
+
+}  // namespace dbs

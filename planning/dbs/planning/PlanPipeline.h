@@ -1,0 +1,47 @@
+// PlanPipeline: the whole planning job, shared by `dbsplan plan` and the GUI: locate both GPi,
+// segment the risk structures and their distance maps, propose a target per side, search the
+// trajectories, place the electrodes, and assemble the plan document.
+//
+// Coordinate systems used: patient RAS mm (see Trajectory.h and PlanDocument.h).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "dbs/imaging/RiskStructures.h"
+#include "dbs/planning/Locate.h"
+#include "dbs/planning/PlanDocument.h"
+#include "dbs/planning/Trajectory.h"
+
+namespace dbs {
+
+struct PlanInputs {
+  LocateInputs locate;
+  std::string vesselVolumePath;  // optional contrast T1 or angiogram (co-registered rigidly first)
+  // Brain mask of the template (non-zero = brain); empty = Colin27's (mricron's ch2bet).
+  std::string templateBrainMaskPath;
+  std::string electrodeId = "medtronic_3389";
+  SearchSettings search;
+  RiskSegmentationSettings risk;
+  std::string programVersion = "unknown";
+};
+
+struct PlanResult {
+  LocateResult locate;
+  RiskStructures risks;
+  std::unique_ptr<RiskField> field;  // what scoring samples; kept for re-scoring manual edits
+  std::unique_ptr<AcpcFrame> acpc;
+  PlanDocument plan;
+  SearchSettings searchSettings;  // as used; manual edits are re-scored with the same
+  // The scoring context for this patient (fields, frame, catalogue, MNI mapping, settings).
+  PlanningContext context() const;
+};
+
+// Throws ImagingError / std::runtime_error on bad input, Cancelled when `progress` returns false.
+PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& progress = {});
+
+// Writes DIR/plan.json, DIR/labels.nii.gz (+ labels.json, locate.json, transforms) atomically; the
+// report and the scene are the app's (they render).
+void writePlanOutputs(const PlanResult& result, const std::string& outDir);
+
+}  // namespace dbs

@@ -1,0 +1,165 @@
+// Trajectory: a straight DBS lead path (target, entry, electrode model, depth), how it is scored
+// against the patient's risk structures, and the automatic search over scalp entry points.
+//
+// The same function, scorePath(), scores the search's candidates and any trajectory a user sets by
+// hand, so a manual edit is re-scored exactly as the search would have scored it.
+//
+// Coordinate systems used: patient RAS mm for every point; AC-PC mm (AcpcFrame.h) for the angles
+// and the frontal window; MNI (template RAS mm) through an optional mapping. Depths along a path are
+// mm from the target towards the entry (positive = above the target, towards the entry; negative =
+// beyond the target).
+#pragma once
+
+#include <array>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dbs/imaging/Labels.h"
+#include "dbs/imaging/RiskStructures.h"
+#include "dbs/planning/AcpcFrame.h"
+#include "dbs/planning/ElectrodeCatalogue.h"
+
+namespace dbs {
+
+struct Trajectory {
+  char side = 'L';  // 'L' or 'R': the hemisphere of the target
+  Vec3 targetRas, entryRas;
+  std::string electrodeId = "medtronic_3389";
+  // Where the centre of the deepest contact sits relative to the target along the path, mm:
+  // 0 = on the target, +1 = 1 mm beyond it (deeper), -1 = 1 mm short of it.
+  double deepestContactBeyondTargetMm = 0;
+  // Orientation marker of a directional lead: degrees about the lead axis from the patient's anterior,
+  // counter-clockwise seen from the proximal end (the catalogue's convention for segment angles).
+  double markerRollDeg = 0;
+  std::string origin = "search";  // "search" or "manual"
+};
+
+// Settings of the automatic search and the scoring. Defaults and their sources are in Trajectory.cpp.
+struct SearchSettings {
+  std::size_t candidatesPerSide = 10000;  // entry points scored per side (at least)
+  // Frontal window, in the AC-PC frame. Sagittal angle: between the path's projection on the
+  // midsagittal plane and the AC-PC line, measured from anterior (90 = vertical).
+  double sagittalAngleMinDeg = 50, sagittalAngleMaxDeg = 85;
+  // Lateral angle: between the path and the midsagittal plane, positive = the entry lies further
+  // from the midline than the target.
+  double lateralAngleMinDeg = -10, lateralAngleMaxDeg = 30;
+  double entryMinLateralMm = 20;   // entry at least this far from the midsagittal plane (sinus)
+  double entryMinAnteriorMm = 0;   // entry's AC-PC y at least this (in front of the coronal suture region)
+  // Required clearance per risk structure (ventricles, sulci, vessels), mm: a path closer is unsafe.
+  std::array<double, kRiskKinds> requiredMarginMm{2.0, 1.0, 2.0};
+  // Beyond this distance a structure adds nothing more to the score, mm.
+  std::array<double, kRiskKinds> saturationMm{10.0, 5.0, 6.0};
+  std::array<double, kRiskKinds> weight{1.0, 1.0, 1.0};
+  double lengthWeightPer10Mm = 0.02;  // score lost per 10 mm of length beyond the shortest candidate
+  double stepMm = 1.0;                // sampling step along a path
+  std::size_t alternatives = 3;       // distinct trajectories kept per side
+  double distinctEntryMm = 8.0;       // two kept entries are at least this far apart
+};
+
+// The precomputed fields a path is scored against: the distance maps, interleaved for fast
+// trilinear sampling, and the labels for nearest-neighbour lookup. Built once per image.
+class RiskField {
+ public:
+  RiskField(const RiskStructures& risks, const LabelVolume& labels);
+  // Signed distance to the scalp surface and to each risk structure at a RAS point (trilinear).
+  // Absent structures report kFar. Outside the grid the nearest border value is used, except the
+  // scalp, which is then "outside the head" (+kFar).
+  struct Sample {
+    float head;
+    std::array<float, kRiskKinds> risk;
+  };
+  Sample sample(Vec3 pointRas) const;
+  int labelAt(Vec3 pointRas) const;  // 0 outside the grid
+  bool present(RiskKind kind) const { return present_[static_cast<std::size_t>(kind)]; }
+  static constexpr float kFar = 1e6f;
+
+ private:
+  std::array<std::size_t, 3> size_{};
+  Affine ijkFromRas_;
+  std::vector<float> channels_;  // per voxel: head, ventricles, sulci, vessels
+  std::vector<unsigned short> labels_;
+  std::array<bool, kRiskKinds> present_{};
+};
+
+struct ClosestApproach {
+  RiskKind kind = RiskKind::Ventricles;
+  bool present = false;
+  double distanceMm = 0;       // smallest signed distance along the path (negative = passes through)
+  double depthMm = 0;          // where: mm from the target towards the entry
+  Vec3 pointRas;
+  double requiredMarginMm = 0;
+  bool safe = true;
+};
+
+struct PathSection {
+  std::string structure;         // label name ("Putamen_L", "WhiteMatter"...), or "unlabelled"
+  double fromDepthMm = 0, toDepthMm = 0;  // from the target towards the entry; from > to
+};
+
+struct PlacedContact {
+  std::string label;
+  int level = 0;
+  Vec3 centreRas;
+  std::optional<Vec3> segmentDirectionRas;  // unit vector the segment faces (directional only)
+  std::string structure;                    // label at the centre
+  bool inGpi = false;                       // the target side's GPi
+};
+
+struct TrajectoryMetrics {
+  double lengthMm = 0;      // entry to target
+  double tipBeyondTargetMm = 0;  // how far the lead's distal end goes past the target
+  Vec3 tipRas;
+  std::array<ClosestApproach, kRiskKinds> closest;
+  double entryScalpDistanceMm = 0;  // |signed distance of the entry to the scalp surface|
+  std::vector<PathSection> passesThrough;  // from the entry down to the tip
+  std::vector<PlacedContact> contacts;
+  int contactsInGpi = 0;
+  Vec3 targetAcpc, entryAcpc;
+  std::optional<Vec3> targetMni;
+  double sagittalAngleDeg = 0;  // to the AC-PC line in the midsagittal projection (90 = vertical)
+  double lateralAngleDeg = 0;   // to the midsagittal plane, positive = entry further lateral
+  double angleToAcpcLineDeg = 0;  // 3-D angle between the path and the AC-PC line
+  bool ownSide = true;          // target and entry on the target's side of the midsagittal plane
+  bool inWindow = true;         // entry inside the search's frontal window
+  bool safe = true;             // every present structure kept at its required margin
+  double score = 0;             // higher is better; the search's objective
+};
+
+// Where the scoring needs the patient: fields, AC-PC frame, electrodes and (optional) MNI mapping.
+struct PlanningContext {
+  const RiskField* field = nullptr;
+  const AcpcFrame* acpc = nullptr;
+  const ElectrodeCatalogue* electrodes = nullptr;
+  std::function<Vec3(Vec3)> mniFromPatientRas;  // empty when no registration is at hand
+  SearchSettings settings;
+};
+
+// Full metrics of a trajectory (search result or hand-set). Throws std::invalid_argument when the
+// target and the entry coincide or the electrode is unknown.
+TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Trajectory& trajectory);
+
+// The entry where a straight line from `targetRas` along `directionRas` leaves the head, or nothing
+// when it never does inside the image. Sphere tracing on the scalp distance map.
+std::optional<Vec3> scalpEntryAlong(const RiskField& field, Vec3 targetRas, Vec3 directionRas);
+
+struct SearchResult {
+  char side = 'L';
+  std::vector<Trajectory> best;               // best first, at most settings.alternatives, distinct entries
+  std::vector<TrajectoryMetrics> bestMetrics;
+  std::size_t candidates = 0;                 // paths scored
+  std::size_t safeCandidates = 0;
+  double seconds = 0;                         // wall time of the scoring
+};
+
+// Scores at least settings.candidatesPerSide entry points on the scalp inside the frontal window
+// for a target, on all cores, and returns the best distinct ones (fully evaluated).
+SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 targetRas,
+                                const std::string& electrodeId, double deepestContactBeyondTargetMm = 0);
+
+// Unit direction from target to entry for sagittal/lateral angles in the AC-PC frame (the window's
+// parametrisation; `side` decides which way "lateral" points).
+Vec3 directionFromAngles(const AcpcFrame& acpc, char side, double sagittalDeg, double lateralDeg);
+
+}  // namespace dbs

@@ -1,0 +1,244 @@
+// Trajectory scoring and search on a head whose geometry is known exactly: a 75 mm sphere of head,
+// a ventricle block beside the vertical path, a sulcal slab, GPi blobs. Checks the scalp entry, the
+// margins and where they occur, the frontal window, the search's count and distinctness, that the
+// search and a hand-set trajectory are scored identically, and the electrode contacts' placement.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "dbs/imaging/RiskStructures.h"
+#include "dbs/planning/Trajectory.h"
+
+namespace dbs {
+namespace {
+
+constexpr double kSpacing = 1.5;  // mm
+constexpr std::size_t kSize = 121;  // voxels per axis: -90 .. +90 mm
+
+ImageGeometry grid() {
+  ImageGeometry g;
+  g.size = {kSize, kSize, kSize};
+  for (int a = 0; a < 3; ++a) g.rasFromIjk.m[a][a] = kSpacing;
+  for (int a = 0; a < 3; ++a) g.rasFromIjk.m[a][3] = -90.0;
+  return g;
+}
+
+MaskImage::Pointer maskOf(const ImageGeometry& g, const std::function<bool(Vec3)>& inside) {
+  auto mask = MaskImage::New();
+  LabelVolume reference = makeLabelVolume(g);  // for the ITK geometry
+  mask->CopyInformation(reference.image);
+  mask->SetRegions(reference.image->GetLargestPossibleRegion());
+  mask->Allocate(true);
+  unsigned char* m = mask->GetBufferPointer();
+  for (std::size_t k = 0, i = 0; k < g.size[2]; ++k)
+    for (std::size_t y = 0; y < g.size[1]; ++y)
+      for (std::size_t x = 0; x < g.size[0]; ++x, ++i) m[i] = inside(g.rasFromIndex({double(x), double(y), double(k)})) ? 1 : 0;
+  return mask;
+}
+
+// The left GPi target and the AC-PC frame of this head: AC-PC along RAS y, midline x = 0.
+const Vec3 kTargetLeft{-20, 2, -4};
+const Vec3 kTargetRight{20, 2, -4};
+bool inVentricleBlock(Vec3 p) { return p.x > -14 && p.x < -6 && p.y > -10 && p.y < 40 && p.z > 5 && p.z < 30; }
+
+class Trajectories : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const ImageGeometry g = grid();
+    risks_ = new RiskStructures;
+    risks_->geometry = g;
+    risks_->headMask = maskOf(g, [](Vec3 p) { return norm(p) <= 75.0; });
+    risks_->brainMask = maskOf(g, [](Vec3 p) { return norm(p) <= 65.0; });
+    risks_->headDistanceMm = signedDistanceMm(risks_->headMask);
+    const std::array<std::function<bool(Vec3)>, kRiskKinds> shapes{
+        inVentricleBlock,
+        // A sulcal slab on the left, high and posterior: paths behind y = -15 near the top cross it.
+        [](Vec3 p) { return p.x < -5 && p.y > -30 && p.y < -20 && p.z > 40 && norm(p) < 63; },
+        [](Vec3) { return false; }};
+    for (std::size_t k = 0; k < kRiskKinds; ++k) {
+      RiskMap& r = risks_->risks[k];
+      r.kind = static_cast<RiskKind>(k);
+      r.present = k != static_cast<std::size_t>(RiskKind::Vessels);
+      r.mask = maskOf(g, shapes[k]);
+      r.distanceMm = signedDistanceMm(r.mask);
+    }
+    labels_ = new LabelVolume(makeLabelVolume(g));
+    unsigned short* l = labels_->image->GetBufferPointer();
+    for (std::size_t k = 0, i = 0; k < kSize; ++k)
+      for (std::size_t y = 0; y < kSize; ++y)
+        for (std::size_t x = 0; x < kSize; ++x, ++i) {
+          const Vec3 p = g.rasFromIndex({double(x), double(y), double(k)});
+          if (norm(p - kTargetLeft) < 5) l[i] = static_cast<unsigned short>(labelValue("GPi_L"));
+          else if (norm(p - kTargetRight) < 5) l[i] = static_cast<unsigned short>(labelValue("GPi_R"));
+          else if (inVentricleBlock(p)) l[i] = static_cast<unsigned short>(labelValue("Ventricle_L"));
+        }
+    field_ = new RiskField(*risks_, *labels_);
+    acpc_ = new AcpcFrame({0, 12, -4}, {0, -12, -4}, {0, 0, 40});
+  }
+  static void TearDownTestSuite() {
+    delete field_;
+    delete acpc_;
+    delete labels_;
+    delete risks_;
+  }
+  PlanningContext context() const {
+    PlanningContext c;
+    c.field = field_;
+    c.acpc = acpc_;
+    c.electrodes = &ElectrodeCatalogue::standard();
+    c.mniFromPatientRas = [](Vec3 p) { return p + Vec3{1, 2, 3}; };
+    return c;
+  }
+  static RiskStructures* risks_;
+  static LabelVolume* labels_;
+  static RiskField* field_;
+  static AcpcFrame* acpc_;
+};
+RiskStructures* Trajectories::risks_ = nullptr;
+LabelVolume* Trajectories::labels_ = nullptr;
+RiskField* Trajectories::field_ = nullptr;
+AcpcFrame* Trajectories::acpc_ = nullptr;
+
+TEST_F(Trajectories, ScalpEntryLiesOnTheHeadSurfaceAlongTheRay) {
+  const Vec3 direction = normalized(Vec3{-0.3, 0.5, 1.0});
+  const auto entry = scalpEntryAlong(*field_, kTargetLeft, direction);
+  ASSERT_TRUE(entry);
+  // On the sphere (within the voxel discretisation of the mask's surface) and on the ray.
+  EXPECT_NEAR(norm(*entry), 75.0, kSpacing);
+  const Vec3 along = *entry - kTargetLeft;
+  EXPECT_NEAR(norm(cross(along, direction)), 0.0, 1e-6);
+  EXPECT_GT(dot(along, direction), 0);
+  // A target outside the head has no entry.
+  EXPECT_FALSE(scalpEntryAlong(*field_, {0, 0, 80}, direction));
+}
+
+TEST_F(Trajectories, MarginsAndWhereTheyOccurAreMeasuredAlongThePath) {
+  // Straight up from the left target at x = -20: the ventricle block's lateral face is at x = -14,
+  // 6 mm medial, over depths z = 5..30 (9..34 mm above the target).
+  Trajectory t;
+  t.side = 'L';
+  t.targetRas = kTargetLeft;
+  t.entryRas = *scalpEntryAlong(*field_, kTargetLeft, {0, 0, 1});
+  const TrajectoryMetrics m = evaluateTrajectory(context(), t);
+  const ClosestApproach& v = m.closest[static_cast<std::size_t>(RiskKind::Ventricles)];
+  EXPECT_NEAR(v.distanceMm, 6.0, 0.8);  // within about half a 1.5 mm voxel
+  EXPECT_GT(v.depthMm, 8.0);
+  EXPECT_LT(v.depthMm, 35.0);
+  EXPECT_TRUE(v.safe);
+  EXPECT_FALSE(m.closest[static_cast<std::size_t>(RiskKind::Vessels)].present);
+  EXPECT_NEAR(m.lengthMm, norm(t.entryRas - t.targetRas), 1e-9);
+  EXPECT_NEAR(m.sagittalAngleDeg, 90.0, 1e-6);
+  EXPECT_NEAR(m.lateralAngleDeg, 0.0, 1e-6);
+  EXPECT_NEAR(m.angleToAcpcLineDeg, 90.0, 1e-6);
+  EXPECT_TRUE(m.ownSide);
+  ASSERT_TRUE(m.targetMni);
+  EXPECT_NEAR(m.targetMni->z, kTargetLeft.z + 3, 1e-9);
+  // AC-PC coordinates relative to the MCP (0, 0, -4): 20 mm left = x -20.
+  EXPECT_NEAR(m.targetAcpc.x, -20, 1e-9);
+  EXPECT_NEAR(m.targetAcpc.y, 2, 1e-9);
+  EXPECT_NEAR(m.targetAcpc.z, 0, 1e-9);
+
+  // Moved by hand through the ventricle block: re-scored, unsafe, the crossing found.
+  Trajectory through = t;
+  through.origin = "manual";
+  through.entryRas = *scalpEntryAlong(*field_, kTargetLeft, normalized(Vec3{0.5, 0.3, 1.0}));
+  const TrajectoryMetrics bad = evaluateTrajectory(context(), through);
+  const ClosestApproach& crossed = bad.closest[static_cast<std::size_t>(RiskKind::Ventricles)];
+  EXPECT_LT(crossed.distanceMm, 0.0);
+  EXPECT_FALSE(crossed.safe);
+  EXPECT_FALSE(bad.safe);
+  EXPECT_LT(bad.score, m.score);
+  bool passesVentricle = false;
+  for (const PathSection& s : bad.passesThrough) passesVentricle |= s.structure == "Ventricle_L";
+  EXPECT_TRUE(passesVentricle);
+}
+
+TEST_F(Trajectories, ElectrodeContactsSitAtTheirCatalogueDistancesFromTheTarget) {
+  Trajectory t;
+  t.side = 'L';
+  t.targetRas = kTargetLeft;
+  t.entryRas = *scalpEntryAlong(*field_, kTargetLeft, normalized(Vec3{-0.2, 0.4, 1}));
+  const Vec3 u = normalized(t.entryRas - t.targetRas);
+  const TrajectoryMetrics m = evaluateTrajectory(context(), t);
+  const ElectrodeModel& lead = ElectrodeCatalogue::standard().find("medtronic_3389");
+  ASSERT_EQ(m.contacts.size(), lead.contacts.size());
+  // Deepest contact centred on the target; the others proximal at the catalogue's spacing (2 mm).
+  EXPECT_NEAR(norm(m.contacts[0].centreRas - t.targetRas), 0.0, 1e-9);
+  for (std::size_t c = 1; c < m.contacts.size(); ++c) {
+    const double along = dot(m.contacts[c].centreRas - t.targetRas, u);
+    EXPECT_NEAR(along, lead.contacts[c].centreMm() - lead.contacts[0].centreMm(), 1e-9);
+  }
+  EXPECT_TRUE(m.contacts[0].inGpi);
+  EXPECT_GE(m.contactsInGpi, 2);  // the GPi blob has a 5 mm radius: contacts 0-2 lie within it
+  EXPECT_NEAR(m.tipBeyondTargetMm, lead.contacts[0].centreMm(), 1e-9);
+
+  // Directional lead, 1 mm deeper: segments face directions 120 deg apart, perpendicular to the axis,
+  // the first one (marker side) facing anterior when the roll is 0.
+  t.electrodeId = "boston_scientific_db2202";
+  t.deepestContactBeyondTargetMm = 1.0;
+  const TrajectoryMetrics d = evaluateTrajectory(context(), t);
+  std::vector<Vec3> level1;
+  for (const PlacedContact& c : d.contacts)
+    if (c.level == 1) {
+      ASSERT_TRUE(c.segmentDirectionRas);
+      EXPECT_NEAR(dot(*c.segmentDirectionRas, u), 0.0, 1e-9);
+      level1.push_back(*c.segmentDirectionRas);
+    }
+  ASSERT_EQ(level1.size(), 3u);
+  EXPECT_NEAR(dot(level1[0], level1[1]), std::cos(2 * M_PI / 3), 1e-9);
+  EXPECT_NEAR(norm(d.contacts[0].centreRas - (t.targetRas - 1.0 * u)), 0.0, 1e-9);
+  EXPECT_THROW(evaluateTrajectory(context(), Trajectory{'L', kTargetLeft, kTargetLeft + Vec3{0, 0, 0.5}}), std::invalid_argument);
+  Trajectory unknown = t;
+  unknown.electrodeId = "no_such_lead";
+  EXPECT_THROW(evaluateTrajectory(context(), unknown), std::invalid_argument);
+}
+
+TEST_F(Trajectories, SearchScoresTenThousandEntriesInTheWindowAndKeepsDistinctSafeOnes) {
+  for (char side : {'L', 'R'}) {
+    const Vec3 target = side == 'L' ? kTargetLeft : kTargetRight;
+    const PlanningContext c = context();
+    const SearchResult r = searchTrajectories(c, side, target, "medtronic_3389");
+    EXPECT_GE(r.candidates, 10000u) << side;
+    ASSERT_EQ(r.best.size(), c.settings.alternatives) << side;
+    for (std::size_t i = 0; i < r.best.size(); ++i) {
+      const TrajectoryMetrics& m = r.bestMetrics[i];
+      EXPECT_TRUE(m.safe) << side << i;
+      EXPECT_TRUE(m.inWindow) << side << i;
+      EXPECT_TRUE(m.ownSide) << side << i;
+      // From above and in front: entry superior and anterior of the target, on the scalp.
+      EXPECT_GT(r.best[i].entryRas.z, target.z + 40) << side << i;
+      EXPECT_GT(r.best[i].entryRas.y, target.y) << side << i;
+      EXPECT_LT(m.entryScalpDistanceMm, 0.1) << side << i;
+      EXPECT_GE(m.closest[0].distanceMm, c.settings.requiredMarginMm[0]) << side << i;
+      // The search and a hand-set trajectory are scored the same way.
+      Trajectory manual = r.best[i];
+      manual.origin = "manual";
+      EXPECT_DOUBLE_EQ(evaluateTrajectory(c, manual).score, m.score);
+      if (i > 0) {
+        EXPECT_LE(m.score, r.bestMetrics[i - 1].score + 1e-12);
+      }
+      for (std::size_t j = 0; j < i; ++j) EXPECT_GE(norm(r.best[i].entryRas - r.best[j].entryRas), c.settings.distinctEntryMm);
+    }
+  }
+}
+
+TEST_F(Trajectories, DirectionFromAnglesRoundTripsThroughTheMetrics) {
+  for (double sag : {55.0, 70.0, 84.0})
+    for (double lat : {-5.0, 10.0, 25.0})
+      for (char side : {'L', 'R'}) {
+        Trajectory t;
+        t.side = side;
+        t.targetRas = side == 'L' ? kTargetLeft : kTargetRight;
+        t.entryRas = t.targetRas + 60.0 * directionFromAngles(*acpc_, side, sag, lat);
+        const TrajectoryMetrics m = evaluateTrajectory(context(), t);
+        EXPECT_NEAR(m.sagittalAngleDeg, sag, 1e-9);
+        EXPECT_NEAR(m.lateralAngleDeg, lat, 1e-9);
+        // Lateral means away from the midline, whichever the side.
+        if (lat > 0) {
+          EXPECT_GT(std::abs(t.entryRas.x), std::abs(t.targetRas.x));
+        }
+      }
+}
+
+}  // namespace
+}  // namespace dbs
