@@ -39,7 +39,8 @@ json closestJson(const ClosestApproach& c) {
 
 json metricsJson(const TrajectoryMetrics& m) {
   json closest = json::object();
-  for (const ClosestApproach& c : m.closest) closest[riskName(c.kind)] = closestJson(c);
+  // Keyed by position: closest[k] is always the structure RiskKind(k).
+  for (std::size_t k = 0; k < kRiskKinds; ++k) closest[riskName(static_cast<RiskKind>(k))] = closestJson(m.closest[k]);
   json sections = json::array();
   for (const PathSection& p : m.passesThrough)
     sections.push_back({{"structure", p.structure}, {"from_depth_mm", p.fromDepthMm}, {"to_depth_mm", p.toDepthMm}});
@@ -234,6 +235,7 @@ json searchSettingsToJson(const SearchSettings& s) {
           {"required_margin_mm", margins},
           {"saturation_mm", saturation},
           {"weight", weights},
+          {"contacts_in_target_weight", s.contactsInTargetWeight},
           {"length_weight_per_10mm", s.lengthWeightPer10Mm},
           {"step_mm", s.stepMm},
           {"alternatives", s.alternatives},

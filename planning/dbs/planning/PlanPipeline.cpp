@@ -70,7 +70,9 @@ nlohmann::json risksJson(const RiskStructures& r) {
   nlohmann::json structures = nlohmann::json::object();
   for (const RiskMap& m : r.risks)
     structures[riskName(m.kind)] = {{"assessed", m.present}, {"volume_mm3", std::round(m.volumeMm3)}};
-  return {{"head_volume_mm3", std::round(r.headVolumeMm3)},
+  return {{"file", "risk_structures.nii.gz"},
+          {"file_values", {{"1", "head (scalp to brain)"}, {"2", "brain"}, {"3", "ventricles"}, {"4", "sulcal CSF"}, {"5", "vessels"}}},
+          {"head_volume_mm3", std::round(r.headVolumeMm3)},
           {"brain_volume_mm3", std::round(r.brainVolumeMm3)},
           {"csf_upper_intensity", r.csfUpperIntensity},
           {"grey_upper_intensity", r.greyUpperIntensity},
@@ -174,6 +176,21 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
 
 void writePlanOutputs(const PlanResult& result, const std::string& outDir) {
   writeLocateOutputs(result.locate, outDir);
+  // The risk structures as one label map for review (values in plan.json's risk_structures.file_values):
+  // 1 head (scalp to brain), 2 brain, 3 ventricles, 4 sulcal CSF, 5 vessels; later ones win.
+  {
+    const RiskStructures& r = result.risks;
+    LabelVolume map = makeLabelVolume(r.geometry);
+    unsigned short* out = map.image->GetBufferPointer();
+    const unsigned char* head = r.headMask->GetBufferPointer();
+    const unsigned char* brain = r.brainMask->GetBufferPointer();
+    const unsigned char* ventricles = r.risk(RiskKind::Ventricles).mask->GetBufferPointer();
+    const unsigned char* sulci = r.risk(RiskKind::Sulci).mask->GetBufferPointer();
+    const unsigned char* vessels = r.risk(RiskKind::Vessels).mask->GetBufferPointer();
+    for (std::size_t i = 0; i < r.geometry.voxelCount(); ++i)
+      out[i] = vessels[i] ? 5 : sulci[i] ? 4 : ventricles[i] ? 3 : brain[i] ? 2 : head[i] ? 1 : 0;
+    writeLabelVolume(map, (std::filesystem::path(outDir) / "risk_structures.nii.gz").string());
+  }
   writePlan(result.plan, (std::filesystem::path(outDir) / "plan.json").string());
 }
 

@@ -25,6 +25,8 @@ namespace dbs {
 //    or next to a sulcus: 10.1 % complications vs 0.7 %, Elias 2009, J Neurosurg 110:201-207; the
 //    sulcal walls carry the cortical veins); 2 mm from contrast-visible vessels. The lead's radius
 //    is 0.64 mm and its placement error 1-1.5 mm, which the saturation distances (5-10 mm) cover.
+//  - Contact levels inside the GPi: the planner's habit of running the lead along the nucleus so
+//    that several levels can stimulate it (contactsInTargetWeight; our choice, no published weight).
 //  - Length is a tie-breaker with a small weight, as in the weighted-cost planners (Essert 2012,
 //    IJCARS 7:517-532; Liu 2014, IEEE TBME 61:2479-2487): no published standard weight exists.
 
@@ -49,7 +51,24 @@ struct PathScan {
   bool safe = true;
 };
 
-PathScan scanPath(const RiskField& field, const SearchSettings& s, Vec3 targetRas, Vec3 entryRas, double tipBeyondMm) {
+// The lead's contact levels as positions along the path (mm from the target towards the entry) and
+// the label they should sit in, for the score's "contacts in the target" term.
+struct LeadLevels {
+  std::vector<double> depthsMm;
+  int targetLabel = 0;
+};
+
+LeadLevels leadLevels(const ElectrodeModel& model, double deepestContactBeyondTargetMm, char side) {
+  LeadLevels levels;
+  const double deepest = model.contacts.front().centreMm();
+  for (int level = 0; level < model.levels(); ++level)
+    levels.depthsMm.push_back(model.levelCentreMm(level) - deepest - deepestContactBeyondTargetMm);
+  levels.targetLabel = labelValue(side == 'L' ? "GPi_L" : "GPi_R");
+  return levels;
+}
+
+PathScan scanPath(const RiskField& field, const SearchSettings& s, Vec3 targetRas, Vec3 entryRas, double tipBeyondMm,
+                  const LeadLevels& levels) {
   PathScan scan;
   scan.minDistance.fill(RiskField::kFar);
   scan.depthAtMin.fill(0);
@@ -75,7 +94,11 @@ PathScan scanPath(const RiskField& field, const SearchSettings& s, Vec3 targetRa
     weights += s.weight[k];
     if (scan.minDistance[k] < s.requiredMarginMm[k]) scan.safe = false;
   }
-  scan.score = (weights > 0 ? clearance / weights : 1.0) - s.lengthWeightPer10Mm * length / 10.0;
+  std::size_t levelsInTarget = 0;
+  for (double depth : levels.depthsMm) levelsInTarget += field.labelAt(targetRas + depth * u) == levels.targetLabel;
+  const double inTarget = levels.depthsMm.empty() ? 0.0 : double(levelsInTarget) / double(levels.depthsMm.size());
+  scan.score = (weights > 0 ? clearance / weights : 1.0) + s.contactsInTargetWeight * inTarget -
+               s.lengthWeightPer10Mm * length / 10.0;
   return scan;
 }
 
@@ -231,7 +254,8 @@ TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Traje
   m.tipBeyondTargetMm = t.deepestContactBeyondTargetMm + tipBelowDeepestContactMm(model);
   m.tipRas = t.targetRas - m.tipBeyondTargetMm * u;
 
-  const PathScan scan = scanPath(field, s, t.targetRas, t.entryRas, m.tipBeyondTargetMm);
+  const PathScan scan = scanPath(field, s, t.targetRas, t.entryRas, m.tipBeyondTargetMm,
+                                 leadLevels(model, t.deepestContactBeyondTargetMm, t.side));
   for (std::size_t k = 0; k < kRiskKinds; ++k) {
     ClosestApproach& c = m.closest[k];
     c.kind = static_cast<RiskKind>(k);
@@ -304,7 +328,9 @@ SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 
   const SearchSettings& s = context.settings;
   const RiskField& field = *context.field;
   const AcpcFrame& acpc = *context.acpc;
-  const double tipBeyond = deepestContactBeyondTargetMm + tipBelowDeepestContactMm(electrodeOrThrow(context, electrodeId));
+  const ElectrodeModel& model = electrodeOrThrow(context, electrodeId);
+  const double tipBeyond = deepestContactBeyondTargetMm + tipBelowDeepestContactMm(model);
+  const LeadLevels levels = leadLevels(model, deepestContactBeyondTargetMm, side);
 
   struct Candidate {
     Vec3 entry;
@@ -329,7 +355,7 @@ SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 
         const auto entry = scalpEntryAlong(field, targetRas, directionFromAngles(acpc, side, sag, lat));
         Candidate& c = candidates[i];
         if (!entry || !entryInWindow(acpc, s, side, *entry)) continue;
-        const PathScan scan = scanPath(field, s, targetRas, *entry, tipBeyond);
+        const PathScan scan = scanPath(field, s, targetRas, *entry, tipBeyond, levels);
         c = {*entry, static_cast<float>(scan.score), true, scan.safe};
       }
     };

@@ -52,7 +52,9 @@ struct SearchSettings {
   // Beyond this distance a structure adds nothing more to the score, mm.
   std::array<double, kRiskKinds> saturationMm{10.0, 5.0, 6.0};
   std::array<double, kRiskKinds> weight{1.0, 1.0, 1.0};
-  double lengthWeightPer10Mm = 0.02;  // score lost per 10 mm of length beyond the shortest candidate
+  // Score gained when every contact level lies in the target's GPi (proportionally fewer for fewer).
+  double contactsInTargetWeight = 0.3;
+  double lengthWeightPer10Mm = 0.02;  // score lost per 10 mm of path length
   double stepMm = 1.0;                // sampling step along a path
   std::size_t alternatives = 3;       // distinct trajectories kept per side
   double distinctEntryMm = 8.0;       // two kept entries are at least this far apart
