@@ -1,0 +1,855 @@
+#include "dbs/app/PlanFigures.h"
+
+#include <QFileInfo>
+#include <QOpenGLContext>
+#include <QPainter>
+#include <QPainterPath>
+#include <QSaveFile>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+
+#include <vtkAOSDataArrayTemplate.h>
+#include <vtkActor.h>
+#include <vtkActor2D.h>
+#include <vtkActor2DCollection.h>
+#include <vtkCamera.h>
+#include <vtkCellArray.h>
+#include <vtkDiscreteFlyingEdges3D.h>
+#include <vtkDoubleArray.h>
+#include <vtkFlyingEdges3D.h>
+#include <vtkImageCast.h>
+#include <vtkImageChangeInformation.h>
+#include <vtkImageData.h>
+#include <vtkImageMapToColors.h>
+#include <vtkImageMapToWindowLevelColors.h>
+#include <vtkImageReslice.h>
+#include <vtkImageShrink3D.h>
+#include <vtkLineSource.h>
+#include <vtkLookupTable.h>
+#include <vtkMatrix4x4.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkPolyDataNormals.h>
+#include <vtkProperty.h>
+#include <vtkRenderWindow.h>
+#include <vtkRenderer.h>
+#include <vtkSphereSource.h>
+#include <vtkTransform.h>
+#include <vtkTubeFilter.h>
+#include <vtkWindowToImageFilter.h>
+#include <vtkWindowedSincPolyDataFilter.h>
+
+#include "dbs/app/SceneRenderer3D.h"
+#include "dbs/app/SliceRenderer.h"
+#include "dbs/imaging/Labels.h"
+#include "dbs/planning/ElectrodeCatalogue.h"
+
+namespace dbs::app {
+
+QPointF FigurePlane::pixelFromRas(Vec3 pointRas) const {
+  const Vec3 d = pointRas - centreRas;
+  return {size.width() / 2 + dot(d, rightRas) / mmPerPixel, size.height() / 2 - dot(d, upRas) / mmPerPixel};
+}
+
+Vec3 FigurePlane::rasFromPixel(QPointF pixel) const {
+  return centreRas + ((pixel.x() - size.width() / 2) * mmPerPixel) * rightRas +
+         ((size.height() / 2 - pixel.y()) * mmPerPixel) * upRas;
+}
+
+namespace {
+
+const char* sideName(char side) {
+  return side == 'R' ? "right" : "left";
+}
+
+void requireSize(QSize size) {
+  if (size.width() < 16 || size.height() < 16 || size.width() > 8192 || size.height() > 8192)
+    throw std::invalid_argument("figure size must be between 16x16 and 8192x8192 pixels");
+}
+
+// ---- Lead geometry ---------------------------------------------------------------------------
+
+struct LeadContactShape {
+  std::string label;
+  int level = 0;
+  Vec3 centreRas;
+  double lengthMm = 0;            // along the axis
+  std::optional<Vec3> facingRas;  // directional segments: the unit direction the segment faces
+  double arcDeg = 360;            // angular extent about the axis (360 = ring)
+};
+
+// A planned lead in RAS: the catalogue's geometry placed on the trajectory, contact centres and
+// segment facings as the plan's metrics give them (the numbers the report prints).
+struct LeadShape {
+  char side = 'L';
+  const ElectrodeModel* model = nullptr;
+  Vec3 tipRas, entryRas, targetRas;
+  Vec3 axisRas;  // unit, distal -> proximal (tip -> entry)
+  std::vector<LeadContactShape> contacts;
+};
+
+LeadShape leadShape(const PlannedTrajectory& planned) {
+  LeadShape lead;
+  lead.side = planned.trajectory.side;
+  lead.model = &ElectrodeCatalogue::standard().find(planned.trajectory.electrodeId);
+  lead.tipRas = planned.metrics.tipRas;
+  lead.entryRas = planned.trajectory.entryRas;
+  lead.targetRas = planned.trajectory.targetRas;
+  if (norm(lead.entryRas - lead.tipRas) < 1e-6)
+    throw std::invalid_argument(std::string("the ") + sideName(planned.trajectory.side) +
+                                " trajectory has no length (entry on the tip)");
+  lead.axisRas = normalized(lead.entryRas - lead.tipRas);
+  for (const ElectrodeContact& c : lead.model->contacts) {
+    LeadContactShape shape;
+    shape.label = c.label;
+    shape.level = c.level;
+    shape.centreRas = lead.tipRas + c.centreMm() * lead.axisRas;
+    shape.lengthMm = c.endMm - c.startMm;
+    if (c.segment) shape.arcDeg = c.segment->arcDeg;
+    for (const PlacedContact& placed : planned.metrics.contacts) {
+      if (placed.label != c.label) continue;
+      shape.centreRas = placed.centreRas;
+      if (c.segment && placed.segmentDirectionRas) shape.facingRas = normalized(*placed.segmentDirectionRas);
+    }
+    lead.contacts.push_back(shape);
+  }
+  return lead;
+}
+
+// Any unit vector perpendicular to `axis`.
+Vec3 perpendicularTo(Vec3 axis) {
+  const Vec3 helper = std::abs(axis.x) < 0.9 ? Vec3{1, 0, 0} : Vec3{0, 1, 0};
+  return normalized(cross(axis, helper));
+}
+
+// ---- VTK images --------------------------------------------------------------------------------
+
+// An ITK image's buffer as a VTK image in voxel index space (origin 0, spacing 1), without a copy:
+// the ITK image must outlive the result. Placed in RAS by the geometry's rasFromIjk, as the viewer does.
+template <class Pixel>
+vtkSmartPointer<vtkImageData> indexSpaceImage(const itk::Image<Pixel, 3>* image,
+                                              const ImageGeometry& geometry, const char* what) {
+  const auto itkSize = image->GetBufferedRegion().GetSize();
+  for (int a = 0; a < 3; ++a)
+    if (itkSize[a] != geometry.size[a])
+      throw std::invalid_argument(std::string(what) + ": image size does not match its geometry");
+  auto data = vtkSmartPointer<vtkImageData>::New();
+  data->SetDimensions(static_cast<int>(geometry.size[0]), static_cast<int>(geometry.size[1]),
+                      static_cast<int>(geometry.size[2]));
+  vtkNew<vtkAOSDataArrayTemplate<Pixel>> scalars;
+  scalars->SetArray(const_cast<Pixel*>(image->GetBufferPointer()),
+                    static_cast<vtkIdType>(geometry.voxelCount()),
+                    /*save=*/1);
+  data->GetPointData()->SetScalars(scalars);
+  return data;
+}
+
+// plane mm (u along rightRas, v along upRas, w along the normal) -> RAS mm.
+Affine rasFromPlane(const FigurePlane& plane) {
+  Affine a;
+  const Vec3 columns[4] = {plane.rightRas, plane.upRas, plane.normalRas(), plane.centreRas};
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c) a.m[r][c] = columns[c][r];
+  return a;
+}
+
+// Samples an index-space image on the figure's pixel grid: output sample (i, j) is figure pixel
+// (i, height - 1 - j), exactly at FigurePlane::rasFromPixel. The reslice goes plane -> RAS -> ijk
+// with the image's exact rasFromIjk (direction matrix included), as SliceRenderer does.
+vtkSmartPointer<vtkImageData> resliceOnPlane(vtkImageData* indexSpace, const ImageGeometry& geometry,
+                                             const FigurePlane& plane, bool nearest, double background) {
+  const int w = plane.size.width(), h = plane.size.height();
+  const double s = plane.mmPerPixel;
+  vtkNew<vtkImageReslice> reslice;
+  reslice->SetInputData(indexSpace);
+  vtkNew<vtkTransform> ijkFromRas;
+  ijkFromRas->SetMatrix(vtkMatrixFromAffine(geometry.ijkFromRas()));
+  reslice->SetResliceTransform(ijkFromRas);
+  reslice->SetResliceAxes(vtkMatrixFromAffine(rasFromPlane(plane)));
+  reslice->SetOutputDimensionality(2);
+  reslice->SetOutputSpacing(s, s, 1.0);
+  reslice->SetOutputOrigin(-(w / 2) * s, -(h - 1 - h / 2) * s, 0.0);
+  reslice->SetOutputExtent(0, w - 1, 0, h - 1, 0, 0);
+  if (nearest)
+    reslice->SetInterpolationModeToNearestNeighbor();
+  else
+    reslice->SetInterpolationModeToLinear();  // display only; measurements never use this
+  reslice->SetBackgroundLevel(background);
+  reslice->Update();
+  auto out = vtkSmartPointer<vtkImageData>::New();
+  out->ShallowCopy(reslice->GetOutput());
+  return out;
+}
+
+// An unsigned-char RGB or RGBA VTK image (row 0 at the bottom) as a QImage (row 0 at the top).
+QImage qImageFromVtk(vtkImageData* image) {
+  int dims[3];
+  image->GetDimensions(dims);
+  const int components = image->GetNumberOfScalarComponents();
+  const QImage::Format format = components == 4 ? QImage::Format_RGBA8888 : QImage::Format_RGB888;
+  QImage out(dims[0], dims[1], format);
+  const auto* pixels = static_cast<const unsigned char*>(image->GetScalarPointer());
+  const std::size_t rowBytes = static_cast<std::size_t>(dims[0]) * components;
+  for (int y = 0; y < dims[1]; ++y)
+    std::memcpy(out.scanLine(y), pixels + static_cast<std::size_t>(dims[1] - 1 - y) * rowBytes, rowBytes);
+  return out.convertToFormat(components == 4 ? QImage::Format_ARGB32 : QImage::Format_RGB32);
+}
+
+// The T1 on the figure's plane, window/level from its robust intensity range (0.5-99.5 percentile).
+QImage greyOnPlane(const Volume& volume, const FigurePlane& plane) {
+  if (!volume.image) throw std::invalid_argument("the plan has no patient volume to draw");
+  const IntensityRange range = intensityRange(*volume.image);
+  auto input = indexSpaceImage(volume.image.GetPointer(), volume.geometry, "patient volume");
+  vtkNew<vtkImageMapToWindowLevelColors> colours;
+  colours->SetInputData(resliceOnPlane(input, volume.geometry, plane, false, range.min));
+  colours->SetWindow(std::max(range.robustHigh - range.robustLow, 1e-6));
+  colours->SetLevel(0.5 * (range.robustHigh + range.robustLow));
+  colours->SetOutputFormatToRGB();
+  colours->Update();
+  return qImageFromVtk(colours->GetOutput());
+}
+
+// Label colours as the slice views use them: deep structures and vessels opaque, tissue classes
+// (scalp, skull, CSF, grey and white matter: 20-24) and unknown values transparent.
+vtkSmartPointer<vtkLookupTable> labelLookupTable() {
+  auto table = vtkSmartPointer<vtkLookupTable>::New();
+  int maxLabel = 0;
+  for (const auto& l : standardLabels()) maxLabel = std::max(maxLabel, l.value);
+  table->SetNumberOfTableValues(maxLabel + 1);
+  table->SetTableRange(0, maxLabel);
+  for (int v = 0; v <= maxLabel; ++v) table->SetTableValue(v, 0, 0, 0, 0);
+  for (const auto& l : standardLabels())
+    if (l.value < 20 || l.value > 24)
+      table->SetTableValue(l.value, l.colour[0], l.colour[1], l.colour[2], 1.0);
+  table->Build();
+  return table;
+}
+
+// The label map on the figure's plane as colours (transparent where there is no structure), or a
+// null image when the plan has no labels.
+QImage labelsOnPlane(const LabelVolume& labels, const FigurePlane& plane) {
+  if (!labels.image) return {};
+  auto input = indexSpaceImage(labels.image.GetPointer(), labels.geometry, "label map");
+  vtkNew<vtkImageMapToColors> colours;
+  colours->SetInputData(resliceOnPlane(input, labels.geometry, plane, true, 0));
+  colours->SetLookupTable(labelLookupTable());
+  colours->SetOutputFormatToRGBA();
+  colours->Update();
+  return qImageFromVtk(colours->GetOutput());
+}
+
+// ---- QPainter annotations ------------------------------------------------------------------------
+
+int baseFontPixels(QSize size) {
+  return std::max(11, std::min(size.width(), size.height()) / 38);
+}
+
+// Text with a dark halo, readable on any image. `anchor` is where `alignment` puts the text.
+void drawHaloText(QPainter& painter, QPointF anchor, const QString& text, QColor colour, int pixelSize,
+                  bool bold, Qt::Alignment alignment) {
+  QFont font = painter.font();
+  font.setPixelSize(pixelSize);
+  font.setBold(bold);
+  const QFontMetricsF metrics(font);
+  const QRectF box = metrics.boundingRect(text);
+  double x = anchor.x(), y = anchor.y();
+  if (alignment & Qt::AlignRight) x -= box.width();
+  if (alignment & Qt::AlignHCenter) x -= 0.5 * box.width();
+  if (alignment & Qt::AlignTop) y += metrics.ascent();
+  if (alignment & Qt::AlignVCenter) y += 0.5 * (metrics.ascent() - metrics.descent());
+  if (alignment & Qt::AlignBottom) y -= metrics.descent();
+  QPainterPath path;
+  path.addText(QPointF(x, y), font, text);
+  painter.save();
+  painter.setRenderHint(QPainter::Antialiasing);
+  painter.strokePath(path, QPen(QColor(0, 0, 0, 200), std::max(2.0, pixelSize / 6.0), Qt::SolidLine,
+                                Qt::RoundCap, Qt::RoundJoin));
+  painter.fillPath(path, colour);
+  painter.restore();
+}
+
+const QColor kLetterColour(255, 217, 51);  // the viewer's edge letters (SliceRenderer)
+
+// The patient direction each edge of a planar figure faces, as in the slice views; with
+// "lateral"/"medial" for the target's side when `side` is given.
+void drawEdgeLetters(QPainter& painter, const FigurePlane& plane, char side) {
+  const int w = plane.size.width(), h = plane.size.height();
+  const int px = baseFontPixels(plane.size) * 3 / 2;
+  const double margin = 0.4 * px;
+  const Vec3 lateralRas{side == 'R' ? 1.0 : -1.0, 0, 0};
+  struct Edge {
+    Vec3 directionRas;
+    QPointF anchor;
+    Qt::Alignment alignment;
+  };
+  const Edge edges[4] = {{plane.rightRas, {w - margin, h / 2.0}, Qt::AlignRight | Qt::AlignVCenter},
+                         {-1.0 * plane.rightRas, {margin, h / 2.0}, Qt::AlignLeft | Qt::AlignVCenter},
+                         {plane.upRas, {w / 2.0, margin}, Qt::AlignHCenter | Qt::AlignTop},
+                         {-1.0 * plane.upRas, {w / 2.0, h - margin}, Qt::AlignHCenter | Qt::AlignBottom}};
+  for (const Edge& e : edges) {
+    drawHaloText(painter, e.anchor, QString(QChar(anatomicalLetter(e.directionRas))), kLetterColour, px, true,
+                 e.alignment);
+    if (side != 'L' && side != 'R') continue;
+    const double lateral = dot(e.directionRas, lateralRas);
+    if (std::abs(lateral) < 0.7) continue;
+    const QPointF below = e.anchor + QPointF(0, (e.alignment & Qt::AlignBottom) ? -1.1 * px : 1.1 * px);
+    drawHaloText(painter, below, lateral > 0 ? "lateral" : "medial", kLetterColour, px * 2 / 3, false,
+                 e.alignment);
+  }
+}
+
+// A scale bar of `lengthMm` at the bottom left, and the field of view at the bottom right.
+void drawScaleBar(QPainter& painter, const FigurePlane& plane, double lengthMm) {
+  const int px = baseFontPixels(plane.size);
+  const double length = lengthMm / plane.mmPerPixel;
+  const QPointF start(1.2 * px, plane.size.height() - 1.2 * px);
+  const QPointF end = start + QPointF(length, 0);
+  painter.save();
+  painter.setRenderHint(QPainter::Antialiasing);
+  painter.setPen(QPen(Qt::black, 5, Qt::SolidLine, Qt::FlatCap));
+  painter.drawLine(start, end);
+  painter.setPen(QPen(Qt::white, 2.5, Qt::SolidLine, Qt::FlatCap));
+  painter.drawLine(start, end);
+  painter.drawLine(start, start - QPointF(0, 0.4 * px));
+  painter.drawLine(end, end - QPointF(0, 0.4 * px));
+  painter.restore();
+  drawHaloText(painter, start + QPointF(0.5 * length, -0.5 * px), QString("%1 mm").arg(lengthMm), Qt::white,
+               px, false, Qt::AlignHCenter | Qt::AlignBottom);
+  const double fieldMm = std::min(plane.size.width(), plane.size.height()) * plane.mmPerPixel;
+  drawHaloText(painter, QPointF(plane.size.width() - 1.2 * px, plane.size.height() - 0.8 * px),
+               QString("field %1 mm").arg(fieldMm, 0, 'f', 0), QColor(220, 220, 220), px, false,
+               Qt::AlignRight | Qt::AlignBottom);
+}
+
+// A title and smaller lines under it at the top left, each elided to `maxWidth` pixels (2-D figures
+// keep clear of the top edge's letter).
+void drawTitle(QPainter& painter, QSize size, const QString& title, const QStringList& lines,
+               double maxWidth) {
+  const int px = baseFontPixels(size);
+  auto elided = [&](const QString& text, int pixelSize, bool bold) {
+    QFont font = painter.font();
+    font.setPixelSize(pixelSize);
+    font.setBold(bold);
+    return QFontMetricsF(font).elidedText(text, Qt::ElideRight, maxWidth);
+  };
+  drawHaloText(painter, QPointF(0.8 * px, 0.6 * px), elided(title, px * 5 / 4, true), QColor(235, 235, 235),
+               px * 5 / 4, true, Qt::AlignLeft | Qt::AlignTop);
+  double y = 0.6 * px + 1.6 * px;
+  for (const QString& line : lines) {
+    drawHaloText(painter, QPointF(0.8 * px, y), elided(line, px, false), QColor(205, 205, 205), px, false,
+                 Qt::AlignLeft | Qt::AlignTop);
+    y += 1.25 * px;
+  }
+}
+
+// Room for a 2-D figure's title: the left part of the top edge, clear of the centred letter.
+double titleWidth(QSize size) {
+  return 0.5 * size.width() - 1.5 * baseFontPixels(size) - 0.8 * baseFontPixels(size);
+}
+
+// T1 with the translucent label overlay on a figure plane (the viewer's 45 % opacity).
+QImage anatomyOnPlane(const PlanResult& result, const FigurePlane& plane) {
+  QImage image = greyOnPlane(result.locate.patient, plane);
+  const QImage labels = labelsOnPlane(result.locate.labels, plane);
+  if (!labels.isNull()) {
+    QPainter painter(&image);
+    painter.setOpacity(0.45);
+    painter.drawImage(0, 0, labels);
+  }
+  return image;
+}
+
+SliceOrientation orientationOfAxis(int axis) {
+  switch (axis) {
+    case 0:
+      return SliceOrientation::Sagittal;
+    case 1:
+      return SliceOrientation::Coronal;
+    case 2:
+      return SliceOrientation::Axial;
+    default:
+      break;
+  }
+  throw std::invalid_argument("slice axis must be 0 (sagittal), 1 (coronal) or 2 (axial), got " +
+                              std::to_string(axis));
+}
+
+// ---- 3-D scene -----------------------------------------------------------------------------------
+
+// A smoothed surface of one value of an index-space image, placed in RAS by rasFromIjk (the
+// same contour-and-smooth pipeline as SceneRenderer3D's label surfaces).
+vtkSmartPointer<vtkActor> surfaceActor(vtkImageData* indexSpace, int value, const Affine& rasFromIjk,
+                                       const std::array<double, 3>& colour, double opacity) {
+  vtkNew<vtkDiscreteFlyingEdges3D> contour;
+  contour->SetInputData(indexSpace);
+  contour->SetValue(0, value);
+  contour->ComputeScalarsOff();
+  contour->Update();
+  if (contour->GetOutput()->GetNumberOfPoints() == 0) return nullptr;
+  vtkNew<vtkWindowedSincPolyDataFilter> smooth;
+  smooth->SetInputConnection(contour->GetOutputPort());
+  smooth->SetNumberOfIterations(15);
+  smooth->SetPassBand(0.1);
+  smooth->NormalizeCoordinatesOn();
+  vtkNew<vtkPolyDataNormals> normals;
+  normals->SetInputConnection(smooth->GetOutputPort());
+  normals->SplittingOff();
+  vtkNew<vtkPolyDataMapper> mapper;
+  mapper->SetInputConnection(normals->GetOutputPort());
+  mapper->ScalarVisibilityOff();
+  auto actor = vtkSmartPointer<vtkActor>::New();
+  actor->SetMapper(mapper);
+  actor->SetUserMatrix(vtkMatrixFromAffine(rasFromIjk));
+  actor->GetProperty()->SetColor(colour[0], colour[1], colour[2]);
+  actor->GetProperty()->SetOpacity(opacity);
+  actor->GetProperty()->SetSpecular(0.0);
+  return actor;
+}
+
+vtkSmartPointer<vtkActor> polyActor(vtkAlgorithmOutput* port, vtkPolyData* data,
+                                    const std::array<double, 3>& colour) {
+  vtkNew<vtkPolyDataMapper> mapper;
+  if (port)
+    mapper->SetInputConnection(port);
+  else
+    mapper->SetInputData(data);
+  mapper->ScalarVisibilityOff();
+  auto actor = vtkSmartPointer<vtkActor>::New();
+  actor->SetMapper(mapper);
+  actor->GetProperty()->SetColor(colour[0], colour[1], colour[2]);
+  return actor;
+}
+
+// The smooth boundary of a 0/1 mask (index space), placed in RAS by rasFromIjk, for display: the mask
+// averaged over 2x2x2 voxels and contoured at one half (8 times fewer voxels than the full grid and
+// no staircase to smooth away). Each average sits at the centre of its 2x2x2 block, index
+// coordinates (2i + 0.5, ...), which the origin below restores, so the surface stays in place.
+vtkSmartPointer<vtkActor> maskSurfaceActor(vtkImageData* indexSpaceMask, const Affine& rasFromIjk,
+                                           const std::array<double, 3>& colour, double opacity) {
+  vtkNew<vtkImageCast> toFloat;
+  toFloat->SetInputData(indexSpaceMask);
+  toFloat->SetOutputScalarTypeToFloat();
+  vtkNew<vtkImageShrink3D> average;
+  average->SetInputConnection(toFloat->GetOutputPort());
+  average->SetShrinkFactors(2, 2, 2);
+  average->AveragingOn();
+  vtkNew<vtkImageChangeInformation> blockCentres;
+  blockCentres->SetInputConnection(average->GetOutputPort());
+  blockCentres->SetOutputOrigin(0.5, 0.5, 0.5);
+  vtkNew<vtkFlyingEdges3D> contour;
+  contour->SetInputConnection(blockCentres->GetOutputPort());
+  contour->SetValue(0, 0.5);
+  contour->ComputeNormalsOn();
+  contour->ComputeScalarsOff();
+  contour->Update();
+  if (contour->GetOutput()->GetNumberOfPoints() == 0) return nullptr;
+  auto actor = polyActor(contour->GetOutputPort(), nullptr, colour);
+  actor->SetUserMatrix(vtkMatrixFromAffine(rasFromIjk));
+  actor->GetProperty()->SetOpacity(opacity);
+  actor->GetProperty()->SetSpecular(0.0);
+  return actor;
+}
+
+// The conducting surface of a contact: a cylindrical shell of `radiusMm` and `lengthMm` centred on
+// `centreRas`, spanning `arcDeg` about `axisRas` centred on `facingRas` (360 = a ring), RAS mm.
+vtkSmartPointer<vtkPolyData> contactShell(Vec3 centreRas, Vec3 axisRas, Vec3 facingRas, double arcDeg,
+                                          double lengthMm, double radiusMm) {
+  const Vec3 e1 = facingRas,
+             e2 = cross(axisRas, facingRas);  // e1 -> e2: counter-clockwise seen from proximal
+  const int steps = std::max(4, static_cast<int>(std::ceil(arcDeg / 7.5)));
+  const double pi = std::acos(-1.0);
+  vtkNew<vtkPoints> points;
+  vtkNew<vtkDoubleArray> normals;
+  normals->SetNumberOfComponents(3);
+  vtkNew<vtkCellArray> strip;
+  strip->InsertNextCell(2 * (steps + 1));
+  for (int k = 0; k <= steps; ++k) {
+    const double angle = (-0.5 * arcDeg + arcDeg * k / steps) * pi / 180.0;
+    const Vec3 radial = std::cos(angle) * e1 + std::sin(angle) * e2;
+    for (double end : {-0.5, 0.5}) {
+      const Vec3 p = centreRas + (end * lengthMm) * axisRas + radiusMm * radial;
+      strip->InsertCellPoint(points->InsertNextPoint(p.x, p.y, p.z));
+      normals->InsertNextTuple3(radial.x, radial.y, radial.z);
+    }
+  }
+  auto shell = vtkSmartPointer<vtkPolyData>::New();
+  shell->SetPoints(points);
+  shell->SetStrips(strip);
+  shell->GetPointData()->SetNormals(normals);
+  return shell;
+}
+
+constexpr std::array<double, 3> kScalpColour{0.96, 0.78, 0.66}, kBrainColour{0.93, 0.62, 0.66},
+    kLeadBodyColour{0.93, 0.93, 0.95}, kContactMetalColour{0.55, 0.6, 0.72}, kTargetColour{1.0, 0.16, 1.0};
+
+// The lead body (tube of the lead's diameter, tip to entry) and its contacts, RAS mm.
+void addLead(vtkRenderer* renderer, const LeadShape& lead) {
+  const double radius = 0.5 * lead.model->diameterMm;
+  vtkNew<vtkLineSource> axis;
+  axis->SetPoint1(lead.tipRas.x, lead.tipRas.y, lead.tipRas.z);
+  axis->SetPoint2(lead.entryRas.x, lead.entryRas.y, lead.entryRas.z);
+  vtkNew<vtkTubeFilter> tube;
+  tube->SetInputConnection(axis->GetOutputPort());
+  tube->SetRadius(radius);
+  tube->SetNumberOfSides(32);
+  tube->CappingOn();
+  auto body = polyActor(tube->GetOutputPort(), nullptr, kLeadBodyColour);
+  body->GetProperty()->SetSpecular(0.2);
+  renderer->AddActor(body);
+  for (const LeadContactShape& c : lead.contacts) {
+    // Slightly proud of the body so the contact's surface wins the depth test.
+    auto shell = contactShell(c.centreRas, lead.axisRas, c.facingRas.value_or(perpendicularTo(lead.axisRas)),
+                              c.facingRas ? c.arcDeg : 360.0, c.lengthMm, radius * 1.04);
+    auto actor = polyActor(nullptr, shell, kContactMetalColour);
+    vtkProperty* metal = actor->GetProperty();
+    metal->SetSpecular(0.9);
+    metal->SetSpecularPower(40);
+    metal->SetDiffuse(0.7);
+    metal->SetAmbient(0.15);
+    renderer->AddActor(actor);
+  }
+  vtkNew<vtkSphereSource> target;
+  target->SetCenter(lead.targetRas.x, lead.targetRas.y, lead.targetRas.z);
+  target->SetRadius(1.6);
+  target->SetThetaResolution(24);
+  target->SetPhiResolution(16);
+  auto marker = polyActor(target->GetOutputPort(), nullptr, kTargetColour);
+  marker->GetProperty()->SetOpacity(0.45);
+  renderer->AddActor(marker);
+}
+
+std::optional<QPointF> imagePixelOfRas(vtkRenderer* renderer, Vec3 pointRas, int imageHeight) {
+  renderer->SetWorldPoint(pointRas.x, pointRas.y, pointRas.z, 1.0);
+  renderer->WorldToDisplay();
+  double display[3];
+  renderer->GetDisplayPoint(display);
+  if (!std::isfinite(display[0]) || !std::isfinite(display[1])) return std::nullopt;
+  return QPointF(display[0], imageHeight - 1 - display[1]);
+}
+
+QColor qColour(const std::array<double, 3>& c) {
+  return QColor::fromRgbF(float(c[0]), float(c[1]), float(c[2]));
+}
+
+}  // namespace
+
+// ---- Planes ------------------------------------------------------------------------------------
+
+FigurePlane probesEyePlane(const PlannedTrajectory& trajectory, QSize size) {
+  requireSize(size);
+  const Vec3 towardsTarget = trajectory.trajectory.targetRas - trajectory.trajectory.entryRas;
+  if (norm(towardsTarget) < 1e-6) throw std::invalid_argument("trajectory entry and target coincide");
+  const Vec3 view = normalized(towardsTarget);
+  // Screen up: anterior as it projects on the plane; superior when the lead runs front to back.
+  Vec3 up = Vec3{0, 1, 0} - dot(Vec3{0, 1, 0}, view) * view;
+  if (norm(up) < 0.2) up = Vec3{0, 0, 1} - dot(Vec3{0, 0, 1}, view) * view;
+  FigurePlane plane;
+  plane.centreRas = trajectory.trajectory.targetRas;
+  plane.upRas = normalized(up);
+  plane.rightRas = normalized(cross(view, plane.upRas));
+  plane.size = size;
+  plane.mmPerPixel = kProbesEyeFieldOfViewMm / std::min(size.width(), size.height());
+  return plane;
+}
+
+FigurePlane targetSlicePlane(const PlannedTrajectory& trajectory, int axis, QSize size) {
+  requireSize(size);
+  const SlicePlaneAxes axes = SlicePlaneAxes::standard(orientationOfAxis(axis));
+  FigurePlane plane;
+  plane.centreRas = trajectory.trajectory.targetRas;
+  plane.rightRas = axes.rightRas;
+  plane.upRas = axes.upRas;
+  plane.size = size;
+  const Vec3 path = trajectory.trajectory.entryRas - trajectory.trajectory.targetRas;
+  const double halfFieldMm =
+      std::max(std::abs(dot(path, axes.rightRas)), std::abs(dot(path, axes.upRas))) + 10.0;
+  plane.mmPerPixel = std::clamp(2 * halfFieldMm, 60.0, 300.0) / std::min(size.width(), size.height());
+  return plane;
+}
+
+// ---- 2-D figures -----------------------------------------------------------------------------------
+
+QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& trajectory, int axis,
+                         QSize size) {
+  const FigurePlane plane = targetSlicePlane(trajectory, axis, size);
+  const LeadShape lead = leadShape(trajectory);
+  QImage image = anatomyOnPlane(result, plane);
+  QPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing);
+
+  // The lead's projection from the entry to the tip: width of its real diameter (at least 2 px).
+  const double leadWidth = std::max(2.0, lead.model->diameterMm / plane.mmPerPixel);
+  const QPointF entry = plane.pixelFromRas(lead.entryRas), tip = plane.pixelFromRas(lead.tipRas);
+  painter.setPen(QPen(QColor(0, 0, 0, 180), leadWidth + 2.5, Qt::SolidLine, Qt::FlatCap));
+  painter.drawLine(entry, tip);
+  painter.setPen(QPen(QColor(kLeadFigureColour), leadWidth, Qt::SolidLine, Qt::FlatCap));
+  painter.drawLine(entry, tip);
+  // Contacts: their extent along the axis, projected.
+  painter.setPen(QPen(QColor(kContactFigureColour), leadWidth + 2, Qt::SolidLine, Qt::FlatCap));
+  for (const LeadContactShape& c : lead.contacts)
+    painter.drawLine(plane.pixelFromRas(c.centreRas - (0.5 * c.lengthMm) * lead.axisRas),
+                     plane.pixelFromRas(c.centreRas + (0.5 * c.lengthMm) * lead.axisRas));
+  // Target: a ring around it (the pixel itself stays the lead's).
+  const double ringRadius = std::max(6.0, 1.5 / plane.mmPerPixel);
+  painter.setPen(QPen(QColor(kTargetFigureColour), 2));
+  painter.setBrush(Qt::NoBrush);
+  painter.drawEllipse(plane.pixelFromRas(lead.targetRas), ringRadius, ringRadius);
+
+  const SliceOrientation orientation = orientationOfAxis(axis);
+  const int normalAxis = axis;  // sagittal: x, coronal: y, axial: z
+  drawTitle(
+      painter, size,
+      QString("%1, %2 target")
+          .arg(QString(sliceOrientationName(orientation)), QString(sideName(trajectory.trajectory.side))),
+      {QString("%1 = %2 mm (RAS)").arg(QChar("xyz"[normalAxis])).arg(lead.targetRas[normalAxis], 0, 'f', 1)},
+      titleWidth(size));
+  drawEdgeLetters(painter, plane, 0);
+  drawScaleBar(painter, plane, 10);
+  return image;
+}
+
+QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size) {
+  const FigurePlane plane = probesEyePlane(trajectory, size);
+  const LeadShape lead = leadShape(trajectory);
+  QImage image = anatomyOnPlane(result, plane);
+  QPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing);
+
+  // Where the plane cuts the lead: its cross-section, the real diameter.
+  const QPointF centre = plane.pixelFromRas(lead.targetRas);
+  const double radius = 0.5 * lead.model->diameterMm / plane.mmPerPixel;
+  painter.setPen(QPen(Qt::black, 1.5));
+  painter.setBrush(QColor(kLeadFigureColour));
+  painter.drawEllipse(centre, radius, radius);
+
+  // The contacts the plane cuts (ring: a full circle; directional: the segment's arc, facing where
+  // the plan says), else the nearest level's, dashed.
+  const double targetDepthMm = dot(lead.targetRas - lead.tipRas, lead.axisRas);  // from the tip
+  double nearestOffsetMm = 1e300;
+  int nearestLevel = -1;
+  for (const LeadContactShape& c : lead.contacts) {
+    const double offset =
+        std::abs(dot(c.centreRas - lead.tipRas, lead.axisRas) - targetDepthMm) - 0.5 * c.lengthMm;
+    if (offset < nearestOffsetMm) {
+      nearestOffsetMm = offset;
+      nearestLevel = c.level;
+    }
+  }
+  const bool cutsContact = nearestOffsetMm <= 0;
+  const double arcRadius = radius + std::max(3.0, 0.25 / plane.mmPerPixel);
+  const int px = baseFontPixels(size);
+  QStringList levelLabels;
+  for (const LeadContactShape& c : lead.contacts) {
+    if (c.level != nearestLevel) continue;
+    levelLabels << QString::fromStdString(c.label);
+    QPen pen(QColor(kContactFigureColour), std::max(3.0, 0.3 / plane.mmPerPixel),
+             cutsContact ? Qt::SolidLine : Qt::DashLine, Qt::FlatCap);
+    painter.setPen(pen);
+    painter.setBrush(Qt::NoBrush);
+    const QRectF arcBox(centre.x() - arcRadius, centre.y() - arcRadius, 2 * arcRadius, 2 * arcRadius);
+    if (!c.facingRas) {
+      painter.drawEllipse(arcBox);
+      continue;
+    }
+    // Screen angle of the facing (counter-clockwise from screen right, y up), as QPainter measures arcs.
+    const double facingDeg = std::atan2(dot(*c.facingRas, plane.upRas), dot(*c.facingRas, plane.rightRas)) *
+                             180.0 / std::acos(-1.0);
+    painter.drawArc(arcBox, static_cast<int>(std::lround((facingDeg - 0.5 * c.arcDeg) * 16)),
+                    static_cast<int>(std::lround(c.arcDeg * 16)));
+    const double labelRadius = arcRadius + 1.2 * px;
+    const double rad = facingDeg * std::acos(-1.0) / 180.0;
+    drawHaloText(painter, centre + QPointF(labelRadius * std::cos(rad), -labelRadius * std::sin(rad)),
+                 QString::fromStdString(c.label), QColor(kContactFigureColour), px, true,
+                 Qt::AlignHCenter | Qt::AlignVCenter);
+  }
+
+  drawTitle(painter, size, QString("Probe's eye, %1 target").arg(sideName(trajectory.trajectory.side)),
+            {"perpendicular to the lead,", "seen from the entry",
+             QString(cutsContact ? "cuts contact %1" : "nearest contact %1").arg(levelLabels.join("/"))},
+            titleWidth(size));
+  drawEdgeLetters(painter, plane, trajectory.trajectory.side);
+  drawScaleBar(painter, plane, 5);
+  return image;
+}
+
+// ---- 3-D scene ---------------------------------------------------------------------------------------
+
+QImage renderPlanScene(const PlanResult& result, QSize size) {
+  requireSize(size);
+  // VTK's X11 render window aborts the process without a display: refuse instead.
+  if (qEnvironmentVariableIsEmpty("DISPLAY"))
+    throw std::runtime_error("the 3-D scene needs an X display (run under xvfb-run -a when there is none)");
+
+  SceneRenderer3D scene;  // its camera (front-left, above) and orientation cube
+  vtkRenderer* renderer = scene.renderer();
+  // The viewer's own caption ("3D") is not this figure's: the figure is annotated with QPainter.
+  vtkActor2DCollection* overlays = renderer->GetActors2D();
+  overlays->InitTraversal();
+  while (vtkActor2D* overlay = overlays->GetNextActor2D()) overlay->VisibilityOff();
+
+  // Deep structures: both GPi green and nearly opaque (so the contacts inside still show), the
+  // others faint. The internal capsule (13, 14) and the tissue classes (scalp, grey matter...,
+  // labels 20-25) stay off: they would veil the GPi.
+  if (const LabelVolume& labels = result.locate.labels; labels.image) {
+    auto labelImage = indexSpaceImage(labels.image.GetPointer(), labels.geometry, "label map");
+    double range[2];
+    labelImage->GetScalarRange(range);
+    for (const LabelInfo& label : standardLabels()) {
+      if (label.value > 12 || label.value > range[1]) continue;
+      const bool gpi = label.name.rfind("GPi", 0) == 0;
+      if (auto actor = surfaceActor(labelImage, label.value, labels.geometry.rasFromIjk, label.colour,
+                                    gpi ? 0.7 : 0.14)) {
+        actor->GetProperty()->SetSpecular(gpi ? 0.3 : 0.0);
+        renderer->AddActor(actor);
+      }
+    }
+  }
+  // Head and brain: translucent surfaces of the risk segmentation's masks (the T1's grid).
+  vtkSmartPointer<vtkActor> head, brain;
+  if (result.risks.headMask) {
+    auto mask = indexSpaceImage(result.risks.headMask.GetPointer(), result.risks.geometry, "head mask");
+    head = maskSurfaceActor(mask, result.risks.geometry.rasFromIjk, kScalpColour, 0.2);
+  }
+  if (result.risks.brainMask) {
+    auto mask = indexSpaceImage(result.risks.brainMask.GetPointer(), result.risks.geometry, "brain mask");
+    brain = maskSurfaceActor(mask, result.risks.geometry.rasFromIjk, kBrainColour, 0.12);
+  }
+  for (const auto& actor : {head, brain})
+    if (actor) renderer->AddActor(actor);
+  std::vector<LeadShape> leads;
+  for (const PlannedTrajectory& t : result.plan.trajectories) {
+    leads.push_back(leadShape(t));
+    addLead(renderer, leads.back());
+  }
+
+  renderer->GradientBackgroundOn();  // dark, lighter towards the top: the translucent head stands out
+  renderer->SetBackground(0.04, 0.05, 0.07);
+  renderer->SetBackground2(0.2, 0.23, 0.3);
+  renderer->SetUseDepthPeeling(true);
+  renderer->SetMaximumNumberOfPeels(12);
+  renderer->SetOcclusionRatio(0.0);
+  renderer->UseFXAAOn();
+  scene.resetCamera();  // from the front-left, above, superior up
+  renderer->GetActiveCamera()->Zoom(1.3);
+  renderer->ResetCameraClippingRange();
+  scene.syncOrientationCamera();
+
+  // Where the annotations go: beside the head's right and left sides, above each lead's entry.
+  double bounds[6];
+  if (vtkActor* extent = head ? head.Get() : brain.Get())
+    extent->GetBounds(bounds);
+  else
+    renderer->ComputeVisiblePropBounds(bounds);
+  const Vec3 middle{0.5 * (bounds[0] + bounds[1]), 0.5 * (bounds[2] + bounds[3]),
+                    0.5 * (bounds[4] + bounds[5])};
+  const double reach = 0.05 * (bounds[1] - bounds[0]);
+  struct Annotation {
+    Vec3 pointRas;
+    QString text;
+    bool sideLetter;
+    std::optional<QPointF> pixel;
+  };
+  std::vector<Annotation> annotations = {{{bounds[1] + reach, middle.y, middle.z}, "R", true, {}},
+                                         {{bounds[0] - reach, middle.y, middle.z}, "L", true, {}}};
+  for (const LeadShape& lead : leads)
+    annotations.push_back(
+        {lead.entryRas + 6.0 * lead.axisRas,
+         QString("%1 lead: %2")
+             .arg(QString(sideName(lead.side)),
+                  QString::fromStdString(lead.model->manufacturer + " " + lead.model->model)),
+         false,
+         {}});
+
+  // Off-screen: VTK's own render window (its GLX context) draws into framebuffer objects and never
+  // maps a window; Qt's current context, if any, is made current again afterwards.
+  QOpenGLContext* qtContext = QOpenGLContext::currentContext();
+  QSurface* qtSurface = qtContext ? qtContext->surface() : nullptr;
+  QImage image;
+  {
+    vtkNew<vtkRenderWindow> window;
+    window->SetShowWindow(false);
+    window->SetUseOffScreenBuffers(true);
+    window->SetMultiSamples(0);  // depth peeling and multisampling do not mix; FXAA smooths instead
+    window->SetAlphaBitPlanes(1);
+    window->SetNumberOfLayers(2);
+    window->AddRenderer(renderer);
+    window->AddRenderer(scene.orientationRenderer());
+    window->SetSize(size.width(), size.height());
+    window->Render();
+    vtkNew<vtkWindowToImageFilter> capture;
+    capture->SetInput(window);
+    capture->SetInputBufferTypeToRGB();
+    capture->ReadFrontBufferOff();
+    capture->Update();
+    int dims[3];
+    capture->GetOutput()->GetDimensions(dims);
+    if (dims[0] != size.width() || dims[1] != size.height() ||
+        capture->GetOutput()->GetNumberOfScalarComponents() != 3)
+      throw std::runtime_error("the off-screen 3-D render failed");
+    image = qImageFromVtk(capture->GetOutput());
+    for (Annotation& a : annotations) a.pixel = imagePixelOfRas(renderer, a.pointRas, size.height());
+    window->RemoveRenderer(scene.orientationRenderer());
+    window->RemoveRenderer(renderer);
+  }
+  if (qtContext) qtContext->makeCurrent(qtSurface);
+
+  QPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing);
+  const int px = baseFontPixels(size);
+  const QString file = QFileInfo(QString::fromStdString(result.plan.image.path)).fileName();
+  drawTitle(painter, size, "DBS plan, both GPi" + (file.isEmpty() ? QString() : ": " + file),
+            {"3-D, seen from the front-left, above (patient RAS)"}, size.width() - 2.0 * px);
+  const QRectF inside = QRectF(image.rect()).adjusted(2 * px, 4 * px, -2 * px, -2 * px);
+  for (const Annotation& a : annotations) {
+    if (!a.pixel) continue;
+    const QPointF p(std::clamp(a.pixel->x(), inside.left(), inside.right()),
+                    std::clamp(a.pixel->y(), inside.top(), inside.bottom()));
+    if (a.sideLetter) {
+      drawHaloText(painter, p, a.text, kLetterColour, px * 5 / 2, true, Qt::AlignHCenter | Qt::AlignVCenter);
+      continue;
+    }
+    // Lead captions run away from the picture's middle and stay inside it.
+    QFont font = painter.font();
+    font.setPixelSize(px);
+    const double width = QFontMetricsF(font).horizontalAdvance(a.text);
+    const bool leftward = p.x() < 0.5 * size.width();
+    const double x =
+        leftward ? std::max(p.x(), inside.left() + width) : std::min(p.x(), inside.right() - width);
+    drawHaloText(painter, QPointF(x, p.y()), a.text, QColor(235, 235, 235), px, false,
+                 (leftward ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignBottom);
+  }
+  // Legend, bottom left.
+  const std::pair<QColor, QString> legend[] = {{qColour(standardLabels()[0].colour), "GPi"},
+                                               {qColour(kContactMetalColour), "contacts"},
+                                               {qColour(kLeadBodyColour), "lead (real diameter)"},
+                                               {qColour(kTargetColour), "target"},
+                                               {qColour(kBrainColour), "brain"},
+                                               {qColour(kScalpColour), "scalp"}};
+  double y = size.height() - 1.0 * px;
+  for (const auto& [colour, text] : legend) {
+    painter.setPen(QPen(Qt::black, 1));
+    painter.setBrush(colour);
+    painter.drawRect(QRectF(1.0 * px, y - 0.9 * px, 0.9 * px, 0.9 * px));
+    drawHaloText(painter, QPointF(2.3 * px, y), text, QColor(230, 230, 230), px, false,
+                 Qt::AlignLeft | Qt::AlignBottom);
+    y -= 1.4 * px;
+  }
+  return image;
+}
+
+void writeSceneImage(const PlanResult& result, const std::string& pngPath) {
+  const QImage image = renderPlanScene(result, QSize(1600, 1200));
+  QSaveFile file(QString::fromStdString(pngPath));
+  if (!file.open(QIODevice::WriteOnly))
+    throw std::runtime_error("cannot write " + pngPath + ": " + file.errorString().toStdString());
+  if (!image.save(&file, "PNG") || !file.commit())
+    throw std::runtime_error("cannot write " + pngPath + ": " + file.errorString().toStdString());
+}
+
+}  // namespace dbs::app

@@ -1,0 +1,87 @@
+// PlanFigures: the pictures of a DBS plan, rendered off-screen for the report and the CLI: the 3-D
+// scene (translucent head and brain, both GPi, both electrodes with their contacts), the probe's-eye
+// view at the target, and the sagittal, coronal and axial slices through the target with the
+// trajectory drawn in. Nothing here needs a visible window: the 2-D figures are resliced with VTK
+// and drawn with QPainter (no OpenGL at all); the 3-D scene renders in an off-screen VTK render
+// window (an FBO of its own GLX context; see renderPlanScene). Call them inside a QApplication
+// (QPainter needs fonts), under Xvfb when there is no display.
+//
+// Coordinate systems used:
+//  - RAS mm (patient world, WorldFrame.h): every point read from the plan, the 3-D scene's world.
+//  - figure pixels (x right, y down, QImage convention; pixel centres at integer coordinates) of a
+//    2-D figure, tied to RAS by its FigurePlane: pixel (size.width()/2, size.height()/2) is the
+//    plane's centre, one pixel is mmPerPixel mm along rightRas (x) and along -upRas (y).
+//  - lead axis mm from the lead's distal end (ElectrodeCatalogue.h) for contact extents.
+#pragma once
+
+#include <QImage>
+#include <QPointF>
+#include <QSize>
+
+#include <string>
+
+#include "dbs/imaging/WorldFrame.h"
+#include "dbs/planning/PlanPipeline.h"
+
+namespace dbs::app {
+
+// The colours the figures draw the lead with, so legends and tests name the same thing.
+constexpr QRgb kLeadFigureColour = qRgb(255, 214, 10);    // lead body: path on slices, cross-section
+constexpr QRgb kContactFigureColour = qRgb(255, 90, 40);  // contacts on slices and in the probe's eye
+constexpr QRgb kTargetFigureColour = qRgb(255, 40, 255);  // target marker on slices
+constexpr double kProbesEyeFieldOfViewMm = 40;            // width (and height) of the probe's-eye view
+
+// A planar 2-D figure and how its pixels map to RAS mm (see the header's "Coordinate systems used").
+struct FigurePlane {
+  Vec3 centreRas;        // shown at pixel (size.width()/2, size.height()/2)
+  Vec3 rightRas, upRas;  // unit RAS vectors along the picture's x axis and against its y axis
+  double mmPerPixel = 1;
+  QSize size;
+  Vec3 normalRas() const { return cross(rightRas, upRas); }  // towards the viewer
+  // Orthogonal projection of a RAS point onto the picture (pixel coordinates, may be outside it).
+  QPointF pixelFromRas(Vec3 pointRas) const;
+  // The RAS point on the plane shown at a pixel position.
+  Vec3 rasFromPixel(QPointF pixel) const;
+};
+
+// The probe's-eye plane: perpendicular to the trajectory through its target, seen down the lead
+// from the entry (the view direction is entry -> target). Screen up is the patient's anterior
+// projected onto the plane (superior when the lead runs anterior-posterior), screen right =
+// view direction x up. The field of view is kProbesEyeFieldOfViewMm across the smaller dimension.
+FigurePlane probesEyePlane(const PlannedTrajectory& trajectory, QSize size);
+
+// The standard slice plane through the target: axis 0 sagittal, 1 coronal, 2 axial, with the
+// viewer's screen axes (SlicePlaneAxes::standard: radiological axial and coronal, anterior on the
+// left in sagittal). The field of view holds the trajectory's projection from target to entry
+// (at least 60 mm, at most 300 mm across the smaller dimension), centred on the target.
+FigurePlane targetSlicePlane(const PlannedTrajectory& trajectory, int axis, QSize size);
+
+// 3D scene in the spirit of the classic DBS schematic: translucent scalp (risks.headMask) and brain
+// (risks.brainMask) surfaces, both GPi green at 70 % opacity (so the contacts inside them still show),
+// the other deep structures faint (internal capsule and tissue classes left out), each electrode
+// as a tube of its real diameter from the entry to the tip with its contacts (rings, or partial arcs
+// for directional segments) at their planned positions, target markers; seen from the front-left,
+// above. Annotated with a title, the electrode model per lead, "R"/"L" beside the head's right and
+// left sides and an orientation cube. Missing masks or labels are left out. Needs an X display
+// (DISPLAY set; Xvfb will do): throws std::runtime_error without one or when the render fails.
+QImage renderPlanScene(const PlanResult& result, QSize size);
+
+// Probe's-eye view at the target (probesEyePlane): the T1 resliced on the plane, the label overlay,
+// the lead's cross-section at the centre (kLeadFigureColour, its real diameter) with the facing of
+// the directional segments nearest the target, patient-direction letters on the edges (with
+// lateral/medial), a 5 mm scale bar and the field of view. Throws std::invalid_argument without a
+// patient volume.
+QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size);
+
+// Slice through the target (targetSlicePlane; axis 0 sagittal, 1 coronal, 2 axial): T1 with the
+// label overlay, the trajectory's projection from entry to tip (kLeadFigureColour), the contacts
+// (kContactFigureColour), the target (kTargetFigureColour), edge letters, the slice position in
+// RAS mm and a 10 mm scale bar. Throws std::invalid_argument without a patient volume or for a
+// bad axis.
+QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& trajectory, int axis, QSize size);
+
+// renderPlanScene at 1600x1200 saved as PNG atomically (temporary file in the same folder, then
+// rename). Throws std::runtime_error naming the file when it cannot be written.
+void writeSceneImage(const PlanResult& result, const std::string& pngPath);
+
+}  // namespace dbs::app

@@ -1,0 +1,502 @@
+// The plan's pictures show what is where, checked on rendered pixels of a synthetic patient whose
+// anatomy is known exactly: a head and a brain sphere on an LPS-stored grid (so the direction matrix
+// matters), GPi blobs left and right, marker structures placed at known offsets from the left target,
+// and two planned leads (rings on the left, directional on the right) with contacts placed from the
+// electrode catalogue. Also: the report's pages and its atomic writing. Needs X (xvfb-run -a).
+#include <gtest/gtest.h>
+
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QTemporaryDir>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <memory>
+#include <string>
+
+#include "dbs/app/PlanFigures.h"
+#include "dbs/app/PlanReport.h"
+#include "dbs/imaging/Volume.h"
+
+namespace dbs::app {
+namespace {
+
+constexpr double kSpacingMm = 1.5;
+constexpr int kVoxels = 80;
+constexpr double kHeadRadiusMm = 55, kBrainRadiusMm = 46, kBlobRadiusMm = 3.5;
+const Vec3 kLeftTargetRas{-20, 2, -4}, kRightTargetRas{20, 2, -4};
+// Marker structures around the left target, in RAS mm offsets from it.
+const Vec3 kThalamusOffsetRas{0, -10, 0};  // posterior
+const Vec3 kPutamenOffsetRas{-10, 0, 0};   // lateral (the patient's left)
+
+// Stored like a DICOM series (LPS): i runs to the patient's left, j posterior, k superior; the
+// volume's centre is RAS (0, 0, 0).
+ImageGeometry lpsGeometry() {
+  ImageGeometry g;
+  g.size = {kVoxels, kVoxels, kVoxels};
+  const double half = 0.5 * (kVoxels - 1) * kSpacingMm;
+  g.rasFromIjk.m = {
+      {{-kSpacingMm, 0, 0, half}, {0, -kSpacingMm, 0, half}, {0, 0, kSpacingMm, -half}, {0, 0, 0, 1}}};
+  return g;
+}
+
+// Unit direction about `axis` rotated from `v` by `degrees` (right-handed), Rodrigues' formula.
+Vec3 rotated(Vec3 v, Vec3 axis, double degrees) {
+  const double a = degrees * std::acos(-1.0) / 180.0;
+  return std::cos(a) * v + std::sin(a) * cross(axis, v) + ((1 - std::cos(a)) * dot(axis, v)) * axis;
+}
+
+// The scalp point along a ray from `from` (inside the head sphere centred at the origin).
+Vec3 headExit(Vec3 from, Vec3 direction) {
+  const Vec3 d = normalized(direction);
+  const double b = dot(from, d), c = dot(from, from) - kHeadRadiusMm * kHeadRadiusMm;
+  return from + (-b + std::sqrt(b * b - c)) * d;
+}
+
+// A lead along `directionRas` from the target to the scalp, with contact level `targetLevel` centred on
+// the target; contacts, segment facings and metrics computed here from the catalogue.
+PlannedTrajectory makeTrajectory(char side, Vec3 targetRas, Vec3 directionRas, const std::string& electrodeId,
+                                 int targetLevel = 0) {
+  PlannedTrajectory p;
+  Trajectory& t = p.trajectory;
+  t.side = side;
+  t.targetRas = targetRas;
+  t.entryRas = headExit(targetRas, directionRas);
+  t.electrodeId = electrodeId;
+  const ElectrodeModel& model = ElectrodeCatalogue::standard().find(electrodeId);
+  const Vec3 axis = normalized(t.entryRas - targetRas);  // distal -> proximal
+  TrajectoryMetrics& m = p.metrics;
+  m.lengthMm = norm(t.entryRas - targetRas);
+  t.deepestContactBeyondTargetMm = model.levelCentreMm(targetLevel) - model.levelCentreMm(0);
+  m.tipBeyondTargetMm = model.levelCentreMm(targetLevel);
+  m.tipRas = targetRas - m.tipBeyondTargetMm * axis;
+  const Vec3 anterior{0, 1, 0};
+  const Vec3 marker = normalized(anterior - dot(anterior, axis) * axis);
+  for (const ElectrodeContact& c : model.contacts) {
+    PlacedContact placed;
+    placed.label = c.label;
+    placed.level = c.level;
+    placed.centreRas = m.tipRas + c.centreMm() * axis;
+    if (c.segment) placed.segmentDirectionRas = rotated(marker, axis, t.markerRollDeg + c.segment->centreDeg);
+    placed.inGpi = norm(placed.centreRas - targetRas) < kBlobRadiusMm;
+    placed.structure = placed.inGpi ? (side == 'L' ? "GPi_L" : "GPi_R") : "WhiteMatter";
+    m.contactsInGpi += placed.inGpi;
+    m.contacts.push_back(placed);
+  }
+  m.closest[0] = {RiskKind::Ventricles, true, 6.5, 31.0, targetRas + 31.0 * axis, 2.0, true};
+  m.closest[1] = {RiskKind::Sulci, true, 0.6, 52.0, targetRas + 52.0 * axis, 1.0, false};
+  m.closest[2] = {RiskKind::Vessels, false, 0, 0, {}, 2.0, true};
+  m.passesThrough = {{"Scalp", m.lengthMm, m.lengthMm - 9},
+                     {"WhiteMatter", m.lengthMm - 9, kBlobRadiusMm},
+                     {side == 'L' ? "GPi_L" : "GPi_R", kBlobRadiusMm, -m.tipBeyondTargetMm}};
+  m.sagittalAngleDeg = 60;
+  m.lateralAngleDeg = 15;
+  m.safe = false;
+  m.score = 0.71;
+  return p;
+}
+
+template <class Image>
+typename Image::Pointer imageOn(const ImageGeometry& geometry) {
+  auto image = Image::New();
+  image->SetRegions(typename Image::SizeType{{geometry.size[0], geometry.size[1], geometry.size[2]}});
+  image->Allocate(true);
+  applyGeometryToItk(geometry, *image, "synthetic");
+  return image;
+}
+
+struct SyntheticPlan {
+  PlanResult result;
+  const PlannedTrajectory& left() const { return result.plan.trajectories[0]; }
+  const PlannedTrajectory& right() const { return result.plan.trajectories[1]; }
+};
+
+const SyntheticPlan& syntheticPlan() {
+  static const SyntheticPlan* plan = [] {
+    auto* s = new SyntheticPlan;
+    PlanResult& r = s->result;
+    const ImageGeometry g = lpsGeometry();
+    r.locate.patient.geometry = g;
+    r.locate.patient.path = "synthetic_t1.nii.gz";
+    r.locate.patient.image = imageOn<FloatImage>(g);
+    r.locate.labels = makeLabelVolume(g);
+    r.risks.geometry = g;
+    r.risks.headMask = imageOn<MaskImage>(g);
+    r.risks.brainMask = imageOn<MaskImage>(g);
+    struct Blob {
+      Vec3 centreRas;
+      int label;
+    };
+    const Blob blobs[] = {{kLeftTargetRas, 1},
+                          {kRightTargetRas, 2},
+                          {kLeftTargetRas + kThalamusOffsetRas, 7},
+                          {kLeftTargetRas + kPutamenOffsetRas, 5}};
+    float* t1 = r.locate.patient.image->GetBufferPointer();
+    unsigned short* labels = r.locate.labels.image->GetBufferPointer();
+    unsigned char* head = r.risks.headMask->GetBufferPointer();
+    unsigned char* brain = r.risks.brainMask->GetBufferPointer();
+    std::size_t i = 0;
+    for (int k = 0; k < kVoxels; ++k)
+      for (int j = 0; j < kVoxels; ++j)
+        for (int x = 0; x < kVoxels; ++x, ++i) {
+          const Vec3 p = g.rasFromIndex({double(x), double(j), double(k)});
+          head[i] = norm(p) <= kHeadRadiusMm;
+          brain[i] = norm(p) <= kBrainRadiusMm;
+          t1[i] = brain[i] ? 600.0f : (head[i] ? 300.0f : 0.0f);
+          for (const Blob& b : blobs)
+            if (norm(p - b.centreRas) <= kBlobRadiusMm) {
+              labels[i] = static_cast<unsigned short>(b.label);
+              t1[i] = 450.0f;
+            }
+        }
+    for (int k = 0; k < kRiskKinds; ++k) r.risks.risks[k].kind = static_cast<RiskKind>(k);
+    r.risks.risks[0].present = r.risks.risks[1].present = true;  // no vessel volume
+    r.risks.risks[0].volumeMm3 = 21000;
+    r.risks.risks[1].volumeMm3 = 5300;
+    r.acpc = std::make_unique<AcpcFrame>(Vec3{0, 12, 0}, Vec3{0, -12, 0}, Vec3{0, 0, 40});
+    PlanDocument& plan = r.plan;
+    plan.programVersion = "test";
+    plan.created = "2024-01-01T00:00:00Z";
+    plan.image = {"/data/synthetic_t1.nii.gz", std::string(64, 'a'), g};
+    plan.acRas = {0, 12, 0};
+    plan.pcRas = {0, -12, 0};
+    plan.mcpRas = {0, 0, 0};
+    plan.midlineRas = {0, 0, 40};
+    plan.trajectories.push_back(makeTrajectory('L', kLeftTargetRas, {-0.3, 0.55, 0.8}, "medtronic_3389"));
+    plan.trajectories.push_back(
+        makeTrajectory('R', kRightTargetRas, {0.3, 0.55, 0.8}, "boston_scientific_db2202", 1));
+    plan.alternatives.push_back(makeTrajectory('L', kLeftTargetRas, {-0.2, 0.4, 0.9}, "medtronic_3389"));
+    for (PlannedTrajectory& t : plan.trajectories) {
+      t.metrics.targetAcpc = r.acpc->acpcFromRas(t.trajectory.targetRas);
+      t.metrics.entryAcpc = r.acpc->acpcFromRas(t.trajectory.entryRas);
+      t.metrics.targetMni = t.trajectory.targetRas;
+    }
+    plan.search.candidates = 20000;
+    plan.search.seconds = 0.12;
+    plan.search.settings = {{"candidates_per_side", 10000}, {"step_mm", 1.0}};
+    plan.notes = {"synthetic patient for the figure tests"};
+    return s;
+  }();
+  return *plan;
+}
+
+// ---- pixel helpers -------------------------------------------------------------------------------
+
+using PixelTest = std::function<bool(QColor)>;
+bool isLead(QColor c) {
+  return std::abs(c.red() - qRed(kLeadFigureColour)) < 30 &&
+         std::abs(c.green() - qGreen(kLeadFigureColour)) < 30 && c.blue() < 90;
+}
+bool isContact(QColor c) {
+  return std::abs(c.red() - qRed(kContactFigureColour)) < 30 &&
+         std::abs(c.green() - qGreen(kContactFigureColour)) < 35 && c.blue() < 90;
+}
+// Label colours at the figures' 45 % overlay over grey.
+bool isGpiGreen(QColor c) {
+  return c.green() > c.red() + 50 && c.green() > c.blue() + 40;
+}
+bool isThalamusOrange(QColor c) {
+  return c.red() > c.blue() + 60 && c.green() > c.blue() + 25 && c.red() > c.green() + 20;
+}
+bool isPutamenMagenta(QColor c) {
+  return c.red() > c.green() + 50 && c.blue() > c.green() + 40;
+}
+
+int countInDisc(const QImage& image, QPointF centre, double radius, const PixelTest& test) {
+  int n = 0;
+  for (int y = int(centre.y() - radius); y <= int(centre.y() + radius); ++y)
+    for (int x = int(centre.x() - radius); x <= int(centre.x() + radius); ++x)
+      if (image.rect().contains(x, y) && std::hypot(x - centre.x(), y - centre.y()) <= radius &&
+          test(image.pixelColor(x, y)))
+        ++n;
+  return n;
+}
+
+std::string colourName(const QImage& image, QPointF p) {
+  return image.pixelColor(p.toPoint()).name().toStdString();
+}
+
+// ---- 2-D figures --------------------------------------------------------------------------------
+
+TEST(PlanFigures, TargetSlicesShowTheTrajectoryThroughTheTargetPixel) {
+  const SyntheticPlan& s = syntheticPlan();
+  const QSize size(600, 600);
+  for (const PlannedTrajectory* t : {&s.left(), &s.right()}) {
+    for (int axis = 0; axis < 3; ++axis) {
+      SCOPED_TRACE(std::string("side ") + t->trajectory.side + ", axis " + std::to_string(axis));
+      const QImage image = renderTargetSlice(s.result, *t, axis, size);
+      ASSERT_EQ(image.size(), size);
+      const FigurePlane plane = targetSlicePlane(*t, axis, size);
+      // The target is the picture's centre pixel, and the lead is drawn on it (the deepest contact).
+      const QPointF target = plane.pixelFromRas(t->trajectory.targetRas);
+      EXPECT_NEAR(target.x(), size.width() / 2, 1e-9);
+      EXPECT_NEAR(target.y(), size.height() / 2, 1e-9);
+      EXPECT_TRUE(isContact(image.pixelColor(target.toPoint())) || isLead(image.pixelColor(target.toPoint())))
+          << colourName(image, target);
+      // Along the path's projection, the lead colour; a few mm beside it, not.
+      const Vec3 up = normalized(t->trajectory.entryRas - t->trajectory.targetRas);
+      const QPointF along = plane.pixelFromRas(t->trajectory.targetRas + 25.0 * up) - target;
+      if (std::hypot(along.x(), along.y()) < 20) continue;  // seen end-on in this view: no line to follow
+      for (double mm : {12.0, 25.0, 40.0}) {
+        const QPointF p = plane.pixelFromRas(t->trajectory.targetRas + mm * up);
+        if (!image.rect().adjusted(40, 40, -40, -40).contains(p.toPoint())) continue;
+        EXPECT_TRUE(isLead(image.pixelColor(p.toPoint())))
+            << mm << " mm up the path: " << colourName(image, p);
+        const QPointF normal = QPointF(-along.y(), along.x()) / std::hypot(along.x(), along.y());
+        const QPointF beside = p + normal * (4.0 / plane.mmPerPixel);
+        EXPECT_FALSE(isLead(image.pixelColor(beside.toPoint()))) << "4 mm beside the path at " << mm << " mm";
+      }
+    }
+  }
+}
+
+TEST(PlanFigures, TargetSlicesPlaceAnatomyOnTheLabelledSide) {
+  // Radiological axial and coronal views: the patient's left (the putamen lateral to the left
+  // target) on the screen's right; sagittal: posterior (the thalamus) on the screen's right; axial:
+  // posterior at the bottom. Checked where the known structures are drawn, on an LPS-stored grid.
+  const SyntheticPlan& s = syntheticPlan();
+  const QSize size(600, 600);
+  const double radius = 0.5 * kBlobRadiusMm;
+  struct Expectation {
+    int axis;
+    Vec3 offsetRas;
+    PixelTest colour;
+    QPointF screenDirection;  // where on the screen, from the target (x right, y down)
+  };
+  const Expectation expectations[] = {{2, kPutamenOffsetRas, isPutamenMagenta, {1, 0}},
+                                      {1, kPutamenOffsetRas, isPutamenMagenta, {1, 0}},
+                                      {2, kThalamusOffsetRas, isThalamusOrange, {0, 1}},
+                                      {0, kThalamusOffsetRas, isThalamusOrange, {1, 0}}};
+  for (const Expectation& e : expectations) {
+    SCOPED_TRACE("axis " + std::to_string(e.axis));
+    const QImage image = renderTargetSlice(s.result, s.left(), e.axis, size);
+    const FigurePlane plane = targetSlicePlane(s.left(), e.axis, size);
+    const QPointF centre(size.width() / 2, size.height() / 2);
+    const QPointF expected = centre + e.screenDirection * (norm(e.offsetRas) / plane.mmPerPixel);
+    const QPointF mirrored = centre - e.screenDirection * (norm(e.offsetRas) / plane.mmPerPixel);
+    const double discPx = radius / plane.mmPerPixel;
+    const int found = countInDisc(image, expected, discPx, e.colour);
+    EXPECT_GT(found, 0.5 * 3.14 * discPx * discPx) << "structure not drawn where expected";
+    EXPECT_EQ(countInDisc(image, mirrored, discPx, e.colour), 0) << "structure drawn on the wrong side";
+  }
+}
+
+TEST(PlanFigures, ProbesEyeViewHasTheLeadCrossSectionAtTheCentreAndAnatomyAround) {
+  const SyntheticPlan& s = syntheticPlan();
+  const QSize size(800, 800);
+  for (const PlannedTrajectory* t : {&s.left(), &s.right()}) {
+    SCOPED_TRACE(std::string("side ") + t->trajectory.side);
+    const QImage image = renderProbesEyeView(s.result, *t, size);
+    ASSERT_EQ(image.size(), size);
+    const FigurePlane plane = probesEyePlane(*t, size);
+    const double mmPerPixel = kProbesEyeFieldOfViewMm / 800.0;
+    EXPECT_DOUBLE_EQ(plane.mmPerPixel, mmPerPixel);
+    // The plane is perpendicular to the lead; up is anterior as it projects.
+    const Vec3 view = normalized(t->trajectory.targetRas - t->trajectory.entryRas);
+    EXPECT_NEAR(dot(plane.normalRas(), view), -1.0, 1e-9);
+    EXPECT_GT(plane.upRas.y, 0.8);
+    // Cross-section: the lead colour at the centre, out to its radius and not beyond.
+    const QPointF centre(size.width() / 2, size.height() / 2);
+    const ElectrodeModel& model = ElectrodeCatalogue::standard().find(t->trajectory.electrodeId);
+    const double radiusPx = 0.5 * model.diameterMm / mmPerPixel;
+    EXPECT_TRUE(isLead(image.pixelColor(centre.toPoint()))) << colourName(image, centre);
+    EXPECT_GT(countInDisc(image, centre, 0.8 * radiusPx, isLead),
+              0.9 * 3.14159 * std::pow(0.8 * radiusPx, 2));
+    EXPECT_LT(countInDisc(image, centre, 10.0 / mmPerPixel, isLead), 1.3 * 3.14159 * radiusPx * radiusPx)
+        << "lead colour outside the cross-section";
+    // The deepest contact is centred on the target: the plane cuts it, drawn around the section.
+    EXPECT_GT(countInDisc(image, centre, radiusPx + 12, isContact), 20);
+    // Directional level on the target (the right lead): an arc where each segment faces, none in the
+    // 30-degree gaps between them (segments of 90 degrees every 120).
+    for (const PlacedContact& c : t->metrics.contacts) {
+      if (!c.segmentDirectionRas || c.level != 1) continue;
+      const Vec3 f = *c.segmentDirectionRas;
+      const double facing = std::atan2(dot(f, plane.upRas), dot(f, plane.rightRas));
+      const double r = radiusPx + 5;
+      for (double offsetDeg : {-30.0, 0.0, 30.0}) {
+        const double a = facing + offsetDeg * std::acos(-1.0) / 180.0;
+        const QPointF p = centre + QPointF(r * std::cos(a), -r * std::sin(a));
+        EXPECT_TRUE(isContact(image.pixelColor(p.toPoint()))) << c.label << " at " << offsetDeg;
+      }
+      const double gap = facing + 60.0 * std::acos(-1.0) / 180.0;
+      const QPointF p = centre + QPointF(r * std::cos(gap), -r * std::sin(gap));
+      EXPECT_FALSE(isContact(image.pixelColor(p.toPoint()))) << "gap after segment " << c.label;
+    }
+    // The GPi surrounds the lead in the plane.
+    EXPECT_GT(countInDisc(image, centre + QPointF(0, 2.0 / mmPerPixel), 8, isGpiGreen), 100);
+  }
+  // The left putamen, lateral of the left target, shows on the side the letters call lateral (the
+  // patient's left): the screen side where plane.rightRas points left or right.
+  const FigurePlane plane = probesEyePlane(s.left(), size);
+  const QImage image = renderProbesEyeView(s.result, s.left(), size);
+  const double lateralOnScreen = dot(kPutamenOffsetRas, plane.rightRas);  // mm to the screen's right
+  ASSERT_GT(std::abs(lateralOnScreen), 7.0);
+  const Vec3 putamenInPlane =
+      kPutamenOffsetRas - dot(kPutamenOffsetRas, plane.normalRas()) * plane.normalRas();
+  ASSERT_LT(norm(putamenInPlane - kPutamenOffsetRas), kBlobRadiusMm)
+      << "the test's blob must cross the plane";
+  const QPointF putamen = plane.pixelFromRas(s.left().trajectory.targetRas + kPutamenOffsetRas);
+  EXPECT_NEAR(putamen.x() - 400, lateralOnScreen / plane.mmPerPixel, 1e-6);
+  EXPECT_GT(countInDisc(image, putamen, 10, isPutamenMagenta), 100) << "putamen not where expected";
+  EXPECT_EQ(countInDisc(image, QPointF(800 - putamen.x(), putamen.y()), 10, isPutamenMagenta), 0);
+}
+
+TEST(PlanFigures, BadInputIsRefusedWithAClearError) {
+  const SyntheticPlan& s = syntheticPlan();
+  EXPECT_THROW(renderTargetSlice(s.result, s.left(), 3, QSize(200, 200)), std::invalid_argument);
+  EXPECT_THROW(renderTargetSlice(s.result, s.left(), 0, QSize(0, 200)), std::invalid_argument);
+  PlanResult empty;
+  EXPECT_THROW(renderProbesEyeView(empty, s.left(), QSize(200, 200)), std::invalid_argument);
+  PlannedTrajectory unknown = s.left();
+  unknown.trajectory.electrodeId = "no_such_lead";
+  EXPECT_THROW(renderTargetSlice(s.result, unknown, 0, QSize(200, 200)), std::out_of_range);
+}
+
+// ---- 3-D scene ----------------------------------------------------------------------------------
+
+// Centroid (x) of the pixels where two renders differ, and how many; the orientation cube's corner
+// (bottom right) and the text bands are left out.
+std::pair<double, int> differenceCentroidX(const QImage& a, const QImage& b) {
+  double sum = 0;
+  int n = 0;
+  for (int y = a.height() / 8; y < a.height() * 3 / 4; ++y)
+    for (int x = 0; x < a.width(); ++x) {
+      const QColor p = a.pixelColor(x, y), q = b.pixelColor(x, y);
+      if (std::abs(p.red() - q.red()) + std::abs(p.green() - q.green()) + std::abs(p.blue() - q.blue()) >
+          60) {
+        sum += x;
+        ++n;
+      }
+    }
+  return {n ? sum / n : -1.0, n};
+}
+
+PlanResult copyWithTrajectories(const PlanResult& from, std::vector<PlannedTrajectory> trajectories) {
+  PlanResult r;
+  r.locate.patient = from.locate.patient;
+  r.locate.labels = from.locate.labels;
+  r.risks = from.risks;
+  r.plan = from.plan;
+  r.plan.trajectories = std::move(trajectories);
+  return r;
+}
+
+TEST(PlanFigures, SceneShowsEachLeadOnItsSideSeenFromTheFrontLeft) {
+  const SyntheticPlan& s = syntheticPlan();
+  const QSize size(640, 480);
+  const QImage none = renderPlanScene(copyWithTrajectories(s.result, {}), size);
+  const QImage leftOnly = renderPlanScene(copyWithTrajectories(s.result, {s.left()}), size);
+  const QImage rightOnly = renderPlanScene(copyWithTrajectories(s.result, {s.right()}), size);
+  ASSERT_EQ(none.size(), size);
+  // Seen from the front, the patient's left is on the screen's right.
+  const auto [leftX, leftPixels] = differenceCentroidX(leftOnly, none);
+  const auto [rightX, rightPixels] = differenceCentroidX(rightOnly, none);
+  EXPECT_GT(leftPixels, 300) << "left lead not visible";
+  EXPECT_GT(rightPixels, 300) << "right lead not visible";
+  EXPECT_GT(leftX, 0.5 * size.width());
+  EXPECT_LT(rightX, 0.5 * size.width());
+  // Both GPi are drawn opaque green.
+  int green = 0;
+  for (int y = 0; y < size.height(); ++y)
+    for (int x = 0; x < size.width(); ++x) green += isGpiGreen(none.pixelColor(x, y));
+  EXPECT_GT(green, 50);
+  // The translucent head shows: the middle of the picture is not background.
+  const QColor background = none.pixelColor(2, size.height() / 2);
+  int head = 0;
+  for (int y = size.height() / 4; y < size.height() * 3 / 4; ++y)
+    for (int x = size.width() / 4; x < size.width() * 3 / 4; ++x) {
+      const QColor c = none.pixelColor(x, y);
+      head += std::abs(c.red() - background.red()) + std::abs(c.green() - background.green()) +
+                  std::abs(c.blue() - background.blue()) >
+              40;
+    }
+  EXPECT_GT(head, size.width() * size.height() / 5);
+}
+
+TEST(PlanFigures, SceneImageIsWrittenAtomically) {
+  QTemporaryDir dir;
+  ASSERT_TRUE(dir.isValid());
+  const std::string png = dir.filePath("scene.png").toStdString();
+  writeSceneImage(syntheticPlan().result, png);
+  const QImage image(QString::fromStdString(png));
+  EXPECT_EQ(image.size(), QSize(1600, 1200));
+  EXPECT_EQ(QDir(dir.path()).entryList(QDir::Files), QStringList{"scene.png"});
+  EXPECT_THROW(writeSceneImage(syntheticPlan().result, dir.filePath("scene.png/inside.png").toStdString()),
+               std::runtime_error);
+}
+
+// ---- report -------------------------------------------------------------------------------------
+
+std::string readAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+int pdfPageCount(const std::string& pdf) {
+  int pages = 0;
+  for (std::size_t at = pdf.find("/Type /Page"); at != std::string::npos;
+       at = pdf.find("/Type /Page", at + 1))
+    pages += pdf.compare(at, 12, "/Type /Pages") != 0;
+  return pages;
+}
+
+std::string commandOutput(const std::string& command) {
+  std::string out;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[4096];
+    for (std::size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+    pclose(pipe);
+  }
+  return out;
+}
+
+TEST(PlanReport, HasASummaryPageAndThreePagesPerSide) {
+  QTemporaryDir dir;
+  ASSERT_TRUE(dir.isValid());
+  const std::string pdf = dir.filePath("report.pdf").toStdString();
+  writePlanReport(syntheticPlan().result, pdf);
+  const std::string bytes = readAll(pdf);
+  ASSERT_EQ(bytes.substr(0, 5), "%PDF-");
+  EXPECT_NE(bytes.find("%%EOF"), std::string::npos);
+  EXPECT_EQ(pdfPageCount(bytes), 1 + 3 * 2);
+  EXPECT_EQ(QDir(dir.path()).entryList(QDir::Files), QStringList{"report.pdf"})
+      << "temporary files left behind";
+  // The text, where poppler is installed to read it back.
+  if (commandOutput("command -v pdftotext").empty()) return;
+  const std::string text = commandOutput("pdftotext -layout '" + pdf + "' -");
+  for (const char* expected : {"SHA-256", "Left GPi: trajectory", "Right GPi: trajectory", "Patient RAS (mm)",
+                               "AC-PC (mm, origin MCP)", "MNI (mm)", "not assessed", "UNSAFE", "Medtronic",
+                               "Vercise", "page 7 of 7", "Probe's eye", "slices through the target"})
+    EXPECT_NE(text.find(expected), std::string::npos) << "missing: " << expected;
+}
+
+TEST(PlanReport, FailureLeavesNoPartialFile) {
+  QTemporaryDir dir;
+  ASSERT_TRUE(dir.isValid());
+  // A folder that cannot exist (its parent is a file): an error naming the file, and no file.
+  QFile blocker(dir.filePath("not-a-folder"));
+  ASSERT_TRUE(blocker.open(QIODevice::WriteOnly));
+  blocker.close();
+  const std::string impossible = dir.filePath("not-a-folder/report.pdf").toStdString();
+  try {
+    writePlanReport(syntheticPlan().result, impossible);
+    ADD_FAILURE() << "no error for an unwritable folder";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(impossible), std::string::npos) << e.what();
+  }
+  // A plan that cannot be drawn: the existing report stays as it was, and no temporary file remains.
+  const std::string existing = dir.filePath("report.pdf").toStdString();
+  std::ofstream(existing) << "previous report";
+  PlanResult broken = copyWithTrajectories(syntheticPlan().result, syntheticPlan().result.plan.trajectories);
+  broken.locate.patient.image = nullptr;
+  EXPECT_THROW(writePlanReport(broken, existing), std::invalid_argument);
+  EXPECT_EQ(readAll(existing), "previous report");
+  EXPECT_EQ(QDir(dir.path()).entryList(QDir::Files), (QStringList{"not-a-folder", "report.pdf"}));
+}
+
+}  // namespace
+}  // namespace dbs::app
