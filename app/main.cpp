@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
     if (all[0] == "view") return dbs::app::runView(argc, argv, args);
     if (all[0] == "sample") return dbs::app::runSample(args);
     if (all[0] == "locate") return dbs::app::runLocate(args);
+    if (all[0] == "plan") return dbs::app::runPlan(argc, argv, args);
+    if (all[0] == "plan-info") return dbs::app::runPlanInfo(args);
     if (all[0] == "phantom") return dbs::app::runPhantom(args);
     std::cerr << "dbsplan: unknown command '" << all[0] << "' (try dbsplan --help)\n";
     return 2;

@@ -24,10 +24,14 @@ int main(int argc, char** argv) {
   int repeats = 20;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--truth" && i + 1 < argc) truthPath = argv[++i];
-    else if (a == "--repeats" && i + 1 < argc) repeats = std::max(1, std::stoi(argv[++i]));
-    else if (a == "--out" && i + 1 < argc) outDir = argv[++i];
-    else if (image.empty() && a[0] != '-') image = a;
+    if (a == "--truth" && i + 1 < argc)
+      truthPath = argv[++i];
+    else if (a == "--repeats" && i + 1 < argc)
+      repeats = std::max(1, std::stoi(argv[++i]));
+    else if (a == "--out" && i + 1 < argc)
+      outDir = argv[++i];
+    else if (image.empty() && a[0] != '-')
+      image = a;
     else {
       std::cerr << "usage: dbs_search_bench IMAGE [--truth LABELS] [--repeats N] [--out DIR]\n";
       return 2;
@@ -98,7 +102,8 @@ int main(int argc, char** argv) {
         const unsigned short* l = truth.image->GetBufferPointer();
         unsigned char* mk = mask->GetBufferPointer();
         const int vl = dbs::labelValue("Ventricle_L"), vr = dbs::labelValue("Ventricle_R");
-        for (std::size_t i = 0; i < truth.geometry.voxelCount(); ++i) mk[i] = (l[i] == vl || l[i] == vr) ? 1 : 0;
+        for (std::size_t i = 0; i < truth.geometry.voxelCount(); ++i)
+          mk[i] = (l[i] == vl || l[i] == vr) ? 1 : 0;
         dbs::RiskStructures truthRisks = result.risks;
         truthRisks.risks[0].distanceMm = dbs::signedDistanceMm(mask);
         const dbs::RiskField truthVentricles(truthRisks, truth);
@@ -112,7 +117,8 @@ int main(int argc, char** argv) {
         side["truth"] = {{"target_in_true_gpi", inGpi},
                          {"contacts_in_true_gpi", contactsInTrueGpi},
                          {"true_ventricles_min_mm", closest}};
-        ok = ok && inGpi && closest >= 2.0 && m.ownSide && m.entryAcpc.z > m.targetAcpc.z && m.entryAcpc.y > m.targetAcpc.y;
+        ok = ok && inGpi && closest >= 2.0 && m.ownSide && m.entryAcpc.z > m.targetAcpc.z &&
+             m.entryAcpc.y > m.targetAcpc.y;
       }
       out[std::string(1, t.side)] = side;
     }

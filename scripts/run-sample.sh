@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
 # Quick start, first command: installs what is needed, builds, and runs the main job on the sample
-# data: finds both GPi in a real patient T1 (the patient-coronal sample: another person than the
-# template, acquired coronally at 2 x 2 x 3 mm) and shows the result in the viewer: the located
-# GPi, GPe, putamen, thalamus and ventricles over the patient's own image, the crosshair on the
-# left GPi target. Without a display it renders the viewer to out/patient-gpi.png and says where.
+# data: plans bilateral GPi electrodes on the colin27 sample (`dbsplan plan`: locate both GPi,
+# segment the ventricles, sulci and scalp, search safe frontal trajectories, place the leads) and
+# opens the result: the report (report.pdf) and the viewer on the T1 with the located structures.
+# Without a display the plan runs under Xvfb and the result stays in out/colin27-plan (plan.json,
+# report.pdf, scene.png, labels.nii.gz), summarised on the terminal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
 dbsplan=./build/app/dbsplan
-$dbsplan sample list
-patient=$($dbsplan sample path patient-coronal)
-echo "run: locating both GPi in $patient"
-$dbsplan locate "$patient" --out out/patient-locate
-echo "run: results in out/patient-locate (labels.nii.gz, locate.json with targets in RAS mm)"
+out=out/colin27-plan
+render=()
+[ -n "${DISPLAY:-}" ] || render=(xvfb-run -a -s "-screen 0 1600x1200x24")
+echo "run: planning both GPi electrodes on the colin27 sample"
+"${render[@]}" $dbsplan plan --sample colin27 --out "$out"
+echo "run: plan check: dbsplan plan-info $out/plan.json"
+$dbsplan plan-info "$out/plan.json" > /dev/null && echo "run: plan.json is valid"
+echo "run: results in $out: plan.json (coordinates in RAS mm), report.pdf, scene.png, labels.nii.gz"
 if [ -n "${DISPLAY:-}" ]; then
-  exec $dbsplan view "$patient" --labels out/patient-locate/labels.nii.gz
+  command -v xdg-open > /dev/null && xdg-open "$out/report.pdf" > /dev/null 2>&1 &
+  exec $dbsplan view "$($dbsplan sample path colin27)" --labels "$out/labels.nii.gz"
 fi
-mkdir -p out
-echo "run: no display: rendering the viewer off-screen"
-xvfb-run -a -s "-screen 0 1600x1200x24" $dbsplan view "$patient" --labels out/patient-locate/labels.nii.gz \
-  --screenshot out/patient-gpi.png --size 1400x1000

@@ -155,3 +155,84 @@ TEST(Cli, ScreenshotOfCoronalVolumeIsLabelledAndUpright) {
 
 }  // namespace
 }  // namespace dbs
+
+namespace dbs {
+namespace {
+
+int pdfPageCount(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string pdf((std::istreambuf_iterator<char>(in)), {});
+  int pages = 0;
+  for (std::size_t at = pdf.find("/Type /Page"); at != std::string::npos; at = pdf.find("/Type /Page", at + 1))
+    if (pdf.compare(at, 12, "/Type /Pages") != 0) ++pages;
+  return pdf.rfind("%PDF-", 0) == 0 ? pages : -1;
+}
+
+// The whole job on the colin27 sample, as the README's first command runs it.
+TEST(CliPlan, Colin27PlanWritesPlanLabelsReportSceneAndPlanInfoReadsIt) {
+  const fs::path dir = fs::temp_directory_path() / ("dbs_cli_plan_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  const RunResult r = runDbsplan("plan --sample colin27 --out " + dir.string());
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.err.find("%] searching trajectories"), std::string::npos) << "progress on stderr: " << r.err;
+  EXPECT_NE(r.out.find("LEFT"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("RIGHT"), std::string::npos) << r.out;
+  for (const char* file : {"plan.json", "labels.nii.gz", "report.pdf", "scene.png", "risk_structures.nii.gz"})
+    EXPECT_TRUE(fs::exists(dir / file)) << file;
+  EXPECT_GE(pdfPageCount((dir / "report.pdf").string()), 3);  // summary + one page per side at least
+  const QImage scene((dir / "scene.png").string().c_str());
+  ASSERT_FALSE(scene.isNull());
+  EXPECT_GE(scene.width(), 800);
+
+  nlohmann::json plan;
+  std::ifstream((dir / "plan.json").string()) >> plan;
+  EXPECT_EQ(plan.at("schema"), "dbsplan.plan");
+  ASSERT_EQ(plan.at("trajectories").size(), 2u);
+  EXPECT_GE(plan.at("search").at("candidates").get<int>(), 20000);
+  EXPECT_LE(plan.at("search").at("seconds").get<double>(), 2.0);  // both sides, generous for a loaded CI
+  for (const auto& t : plan.at("trajectories")) {
+    const std::string side = t.at("side");
+    const double targetX = t.at("target_ras")[0], entryX = t.at("entry_ras")[0];
+    // Colin27 is in MNI space: the left hemisphere is at x < 0.
+    EXPECT_EQ(targetX < 0, side == "L");
+    EXPECT_EQ(entryX < 0, side == "L");
+    EXPECT_GT(t.at("entry_ras")[2].get<double>(), t.at("target_ras")[2].get<double>() + 40);
+    EXPECT_GT(t.at("entry_ras")[1].get<double>(), t.at("target_ras")[1].get<double>());
+    EXPECT_GE(t.at("metrics").at("closest").at("ventricles").at("distance_mm").get<double>(), 2.0);
+    EXPECT_EQ(t.at("metrics").at("contacts").at(0).at("structure"), "GPi_" + side);
+  }
+
+  const RunResult info = runDbsplan("plan-info " + (dir / "plan.json").string());
+  EXPECT_EQ(info.exitCode, 0) << info.err;
+  EXPECT_NE(info.out.find("matches the image on disk"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("contacts in GPi"), std::string::npos) << info.out;
+
+  // A damaged copy: plan-info names the field, exit 1.
+  plan["trajectories"][1]["entry_ras"] = "up";
+  std::ofstream((dir / "bad.json").string()) << plan.dump();
+  const RunResult bad = runDbsplan("plan-info " + (dir / "bad.json").string());
+  EXPECT_EQ(bad.exitCode, 1);
+  EXPECT_NE(bad.err.find("trajectories[1].entry_ras: must be an array of 3 numbers"), std::string::npos) << bad.err;
+  fs::remove_all(dir);
+}
+
+TEST(CliPlan, BadInputFailsFastWithOneLineAndWritesNothing) {
+  const fs::path dir = fs::temp_directory_path() / ("dbs_cli_planbad_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream((dir / "text.nii").string()) << "not an image";
+  const RunResult notImage = runDbsplan("plan " + (dir / "text.nii").string() + " --out " + (dir / "out").string());
+  EXPECT_EQ(notImage.exitCode, 1);
+  EXPECT_NE(notImage.err.find("text.nii"), std::string::npos) << notImage.err;
+  EXPECT_FALSE(fs::exists(dir / "out" / "plan.json"));
+  const RunResult lead = runDbsplan("plan --sample colin27 --electrode no_such_lead --out " + (dir / "out").string());
+  EXPECT_EQ(lead.exitCode, 2);
+  EXPECT_NE(lead.err.find("no_such_lead"), std::string::npos) << lead.err;
+  const RunResult usage = runDbsplan("plan --out " + (dir / "out").string());
+  EXPECT_EQ(usage.exitCode, 2);
+  EXPECT_NE(usage.err.find("usage"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dbs

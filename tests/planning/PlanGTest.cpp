@@ -34,15 +34,16 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
   p.seed = 5;
   p.warpMm = 5;
   p.orientation = "LPI";
-  const SyntheticPatient patient = makeSyntheticPatient(loadVolume(colin.t1Path), loadLabelVolume(colin.labelsPath), p);
+  const SyntheticPatient patient =
+      makeSyntheticPatient(loadVolume(colin.t1Path), loadLabelVolume(colin.labelsPath), p);
   writeVolume(patient.t1, dir + "/patient.nii.gz");
 
   PlanInputs inputs;
   inputs.locate.imagePath = dir + "/patient.nii.gz";
   inputs.programVersion = "test";
-  const PlanResult result = runPlanPipeline(inputs);
+  PlanResult result = runPlanPipeline(inputs);
   writePlanOutputs(result, dir + "/out");
-  const PlanDocument& plan = result.plan;
+  const PlanDocument plan = result.plan;  // as written to plan.json, before the hand edits below
 
   // The truth: the atlas's GPi and ventricles carried by the known pose and warp.
   const LabelVolume& truth = patient.labels;
@@ -71,7 +72,8 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
     const Trajectory& t = planned.trajectory;
     const TrajectoryMetrics& m = planned.metrics;
     const std::string side(1, t.side);
-    EXPECT_EQ(truthField.labelAt(t.targetRas), labelValue("GPi_" + side)) << side << ": target not in the true GPi";
+    EXPECT_EQ(truthField.labelAt(t.targetRas), labelValue("GPi_" + side))
+        << side << ": target not in the true GPi";
     EXPECT_TRUE(m.safe) << side;
     EXPECT_TRUE(m.ownSide) << side;
     EXPECT_TRUE(m.inWindow) << side;
@@ -92,6 +94,39 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
       closest = std::min(closest, double(truthVentricles.sample(t.targetRas + d * u).risk[0]));
     EXPECT_GE(closest, 2.0) << side << ": too close to the true ventricles";
   }
+  // Hand edits, re-scored as the search scores. Left: the entry straight above the target.
+  const PlanningContext context = result.context();
+  const Vec3 leftTarget = plan.trajectories[0].trajectory.targetRas;
+  const auto above = scalpEntryAlong(*result.field, leftTarget, result.acpc->superiorAxisRas());
+  ASSERT_TRUE(above);
+  editTrajectory(result, 'L', std::nullopt, *above);
+  const PlannedTrajectory& left = result.plan.trajectories[0];
+  EXPECT_EQ(left.trajectory.origin, "manual");
+  EXPECT_NEAR(norm(left.trajectory.entryRas - *above), 0.0, 1e-9);
+  EXPECT_DOUBLE_EQ(left.metrics.score, evaluateTrajectory(context, left.trajectory).score);
+  EXPECT_NEAR(left.metrics.sagittalAngleDeg, 90.0, 1e-6);
+  EXPECT_EQ(std::count_if(result.plan.alternatives.begin(), result.plan.alternatives.end(),
+                          [](const PlannedTrajectory& p) { return p.trajectory.side == 'L'; }),
+            3);
+  // Left again: an entry whose path runs through the left ventricle's centroid is found unsafe.
+  Vec3 ventricleCentroid;
+  for (const auto& st : labelStatistics(result.locate.labels))
+    if (st.value == labelValue("Ventricle_L")) ventricleCentroid = st.centroidRas;
+  const auto throughVentricle = scalpEntryAlong(*result.field, leftTarget, ventricleCentroid - leftTarget);
+  ASSERT_TRUE(throughVentricle);
+  editTrajectory(result, 'L', std::nullopt, *throughVentricle);
+  EXPECT_FALSE(result.plan.trajectories[0].metrics.safe);
+  EXPECT_LT(result.plan.trajectories[0].metrics.closest[0].distanceMm, 0.0);
+  // Right: the target moved 1.5 mm medially by hand; the search runs again from it.
+  const Vec3 newTarget = plan.trajectories[1].trajectory.targetRas - 1.5 * result.acpc->rightAxisRas();
+  editTrajectory(result, 'R', newTarget, std::nullopt);
+  const PlannedTrajectory& right = result.plan.trajectories[1];
+  EXPECT_NEAR(norm(right.trajectory.targetRas - newTarget), 0.0, 1e-12);
+  EXPECT_TRUE(right.metrics.safe);
+  EXPECT_TRUE(std::any_of(result.plan.targets.begin(), result.plan.targets.end(),
+                          [](const PlanTarget& t) { return t.side == 'R' && t.source == "manual"; }));
+  EXPECT_THROW(editTrajectory(result, 'X', newTarget, std::nullopt), std::invalid_argument);
+
   // The files: plan.json reads back to the same document, labels on the patient's grid.
   const PlanDocument back = readPlan(dir + "/out/plan.json");
   EXPECT_EQ(planToJson(back), planToJson(plan));
@@ -192,7 +227,9 @@ TEST(PlanFile, MalformedFilesGetAnErrorNamingTheFieldAndTheProblem) {
     }
     return std::string("no error");
   };
-  auto contains = [](const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; };
+  auto contains = [](const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+  };
   std::string e = errorFor([](auto& j) { j["trajectories"][0].erase("target_ras"); });
   EXPECT_TRUE(contains(e, "trajectories[0].target_ras: missing")) << e;
   e = errorFor([](auto& j) { j["trajectories"][1]["side"] = "X"; });
@@ -205,7 +242,8 @@ TEST(PlanFile, MalformedFilesGetAnErrorNamingTheFieldAndTheProblem) {
   EXPECT_TRUE(contains(e, "image.sha256: must be 64 hexadecimal digits")) << e;
   e = errorFor([](auto& j) { j["trajectories"][1]["side"] = "L"; });
   EXPECT_TRUE(contains(e, "a second trajectory for the same side")) << e;
-  e = errorFor([](auto& j) { j["trajectories"][0]["metrics"]["closest"]["ventricles"]["distance_mm"] = "near"; });
+  e = errorFor(
+      [](auto& j) { j["trajectories"][0]["metrics"]["closest"]["ventricles"]["distance_mm"] = "near"; });
   EXPECT_TRUE(contains(e, "trajectories[0].metrics.closest.ventricles.distance_mm: must be a number")) << e;
   e = errorFor([](auto& j) { j["electrodes"]["R"] = "medtronic_3389"; });
   EXPECT_TRUE(contains(e, "electrodes.R: disagrees")) << e;

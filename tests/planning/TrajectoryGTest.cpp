@@ -12,7 +12,7 @@
 namespace dbs {
 namespace {
 
-constexpr double kSpacing = 1.5;  // mm
+constexpr double kSpacing = 1.5;    // mm
 constexpr std::size_t kSize = 121;  // voxels per axis: -90 .. +90 mm
 
 ImageGeometry grid() {
@@ -32,14 +32,17 @@ MaskImage::Pointer maskOf(const ImageGeometry& g, const std::function<bool(Vec3)
   unsigned char* m = mask->GetBufferPointer();
   for (std::size_t k = 0, i = 0; k < g.size[2]; ++k)
     for (std::size_t y = 0; y < g.size[1]; ++y)
-      for (std::size_t x = 0; x < g.size[0]; ++x, ++i) m[i] = inside(g.rasFromIndex({double(x), double(y), double(k)})) ? 1 : 0;
+      for (std::size_t x = 0; x < g.size[0]; ++x, ++i)
+        m[i] = inside(g.rasFromIndex({double(x), double(y), double(k)})) ? 1 : 0;
   return mask;
 }
 
 // The left GPi target and the AC-PC frame of this head: AC-PC along RAS y, midline x = 0.
 const Vec3 kTargetLeft{-20, 2, -4};
 const Vec3 kTargetRight{20, 2, -4};
-bool inVentricleBlock(Vec3 p) { return p.x > -14 && p.x < -6 && p.y > -10 && p.y < 40 && p.z > 5 && p.z < 30; }
+bool inVentricleBlock(Vec3 p) {
+  return p.x > -14 && p.x < -6 && p.y > -10 && p.y < 40 && p.z > 5 && p.z < 30;
+}
 
 class Trajectories : public ::testing::Test {
  protected:
@@ -68,9 +71,12 @@ class Trajectories : public ::testing::Test {
       for (std::size_t y = 0; y < kSize; ++y)
         for (std::size_t x = 0; x < kSize; ++x, ++i) {
           const Vec3 p = g.rasFromIndex({double(x), double(y), double(k)});
-          if (norm(p - kTargetLeft) < 5) l[i] = static_cast<unsigned short>(labelValue("GPi_L"));
-          else if (norm(p - kTargetRight) < 5) l[i] = static_cast<unsigned short>(labelValue("GPi_R"));
-          else if (inVentricleBlock(p)) l[i] = static_cast<unsigned short>(labelValue("Ventricle_L"));
+          if (norm(p - kTargetLeft) < 5)
+            l[i] = static_cast<unsigned short>(labelValue("GPi_L"));
+          else if (norm(p - kTargetRight) < 5)
+            l[i] = static_cast<unsigned short>(labelValue("GPi_R"));
+          else if (inVentricleBlock(p))
+            l[i] = static_cast<unsigned short>(labelValue("Ventricle_L"));
         }
     field_ = new RiskField(*risks_, *labels_);
     acpc_ = new AcpcFrame({0, 12, -4}, {0, -12, -4}, {0, 0, 40});
@@ -187,7 +193,8 @@ TEST_F(Trajectories, ElectrodeContactsSitAtTheirCatalogueDistancesFromTheTarget)
   ASSERT_EQ(level1.size(), 3u);
   EXPECT_NEAR(dot(level1[0], level1[1]), std::cos(2 * M_PI / 3), 1e-9);
   EXPECT_NEAR(norm(d.contacts[0].centreRas - (t.targetRas - 1.0 * u)), 0.0, 1e-9);
-  EXPECT_THROW(evaluateTrajectory(context(), Trajectory{'L', kTargetLeft, kTargetLeft + Vec3{0, 0, 0.5}}), std::invalid_argument);
+  EXPECT_THROW(evaluateTrajectory(context(), Trajectory{'L', kTargetLeft, kTargetLeft + Vec3{0, 0, 0.5}}),
+               std::invalid_argument);
   Trajectory unknown = t;
   unknown.electrodeId = "no_such_lead";
   EXPECT_THROW(evaluateTrajectory(context(), unknown), std::invalid_argument);
@@ -217,7 +224,8 @@ TEST_F(Trajectories, SearchScoresTenThousandEntriesInTheWindowAndKeepsDistinctSa
       if (i > 0) {
         EXPECT_LE(m.score, r.bestMetrics[i - 1].score + 1e-12);
       }
-      for (std::size_t j = 0; j < i; ++j) EXPECT_GE(norm(r.best[i].entryRas - r.best[j].entryRas), c.settings.distinctEntryMm);
+      for (std::size_t j = 0; j < i; ++j)
+        EXPECT_GE(norm(r.best[i].entryRas - r.best[j].entryRas), c.settings.distinctEntryMm);
     }
   }
 }

@@ -17,6 +17,8 @@ nlohmann::json volumeInfoJson(const Volume& volume);
 
 int runInfo(const std::vector<std::string>& args);
 int runLocate(const std::vector<std::string>& args);
+int runPlan(int argc, char** argv, const std::vector<std::string>& args);
+int runPlanInfo(const std::vector<std::string>& args);
 int runSample(const std::vector<std::string>& args);
 int runView(int argc, char** argv, const std::vector<std::string>& args);
 void printUsage();

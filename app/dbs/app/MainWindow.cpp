@@ -18,7 +18,10 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/app/PlanFigures.h"
+#include "dbs/app/PlanReport.h"
 #include "dbs/planning/Locate.h"
+#include "dbs/planning/PlanPipeline.h"
 
 namespace dbs::app {
 
@@ -118,6 +121,10 @@ void MainWindow::buildMenus() {
   });
   QMenu* tools = menuBar()->addMenu("&Tools");
   tools->addAction("&Locate GPi (atlas registration)", this, [this] { locateGpiInCurrentImage(); });
+  tools->addAction("&Plan bilateral trajectories...", this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, "Folder for plan.json, report.pdf and scene.png");
+    if (!dir.isEmpty()) planTrajectoriesForCurrentImage(dir);
+  });
   QMenu* help = menuBar()->addMenu("&Help");
   help->addAction("&Mouse and keys", this, [this] {
     QMessageBox::information(this, "dbsplan",
@@ -248,6 +255,53 @@ void MainWindow::locateGpiInCurrentImage() {
                 .arg(r.atlasTargetRas.x, 0, 'f', 1).arg(r.atlasTargetRas.y, 0, 'f', 1).arg(r.atlasTargetRas.z, 0, 'f', 1)
                 .arg(l.targetDistanceMm, 0, 'f', 1).arg(r.targetDistanceMm, 0, 'f', 1),
             30000);
+      });
+}
+
+void MainWindow::planTrajectoriesForCurrentImage(const QString& outDir) {
+  if (!model_.volume() || model_.volume()->path.empty() || !QFileInfo::exists(QString::fromStdString(model_.volume()->path))) {
+    QMessageBox::information(this, "dbsplan", "Open a patient T1 from a file first.");
+    return;
+  }
+  const std::string path = model_.volume()->path, out = outDir.toStdString();
+  auto planned = std::make_shared<std::shared_ptr<PlanResult>>();
+  loadInBackground(
+      "Planning both trajectories for " + QString::fromStdString(path),
+      [path, out, planned](const ProgressCallback& progress) {
+        PlanInputs inputs;
+        inputs.locate.imagePath = path;
+        inputs.programVersion = DBS_VERSION;
+        auto result = std::make_shared<PlanResult>(runPlanPipeline(inputs, progress));
+        writePlanOutputs(*result, out);
+        *planned = result;
+        LoadedScene scene;
+        scene.volume = std::make_shared<Volume>(result->locate.patient);
+        scene.labels = std::make_shared<LabelVolume>(result->locate.labels);
+        return scene;
+      },
+      [this, out, planned](const LoadedScene& scene) {
+        const PlanResult& result = **planned;
+        // The figures render with OpenGL and Qt's painter: on this (the GUI) thread.
+        try {
+          writeSceneImage(result, out + "/scene.png");
+          writePlanReport(result, out + "/report.pdf");
+        } catch (const std::exception& e) {
+          QMessageBox::warning(this, "dbsplan: report", QString::fromStdString(e.what()));
+        }
+        showVolume(scene.volume);
+        model_.setLabels(scene.labels);
+        model_.setCrosshairRas(result.plan.trajectories.front().trajectory.targetRas);
+        QString summary;
+        for (const PlannedTrajectory& p : result.plan.trajectories) {
+          const auto& m = p.metrics;
+          summary += QString("%1: target (%2, %3, %4), %5 deg to AC-PC, ventricles %6 mm, %7 contacts in GPi%8.  ")
+                         .arg(p.trajectory.side == 'L' ? "Left" : "Right")
+                         .arg(p.trajectory.targetRas.x, 0, 'f', 1).arg(p.trajectory.targetRas.y, 0, 'f', 1)
+                         .arg(p.trajectory.targetRas.z, 0, 'f', 1).arg(m.sagittalAngleDeg, 0, 'f', 0)
+                         .arg(m.closest[0].distanceMm, 0, 'f', 1).arg(m.contactsInGpi)
+                         .arg(m.safe ? "" : " (UNSAFE: review)");
+        }
+        statusBar()->showMessage(summary + "Plan in " + QString::fromStdString(out), 60000);
       });
 }
 

@@ -39,6 +39,10 @@ class MainWindow : public QMainWindow {
   // Runs the GPi localisation (the pipeline `dbsplan locate` runs) on the open image, in the
   // background with progress and cancel, then shows its labels with the crosshair on the left target.
   void locateGpiInCurrentImage();
+  // Plans both trajectories on the open image (the pipeline `dbsplan plan` runs) in the background
+  // with progress and cancel, writes plan.json, labels, report.pdf and scene.png to `outDir`, then
+  // shows the labels with the crosshair on the left target and the plan's summary.
+  void planTrajectoriesForCurrentImage(const QString& outDir);
   // Loads a file or DICOM folder in the background with a cancellable progress dialog; errors are
   // reported in a message box and leave the current volume untouched.
   void openPath(const QString& path);

@@ -51,7 +51,8 @@ MaskImage::Pointer keepComponents(const MaskImage* mask, Keep keep) {
   unsigned char* o = out->GetBufferPointer();
   const std::size_t n = mask->GetLargestPossibleRegion().GetNumberOfPixels();
   std::vector<char> kept(sizes.size() + 1, 0);
-  for (std::size_t r = 0; r < sizes.size(); ++r) kept[r + 1] = keep(r, static_cast<std::size_t>(sizes[r])) ? 1 : 0;
+  for (std::size_t r = 0; r < sizes.size(); ++r)
+    kept[r + 1] = keep(r, static_cast<std::size_t>(sizes[r])) ? 1 : 0;
   for (std::size_t i = 0; i < n; ++i) o[i] = (c[i] != 0 && kept[c[i]]) ? 1 : 0;
   return out;
 }
@@ -78,16 +79,29 @@ MaskImage::Pointer fromDistance(const FloatImage* distance, Predicate inside) {
   return out;
 }
 
+// ITK's Maurer map measures to the object's boundary voxels (which read 0): outside, that is the
+// distance to the nearest object voxel centre, so thresholding it dilates exactly; inside it is not
+// the distance to the background, so erosion dilates the complement instead.
 MaskImage::Pointer dilate(const MaskImage* mask, double radiusMm) {
   const auto d = signedDistanceMm(mask);
-  return fromDistance(d.GetPointer(), [radiusMm](float v) { return v < radiusMm; });
+  return fromDistance(d.GetPointer(), [radiusMm](float v) { return v <= radiusMm + 1e-3; });
+}
+
+MaskImage::Pointer inverted(const MaskImage* mask) {
+  auto out = emptyMaskLike(*mask);
+  const unsigned char* m = mask->GetBufferPointer();
+  unsigned char* o = out->GetBufferPointer();
+  const std::size_t n = mask->GetLargestPossibleRegion().GetNumberOfPixels();
+  for (std::size_t i = 0; i < n; ++i) o[i] = m[i] ? 0 : 1;
+  return out;
+}
+
+MaskImage::Pointer erode(const MaskImage* mask, double radiusMm) {
+  return inverted(dilate(inverted(mask).GetPointer(), radiusMm).GetPointer());
 }
 
 MaskImage::Pointer closing(const MaskImage* mask, double radiusMm) {
-  const auto dilated = dilate(mask, radiusMm);
-  const auto d = signedDistanceMm(dilated.GetPointer());
-  // Eroding the dilation by the same radius: keep voxels at least radius deep inside it.
-  return fromDistance(d.GetPointer(), [radiusMm](float v) { return v <= -radiusMm + 1e-3; });
+  return erode(dilate(mask, radiusMm).GetPointer(), radiusMm);
 }
 
 // Otsu thresholds of `image` over the voxels of `mask` (ITK's multiple-threshold calculator on a
@@ -137,9 +151,12 @@ double volumeOf(const MaskImage* mask) {
 
 const char* riskName(RiskKind kind) {
   switch (kind) {
-    case RiskKind::Ventricles: return "ventricles";
-    case RiskKind::Sulci: return "sulci";
-    case RiskKind::Vessels: return "vessels";
+    case RiskKind::Ventricles:
+      return "ventricles";
+    case RiskKind::Sulci:
+      return "sulci";
+    case RiskKind::Vessels:
+      return "vessels";
   }
   return "unknown";
 }
@@ -165,8 +182,9 @@ FloatImage::Pointer signedDistanceMm(const MaskImage* mask) {
   return out;
 }
 
-RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels, const LabelVolume& brainPrior,
-                                     const Volume* vesselVolume, const RiskSegmentationSettings& settings,
+RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels,
+                                     const LabelVolume& brainPrior, const Volume* vesselVolume,
+                                     const RiskSegmentationSettings& settings,
                                      const ProgressCallback& progress) {
   const auto start = Clock::now();
   auto report = [&](double f, const std::string& s) {
@@ -175,7 +193,8 @@ RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels
   const ImageGeometry& g = t1.geometry;
   if (labels.geometry.size != g.size || labels.geometry.rasFromIjk.maxAbsDifference(g.rasFromIjk) > 1e-4)
     throw ImagingError("risk structures: the label map is not on the T1's grid");
-  if (brainPrior.geometry.size != g.size || brainPrior.geometry.rasFromIjk.maxAbsDifference(g.rasFromIjk) > 1e-4)
+  if (brainPrior.geometry.size != g.size ||
+      brainPrior.geometry.rasFromIjk.maxAbsDifference(g.rasFromIjk) > 1e-4)
     throw ImagingError("risk structures: the brain prior is not on the T1's grid");
   if (vesselVolume && (vesselVolume->geometry.size != g.size ||
                        vesselVolume->geometry.rasFromIjk.maxAbsDifference(g.rasFromIjk) > 1e-4))
@@ -196,7 +215,8 @@ RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels
     auto bright = emptyMaskLike(*t1.image);
     unsigned char* b = bright->GetBufferPointer();
     for (std::size_t i = 0; i < n; ++i) b[i] = intensity[i] > threshold ? 1 : 0;
-    auto largest = keepComponents(bright.GetPointer(), [](std::size_t rank, std::size_t) { return rank == 0; });
+    auto largest =
+        keepComponents(bright.GetPointer(), [](std::size_t rank, std::size_t) { return rank == 0; });
     out.headMask = fillHoles(closing(largest.GetPointer(), 3.0).GetPointer());
     out.headVolumeMm3 = volumeOf(out.headMask.GetPointer());
     if (out.headVolumeMm3 < 500e3)
@@ -317,11 +337,13 @@ RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels
     unsigned char* v = near->GetBufferPointer();
     for (std::size_t i = 0; i < n; ++i) v[i] = (v[i] && c[i] > threshold) ? 1 : 0;
     const std::size_t minVoxels = settings.vesselMinVoxels;
-    vessels.mask = keepComponents(near.GetPointer(), [minVoxels](std::size_t, std::size_t size) { return size >= minVoxels; });
+    vessels.mask = keepComponents(near.GetPointer(),
+                                  [minVoxels](std::size_t, std::size_t size) { return size >= minVoxels; });
     vessels.volumeMm3 = volumeOf(vessels.mask.GetPointer());
     vessels.present = true;
     std::ostringstream note;
-    note << "vessels: " << vessels.volumeMm3 / 1000 << " cm3 brighter than " << threshold << " in " << vesselVolume->path;
+    note << "vessels: " << vessels.volumeMm3 / 1000 << " cm3 brighter than " << threshold << " in "
+         << vesselVolume->path;
     out.notes.push_back(note.str());
   } else {
     vessels.mask = emptyMaskLike(*t1.image);

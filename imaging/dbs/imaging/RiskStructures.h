@@ -52,14 +52,14 @@ struct RiskSegmentationSettings {
 
 struct RiskMap {
   RiskKind kind = RiskKind::Ventricles;
-  bool present = false;             // vessels are absent without a contrast volume
-  MaskImage::Pointer mask;          // 1 inside
-  FloatImage::Pointer distanceMm;   // signed Euclidean distance to the mask's surface, mm
+  bool present = false;            // vessels are absent without a contrast volume
+  MaskImage::Pointer mask;         // 1 inside
+  FloatImage::Pointer distanceMm;  // signed Euclidean distance to the mask's surface, mm
   double volumeMm3 = 0;
 };
 
 struct RiskStructures {
-  ImageGeometry geometry;            // the T1's grid; every image below has it
+  ImageGeometry geometry;  // the T1's grid; every image below has it
   MaskImage::Pointer headMask, brainMask;
   FloatImage::Pointer headDistanceMm;  // signed distance to the scalp surface (negative inside the head)
   std::array<RiskMap, kRiskKinds> risks;
@@ -76,8 +76,9 @@ struct RiskStructures {
 // a brain mask on the same grid (non-zero = brain; e.g. the template's carried by the registration);
 // `vesselVolume` null or a contrast T1 / angiogram already on the T1's grid.
 // Throws ImagingError on mismatched grids or an image without a head, Cancelled on cancel.
-RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels, const LabelVolume& brainPrior,
-                                     const Volume* vesselVolume, const RiskSegmentationSettings& settings = {},
+RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels,
+                                     const LabelVolume& brainPrior, const Volume* vesselVolume,
+                                     const RiskSegmentationSettings& settings = {},
                                      const ProgressCallback& progress = {});
 
 // Signed Euclidean distance (mm, negative inside) of a mask, with the image's own spacing (ITK's

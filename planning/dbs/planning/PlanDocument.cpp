@@ -19,7 +19,9 @@ namespace {
 
 using nlohmann::json;
 
-json vec(Vec3 v) { return json::array({v.x, v.y, v.z}); }
+json vec(Vec3 v) {
+  return json::array({v.x, v.y, v.z});
+}
 
 json affineJson(const Affine& a) {
   json rows = json::array();
@@ -40,13 +42,18 @@ json closestJson(const ClosestApproach& c) {
 json metricsJson(const TrajectoryMetrics& m) {
   json closest = json::object();
   // Keyed by position: closest[k] is always the structure RiskKind(k).
-  for (std::size_t k = 0; k < kRiskKinds; ++k) closest[riskName(static_cast<RiskKind>(k))] = closestJson(m.closest[k]);
+  for (std::size_t k = 0; k < kRiskKinds; ++k)
+    closest[riskName(static_cast<RiskKind>(k))] = closestJson(m.closest[k]);
   json sections = json::array();
   for (const PathSection& p : m.passesThrough)
-    sections.push_back({{"structure", p.structure}, {"from_depth_mm", p.fromDepthMm}, {"to_depth_mm", p.toDepthMm}});
+    sections.push_back(
+        {{"structure", p.structure}, {"from_depth_mm", p.fromDepthMm}, {"to_depth_mm", p.toDepthMm}});
   json contacts = json::array();
   for (const PlacedContact& c : m.contacts) {
-    json cj = {{"label", c.label}, {"level", c.level}, {"centre_ras", vec(c.centreRas)}, {"structure", c.structure},
+    json cj = {{"label", c.label},
+               {"level", c.level},
+               {"centre_ras", vec(c.centreRas)},
+               {"structure", c.structure},
                {"in_gpi", c.inGpi}};
     if (c.segmentDirectionRas) cj["segment_direction_ras"] = vec(*c.segmentDirectionRas);
     contacts.push_back(cj);
@@ -87,7 +94,8 @@ json trajectoryJson(const PlannedTrajectory& p) {
 // Validating reader: every accessor names the full field path in its error.
 class Field {
  public:
-  Field(const json& j, std::string where, std::string path) : j_(j), where_(std::move(where)), path_(std::move(path)) {}
+  Field(const json& j, std::string where, std::string path)
+      : j_(j), where_(std::move(where)), path_(std::move(path)) {}
 
   [[noreturn]] void fail(const std::string& problem) const {
     throw std::runtime_error(where_ + ": " + (path_.empty() ? "top level" : path_) + ": " + problem);
@@ -177,7 +185,8 @@ TrajectoryMetrics metricsFromJson(const Field& f) {
   const Field sections = f["passes_through"];
   for (std::size_t i = 0; i < sections.arraySize(); ++i) {
     const Field s = sections.at(i);
-    m.passesThrough.push_back({s["structure"].string(), s["from_depth_mm"].number(), s["to_depth_mm"].number()});
+    m.passesThrough.push_back(
+        {s["structure"].string(), s["from_depth_mm"].number(), s["to_depth_mm"].number()});
   }
   const Field contacts = f["contacts"];
   for (std::size_t i = 0; i < contacts.arraySize(); ++i) {
@@ -240,14 +249,16 @@ json searchSettingsToJson(const SearchSettings& s) {
           {"step_mm", s.stepMm},
           {"alternatives", s.alternatives},
           {"distinct_entry_mm", s.distinctEntryMm},
-          {"frame", "AC-PC: angles to the AC-PC line (sagittal, 90 = vertical) and to the midsagittal plane "
-                    "(lateral, positive = entry further from the midline); entry limits in AC-PC mm"}};
+          {"frame",
+           "AC-PC: angles to the AC-PC line (sagittal, 90 = vertical) and to the midsagittal plane "
+           "(lateral, positive = entry further from the midline); entry limits in AC-PC mm"}};
 }
 
 json planToJson(const PlanDocument& p) {
   json targets = json::array();
   for (const PlanTarget& t : p.targets) {
-    json tj = {{"side", std::string(1, t.side)}, {"source", t.source}, {"ras", vec(t.ras)}, {"acpc", vec(t.acpc)}};
+    json tj = {
+        {"side", std::string(1, t.side)}, {"source", t.source}, {"ras", vec(t.ras)}, {"acpc", vec(t.acpc)}};
     if (t.mni) tj["mni"] = vec(*t.mni);
     targets.push_back(tj);
   }
@@ -255,32 +266,38 @@ json planToJson(const PlanDocument& p) {
   for (const auto& t : p.trajectories) trajectories.push_back(trajectoryJson(t));
   for (const auto& t : p.alternatives) alternatives.push_back(trajectoryJson(t));
   json electrodes = json::object();
-  for (const auto& t : p.trajectories) electrodes[std::string(1, t.trajectory.side)] = t.trajectory.electrodeId;
+  for (const auto& t : p.trajectories)
+    electrodes[std::string(1, t.trajectory.side)] = t.trajectory.electrodeId;
   json notes = json::array();
   for (const auto& n : p.notes) notes.push_back(n);
-  return {{"schema", kPlanSchema},
-          {"schema_version", p.schemaVersion},
-          {"coordinates", "patient RAS mm (_ras); AC-PC mm relative to the MCP, x right, y anterior, z superior "
-                          "(_acpc); MNI template RAS mm (_mni); depths in mm from the target towards the entry"},
-          {"program", {{"name", "dbsplan"}, {"version", p.programVersion}}},
-          {"created", p.created},
-          {"image",
-           {{"path", p.image.path},
-            {"sha256", p.image.sha256},
-            {"size", {p.image.geometry.size[0], p.image.geometry.size[1], p.image.geometry.size[2]}},
-            {"ras_from_ijk", affineJson(p.image.geometry.rasFromIjk)}}},
-          {"labels", p.labelsFile},
-          {"transforms",
-           {{"affine", p.transforms.affineFile}, {"displacement", p.transforms.displacementFile},
-            {"direction", p.transforms.direction}}},
-          {"landmarks_ras", {{"AC", vec(p.acRas)}, {"PC", vec(p.pcRas)}, {"MCP", vec(p.mcpRas)}, {"midline", vec(p.midlineRas)}}},
-          {"targets", targets},
-          {"electrodes", electrodes},
-          {"trajectories", trajectories},
-          {"alternatives", alternatives},
-          {"search", {{"candidates", p.search.candidates}, {"seconds", p.search.seconds}, {"settings", p.search.settings}}},
-          {"risk_structures", p.riskStructures},
-          {"notes", notes}};
+  return {
+      {"schema", kPlanSchema},
+      {"schema_version", p.schemaVersion},
+      {"coordinates",
+       "patient RAS mm (_ras); AC-PC mm relative to the MCP, x right, y anterior, z superior "
+       "(_acpc); MNI template RAS mm (_mni); depths in mm from the target towards the entry"},
+      {"program", {{"name", "dbsplan"}, {"version", p.programVersion}}},
+      {"created", p.created},
+      {"image",
+       {{"path", p.image.path},
+        {"sha256", p.image.sha256},
+        {"size", {p.image.geometry.size[0], p.image.geometry.size[1], p.image.geometry.size[2]}},
+        {"ras_from_ijk", affineJson(p.image.geometry.rasFromIjk)}}},
+      {"labels", p.labelsFile},
+      {"transforms",
+       {{"affine", p.transforms.affineFile},
+        {"displacement", p.transforms.displacementFile},
+        {"direction", p.transforms.direction}}},
+      {"landmarks_ras",
+       {{"AC", vec(p.acRas)}, {"PC", vec(p.pcRas)}, {"MCP", vec(p.mcpRas)}, {"midline", vec(p.midlineRas)}}},
+      {"targets", targets},
+      {"electrodes", electrodes},
+      {"trajectories", trajectories},
+      {"alternatives", alternatives},
+      {"search",
+       {{"candidates", p.search.candidates}, {"seconds", p.search.seconds}, {"settings", p.search.settings}}},
+      {"risk_structures", p.riskStructures},
+      {"notes", notes}};
 }
 
 PlanDocument planFromJson(const json& j, const std::string& where) {
@@ -288,18 +305,21 @@ PlanDocument planFromJson(const json& j, const std::string& where) {
   if (!j.is_object()) root.fail("a plan must be a JSON object");
   PlanDocument p;
   if (root["schema"].string() != kPlanSchema)
-    root["schema"].fail("must be \"" + std::string(kPlanSchema) + "\" (is \"" + root["schema"].string() + "\")");
+    root["schema"].fail("must be \"" + std::string(kPlanSchema) + "\" (is \"" + root["schema"].string() +
+                        "\")");
   p.schemaVersion = static_cast<int>(root["schema_version"].integer());
   if (p.schemaVersion != kPlanSchemaVersion)
-    root["schema_version"].fail("version " + std::to_string(p.schemaVersion) + " is not supported (this dbsplan reads " +
+    root["schema_version"].fail("version " + std::to_string(p.schemaVersion) +
+                                " is not supported (this dbsplan reads " +
                                 std::to_string(kPlanSchemaVersion) + ")");
   p.programVersion = root["program"]["version"].string();
   p.created = root["created"].string();
   const Field image = root["image"];
   p.image.path = image["path"].string();
   p.image.sha256 = image["sha256"].string();
-  if (p.image.sha256.size() != 64 ||
-      !std::all_of(p.image.sha256.begin(), p.image.sha256.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+  if (p.image.sha256.size() != 64 || !std::all_of(p.image.sha256.begin(), p.image.sha256.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c));
+      }))
     image["sha256"].fail("must be 64 hexadecimal digits");
   const Field size = image["size"];
   if (size.arraySize() != 3) size.fail("must be [nx, ny, nz]");
@@ -344,7 +364,8 @@ PlanDocument planFromJson(const json& j, const std::string& where) {
     p.trajectories.push_back(trajectoryFromJson(trajectories.at(i)));
     for (std::size_t k = 0; k < i; ++k)
       if (p.trajectories[k].trajectory.side == p.trajectories[i].trajectory.side)
-        trajectories.at(i)["side"].fail("a second trajectory for the same side (alternatives go under \"alternatives\")");
+        trajectories.at(i)["side"].fail(
+            "a second trajectory for the same side (alternatives go under \"alternatives\")");
   }
   const Field electrodes = root["electrodes"];
   for (const auto& t : p.trajectories) {
@@ -353,7 +374,8 @@ PlanDocument planFromJson(const json& j, const std::string& where) {
       electrodes[side].fail("disagrees with the trajectory's electrode \"" + t.trajectory.electrodeId + "\"");
   }
   const Field alternatives = root["alternatives"];
-  for (std::size_t i = 0; i < alternatives.arraySize(); ++i) p.alternatives.push_back(trajectoryFromJson(alternatives.at(i)));
+  for (std::size_t i = 0; i < alternatives.arraySize(); ++i)
+    p.alternatives.push_back(trajectoryFromJson(alternatives.at(i)));
   const Field search = root["search"];
   const long candidates = search["candidates"].integer();
   if (candidates < 0) search["candidates"].fail("must not be negative");
@@ -404,14 +426,16 @@ std::string sha256OfPath(const std::string& path) {
     if (!in) throw std::runtime_error(file.string() + ": cannot read for its checksum");
     while (in) {
       in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      if (in.gcount() > 0) EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
+      if (in.gcount() > 0)
+        EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
     }
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(context.get(), digest, &length);
   std::ostringstream hex;
-  for (unsigned int i = 0; i < length; ++i) hex << std::hex << std::setw(2) << std::setfill('0') << int(digest[i]);
+  for (unsigned int i = 0; i < length; ++i)
+    hex << std::hex << std::setw(2) << std::setfill('0') << int(digest[i]);
   return hex.str();
 }
 

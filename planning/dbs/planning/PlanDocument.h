@@ -50,9 +50,9 @@ struct PlanDocument {
     std::string direction = "patient LPS -> template LPS (ITK); template = affine(x + displacement(x))";
   } transforms;
   Vec3 acRas, pcRas, mcpRas, midlineRas;
-  std::vector<PlanTarget> targets;               // proposed, per side
-  std::vector<PlannedTrajectory> trajectories;   // the chosen one per side (L first)
-  std::vector<PlannedTrajectory> alternatives;   // further distinct search results
+  std::vector<PlanTarget> targets;              // proposed, per side
+  std::vector<PlannedTrajectory> trajectories;  // the chosen one per side (L first)
+  std::vector<PlannedTrajectory> alternatives;  // further distinct search results
   struct Search {
     std::size_t candidates = 0;  // paths scored, both sides
     double seconds = 0;          // scoring wall time, both sides

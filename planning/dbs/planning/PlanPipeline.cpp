@@ -1,5 +1,6 @@
 #include "dbs/planning/PlanPipeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -59,9 +60,11 @@ Vec3 targetInsideGpi(const RiskField& field, const LabelVolume& labels, char sid
   std::ostringstream note;
   note.precision(3);
   if (found)
-    note << "target " << side << ": the atlas target fell " << best << " mm outside the located GPi; moved to the nearest GPi voxel";
+    note << "target " << side << ": the atlas target fell " << best
+         << " mm outside the located GPi; moved to the nearest GPi voxel";
   else
-    note << "target " << side << ": no located GPi voxel within 6 mm of the atlas target; the atlas target is kept";
+    note << "target " << side
+         << ": no located GPi voxel within 6 mm of the atlas target; the atlas target is kept";
   notes.push_back(note.str());
   return bestRas;
 }
@@ -71,7 +74,12 @@ nlohmann::json risksJson(const RiskStructures& r) {
   for (const RiskMap& m : r.risks)
     structures[riskName(m.kind)] = {{"assessed", m.present}, {"volume_mm3", std::round(m.volumeMm3)}};
   return {{"file", "risk_structures.nii.gz"},
-          {"file_values", {{"1", "head (scalp to brain)"}, {"2", "brain"}, {"3", "ventricles"}, {"4", "sulcal CSF"}, {"5", "vessels"}}},
+          {"file_values",
+           {{"1", "head (scalp to brain)"},
+            {"2", "brain"},
+            {"3", "ventricles"},
+            {"4", "sulcal CSF"},
+            {"5", "vessels"}}},
           {"head_volume_mm3", std::round(r.headVolumeMm3)},
           {"brain_volume_mm3", std::round(r.brainVolumeMm3)},
           {"csf_upper_intensity", r.csfUpperIntensity},
@@ -99,7 +107,9 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
     if (progress && !progress(f, s)) throw Cancelled();
   };
   auto within = [&](double from, double to) {
-    return [&progress, from, to](double f, const std::string& s) { return !progress || progress(from + (to - from) * f, s); };
+    return [&progress, from, to](double f, const std::string& s) {
+      return !progress || progress(from + (to - from) * f, s);
+    };
   };
   // Validate what is cheap to validate before the minutes of work.
   ElectrodeCatalogue::standard().find(inputs.electrodeId);
@@ -125,8 +135,8 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
       located.registration.warpLabelsToPatient(maskAsLabels(loadVolume(brainPath)), located.patient.geometry);
 
   result.risks = segmentRiskStructures(located.patient, located.labels, brainPrior,
-                                       withVessels ? &located.coregistered.front().onPatientGrid : nullptr, inputs.risk,
-                                       within(0.57, 0.85));
+                                       withVessels ? &located.coregistered.front().onPatientGrid : nullptr,
+                                       inputs.risk, within(0.57, 0.85));
   result.field = std::make_unique<RiskField>(result.risks, located.labels);
   result.acpc = std::make_unique<AcpcFrame>(located.acRas, located.pcRas, located.midlineRas);
   const PlanningContext context = result.context();
@@ -145,33 +155,94 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
   for (const std::string& note : result.risks.notes) plan.notes.push_back(note);
 
   for (const LocateSide& side : located.sides) {
-    report(side.side == 'L' ? 0.88 : 0.93, std::string("searching trajectories, ") + (side.side == 'L' ? "left" : "right"));
-    const Vec3 target = targetInsideGpi(*result.field, located.labels, side.side, side.atlasTargetRas, plan.notes);
-    plan.targets.push_back({side.side, "atlas", target, result.acpc->acpcFromRas(target), context.mniFromPatientRas(target)});
+    report(side.side == 'L' ? 0.88 : 0.93,
+           std::string("searching trajectories, ") + (side.side == 'L' ? "left" : "right"));
+    const Vec3 target =
+        targetInsideGpi(*result.field, located.labels, side.side, side.atlasTargetRas, plan.notes);
+    plan.targets.push_back(
+        {side.side, "atlas", target, result.acpc->acpcFromRas(target), context.mniFromPatientRas(target)});
     plan.targets.push_back({side.side, "indirect", side.indirectTargetRas, side.indirectTargetAcpc,
                             context.mniFromPatientRas(side.indirectTargetRas)});
     const SearchResult search = searchTrajectories(context, side.side, target, inputs.electrodeId);
     plan.search.candidates += search.candidates;
     plan.search.seconds += search.seconds;
     if (search.best.empty())
-      throw std::runtime_error(std::string("plan: no entry point on the scalp inside the frontal window for the ") +
-                               (side.side == 'L' ? "left" : "right") + " target");
+      throw std::runtime_error(
+          std::string("plan: no entry point on the scalp inside the frontal window for the ") +
+          (side.side == 'L' ? "left" : "right") + " target");
     for (std::size_t i = 0; i < search.best.size(); ++i)
       (i == 0 ? plan.trajectories : plan.alternatives).push_back({search.best[i], search.bestMetrics[i]});
     if (!search.bestMetrics.front().safe) {
       std::ostringstream note;
-      note << "trajectory " << side.side << ": no candidate keeps every required margin (" << search.safeCandidates
-           << " of " << search.candidates << " safe); the best-scoring one is shown, review it";
+      note << "trajectory " << side.side << ": no candidate keeps every required margin ("
+           << search.safeCandidates << " of " << search.candidates
+           << " safe); the best-scoring one is shown, review it";
       plan.notes.push_back(note.str());
     }
   }
+  for (int s = 0; s < 2; ++s)
+    if (inputs.manualTargetRas[static_cast<std::size_t>(s)] ||
+        inputs.manualEntryRas[static_cast<std::size_t>(s)])
+      editTrajectory(result, s == 0 ? 'L' : 'R', inputs.manualTargetRas[static_cast<std::size_t>(s)],
+                     inputs.manualEntryRas[static_cast<std::size_t>(s)]);
   plan.search.settings = searchSettingsToJson(inputs.search);
   plan.riskStructures = risksJson(result.risks);
   plan.labelsFile = "labels.nii.gz";
   plan.transforms.affineFile = "transform_affine.tfm";
-  plan.transforms.displacementFile = located.registration.hasDisplacement() ? "transform_displacement.nii" : "";
+  plan.transforms.displacementFile =
+      located.registration.hasDisplacement() ? "transform_displacement.nii" : "";
   report(1.0, "plan ready");
   return result;
+}
+
+void editTrajectory(PlanResult& result, char side, std::optional<Vec3> targetRas,
+                    std::optional<Vec3> entryRas) {
+  PlanDocument& plan = result.plan;
+  auto current = std::find_if(plan.trajectories.begin(), plan.trajectories.end(),
+                              [side](const PlannedTrajectory& p) { return p.trajectory.side == side; });
+  if (current == plan.trajectories.end())
+    throw std::invalid_argument(std::string("no trajectory for side ") + side);
+  const PlanningContext context = result.context();
+  Trajectory edited = current->trajectory;
+  std::ostringstream note;
+  note.precision(4);
+  note << "trajectory " << side << ": set by hand:";
+  if (targetRas) {
+    edited.targetRas = *targetRas;
+    note << " target (" << targetRas->x << ", " << targetRas->y << ", " << targetRas->z << ")";
+    plan.targets.erase(
+        std::remove_if(plan.targets.begin(), plan.targets.end(),
+                       [side](const PlanTarget& t) { return t.side == side && t.source == "manual"; }),
+        plan.targets.end());
+    plan.targets.push_back({side, "manual", *targetRas, result.acpc->acpcFromRas(*targetRas),
+                            context.mniFromPatientRas(*targetRas)});
+  }
+  // The side's alternatives: the search's best from the (possibly new) target.
+  const SearchResult search = searchTrajectories(context, side, edited.targetRas, edited.electrodeId,
+                                                 edited.deepestContactBeyondTargetMm);
+  plan.alternatives.erase(
+      std::remove_if(plan.alternatives.begin(), plan.alternatives.end(),
+                     [side](const PlannedTrajectory& p) { return p.trajectory.side == side; }),
+      plan.alternatives.end());
+  if (entryRas) {
+    edited.entryRas = *entryRas;
+    edited.origin = "manual";
+    note << " entry (" << entryRas->x << ", " << entryRas->y << ", " << entryRas->z << ")";
+    for (std::size_t i = 0; i < search.best.size(); ++i)
+      plan.alternatives.push_back({search.best[i], search.bestMetrics[i]});
+  } else {
+    if (search.best.empty())
+      throw std::runtime_error(std::string("no entry inside the frontal window for the new target, side ") +
+                               side);
+    edited.entryRas = search.best.front().entryRas;
+    for (std::size_t i = 1; i < search.best.size(); ++i)
+      plan.alternatives.push_back({search.best[i], search.bestMetrics[i]});
+  }
+  current->trajectory = edited;
+  current->metrics = evaluateTrajectory(context, edited);
+  note << "; re-scored: "
+       << (current->metrics.safe ? "keeps every required margin" : "DOES NOT keep every required margin");
+  plan.notes.push_back(note.str());
 }
 
 void writePlanOutputs(const PlanResult& result, const std::string& outDir) {

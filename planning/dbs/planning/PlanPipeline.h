@@ -5,7 +5,9 @@
 // Coordinate systems used: patient RAS mm (see Trajectory.h and PlanDocument.h).
 #pragma once
 
+#include <array>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "dbs/imaging/RiskStructures.h"
@@ -24,6 +26,8 @@ struct PlanInputs {
   SearchSettings search;
   RiskSegmentationSettings risk;
   std::string programVersion = "unknown";
+  // Set by hand (patient RAS mm), index 0 left, 1 right; applied with editTrajectory after the search.
+  std::array<std::optional<Vec3>, 2> manualTargetRas, manualEntryRas;
 };
 
 struct PlanResult {
@@ -39,6 +43,15 @@ struct PlanResult {
 
 // Throws ImagingError / std::runtime_error on bad input, Cancelled when `progress` returns false.
 PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& progress = {});
+
+// A hand edit of one side (the plan is plain data; the GUI's commands and the CLI's --target/--entry
+// call this). A new target re-runs that side's search from it; a new entry is kept as given. Either
+// way the trajectory is re-scored exactly as the search scores (evaluateTrajectory), its origin
+// becomes "manual" when the entry was set by hand, the side's alternatives are the search's best
+// from the (new) target, the side's "manual" target is recorded, and a note says what changed.
+// Throws std::invalid_argument for an unknown side or an entry on the target.
+void editTrajectory(PlanResult& result, char side, std::optional<Vec3> targetRas,
+                    std::optional<Vec3> entryRas);
 
 // Writes DIR/plan.json, DIR/labels.nii.gz (+ labels.json, locate.json, transforms) atomically; the
 // report and the scene are the app's (they render).

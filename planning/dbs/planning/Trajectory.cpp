@@ -33,8 +33,12 @@ namespace dbs {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-double degrees(double radians) { return radians * 180.0 / kPi; }
-double radians(double degrees) { return degrees * kPi / 180.0; }
+double degrees(double radians) {
+  return radians * 180.0 / kPi;
+}
+double radians(double degrees) {
+  return degrees * kPi / 180.0;
+}
 
 // Rotation of `v` about the unit axis `axis` by `angleRad` (right-handed; Rodrigues' formula).
 Vec3 rotateAbout(Vec3 v, Vec3 axis, double angleRad) {
@@ -67,8 +71,8 @@ LeadLevels leadLevels(const ElectrodeModel& model, double deepestContactBeyondTa
   return levels;
 }
 
-PathScan scanPath(const RiskField& field, const SearchSettings& s, Vec3 targetRas, Vec3 entryRas, double tipBeyondMm,
-                  const LeadLevels& levels) {
+PathScan scanPath(const RiskField& field, const SearchSettings& s, Vec3 targetRas, Vec3 entryRas,
+                  double tipBeyondMm, const LeadLevels& levels) {
   PathScan scan;
   scan.minDistance.fill(RiskField::kFar);
   scan.depthAtMin.fill(0);
@@ -95,14 +99,18 @@ PathScan scanPath(const RiskField& field, const SearchSettings& s, Vec3 targetRa
     if (scan.minDistance[k] < s.requiredMarginMm[k]) scan.safe = false;
   }
   std::size_t levelsInTarget = 0;
-  for (double depth : levels.depthsMm) levelsInTarget += field.labelAt(targetRas + depth * u) == levels.targetLabel;
-  const double inTarget = levels.depthsMm.empty() ? 0.0 : double(levelsInTarget) / double(levels.depthsMm.size());
+  for (double depth : levels.depthsMm)
+    levelsInTarget += field.labelAt(targetRas + depth * u) == levels.targetLabel;
+  const double inTarget =
+      levels.depthsMm.empty() ? 0.0 : double(levelsInTarget) / double(levels.depthsMm.size());
   scan.score = (weights > 0 ? clearance / weights : 1.0) + s.contactsInTargetWeight * inTarget -
                s.lengthWeightPer10Mm * length / 10.0;
   return scan;
 }
 
-double sideSign(char side) { return side == 'R' ? 1.0 : -1.0; }
+double sideSign(char side) {
+  return side == 'R' ? 1.0 : -1.0;
+}
 
 struct Angles {
   double sagittalDeg, lateralDeg, toAcpcLineDeg;
@@ -140,13 +148,16 @@ const ElectrodeModel& electrodeOrThrow(const PlanningContext& context, const std
 }
 
 // Distance from the deepest contact's centre to the lead's distal end, mm.
-double tipBelowDeepestContactMm(const ElectrodeModel& model) { return model.contacts.front().centreMm(); }
+double tipBelowDeepestContactMm(const ElectrodeModel& model) {
+  return model.contacts.front().centreMm();
+}
 
 }  // namespace
 
 RiskField::RiskField(const RiskStructures& risks, const LabelVolume& labels) {
   const ImageGeometry& g = risks.geometry;
-  if (labels.geometry.size != g.size) throw std::invalid_argument("risk field: labels and risk maps differ in grid");
+  if (labels.geometry.size != g.size)
+    throw std::invalid_argument("risk field: labels and risk maps differ in grid");
   size_ = g.size;
   ijkFromRas_ = g.ijkFromRas();
   const std::size_t n = g.voxelCount();
@@ -179,7 +190,8 @@ RiskField::Sample RiskField::sample(Vec3 pointRas) const {
     c[static_cast<std::size_t>(a)] = std::clamp(ijk[a], 0.0, extent);
     const double fl = std::floor(c[static_cast<std::size_t>(a)]);
     i0[static_cast<std::size_t>(a)] = static_cast<std::size_t>(fl);
-    i1[static_cast<std::size_t>(a)] = std::min(i0[static_cast<std::size_t>(a)] + 1, size_[static_cast<std::size_t>(a)] - 1);
+    i1[static_cast<std::size_t>(a)] =
+        std::min(i0[static_cast<std::size_t>(a)] + 1, size_[static_cast<std::size_t>(a)] - 1);
     f[static_cast<std::size_t>(a)] = c[static_cast<std::size_t>(a)] - fl;
   }
   float acc[4] = {0, 0, 0, 0};
@@ -202,10 +214,12 @@ int RiskField::labelAt(Vec3 pointRas) const {
   std::array<long, 3> idx{};
   for (int a = 0; a < 3; ++a) {
     idx[static_cast<std::size_t>(a)] = std::lround(ijk[a]);
-    if (idx[static_cast<std::size_t>(a)] < 0 || idx[static_cast<std::size_t>(a)] >= static_cast<long>(size_[static_cast<std::size_t>(a)]))
+    if (idx[static_cast<std::size_t>(a)] < 0 ||
+        idx[static_cast<std::size_t>(a)] >= static_cast<long>(size_[static_cast<std::size_t>(a)]))
       return 0;
   }
-  return labels_[static_cast<std::size_t>(idx[0]) + size_[0] * (static_cast<std::size_t>(idx[1]) + size_[1] * static_cast<std::size_t>(idx[2]))];
+  return labels_[static_cast<std::size_t>(idx[0]) +
+                 size_[0] * (static_cast<std::size_t>(idx[1]) + size_[1] * static_cast<std::size_t>(idx[2]))];
 }
 
 std::optional<Vec3> scalpEntryAlong(const RiskField& field, Vec3 targetRas, Vec3 directionRas) {
@@ -233,16 +247,19 @@ std::optional<Vec3> scalpEntryAlong(const RiskField& field, Vec3 targetRas, Vec3
 
 Vec3 directionFromAngles(const AcpcFrame& acpc, char side, double sagittalDeg, double lateralDeg) {
   const double sag = radians(sagittalDeg), lat = radians(lateralDeg);
-  const double dx = sideSign(side) * std::sin(lat), dy = std::cos(lat) * std::cos(sag), dz = std::cos(lat) * std::sin(sag);
+  const double dx = sideSign(side) * std::sin(lat), dy = std::cos(lat) * std::cos(sag),
+               dz = std::cos(lat) * std::sin(sag);
   return dx * acpc.rightAxisRas() + dy * acpc.anteriorAxisRas() + dz * acpc.superiorAxisRas();
 }
 
 TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Trajectory& t) {
-  if (!context.field || !context.acpc) throw std::invalid_argument("evaluateTrajectory: no risk field or AC-PC frame");
+  if (!context.field || !context.acpc)
+    throw std::invalid_argument("evaluateTrajectory: no risk field or AC-PC frame");
   if (t.side != 'L' && t.side != 'R') throw std::invalid_argument("trajectory side must be 'L' or 'R'");
   const Vec3 toEntry = t.entryRas - t.targetRas;
   const double length = norm(toEntry);
-  if (!(length > 1.0)) throw std::invalid_argument("trajectory: the entry must lie at least 1 mm from the target");
+  if (!(length > 1.0))
+    throw std::invalid_argument("trajectory: the entry must lie at least 1 mm from the target");
   const ElectrodeModel& model = electrodeOrThrow(context, t.electrodeId);
   const RiskField& field = *context.field;
   const AcpcFrame& acpc = *context.acpc;
@@ -321,9 +338,10 @@ TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Traje
   return m;
 }
 
-SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 targetRas, const std::string& electrodeId,
-                                double deepestContactBeyondTargetMm) {
-  if (!context.field || !context.acpc) throw std::invalid_argument("searchTrajectories: no risk field or AC-PC frame");
+SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 targetRas,
+                                const std::string& electrodeId, double deepestContactBeyondTargetMm) {
+  if (!context.field || !context.acpc)
+    throw std::invalid_argument("searchTrajectories: no risk field or AC-PC frame");
   const auto start = std::chrono::steady_clock::now();
   const SearchSettings& s = context.settings;
   const RiskField& field = *context.field;
@@ -350,8 +368,10 @@ SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 
     auto work = [&](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
         const std::size_t h = nextIndex + i - first;
-        const double sag = s.sagittalAngleMinDeg + (s.sagittalAngleMaxDeg - s.sagittalAngleMinDeg) * radicalInverse(h, 2);
-        const double lat = s.lateralAngleMinDeg + (s.lateralAngleMaxDeg - s.lateralAngleMinDeg) * radicalInverse(h, 3);
+        const double sag =
+            s.sagittalAngleMinDeg + (s.sagittalAngleMaxDeg - s.sagittalAngleMinDeg) * radicalInverse(h, 2);
+        const double lat =
+            s.lateralAngleMinDeg + (s.lateralAngleMaxDeg - s.lateralAngleMinDeg) * radicalInverse(h, 3);
         const auto entry = scalpEntryAlong(field, targetRas, directionFromAngles(acpc, side, sag, lat));
         Candidate& c = candidates[i];
         if (!entry || !entryInWindow(acpc, s, side, *entry)) continue;
@@ -368,7 +388,8 @@ SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 
     work(first, first + std::min(count, chunk));
     for (auto& th : pool) th.join();
     nextIndex += count;
-    accepted = static_cast<std::size_t>(std::count_if(candidates.begin(), candidates.end(), [](const Candidate& c) { return c.valid; }));
+    accepted = static_cast<std::size_t>(
+        std::count_if(candidates.begin(), candidates.end(), [](const Candidate& c) { return c.valid; }));
   }
 
   SearchResult result;
@@ -390,8 +411,9 @@ SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 
   for (std::size_t i : order) {
     if (result.best.size() >= s.alternatives) break;
     const Vec3 entry = candidates[i].entry;
-    const bool distinct = std::all_of(result.best.begin(), result.best.end(),
-                                      [&](const Trajectory& kept) { return norm(kept.entryRas - entry) >= s.distinctEntryMm; });
+    const bool distinct = std::all_of(result.best.begin(), result.best.end(), [&](const Trajectory& kept) {
+      return norm(kept.entryRas - entry) >= s.distinctEntryMm;
+    });
     if (!distinct) continue;
     Trajectory t;
     t.side = side;

@@ -45,8 +45,8 @@ struct SearchSettings {
   // Lateral angle: between the path and the midsagittal plane, positive = the entry lies further
   // from the midline than the target.
   double lateralAngleMinDeg = -10, lateralAngleMaxDeg = 30;
-  double entryMinLateralMm = 20;   // entry at least this far from the midsagittal plane (sinus)
-  double entryMinAnteriorMm = 0;   // entry's AC-PC y at least this (in front of the coronal suture region)
+  double entryMinLateralMm = 20;  // entry at least this far from the midsagittal plane (sinus)
+  double entryMinAnteriorMm = 0;  // entry's AC-PC y at least this (in front of the coronal suture region)
   // Required clearance per risk structure (ventricles, sulci, vessels), mm: a path closer is unsafe.
   std::array<double, kRiskKinds> requiredMarginMm{2.0, 1.0, 2.0};
   // Beyond this distance a structure adds nothing more to the score, mm.
@@ -88,15 +88,15 @@ class RiskField {
 struct ClosestApproach {
   RiskKind kind = RiskKind::Ventricles;
   bool present = false;
-  double distanceMm = 0;       // smallest signed distance along the path (negative = passes through)
-  double depthMm = 0;          // where: mm from the target towards the entry
+  double distanceMm = 0;  // smallest signed distance along the path (negative = passes through)
+  double depthMm = 0;     // where: mm from the target towards the entry
   Vec3 pointRas;
   double requiredMarginMm = 0;
   bool safe = true;
 };
 
 struct PathSection {
-  std::string structure;         // label name ("Putamen_L", "WhiteMatter"...), or "unlabelled"
+  std::string structure;                  // label name ("Putamen_L", "WhiteMatter"...), or "unlabelled"
   double fromDepthMm = 0, toDepthMm = 0;  // from the target towards the entry; from > to
 };
 
@@ -110,23 +110,23 @@ struct PlacedContact {
 };
 
 struct TrajectoryMetrics {
-  double lengthMm = 0;      // entry to target
+  double lengthMm = 0;           // entry to target
   double tipBeyondTargetMm = 0;  // how far the lead's distal end goes past the target
   Vec3 tipRas;
   std::array<ClosestApproach, kRiskKinds> closest;
-  double entryScalpDistanceMm = 0;  // |signed distance of the entry to the scalp surface|
+  double entryScalpDistanceMm = 0;         // |signed distance of the entry to the scalp surface|
   std::vector<PathSection> passesThrough;  // from the entry down to the tip
   std::vector<PlacedContact> contacts;
   int contactsInGpi = 0;
   Vec3 targetAcpc, entryAcpc;
   std::optional<Vec3> targetMni;
-  double sagittalAngleDeg = 0;  // to the AC-PC line in the midsagittal projection (90 = vertical)
-  double lateralAngleDeg = 0;   // to the midsagittal plane, positive = entry further lateral
+  double sagittalAngleDeg = 0;    // to the AC-PC line in the midsagittal projection (90 = vertical)
+  double lateralAngleDeg = 0;     // to the midsagittal plane, positive = entry further lateral
   double angleToAcpcLineDeg = 0;  // 3-D angle between the path and the AC-PC line
-  bool ownSide = true;          // target and entry on the target's side of the midsagittal plane
-  bool inWindow = true;         // entry inside the search's frontal window
-  bool safe = true;             // every present structure kept at its required margin
-  double score = 0;             // higher is better; the search's objective
+  bool ownSide = true;            // target and entry on the target's side of the midsagittal plane
+  bool inWindow = true;           // entry inside the search's frontal window
+  bool safe = true;               // every present structure kept at its required margin
+  double score = 0;               // higher is better; the search's objective
 };
 
 // Where the scoring needs the patient: fields, AC-PC frame, electrodes and (optional) MNI mapping.
@@ -148,11 +148,11 @@ std::optional<Vec3> scalpEntryAlong(const RiskField& field, Vec3 targetRas, Vec3
 
 struct SearchResult {
   char side = 'L';
-  std::vector<Trajectory> best;               // best first, at most settings.alternatives, distinct entries
+  std::vector<Trajectory> best;  // best first, at most settings.alternatives, distinct entries
   std::vector<TrajectoryMetrics> bestMetrics;
-  std::size_t candidates = 0;                 // paths scored
+  std::size_t candidates = 0;  // paths scored
   std::size_t safeCandidates = 0;
-  double seconds = 0;                         // wall time of the scoring
+  double seconds = 0;  // wall time of the scoring
 };
 
 // Scores at least settings.candidatesPerSide entry points on the scalp inside the frontal window

@@ -1,0 +1,239 @@
+// `dbsplan plan` and `dbsplan plan-info`: the planning pipeline from the command line, and a reader
+// that validates and summarises a plan file. The pipeline is planning/PlanPipeline (the same the GUI
+// runs); the pictures and the report are PlanFigures / PlanReport.
+#include <sys/resource.h>
+
+#include <QApplication>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "dbs/app/Commands.h"
+#include "dbs/app/PlanFigures.h"
+#include "dbs/app/PlanReport.h"
+#include "dbs/app/SampleLoading.h"
+#include "dbs/app/VtkOpenGLWidget.h"
+#include "dbs/planning/PlanPipeline.h"
+#include "dbs/planning/SampleCatalogue.h"
+
+namespace dbs::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string fixed(double v, int digits = 1) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+std::string triple(Vec3 v, int digits = 1) {
+  return "(" + fixed(v.x, digits) + ", " + fixed(v.y, digits) + ", " + fixed(v.z, digits) + ")";
+}
+
+bool haveDisplay() {
+  const char* display = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  return (display && *display) || (wayland && *wayland);
+}
+
+void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
+  out << "plan (schema " << kPlanSchema << " v" << plan.schemaVersion << ", dbsplan " << plan.programVersion
+      << ", created " << plan.created << ")\n";
+  out << "  image: " << plan.image.path << "\n";
+  out << "  sha256: " << plan.image.sha256;
+  if (fs::exists(plan.image.path)) {
+    out << (sha256OfPath(plan.image.path) == plan.image.sha256
+                ? "  (matches the image on disk)"
+                : "  (DIFFERS from the image on disk: the plan is for another file)");
+  } else {
+    out << "  (image not found on this machine)";
+  }
+  out << "\n  AC " << triple(plan.acRas) << ", PC " << triple(plan.pcRas) << ", MCP " << triple(plan.mcpRas)
+      << " (RAS mm)\n";
+  out << "  search: " << plan.search.candidates << " candidates scored in " << fixed(plan.search.seconds, 3)
+      << " s\n";
+  for (const PlannedTrajectory& p : plan.trajectories) {
+    const Trajectory& t = p.trajectory;
+    const TrajectoryMetrics& m = p.metrics;
+    out << "  " << (t.side == 'L' ? "LEFT" : "RIGHT") << " (" << t.origin << "), electrode " << t.electrodeId
+        << "\n";
+    out << "    target RAS " << triple(t.targetRas) << " mm, AC-PC " << triple(m.targetAcpc)
+        << " mm from MCP";
+    if (m.targetMni) out << ", MNI " << triple(*m.targetMni);
+    out << "\n    entry  RAS " << triple(t.entryRas) << " mm, AC-PC " << triple(m.entryAcpc) << "\n";
+    out << "    length " << fixed(m.lengthMm) << " mm, " << fixed(m.sagittalAngleDeg)
+        << " deg to the AC-PC line, " << fixed(m.lateralAngleDeg)
+        << " deg lateral to the midsagittal plane\n";
+    out << "    margins:";
+    for (const ClosestApproach& c : m.closest) {
+      out << " " << riskName(c.kind) << " ";
+      if (!c.present) {
+        out << "not assessed;";
+        continue;
+      }
+      out << fixed(c.distanceMm) << " mm at " << fixed(c.depthMm) << " mm above target"
+          << (c.safe ? "" : " UNSAFE") << ";";
+    }
+    out << "\n    contacts in GPi: " << m.contactsInGpi << " of " << m.contacts.size() << "; "
+        << (m.safe ? "keeps every required margin" : "DOES NOT keep every required margin") << "\n";
+  }
+  if (!plan.alternatives.empty()) out << "  alternatives: " << plan.alternatives.size() << "\n";
+  for (const std::string& note : plan.notes) out << "  note: " << note << "\n";
+}
+
+}  // namespace
+
+int runPlan(int argc, char** argv, const std::vector<std::string>& args) {
+  const auto start = std::chrono::steady_clock::now();
+  PlanInputs inputs;
+  inputs.programVersion = DBS_VERSION;
+  std::string outDir, sampleName;
+  bool json = false, figures = true;
+  auto usageError = [] {
+    std::cerr << "dbsplan plan: usage: dbsplan plan IMAGE|--sample NAME --out DIR [--json] [--electrode ID] "
+                 "[--vessels CONTRAST_T1] [--with FILE]... [--candidates N] [--target L|R X,Y,Z] [--entry "
+                 "L|R X,Y,Z] [--no-figures]\n";
+    return 2;
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const bool hasValue = i + 1 < args.size();
+    if (a == "--out" && hasValue)
+      outDir = args[++i];
+    else if (a == "--sample" && hasValue)
+      sampleName = args[++i];
+    else if (a == "--json")
+      json = true;
+    else if (a == "--no-figures")
+      figures = false;
+    else if (a == "--electrode" && hasValue)
+      inputs.electrodeId = args[++i];
+    else if (a == "--vessels" && hasValue)
+      inputs.vesselVolumePath = args[++i];
+    else if (a == "--with" && hasValue)
+      inputs.locate.withPaths.push_back(args[++i]);
+    else if ((a == "--target" || a == "--entry") && i + 2 < args.size()) {
+      // --target L|R X,Y,Z and --entry L|R X,Y,Z: patient RAS mm, set by hand and re-scored.
+      const std::string side = args[++i], xyz = args[++i];
+      Vec3 p;
+      char comma1 = 0, comma2 = 0;
+      std::istringstream in(xyz);
+      if ((side != "L" && side != "R") || !(in >> p.x >> comma1 >> p.y >> comma2 >> p.z) || comma1 != ',' ||
+          comma2 != ',' || !in.eof()) {
+        std::cerr << "dbsplan plan: " << a << " takes L or R and X,Y,Z in RAS mm (e.g. " << a
+                  << " L -20,-4,-3)\n";
+        return 2;
+      }
+      auto& slot = a == "--target" ? inputs.manualTargetRas : inputs.manualEntryRas;
+      slot[side == "L" ? 0 : 1] = p;
+    } else if (a == "--candidates" && hasValue) {
+      const long n = std::stol(args[++i]);
+      if (n < 100 || n > 10'000'000) {
+        std::cerr << "dbsplan plan: --candidates must be between 100 and 10000000\n";
+        return 2;
+      }
+      inputs.search.candidatesPerSide = static_cast<std::size_t>(n);
+    } else if (!a.empty() && a[0] == '-') {
+      std::cerr << "dbsplan plan: unknown or incomplete option " << a << "\n";
+      return usageError();
+    } else if (inputs.locate.imagePath.empty())
+      inputs.locate.imagePath = a;
+    else
+      return usageError();
+  }
+  if (outDir.empty() || (inputs.locate.imagePath.empty() == sampleName.empty())) return usageError();
+  // Fail before minutes of work on what can be checked in milliseconds.
+  try {
+    ElectrodeCatalogue::standard().find(inputs.electrodeId);
+  } catch (const std::out_of_range& e) {
+    std::cerr << "dbsplan plan: " << e.what() << "\n";
+    return 2;
+  }
+  if (figures && !haveDisplay()) {
+    std::cerr
+        << "dbsplan plan: report.pdf and scene.png are rendered with OpenGL and need a display: run under "
+           "`xvfb-run -a dbsplan plan ...`, or add --no-figures for plan.json and the labels only\n";
+    return 2;
+  }
+  if (!sampleName.empty()) {
+    const Sample& sample = SampleCatalogue::standard().find(sampleName);
+    ensureSampleReady(sample, {});
+    const std::string missing = sample.missingReason();
+    if (!missing.empty()) throw std::runtime_error("sample " + sampleName + ": " + missing);
+    inputs.locate.imagePath = sample.t1Path;
+  }
+  std::error_code ec;
+  fs::create_directories(outDir, ec);
+  if (ec || !fs::is_directory(outDir)) {
+    std::cerr << "dbsplan plan: cannot create the output folder " << outDir << ": " << ec.message() << "\n";
+    return 1;
+  }
+
+  int lastPercent = -1;
+  std::string lastStep;
+  const PlanResult result = runPlanPipeline(inputs, [&](double f, const std::string& step) {
+    const int percent = static_cast<int>(f * 100);
+    if (step != lastStep || percent >= lastPercent + 10) {
+      std::cerr << "[" << std::setw(3) << percent << "%] " << step << "\n";
+      lastPercent = percent;
+      lastStep = step;
+    }
+    return true;
+  });
+  writePlanOutputs(result, outDir);
+  std::cerr << "plan: wrote " << (fs::path(outDir) / "plan.json").string() << " and labels.nii.gz\n";
+  if (figures) {
+    setDefaultOpenGLSurfaceFormat();
+    QApplication app(argc, argv);
+    std::cerr << "[ 97%] rendering scene.png\n";
+    writeSceneImage(result, (fs::path(outDir) / "scene.png").string());
+    std::cerr << "[ 98%] writing report.pdf\n";
+    writePlanReport(result, (fs::path(outDir) / "report.pdf").string());
+  }
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cerr << "plan: " << fixed(wall, 2) << " s wall, peak memory " << fixed(usage.ru_maxrss / 1024.0, 0)
+            << " MB; search: " << result.plan.search.candidates << " candidates in "
+            << fixed(result.plan.search.seconds, 3) << " s; outputs in " << outDir << "\n";
+  if (json)
+    std::cout << planToJson(result.plan).dump(2) << "\n";
+  else
+    printPlanSummary(result.plan, std::cout);
+  return 0;
+}
+
+int runPlanInfo(const std::vector<std::string>& args) {
+  std::string path;
+  bool json = false;
+  for (const auto& a : args) {
+    if (a == "--json")
+      json = true;
+    else if (!a.empty() && a[0] == '-') {
+      std::cerr << "dbsplan plan-info: unknown option " << a << "\n";
+      return 2;
+    } else if (path.empty())
+      path = a;
+    else {
+      std::cerr << "dbsplan plan-info: one plan at a time\n";
+      return 2;
+    }
+  }
+  if (path.empty()) {
+    std::cerr << "dbsplan plan-info: usage: dbsplan plan-info PLAN.json [--json]\n";
+    return 2;
+  }
+  const PlanDocument plan = readPlan(path);  // throws with the field and the problem
+  if (json)
+    std::cout << planToJson(plan).dump(2) << "\n";
+  else
+    printPlanSummary(plan, std::cout);
+  return 0;
+}
+
+}  // namespace dbs::app
