@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "dbs/app/MainWindow.h"
@@ -79,6 +80,20 @@ int runSample(const std::vector<std::string>& args) {
   }
   std::cerr << "dbsplan sample: usage: dbsplan sample list | dbsplan sample path NAME [--labels]\n";
   return 2;
+}
+
+ProgressCallback stderrProgress() {
+  auto lastPercent = std::make_shared<int>(-1);
+  auto lastStep = std::make_shared<std::string>();
+  return [lastPercent, lastStep](double fraction, const std::string& step) {
+    const int percent = static_cast<int>(fraction * 100);
+    if (step != *lastStep || percent >= *lastPercent + 10) {
+      std::cerr << "[" << std::setw(3) << percent << "%] " << step << "\n";
+      *lastPercent = percent;
+      *lastStep = step;
+    }
+    return true;
+  };
 }
 
 void printUsage() {

@@ -15,6 +15,9 @@ namespace dbs::app {
 // coordinates are RAS mm; ras_from_ijk maps a 0-based voxel index to RAS mm.
 nlohmann::json volumeInfoJson(const Volume& volume);
 
+// Progress of a long CLI step on stderr, "[ 42%] step", a line when the step changes or every 10 %.
+ProgressCallback stderrProgress();
+
 int runInfo(const std::vector<std::string>& args);
 int runLocate(const std::vector<std::string>& args);
 int runPlan(int argc, char** argv, const std::vector<std::string>& args);

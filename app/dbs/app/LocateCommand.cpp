@@ -50,17 +50,7 @@ int runLocate(const std::vector<std::string>& args) {
     std::cerr << "dbsplan locate: usage: dbsplan locate IMAGE --out DIR [--with FILE]... [--json] [--template T1 --atlas LABELS --atlas-json JSON] [--affine-only] [--no-refine]\n";
     return 2;
   }
-  int lastPercent = -1;
-  std::string lastStep;
-  const LocateResult result = locateGpi(inputs, [&](double f, const std::string& step) {
-    const int percent = static_cast<int>(f * 100);
-    if (step != lastStep || percent >= lastPercent + 10) {
-      std::cerr << "[" << std::setw(3) << percent << "%] " << step << "\n";
-      lastPercent = percent;
-      lastStep = step;
-    }
-    return true;
-  });
+  const LocateResult result = locateGpi(inputs, stderrProgress());
   nlohmann::json j = writeLocateOutputs(result, outDir);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

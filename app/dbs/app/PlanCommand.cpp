@@ -174,17 +174,7 @@ int runPlan(int argc, char** argv, const std::vector<std::string>& args) {
     return 1;
   }
 
-  int lastPercent = -1;
-  std::string lastStep;
-  const PlanResult result = runPlanPipeline(inputs, [&](double f, const std::string& step) {
-    const int percent = static_cast<int>(f * 100);
-    if (step != lastStep || percent >= lastPercent + 10) {
-      std::cerr << "[" << std::setw(3) << percent << "%] " << step << "\n";
-      lastPercent = percent;
-      lastStep = step;
-    }
-    return true;
-  });
+  const PlanResult result = runPlanPipeline(inputs, stderrProgress());
   writePlanOutputs(result, outDir);
   std::cerr << "plan: wrote " << (fs::path(outDir) / "plan.json").string() << " and labels.nii.gz\n";
   if (figures) {

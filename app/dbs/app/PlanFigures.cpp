@@ -14,11 +14,8 @@
 
 #include <vtkAOSDataArrayTemplate.h>
 #include <vtkActor.h>
-#include <vtkActor2D.h>
-#include <vtkActor2DCollection.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
-#include <vtkDiscreteFlyingEdges3D.h>
 #include <vtkDoubleArray.h>
 #include <vtkFlyingEdges3D.h>
 #include <vtkImageCast.h>
@@ -29,7 +26,6 @@
 #include <vtkImageReslice.h>
 #include <vtkImageShrink3D.h>
 #include <vtkLineSource.h>
-#include <vtkLookupTable.h>
 #include <vtkMatrix4x4.h>
 #include <vtkPointData.h>
 #include <vtkPoints.h>
@@ -43,8 +39,8 @@
 #include <vtkTransform.h>
 #include <vtkTubeFilter.h>
 #include <vtkWindowToImageFilter.h>
-#include <vtkWindowedSincPolyDataFilter.h>
 
+#include "dbs/app/LabelDisplay.h"
 #include "dbs/app/SceneRenderer3D.h"
 #include "dbs/app/SliceRenderer.h"
 #include "dbs/imaging/Labels.h"
@@ -215,22 +211,6 @@ QImage greyOnPlane(const Volume& volume, const FigurePlane& plane) {
   return qImageFromVtk(colours->GetOutput());
 }
 
-// Label colours as the slice views use them: deep structures and vessels opaque, tissue classes
-// (scalp, skull, CSF, grey and white matter: 20-24) and unknown values transparent.
-vtkSmartPointer<vtkLookupTable> labelLookupTable() {
-  auto table = vtkSmartPointer<vtkLookupTable>::New();
-  int maxLabel = 0;
-  for (const auto& l : standardLabels()) maxLabel = std::max(maxLabel, l.value);
-  table->SetNumberOfTableValues(maxLabel + 1);
-  table->SetTableRange(0, maxLabel);
-  for (int v = 0; v <= maxLabel; ++v) table->SetTableValue(v, 0, 0, 0, 0);
-  for (const auto& l : standardLabels())
-    if (l.value < 20 || l.value > 24)
-      table->SetTableValue(l.value, l.colour[0], l.colour[1], l.colour[2], 1.0);
-  table->Build();
-  return table;
-}
-
 // The label map on the figure's plane as colours (transparent where there is no structure), or a
 // null image when the plan has no labels.
 QImage labelsOnPlane(const LabelVolume& labels, const FigurePlane& plane) {
@@ -381,36 +361,6 @@ SliceOrientation orientationOfAxis(int axis) {
 }
 
 // ---- 3-D scene -----------------------------------------------------------------------------------
-
-// A smoothed surface of one value of an index-space image, placed in RAS by rasFromIjk (the
-// same contour-and-smooth pipeline as SceneRenderer3D's label surfaces).
-vtkSmartPointer<vtkActor> surfaceActor(vtkImageData* indexSpace, int value, const Affine& rasFromIjk,
-                                       const std::array<double, 3>& colour, double opacity) {
-  vtkNew<vtkDiscreteFlyingEdges3D> contour;
-  contour->SetInputData(indexSpace);
-  contour->SetValue(0, value);
-  contour->ComputeScalarsOff();
-  contour->Update();
-  if (contour->GetOutput()->GetNumberOfPoints() == 0) return nullptr;
-  vtkNew<vtkWindowedSincPolyDataFilter> smooth;
-  smooth->SetInputConnection(contour->GetOutputPort());
-  smooth->SetNumberOfIterations(15);
-  smooth->SetPassBand(0.1);
-  smooth->NormalizeCoordinatesOn();
-  vtkNew<vtkPolyDataNormals> normals;
-  normals->SetInputConnection(smooth->GetOutputPort());
-  normals->SplittingOff();
-  vtkNew<vtkPolyDataMapper> mapper;
-  mapper->SetInputConnection(normals->GetOutputPort());
-  mapper->ScalarVisibilityOff();
-  auto actor = vtkSmartPointer<vtkActor>::New();
-  actor->SetMapper(mapper);
-  actor->SetUserMatrix(vtkMatrixFromAffine(rasFromIjk));
-  actor->GetProperty()->SetColor(colour[0], colour[1], colour[2]);
-  actor->GetProperty()->SetOpacity(opacity);
-  actor->GetProperty()->SetSpecular(0.0);
-  return actor;
-}
 
 vtkSmartPointer<vtkActor> polyActor(vtkAlgorithmOutput* port, vtkPolyData* data,
                                     const std::array<double, 3>& colour) {
@@ -689,9 +639,7 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
   SceneRenderer3D scene;  // its camera (front-left, above) and orientation cube
   vtkRenderer* renderer = scene.renderer();
   // The viewer's own caption ("3D") is not this figure's: the figure is annotated with QPainter.
-  vtkActor2DCollection* overlays = renderer->GetActors2D();
-  overlays->InitTraversal();
-  while (vtkActor2D* overlay = overlays->GetNextActor2D()) overlay->VisibilityOff();
+  scene.setTitleVisible(false);
 
   // Deep structures: both GPi green and nearly opaque (so the contacts inside still show), the
   // others faint. The internal capsule (13, 14) and the tissue classes (scalp, grey matter...,
@@ -703,7 +651,7 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
     for (const LabelInfo& label : standardLabels()) {
       if (label.value > 12 || label.value > range[1]) continue;
       const bool gpi = label.name.rfind("GPi", 0) == 0;
-      if (auto actor = surfaceActor(labelImage, label.value, labels.geometry.rasFromIjk, label.colour,
+      if (auto actor = labelSurfaceActor(labelImage, label.value, labels.geometry.rasFromIjk, label.colour,
                                     gpi ? 0.7 : 0.14)) {
         actor->GetProperty()->SetSpecular(gpi ? 0.3 : 0.0);
         renderer->AddActor(actor);

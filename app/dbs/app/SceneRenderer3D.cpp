@@ -3,10 +3,8 @@
 #include <vtkActor.h>
 #include <vtkAnnotatedCubeActor.h>
 #include <vtkCamera.h>
-#include <vtkDiscreteFlyingEdges3D.h>
 #include <vtkImageData.h>
 #include <vtkPolyDataNormals.h>
-#include <vtkWindowedSincPolyDataFilter.h>
 #include <vtkImageActor.h>
 #include <vtkImageMapper3D.h>
 #include <vtkMatrix4x4.h>
@@ -17,6 +15,7 @@
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
 
+#include "dbs/app/LabelDisplay.h"
 #include "dbs/app/SliceRenderer.h"
 #include "dbs/imaging/Labels.h"
 
@@ -96,28 +95,9 @@ void SceneRenderer3D::setLabels(vtkImageData* indexSpaceLabels, const ImageGeome
   // The deep structures a DBS planner looks at; tissue classes (scalp, grey matter...) stay off.
   for (const auto& label : standardLabels()) {
     if (label.value > 14 || label.value > range[1]) continue;
-    vtkNew<vtkDiscreteFlyingEdges3D> contour;
-    contour->SetInputData(indexSpaceLabels);
-    contour->SetValue(0, label.value);
-    contour->ComputeScalarsOff();
-    contour->Update();
-    if (contour->GetOutput()->GetNumberOfPoints() == 0) continue;
-    vtkNew<vtkWindowedSincPolyDataFilter> smooth;  // removes the voxel staircase, keeps the volume
-    smooth->SetInputConnection(contour->GetOutputPort());
-    smooth->SetNumberOfIterations(15);
-    smooth->SetPassBand(0.1);
-    smooth->NormalizeCoordinatesOn();
-    vtkNew<vtkPolyDataNormals> normals;
-    normals->SetInputConnection(smooth->GetOutputPort());
-    vtkNew<vtkPolyDataMapper> mapper;
-    mapper->SetInputConnection(normals->GetOutputPort());
-    mapper->ScalarVisibilityOff();
-    auto actor = vtkSmartPointer<vtkActor>::New();
-    actor->SetMapper(mapper);
-    actor->SetUserMatrix(rasFromIjk);
-    actor->GetProperty()->SetColor(label.colour[0], label.colour[1], label.colour[2]);
     const bool target = label.name.rfind("GPi", 0) == 0;
-    actor->GetProperty()->SetOpacity(target ? 1.0 : 0.35);
+    auto actor = labelSurfaceActor(indexSpaceLabels, label.value, labelGeometry.rasFromIjk, label.colour, target ? 1.0 : 0.35);
+    if (!actor) continue;
     actor->GetProperty()->SetSpecular(0.3);
     actor->PickableOff();
     renderer_->AddActor(actor);
@@ -146,6 +126,8 @@ void SceneRenderer3D::crosshairMoved() {
     sliceActors_[i]->SetUserMatrix(copy);
   }
 }
+
+void SceneRenderer3D::setTitleVisible(bool visible) { title_->SetVisibility(visible); }
 
 void SceneRenderer3D::resetCamera() {
   vtkCamera* camera = renderer_->GetActiveCamera();

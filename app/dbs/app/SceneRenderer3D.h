@@ -40,6 +40,8 @@ class SceneRenderer3D {
   void setLabelsVisible(bool visible);
   // Re-reads the slice plane matrices (after the crosshair moved).
   void crosshairMoved();
+  // The view's caption ("3D" in the viewer); figures that annotate themselves hide it.
+  void setTitleVisible(bool visible);
   // Camera from the front-left, above: the classic view of a DBS planning scene.
   void resetCamera();
   // Keeps the orientation cube's camera aligned with the main camera; call before each render.

@@ -11,7 +11,6 @@
 #include <vtkImageData.h>
 #include <vtkImageMapToColors.h>
 #include <vtkImageMapToWindowLevelColors.h>
-#include <vtkLookupTable.h>
 #include <vtkImageMapper3D.h>
 #include <vtkImageReslice.h>
 #include <vtkMatrix4x4.h>
@@ -24,6 +23,7 @@
 #include <vtkTextProperty.h>
 #include <vtkTransform.h>
 
+#include "dbs/app/LabelDisplay.h"
 #include "dbs/imaging/Labels.h"
 
 namespace dbs::app {
@@ -75,18 +75,7 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   labelReslice_->SetInterpolationModeToNearestNeighbor();
   labelReslice_->SetResliceTransform(labelIjkFromRas_);
   labelReslice_->SetBackgroundLevel(0);
-  vtkNew<vtkLookupTable> table;
-  int maxLabel = 0;
-  for (const auto& l : standardLabels()) maxLabel = std::max(maxLabel, l.value);
-  table->SetNumberOfTableValues(maxLabel + 1);
-  table->SetTableRange(0, maxLabel);
-  for (int v = 0; v <= maxLabel; ++v) table->SetTableValue(v, 0, 0, 0, 0);  // unlisted values: transparent
-  // Deep structures and vessels are drawn; tissue classes (scalp, skull, CSF, grey and white matter,
-  // labels 20-24) would wash over the whole image, so they stay transparent.
-  for (const auto& l : standardLabels())
-    if (l.value < 20 || l.value > 24) table->SetTableValue(l.value, l.colour[0], l.colour[1], l.colour[2], 1.0);
-  table->Build();
-  labelColours_->SetLookupTable(table);
+  labelColours_->SetLookupTable(labelLookupTable());  // tissue classes stay transparent
   labelColours_->SetOutputFormatToRGBA();
   labelColours_->SetInputConnection(labelReslice_->GetOutputPort());
   labelActor_->GetMapper()->SetInputConnection(labelColours_->GetOutputPort());
