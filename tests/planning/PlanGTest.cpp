@@ -137,6 +137,54 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
   fs::remove_all(dir);
 }
 
+// A vessel that only a contrast volume shows, laid along the path the plain T1 plan chose: with the
+// contrast volume given (--vessels), the plan must see it and go around it.
+TEST(PlanPipeline, VesselOnTheChosenPathIsSeenInTheContrastVolumeAndAvoided) {
+  const std::string dir = testDir("dbs_plan_vessel_test");
+  const Sample& colin = SampleCatalogue::standard().find("colin27");
+  ASSERT_EQ(colin.missingReason(), "");
+  PlanInputs inputs;
+  inputs.locate.imagePath = colin.t1Path;
+  const PlanResult plain = runPlanPipeline(inputs);
+  const Trajectory chosen = plain.plan.trajectories[0].trajectory;  // left
+  EXPECT_FALSE(plain.plan.trajectories[0].metrics.closest[2].present);
+
+  // The contrast volume: the T1 with a 1.5 mm-radius bright tube on the chosen path, from 15 mm
+  // above the target to the entry.
+  Volume contrast = loadVolume(colin.t1Path);
+  const ImageGeometry& g = contrast.geometry;
+  float* v = contrast.image->GetBufferPointer();
+  const Vec3 u = normalized(chosen.entryRas - chosen.targetRas);
+  const double length = norm(chosen.entryRas - chosen.targetRas);
+  std::size_t painted = 0;
+  for (std::size_t k = 0, i = 0; k < g.size[2]; ++k)
+    for (std::size_t y = 0; y < g.size[1]; ++y)
+      for (std::size_t x = 0; x < g.size[0]; ++x, ++i) {
+        const Vec3 p = g.rasFromIndex({double(x), double(y), double(k)}) - chosen.targetRas;
+        const double along = dot(p, u);
+        if (along > 15 && along < length && norm(p - along * u) <= 1.5) {
+          v[i] = 600;  // Colin27's T1 peaks near 250
+          ++painted;
+        }
+      }
+  ASSERT_GT(painted, 300u);
+  writeVolume(contrast, dir + "/contrast.nii.gz");
+
+  inputs.vesselVolumePath = dir + "/contrast.nii.gz";
+  const PlanResult withVessels = runPlanPipeline(inputs);
+  const PlannedTrajectory& left = withVessels.plan.trajectories[0];
+  const ClosestApproach& vessels = left.metrics.closest[static_cast<std::size_t>(RiskKind::Vessels)];
+  ASSERT_TRUE(vessels.present);
+  EXPECT_GT(withVessels.risks.risk(RiskKind::Vessels).volumeMm3, 200.0);
+  EXPECT_GE(vessels.distanceMm, 2.0) << "the new plan keeps clear of the vessel";
+  EXPECT_TRUE(left.metrics.safe);
+  // The old path, re-scored against the new maps, runs inside the vessel.
+  const TrajectoryMetrics old = evaluateTrajectory(withVessels.context(), chosen);
+  EXPECT_LT(old.closest[static_cast<std::size_t>(RiskKind::Vessels)].distanceMm, 0.0);
+  EXPECT_FALSE(old.safe);
+  fs::remove_all(dir);
+}
+
 // A complete plan document built by hand (no pipeline): what the schema must carry.
 PlanDocument handMadePlan() {
   PlanDocument p;

@@ -5,8 +5,8 @@
 #include <vtkActor.h>
 #include <vtkDiscreteFlyingEdges3D.h>
 #include <vtkImageData.h>
-#include <vtkMatrix4x4.h>
 #include <vtkLookupTable.h>
+#include <vtkMatrix4x4.h>
 #include <vtkNew.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkPolyDataNormals.h>
@@ -26,13 +26,15 @@ vtkSmartPointer<vtkLookupTable> labelLookupTable() {
   table->SetTableRange(0, maxLabel);
   for (int v = 0; v <= maxLabel; ++v) table->SetTableValue(v, 0, 0, 0, 0);
   for (const auto& l : standardLabels())
-    if (l.value < 20 || l.value > 24) table->SetTableValue(l.value, l.colour[0], l.colour[1], l.colour[2], 1.0);
+    if (l.value < 20 || l.value > 24)
+      table->SetTableValue(l.value, l.colour[0], l.colour[1], l.colour[2], 1.0);
   table->Build();
   return table;
 }
 
-vtkSmartPointer<vtkActor> labelSurfaceActor(vtkImageData* indexSpaceLabels, int value, const Affine& rasFromIjk,
-                                            const std::array<double, 3>& colour, double opacity) {
+vtkSmartPointer<vtkActor> labelSurfaceActor(vtkImageData* indexSpaceLabels, int value,
+                                            const Affine& rasFromIjk, const std::array<double, 3>& colour,
+                                            double opacity) {
   vtkNew<vtkDiscreteFlyingEdges3D> contour;
   contour->SetInputData(indexSpaceLabels);
   contour->SetValue(0, value);

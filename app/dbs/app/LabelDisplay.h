@@ -24,7 +24,8 @@ vtkSmartPointer<vtkLookupTable> labelLookupTable();
 
 // The surface of one label value (discrete flying edges, windowed-sinc smoothing that removes the
 // voxel staircase but keeps the volume, normals), placed in RAS; null when the value is absent.
-vtkSmartPointer<vtkActor> labelSurfaceActor(vtkImageData* indexSpaceLabels, int value, const Affine& rasFromIjk,
-                                            const std::array<double, 3>& colour, double opacity);
+vtkSmartPointer<vtkActor> labelSurfaceActor(vtkImageData* indexSpaceLabels, int value,
+                                            const Affine& rasFromIjk, const std::array<double, 3>& colour,
+                                            double opacity);
 
 }  // namespace dbs::app

@@ -65,7 +65,8 @@ struct SearchSettings {
 class RiskField {
  public:
   RiskField(const RiskStructures& risks, const LabelVolume& labels);
-  // Signed distance to the scalp surface and to each risk structure at a RAS point (trilinear).
+  // Signed distance to the scalp surface and to each risk structure at a RAS point (trilinear), mm.
+  // Risk distances are to the structure's voxel surface (centre distance less half a voxel).
   // Absent structures report kFar. Outside the grid the nearest border value is used, except the
   // scalp, which is then "outside the head" (+kFar).
   struct Sample {
