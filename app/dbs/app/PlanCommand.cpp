@@ -132,9 +132,17 @@ int runPlan(int argc, char** argv, const std::vector<std::string>& args) {
       auto& slot = a == "--target" ? inputs.manualTargetRas : inputs.manualEntryRas;
       slot[side == "L" ? 0 : 1] = p;
     } else if (a == "--candidates" && hasValue) {
-      const long n = std::stol(args[++i]);
-      if (n < 100 || n > 10'000'000) {
-        std::cerr << "dbsplan plan: --candidates must be between 100 and 10000000\n";
+      const std::string text = args[++i];
+      std::size_t used = 0;
+      long n = -1;
+      try {
+        n = std::stol(text, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != text.size() || n < 100 || n > 10'000'000) {
+        std::cerr << "dbsplan plan: --candidates must be a whole number between 100 and 10000000 (is '"
+                  << text << "')\n";
         return 2;
       }
       inputs.search.candidatesPerSide = static_cast<std::size_t>(n);

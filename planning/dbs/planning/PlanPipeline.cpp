@@ -152,6 +152,31 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
   plan.pcRas = located.pcRas;
   plan.mcpRas = located.mcpRas;
   plan.midlineRas = located.midlineRas;
+  // Registration warnings a reviewer must see before trusting the targets. Thresholds from the
+  // locate benchmark: template-like T1s reach Mattes MI below -1.2 with a fold-free field; the
+  // phantom (no face, no cerebellum: its GPi are missed by about 10 mm) gives -0.48, a real coronal
+  // 2 x 2 x 3 mm scan (GPi within 2 mm of elastix) -0.57 with folding at the box border.
+  {
+    const RegistrationQuality& q = located.registration.quality();
+    std::ostringstream note;
+    note.precision(3);
+    if (q.affineMetric > -0.7) {
+      note << "registration: weak similarity between the template and this image (Mattes MI "
+           << q.affineMetric
+           << "; template-like T1s reach below -1.2): check that the located GPi, putamen and ventricles sit "
+              "on "
+              "the patient's own anatomy before using the targets";
+      plan.notes.push_back(note.str());
+      note.str("");
+    }
+    if (q.jacobianMin <= 0.1) {
+      note << "registration: the deformation folds or nearly folds somewhere in the basal-ganglia box "
+              "(Jacobian "
+              "determinant minimum "
+           << q.jacobianMin << "): review the labels near the targets";
+      plan.notes.push_back(note.str());
+    }
+  }
   for (const std::string& note : result.risks.notes) plan.notes.push_back(note);
 
   for (const LocateSide& side : located.sides) {
