@@ -10,6 +10,7 @@
 
 #include "TestNifti.h"
 #include "dbs/app/MainWindow.h"
+#include "dbs/planning/PlanDocument.h"
 
 namespace dbs::app {
 namespace {
@@ -25,7 +26,9 @@ struct VolumeCase {
   std::array<std::size_t, 3> size;
   std::array<long, 3> brightIndex;
 };
-void PrintTo(const VolumeCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const VolumeCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 std::shared_ptr<Volume> makeVolume(const VolumeCase& c) {
   auto v = std::make_shared<Volume>();
@@ -74,12 +77,14 @@ TEST_P(ViewerShowsVoxelUnderCrosshair, InEverySliceViewAndIn3D) {
   window.model().setWindowLevel(kBright, kBright / 2);  // 100 -> dark grey, 1000 -> white
   window.show();
   ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-  const Vec3 brightRas = c.rasFromIjk.apply({double(c.brightIndex[0]), double(c.brightIndex[1]), double(c.brightIndex[2])});
+  const Vec3 brightRas =
+      c.rasFromIjk.apply({double(c.brightIndex[0]), double(c.brightIndex[1]), double(c.brightIndex[2])});
   window.model().setCrosshairRas(brightRas);
   const Vec3 spacing = window.model().volume()->geometry.spacingMm();
   const double maxSpacing = std::max({spacing.x, spacing.y, spacing.z});
 
-  for (SliceOrientation o : {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
+  for (SliceOrientation o :
+       {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
     SCOPED_TRACE(sliceOrientationName(o));
     SliceViewWidget* view = window.sliceView(o);
     const QImage image = view->grabFramebuffer();
@@ -92,14 +97,16 @@ TEST_P(ViewerShowsVoxelUnderCrosshair, InEverySliceViewAndIn3D) {
 
     // The only bright voxel in the picture is centred on the crosshair, within a voxel.
     const double mmPerPixel = norm(view->rasAtWidgetPosition(crosshairWidget + QPointF(10, 0)) -
-                                   view->rasAtWidgetPosition(crosshairWidget)) / (10 * dpr);
+                                   view->rasAtWidgetPosition(crosshairWidget)) /
+                              (10 * dpr);
     QPointF centroid;
     int count = 0;
     ASSERT_TRUE(brightCentroid(image, &centroid, &count));
     EXPECT_LT(std::hypot(centroid.x() - crosshairPixel.x(), centroid.y() - crosshairPixel.y()),
               maxSpacing / mmPerPixel)
         << count << " bright pixels around (" << centroid.x() << ", " << centroid.y() << ")";
-    EXPECT_LT(count * mmPerPixel * mmPerPixel, 3 * maxSpacing * maxSpacing) << "more than one voxel is bright";
+    EXPECT_LT(count * mmPerPixel * mmPerPixel, 3 * maxSpacing * maxSpacing)
+        << "more than one voxel is bright";
 
     // Picking: move the crosshair elsewhere on this plane, click the bright spot, get its RAS back.
     const Vec3 right = view->sliceRenderer().axes().rightRas, up = view->sliceRenderer().axes().upRas;
@@ -107,8 +114,8 @@ TEST_P(ViewerShowsVoxelUnderCrosshair, InEverySliceViewAndIn3D) {
     QTest::mouseClick(view, Qt::LeftButton, Qt::NoModifier, (centroid / dpr).toPoint());
     const Vec3 picked = window.model().crosshairRas();
     EXPECT_LT(norm(picked - brightRas), 0.75 * maxSpacing + 2 * mmPerPixel)
-        << "picked (" << picked.x << ", " << picked.y << ", " << picked.z << ") for voxel at (" << brightRas.x << ", "
-        << brightRas.y << ", " << brightRas.z << ")";
+        << "picked (" << picked.x << ", " << picked.y << ", " << picked.z << ") for voxel at (" << brightRas.x
+        << ", " << brightRas.y << ", " << brightRas.z << ")";
     window.model().setCrosshairRas(brightRas);
   }
 
@@ -120,7 +127,8 @@ TEST_P(ViewerShowsVoxelUnderCrosshair, InEverySliceViewAndIn3D) {
   renderer->WorldToDisplay();
   double display[3];
   renderer->GetDisplayPoint(display);
-  const QPoint pixel(static_cast<int>(std::lround(display[0])), image.height() - 1 - static_cast<int>(std::lround(display[1])));
+  const QPoint pixel(static_cast<int>(std::lround(display[0])),
+                     image.height() - 1 - static_cast<int>(std::lround(display[1])));
   ASSERT_TRUE(image.rect().contains(pixel));
   EXPECT_TRUE(isBrightNeutral(image.pixelColor(pixel))) << image.pixelColor(pixel).name().toStdString();
   vtkNew<vtkCellPicker> picker;
@@ -133,21 +141,93 @@ TEST_P(ViewerShowsVoxelUnderCrosshair, InEverySliceViewAndIn3D) {
 
 INSTANTIATE_TEST_SUITE_P(
     Volumes, ViewerShowsVoxelUnderCrosshair,
-    ::testing::Values(
-        VolumeCase{"oblique",
-                   [] {
-                     Affine a = rotationAbout(2, 25.0) * rotationAbout(0, 15.0) *
-                                affineFromColumns({1.5, 0, 0}, {0, 1.5, 0}, {0, 0, 2.0}, {0, 0, 0});
-                     a.m[0][3] = -30;
-                     a.m[1][3] = -40;
-                     a.m[2][3] = -25;
-                     return a;
-                   }(),
-                   {40, 44, 30},
-                   {23, 17, 12}},
-        VolumeCase{"coronal_2x2x3", affineFromColumns({2, 0, 0}, {0, 0, 2}, {0, -3, 0}, {-40, 30, -35}), {40, 36, 24},
-                   {29, 11, 9}}),
+    ::testing::Values(VolumeCase{"oblique",
+                                 [] {
+                                   Affine a =
+                                       rotationAbout(2, 25.0) * rotationAbout(0, 15.0) *
+                                       affineFromColumns({1.5, 0, 0}, {0, 1.5, 0}, {0, 0, 2.0}, {0, 0, 0});
+                                   a.m[0][3] = -30;
+                                   a.m[1][3] = -40;
+                                   a.m[2][3] = -25;
+                                   return a;
+                                 }(),
+                                 {40, 44, 30},
+                                 {23, 17, 12}},
+                      VolumeCase{"coronal_2x2x3",
+                                 affineFromColumns({2, 0, 0}, {0, 0, 2}, {0, -3, 0}, {-40, 30, -35}),
+                                 {40, 36, 24},
+                                 {29, 11, 9}}),
     [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace dbs::app
+
+namespace dbs::app {
+namespace {
+
+// A plan's leads appear in the 3-D view where they are: the pixels that change when the plan is
+// shown lie along the projection of the lead's axis, on the side of the screen its RAS position
+// puts it, and opening another volume clears them.
+TEST(ViewerPlan, LeadsAppearAlongTheirProjectionIn3DAndGoWithANewVolume) {
+  const VolumeCase c{
+      "plain", affineFromColumns({2, 0, 0}, {0, 2, 0}, {0, 0, 2}, {-40, -40, -40}), {40, 40, 40}, {0, 0, 0}};
+  MainWindow window;
+  window.resize(1000, 800);
+  window.showVolume(makeVolume(c));
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  SceneViewWidget* scene = window.sceneView();
+  const Vec3 targetRas{-15, 0, -10};
+  window.model().setCrosshairRas(targetRas);  // where showPlan puts it: only the lead may change
+  const QImage before = scene->grabFramebuffer();
+
+  PlanDocument plan;
+  PlannedTrajectory lead;
+  lead.trajectory.side = 'L';
+  lead.trajectory.targetRas = targetRas;
+  lead.trajectory.entryRas = {-25, 20, 35};
+  lead.metrics.tipRas =
+      lead.trajectory.targetRas - 1.5 * normalized(lead.trajectory.entryRas - lead.trajectory.targetRas);
+  plan.trajectories.push_back(lead);
+  window.showPlan(plan);
+  const QImage after = scene->grabFramebuffer();
+  ASSERT_EQ(before.size(), after.size());
+
+  // Where the axis projects on the screen (VTK display coordinates: y up).
+  vtkRenderer* renderer = scene->sceneRenderer().renderer();
+  auto project = [&](Vec3 p) {
+    renderer->SetWorldPoint(p.x, p.y, p.z, 1.0);
+    renderer->WorldToDisplay();
+    double d[3];
+    renderer->GetDisplayPoint(d);
+    return QPointF(d[0], after.height() - 1 - d[1]);
+  };
+  const QPointF a = project(lead.metrics.tipRas), b = project(lead.trajectory.entryRas);
+  int changed = 0, nearAxis = 0;
+  for (int y = after.height() / 10; y < after.height(); ++y)
+    for (int x = 0; x < after.width(); ++x) {
+      const QColor p = before.pixelColor(x, y), q = after.pixelColor(x, y);
+      if (std::abs(p.red() - q.red()) + std::abs(p.green() - q.green()) + std::abs(p.blue() - q.blue()) < 60)
+        continue;
+      ++changed;
+      // Distance of the pixel to the projected segment a-b.
+      const QPointF ab = b - a, ap = QPointF(x, y) - a;
+      const double t =
+          std::clamp((ap.x() * ab.x() + ap.y() * ab.y()) / (ab.x() * ab.x() + ab.y() * ab.y()), 0.0, 1.0);
+      const QPointF closest = a + t * ab;
+      if (std::hypot(x - closest.x(), y - closest.y()) < 12) ++nearAxis;
+    }
+  EXPECT_GT(changed, 30) << "the lead is not drawn";
+  EXPECT_GT(nearAxis, 0.9 * changed) << "pixels changed away from the lead's projection";
+
+  window.showVolume(makeVolume(c));  // another volume: the plan is gone
+  window.model().setCrosshairRas(targetRas);
+  const QImage cleared = scene->grabFramebuffer();
+  int stillChanged = 0;
+  for (int y = 0; y < cleared.height(); ++y)
+    for (int x = 0; x < cleared.width(); ++x) stillChanged += cleared.pixel(x, y) != before.pixel(x, y);
+  EXPECT_LT(stillChanged, changed / 10);
+}
 
 }  // namespace
 }  // namespace dbs::app

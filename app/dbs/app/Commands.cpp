@@ -8,6 +8,8 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 
 #include <unistd.h>
 #include <iomanip>
@@ -17,10 +19,13 @@
 
 #include "dbs/app/MainWindow.h"
 #include "dbs/app/SampleLoading.h"
+#include "dbs/planning/PlanDocument.h"
 #include "dbs/planning/SampleCatalogue.h"
 #include "dbs/imaging/ImagingError.h"
 
 namespace dbs::app {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -100,7 +105,7 @@ void printUsage() {
   std::cout << "dbsplan " << DBS_VERSION << ": planning deep brain stimulation of the internal globus pallidus\n\n"
             << "usage:\n"
             << "  dbsplan info IMAGE [--json]     geometry (RAS mm), orientation and intensities of an image\n"
-            << "  dbsplan view [IMAGE [--labels LABELS] | --sample NAME] [--screenshot PNG] [--size WxH]\n"
+            << "  dbsplan view [IMAGE [--labels LABELS] | --sample NAME | --plan PLAN.json] [--screenshot PNG] [--size WxH]\n"
             << "                                  open the viewer; with --screenshot render once, save, exit\n"
             << "  dbsplan locate IMAGE --out DIR [--with FILE]... [--json]\n"
             << "                                  find both GPi: atlas registration, labels, landmarks, targets\n"
@@ -171,7 +176,7 @@ int runInfo(const std::vector<std::string>& args) {
 }
 
 int runView(int argc, char** argv, const std::vector<std::string>& args) {
-  std::string path, screenshot, sampleName, labelsPath;
+  std::string path, screenshot, sampleName, labelsPath, planPath;
   int width = 1100, height = 900;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -181,6 +186,8 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
       sampleName = args[++i];
     } else if (a == "--labels" && i + 1 < args.size()) {
       labelsPath = args[++i];
+    } else if (a == "--plan" && i + 1 < args.size()) {
+      planPath = args[++i];
     } else if (a == "--size" && i + 1 < args.size()) {
       if (std::sscanf(args[++i].c_str(), "%dx%d", &width, &height) != 2 || width < 200 || height < 200 ||
           width > 8192 || height > 8192) {
@@ -196,6 +203,18 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
       std::cerr << "dbsplan view: one image at a time\n";
       return 2;
     }
+  }
+  if (!planPath.empty() && (!path.empty() || !sampleName.empty() || !labelsPath.empty())) {
+    std::cerr << "dbsplan view: --plan opens the plan's own image and labels: give it alone\n";
+    return 2;
+  }
+  // A plan: its image, the labels written beside it, and its leads.
+  std::optional<PlanDocument> plan;
+  if (!planPath.empty()) {
+    plan = readPlan(planPath);
+    path = plan->image.path;
+    const fs::path labels = fs::path(planPath).parent_path() / plan->labelsFile;
+    if (fs::exists(labels)) labelsPath = labels.string();
   }
   if (!sampleName.empty() && !path.empty()) {
     std::cerr << "dbsplan view: give an IMAGE or --sample NAME, not both\n";
@@ -229,6 +248,7 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
   MainWindow window;
   window.resize(width, height);
   if (scene.volume) window.showScene(scene);
+  if (plan) window.showPlan(*plan);
   window.show();
   if (screenshot.empty()) return QApplication::exec();
 

@@ -17,6 +17,8 @@
 #include <QStatusBar>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <filesystem>
+
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/app/PlanFigures.h"
 #include "dbs/app/PlanReport.h"
@@ -56,6 +58,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   positionLabel_ = new QLabel("Open an image: File > Open, or drop a file here", this);
   statusBar()->addWidget(positionLabel_, 1);
+  planLabel_ = new QLabel(this);  // the open plan at a glance (permanent: messages do not cover it)
+  statusBar()->addPermanentWidget(planLabel_);
   connect(&model_, &ViewerModel::crosshairChanged, this,
           [this](Vec3 p) { positionLabel_->setText("Crosshair: " + model_.describePoint(p)); });
   buildMenus();
@@ -91,6 +95,10 @@ void MainWindow::buildMenus() {
   } catch (const std::exception& e) {
     samples->addAction(QString("sample catalogue unavailable: ") + e.what())->setEnabled(false);
   }
+  file->addAction("Open &plan...", this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, "Open plan", QString(), "dbsplan plans (plan.json *.json)");
+    if (!path.isEmpty()) openPlan(path);
+  });
   file->addAction("Open &labels...", this, [this] {
     const QString path =
         QFileDialog::getOpenFileName(this, "Open label map", QString(), "Label maps (*.nii *.nii.gz *.nrrd *.mha)");
@@ -138,6 +146,8 @@ void MainWindow::buildMenus() {
 void MainWindow::showVolume(std::shared_ptr<const Volume> volume) {
   const QString name = QFileInfo(QString::fromStdString(volume->path)).fileName();
   model_.setVolume(std::move(volume));
+  sceneView_->sceneRenderer().setPlannedLeads({});  // a plan belongs to the volume it was made on
+  planLabel_->clear();
   setWindowTitle("dbsplan - " + name);
   positionLabel_->setText("Crosshair: " + model_.describePoint(model_.crosshairRas()));
   for (const auto& note : model_.volume()->notes) statusBar()->showMessage(QString::fromStdString(note), 10000);
@@ -290,18 +300,48 @@ void MainWindow::planTrajectoriesForCurrentImage(const QString& outDir) {
         }
         showVolume(scene.volume);
         model_.setLabels(scene.labels);
-        model_.setCrosshairRas(result.plan.trajectories.front().trajectory.targetRas);
-        QString summary;
-        for (const PlannedTrajectory& p : result.plan.trajectories) {
-          const auto& m = p.metrics;
-          summary += QString("%1: target (%2, %3, %4), %5 deg to AC-PC, ventricles %6 mm, %7 contacts in GPi%8.  ")
-                         .arg(p.trajectory.side == 'L' ? "Left" : "Right")
-                         .arg(p.trajectory.targetRas.x, 0, 'f', 1).arg(p.trajectory.targetRas.y, 0, 'f', 1)
-                         .arg(p.trajectory.targetRas.z, 0, 'f', 1).arg(m.sagittalAngleDeg, 0, 'f', 0)
-                         .arg(m.closest[0].distanceMm, 0, 'f', 1).arg(m.contactsInGpi)
-                         .arg(m.safe ? "" : " (UNSAFE: review)");
-        }
-        statusBar()->showMessage(summary + "Plan in " + QString::fromStdString(out), 60000);
+        showPlan(result.plan);
+      });
+}
+
+void MainWindow::showPlan(const PlanDocument& plan) {
+  sceneView_->sceneRenderer().setPlannedLeads(plannedLeadActors(plan.trajectories));
+  if (!plan.trajectories.empty()) model_.setCrosshairRas(plan.trajectories.front().trajectory.targetRas);
+  QString summary;
+  for (const PlannedTrajectory& p : plan.trajectories) {
+    const auto& m = p.metrics;
+    summary += QString("%1 target (%2, %3, %4), %5 deg, ventricles %6 mm, %7 in GPi%8   ")
+                   .arg(p.trajectory.side == 'L' ? "L" : "R")
+                   .arg(p.trajectory.targetRas.x, 0, 'f', 1)
+                   .arg(p.trajectory.targetRas.y, 0, 'f', 1)
+                   .arg(p.trajectory.targetRas.z, 0, 'f', 1)
+                   .arg(m.sagittalAngleDeg, 0, 'f', 0)
+                   .arg(m.closest[0].distanceMm, 0, 'f', 1)
+                   .arg(m.contactsInGpi)
+                   .arg(m.safe ? "" : " (UNSAFE: review)");
+  }
+  planLabel_->setText("Plan (RAS mm): " + summary.trimmed());
+  sceneView_->update();
+}
+
+void MainWindow::openPlan(const QString& planPath) {
+  std::shared_ptr<PlanDocument> plan;
+  try {
+    plan = std::make_shared<PlanDocument>(readPlan(planPath.toStdString()));
+  } catch (const std::exception& e) {
+    QMessageBox::critical(this, "dbsplan: cannot open plan", QString::fromStdString(e.what()));
+    return;
+  }
+  const std::string labels = (std::filesystem::path(planPath.toStdString()).parent_path() / plan->labelsFile).string();
+  const std::string image = plan->image.path;
+  loadInBackground(
+      QString::fromStdString(image),
+      [image, labels](const ProgressCallback& progress) {
+        return loadScene(image, std::filesystem::exists(labels) ? labels : std::string(), progress);
+      },
+      [this, plan](const LoadedScene& scene) {
+        showScene(scene);
+        showPlan(*plan);
       });
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "dbs/app/SampleLoading.h"
+#include "dbs/planning/PlanDocument.h"
 #include "dbs/app/ViewWidgets.h"
 #include "dbs/app/ViewerModel.h"
 
@@ -39,6 +40,11 @@ class MainWindow : public QMainWindow {
   // Runs the GPi localisation (the pipeline `dbsplan locate` runs) on the open image, in the
   // background with progress and cancel, then shows its labels with the crosshair on the left target.
   void locateGpiInCurrentImage();
+  // Shows a plan's leads in the 3-D view (replacing any shown) with the crosshair on the first
+  // target and the plan's summary in the status bar; opening another volume clears them.
+  void showPlan(const PlanDocument& plan);
+  // Opens a plan file: its image, the labels beside it, and its leads (File > Open plan).
+  void openPlan(const QString& planPath);
   // Plans both trajectories on the open image (the pipeline `dbsplan plan` runs) in the background
   // with progress and cancel, writes plan.json, labels, report.pdf and scene.png to `outDir`, then
   // shows the labels with the crosshair on the left target and the plan's summary.
@@ -66,6 +72,7 @@ class MainWindow : public QMainWindow {
   std::array<SliceViewWidget*, 3> sliceViews_{};
   SceneViewWidget* sceneView_ = nullptr;
   QLabel* positionLabel_ = nullptr;
+  QLabel* planLabel_ = nullptr;
   QMenu* recentMenu_ = nullptr;
   std::shared_ptr<std::atomic<bool>> cancelLoad_;
 };

@@ -439,7 +439,8 @@ constexpr std::array<double, 3> kScalpColour{0.96, 0.78, 0.66}, kBrainColour{0.9
     kLeadBodyColour{0.93, 0.93, 0.95}, kContactMetalColour{0.55, 0.6, 0.72}, kTargetColour{1.0, 0.16, 1.0};
 
 // The lead body (tube of the lead's diameter, tip to entry) and its contacts, RAS mm.
-void addLead(vtkRenderer* renderer, const LeadShape& lead) {
+std::vector<vtkSmartPointer<vtkProp3D>> leadActors(const LeadShape& lead) {
+  std::vector<vtkSmartPointer<vtkProp3D>> actors;
   const double radius = 0.5 * lead.model->diameterMm;
   vtkNew<vtkLineSource> axis;
   axis->SetPoint1(lead.tipRas.x, lead.tipRas.y, lead.tipRas.z);
@@ -451,7 +452,7 @@ void addLead(vtkRenderer* renderer, const LeadShape& lead) {
   tube->CappingOn();
   auto body = polyActor(tube->GetOutputPort(), nullptr, kLeadBodyColour);
   body->GetProperty()->SetSpecular(0.2);
-  renderer->AddActor(body);
+  actors.push_back(body);
   for (const LeadContactShape& c : lead.contacts) {
     // Slightly proud of the body so the contact's surface wins the depth test.
     auto shell = contactShell(c.centreRas, lead.axisRas, c.facingRas.value_or(perpendicularTo(lead.axisRas)),
@@ -462,7 +463,7 @@ void addLead(vtkRenderer* renderer, const LeadShape& lead) {
     metal->SetSpecularPower(40);
     metal->SetDiffuse(0.7);
     metal->SetAmbient(0.15);
-    renderer->AddActor(actor);
+    actors.push_back(actor);
   }
   vtkNew<vtkSphereSource> target;
   target->SetCenter(lead.targetRas.x, lead.targetRas.y, lead.targetRas.z);
@@ -471,7 +472,8 @@ void addLead(vtkRenderer* renderer, const LeadShape& lead) {
   target->SetPhiResolution(16);
   auto marker = polyActor(target->GetOutputPort(), nullptr, kTargetColour);
   marker->GetProperty()->SetOpacity(0.45);
-  renderer->AddActor(marker);
+  actors.push_back(marker);
+  return actors;
 }
 
 std::optional<QPointF> imagePixelOfRas(vtkRenderer* renderer, Vec3 pointRas, int imageHeight) {
@@ -488,6 +490,13 @@ QColor qColour(const std::array<double, 3>& c) {
 }
 
 }  // namespace
+
+std::vector<vtkSmartPointer<vtkProp3D>> plannedLeadActors(const std::vector<PlannedTrajectory>& trajectories) {
+  std::vector<vtkSmartPointer<vtkProp3D>> actors;
+  for (const PlannedTrajectory& t : trajectories)
+    for (const auto& actor : leadActors(leadShape(t))) actors.push_back(actor);
+  return actors;
+}
 
 // ---- Planes ------------------------------------------------------------------------------------
 
@@ -673,7 +682,7 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
   std::vector<LeadShape> leads;
   for (const PlannedTrajectory& t : result.plan.trajectories) {
     leads.push_back(leadShape(t));
-    addLead(renderer, leads.back());
+    for (const auto& actor : leadActors(leads.back())) renderer->AddViewProp(actor);
   }
 
   renderer->GradientBackgroundOn();  // dark, lighter towards the top: the translucent head stands out

@@ -19,6 +19,10 @@
 #include <QSize>
 
 #include <string>
+#include <vector>
+
+#include <vtkProp3D.h>
+#include <vtkSmartPointer.h>
 
 #include "dbs/imaging/WorldFrame.h"
 #include "dbs/planning/PlanPipeline.h"
@@ -79,6 +83,11 @@ QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& tr
 // RAS mm and a 10 mm scale bar. Throws std::invalid_argument without a patient volume or for a
 // bad axis.
 QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& trajectory, int axis, QSize size);
+
+// The leads of a plan as 3-D actors in RAS (the scene's and the viewer's 3-D view): each a tube of
+// its real diameter from tip to entry, its contacts (rings, or arcs for directional segments) and a
+// translucent target marker. Throws std::invalid_argument for an unknown electrode.
+std::vector<vtkSmartPointer<vtkProp3D>> plannedLeadActors(const std::vector<PlannedTrajectory>& trajectories);
 
 // renderPlanScene at 1600x1200 saved as PNG atomically (temporary file in the same folder, then
 // rename). Throws std::runtime_error naming the file when it cannot be written.

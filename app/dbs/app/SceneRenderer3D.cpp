@@ -1,6 +1,7 @@
 #include "dbs/app/SceneRenderer3D.h"
 
 #include <vtkActor.h>
+#include <vtkProp3D.h>
 #include <vtkAnnotatedCubeActor.h>
 #include <vtkCamera.h>
 #include <vtkImageData.h>
@@ -124,6 +125,15 @@ void SceneRenderer3D::crosshairMoved() {
     vtkNew<vtkMatrix4x4> copy;
     copy->DeepCopy(slices_[i]->rasFromPlaneMatrix());
     sliceActors_[i]->SetUserMatrix(copy);
+  }
+}
+
+void SceneRenderer3D::setPlannedLeads(const std::vector<vtkSmartPointer<vtkProp3D>>& leads) {
+  for (const auto& lead : plannedLeads_) renderer_->RemoveViewProp(lead);
+  plannedLeads_ = leads;
+  for (const auto& lead : plannedLeads_) {
+    lead->PickableOff();
+    renderer_->AddViewProp(lead);
   }
 }
 

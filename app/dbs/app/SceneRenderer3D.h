@@ -13,6 +13,7 @@
 
 class vtkActor;
 class vtkImageActor;
+class vtkProp3D;
 class vtkImageData;
 class vtkRenderer;
 class vtkTextActor;
@@ -40,6 +41,8 @@ class SceneRenderer3D {
   void setLabelsVisible(bool visible);
   // Re-reads the slice plane matrices (after the crosshair moved).
   void crosshairMoved();
+  // Planned leads to show (replacing any shown before; empty clears), RAS.
+  void setPlannedLeads(const std::vector<vtkSmartPointer<vtkProp3D>>& leads);
   // The view's caption ("3D" in the viewer); figures that annotate themselves hide it.
   void setTitleVisible(bool visible);
   // Camera from the front-left, above: the classic view of a DBS planning scene.
@@ -54,6 +57,7 @@ class SceneRenderer3D {
   std::array<SliceRenderer*, 3> slices_{nullptr, nullptr, nullptr};
   vtkNew<vtkActor> outline_;
   std::vector<vtkSmartPointer<vtkActor>> labelSurfaces_;
+  std::vector<vtkSmartPointer<vtkProp3D>> plannedLeads_;
   vtkNew<vtkTextActor> title_;
 };
 
