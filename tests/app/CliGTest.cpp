@@ -207,6 +207,23 @@ TEST(CliPlan, Colin27PlanWritesPlanLabelsReportSceneAndPlanInfoReadsIt) {
   EXPECT_NE(info.out.find("matches the image on disk"), std::string::npos) << info.out;
   EXPECT_NE(info.out.find("contacts in GPi"), std::string::npos) << info.out;
 
+  // The viewer opens the plan (image, labels, leads); a plan whose image has changed is refused.
+  const RunResult view = runDbsplan("view --plan " + (dir / "plan.json").string() + " --screenshot " +
+                                    (dir / "view.png").string() + " --size 900x700");
+  EXPECT_EQ(view.exitCode, 0) << view.err;
+  EXPECT_TRUE(fs::exists(dir / "view.png"));
+  nlohmann::json otherImage = plan;
+  otherImage["image"]["sha256"] = std::string(64, '0');
+  std::ofstream((dir / "other.json").string()) << otherImage.dump();
+  const RunResult changed = runDbsplan("plan-info " + (dir / "other.json").string());
+  EXPECT_EQ(changed.exitCode, 0);
+  EXPECT_NE(changed.out.find("has changed since the plan was made"), std::string::npos) << changed.out;
+  const RunResult refused = runDbsplan("view --plan " + (dir / "other.json").string() + " --screenshot " +
+                                       (dir / "refused.png").string());
+  EXPECT_EQ(refused.exitCode, 1);
+  EXPECT_NE(refused.err.find("has changed since the plan was made"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(dir / "refused.png"));
+
   // A damaged copy: plan-info names the field, exit 1.
   plan["trajectories"][1]["entry_ras"] = "up";
   std::ofstream((dir / "bad.json").string()) << plan.dump();

@@ -209,7 +209,8 @@ PlanDocument handMadePlan() {
     t.trajectory.entryRas = {side == 'L' ? -35.0 : 35.0, 40, 70};
     t.trajectory.electrodeId = side == 'L' ? "medtronic_3389" : "boston_scientific_db2202";
     t.trajectory.markerRollDeg = 15;
-    t.metrics.lengthMm = 87.1234567891234;
+    t.metrics.lengthMm = norm(t.trajectory.entryRas - t.trajectory.targetRas);  // 87.0574... mm
+    t.metrics.tipRas = t.trajectory.targetRas;                                  // tip_beyond_target_mm 0
     t.metrics.closest[0] = {RiskKind::Ventricles, true, 6.5, 22.25, {-14, 5, 15}, 2.0, true};
     t.metrics.closest[2].kind = RiskKind::Vessels;
     t.metrics.passesThrough.push_back({"Putamen_L", 12.0, 3.5});
@@ -241,7 +242,8 @@ TEST(PlanFile, RoundTripsExactlyAndIsWrittenAtomically) {
   const PlanDocument back = readPlan(dir + "/plan.json");
   EXPECT_EQ(planToJson(back), planToJson(plan));
   EXPECT_EQ(back.trajectories[1].trajectory.electrodeId, "boston_scientific_db2202");
-  EXPECT_EQ(back.trajectories[0].metrics.lengthMm, 87.1234567891234);  // no rounding on the way
+  EXPECT_EQ(back.trajectories[0].metrics.lengthMm,
+            plan.trajectories[0].metrics.lengthMm);  // no rounding on the way
   ASSERT_TRUE(back.trajectories[0].metrics.contacts[0].segmentDirectionRas);
   EXPECT_FALSE(back.trajectories[0].metrics.closest[2].present);
   const nlohmann::json j = planToJson(plan);
@@ -295,6 +297,10 @@ TEST(PlanFile, MalformedFilesGetAnErrorNamingTheFieldAndTheProblem) {
   EXPECT_TRUE(contains(e, "trajectories[0].metrics.closest.ventricles.distance_mm: must be a number")) << e;
   e = errorFor([](auto& j) { j["electrodes"]["R"] = "medtronic_3389"; });
   EXPECT_TRUE(contains(e, "electrodes.R: disagrees")) << e;
+  e = errorFor([](auto& j) { j["trajectories"][0]["electrode"] = "medtronic_9999"; });
+  EXPECT_TRUE(contains(e, "trajectories[0].electrode: unknown electrode 'medtronic_9999'")) << e;
+  e = errorFor([](auto& j) { j["trajectories"][1]["entry_ras"][2] = 60.0; });  // moved by hand, metrics stale
+  EXPECT_TRUE(contains(e, "trajectories[1].metrics.length_mm: does not match target_ras and entry_ras")) << e;
   e = errorFor([](auto& j) { j["search"]["seconds"] = -1; });
   EXPECT_TRUE(contains(e, "search.seconds: must be between")) << e;
   std::ofstream(dir + "/truncated.json") << good.dump().substr(0, 200);

@@ -212,6 +212,11 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
   std::optional<PlanDocument> plan;
   if (!planPath.empty()) {
     plan = readPlan(planPath);
+    const std::string problem = planImageProblem(*plan);
+    if (!problem.empty()) {
+      std::cerr << "dbsplan view: " << planPath << ": " << problem << "\n";
+      return 1;
+    }
     path = plan->image.path;
     const fs::path labels = fs::path(planPath).parent_path() / plan->labelsFile;
     if (fs::exists(labels)) labelsPath = labels.string();

@@ -300,7 +300,11 @@ void MainWindow::planTrajectoriesForCurrentImage(const QString& outDir) {
         }
         showVolume(scene.volume);
         model_.setLabels(scene.labels);
-        showPlan(result.plan);
+        try {
+          showPlan(result.plan);
+        } catch (const std::exception& e) {
+          QMessageBox::critical(this, "dbsplan: cannot show the plan", QString::fromStdString(e.what()));
+        }
       });
 }
 
@@ -328,6 +332,8 @@ void MainWindow::openPlan(const QString& planPath) {
   std::shared_ptr<PlanDocument> plan;
   try {
     plan = std::make_shared<PlanDocument>(readPlan(planPath.toStdString()));
+    const std::string problem = planImageProblem(*plan);
+    if (!problem.empty()) throw std::runtime_error(problem);
   } catch (const std::exception& e) {
     QMessageBox::critical(this, "dbsplan: cannot open plan", QString::fromStdString(e.what()));
     return;
@@ -341,7 +347,11 @@ void MainWindow::openPlan(const QString& planPath) {
       },
       [this, plan](const LoadedScene& scene) {
         showScene(scene);
-        showPlan(*plan);
+        try {
+          showPlan(*plan);
+        } catch (const std::exception& e) {  // never let an exception leave the event loop
+          QMessageBox::critical(this, "dbsplan: cannot show the plan", QString::fromStdString(e.what()));
+        }
       });
 }
 

@@ -6,6 +6,7 @@
 #include <QApplication>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iomanip>
@@ -45,14 +46,9 @@ void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
   out << "plan (schema " << kPlanSchema << " v" << plan.schemaVersion << ", dbsplan " << plan.programVersion
       << ", created " << plan.created << ")\n";
   out << "  image: " << plan.image.path << "\n";
-  out << "  sha256: " << plan.image.sha256;
-  if (fs::exists(plan.image.path)) {
-    out << (sha256OfPath(plan.image.path) == plan.image.sha256
-                ? "  (matches the image on disk)"
-                : "  (DIFFERS from the image on disk: the plan is for another file)");
-  } else {
-    out << "  (image not found on this machine)";
-  }
+  const std::string imageProblem = planImageProblem(plan);
+  out << "  sha256: " << plan.image.sha256
+      << (imageProblem.empty() ? "  (matches the image on disk)" : "  (" + imageProblem + ")");
   out << "\n  AC " << triple(plan.acRas) << ", PC " << triple(plan.pcRas) << ", MCP " << triple(plan.mcpRas)
       << " (RAS mm)\n";
   out << "  search: " << plan.search.candidates << " candidates scored in " << fixed(plan.search.seconds, 3)
@@ -67,7 +63,7 @@ void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
     if (m.targetMni) out << ", MNI " << triple(*m.targetMni);
     out << "\n    entry  RAS " << triple(t.entryRas) << " mm, AC-PC " << triple(m.entryAcpc) << "\n";
     out << "    length " << fixed(m.lengthMm) << " mm, " << fixed(m.sagittalAngleDeg)
-        << " deg to the AC-PC line, " << fixed(m.lateralAngleDeg)
+        << " deg to the AC-PC line (sagittal projection), " << fixed(m.lateralAngleDeg)
         << " deg lateral to the midsagittal plane\n";
     out << "    margins:";
     for (const ClosestApproach& c : m.closest) {
@@ -76,8 +72,8 @@ void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
         out << "not assessed;";
         continue;
       }
-      out << fixed(c.distanceMm) << " mm at " << fixed(c.depthMm) << " mm above target"
-          << (c.safe ? "" : " UNSAFE") << ";";
+      out << fixed(c.distanceMm) << " mm at " << fixed(std::abs(c.depthMm)) << " mm "
+          << (c.depthMm >= 0 ? "above" : "below") << " the target" << (c.safe ? "" : " UNSAFE") << ";";
     }
     out << "\n    contacts in GPi: " << m.contactsInGpi << " of " << m.contacts.size() << "; "
         << (m.safe ? "keeps every required margin" : "DOES NOT keep every required margin") << "\n";
@@ -183,6 +179,8 @@ int runPlan(int argc, char** argv, const std::vector<std::string>& args) {
   }
 
   const PlanResult result = runPlanPipeline(inputs, stderrProgress());
+  // A report or scene from an earlier plan in this folder must not sit beside the new plan.
+  for (const char* stale : {"report.pdf", "scene.png"}) fs::remove(fs::path(outDir) / stale, ec);
   writePlanOutputs(result, outDir);
   std::cerr << "plan: wrote " << (fs::path(outDir) / "plan.json").string() << " and labels.nii.gz\n";
   if (figures) {

@@ -261,6 +261,10 @@ RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels
     const int left = labelValue("Ventricle_L"), right = labelValue("Ventricle_R");
     for (std::size_t i = 0; i < n; ++i) vp[i] = (label[i] == left || label[i] == right) ? 1 : 0;
     const double priorVolume = volumeOf(ventriclePrior.GetPointer());
+    if (priorVolume <= 0)
+      throw ImagingError(
+          "risk structures: the located labels hold no ventricles (labels Ventricle_L/R), so the "
+          "ventricles cannot be assessed");
     auto candidates = dilate(ventriclePrior.GetPointer(), settings.ventricleSearchMm);
     unsigned char* c = candidates->GetBufferPointer();
     for (std::size_t i = 0; i < n; ++i) c[i] = (c[i] && intensity[i] < out.csfUpperIntensity) ? 1 : 0;
@@ -282,10 +286,10 @@ RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels
     if (ventricles.volumeMm3 < 0.3 * priorVolume) {
       // The patient's CSF does not show (poor contrast, or a failed registration): rather the prior
       // than nothing, and say so.
-      ventricles.mask = ventriclePrior;
-      ventricles.volumeMm3 = priorVolume;
       note << "ventricles: the patient's CSF matched only " << ventricles.volumeMm3 / 1000
            << " cm3 near the atlas prior; the atlas prior (" << priorVolume / 1000 << " cm3) is used as is";
+      ventricles.mask = ventriclePrior;
+      ventricles.volumeMm3 = priorVolume;
     } else {
       note << "ventricles: " << ventricles.volumeMm3 / 1000 << " cm3 of CSF-dark voxels (below "
            << out.csfUpperIntensity << ") within " << settings.ventricleSearchMm << " mm of the atlas prior ("
@@ -330,7 +334,13 @@ RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels
         sumSq += double(c[i]) * c[i];
         count += 1;
       }
+    if (count == 0) throw ImagingError("risk structures: no brain found to look for vessels in");
     const double mean = sum / count, sd = std::sqrt(std::max(0.0, sumSq / count - mean * mean));
+    // Voxels the co-registered volume does not cover read 0 (resampled from outside its field of
+    // view): they are not vessel-free, they are unassessed, and the plan must say so.
+    double covered = 0;
+    for (std::size_t i = 0; i < n; ++i) covered += (b[i] && c[i] != 0.0f) ? 1 : 0;
+    const double coverage = covered / count;
     const double threshold = mean + settings.vesselSdAboveBrain * sd;
     // Vessels on the brain's surface matter most: look within 3 mm of the brain too.
     auto near = dilate(out.brainMask.GetPointer(), 3.0);
@@ -341,6 +351,14 @@ RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels
                                   [minVoxels](std::size_t, std::size_t size) { return size >= minVoxels; });
     vessels.volumeMm3 = volumeOf(vessels.mask.GetPointer());
     vessels.present = true;
+    if (coverage < 0.98) {
+      std::ostringstream partial;
+      partial.precision(3);
+      partial << "vessels: " << vesselVolume->path << " covers only " << 100 * coverage
+              << " % of the brain; outside its field of view vessels are NOT assessed (clearances there read "
+                 "as free)";
+      out.notes.push_back(partial.str());
+    }
     std::ostringstream note;
     note << "vessels: " << vessels.volumeMm3 / 1000 << " cm3 brighter than " << threshold << " in "
          << vesselVolume->path;

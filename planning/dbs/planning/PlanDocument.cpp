@@ -218,11 +218,24 @@ PlannedTrajectory trajectoryFromJson(const Field& f) {
   t.entryRas = f["entry_ras"].vec3();
   if (norm(t.entryRas - t.targetRas) < 1.0) f["entry_ras"].fail("must lie at least 1 mm from target_ras");
   t.electrodeId = f["electrode"].string();
+  try {
+    ElectrodeCatalogue::standard().find(t.electrodeId);
+  } catch (const std::out_of_range& e) {
+    f["electrode"].fail(e.what());
+  }
   t.deepestContactBeyondTargetMm = f["deepest_contact_beyond_target_mm"].numberIn(-20, 20);
   t.markerRollDeg = f["marker_roll_deg"].numberIn(-360, 360);
   t.origin = f["origin"].string();
   if (t.origin != "search" && t.origin != "manual") f["origin"].fail("must be \"search\" or \"manual\"");
   p.metrics = metricsFromJson(f["metrics"]);
+  // Metrics belong to this target and entry: an entry edited in the file leaves them stale.
+  const Vec3 u = normalized(t.entryRas - t.targetRas);
+  if (std::abs(p.metrics.lengthMm - norm(t.entryRas - t.targetRas)) > 0.01)
+    f["metrics"]["length_mm"].fail(
+        "does not match target_ras and entry_ras (the file was edited by hand: re-plan it)");
+  if (norm(p.metrics.tipRas - (t.targetRas - p.metrics.tipBeyondTargetMm * u)) > 0.01)
+    f["metrics"]["tip_ras"].fail(
+        "does not lie on the trajectory's line (the file was edited by hand: re-plan it)");
   return p;
 }
 
@@ -404,6 +417,15 @@ PlanDocument readPlan(const std::string& path) {
     throw std::runtime_error(path + ": not valid JSON (" + std::string(e.what()) + ")");
   }
   return planFromJson(j, path);
+}
+
+std::string planImageProblem(const PlanDocument& plan) {
+  if (!std::filesystem::exists(plan.image.path))
+    return "the plan's image " + plan.image.path + " is not on this machine";
+  if (sha256OfPath(plan.image.path) != plan.image.sha256)
+    return "the image " + plan.image.path +
+           " has changed since the plan was made (SHA-256 differs): the plan is for another file";
+  return {};
 }
 
 std::string sha256OfPath(const std::string& path) {

@@ -73,6 +73,10 @@ PlanDocument readPlan(const std::string& path);
 
 nlohmann::json searchSettingsToJson(const SearchSettings& settings);
 
+// Empty when the plan's image is on disk with the plan's checksum; otherwise why not, in one line
+// (missing, or changed since the plan was made).
+std::string planImageProblem(const PlanDocument& plan);
+
 // SHA-256 of a file (or of every file of a DICOM folder, in name order), lower-case hex.
 std::string sha256OfPath(const std::string& path);
 

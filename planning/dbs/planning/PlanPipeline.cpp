@@ -210,6 +210,21 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
         inputs.manualEntryRas[static_cast<std::size_t>(s)])
       editTrajectory(result, s == 0 ? 'L' : 'R', inputs.manualTargetRas[static_cast<std::size_t>(s)],
                      inputs.manualEntryRas[static_cast<std::size_t>(s)]);
+  // What a reviewer must not miss about each chosen path, whichever way it was chosen.
+  for (const PlannedTrajectory& p : plan.trajectories) {
+    const std::string who = std::string("trajectory ") + p.trajectory.side + ": ";
+    if (!p.metrics.ownSide)
+      plan.notes.push_back(who + "CROSSES THE MIDSAGITTAL PLANE (target and entry not both on its side)");
+    if (!p.metrics.inWindow)
+      plan.notes.push_back(who + "entry outside the frontal window of the search settings");
+    if (p.metrics.entryScalpDistanceMm > 2.0) {
+      std::ostringstream note;
+      note.precision(3);
+      note << who << "the entry lies " << p.metrics.entryScalpDistanceMm
+           << " mm from the scalp surface (off the skin, or where the image cuts the head)";
+      plan.notes.push_back(note.str());
+    }
+  }
   plan.search.settings = searchSettingsToJson(inputs.search);
   plan.riskStructures = risksJson(result.risks);
   plan.labelsFile = "labels.nii.gz";
@@ -228,12 +243,29 @@ void editTrajectory(PlanResult& result, char side, std::optional<Vec3> targetRas
   if (current == plan.trajectories.end())
     throw std::invalid_argument(std::string("no trajectory for side ") + side);
   const PlanningContext context = result.context();
+  // Everything is computed first, so that a throw leaves the plan as it was.
   Trajectory edited = current->trajectory;
+  if (targetRas) edited.targetRas = *targetRas;
+  // The side's alternatives: the search's best from the (possibly new) target.
+  const SearchResult search = searchTrajectories(context, side, edited.targetRas, edited.electrodeId,
+                                                 edited.deepestContactBeyondTargetMm);
+  std::size_t firstAlternative = 0;
+  if (entryRas) {
+    edited.entryRas = *entryRas;
+  } else {
+    if (search.best.empty())
+      throw std::runtime_error(std::string("no entry inside the frontal window for the new target, side ") +
+                               side);
+    edited.entryRas = search.best.front().entryRas;
+    firstAlternative = 1;
+  }
+  edited.origin = "manual";
+  TrajectoryMetrics metrics = evaluateTrajectory(context, edited);  // throws for an entry on the target
+
   std::ostringstream note;
   note.precision(4);
   note << "trajectory " << side << ": set by hand:";
   if (targetRas) {
-    edited.targetRas = *targetRas;
     note << " target (" << targetRas->x << ", " << targetRas->y << ", " << targetRas->z << ")";
     plan.targets.erase(
         std::remove_if(plan.targets.begin(), plan.targets.end(),
@@ -242,29 +274,15 @@ void editTrajectory(PlanResult& result, char side, std::optional<Vec3> targetRas
     plan.targets.push_back({side, "manual", *targetRas, result.acpc->acpcFromRas(*targetRas),
                             context.mniFromPatientRas(*targetRas)});
   }
-  // The side's alternatives: the search's best from the (possibly new) target.
-  const SearchResult search = searchTrajectories(context, side, edited.targetRas, edited.electrodeId,
-                                                 edited.deepestContactBeyondTargetMm);
+  if (entryRas) note << " entry (" << entryRas->x << ", " << entryRas->y << ", " << entryRas->z << ")";
   plan.alternatives.erase(
       std::remove_if(plan.alternatives.begin(), plan.alternatives.end(),
                      [side](const PlannedTrajectory& p) { return p.trajectory.side == side; }),
       plan.alternatives.end());
-  if (entryRas) {
-    edited.entryRas = *entryRas;
-    edited.origin = "manual";
-    note << " entry (" << entryRas->x << ", " << entryRas->y << ", " << entryRas->z << ")";
-    for (std::size_t i = 0; i < search.best.size(); ++i)
-      plan.alternatives.push_back({search.best[i], search.bestMetrics[i]});
-  } else {
-    if (search.best.empty())
-      throw std::runtime_error(std::string("no entry inside the frontal window for the new target, side ") +
-                               side);
-    edited.entryRas = search.best.front().entryRas;
-    for (std::size_t i = 1; i < search.best.size(); ++i)
-      plan.alternatives.push_back({search.best[i], search.bestMetrics[i]});
-  }
+  for (std::size_t i = firstAlternative; i < search.best.size(); ++i)
+    plan.alternatives.push_back({search.best[i], search.bestMetrics[i]});
   current->trajectory = edited;
-  current->metrics = evaluateTrajectory(context, edited);
+  current->metrics = std::move(metrics);
   note << "; re-scored: "
        << (current->metrics.safe ? "keeps every required margin" : "DOES NOT keep every required margin");
   plan.notes.push_back(note.str());

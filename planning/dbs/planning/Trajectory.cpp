@@ -163,11 +163,12 @@ RiskField::RiskField(const RiskStructures& risks, const LabelVolume& labels) {
   const std::size_t n = g.voxelCount();
   channels_.resize(4 * n);
   // Maurer distances run between voxel centres, and a structure's boundary voxels read 0 however
-  // thin the structure; its surface lies about half a voxel further out. Measuring to that surface
-  // (the centre distance less half the smallest voxel size) errs on the side of the patient, and
-  // a path through even a one-voxel vessel reads negative.
+  // thin the structure; its voxels reach half a voxel further out. Subtracting half the *largest*
+  // voxel size measures to the farthest face of those voxels along any axis (on a 2 x 2 x 3 mm scan,
+  // 1.5 mm), so a margin is never overstated along an axis; towards a voxel's corner it can still
+  // be by up to the half-diagonal less that. A path through even a one-voxel vessel reads negative.
   const Vec3 spacing = g.spacingMm();
-  const float halfVoxel = static_cast<float>(0.5 * std::min({spacing.x, spacing.y, spacing.z}));
+  const float halfVoxel = static_cast<float>(0.5 * std::max({spacing.x, spacing.y, spacing.z}));
   const float* head = risks.headDistanceMm->GetBufferPointer();
   std::array<const float*, kRiskKinds> risk{};
   for (std::size_t k = 0; k < kRiskKinds; ++k) {
@@ -176,7 +177,7 @@ RiskField::RiskField(const RiskStructures& risks, const LabelVolume& labels) {
   }
   for (std::size_t i = 0; i < n; ++i) {
     float* c = &channels_[4 * i];
-    c[0] = head[i];
+    c[0] = head[i] - halfVoxel;  // the scalp too: the entry lies on the skin, not half a voxel inside
     for (std::size_t k = 0; k < kRiskKinds; ++k) c[1 + k] = present_[k] ? risk[k][i] - halfVoxel : kFar;
   }
   const unsigned short* l = labels.image->GetBufferPointer();

@@ -66,7 +66,7 @@ class RiskField {
  public:
   RiskField(const RiskStructures& risks, const LabelVolume& labels);
   // Signed distance to the scalp surface and to each risk structure at a RAS point (trilinear), mm.
-  // Risk distances are to the structure's voxel surface (centre distance less half a voxel).
+  // Distances are to the structure's voxel surface (centre distance less half a voxel), the scalp's too.
   // Absent structures report kFar. Outside the grid the nearest border value is used, except the
   // scalp, which is then "outside the head" (+kFar).
   struct Sample {
