@@ -307,9 +307,9 @@ RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels
   {
     const auto hull = closing(out.brainMask.GetPointer(), settings.sulcalClosingMm);
     const auto hullDistance = signedDistanceMm(hull.GetPointer());
-    const auto ventricleDistance = signedDistanceMm(ventricles.mask.GetPointer());
+    ventricles.distanceMm = signedDistanceMm(ventricles.mask.GetPointer());  // final: also the risk map
     const float* hd = hullDistance->GetBufferPointer();
-    const float* vd = ventricleDistance->GetBufferPointer();
+    const float* vd = ventricles.distanceMm->GetBufferPointer();
     sulci.mask = emptyMaskLike(*t1.image);
     unsigned char* s = sulci.mask->GetBufferPointer();
     // Sulci reach at most about 30 mm below the hull (the insula's depth); deeper CSF is cisterns.
@@ -369,7 +369,8 @@ RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels
   }
 
   report(0.85, "distance maps");
-  for (RiskMap& risk : out.risks) risk.distanceMm = signedDistanceMm(risk.mask.GetPointer());
+  for (RiskMap& risk : out.risks)
+    if (!risk.distanceMm) risk.distanceMm = signedDistanceMm(risk.mask.GetPointer());
   out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   report(1.0, "risk structures ready");
   return out;
