@@ -220,6 +220,22 @@ TEST(ViewerPlan, LeadsAppearAlongTheirProjectionIn3DAndGoWithANewVolume) {
   EXPECT_GT(changed, 30) << "the lead is not drawn";
   EXPECT_GT(nearAxis, 0.9 * changed) << "pixels changed away from the lead's projection";
 
+  // The slice views draw the lead's projection: yellow pixels at the projected midpoint of its axis.
+  for (SliceOrientation o : {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
+    SCOPED_TRACE(sliceOrientationName(o));
+    SliceViewWidget* view = window.sliceView(o);
+    const QImage image = view->grabFramebuffer();
+    const Vec3 middle = 0.5 * (lead.metrics.tipRas + lead.trajectory.entryRas);
+    const QPoint centre = (view->widgetPositionOfRas(middle) * view->devicePixelRatioF()).toPoint();
+    int yellow = 0;
+    for (int dy = -2; dy <= 2; ++dy)
+      for (int dx = -2; dx <= 2; ++dx) {
+        const QColor p = image.pixelColor(centre + QPoint(dx, dy));
+        yellow += p.red() > 200 && p.green() > 170 && p.blue() < 90;
+      }
+    EXPECT_GT(yellow, 0) << "no lead at its projected midpoint";
+  }
+
   window.showVolume(makeVolume(c));  // another volume: the plan is gone
   window.model().setCrosshairRas(targetRas);
   const QImage cleared = scene->grabFramebuffer();

@@ -147,6 +147,7 @@ void MainWindow::showVolume(std::shared_ptr<const Volume> volume) {
   const QString name = QFileInfo(QString::fromStdString(volume->path)).fileName();
   model_.setVolume(std::move(volume));
   sceneView_->sceneRenderer().setPlannedLeads({});  // a plan belongs to the volume it was made on
+  for (SliceViewWidget* view : sliceViews_) view->sliceRenderer().setLeads({});
   planLabel_->clear();
   setWindowTitle("dbsplan - " + name);
   positionLabel_->setText("Crosshair: " + model_.describePoint(model_.crosshairRas()));
@@ -310,6 +311,16 @@ void MainWindow::planTrajectoriesForCurrentImage(const QString& outDir) {
 
 void MainWindow::showPlan(const PlanDocument& plan) {
   sceneView_->sceneRenderer().setPlannedLeads(plannedLeadActors(plan.trajectories));
+  std::vector<SliceRenderer::LeadOverlay> overlays;
+  for (const PlannedTrajectory& p : plan.trajectories) {
+    SliceRenderer::LeadOverlay overlay{p.metrics.tipRas, p.trajectory.entryRas, {}};
+    for (const PlacedContact& c : p.metrics.contacts) overlay.contactCentresRas.push_back(c.centreRas);
+    overlays.push_back(overlay);
+  }
+  for (SliceViewWidget* view : sliceViews_) {
+    view->sliceRenderer().setLeads(overlays);
+    view->update();
+  }
   if (!plan.trajectories.empty()) model_.setCrosshairRas(plan.trajectories.front().trajectory.targetRas);
   QString summary;
   for (const PlannedTrajectory& p : plan.trajectories) {

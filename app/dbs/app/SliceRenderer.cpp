@@ -95,6 +95,22 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   crosshairActor_->VisibilityOff();
   renderer_->AddActor(crosshairActor_);
 
+  // Planned leads, between the labels (z = 0.5) and the crosshair (z = 1); colours as the report's
+  // slice figures (PlanFigures.h): lead yellow, contacts orange.
+  vtkNew<vtkPolyDataMapper> leadMapper, contactMapper;
+  leadMapper->SetInputData(leadLines_);
+  leadLineActor_->SetMapper(leadMapper);
+  leadLineActor_->GetProperty()->SetColor(1.0, 0.84, 0.04);
+  leadLineActor_->GetProperty()->SetLineWidth(2.0);
+  leadLineActor_->PickableOff();
+  contactMapper->SetInputData(leadContacts_);
+  leadContactActor_->SetMapper(contactMapper);
+  leadContactActor_->GetProperty()->SetColor(1.0, 0.35, 0.16);
+  leadContactActor_->GetProperty()->SetPointSize(6.0);
+  leadContactActor_->PickableOff();
+  renderer_->AddActor(leadLineActor_);
+  renderer_->AddActor(leadContactActor_);
+
   // Anatomical letters on every edge: the direction the edge faces, in the patient.
   const double positions[4][2] = {{0.985, 0.5}, {0.015, 0.5}, {0.5, 0.975}, {0.5, 0.025}};
   const int hJustify[4] = {VTK_TEXT_RIGHT, VTK_TEXT_LEFT, VTK_TEXT_CENTERED, VTK_TEXT_CENTERED};
@@ -189,6 +205,31 @@ void SliceRenderer::clearLabels() {
 }
 
 void SliceRenderer::setLabelsVisible(bool visible) { labelActor_->SetVisibility(visible && hasLabels_ && hasVolume_); }
+
+void SliceRenderer::setLeads(const std::vector<LeadOverlay>& leads) {
+  // Plane coordinates are projections of RAS points on the screen axes (see updateReslice), so the
+  // projected leads do not depend on which slice is shown.
+  auto planePoint = [this](Vec3 ras, double z) {
+    return std::array<double, 3>{dot(axes_.rightRas, ras), dot(axes_.upRas, ras), z};
+  };
+  vtkNew<vtkPoints> linePoints, contactPoints;
+  vtkNew<vtkCellArray> lines, vertices;
+  for (const LeadOverlay& lead : leads) {
+    const vtkIdType ids[2] = {linePoints->InsertNextPoint(planePoint(lead.tipRas, 0.8).data()),
+                              linePoints->InsertNextPoint(planePoint(lead.entryRas, 0.8).data())};
+    lines->InsertNextCell(2, ids);
+    for (const Vec3& c : lead.contactCentresRas) {
+      const vtkIdType id = contactPoints->InsertNextPoint(planePoint(c, 0.9).data());
+      vertices->InsertNextCell(1, &id);
+    }
+  }
+  leadLines_->SetPoints(linePoints);
+  leadLines_->SetLines(lines);
+  leadLines_->Modified();
+  leadContacts_->SetPoints(contactPoints);
+  leadContacts_->SetVerts(vertices);
+  leadContacts_->Modified();
+}
 
 void SliceRenderer::updateReslice() {
   const Vec3 normal = axes_.normalRas();

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <array>
+#include <vector>
 #include <string>
 
 #include <vtkNew.h>
@@ -71,6 +72,13 @@ class SliceRenderer {
   void setLabels(vtkImageData* indexSpaceLabels, const ImageGeometry& labelGeometry);
   void clearLabels();
   void setLabelsVisible(bool visible);
+  // Planned leads drawn on this view: each lead's axis from tip to entry projected orthogonally onto
+  // the view plane (yellow) and its contact centres (orange), RAS mm; an empty list clears them.
+  struct LeadOverlay {
+    Vec3 tipRas, entryRas;
+    std::vector<Vec3> contactCentresRas;
+  };
+  void setLeads(const std::vector<LeadOverlay>& leads);
   // Fits the whole volume into the viewport; call after the viewport size changes.
   void fitToViewport(int widthPixels, int heightPixels);
 
@@ -107,6 +115,8 @@ class SliceRenderer {
   vtkNew<vtkImageMapToColors> labelColours_;
   vtkNew<vtkImageActor> labelActor_;
   bool hasLabels_ = false;
+  vtkNew<vtkPolyData> leadLines_, leadContacts_;
+  vtkNew<vtkActor> leadLineActor_, leadContactActor_;
   vtkNew<vtkPolyData> crosshairLines_;
   vtkNew<vtkActor> crosshairActor_;
   std::array<vtkSmartPointer<vtkTextActor>, 4> edgeLetters_;  // right, left, top, bottom
