@@ -130,39 +130,7 @@ std::pair<double, double> voxelNormals(std::uint64_t seed, std::uint64_t index) 
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Small geometry: rotations and analytic shapes in the model frame (mm).
-
-struct Mat3 {
-  double m[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
-  Vec3 operator*(Vec3 v) const {
-    return {m[0][0] * v.x + m[0][1] * v.y + m[0][2] * v.z, m[1][0] * v.x + m[1][1] * v.y + m[1][2] * v.z,
-            m[2][0] * v.x + m[2][1] * v.y + m[2][2] * v.z};
-  }
-  Mat3 operator*(const Mat3& b) const {
-    Mat3 r;
-    for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 3; ++j) r.m[i][j] = m[i][0] * b.m[0][j] + m[i][1] * b.m[1][j] + m[i][2] * b.m[2][j];
-    return r;
-  }
-  Mat3 transposed() const {
-    Mat3 r;
-    for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 3; ++j) r.m[i][j] = m[j][i];
-    return r;
-  }
-};
-
-// Rotation by `degrees` about model axis 0 (x), 1 (y) or 2 (z), right-handed.
-Mat3 rotation(int axis, double degrees) {
-  const double a = degrees * M_PI / 180.0, c = std::cos(a), s = std::sin(a);
-  Mat3 r;
-  const int i = (axis + 1) % 3, j = (axis + 2) % 3;
-  r.m[i][i] = c;
-  r.m[j][j] = c;
-  r.m[i][j] = -s;
-  r.m[j][i] = s;
-  return r;
-}
+// Small geometry: analytic shapes in the model frame (mm); rotations are WorldFrame's.
 
 struct Box {
   Vec3 lo{1e30, 1e30, 1e30}, hi{-1e30, -1e30, -1e30};
@@ -183,7 +151,7 @@ struct Box {
 // superior end moves laterally on the right).
 struct Blob {
   Vec3 centre, invSemi;
-  Mat3 localFromModel;
+  Affine localFromModel;  // rotation only
   bool boxy = false;
   Box box;
 
@@ -191,8 +159,9 @@ struct Blob {
   Blob(Vec3 c, Vec3 semi, double yawDeg = 0, double rollDeg = 0, bool isBoxy = false)
       : centre(c), boxy(isBoxy) {
     invSemi = {1.0 / semi.x, 1.0 / semi.y, 1.0 / semi.z};
-    const Mat3 modelFromLocal = rotation(2, yawDeg) * rotation(1, rollDeg);
-    localFromModel = modelFromLocal.transposed();
+    const Affine modelFromLocal = rotationAboutRasAxis(2, yawDeg) * rotationAboutRasAxis(1, rollDeg);
+    // The inverse of a rotation is its transpose: the reversed product of the reversed rotations.
+    localFromModel = rotationAboutRasAxis(1, -rollDeg) * rotationAboutRasAxis(2, -yawDeg);
     for (int k = 0; k < 3; ++k) {
       double extent = 0;
       for (int j = 0; j < 3; ++j) {
@@ -204,7 +173,7 @@ struct Blob {
       box.hi[k] = c[k] + extent + 0.01;
     }
   }
-  Vec3 local(Vec3 p) const { return localFromModel * (p - centre); }
+  Vec3 local(Vec3 p) const { return localFromModel.applyLinear(p - centre); }
   // < 1 inside, 1 on the surface.
   double level(Vec3 p) const {
     const Vec3 l = local(p);
@@ -599,8 +568,8 @@ PhantomResult generatePhantom(const PhantomParameters& parameters, const Progres
     truth.poseScale = {poseRng.uniform(0.95, 1.05), poseRng.uniform(0.95, 1.05), poseRng.uniform(0.95, 1.05)};
     truth.poseTranslationMm = {poseRng.uniform(-10, 10), poseRng.uniform(-10, 10), poseRng.uniform(-10, 10)};
   }
-  const Mat3 rot = rotation(2, truth.poseRotationDeg.z) * rotation(1, truth.poseRotationDeg.y) *
-                   rotation(0, truth.poseRotationDeg.x);
+  const Affine rot = rotationAboutRasAxis(2, truth.poseRotationDeg.z) *
+                     rotationAboutRasAxis(1, truth.poseRotationDeg.y) * rotationAboutRasAxis(0, truth.poseRotationDeg.x);
   Affine& pose = truth.patientRasFromModelRas;
   for (int r = 0; r < 3; ++r) {
     for (int c = 0; c < 3; ++c) pose.m[r][c] = rot.m[r][c] * truth.poseScale[c];
