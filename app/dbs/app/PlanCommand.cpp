@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -34,12 +33,6 @@ std::string fixed(double v, int digits = 1) {
 }
 std::string triple(Vec3 v, int digits = 1) {
   return "(" + fixed(v.x, digits) + ", " + fixed(v.y, digits) + ", " + fixed(v.z, digits) + ")";
-}
-
-bool haveDisplay() {
-  const char* display = std::getenv("DISPLAY");
-  const char* wayland = std::getenv("WAYLAND_DISPLAY");
-  return (display && *display) || (wayland && *wayland);
 }
 
 void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
@@ -158,9 +151,9 @@ int runPlan(int argc, char** argv, const std::vector<std::string>& args) {
     std::cerr << "dbsplan plan: " << e.what() << "\n";
     return 2;
   }
-  if (figures && !haveDisplay()) {
+  if (figures && !canRenderPlanScene()) {
     std::cerr
-        << "dbsplan plan: report.pdf and scene.png are rendered with OpenGL and need a display: run under "
+        << "dbsplan plan: report.pdf and scene.png are rendered with OpenGL and need an X display: run under "
            "`xvfb-run -a dbsplan plan ...`, or add --no-figures for plan.json and the labels only\n";
     return 2;
   }

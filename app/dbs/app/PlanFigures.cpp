@@ -639,10 +639,12 @@ QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& tr
 
 // ---- 3-D scene ---------------------------------------------------------------------------------------
 
+// VTK's X11 render window aborts the process without an X display, so the callers ask first.
+bool canRenderPlanScene() { return !qEnvironmentVariableIsEmpty("DISPLAY"); }
+
 QImage renderPlanScene(const PlanResult& result, QSize size) {
   requireSize(size);
-  // VTK's X11 render window aborts the process without a display: refuse instead.
-  if (qEnvironmentVariableIsEmpty("DISPLAY"))
+  if (!canRenderPlanScene())
     throw std::runtime_error("the 3-D scene needs an X display (run under xvfb-run -a when there is none)");
 
   SceneRenderer3D scene;  // its camera (front-left, above) and orientation cube

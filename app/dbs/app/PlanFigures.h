@@ -69,6 +69,8 @@ FigurePlane targetSlicePlane(const PlannedTrajectory& trajectory, int axis, QSiz
 // left sides and an orientation cube. Missing masks or labels are left out. Needs an X display
 // (DISPLAY set; Xvfb will do): throws std::runtime_error without one or when the render fails.
 QImage renderPlanScene(const PlanResult& result, QSize size);
+// Whether renderPlanScene can run here (an X display, real or Xvfb); the CLI asks before planning.
+bool canRenderPlanScene();
 
 // Probe's-eye view at the target (probesEyePlane): the T1 resliced on the plane, the label overlay,
 // the lead's cross-section at the centre (kLeadFigureColour, its real diameter) with the facing of
