@@ -20,6 +20,8 @@ PACKAGES=(
   insighttoolkit5-examples
   # JSON for plan documents and machine-readable CLI output
   nlohmann-json3-dev zlib1g-dev
+  # command-line parsing (per-subcommand --help, typed options, errors that name the option)
+  libcli11-dev
   # SHA-256 checksums of the planned image in plan files (OpenSSL's libcrypto)
   libssl-dev
 )

@@ -20,6 +20,7 @@
 #include "dbs/app/MainWindow.h"
 #include "dbs/app/SampleLoading.h"
 #include "dbs/planning/PlanDocument.h"
+#include "dbs/planning/PlanSession.h"
 #include "dbs/planning/SampleCatalogue.h"
 #include "dbs/imaging/ImagingError.h"
 
@@ -115,6 +116,9 @@ void printUsage() {
             << "                                  writes plan.json, labels.nii.gz, report.pdf, scene.png\n"
             << "  dbsplan plan-info PLAN.json [--json]\n"
             << "                                  validate a plan file and summarise it\n"
+            << "  dbsplan edit PLAN.json [--target L|R X,Y,Z] [--entry L|R X,Y,Z] [--electrode L|R ID] [--depth L|R MM]\n"
+            << "               [--choose L|R N] [--out PLAN2.json] [--json]\n"
+            << "                                  edit a saved plan without registering again (dbsplan edit --help)\n"
             << "  dbsplan sample list | path NAME [--labels]\n"
             << "                                  the sample datasets (colin27, phantom) and their files\n"
             << "  dbsplan phantom --out DIR [--seed N] [--spacing SX,SY,SZ] [--orientation CODE] [--noise F] [--warp-mm MM]\n"
@@ -208,24 +212,18 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
     std::cerr << "dbsplan view: --plan opens the plan's own image and labels: give it alone\n";
     return 2;
   }
-  // A plan: its image, the labels written beside it, and its leads.
-  std::optional<PlanDocument> plan;
+  // A plan: reopened editable from its folder (image, labels, risk structures, transforms).
+  std::shared_ptr<PlanSession> session;
   if (!planPath.empty()) {
-    plan = readPlan(planPath);
-    const std::string problem = planImageProblem(*plan);
-    if (!problem.empty()) {
-      std::cerr << "dbsplan view: " << planPath << ": " << problem << "\n";
-      return 1;
-    }
-    path = plan->image.path;
-    const fs::path labels = fs::path(planPath).parent_path() / plan->labelsFile;
-    if (fs::exists(labels)) labelsPath = labels.string();
+    std::vector<std::string> warnings;
+    session = PlanSession::open(planPath, &warnings);
+    for (const std::string& w : warnings) std::cerr << "dbsplan view: warning: " << w << "\n";
   }
   if (!sampleName.empty() && !path.empty()) {
     std::cerr << "dbsplan view: give an IMAGE or --sample NAME, not both\n";
     return 2;
   }
-  if (!screenshot.empty() && path.empty() && sampleName.empty()) {
+  if (!screenshot.empty() && path.empty() && sampleName.empty() && planPath.empty()) {
     std::cerr << "dbsplan view: --screenshot needs an IMAGE or --sample NAME\n";
     return 2;
   }
@@ -253,7 +251,7 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
   MainWindow window;
   window.resize(width, height);
   if (scene.volume) window.showScene(scene);
-  if (plan) window.showPlan(*plan);
+  if (session) window.showSession(session);
   window.show();
   if (screenshot.empty()) return QApplication::exec();
 

@@ -2,12 +2,14 @@
 // stdout and one clear line per error on stderr. The GUI and the CLI call the same library code.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "dbs/imaging/Volume.h"
+#include "dbs/planning/PlanDocument.h"
 
 namespace dbs::app {
 
@@ -22,6 +24,9 @@ int runInfo(const std::vector<std::string>& args);
 int runLocate(const std::vector<std::string>& args);
 int runPlan(int argc, char** argv, const std::vector<std::string>& args);
 int runPlanInfo(const std::vector<std::string>& args);
+int runEdit(const std::vector<std::string>& args);
+// One planned trajectory in words: target and entry (RAS, AC-PC, MNI), length, angles, margins.
+void printTrajectorySummary(const PlannedTrajectory& trajectory, std::ostream& out);
 int runSample(const std::vector<std::string>& args);
 int runView(int argc, char** argv, const std::vector<std::string>& args);
 void printUsage();

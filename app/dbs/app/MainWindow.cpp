@@ -1,27 +1,32 @@
 #include "dbs/app/MainWindow.h"
 
 #include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QGridLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
-#include <QPainter>
-#include <QPointer>
 #include <QProgressDialog>
+#include <QSaveFile>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <filesystem>
 
-#include "dbs/imaging/ImagingError.h"
 #include "dbs/app/PlanFigures.h"
+#include "dbs/app/PlanPanel.h"
 #include "dbs/app/PlanReport.h"
+#include "dbs/imaging/ImagingError.h"
 #include "dbs/planning/Locate.h"
 #include "dbs/planning/PlanPipeline.h"
 
@@ -29,7 +34,15 @@ namespace dbs::app {
 
 namespace {
 constexpr int kMaxRecentFiles = 8;
+constexpr int kAutosaveDelayMs = 3000;  // after the last change: a drag's commit, an undo...
 const char* kRecentKey = "recentFiles";
+const char* kLastFolderKey = "lastFolder";
+const char* kGeometryKey = "window/geometry";
+const char* kStateKey = "window/state";
+
+QSettings settings() { return QSettings("dbsplan", "dbsplan"); }
+
+bool isPlanFile(const QString& path) { return path.endsWith(".json", Qt::CaseInsensitive); }
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -43,18 +56,48 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
                                             SliceOrientation::Sagittal};
   for (int i = 0; i < 3; ++i) {
     sliceViews_[i] = new SliceViewWidget(orientations[i], &model_, central);
+    sliceViews_[i]->setObjectName(QString(sliceOrientationName(orientations[i])).toLower() + "View");
     connect(sliceViews_[i], &SliceViewWidget::hovered, this,
             [this](Vec3 p) { positionLabel_->setText(model_.describePoint(p)); });
+    connect(sliceViews_[i], &SliceViewWidget::handleDragged, this, &MainWindow::onHandleDragged);
   }
   sceneView_ = new SceneViewWidget(
       &model_, {&sliceViews_[0]->sliceRenderer(), &sliceViews_[1]->sliceRenderer(), &sliceViews_[2]->sliceRenderer()},
       central);
+  sceneView_->setObjectName("sceneView");
   // Axial | coronal over sagittal | 3D.
   grid->addWidget(sliceViews_[0], 0, 0);
   grid->addWidget(sliceViews_[1], 0, 1);
   grid->addWidget(sliceViews_[2], 1, 0);
   grid->addWidget(sceneView_, 1, 1);
   setCentralWidget(central);
+
+  panel_ = new PlanPanel(&model_, this);
+  auto* dock = new QDockWidget("Plan", this);
+  dock->setObjectName("planDock");
+  dock->setWidget(panel_);
+  dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+  addDockWidget(Qt::RightDockWidgetArea, dock);
+  connect(panel_, &PlanPanel::editRequested, this, [this](const PlanEdit& edit) { applyEdit(edit); });
+  connect(panel_, &PlanPanel::sideSelected, this, [this](char side) {
+    selectedSide_ = side;
+    if (!session_) return;
+    if (const PlannedTrajectory* t = chosenTrajectory(session_->plan(), side))
+      model_.setCrosshairRas(t->trajectory.targetRas);
+    showPlanDocument(&session_->plan(), false);
+  });
+
+  autosaveTimer_ = new QTimer(this);
+  autosaveTimer_->setSingleShot(true);
+  autosaveTimer_->setInterval(kAutosaveDelayMs);
+  connect(autosaveTimer_, &QTimer::timeout, this, [this] {
+    if (!session_) return;
+    try {
+      session_->writeAutosave();
+    } catch (const std::exception& e) {
+      statusBar()->showMessage(QString("Autosave failed: ") + e.what(), 10000);
+    }
+  });
 
   positionLabel_ = new QLabel("Open an image: File > Open, or drop a file here", this);
   statusBar()->addWidget(positionLabel_, 1);
@@ -63,7 +106,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(&model_, &ViewerModel::crosshairChanged, this,
           [this](Vec3 p) { positionLabel_->setText("Crosshair: " + model_.describePoint(p)); });
   buildMenus();
-  resize(1100, 900);
+  resize(1400, 900);
+  restoreGeometry(settings().value(kGeometryKey).toByteArray());
+  restoreState(settings().value(kStateKey).toByteArray());
+  updateActions();
 }
 
 MainWindow::~MainWindow() {
@@ -74,15 +120,22 @@ SliceViewWidget* MainWindow::sliceView(SliceOrientation orientation) const {
   return sliceViews_[static_cast<int>(orientation)];
 }
 
+QString MainWindow::lastFolder() const { return settings().value(kLastFolderKey).toString(); }
+
+void MainWindow::rememberFolder(const QString& path) {
+  const QFileInfo info(path);
+  settings().setValue(kLastFolderKey, info.isDir() ? info.absoluteFilePath() : info.absolutePath());
+}
+
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu("&File");
   file->addAction("&Open image...", QKeySequence::Open, this, [this] {
     const QString path = QFileDialog::getOpenFileName(
-        this, "Open image", QString(), "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd *.dcm);;All files (*)");
+        this, "Open image", lastFolder(), "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd *.dcm);;All files (*)");
     if (!path.isEmpty()) openPath(path);
   });
   file->addAction("Open &DICOM folder...", this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, "Open DICOM folder");
+    const QString dir = QFileDialog::getExistingDirectory(this, "Open DICOM folder", lastFolder());
     if (!dir.isEmpty()) openPath(dir);
   });
   QMenu* samples = file->addMenu("Open &sample");
@@ -96,24 +149,60 @@ void MainWindow::buildMenus() {
     samples->addAction(QString("sample catalogue unavailable: ") + e.what())->setEnabled(false);
   }
   file->addAction("Open &plan...", this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, "Open plan", QString(), "dbsplan plans (plan.json *.json)");
+    const QString path =
+        QFileDialog::getOpenFileName(this, "Open plan", lastFolder(), "dbsplan plans (plan.json *.json);;All files (*)");
     if (!path.isEmpty()) openPlan(path);
   });
   file->addAction("Open &labels...", this, [this] {
-    const QString path =
-        QFileDialog::getOpenFileName(this, "Open label map", QString(), "Label maps (*.nii *.nii.gz *.nrrd *.mha)");
+    const QString path = QFileDialog::getOpenFileName(this, "Open label map", lastFolder(),
+                                                      "Label maps (*.nii *.nii.gz *.nrrd *.mha)");
     if (!path.isEmpty()) openLabels(path);
   });
   recentMenu_ = file->addMenu("&Recent files");
   rebuildRecentMenu();
   file->addSeparator();
-  file->addAction("Save &screenshot...", this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, "Save screenshot", "dbsplan.png", "PNG (*.png)");
-    if (!path.isEmpty() && !renderToImage().save(path))
-      QMessageBox::warning(this, "dbsplan", "Could not write " + path);
+  saveAction_ = file->addAction("&Save plan", QKeySequence::Save, this, [this] { savePlan(); });
+  saveAsAction_ = file->addAction("Save plan &as...", QKeySequence::SaveAs, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, "Save plan as", lastFolder() + "/plan.json",
+                                                      "dbsplan plans (*.json)");
+    if (!path.isEmpty()) savePlanAs(path);
   });
+  exportReportAction_ = file->addAction("Export &report (PDF)...", this, [this] {
+    const QString start = session_ ? QFileInfo(QString::fromStdString(session_->planPath())).absolutePath() : lastFolder();
+    const QString path = QFileDialog::getSaveFileName(this, "Export report", start + "/report.pdf", "PDF (*.pdf)");
+    if (!path.isEmpty()) exportReport(path);
+  });
+  exportSceneAction_ = file->addAction("Export s&cene (PNG)...", this, [this] {
+    const QString start = session_ ? QFileInfo(QString::fromStdString(session_->planPath())).absolutePath() : lastFolder();
+    const QString path = QFileDialog::getSaveFileName(this, "Export 3D scene", start + "/scene.png", "PNG (*.png)");
+    if (!path.isEmpty()) exportScene(path);
+  });
+  QMenu* screenshots = file->addMenu("Save screens&hot");
+  screenshots->addAction("&Whole window...", this, [this] { saveViewScreenshot(nullptr, "dbsplan"); });
+  for (SliceViewWidget* view : sliceViews_) {
+    const QString name = sliceOrientationName(view->sliceRenderer().orientation());
+    screenshots->addAction(name + " view...", this, [this, view, name] { saveViewScreenshot(view, name.toLower()); });
+  }
+  screenshots->addAction("&3D view...", this, [this] { saveViewScreenshot(sceneView_, "3d"); });
   file->addSeparator();
   file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* edit = menuBar()->addMenu("&Edit");
+  undoAction_ = edit->addAction("&Undo", QKeySequence::Undo, this, [this] { undo(); });
+  redoAction_ = edit->addAction("&Redo", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), this, [this] { redo(); });
+  edit->addSeparator();
+  placeAcAction_ = edit->addAction("Place &AC at the crosshair", this,
+                                   [this] { applyEdit(PlanEdit::placeAc(model_.crosshairRas())); });
+  placeAcAction_->setToolTip("Moves the anterior commissure to the crosshair; every AC-PC coordinate follows");
+  placePcAction_ = edit->addAction("Place &PC at the crosshair", this,
+                                   [this] { applyEdit(PlanEdit::placePc(model_.crosshairRas())); });
+  noteAction_ = edit->addAction("Review &note...", this, [this] {
+    if (!session_) return;
+    bool ok = false;
+    const QString text = QInputDialog::getMultiLineText(this, "Review note", "The reviewing team's note on this plan:",
+                                                        QString::fromStdString(session_->plan().reviewNote), &ok);
+    if (ok) applyEdit(PlanEdit::editNote(text.toStdString()));
+  });
 
   QMenu* view = menuBar()->addMenu("&View");
   view->addAction("Reset &window/level", this, [this] {
@@ -130,7 +219,11 @@ void MainWindow::buildMenus() {
   QMenu* tools = menuBar()->addMenu("&Tools");
   tools->addAction("&Locate GPi (atlas registration)", this, [this] { locateGpiInCurrentImage(); });
   tools->addAction("&Plan bilateral trajectories...", this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, "Folder for plan.json, report.pdf and scene.png");
+    if (!model_.volume()) {
+      QMessageBox::information(this, "dbsplan", "Open a patient T1 first: File > Open image, or File > Open sample.");
+      return;
+    }
+    const QString dir = QFileDialog::getExistingDirectory(this, "Folder for plan.json, report.pdf and scene.png", lastFolder());
     if (!dir.isEmpty()) planTrajectoriesForCurrentImage(dir);
   });
   QMenu* help = menuBar()->addMenu("&Help");
@@ -138,89 +231,138 @@ void MainWindow::buildMenus() {
     QMessageBox::information(this, "dbsplan",
                              "Slice views: left-click or drag to move the crosshair; wheel to change slice; "
                              "right-drag to change window (horizontal) and level (vertical).\n"
+                             "Plan: drag a target (magenta) or an entry (cyan) in any slice view; the path, its "
+                             "margins and the panel follow while you drag, releasing applies the edit.\n"
+                             "Ctrl+Z undo, Ctrl+Shift+Z redo, Ctrl+S save the plan.\n"
                              "3D view: left-drag to rotate, right-drag or wheel to zoom, middle-drag to pan.\n"
                              "All coordinates are patient RAS in millimetres.");
   });
 }
 
-void MainWindow::showVolume(std::shared_ptr<const Volume> volume) {
-  const QString name = QFileInfo(QString::fromStdString(volume->path)).fileName();
-  model_.setVolume(std::move(volume));
-  sceneView_->sceneRenderer().setPlannedLeads({});  // a plan belongs to the volume it was made on
-  for (SliceViewWidget* view : sliceViews_) view->sliceRenderer().setLeads({});
-  planLabel_->clear();
-  setWindowTitle("dbsplan - " + name);
-  positionLabel_->setText("Crosshair: " + model_.describePoint(model_.crosshairRas()));
-  for (const auto& note : model_.volume()->notes) statusBar()->showMessage(QString::fromStdString(note), 10000);
+void MainWindow::updateActions() {
+  const bool plan = static_cast<bool>(session_);
+  saveAction_->setEnabled(plan);
+  saveAsAction_->setEnabled(plan);
+  exportReportAction_->setEnabled(plan);
+  exportSceneAction_->setEnabled(plan);
+  placeAcAction_->setEnabled(plan);
+  placePcAction_->setEnabled(plan);
+  noteAction_->setEnabled(plan);
+  undoAction_->setEnabled(plan && session_->canUndo());
+  redoAction_->setEnabled(plan && session_->canRedo());
+  undoAction_->setText(plan && session_->canUndo() ? "&Undo " + QString::fromStdString(session_->undoText()) : "&Undo");
+  redoAction_->setText(plan && session_->canRedo() ? "&Redo " + QString::fromStdString(session_->redoText()) : "&Redo");
+  QString title = "dbsplan";
+  if (plan) {
+    title += " - " + QFileInfo(QString::fromStdString(session_->planPath())).fileName() +
+             (session_->modified() ? "*" : "");
+    setWindowModified(session_->modified());
+  }
+  if (model_.volume()) title += " (" + QFileInfo(QString::fromStdString(model_.volume()->path)).fileName() + ")";
+  setWindowTitle(title);
 }
 
-void MainWindow::loadInBackground(const QString& what, std::function<LoadedScene(const ProgressCallback&)> load,
-                                  std::function<void(const LoadedScene&)> onLoaded) {
-  if (cancelLoad_) *cancelLoad_ = true;  // a newer request supersedes a load in progress
+void MainWindow::showVolume(std::shared_ptr<const Volume> volume) {
+  model_.setVolume(std::move(volume));
+  if (session_) setSession(nullptr);  // a plan belongs to the volume it was made on
+  showPlanDocument(nullptr, false);
+  positionLabel_->setText("Crosshair: " + model_.describePoint(model_.crosshairRas()));
+  for (const auto& note : model_.volume()->notes) statusBar()->showMessage(QString::fromStdString(note), 10000);
+  updateActions();
+}
+
+template <typename Result>
+void MainWindow::runInBackground(const QString& what, const QString& failureTitle,
+                                 std::function<Result(const ProgressCallback&)> work,
+                                 std::function<void(Result)> onDone) {
+  if (cancelLoad_) *cancelLoad_ = true;  // a newer request supersedes a step in progress
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   cancelLoad_ = cancel;
-  auto* dialog = new QProgressDialog("Loading " + what, "Cancel", 0, 100, this);
+  auto* dialog = new QProgressDialog(what, "Cancel", 0, 100, this);
+  dialog->setWindowTitle("dbsplan");
   dialog->setWindowModality(Qt::WindowModal);
   dialog->setMinimumDuration(300);
+  dialog->setAutoClose(false);
+  dialog->setAutoReset(false);
   connect(dialog, &QProgressDialog::canceled, this, [cancel] { *cancel = true; });
 
-  struct Result {
-    LoadedScene scene;
+  struct Outcome {
+    std::optional<Result> value;
     QString error;
   };
-  auto* watcher = new QFutureWatcher<Result>(this);
-  connect(watcher, &QFutureWatcher<Result>::finished, this, [this, watcher, dialog, cancel, onLoaded] {
-    const Result result = watcher->result();
+  ++runningJobs_;
+  auto* watcher = new QFutureWatcher<Outcome>(this);
+  connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, dialog, cancel, onDone, failureTitle] {
+    --runningJobs_;
+    Outcome outcome = watcher->result();
+    watcher->deleteLater();
+    // Read the user's answer before closing the dialog: closing a QProgressDialog emits canceled()
+    // (QProgressDialog::closeEvent), which must not count as the user cancelling a finished step.
+    const bool cancelled = *cancel;
+    disconnect(dialog, &QProgressDialog::canceled, nullptr, nullptr);
     dialog->close();
     dialog->deleteLater();
-    watcher->deleteLater();
-    if (*cancel) return;
-    if (!result.scene.volume) {
-      QMessageBox::critical(this, "dbsplan: cannot open", result.error);
+    if (cancelled) {
+      statusBar()->showMessage("Cancelled: nothing was changed", 5000);
       return;
     }
-    onLoaded(result.scene);
+    if (!outcome.value) {
+      QMessageBox::critical(this, failureTitle, outcome.error);
+      return;
+    }
+    try {
+      onDone(std::move(*outcome.value));
+    } catch (const std::exception& e) {  // never let an exception leave the event loop
+      QMessageBox::critical(this, failureTitle, QString::fromStdString(e.what()));
+    }
   });
   QPointer<QProgressDialog> progressDialog(dialog);
-  watcher->setFuture(QtConcurrent::run([load, cancel, progressDialog]() -> Result {
+  watcher->setFuture(QtConcurrent::run([work, cancel, progressDialog]() -> Outcome {
     const ProgressCallback progress = [cancel, progressDialog](double fraction, const std::string& step) {
       QMetaObject::invokeMethod(
           progressDialog, [progressDialog, fraction, step] {
             if (!progressDialog) return;
-            progressDialog->setValue(static_cast<int>(fraction * 100));
+            progressDialog->setValue(static_cast<int>(fraction * 99));
             progressDialog->setLabelText(QString::fromStdString(step));
           },
           Qt::QueuedConnection);
       return !*cancel;
     };
     try {
-      return {load(progress), {}};
+      return {work(progress), {}};
     } catch (const Cancelled&) {
-      return {{}, "cancelled"};
+      return {std::nullopt, "cancelled"};
+    } catch (const std::bad_alloc&) {
+      return {std::nullopt, "out of memory"};
     } catch (const std::exception& e) {
-      return {{}, QString::fromStdString(e.what())};
+      return {std::nullopt, QString::fromStdString(e.what())};
     }
   }));
 }
 
 void MainWindow::openPath(const QString& path) {
+  if (!maybeKeepChanges()) return;
+  if (isPlanFile(path)) return openPlan(path);
   const std::string file = path.toStdString();
-  loadInBackground(
-      path, [file](const ProgressCallback& progress) { return loadScene(file, "", progress); },
-      [this, path](const LoadedScene& scene) {
+  runInBackground<LoadedScene>(
+      "Loading " + path, "dbsplan: cannot open",
+      [file](const ProgressCallback& progress) { return loadScene(file, "", progress); },
+      [this, path](LoadedScene scene) {
         showScene(scene);
         addRecentFile(path);
+        rememberFolder(path);
       });
 }
 
 void MainWindow::openSample(const QString& name) {
+  if (!maybeKeepChanges()) return;
   const std::string sampleName = name.toStdString();
-  loadInBackground(
-      "sample " + name,
+  runInBackground<LoadedScene>(
+      "Loading sample " + name, "dbsplan: cannot open the sample",
       [sampleName](const ProgressCallback& progress) {
         return loadSampleScene(SampleCatalogue::standard().find(sampleName), progress);
       },
-      [this](const LoadedScene& scene) { showScene(scene); });
+      [this](LoadedScene scene) { showScene(scene); });
 }
 
 void MainWindow::openLabels(const QString& path) {
@@ -240,26 +382,21 @@ void MainWindow::locateGpiInCurrentImage() {
     QMessageBox::information(this, "dbsplan", "Open a patient T1 from a file first.");
     return;
   }
+  if (!maybeKeepChanges()) return;
   const std::string path = model_.volume()->path;
-  auto targets = std::make_shared<std::array<LocateSide, 2>>();
-  loadInBackground(
-      "Locating the GPi in " + QString::fromStdString(path),
-      [path, targets](const ProgressCallback& progress) {
+  runInBackground<std::shared_ptr<LocateResult>>(
+      "Locating the GPi in " + QString::fromStdString(path), "dbsplan: cannot locate the GPi",
+      [path](const ProgressCallback& progress) {
         LocateInputs inputs;
         inputs.imagePath = path;
-        const LocateResult result = locateGpi(inputs, progress);
-        *targets = result.sides;
-        LoadedScene scene;
-        scene.volume = std::make_shared<Volume>(result.patient);
-        scene.labels = std::make_shared<LabelVolume>(result.labels);
-        return scene;
+        return std::make_shared<LocateResult>(locateGpi(inputs, progress));
       },
-      [this, targets](const LoadedScene& scene) {
-        showVolume(scene.volume);
-        model_.setLabels(scene.labels);
-        model_.setCrosshairRas((*targets)[0].atlasTargetRas);
-        const auto& l = (*targets)[0];
-        const auto& r = (*targets)[1];
+      [this](std::shared_ptr<LocateResult> result) {
+        showVolume(std::shared_ptr<const Volume>(result, &result->patient));
+        model_.setLabels(std::shared_ptr<const LabelVolume>(result, &result->labels));
+        model_.setCrosshairRas(result->sides[0].atlasTargetRas);
+        const auto& l = result->sides[0];
+        const auto& r = result->sides[1];
         statusBar()->showMessage(
             QString("GPi targets (RAS mm): left (%1, %2, %3), right (%4, %5, %6); atlas vs AC-PC target %7 / %8 mm apart")
                 .arg(l.atlasTargetRas.x, 0, 'f', 1).arg(l.atlasTargetRas.y, 0, 'f', 1).arg(l.atlasTargetRas.z, 0, 'f', 1)
@@ -274,96 +411,93 @@ void MainWindow::planTrajectoriesForCurrentImage(const QString& outDir) {
     QMessageBox::information(this, "dbsplan", "Open a patient T1 from a file first.");
     return;
   }
+  if (!maybeKeepChanges()) return;
+  rememberFolder(outDir);
   const std::string path = model_.volume()->path, out = outDir.toStdString();
-  auto planned = std::make_shared<std::shared_ptr<PlanResult>>();
-  loadInBackground(
-      "Planning both trajectories for " + QString::fromStdString(path),
-      [path, out, planned](const ProgressCallback& progress) {
+  runInBackground<std::shared_ptr<PlanResult>>(
+      "Planning both trajectories for " + QString::fromStdString(path), "dbsplan: cannot plan",
+      [path, out](const ProgressCallback& progress) {
         PlanInputs inputs;
         inputs.locate.imagePath = path;
         inputs.programVersion = DBS_VERSION;
         auto result = std::make_shared<PlanResult>(runPlanPipeline(inputs, progress));
-        writePlanOutputs(*result, out);
-        *planned = result;
-        LoadedScene scene;
-        scene.volume = std::make_shared<Volume>(result->locate.patient);
-        scene.labels = std::make_shared<LabelVolume>(result->locate.labels);
-        return scene;
+        result->plan = writePlanOutputs(*result, out);  // as written: with the checksums of its files
+        return result;
       },
-      [this, out, planned](const LoadedScene& scene) {
-        const PlanResult& result = **planned;
-        // The figures render with OpenGL and Qt's painter: on this (the GUI) thread.
-        try {
-          writeSceneImage(result, out + "/scene.png");
-          writePlanReport(result, out + "/report.pdf");
-        } catch (const std::exception& e) {
-          QMessageBox::warning(this, "dbsplan: report", QString::fromStdString(e.what()));
-        }
-        showVolume(scene.volume);
-        model_.setLabels(scene.labels);
-        try {
-          showPlan(result.plan);
-        } catch (const std::exception& e) {
-          QMessageBox::critical(this, "dbsplan: cannot show the plan", QString::fromStdString(e.what()));
-        }
+      [this, out](std::shared_ptr<PlanResult> result) {
+        const std::string planPath = (std::filesystem::path(out) / "plan.json").string();
+        showSession(std::make_shared<PlanSession>(result, planPath));
+        addRecentFile(QString::fromStdString(planPath));
+        // The figures render with OpenGL and Qt's painter, on this (the GUI) thread.
+        QApplication::setOverrideCursor(Qt::WaitCursor);
+        statusBar()->showMessage("Writing report.pdf and scene.png...");
+        const bool written = exportScene(QString::fromStdString(out + "/scene.png")) &&
+                             exportReport(QString::fromStdString(out + "/report.pdf"));
+        QApplication::restoreOverrideCursor();
+        statusBar()->showMessage(written ? "Plan written to " + QString::fromStdString(out) +
+                                               " (plan.json, report.pdf, scene.png)"
+                                         : "Plan written; the report or the scene could not be",
+                                 15000);
       });
 }
 
 void MainWindow::showPlan(const PlanDocument& plan) {
-  sceneView_->sceneRenderer().setPlannedLeads(plannedLeadActors(plan.trajectories));
-  std::vector<SliceRenderer::LeadOverlay> overlays;
-  for (const PlannedTrajectory& p : plan.trajectories) {
-    SliceRenderer::LeadOverlay overlay{p.metrics.tipRas, p.trajectory.entryRas, {}};
-    for (const PlacedContact& c : p.metrics.contacts) overlay.contactCentresRas.push_back(c.centreRas);
-    overlays.push_back(overlay);
-  }
-  for (SliceViewWidget* view : sliceViews_) {
-    view->sliceRenderer().setLeads(overlays);
-    view->update();
-  }
-  if (!plan.trajectories.empty()) model_.setCrosshairRas(plan.trajectories.front().trajectory.targetRas);
-  QString summary;
-  for (const PlannedTrajectory& p : plan.trajectories) {
-    const auto& m = p.metrics;
-    summary += QString("%1 target (%2, %3, %4), %5 deg, ventricles %6 mm, %7 in GPi%8   ")
-                   .arg(p.trajectory.side == 'L' ? "L" : "R")
-                   .arg(p.trajectory.targetRas.x, 0, 'f', 1)
-                   .arg(p.trajectory.targetRas.y, 0, 'f', 1)
-                   .arg(p.trajectory.targetRas.z, 0, 'f', 1)
-                   .arg(m.sagittalAngleDeg, 0, 'f', 0)
-                   .arg(m.closest[0].distanceMm, 0, 'f', 1)
-                   .arg(m.contactsInGpi)
-                   .arg(m.safe ? "" : " (UNSAFE: review)");
-  }
-  planLabel_->setText("Plan (RAS mm): " + summary.trimmed());
-  sceneView_->update();
+  setSession(nullptr);
+  showPlanDocument(&plan, false);
 }
 
 void MainWindow::openPlan(const QString& planPath) {
-  std::shared_ptr<PlanDocument> plan;
-  try {
-    plan = std::make_shared<PlanDocument>(readPlan(planPath.toStdString()));
-    const std::string problem = planImageProblem(*plan);
-    if (!problem.empty()) throw std::runtime_error(problem);
-  } catch (const std::exception& e) {
-    QMessageBox::critical(this, "dbsplan: cannot open plan", QString::fromStdString(e.what()));
-    return;
-  }
-  const std::string labels = (std::filesystem::path(planPath.toStdString()).parent_path() / plan->labelsFile).string();
-  const std::string image = plan->image.path;
-  loadInBackground(
-      QString::fromStdString(image),
-      [image, labels](const ProgressCallback& progress) {
-        return loadScene(image, std::filesystem::exists(labels) ? labels : std::string(), progress);
+  if (!maybeKeepChanges()) return;
+  const std::string path = planPath.toStdString();
+  struct Opened {
+    std::shared_ptr<PlanSession> session;
+    std::vector<std::string> warnings;
+  };
+  runInBackground<std::shared_ptr<Opened>>(
+      "Opening the plan " + planPath, "dbsplan: cannot open the plan",
+      [path](const ProgressCallback& progress) {
+        auto opened = std::make_shared<Opened>();
+        opened->session = PlanSession::open(path, &opened->warnings, progress);
+        return opened;
       },
-      [this, plan](const LoadedScene& scene) {
-        showScene(scene);
-        try {
-          showPlan(*plan);
-        } catch (const std::exception& e) {  // never let an exception leave the event loop
-          QMessageBox::critical(this, "dbsplan: cannot show the plan", QString::fromStdString(e.what()));
+      [this, planPath, path](std::shared_ptr<Opened> opened) {
+        showSession(opened->session);
+        addRecentFile(planPath);
+        rememberFolder(planPath);
+        if (!opened->warnings.empty()) {
+          QString text;
+          for (const std::string& w : opened->warnings) text += QString::fromStdString(w) + "\n";
+          QMessageBox::warning(this, "dbsplan: plan reopened with warnings", text.trimmed());
+        }
+        const std::string autosave = PlanSession::recoverableAutosave(path);
+        if (autosave.empty()) return;
+        const QString when = QFileInfo(QString::fromStdString(autosave)).lastModified().toString(Qt::ISODate);
+        const auto answer = QMessageBox::question(
+            this, "dbsplan: recover unsaved edits?",
+            "This plan has edits from " + when +
+                " that were never saved (dbsplan was closed without saving, or stopped).\n\nRecover them?",
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+        if (answer == QMessageBox::Yes) {
+          try {
+            session_->recoverAutosave(autosave);
+            onSessionChanged();
+            statusBar()->showMessage("Recovered the unsaved edits: save (Ctrl+S) to keep them", 15000);
+          } catch (const std::exception& e) {
+            QMessageBox::critical(this, "dbsplan: cannot recover", QString::fromStdString(e.what()));
+          }
+        } else {
+          std::error_code ec;
+          std::filesystem::remove(autosave, ec);
         }
       });
+}
+
+void MainWindow::showSession(std::shared_ptr<PlanSession> session) {
+  // The views share the session's volume and labels (aliasing pointers keep the session alive).
+  std::shared_ptr<const PlanResult> result(session, &session->result());
+  showVolume(std::shared_ptr<const Volume>(result, &result->locate.patient));
+  model_.setLabels(std::shared_ptr<const LabelVolume>(result, &result->locate.labels));
+  setSession(std::move(session));
 }
 
 void MainWindow::showScene(const LoadedScene& scene) {
@@ -372,19 +506,239 @@ void MainWindow::showScene(const LoadedScene& scene) {
   model_.setCrosshairRas(initialCrosshairRas(scene));
 }
 
+void MainWindow::setSession(std::shared_ptr<PlanSession> session) {
+  session_ = std::move(session);
+  ++sessionGeneration_;
+  autosaveTimer_->stop();
+  dragging_ = false;
+  if (session_) {
+    selectedSide_ = chosenTrajectory(session_->plan(), selectedSide_) ? selectedSide_ : session_->plan().trajectories.front().trajectory.side;
+    if (const PlannedTrajectory* t = chosenTrajectory(session_->plan(), selectedSide_))
+      model_.setCrosshairRas(t->trajectory.targetRas);
+  }
+  showPlanDocument(session_ ? &session_->plan() : nullptr, false);
+  updateActions();
+  emit planChanged();
+}
+
+void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
+  std::vector<SliceRenderer::LeadOverlay> overlays;
+  if (plan)
+    for (const PlannedTrajectory& p : plan->trajectories) {
+      SliceRenderer::LeadOverlay overlay{p.metrics.tipRas, p.trajectory.entryRas, {}, p.trajectory.targetRas, p.trajectory.side};
+      for (const PlacedContact& c : p.metrics.contacts) overlay.contactCentresRas.push_back(c.centreRas);
+      overlays.push_back(overlay);
+    }
+  for (SliceViewWidget* view : sliceViews_) {
+    view->sliceRenderer().setLeads(overlays);
+    view->update();
+  }
+  try {
+    sceneView_->sceneRenderer().setPlannedLeads(plan ? plannedLeadActors(plan->trajectories)
+                                                     : std::vector<vtkSmartPointer<vtkProp3D>>{});
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Cannot draw the leads: ") + e.what(), 10000);
+  }
+  sceneView_->update();
+  panel_->showPlan(plan, selectedSide_, preview);
+  QString summary;
+  if (plan)
+    for (const PlannedTrajectory& p : plan->trajectories) {
+      const auto& m = p.metrics;
+      summary += QString("%1 %2: ventricles %3 mm, %4 in GPi%5   ")
+                     .arg(p.trajectory.side == 'L' ? "L" : "R", QString::fromStdString(p.trajectory.id))
+                     .arg(m.closest[0].distanceMm, 0, 'f', 1)
+                     .arg(m.contactsInGpi)
+                     .arg(m.safe ? "" : " (UNSAFE: review)");
+    }
+  planLabel_->setText(summary.isEmpty() ? QString() : (preview ? "Preview: " : "Plan: ") + summary.trimmed());
+}
+
+void MainWindow::onSessionChanged() {
+  if (!session_) return;
+  showPlanDocument(&session_->plan(), false);
+  updateActions();
+  autosaveTimer_->start();
+  emit planChanged();
+}
+
+bool MainWindow::applyEdit(const PlanEdit& edit) {
+  if (!session_) return false;
+  try {
+    session_->commit(edit, /*searchAlternativesNow=*/false);
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, "dbsplan: edit refused", QString::fromStdString(edit.describe() + ": " + e.what()));
+    showPlanDocument(&session_->plan(), false);  // drop any preview
+    return false;
+  }
+  if (edit.side) selectedSide_ = edit.side;
+  onSessionChanged();
+  if (edit.invalidatesAlternatives()) searchAlternatives(edit.side);
+  return true;
+}
+
+void MainWindow::searchAlternatives(char side) {
+  if (!session_) return;
+  const AlternativesJob job = session_->alternativesJob(side);
+  const unsigned long generation = sessionGeneration_;
+  ++runningJobs_;
+  statusBar()->showMessage(QString("Searching the %1 side's alternatives...").arg(side == 'L' ? "left" : "right"));
+  auto* watcher = new QFutureWatcher<std::vector<PlannedTrajectory>>(this);
+  connect(watcher, &QFutureWatcher<std::vector<PlannedTrajectory>>::finished, this, [this, watcher, job, generation] {
+    --runningJobs_;
+    watcher->deleteLater();
+    std::vector<PlannedTrajectory> found;
+    try {
+      found = watcher->result();
+    } catch (const std::exception& e) {
+      statusBar()->showMessage(QString("The alternatives' search failed: ") + e.what(), 10000);
+      return;
+    }
+    // Installed only into the session and the state it was started for; a newer edit brings its own.
+    if (generation != sessionGeneration_ || !session_ || !session_->setAlternatives(job, std::move(found))) return;
+    statusBar()->showMessage("Alternatives updated", 3000);
+    if (!dragging_) onSessionChanged();
+  });
+  watcher->setFuture(QtConcurrent::run(job.run));
+}
+
+void MainWindow::onHandleDragged(char side, bool entry, Vec3 pointRas, bool finished) {
+  if (!session_) return;
+  const PlanEdit edit = entry ? PlanEdit::moveEntry(side, pointRas) : PlanEdit::moveTarget(side, pointRas);
+  selectedSide_ = side;
+  if (finished) {
+    dragging_ = false;
+    applyEdit(edit);
+    return;
+  }
+  dragging_ = true;
+  try {
+    const PlanDocument preview = session_->preview(edit);
+    showPlanDocument(&preview, true);
+  } catch (const std::invalid_argument&) {
+    // Dragged onto the other end of the path: nothing to show until the mouse moves on.
+  }
+}
+
+void MainWindow::undo() {
+  if (!session_ || !session_->canUndo()) return;
+  session_->undo();
+  onSessionChanged();
+}
+
+void MainWindow::redo() {
+  if (!session_ || !session_->canRedo()) return;
+  session_->redo();
+  onSessionChanged();
+}
+
+bool MainWindow::savePlan() {
+  if (!session_) return false;
+  try {
+    session_->save();
+  } catch (const std::exception& e) {
+    QMessageBox::critical(this, "dbsplan: cannot save the plan", QString::fromStdString(e.what()));
+    return false;
+  }
+  autosaveTimer_->stop();
+  updateActions();
+  statusBar()->showMessage("Saved " + QString::fromStdString(session_->planPath()), 5000);
+  return true;
+}
+
+bool MainWindow::savePlanAs(const QString& path) {
+  if (!session_) return false;
+  try {
+    session_->save(path.toStdString());
+  } catch (const std::exception& e) {
+    QMessageBox::critical(this, "dbsplan: cannot save the plan", QString::fromStdString(e.what()));
+    return false;
+  }
+  autosaveTimer_->stop();
+  addRecentFile(path);
+  rememberFolder(path);
+  updateActions();
+  statusBar()->showMessage("Saved " + path, 5000);
+  return true;
+}
+
+bool MainWindow::exportReport(const QString& pdfPath) {
+  if (!session_) return false;
+  try {
+    writePlanReport(session_->result(), pdfPath.toStdString());
+  } catch (const std::exception& e) {
+    QMessageBox::critical(this, "dbsplan: cannot write the report", QString::fromStdString(e.what()));
+    return false;
+  }
+  statusBar()->showMessage("Report written: " + pdfPath, 5000);
+  return true;
+}
+
+bool MainWindow::exportScene(const QString& pngPath) {
+  if (!session_) return false;
+  try {
+    writeSceneImage(session_->result(), pngPath.toStdString());
+  } catch (const std::exception& e) {
+    QMessageBox::critical(this, "dbsplan: cannot write the scene", QString::fromStdString(e.what()));
+    return false;
+  }
+  statusBar()->showMessage("Scene written: " + pngPath, 5000);
+  return true;
+}
+
+void MainWindow::saveViewScreenshot(QWidget* view, const QString& name) {
+  const QString path = QFileDialog::getSaveFileName(this, "Save screenshot", lastFolder() + "/" + name + ".png", "PNG (*.png)");
+  if (path.isEmpty()) return;
+  QApplication::processEvents();
+  const QImage image = view ? view->grab().toImage() : renderToImage();
+  QSaveFile file(path);  // atomic: a failure never leaves a partial PNG
+  if (image.isNull() || !file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit()) {
+    QMessageBox::warning(this, "dbsplan", "Could not write " + path);
+    return;
+  }
+  rememberFolder(path);
+  statusBar()->showMessage("Screenshot written: " + path, 5000);
+}
+
+bool MainWindow::maybeKeepChanges() {
+  if (!session_ || !session_->modified()) return true;
+  const auto answer = QMessageBox::question(
+      this, "dbsplan: unsaved edits",
+      "The plan " + QString::fromStdString(session_->planPath()) + " has edits that are not saved.\n\nSave them?",
+      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+  if (answer == QMessageBox::Cancel) return false;
+  if (answer == QMessageBox::Save) return savePlan();
+  // Discarded on purpose: the autosave must not offer them back.
+  std::error_code ec;
+  std::filesystem::remove(PlanSession::autosavePathFor(session_->planPath()), ec);
+  autosaveTimer_->stop();
+  return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+  if (!maybeKeepChanges()) {
+    e->ignore();
+    return;
+  }
+  settings().setValue(kGeometryKey, saveGeometry());
+  settings().setValue(kStateKey, saveState());
+  e->accept();
+}
+
 void MainWindow::addRecentFile(const QString& path) {
-  QSettings settings("dbsplan", "dbsplan");
-  QStringList recent = settings.value(kRecentKey).toStringList();
-  recent.removeAll(path);
-  recent.prepend(path);
+  QSettings s = settings();
+  QStringList recent = s.value(kRecentKey).toStringList();
+  const QString absolute = QFileInfo(path).absoluteFilePath();
+  recent.removeAll(absolute);
+  recent.prepend(absolute);
   while (recent.size() > kMaxRecentFiles) recent.removeLast();
-  settings.setValue(kRecentKey, recent);
+  s.setValue(kRecentKey, recent);
   rebuildRecentMenu();
 }
 
 void MainWindow::rebuildRecentMenu() {
   recentMenu_->clear();
-  const QStringList recent = QSettings("dbsplan", "dbsplan").value(kRecentKey).toStringList();
+  const QStringList recent = settings().value(kRecentKey).toStringList();
   for (const QString& path : recent) recentMenu_->addAction(path, this, [this, path] { openPath(path); });
   recentMenu_->setEnabled(!recent.isEmpty());
 }

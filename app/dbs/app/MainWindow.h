@@ -1,6 +1,16 @@
-// MainWindow: the viewer: axial, coronal and sagittal slice views and a 3D view around one linked
-// crosshair, with File > Open (image files, DICOM folders), drag and drop, recent files, and the RAS
-// position and intensity under the mouse in the status bar.
+// MainWindow: the planning workstation. Axial, coronal and sagittal slice views and a 3D view around
+// one linked crosshair; a side panel with the structures, the trajectories and the selected one;
+// File (open image, DICOM folder, sample, plan; save, save as, export report and scene, screenshots),
+// Edit (undo, redo, AC/PC placement, review note), View, Tools (locate, plan) and Help menus; drag and
+// drop; recent files and the window layout kept in QSettings.
+//
+// The open plan lives in one PlanSession (planning/, no Qt): a drag on a target or entry handle in
+// a slice view previews the edit (re-scored, nothing changed) and commits it on release; the panel's
+// electrode, depth and roll and the Edit menu send the same edits. A commit pushes undo, searches the
+// side's alternatives on a worker thread and writes an autosave a few seconds later, which is
+// offered back when the plan is opened after a crash or a kill. Long steps (loading, locating,
+// planning, reopening a plan) run on a worker thread behind a cancellable progress dialog; a cancel
+// or a failure leaves what was shown before untouched.
 #pragma once
 
 #include <QMainWindow>
@@ -9,16 +19,21 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "dbs/app/SampleLoading.h"
-#include "dbs/planning/PlanDocument.h"
 #include "dbs/app/ViewWidgets.h"
 #include "dbs/app/ViewerModel.h"
+#include "dbs/planning/PlanSession.h"
 
+class QAction;
 class QLabel;
 class QMenu;
+class QTimer;
 
 namespace dbs::app {
+
+class PlanPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -29,6 +44,9 @@ class MainWindow : public QMainWindow {
   ViewerModel& model() { return model_; }
   SliceViewWidget* sliceView(SliceOrientation orientation) const;
   SceneViewWidget* sceneView() const { return sceneView_; }
+  PlanPanel* planPanel() const { return panel_; }
+  // The open plan (null when none): what the window shows and edits.
+  PlanSession* session() const { return session_.get(); }
 
   // Shows an already loaded volume (the CLI loads synchronously; the GUI through openPath()).
   void showVolume(std::shared_ptr<const Volume> volume);
@@ -40,14 +58,16 @@ class MainWindow : public QMainWindow {
   // Runs the GPi localisation (the pipeline `dbsplan locate` runs) on the open image, in the
   // background with progress and cancel, then shows its labels with the crosshair on the left target.
   void locateGpiInCurrentImage();
-  // Shows a plan's leads in the 3-D view (replacing any shown) with the crosshair on the first
-  // target and the plan's summary in the status bar; opening another volume clears them.
+  // Shows a plan's leads read-only (no session: e.g. a plan whose files are gone).
   void showPlan(const PlanDocument& plan);
-  // Opens a plan file: its image, the labels beside it, and its leads (File > Open plan).
+  // Shows an open plan session (its image, labels and leads) and edits it from now on.
+  void showSession(std::shared_ptr<PlanSession> session);
+  // Reopens a plan file editable (PlanSession::open, in the background): its image, labels and
+  // leads; offers an autosave newer than the file (File > Open plan).
   void openPlan(const QString& planPath);
   // Plans both trajectories on the open image (the pipeline `dbsplan plan` runs) in the background
-  // with progress and cancel, writes plan.json, labels, report.pdf and scene.png to `outDir`, then
-  // shows the labels with the crosshair on the left target and the plan's summary.
+  // with progress and cancel, writes plan.json, labels, risk structures, report.pdf and scene.png to
+  // `outDir`, then opens the plan for editing.
   void planTrajectoriesForCurrentImage(const QString& outDir);
   // Loads a file or DICOM folder in the background with a cancellable progress dialog; errors are
   // reported in a message box and leave the current volume untouched.
@@ -55,26 +75,68 @@ class MainWindow : public QMainWindow {
   // Renders every view and returns the whole window as an image (what a user sees).
   QImage renderToImage();
 
+  // The plan session's edits, as the panel, the menus and the drags send them. Returns false (and
+  // says why in a message box) for an edit the session refuses.
+  bool applyEdit(const PlanEdit& edit);
+  void undo();
+  void redo();
+  // Saves the plan in place (Ctrl+S) or to a new file; false when it could not be written (said).
+  bool savePlan();
+  bool savePlanAs(const QString& path);
+  bool exportReport(const QString& pdfPath);
+  bool exportScene(const QString& pngPath);
+  // Whether a background step (load, plan, alternatives' search) is still running.
+  bool busy() const { return runningJobs_ > 0; }
+
+ signals:
+  // After every change of what the plan session holds (commit, undo, redo, alternatives, open).
+  void planChanged();
+
  protected:
   void dragEnterEvent(QDragEnterEvent* e) override;
   void dropEvent(QDropEvent* e) override;
+  void closeEvent(QCloseEvent* e) override;
 
  private:
   void buildMenus();
-  // Runs `load` on a worker thread behind a cancellable progress dialog; shows the result or the
-  // error. The current scene stays untouched until a load succeeds.
-  void loadInBackground(const QString& what, std::function<LoadedScene(const ProgressCallback&)> load,
-                        std::function<void(const LoadedScene&)> onLoaded);
+  // Runs `work` on a worker thread behind a cancellable progress dialog, then `onDone` with its
+  // result on this thread; an exception becomes a message box titled `failureTitle`. A cancel or a
+  // newer request drops the result, and what is shown stays as it was.
+  template <typename Result>
+  void runInBackground(const QString& what, const QString& failureTitle,
+                       std::function<Result(const ProgressCallback&)> work, std::function<void(Result)> onDone);
   void addRecentFile(const QString& path);
   void rebuildRecentMenu();
+  QString lastFolder() const;
+  void rememberFolder(const QString& path);
+  // Asks what to do with unsaved plan edits before they would be lost; false = the user cancelled.
+  bool maybeKeepChanges();
+  void setSession(std::shared_ptr<PlanSession> session);
+  // Shows `plan` (the session's, or a preview of an edit) in every view and the panel.
+  void showPlanDocument(const PlanDocument* plan, bool preview);
+  void onSessionChanged();
+  void onHandleDragged(char side, bool entry, Vec3 pointRas, bool finished);
+  void searchAlternatives(char side);
+  void saveViewScreenshot(QWidget* view, const QString& name);
+  void updateActions();
 
   ViewerModel model_;
   std::array<SliceViewWidget*, 3> sliceViews_{};
   SceneViewWidget* sceneView_ = nullptr;
+  PlanPanel* panel_ = nullptr;
   QLabel* positionLabel_ = nullptr;
   QLabel* planLabel_ = nullptr;
   QMenu* recentMenu_ = nullptr;
+  QAction *saveAction_ = nullptr, *saveAsAction_ = nullptr, *exportReportAction_ = nullptr,
+          *exportSceneAction_ = nullptr, *undoAction_ = nullptr, *redoAction_ = nullptr, *placeAcAction_ = nullptr,
+          *placePcAction_ = nullptr, *noteAction_ = nullptr;
+  QTimer* autosaveTimer_ = nullptr;
   std::shared_ptr<std::atomic<bool>> cancelLoad_;
+  std::shared_ptr<PlanSession> session_;
+  unsigned long sessionGeneration_ = 0;  // changes with every session set, so stale results are dropped
+  char selectedSide_ = 'L';
+  bool dragging_ = false;
+  int runningJobs_ = 0;
 };
 
 }  // namespace dbs::app

@@ -35,6 +35,37 @@ std::string triple(Vec3 v, int digits = 1) {
   return "(" + fixed(v.x, digits) + ", " + fixed(v.y, digits) + ", " + fixed(v.z, digits) + ")";
 }
 
+}  // namespace
+
+void printTrajectorySummary(const PlannedTrajectory& p, std::ostream& out) {
+  const Trajectory& t = p.trajectory;
+  const TrajectoryMetrics& m = p.metrics;
+  out << "  " << (t.side == 'L' ? "LEFT " : "RIGHT ") << t.id << " (" << t.origin << "), electrode "
+      << t.electrodeId << ", deepest contact " << fixed(t.deepestContactBeyondTargetMm) << " mm beyond the target, roll "
+      << fixed(t.markerRollDeg, 0) << " deg\n";
+  out << "    target RAS " << triple(t.targetRas) << " mm, AC-PC " << triple(m.targetAcpc)
+      << " mm from MCP";
+  if (m.targetMni) out << ", MNI " << triple(*m.targetMni);
+  out << "\n    entry  RAS " << triple(t.entryRas) << " mm, AC-PC " << triple(m.entryAcpc) << "\n";
+  out << "    length " << fixed(m.lengthMm) << " mm, " << fixed(m.sagittalAngleDeg)
+      << " deg to the AC-PC line (sagittal projection), " << fixed(m.lateralAngleDeg)
+      << " deg lateral to the midsagittal plane\n";
+  out << "    margins:";
+  for (const ClosestApproach& c : m.closest) {
+    out << " " << riskName(c.kind) << " ";
+    if (!c.present) {
+      out << "not assessed;";
+      continue;
+    }
+    out << fixed(c.distanceMm) << " mm at " << fixed(std::abs(c.depthMm)) << " mm "
+        << (c.depthMm >= 0 ? "above" : "below") << " the target" << (c.safe ? "" : " UNSAFE") << ";";
+  }
+  out << "\n    contacts in GPi: " << m.contactsInGpi << " of " << m.contacts.size() << "; "
+      << (m.safe ? "keeps every required margin" : "DOES NOT keep every required margin") << "\n";
+}
+
+namespace {
+
 void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
   out << "plan (schema " << kPlanSchema << " v" << plan.schemaVersion << ", dbsplan " << plan.programVersion
       << ", created " << plan.created << ")\n";
@@ -46,32 +77,20 @@ void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
       << " (RAS mm)\n";
   out << "  search: " << plan.search.candidates << " candidates scored in " << fixed(plan.search.seconds, 3)
       << " s\n";
-  for (const PlannedTrajectory& p : plan.trajectories) {
-    const Trajectory& t = p.trajectory;
-    const TrajectoryMetrics& m = p.metrics;
-    out << "  " << (t.side == 'L' ? "LEFT" : "RIGHT") << " (" << t.origin << "), electrode " << t.electrodeId
-        << "\n";
-    out << "    target RAS " << triple(t.targetRas) << " mm, AC-PC " << triple(m.targetAcpc)
-        << " mm from MCP";
-    if (m.targetMni) out << ", MNI " << triple(*m.targetMni);
-    out << "\n    entry  RAS " << triple(t.entryRas) << " mm, AC-PC " << triple(m.entryAcpc) << "\n";
-    out << "    length " << fixed(m.lengthMm) << " mm, " << fixed(m.sagittalAngleDeg)
-        << " deg to the AC-PC line (sagittal projection), " << fixed(m.lateralAngleDeg)
-        << " deg lateral to the midsagittal plane\n";
-    out << "    margins:";
-    for (const ClosestApproach& c : m.closest) {
-      out << " " << riskName(c.kind) << " ";
-      if (!c.present) {
-        out << "not assessed;";
-        continue;
-      }
-      out << fixed(c.distanceMm) << " mm at " << fixed(std::abs(c.depthMm)) << " mm "
-          << (c.depthMm >= 0 ? "above" : "below") << " the target" << (c.safe ? "" : " UNSAFE") << ";";
-    }
-    out << "\n    contacts in GPi: " << m.contactsInGpi << " of " << m.contacts.size() << "; "
-        << (m.safe ? "keeps every required margin" : "DOES NOT keep every required margin") << "\n";
+  for (const PlannedTrajectory& p : plan.trajectories) printTrajectorySummary(p, out);
+  if (!plan.alternatives.empty()) out << "  alternatives (dbsplan edit --choose SIDE ID):\n";
+  for (const PlannedTrajectory& a : plan.alternatives) {
+    const TrajectoryMetrics& m = a.metrics;
+    out << "    " << a.trajectory.id << ": entry RAS " << triple(a.trajectory.entryRas) << ", length "
+        << fixed(m.lengthMm) << " mm, ventricles " << fixed(m.closest[0].distanceMm) << " mm, sulci "
+        << fixed(m.closest[1].distanceMm) << " mm, " << m.contactsInGpi << " contacts in GPi, "
+        << (m.safe ? "safe" : "UNSAFE") << "\n";
   }
-  if (!plan.alternatives.empty()) out << "  alternatives: " << plan.alternatives.size() << "\n";
+  if (!plan.reviewNote.empty()) out << "  review note: " << plan.reviewNote << "\n";
+  if (!plan.history.empty()) {
+    out << "  edits by hand: " << plan.history.size() << " (last: " << plan.history.back().action << " "
+        << plan.history.back().side << " at " << plan.history.back().time << ")\n";
+  }
   for (const std::string& note : plan.notes) out << "  note: " << note << "\n";
 }
 

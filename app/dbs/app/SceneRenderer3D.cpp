@@ -1,5 +1,7 @@
 #include "dbs/app/SceneRenderer3D.h"
 
+#include <algorithm>
+
 #include <vtkActor.h>
 #include <vtkProp3D.h>
 #include <vtkAnnotatedCubeActor.h>
@@ -97,25 +99,37 @@ void SceneRenderer3D::setLabels(vtkImageData* indexSpaceLabels, const ImageGeome
   for (const auto& label : standardLabels()) {
     if (label.value > 14 || label.value > range[1]) continue;
     const bool target = label.name.rfind("GPi", 0) == 0;
-    auto actor = labelSurfaceActor(indexSpaceLabels, label.value, labelGeometry.rasFromIjk, label.colour, target ? 1.0 : 0.35);
+    const double opacity = target ? 1.0 : 0.35;
+    auto actor = labelSurfaceActor(indexSpaceLabels, label.value, labelGeometry.rasFromIjk, label.colour, opacity);
     if (!actor) continue;
     actor->GetProperty()->SetSpecular(0.3);
     actor->PickableOff();
+    actor->SetVisibility(labelsVisible_);
     renderer_->AddActor(actor);
-    labelSurfaces_.push_back(actor);
+    labelSurfaces_.push_back({label.value, opacity, true, actor});
   }
   // Translucent slices, so the structures they cut through stay visible.
   for (auto& slice : sliceActors_) slice->SetOpacity(labelSurfaces_.empty() ? 1.0 : 0.55);
 }
 
 void SceneRenderer3D::clearLabels() {
-  for (auto& actor : labelSurfaces_) renderer_->RemoveActor(actor);
+  for (auto& surface : labelSurfaces_) renderer_->RemoveActor(surface.actor);
   labelSurfaces_.clear();
   for (auto& slice : sliceActors_) slice->SetOpacity(1.0);
 }
 
+void SceneRenderer3D::setLabelAppearance(int value, bool visible, double opacity) {
+  for (auto& surface : labelSurfaces_)
+    if (surface.value == value) {
+      surface.visible = visible;
+      surface.actor->SetVisibility(visible && labelsVisible_);
+      surface.actor->GetProperty()->SetOpacity(surface.baseOpacity * std::clamp(opacity, 0.0, 1.0));
+    }
+}
+
 void SceneRenderer3D::setLabelsVisible(bool visible) {
-  for (auto& actor : labelSurfaces_) actor->SetVisibility(visible);
+  labelsVisible_ = visible;
+  for (auto& surface : labelSurfaces_) surface.actor->SetVisibility(visible && surface.visible);
   for (auto& slice : sliceActors_) slice->SetOpacity(visible && !labelSurfaces_.empty() ? 0.55 : 1.0);
 }
 

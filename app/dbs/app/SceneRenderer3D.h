@@ -39,6 +39,8 @@ class SceneRenderer3D {
   void setLabels(vtkImageData* indexSpaceLabels, const ImageGeometry& labelGeometry);
   void clearLabels();
   void setLabelsVisible(bool visible);
+  // Per-label appearance of the surfaces: hidden, or at `opacity` (0-1) of the surface's usual opacity.
+  void setLabelAppearance(int value, bool visible, double opacity);
   // Re-reads the slice plane matrices (after the crosshair moved).
   void crosshairMoved();
   // Planned leads to show (replacing any shown before; empty clears), RAS.
@@ -56,7 +58,14 @@ class SceneRenderer3D {
   std::array<vtkSmartPointer<vtkImageActor>, 3> sliceActors_;
   std::array<SliceRenderer*, 3> slices_{nullptr, nullptr, nullptr};
   vtkNew<vtkActor> outline_;
-  std::vector<vtkSmartPointer<vtkActor>> labelSurfaces_;
+  struct LabelSurface {
+    int value;
+    double baseOpacity;
+    bool visible;
+    vtkSmartPointer<vtkActor> actor;
+  };
+  std::vector<LabelSurface> labelSurfaces_;
+  bool labelsVisible_ = true;
   std::vector<vtkSmartPointer<vtkProp3D>> plannedLeads_;
   vtkNew<vtkTextActor> title_;
 };

@@ -13,6 +13,7 @@
 #include <vtkImageMapToWindowLevelColors.h>
 #include <vtkImageMapper3D.h>
 #include <vtkImageReslice.h>
+#include <vtkLookupTable.h>
 #include <vtkMatrix4x4.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
@@ -75,7 +76,10 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   labelReslice_->SetInterpolationModeToNearestNeighbor();
   labelReslice_->SetResliceTransform(labelIjkFromRas_);
   labelReslice_->SetBackgroundLevel(0);
-  labelColours_->SetLookupTable(labelLookupTable());  // tissue classes stay transparent
+  labelTable_ = labelLookupTable();  // tissue classes stay transparent
+  for (vtkIdType v = 0; v < labelTable_->GetNumberOfTableValues(); ++v)
+    labelBaseAlpha_.push_back(labelTable_->GetTableValue(v)[3]);
+  labelColours_->SetLookupTable(labelTable_);
   labelColours_->SetOutputFormatToRGBA();
   labelColours_->SetInputConnection(labelReslice_->GetOutputPort());
   labelActor_->GetMapper()->SetInputConnection(labelColours_->GetOutputPort());
@@ -110,6 +114,21 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   leadContactActor_->PickableOff();
   renderer_->AddActor(leadLineActor_);
   renderer_->AddActor(leadContactActor_);
+  // Drag handles: the target (magenta, as the report's target marker) and the entry (cyan).
+  const struct {
+    vtkPolyData* points;
+    vtkActor* actor;
+    double rgb[3];
+  } handles[2] = {{targetHandles_, targetHandleActor_, {1.0, 0.16, 1.0}}, {entryHandles_, entryHandleActor_, {0.2, 0.9, 1.0}}};
+  for (const auto& h : handles) {
+    vtkNew<vtkPolyDataMapper> mapper;
+    mapper->SetInputData(h.points);
+    h.actor->SetMapper(mapper);
+    h.actor->GetProperty()->SetColor(h.rgb[0], h.rgb[1], h.rgb[2]);
+    h.actor->GetProperty()->SetPointSize(11.0);
+    h.actor->PickableOff();
+    renderer_->AddActor(h.actor);
+  }
 
   // Anatomical letters on every edge: the direction the edge faces, in the patient.
   const double positions[4][2] = {{0.985, 0.5}, {0.015, 0.5}, {0.5, 0.975}, {0.5, 0.025}};
@@ -206,15 +225,29 @@ void SliceRenderer::clearLabels() {
 
 void SliceRenderer::setLabelsVisible(bool visible) { labelActor_->SetVisibility(visible && hasLabels_ && hasVolume_); }
 
+void SliceRenderer::setLabelAppearance(int value, bool visible, double opacity) {
+  if (value < 0 || value >= labelTable_->GetNumberOfTableValues()) return;
+  const double* rgba = labelTable_->GetTableValue(value);
+  const double alpha = visible ? labelBaseAlpha_[static_cast<std::size_t>(value)] * std::clamp(opacity, 0.0, 1.0) : 0.0;
+  labelTable_->SetTableValue(value, rgba[0], rgba[1], rgba[2], alpha);
+  labelTable_->Modified();
+  labelColours_->Modified();
+}
+
 void SliceRenderer::setLeads(const std::vector<LeadOverlay>& leads) {
+  leads_ = leads;
   // Plane coordinates are projections of RAS points on the screen axes (see updateReslice), so the
   // projected leads do not depend on which slice is shown.
   auto planePoint = [this](Vec3 ras, double z) {
     return std::array<double, 3>{dot(axes_.rightRas, ras), dot(axes_.upRas, ras), z};
   };
-  vtkNew<vtkPoints> linePoints, contactPoints;
-  vtkNew<vtkCellArray> lines, vertices;
+  vtkNew<vtkPoints> linePoints, contactPoints, targetPoints, entryPoints;
+  vtkNew<vtkCellArray> lines, vertices, targetVertices, entryVertices;
   for (const LeadOverlay& lead : leads) {
+    const vtkIdType target = targetPoints->InsertNextPoint(planePoint(lead.targetRas, 0.95).data());
+    targetVertices->InsertNextCell(1, &target);
+    const vtkIdType entry = entryPoints->InsertNextPoint(planePoint(lead.entryRas, 0.95).data());
+    entryVertices->InsertNextCell(1, &entry);
     const vtkIdType ids[2] = {linePoints->InsertNextPoint(planePoint(lead.tipRas, 0.8).data()),
                               linePoints->InsertNextPoint(planePoint(lead.entryRas, 0.8).data())};
     lines->InsertNextCell(2, ids);
@@ -229,6 +262,12 @@ void SliceRenderer::setLeads(const std::vector<LeadOverlay>& leads) {
   leadContacts_->SetPoints(contactPoints);
   leadContacts_->SetVerts(vertices);
   leadContacts_->Modified();
+  targetHandles_->SetPoints(targetPoints);
+  targetHandles_->SetVerts(targetVertices);
+  targetHandles_->Modified();
+  entryHandles_->SetPoints(entryPoints);
+  entryHandles_->SetVerts(entryVertices);
+  entryHandles_->Modified();
 }
 
 void SliceRenderer::updateReslice() {
@@ -283,15 +322,14 @@ void SliceRenderer::updateOverlay() {
   crosshairLines_->SetLines(lines);
   crosshairLines_->Modified();
 
-  // Title: view name and the slice position along its normal axis, in RAS mm.
+  // Title: view name and the slice position along its normal axis in patient terms ("L 19.5 mm").
   const Vec3 normal = axes_.normalRas();
   int axis = 0;
   for (int a = 1; a < 3; ++a)
     if (std::abs(normal[a]) > std::abs(normal[axis])) axis = a;
-  const char axisLetter = "RAS"[axis];
+  const std::string position = patientDirectionText(crosshairRas_[axis], axis);
   char text[96];
-  std::snprintf(text, sizeof text, "%s   %c %.1f mm", sliceOrientationName(orientation_), axisLetter,
-                crosshairRas_[axis]);
+  std::snprintf(text, sizeof text, "%s   %s", sliceOrientationName(orientation_), position.c_str());
   title_->SetInput(text);
 }
 

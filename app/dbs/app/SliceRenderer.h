@@ -28,6 +28,7 @@ class vtkImageData;
 class vtkImageMapToColors;
 class vtkImageMapToWindowLevelColors;
 class vtkImageReslice;
+class vtkLookupTable;
 class vtkMatrix4x4;
 class vtkPolyData;
 class vtkRenderer;
@@ -72,13 +73,19 @@ class SliceRenderer {
   void setLabels(vtkImageData* indexSpaceLabels, const ImageGeometry& labelGeometry);
   void clearLabels();
   void setLabelsVisible(bool visible);
+  // Per-label appearance of the overlay: hidden, or shown at `opacity` (0-1) of its usual strength.
+  void setLabelAppearance(int value, bool visible, double opacity);
   // Planned leads drawn on this view: each lead's axis from tip to entry projected orthogonally onto
-  // the view plane (yellow) and its contact centres (orange), RAS mm; an empty list clears them.
+  // the view plane (yellow) and its contact centres (orange), with the handles a user drags: the
+  // target (magenta) and the entry (cyan), RAS mm; an empty list clears them.
   struct LeadOverlay {
     Vec3 tipRas, entryRas;
     std::vector<Vec3> contactCentresRas;
+    Vec3 targetRas;
+    char side = 'L';
   };
   void setLeads(const std::vector<LeadOverlay>& leads);
+  const std::vector<LeadOverlay>& leads() const { return leads_; }
   // Fits the whole volume into the viewport; call after the viewport size changes.
   void fitToViewport(int widthPixels, int heightPixels);
 
@@ -115,8 +122,11 @@ class SliceRenderer {
   vtkNew<vtkImageMapToColors> labelColours_;
   vtkNew<vtkImageActor> labelActor_;
   bool hasLabels_ = false;
-  vtkNew<vtkPolyData> leadLines_, leadContacts_;
-  vtkNew<vtkActor> leadLineActor_, leadContactActor_;
+  vtkNew<vtkPolyData> leadLines_, leadContacts_, targetHandles_, entryHandles_;
+  vtkNew<vtkActor> leadLineActor_, leadContactActor_, targetHandleActor_, entryHandleActor_;
+  std::vector<LeadOverlay> leads_;
+  vtkSmartPointer<vtkLookupTable> labelTable_;
+  std::vector<double> labelBaseAlpha_;  // the table's alpha per value before any appearance change
   vtkNew<vtkPolyData> crosshairLines_;
   vtkNew<vtkActor> crosshairActor_;
   std::array<vtkSmartPointer<vtkTextActor>, 4> edgeLetters_;  // right, left, top, bottom

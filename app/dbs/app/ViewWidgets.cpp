@@ -1,6 +1,8 @@
 #include "dbs/app/ViewWidgets.h"
 
 #include <QMouseEvent>
+
+#include <cmath>
 #include <QWheelEvent>
 
 #include <vtkInteractorStyleTrackballCamera.h>
@@ -31,6 +33,27 @@ SliceViewWidget::SliceViewWidget(SliceOrientation orientation, ViewerModel* mode
     slice_.setLabelsVisible(model_->labelsVisible());
     update();
   });
+  connect(model_, &ViewerModel::labelAppearanceChanged, this, [this](int value) {
+    const auto a = model_->labelAppearance(value);
+    slice_.setLabelAppearance(value, a.visible, a.opacity);
+    update();
+  });
+}
+
+SliceViewWidget::Handle SliceViewWidget::handleAt(QPointF widgetPos) const {
+  Handle best;
+  double bestDistance = kHandlePickRadius;
+  for (const auto& lead : slice_.leads())
+    for (bool entry : {false, true}) {
+      const Vec3 p = entry ? lead.entryRas : lead.targetRas;
+      const QPointF d = widgetPositionOfRas(p) - widgetPos;
+      const double distance = std::hypot(d.x(), d.y());
+      if (distance <= bestDistance) {
+        bestDistance = distance;
+        best = {lead.side, entry, p};
+      }
+    }
+  return best;
 }
 
 void SliceViewWidget::onVolumeChanged() {
@@ -64,14 +87,31 @@ void SliceViewWidget::mousePressEvent(QMouseEvent* e) {
   dragStart_ = e->position();
   dragStartWindow_ = model_->window();
   dragStartLevel_ = model_->level();
-  if (dragButton_ == Qt::LeftButton) model_->setCrosshairRas(rasAtWidgetPosition(e->position()));
+  draggedHandle_ = {};
+  if (dragButton_ != Qt::LeftButton) return;
+  // A press on a target or entry handle drags it; anywhere else it moves the crosshair.
+  draggedHandle_ = handleAt(e->position());
+  if (draggedHandle_.side) {
+    dragStartRas_ = rasAtWidgetPosition(e->position());
+    setCursor(Qt::ClosedHandCursor);
+    return;
+  }
+  model_->setCrosshairRas(rasAtWidgetPosition(e->position()));
 }
 
 void SliceViewWidget::mouseMoveEvent(QMouseEvent* e) {
   if (!model_->volume()) return;
   const Vec3 p = rasAtWidgetPosition(e->position());
   emit hovered(p);
-  if (dragButton_ == Qt::LeftButton) {
+  if (dragButton_ == Qt::LeftButton && draggedHandle_.side) {
+    // Both picks lie on this view's plane, so their difference is the in-plane motion.
+    emit handleDragged(draggedHandle_.side, draggedHandle_.entry, draggedHandle_.pointRas + (p - dragStartRas_), false);
+  } else if (dragButton_ == Qt::NoButton) {
+    if (handleAt(e->position()).side)
+      setCursor(Qt::OpenHandCursor);
+    else
+      unsetCursor();
+  } else if (dragButton_ == Qt::LeftButton) {
     model_->setCrosshairRas(p);
   } else if (dragButton_ == Qt::RightButton) {
     // Right-drag: horizontal changes the window (contrast), vertical the level (brightness).
@@ -82,7 +122,18 @@ void SliceViewWidget::mouseMoveEvent(QMouseEvent* e) {
   }
 }
 
-void SliceViewWidget::mouseReleaseEvent(QMouseEvent*) { dragButton_ = Qt::NoButton; }
+void SliceViewWidget::mouseReleaseEvent(QMouseEvent* e) {
+  if (dragButton_ == Qt::LeftButton && draggedHandle_.side) {
+    const Vec3 p = rasAtWidgetPosition(e->position());
+    const Handle handle = draggedHandle_;
+    draggedHandle_ = {};
+    unsetCursor();
+    dragButton_ = Qt::NoButton;
+    emit handleDragged(handle.side, handle.entry, handle.pointRas + (p - dragStartRas_), true);
+    return;
+  }
+  dragButton_ = Qt::NoButton;
+}
 
 void SliceViewWidget::wheelEvent(QWheelEvent* e) {
   if (!model_->volume()) return;
@@ -120,6 +171,16 @@ SceneViewWidget::SceneViewWidget(ViewerModel* model, const std::array<SliceRende
         scene_.clearLabels();
     }
     scene_.setLabelsVisible(model_->labelsVisible());
+    if (!sameLabels)
+      for (int value : model_->presentLabelValues()) {
+        const auto a = model_->labelAppearance(value);
+        scene_.setLabelAppearance(value, a.visible, a.opacity);
+      }
+    update();
+  });
+  connect(model_, &ViewerModel::labelAppearanceChanged, this, [this](int value) {
+    const auto a = model_->labelAppearance(value);
+    scene_.setLabelAppearance(value, a.visible, a.opacity);
     update();
   });
 }

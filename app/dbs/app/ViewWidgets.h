@@ -1,5 +1,7 @@
 // The view widgets: each hosts one renderer in a VtkOpenGLWidget and turns Qt input into model
-// edits (crosshair, slice, window/level). They hold no image state of their own.
+// edits (crosshair, slice, window/level) or, on a plan's handles, into drags of a target or an
+// entry (reported as signals; the window turns them into plan-session previews and commits). They
+// hold no image or plan state of their own.
 #pragma once
 
 #include <memory>
@@ -21,8 +23,20 @@ class SliceViewWidget : public VtkOpenGLWidget {
   Vec3 rasAtWidgetPosition(QPointF widgetPos) const;
   QPointF widgetPositionOfRas(Vec3 pointRas) const;
 
+  // A lead handle under a widget position (within kHandlePickRadius logical pixels), if any.
+  struct Handle {
+    char side = 0;  // 0 = none
+    bool entry = false;
+    Vec3 pointRas;
+  };
+  Handle handleAt(QPointF widgetPos) const;
+  static constexpr double kHandlePickRadius = 9.0;
+
  signals:
   void hovered(dbs::Vec3 pointRas);
+  // A target (entry = false) or entry of `side` dragged to `pointRas` (RAS mm; the in-plane motion
+  // of the mouse, the handle's offset along the view normal kept); `finished` on release.
+  void handleDragged(char side, bool entry, dbs::Vec3 pointRas, bool finished);
 
  protected:
   void resizeGL(int w, int h) override;
@@ -38,6 +52,8 @@ class SliceViewWidget : public VtkOpenGLWidget {
   Qt::MouseButton dragButton_ = Qt::NoButton;
   QPointF dragStart_;
   double dragStartWindow_ = 0, dragStartLevel_ = 0;
+  Handle draggedHandle_;
+  Vec3 dragStartRas_;
 };
 
 class SceneViewWidget : public VtkOpenGLWidget {

@@ -44,7 +44,25 @@ void ViewerModel::setLabels(std::shared_ptr<const LabelVolume> labels) {
     image->GetPointData()->SetScalars(scalars);
     labelsIndexSpaceImage_ = image;
   }
+  presentLabelValues_.clear();
+  if (labels_) {
+    std::vector<bool> seen(65536, false);
+    const unsigned short* l = labels_->image->GetBufferPointer();
+    for (std::size_t i = 0, n = labels_->geometry.voxelCount(); i < n; ++i) seen[l[i]] = true;
+    for (int v = 1; v < 65536; ++v)
+      if (seen[static_cast<std::size_t>(v)]) presentLabelValues_.push_back(v);
+  }
   emit labelsChanged();
+}
+
+ViewerModel::LabelAppearance ViewerModel::labelAppearance(int value) const {
+  const auto it = labelAppearance_.find(value);
+  return it == labelAppearance_.end() ? LabelAppearance{} : it->second;
+}
+
+void ViewerModel::setLabelAppearance(int value, LabelAppearance appearance) {
+  labelAppearance_[value] = appearance;
+  emit labelAppearanceChanged(value);
 }
 
 void ViewerModel::setLabelsVisible(bool visible) {

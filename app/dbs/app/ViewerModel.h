@@ -5,7 +5,9 @@
 
 #include <QObject>
 
+#include <map>
 #include <memory>
+#include <vector>
 
 #include <vtkImageData.h>
 #include <vtkSmartPointer.h>
@@ -35,6 +37,16 @@ class ViewerModel : public QObject {
   bool labelsVisible() const { return labelsVisible_; }
   void setLabelsVisible(bool visible);
 
+  // How each label value is drawn (slices and 3-D): visible or not, opacity 0-1 of its usual.
+  struct LabelAppearance {
+    bool visible = true;
+    double opacity = 1.0;
+  };
+  LabelAppearance labelAppearance(int value) const;
+  void setLabelAppearance(int value, LabelAppearance appearance);
+  // The non-zero values present in the label map, ascending (computed once per label map).
+  const std::vector<int>& presentLabelValues() const { return presentLabelValues_; }
+
   Vec3 crosshairRas() const { return crosshairRas_; }
   void setCrosshairRas(Vec3 pointRas);
 
@@ -51,6 +63,7 @@ class ViewerModel : public QObject {
   void crosshairChanged(dbs::Vec3 crosshairRas);
   void windowLevelChanged(double window, double level);
   void labelsChanged();
+  void labelAppearanceChanged(int value);
 
  private:
   std::shared_ptr<const Volume> volume_;
@@ -58,6 +71,8 @@ class ViewerModel : public QObject {
   std::shared_ptr<const LabelVolume> labels_;
   vtkSmartPointer<vtkImageData> labelsIndexSpaceImage_;
   bool labelsVisible_ = true;
+  std::map<int, LabelAppearance> labelAppearance_;
+  std::vector<int> presentLabelValues_;
   IntensityRange range_;
   Vec3 crosshairRas_;
   double window_ = 1, level_ = 0.5;

@@ -46,16 +46,17 @@ VtkOpenGLWidget::VtkOpenGLWidget(QWidget* parent)
   command->SetClientData(this);
   observerTags_[0] = renderWindow_->AddObserver(vtkCommand::WindowMakeCurrentEvent, command);
   observerTags_[1] = renderWindow_->AddObserver(vtkCommand::WindowIsCurrentEvent, command);
-  observerTags_[2] = renderWindow_->AddObserver(vtkCommand::WindowFrameEvent, command);
-  observerTags_[3] = interactor_->AddObserver(vtkCommand::RenderEvent, command);
+  // No observer on WindowFrameEvent: VTK fires it at the end of every Render(), i.e. inside
+  // paintGL, and answering it with update() repainted forever (a core busy on an idle window).
+  // Repaints are driven by changes only: model signals and interactor render requests.
+  observerTags_[2] = interactor_->AddObserver(vtkCommand::RenderEvent, command);
 }
 
 VtkOpenGLWidget::~VtkOpenGLWidget() {
   // Release VTK's OpenGL resources while our context still exists.
   renderWindow_->RemoveObserver(observerTags_[0]);
   renderWindow_->RemoveObserver(observerTags_[1]);
-  renderWindow_->RemoveObserver(observerTags_[2]);
-  interactor_->RemoveObserver(observerTags_[3]);
+  interactor_->RemoveObserver(observerTags_[2]);
   if (context()) {
     makeCurrent();
     renderWindow_->SetIsCurrent(true);
@@ -75,8 +76,8 @@ void VtkOpenGLWidget::onVtkEvent(vtkObject*, unsigned long eventId, void* callDa
     case vtkCommand::WindowIsCurrentEvent:
       if (callData) *static_cast<bool*>(callData) = context() && QOpenGLContext::currentContext() == context();
       break;
-    case vtkCommand::WindowFrameEvent:
     case vtkCommand::RenderEvent:
+      // The interactor asks for a render (the 3-D view's camera moved): schedule one paint.
       update();
       break;
     default:

@@ -58,7 +58,7 @@ class VtkOpenGLWidget : public QOpenGLWidget {
 
   vtkSmartPointer<vtkGenericOpenGLRenderWindow> renderWindow_;
   vtkSmartPointer<vtkGenericRenderWindowInteractor> interactor_;
-  unsigned long observerTags_[4] = {0, 0, 0, 0};
+  unsigned long observerTags_[3] = {0, 0, 0};
   bool forwardEvents_ = false;
 };
 

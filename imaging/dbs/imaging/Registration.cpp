@@ -23,6 +23,9 @@
 #include <itkRegularStepGradientDescentOptimizerv4.h>
 #include <itkResampleImageFilter.h>
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
+#include <itkImageFileReader.h>
+#include <itkNiftiImageIO.h>
+#include <itkTransformFileReader.h>
 #include <itkTransformFileWriter.h>
 #include <itkTxtTransformIOFactory.h>
 #include <itkVersorRigid3DTransform.h>
@@ -271,6 +274,47 @@ void TemplateRegistration::writeTransforms(const std::string& affinePath, const 
   toFloat->SetInput(displacement_);
   toFloat->Update();
   writeImageAtomically(toFloat->GetOutput(), displacementPath, /*compress=*/false);
+}
+
+TemplateRegistration TemplateRegistration::readTransforms(const std::string& affinePath,
+                                                         const std::string& displacementPath) {
+  static const bool registered = [] {
+    itk::TxtTransformIOFactory::RegisterOneFactory();
+    return true;
+  }();
+  (void)registered;
+  TemplateRegistration result;
+  auto reader = itk::TransformFileReaderTemplate<double>::New();
+  reader->SetFileName(affinePath);
+  try {
+    reader->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw ImagingError(affinePath + ": cannot read the transform: " + std::string(e.GetDescription()));
+  }
+  const auto* list = reader->GetTransformList();
+  auto* affine = list->size() == 1 ? dynamic_cast<AffineTransformType*>(list->front().GetPointer()) : nullptr;
+  if (!affine) throw ImagingError(affinePath + ": not a single 3-D affine transform");
+  result.affine_ = affine;
+  auto full = CompositeTransform::New();
+  full->AddTransform(affine);
+  if (!displacementPath.empty()) {
+    auto fieldReader = itk::ImageFileReader<DisplacementFieldD>::New();
+    fieldReader->SetImageIO(itk::NiftiImageIO::New());
+    fieldReader->SetFileName(displacementPath);
+    try {
+      fieldReader->Update();
+    } catch (const itk::ExceptionObject& e) {
+      throw ImagingError(displacementPath + ": cannot read the displacement field: " +
+                         std::string(e.GetDescription()));
+    }
+    result.displacement_ = fieldReader->GetOutput();
+    auto displacement = DisplacementTransform::New();
+    displacement->SetDisplacementField(result.displacement_);
+    full->AddTransform(displacement);  // applied first, as registerTemplateToPatient builds it
+  }
+  result.full_ = full;
+  result.quality_ = {};
+  return result;
 }
 
 TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volume& templateT1,

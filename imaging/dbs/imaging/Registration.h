@@ -78,6 +78,11 @@ class TemplateRegistration {
   // mm; itk::DisplacementFieldTransform). template point = affine(x + u(x)) for patient point x.
   void writeTransforms(const std::string& affinePath, const std::string& displacementPath) const;
   bool hasDisplacement() const { return displacement_; }
+  // The inverse of writeTransforms: the same mapping rebuilt from its files (the field as stored,
+  // float32), so a saved plan maps to the template without registering again. `displacementPath`
+  // may be empty (affine only). quality() is unknown afterwards (all zero). Throws ImagingError
+  // naming the file when one cannot be read or is not a 3-D affine / displacement field.
+  static TemplateRegistration readTransforms(const std::string& affinePath, const std::string& displacementPath);
 
  private:
   friend TemplateRegistration registerTemplateToPatient(const Volume&, const Volume&, const RegistrationParameters&,

@@ -376,4 +376,57 @@ RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels
   return out;
 }
 
+LabelVolume riskStructureMap(const RiskStructures& r) {
+  LabelVolume map = makeLabelVolume(r.geometry);
+  unsigned short* out = map.image->GetBufferPointer();
+  const unsigned char* head = r.headMask->GetBufferPointer();
+  const unsigned char* brain = r.brainMask->GetBufferPointer();
+  const unsigned char* ventricles = r.risk(RiskKind::Ventricles).mask->GetBufferPointer();
+  const unsigned char* sulci = r.risk(RiskKind::Sulci).mask->GetBufferPointer();
+  const unsigned char* vessels = r.risk(RiskKind::Vessels).mask->GetBufferPointer();
+  for (std::size_t i = 0; i < r.geometry.voxelCount(); ++i)
+    out[i] = vessels[i] ? 5 : sulci[i] ? 4 : ventricles[i] ? 3 : brain[i] ? 2 : head[i] ? 1 : 0;
+  return map;
+}
+
+RiskStructures riskStructuresFromMap(const LabelVolume& map, const std::array<bool, kRiskKinds>& present,
+                                     const ProgressCallback& progress) {
+  const auto start = Clock::now();
+  auto report = [&](double f, const std::string& s) {
+    if (progress && !progress(f, s)) throw Cancelled();
+  };
+  RiskStructures out;
+  out.geometry = map.geometry;
+  const unsigned short* v = map.image->GetBufferPointer();
+  const std::size_t n = map.geometry.voxelCount();
+  auto maskWhere = [&](auto inside) {
+    auto mask = emptyMaskLike(*map.image);
+    unsigned char* m = mask->GetBufferPointer();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (v[i] > 5) throw ImagingError(map.path + ": value " + std::to_string(v[i]) + " is not a risk structure (0-5)");
+      m[i] = inside(v[i]) ? 1 : 0;
+    }
+    return mask;
+  };
+  report(0.0, "risk structures: head");
+  out.headMask = maskWhere([](unsigned short x) { return x >= 1; });
+  out.brainMask = maskWhere([](unsigned short x) { return x >= 2; });
+  out.headVolumeMm3 = volumeOf(out.headMask.GetPointer());
+  out.brainVolumeMm3 = volumeOf(out.brainMask.GetPointer());
+  out.headDistanceMm = signedDistanceMm(out.headMask.GetPointer());
+  for (int k = 0; k < kRiskKinds; ++k) {
+    report(0.25 * (k + 1), std::string("risk structures: ") + riskName(static_cast<RiskKind>(k)));
+    RiskMap& risk = out.risks[static_cast<std::size_t>(k)];
+    risk.kind = static_cast<RiskKind>(k);
+    risk.present = present[static_cast<std::size_t>(k)];
+    const unsigned short value = static_cast<unsigned short>(3 + k);
+    risk.mask = maskWhere([value](unsigned short x) { return x == value; });
+    risk.volumeMm3 = volumeOf(risk.mask.GetPointer());
+    risk.distanceMm = signedDistanceMm(risk.mask.GetPointer());
+  }
+  out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  report(1.0, "risk structures ready");
+  return out;
+}
+
 }  // namespace dbs

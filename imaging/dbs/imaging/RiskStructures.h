@@ -81,6 +81,19 @@ RiskStructures segmentRiskStructures(const Volume& t1, const LabelVolume& labels
                                      const RiskSegmentationSettings& settings = {},
                                      const ProgressCallback& progress = {});
 
+// The risk structures as one label map for review and for reopening a plan (risk_structures.nii.gz):
+// 1 head (scalp to brain), 2 brain, 3 ventricles, 4 sulcal CSF, 5 vessels; where two overlap, the
+// later value wins.
+LabelVolume riskStructureMap(const RiskStructures& risks);
+// The inverse: masks and distance maps rebuilt from such a map (a few seconds on a 1 mm head), with
+// `present[k]` saying which structures were assessed. The brain mask is every voxel valued 2 to 5
+// (the brain and what lies inside its hull). Exact for the head and for structures that do not
+// overlap a later one (a vessel voxel inside a ventricle is no longer a ventricle voxel); Otsu
+// thresholds and notes are not stored in the map and are left empty. Throws ImagingError for a
+// value above 5.
+RiskStructures riskStructuresFromMap(const LabelVolume& map, const std::array<bool, kRiskKinds>& present,
+                                     const ProgressCallback& progress = {});
+
 // Signed Euclidean distance (mm, negative inside) of a mask, with the image's own spacing (ITK's
 // SignedMaurerDistanceMapImageFilter). An empty mask gives +1e6 everywhere.
 FloatImage::Pointer signedDistanceMm(const MaskImage* mask);

@@ -1,5 +1,6 @@
 #include "dbs/imaging/WorldFrame.h"
 
+#include <cstdio>
 #include <stdexcept>
 
 namespace dbs {
@@ -92,6 +93,28 @@ char anatomicalLetter(Vec3 d) {
   for (int i = 1; i < 3; ++i)
     if (std::abs(d[i]) > std::abs(d[best])) best = i;
   return d[best] >= 0 ? positive[best] : negative[best];
+}
+
+namespace {
+std::string directionAndMagnitude(double rasValueMm, int axis, int decimals) {
+  static const char positive[] = {'R', 'A', 'S'};
+  static const char negative[] = {'L', 'P', 'I'};
+  const double rounded = std::round(std::abs(rasValueMm) * std::pow(10.0, decimals)) / std::pow(10.0, decimals);
+  // A value that rounds to zero has no side: "R 0.0", never "L 0.0" for -0.01.
+  const char letter = (rasValueMm < 0 && rounded > 0) ? negative[axis] : positive[axis];
+  char text[48];
+  std::snprintf(text, sizeof text, "%c %.*f", letter, decimals, rounded);
+  return text;
+}
+}  // namespace
+
+std::string patientDirectionText(double rasValueMm, int axis, int decimals) {
+  return directionAndMagnitude(rasValueMm, axis, decimals) + " mm";
+}
+
+std::string patientPositionText(Vec3 p, int decimals) {
+  return directionAndMagnitude(p.x, 0, decimals) + ", " + directionAndMagnitude(p.y, 1, decimals) + ", " +
+         directionAndMagnitude(p.z, 2, decimals) + " mm";
 }
 
 std::string orientationCode(const Affine& rasFromIjk) {

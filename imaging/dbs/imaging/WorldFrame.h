@@ -64,4 +64,10 @@ std::string orientationCode(const Affine& rasFromIjk);
 // "R", "L", "A", "P", "S" or "I" for the anatomical direction a RAS vector points towards most.
 char anatomicalLetter(Vec3 directionRas);
 
+// A RAS coordinate in patient terms, the way a clinician says it: axis 0 -19.5 -> "L 19.5 mm",
+// axis 1 -5.2 -> "P 5.2 mm", axis 2 3 -> "S 3.0 mm" (never a signed "R -19.5").
+std::string patientDirectionText(double rasValueMm, int axis, int decimals = 1);
+// A RAS point in patient terms: "L 19.5, P 5.2, I 3.2 mm".
+std::string patientPositionText(Vec3 pointRas, int decimals = 1);
+
 }  // namespace dbs

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -79,9 +80,12 @@ json metricsJson(const TrajectoryMetrics& m) {
   return j;
 }
 
-json trajectoryJson(const PlannedTrajectory& p) {
+}  // namespace
+
+json plannedTrajectoryToJson(const PlannedTrajectory& p) {
   const Trajectory& t = p.trajectory;
-  return {{"side", std::string(1, t.side)},
+  return {{"id", t.id},
+          {"side", std::string(1, t.side)},
           {"target_ras", vec(t.targetRas)},
           {"entry_ras", vec(t.entryRas)},
           {"electrode", t.electrodeId},
@@ -90,6 +94,8 @@ json trajectoryJson(const PlannedTrajectory& p) {
           {"origin", t.origin},
           {"metrics", metricsJson(p.metrics)}};
 }
+
+namespace {
 
 // Validating reader: every accessor names the full field path in its error.
 class Field {
@@ -210,10 +216,16 @@ TrajectoryMetrics metricsFromJson(const Field& f) {
   return m;
 }
 
-PlannedTrajectory trajectoryFromJson(const Field& f) {
+PlannedTrajectory trajectoryFromJson(const Field& f, int schemaVersion) {
   PlannedTrajectory p;
   Trajectory& t = p.trajectory;
   t.side = f["side"].side();
+  if (schemaVersion >= 2) {
+    t.id = f["id"].string();
+    if (t.id.size() < 2 || t.id[0] != t.side ||
+        !std::all_of(t.id.begin() + 1, t.id.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+      f["id"].fail("must be the side's letter and a number, e.g. \"" + std::string(1, t.side) + "1\" (is \"" + t.id + "\")");
+  }
   t.targetRas = f["target_ras"].vec3();
   t.entryRas = f["entry_ras"].vec3();
   if (norm(t.entryRas - t.targetRas) < 1.0) f["entry_ras"].fail("must lie at least 1 mm from target_ras");
@@ -267,6 +279,38 @@ json searchSettingsToJson(const SearchSettings& s) {
            "(lateral, positive = entry further from the midline); entry limits in AC-PC mm"}};
 }
 
+SearchSettings searchSettingsFromJson(const json& j, const std::string& where) {
+  const Field f(j, where, "search.settings");
+  SearchSettings s;
+  const long candidates = f["candidates_per_side"].integer();
+  if (candidates < 1 || candidates > 10'000'000) f["candidates_per_side"].fail("must be between 1 and 10000000");
+  s.candidatesPerSide = static_cast<std::size_t>(candidates);
+  auto range = [&](const char* key, double lo, double hi, double& min, double& max) {
+    const Field r = f[key];
+    if (r.arraySize() != 2) r.fail("must be [min, max]");
+    min = r.at(0).numberIn(lo, hi);
+    max = r.at(1).numberIn(min, hi);
+  };
+  range("sagittal_angle_deg", -180, 180, s.sagittalAngleMinDeg, s.sagittalAngleMaxDeg);
+  range("lateral_angle_deg", -90, 90, s.lateralAngleMinDeg, s.lateralAngleMaxDeg);
+  s.entryMinLateralMm = f["entry_min_lateral_mm"].numberIn(-200, 200);
+  s.entryMinAnteriorMm = f["entry_min_anterior_mm"].numberIn(-200, 200);
+  for (std::size_t k = 0; k < kRiskKinds; ++k) {
+    const char* name = riskName(static_cast<RiskKind>(k));
+    s.requiredMarginMm[k] = f["required_margin_mm"][name].numberIn(0, 100);
+    s.saturationMm[k] = f["saturation_mm"][name].numberIn(0, 1000);
+    s.weight[k] = f["weight"][name].numberIn(0, 1000);
+  }
+  s.contactsInTargetWeight = f["contacts_in_target_weight"].numberIn(0, 1000);
+  s.lengthWeightPer10Mm = f["length_weight_per_10mm"].numberIn(0, 1000);
+  s.stepMm = f["step_mm"].numberIn(0.05, 10);
+  const long alternatives = f["alternatives"].integer();
+  if (alternatives < 1 || alternatives > 100) f["alternatives"].fail("must be between 1 and 100");
+  s.alternatives = static_cast<std::size_t>(alternatives);
+  s.distinctEntryMm = f["distinct_entry_mm"].numberIn(0, 1000);
+  return s;
+}
+
 json planToJson(const PlanDocument& p) {
   json targets = json::array();
   for (const PlanTarget& t : p.targets) {
@@ -276,13 +320,21 @@ json planToJson(const PlanDocument& p) {
     targets.push_back(tj);
   }
   json trajectories = json::array(), alternatives = json::array();
-  for (const auto& t : p.trajectories) trajectories.push_back(trajectoryJson(t));
-  for (const auto& t : p.alternatives) alternatives.push_back(trajectoryJson(t));
+  for (const auto& t : p.trajectories) trajectories.push_back(plannedTrajectoryToJson(t));
+  for (const auto& t : p.alternatives) alternatives.push_back(plannedTrajectoryToJson(t));
   json electrodes = json::object();
   for (const auto& t : p.trajectories)
     electrodes[std::string(1, t.trajectory.side)] = t.trajectory.electrodeId;
   json notes = json::array();
   for (const auto& n : p.notes) notes.push_back(n);
+  json history = json::array();
+  for (const PlanHistoryEntry& h : p.history)
+    history.push_back({{"time", h.time},
+                       {"action", h.action},
+                       {"side", h.side},
+                       {"trajectory", h.trajectoryId},
+                       {"from", h.from},
+                       {"to", h.to}});
   return {
       {"schema", kPlanSchema},
       {"schema_version", p.schemaVersion},
@@ -310,7 +362,10 @@ json planToJson(const PlanDocument& p) {
       {"search",
        {{"candidates", p.search.candidates}, {"seconds", p.search.seconds}, {"settings", p.search.settings}}},
       {"risk_structures", p.riskStructures},
-      {"notes", notes}};
+      {"notes", notes},
+      {"review_note", p.reviewNote},
+      {"history", history},
+      {"file_checksums", p.fileSha256}};
 }
 
 PlanDocument planFromJson(const json& j, const std::string& where) {
@@ -320,11 +375,14 @@ PlanDocument planFromJson(const json& j, const std::string& where) {
   if (root["schema"].string() != kPlanSchema)
     root["schema"].fail("must be \"" + std::string(kPlanSchema) + "\" (is \"" + root["schema"].string() +
                         "\")");
-  p.schemaVersion = static_cast<int>(root["schema_version"].integer());
-  if (p.schemaVersion != kPlanSchemaVersion)
-    root["schema_version"].fail("version " + std::to_string(p.schemaVersion) +
-                                " is not supported (this dbsplan reads " +
+  const long version = root["schema_version"].integer();
+  if (version < kOldestReadablePlanSchemaVersion || version > kPlanSchemaVersion)
+    root["schema_version"].fail("version " + std::to_string(version) + " is not supported (this dbsplan reads " +
+                                std::to_string(kOldestReadablePlanSchemaVersion) + " to " +
                                 std::to_string(kPlanSchemaVersion) + ")");
+  // Read as this version: what version 1 lacked (ids, history, checksums) is filled in below.
+  p.schemaVersion = kPlanSchemaVersion;
+  const int fileVersion = static_cast<int>(version);
   p.programVersion = root["program"]["version"].string();
   p.created = root["created"].string();
   const Field image = root["image"];
@@ -374,7 +432,7 @@ PlanDocument planFromJson(const json& j, const std::string& where) {
   const Field trajectories = root["trajectories"];
   if (trajectories.arraySize() == 0) trajectories.fail("must hold at least one trajectory");
   for (std::size_t i = 0; i < trajectories.arraySize(); ++i) {
-    p.trajectories.push_back(trajectoryFromJson(trajectories.at(i)));
+    p.trajectories.push_back(trajectoryFromJson(trajectories.at(i), fileVersion));
     for (std::size_t k = 0; k < i; ++k)
       if (p.trajectories[k].trajectory.side == p.trajectories[i].trajectory.side)
         trajectories.at(i)["side"].fail(
@@ -388,7 +446,7 @@ PlanDocument planFromJson(const json& j, const std::string& where) {
   }
   const Field alternatives = root["alternatives"];
   for (std::size_t i = 0; i < alternatives.arraySize(); ++i)
-    p.alternatives.push_back(trajectoryFromJson(alternatives.at(i)));
+    p.alternatives.push_back(trajectoryFromJson(alternatives.at(i), fileVersion));
   const Field search = root["search"];
   const long candidates = search["candidates"].integer();
   if (candidates < 0) search["candidates"].fail("must not be negative");
@@ -400,7 +458,131 @@ PlanDocument planFromJson(const json& j, const std::string& where) {
   p.riskStructures = root["risk_structures"].raw();
   const Field notes = root["notes"];
   for (std::size_t i = 0; i < notes.arraySize(); ++i) p.notes.push_back(notes.at(i).string());
+  if (fileVersion >= 2) {
+    p.reviewNote = root["review_note"].string();
+    const Field history = root["history"];
+    for (std::size_t i = 0; i < history.arraySize(); ++i) {
+      const Field h = history.at(i);
+      PlanHistoryEntry entry;
+      entry.time = h["time"].string();
+      entry.action = h["action"].string();
+      static const std::vector<std::string> actions = {"move_target",  "move_entry", "choose_alternative",
+                                                       "set_electrode", "set_depth",  "set_roll",
+                                                       "place_ac",      "place_pc",   "edit_note"};
+      if (std::find(actions.begin(), actions.end(), entry.action) == actions.end())
+        h["action"].fail("unknown edit \"" + entry.action + "\"");
+      entry.side = h["side"].string();
+      if (entry.side != "" && entry.side != "L" && entry.side != "R") h["side"].fail("must be \"L\", \"R\" or \"\"");
+      entry.trajectoryId = h["trajectory"].string();
+      entry.from = h["from"].raw();
+      entry.to = h["to"].raw();
+      p.history.push_back(entry);
+    }
+    const Field checksums = root["file_checksums"];
+    if (!checksums.raw().is_object()) checksums.fail("must be an object {file: sha256}");
+    for (const auto& [file, digest] : checksums.raw().items()) {
+      const std::string d = checksums[file].string();
+      if (d.size() != 64) checksums[file].fail("must be 64 hexadecimal digits");
+      p.fileSha256[file] = d;
+    }
+  }
+  // Ids are unique within the plan: the panel, the history and `edit --choose` rely on it.
+  assignMissingTrajectoryIds(p);
+  std::vector<std::string> ids;
+  for (const auto* list : {&p.trajectories, &p.alternatives})
+    for (const PlannedTrajectory& t : *list) {
+      if (std::find(ids.begin(), ids.end(), t.trajectory.id) != ids.end())
+        root["trajectories"].fail("trajectory id \"" + t.trajectory.id + "\" is used twice");
+      ids.push_back(t.trajectory.id);
+    }
   return p;
+}
+
+std::string utcNowIso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+const PlannedTrajectory* chosenTrajectory(const PlanDocument& plan, char side) {
+  for (const PlannedTrajectory& p : plan.trajectories)
+    if (p.trajectory.side == side) return &p;
+  return nullptr;
+}
+
+PlannedTrajectory* chosenTrajectory(PlanDocument& plan, char side) {
+  return const_cast<PlannedTrajectory*>(chosenTrajectory(static_cast<const PlanDocument&>(plan), side));
+}
+
+std::string nextTrajectoryId(const PlanDocument& plan, char side) {
+  long highest = 0;
+  for (const auto* list : {&plan.trajectories, &plan.alternatives})
+    for (const PlannedTrajectory& t : *list)
+      if (t.trajectory.side == side && t.trajectory.id.size() > 1 && t.trajectory.id[0] == side)
+        highest = std::max(highest, std::strtol(t.trajectory.id.c_str() + 1, nullptr, 10));
+  return std::string(1, side) + std::to_string(highest + 1);
+}
+
+void assignMissingTrajectoryIds(PlanDocument& plan) {
+  for (auto* list : {&plan.trajectories, &plan.alternatives})
+    for (PlannedTrajectory& t : *list)
+      if (t.trajectory.id.empty()) t.trajectory.id = nextTrajectoryId(plan, t.trajectory.side);
+}
+
+std::vector<std::string> planReferencedFiles(const PlanDocument& plan) {
+  std::vector<std::string> files;
+  for (const std::string& f : {plan.labelsFile, plan.transforms.affineFile, plan.transforms.displacementFile})
+    if (!f.empty()) files.push_back(f);
+  if (plan.riskStructures.is_object() && plan.riskStructures.contains("file") &&
+      plan.riskStructures["file"].is_string())
+    files.push_back(plan.riskStructures["file"].get<std::string>());
+  return files;
+}
+
+void relocatePlanReferences(PlanDocument& plan, const std::string& fromDir, const std::string& toDir) {
+  namespace fs = std::filesystem;
+  const fs::path from = fs::absolute(fromDir).lexically_normal(), to = fs::absolute(toDir).lexically_normal();
+  if (from == to) return;
+  auto moved = [&](const std::string& file) {
+    return file.empty() ? file : (from / file).lexically_normal().lexically_relative(to).string();
+  };
+  std::map<std::string, std::string> checksums;
+  for (const auto& [file, digest] : plan.fileSha256) checksums[moved(file)] = digest;
+  plan.fileSha256 = checksums;
+  plan.labelsFile = moved(plan.labelsFile);
+  plan.transforms.affineFile = moved(plan.transforms.affineFile);
+  plan.transforms.displacementFile = moved(plan.transforms.displacementFile);
+  if (plan.riskStructures.is_object() && plan.riskStructures.contains("file") &&
+      plan.riskStructures["file"].is_string())
+    plan.riskStructures["file"] = moved(plan.riskStructures["file"].get<std::string>());
+}
+
+void recordReferencedChecksums(PlanDocument& plan, const std::string& planDir) {
+  plan.fileSha256.clear();
+  for (const std::string& file : planReferencedFiles(plan)) {
+    const std::filesystem::path path = std::filesystem::path(planDir) / file;
+    if (std::filesystem::is_regular_file(path)) plan.fileSha256[file] = sha256OfPath(path.string());
+  }
+}
+
+std::string planReferencedFilesProblem(const PlanDocument& plan, const std::string& planDir) {
+  std::string problems;
+  for (const std::string& file : planReferencedFiles(plan)) {
+    const std::filesystem::path path = std::filesystem::path(planDir) / file;
+    if (!std::filesystem::is_regular_file(path)) {
+      problems += (problems.empty() ? "" : "\n") + path.string() + " is missing";
+      continue;
+    }
+    const auto recorded = plan.fileSha256.find(file);
+    if (recorded == plan.fileSha256.end()) continue;  // version 1 plans recorded no checksums
+    if (sha256OfPath(path.string()) != recorded->second)
+      problems += (problems.empty() ? "" : "\n") + path.string() +
+                  " has changed since the plan was written (SHA-256 differs)";
+  }
+  return problems;
 }
 
 void writePlan(const PlanDocument& plan, const std::string& path) {

@@ -14,15 +14,6 @@ namespace dbs {
 
 namespace {
 
-std::string utcNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 // A mask volume (any scalar file, non-zero = inside) as a label map with value 1.
 LabelVolume maskAsLabels(const Volume& mask) {
   LabelVolume labels = makeLabelVolume(mask.geometry);
@@ -143,7 +134,7 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
 
   PlanDocument& plan = result.plan;
   plan.programVersion = inputs.programVersion;
-  plan.created = utcNow();
+  plan.created = utcNowIso8601();
   plan.image.path = std::filesystem::absolute(inputs.locate.imagePath).string();
   report(0.86, "checksum of the image");
   plan.image.sha256 = sha256OfPath(inputs.locate.imagePath);
@@ -195,8 +186,11 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
       throw std::runtime_error(
           std::string("plan: no entry point on the scalp inside the frontal window for the ") +
           (side.side == 'L' ? "left" : "right") + " target");
-    for (std::size_t i = 0; i < search.best.size(); ++i)
-      (i == 0 ? plan.trajectories : plan.alternatives).push_back({search.best[i], search.bestMetrics[i]});
+    for (std::size_t i = 0; i < search.best.size(); ++i) {
+      PlannedTrajectory found{search.best[i], search.bestMetrics[i]};
+      found.trajectory.id = nextTrajectoryId(plan, side.side);
+      (i == 0 ? plan.trajectories : plan.alternatives).push_back(found);
+    }
     if (!search.bestMetrics.front().safe) {
       std::ostringstream note;
       note << "trajectory " << side.side << ": no candidate keeps every required margin ("
@@ -262,11 +256,15 @@ void editTrajectory(PlanResult& result, char side, std::optional<Vec3> targetRas
   edited.origin = "manual";
   TrajectoryMetrics metrics = evaluateTrajectory(context, edited);  // throws for an entry on the target
 
-  std::ostringstream note;
-  note.precision(4);
-  note << "trajectory " << side << ": set by hand:";
+  // Typed history entries, one per hand-set value (what, from, to, when).
+  const std::string now = utcNowIso8601();
+  auto record = [&](const char* action, Vec3 from, Vec3 to) {
+    plan.history.push_back({now, action, std::string(1, side), "",
+                            nlohmann::json::array({from.x, from.y, from.z}),
+                            nlohmann::json::array({to.x, to.y, to.z})});
+  };
   if (targetRas) {
-    note << " target (" << targetRas->x << ", " << targetRas->y << ", " << targetRas->z << ")";
+    record("move_target", current->trajectory.targetRas, *targetRas);
     plan.targets.erase(
         std::remove_if(plan.targets.begin(), plan.targets.end(),
                        [side](const PlanTarget& t) { return t.side == side && t.source == "manual"; }),
@@ -274,38 +272,31 @@ void editTrajectory(PlanResult& result, char side, std::optional<Vec3> targetRas
     plan.targets.push_back({side, "manual", *targetRas, result.acpc->acpcFromRas(*targetRas),
                             context.mniFromPatientRas(*targetRas)});
   }
-  if (entryRas) note << " entry (" << entryRas->x << ", " << entryRas->y << ", " << entryRas->z << ")";
+  if (entryRas) record("move_entry", current->trajectory.entryRas, *entryRas);
   plan.alternatives.erase(
       std::remove_if(plan.alternatives.begin(), plan.alternatives.end(),
                      [side](const PlannedTrajectory& p) { return p.trajectory.side == side; }),
       plan.alternatives.end());
-  for (std::size_t i = firstAlternative; i < search.best.size(); ++i)
-    plan.alternatives.push_back({search.best[i], search.bestMetrics[i]});
   current->trajectory = edited;
   current->metrics = std::move(metrics);
-  note << "; re-scored: "
-       << (current->metrics.safe ? "keeps every required margin" : "DOES NOT keep every required margin");
-  plan.notes.push_back(note.str());
+  for (std::size_t i = firstAlternative; i < search.best.size(); ++i) {
+    PlannedTrajectory alternative{search.best[i], search.bestMetrics[i]};
+    alternative.trajectory.id = nextTrajectoryId(plan, side);
+    plan.alternatives.push_back(alternative);
+  }
+  for (std::size_t i = plan.history.size() - (targetRas ? 1 : 0) - (entryRas ? 1 : 0); i < plan.history.size(); ++i)
+    plan.history[i].trajectoryId = current->trajectory.id;
 }
 
-void writePlanOutputs(const PlanResult& result, const std::string& outDir) {
+PlanDocument writePlanOutputs(const PlanResult& result, const std::string& outDir) {
   writeLocateOutputs(result.locate, outDir);
-  // The risk structures as one label map for review (values in plan.json's risk_structures.file_values):
-  // 1 head (scalp to brain), 2 brain, 3 ventricles, 4 sulcal CSF, 5 vessels; later ones win.
-  {
-    const RiskStructures& r = result.risks;
-    LabelVolume map = makeLabelVolume(r.geometry);
-    unsigned short* out = map.image->GetBufferPointer();
-    const unsigned char* head = r.headMask->GetBufferPointer();
-    const unsigned char* brain = r.brainMask->GetBufferPointer();
-    const unsigned char* ventricles = r.risk(RiskKind::Ventricles).mask->GetBufferPointer();
-    const unsigned char* sulci = r.risk(RiskKind::Sulci).mask->GetBufferPointer();
-    const unsigned char* vessels = r.risk(RiskKind::Vessels).mask->GetBufferPointer();
-    for (std::size_t i = 0; i < r.geometry.voxelCount(); ++i)
-      out[i] = vessels[i] ? 5 : sulci[i] ? 4 : ventricles[i] ? 3 : brain[i] ? 2 : head[i] ? 1 : 0;
-    writeLabelVolume(map, (std::filesystem::path(outDir) / "risk_structures.nii.gz").string());
-  }
-  writePlan(result.plan, (std::filesystem::path(outDir) / "plan.json").string());
+  // The risk structures as one label map, for review and for reopening the plan (values in
+  // plan.json's risk_structures.file_values).
+  writeLabelVolume(riskStructureMap(result.risks), (std::filesystem::path(outDir) / "risk_structures.nii.gz").string());
+  PlanDocument written = result.plan;
+  recordReferencedChecksums(written, outDir);
+  writePlan(written, (std::filesystem::path(outDir) / "plan.json").string());
+  return written;
 }
 
 }  // namespace dbs

@@ -44,17 +44,18 @@ struct PlanResult {
 // Throws ImagingError / std::runtime_error on bad input, Cancelled when `progress` returns false.
 PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& progress = {});
 
-// A hand edit of one side (the plan is plain data; the GUI's commands and the CLI's --target/--entry
-// call this). A new target re-runs that side's search from it; a new entry is kept as given. Either
-// way the trajectory is re-scored exactly as the search scores (evaluateTrajectory), its origin
-// becomes "manual" when the entry was set by hand, the side's alternatives are the search's best
-// from the (new) target, the side's "manual" target is recorded, and a note says what changed.
+// A target or entry set by hand when planning (`dbsplan plan --target/--entry`; edits of an existing
+// plan go through PlanSession). A new target re-runs that side's search from it; a new entry is kept
+// as given. Either way the trajectory is re-scored exactly as the search scores (evaluateTrajectory),
+// its origin becomes "manual", the side's alternatives are the search's best from the (new) target,
+// the side's "manual" target is recorded, and a typed history entry records each value set.
 // Throws std::invalid_argument for an unknown side or an entry on the target.
 void editTrajectory(PlanResult& result, char side, std::optional<Vec3> targetRas,
                     std::optional<Vec3> entryRas);
 
-// Writes DIR/plan.json, DIR/labels.nii.gz (+ labels.json, locate.json, transforms) atomically; the
-// report and the scene are the app's (they render).
-void writePlanOutputs(const PlanResult& result, const std::string& outDir);
+// Writes DIR/plan.json, DIR/labels.nii.gz (+ labels.json, locate.json, transforms) and
+// DIR/risk_structures.nii.gz atomically, plan.json last with the SHA-256 of each file it refers to;
+// returns the plan as written. The report and the scene are the app's (they render).
+PlanDocument writePlanOutputs(const PlanResult& result, const std::string& outDir);
 
 }  // namespace dbs

@@ -34,6 +34,9 @@ struct Trajectory {
   // counter-clockwise seen from the proximal end (the catalogue's convention for segment angles).
   double markerRollDeg = 0;
   std::string origin = "search";  // "search" or "manual"
+  // Stable within a plan ("L1", "R4"...): the panel, the history and `dbsplan edit --choose` name a
+  // trajectory by it; a new search result gets a fresh number, never a reused one.
+  std::string id = {};
 };
 
 // Settings of the automatic search and the scoring. Defaults and their sources are in Trajectory.cpp.

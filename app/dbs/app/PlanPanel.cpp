@@ -1,0 +1,315 @@
+#include "dbs/app/PlanPanel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPainter>
+#include <QPushButton>
+#include <QSlider>
+#include <QTableWidget>
+#include <QTextDocument>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+#include "dbs/app/ViewerModel.h"
+#include "dbs/imaging/Labels.h"
+
+namespace dbs::app {
+
+namespace {
+
+QString mm(double v, int decimals = 1) { return QString::number(v, 'f', decimals); }
+QString triple(Vec3 v) { return QString("(%1, %2, %3)").arg(mm(v.x), mm(v.y), mm(v.z)); }
+QString sideWord(char side) { return side == 'L' ? "Left" : "Right"; }
+
+// "9.9 mm at 27.5 mm above the target" (depths along the path from the target towards the entry).
+QString marginText(const ClosestApproach& c) {
+  if (!c.present) return "not assessed";
+  return QString("%1 mm at %2 mm %3 the target%4")
+      .arg(mm(c.distanceMm), mm(std::abs(c.depthMm)), c.depthMm >= 0 ? "above" : "below", c.safe ? "" : "  UNSAFE");
+}
+
+QIcon colourSwatch(const std::array<double, 3>& rgb) {
+  QPixmap pixmap(14, 14);
+  pixmap.fill(QColor::fromRgbF(static_cast<float>(rgb[0]), static_cast<float>(rgb[1]), static_cast<float>(rgb[2])));
+  return QIcon(pixmap);
+}
+
+const char* kMarginTooltip =
+    "Smallest distance from the lead's path (target to entry) to the structure's surface, in mm, and where "
+    "along the path it occurs (mm from the target towards the entry). Negative = the path passes through it.";
+
+}  // namespace
+
+PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), model_(model) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+
+  auto* structuresBox = new QGroupBox("Structures", this);
+  auto* structuresLayout = new QVBoxLayout(structuresBox);
+  structures_ = new QTableWidget(0, 3, structuresBox);
+  structures_->setObjectName("structuresTable");
+  structures_->setHorizontalHeaderLabels({"Structure", "Show", "Opacity"});
+  structures_->verticalHeader()->hide();
+  structures_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+  structures_->setSelectionMode(QAbstractItemView::NoSelection);
+  structures_->setToolTip("The structures of the label map: colour, visibility and opacity in every view");
+  structuresLayout->addWidget(structures_);
+  layout->addWidget(structuresBox, 2);
+
+  auto* trajectoriesBox = new QGroupBox("Trajectories", this);
+  auto* trajectoriesLayout = new QVBoxLayout(trajectoriesBox);
+  trajectories_ = new QTableWidget(0, 9, trajectoriesBox);
+  trajectories_->setObjectName("trajectoryTable");
+  trajectories_->setHorizontalHeaderLabels(
+      {"Id", "Role", "Electrode", "Length", "Ventricles", "Sulci", "Vessels", "In GPi", "Safe"});
+  const QStringList headerTips = {
+      "Trajectory id, stable within the plan (L = left hemisphere, R = right)",
+      "chosen = the side's planned trajectory; alternative = another distinct path the search found",
+      "Electrode model from the catalogue",
+      "Path length from the entry to the target, mm",
+      kMarginTooltip,
+      kMarginTooltip,
+      kMarginTooltip,
+      "Contact levels whose centre lies in the target side's GPi",
+      "Whether every assessed structure keeps its required margin"};
+  for (int c = 0; c < headerTips.size(); ++c) trajectories_->horizontalHeaderItem(c)->setToolTip(headerTips[c]);
+  trajectories_->verticalHeader()->hide();
+  trajectories_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  trajectories_->setSelectionMode(QAbstractItemView::SingleSelection);
+  trajectories_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  trajectories_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  trajectoriesLayout->addWidget(trajectories_);
+  useAlternative_ = new QPushButton("Use this alternative", trajectoriesBox);
+  useAlternative_->setObjectName("useAlternative");
+  useAlternative_->setToolTip("Make the selected alternative its side's trajectory (Ctrl+Z undoes)");
+  useAlternative_->setEnabled(false);
+  trajectoriesLayout->addWidget(useAlternative_);
+  layout->addWidget(trajectoriesBox, 3);
+
+  auto* selectedBox = new QGroupBox("Selected trajectory", this);
+  auto* selectedLayout = new QVBoxLayout(selectedBox);
+  previewBanner_ = new QLabel("Preview: release the mouse to apply, Esc is not needed (Ctrl+Z undoes)", selectedBox);
+  previewBanner_->setStyleSheet("QLabel { background: #664400; color: white; padding: 2px; }");
+  previewBanner_->hide();
+  selectedLayout->addWidget(previewBanner_);
+  details_ = new QLabel("No plan open: Tools > Plan bilateral trajectories, or File > Open plan.", selectedBox);
+  details_->setObjectName("trajectoryDetails");
+  details_->setWordWrap(true);
+  details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  details_->setToolTip(
+      "Patient RAS: mm, x to the patient's right, y anterior, z superior. AC-PC: mm from the mid-commissural point "
+      "(x right, y anterior along PC->AC, z superior). MNI: the template's (Colin27) RAS mm through the registration.");
+  selectedLayout->addWidget(details_);
+  auto* form = new QFormLayout();
+  electrode_ = new QComboBox(selectedBox);
+  electrode_->setObjectName("electrodeChoice");
+  for (const ElectrodeModel& m : ElectrodeCatalogue::standard().models())
+    electrode_->addItem(QString::fromStdString(m.name), QString::fromStdString(m.id));
+  electrode_->setToolTip("Electrode model (data/electrodes/electrodes.json): its contacts are placed from the target");
+  form->addRow("Electrode", electrode_);
+  depth_ = new QDoubleSpinBox(selectedBox);
+  depth_->setObjectName("depthSpin");
+  depth_->setRange(-10, 10);
+  depth_->setSingleStep(0.5);
+  depth_->setDecimals(1);
+  depth_->setSuffix(" mm");
+  depth_->setToolTip("Centre of the deepest contact beyond the target along the path, mm (negative = short of it)");
+  form->addRow("Depth", depth_);
+  roll_ = new QDoubleSpinBox(selectedBox);
+  roll_->setObjectName("rollSpin");
+  roll_->setRange(0, 359);
+  roll_->setSingleStep(15);
+  roll_->setDecimals(0);
+  roll_->setWrapping(true);
+  roll_->setSuffix(" deg");
+  roll_->setToolTip(
+      "Orientation marker of a directional lead: degrees about the lead axis from the patient's anterior, "
+      "counter-clockwise seen from the proximal end");
+  form->addRow("Roll", roll_);
+  selectedLayout->addLayout(form);
+  selectedLayout->addStretch(1);
+  layout->addWidget(selectedBox, 4);
+
+  connect(model_, &ViewerModel::labelsChanged, this, &PlanPanel::rebuildStructures);
+  connect(trajectories_, &QTableWidget::currentCellChanged, this, [this](int row, int, int, int) {
+    if (updating_ || row < 0 || row >= static_cast<int>(rows_.size())) return;
+    useAlternative_->setEnabled(!rows_[static_cast<std::size_t>(row)].chosen);
+    if (rows_[static_cast<std::size_t>(row)].side != selectedSide_) {
+      selectedSide_ = rows_[static_cast<std::size_t>(row)].side;
+      emit sideSelected(selectedSide_);
+    }
+  });
+  connect(trajectories_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) { onTrajectoryRowActivated(row); });
+  connect(useAlternative_, &QPushButton::clicked, this, [this] { onTrajectoryRowActivated(trajectories_->currentRow()); });
+  connect(electrode_, &QComboBox::currentIndexChanged, this, [this](int index) {
+    if (!updating_ && index >= 0)
+      emit editRequested(PlanEdit::setElectrode(selectedSide_, electrode_->itemData(index).toString().toStdString()));
+  });
+  connect(depth_, &QDoubleSpinBox::valueChanged, this, [this](double v) {
+    if (!updating_) emit editRequested(PlanEdit::setDepth(selectedSide_, v));
+  });
+  connect(roll_, &QDoubleSpinBox::valueChanged, this, [this](double v) {
+    if (!updating_) emit editRequested(PlanEdit::setRoll(selectedSide_, v));
+  });
+  showPlan(nullptr, 'L', false);
+}
+
+void PlanPanel::onTrajectoryRowActivated(int row) {
+  if (row < 0 || row >= static_cast<int>(rows_.size())) return;
+  const Row& r = rows_[static_cast<std::size_t>(row)];
+  if (!r.chosen) emit editRequested(PlanEdit::chooseAlternative(r.side, r.id));
+}
+
+void PlanPanel::rebuildStructures() {
+  structures_->setRowCount(0);
+  if (!model_->labels()) return;
+  for (int value : model_->presentLabelValues()) {
+    const std::string name = labelName(value);
+    const auto& labels = standardLabels();
+    const auto info = std::find_if(labels.begin(), labels.end(), [value](const LabelInfo& l) { return l.value == value; });
+    const int row = structures_->rowCount();
+    structures_->insertRow(row);
+    auto* item = new QTableWidgetItem(QString::fromStdString(name));
+    if (info != labels.end()) item->setIcon(colourSwatch(info->colour));
+    item->setFlags(Qt::ItemIsEnabled);
+    structures_->setItem(row, 0, item);
+    const ViewerModel::LabelAppearance appearance = model_->labelAppearance(value);
+    auto* show = new QCheckBox(structures_);
+    show->setChecked(appearance.visible);
+    show->setToolTip("Show " + QString::fromStdString(name) + " in every view");
+    auto* opacity = new QSlider(Qt::Horizontal, structures_);
+    opacity->setRange(0, 100);
+    opacity->setValue(static_cast<int>(std::lround(appearance.opacity * 100)));
+    opacity->setToolTip("Opacity of " + QString::fromStdString(name) + ", % of its usual");
+    structures_->setCellWidget(row, 1, show);
+    structures_->setCellWidget(row, 2, opacity);
+    auto apply = [this, value, show, opacity] {
+      model_->setLabelAppearance(value, {show->isChecked(), opacity->value() / 100.0});
+    };
+    connect(show, &QCheckBox::toggled, this, apply);
+    connect(opacity, &QSlider::valueChanged, this, apply);
+  }
+}
+
+void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool preview) {
+  updating_ = true;
+  selectedSide_ = selectedSide;
+  previewBanner_->setVisible(preview && plan);
+  trajectories_->setRowCount(0);
+  rows_.clear();
+  const PlannedTrajectory* selected = plan ? chosenTrajectory(*plan, selectedSide) : nullptr;
+  electrode_->setEnabled(selected);
+  depth_->setEnabled(selected);
+  roll_->setEnabled(false);
+  useAlternative_->setEnabled(false);
+  if (!plan) {
+    details_->setText("No plan open: Tools > Plan bilateral trajectories, or File > Open plan.");
+    updating_ = false;
+    return;
+  }
+  // Rows: each side's chosen trajectory, then its alternatives.
+  int selectedRow = -1;
+  for (char side : {'L', 'R'}) {
+    std::vector<std::pair<const PlannedTrajectory*, bool>> list;
+    if (const PlannedTrajectory* c = chosenTrajectory(*plan, side)) list.push_back({c, true});
+    for (const PlannedTrajectory& a : plan->alternatives)
+      if (a.trajectory.side == side) list.push_back({&a, false});
+    for (const auto& [p, chosen] : list) {
+      const int row = trajectories_->rowCount();
+      trajectories_->insertRow(row);
+      const TrajectoryMetrics& m = p->metrics;
+      const QStringList cells = {QString::fromStdString(p->trajectory.id),
+                                 chosen ? "chosen" : "alternative",
+                                 QString::fromStdString(p->trajectory.electrodeId),
+                                 mm(m.lengthMm) + " mm",
+                                 m.closest[0].present ? mm(m.closest[0].distanceMm) + " mm" : "n/a",
+                                 m.closest[1].present ? mm(m.closest[1].distanceMm) + " mm" : "n/a",
+                                 m.closest[2].present ? mm(m.closest[2].distanceMm) + " mm" : "not assessed",
+                                 QString("%1 of %2").arg(m.contactsInGpi).arg(m.contacts.size()),
+                                 m.safe ? "yes" : "NO"};
+      for (int c = 0; c < cells.size(); ++c) {
+        auto* item = new QTableWidgetItem(cells[c]);
+        if (c >= 4 && c <= 6) item->setToolTip(marginText(m.closest[static_cast<std::size_t>(c - 4)]));
+        if (chosen) {
+          QFont bold = item->font();
+          bold.setBold(true);
+          item->setFont(bold);
+        }
+        if (!m.safe) item->setForeground(QColor(200, 30, 30));
+        trajectories_->setItem(row, c, item);
+      }
+      rows_.push_back({side, p->trajectory.id, chosen});
+      if (chosen && side == selectedSide) selectedRow = row;
+    }
+  }
+  if (selectedRow >= 0) trajectories_->setCurrentCell(selectedRow, 0);
+
+  if (!selected) {
+    details_->setText("The plan has no " + sideWord(selectedSide).toLower() + " trajectory.");
+    updating_ = false;
+    return;
+  }
+  const Trajectory& t = selected->trajectory;
+  const TrajectoryMetrics& m = selected->metrics;
+  QString html;
+  html += QString("<b>%1 %2</b> (%3), %4<br>")
+              .arg(sideWord(t.side), QString::fromStdString(t.id),
+                   t.origin == "manual" ? "set by hand" : "found by the search", QString::fromStdString(t.electrodeId));
+  html += "<table cellspacing=2>";
+  auto row = [&html](const QString& a, const QString& b) { html += "<tr><td>" + a + "</td><td>" + b + "</td></tr>"; };
+  row("Target", "RAS " + triple(t.targetRas) + " mm = " + QString::fromStdString(patientPositionText(t.targetRas)));
+  row("", "AC-PC " + triple(m.targetAcpc) + " mm from the MCP");
+  if (m.targetMni) row("", "MNI (Colin27) " + triple(*m.targetMni) + " mm");
+  for (const PlanTarget& indirect : plan->targets)
+    if (indirect.side == t.side && indirect.source == "indirect")
+      row("", QString("%1 mm from the indirect target (AC-PC %2)").arg(mm(norm(t.targetRas - indirect.ras)), triple(indirect.acpc)));
+  row("Entry", "RAS " + triple(t.entryRas) + " mm = " + QString::fromStdString(patientPositionText(t.entryRas)));
+  row("", "AC-PC " + triple(m.entryAcpc) + " mm");
+  row("Path", QString("%1 mm long; %2&deg; to the AC-PC line, %3&deg; lateral")
+                  .arg(mm(m.lengthMm), mm(m.sagittalAngleDeg, 0), mm(m.lateralAngleDeg, 0)));
+  for (const ClosestApproach& c : m.closest)
+    row(QString(riskName(c.kind)), marginText(c) + (c.present ? QString(" (needs %1)").arg(mm(c.requiredMarginMm)) : ""));
+  QStringList inGpi;
+  for (const PlacedContact& c : m.contacts)
+    if (c.inGpi) inGpi << QString::fromStdString(c.label);
+  row("Contacts in GPi", QString("%1 of %2 levels%3").arg(m.contactsInGpi).arg(m.contacts.size()).arg(inGpi.isEmpty() ? "" : " (" + inGpi.join(", ") + ")"));
+  row("Verdict", m.safe ? "keeps every required margin" : "<b style='color:#c00'>DOES NOT keep every required margin</b>");
+  html += "</table>";
+  details_->setText(html);
+
+  electrode_->setCurrentIndex(electrode_->findData(QString::fromStdString(t.electrodeId)));
+  depth_->setValue(t.deepestContactBeyondTargetMm);
+  bool directional = false;
+  try {
+    directional = ElectrodeCatalogue::standard().find(t.electrodeId).directional();
+  } catch (const std::out_of_range&) {
+  }
+  roll_->setEnabled(directional);
+  roll_->setValue(t.markerRollDeg);
+  updating_ = false;
+}
+
+QString PlanPanel::detailsText() const {
+  QTextDocument doc;
+  doc.setHtml(details_->text());
+  return doc.toPlainText();
+}
+
+QString PlanPanel::trajectoryTableText() const {
+  QStringList lines;
+  for (int r = 0; r < trajectories_->rowCount(); ++r) {
+    QStringList cells;
+    for (int c = 0; c < trajectories_->columnCount(); ++c) cells << trajectories_->item(r, c)->text();
+    lines << cells.join(" | ");
+  }
+  return lines.join("\n");
+}
+
+}  // namespace dbs::app

@@ -1,0 +1,69 @@
+// PlanPanel: the workstation's side panel. Three parts, top to bottom:
+//  - Structures: the legend of the label map shown (colour, name), with visibility and opacity per
+//    structure (written to the ViewerModel, which the views follow).
+//  - Trajectories: per side the chosen trajectory and its alternatives (id, electrode, length, every
+//    margin and where it occurs, contacts in the GPi, safe or not); an alternative is picked with
+//    "Use this alternative" or a double click.
+//  - The selected trajectory: target and entry in patient RAS, AC-PC and MNI with the distance to
+//    the indirect target, its margins, and the electrode, depth and roll, which are edited here.
+// The panel only shows a PlanDocument and asks for PlanEdits (editRequested); the window sends
+// them to the plan session. Every number has a tooltip saying what it is, its frame and unit.
+#pragma once
+
+#include <QWidget>
+
+#include "dbs/planning/PlanSession.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QPushButton;
+class QTableWidget;
+
+namespace dbs::app {
+
+class ViewerModel;
+
+class PlanPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit PlanPanel(ViewerModel* model, QWidget* parent = nullptr);
+
+  // Shows `plan` (null: no plan open) with `selectedSide`'s trajectory in detail; `preview` marks
+  // the numbers as those of an edit in progress (a drag not yet released).
+  void showPlan(const PlanDocument* plan, char selectedSide, bool preview);
+  char selectedSide() const { return selectedSide_; }
+
+  // The texts a user reads, for tests and screen readers: the details of the selected trajectory
+  // and the trajectory table's rows (one line per row, cells separated by " | ").
+  QString detailsText() const;
+  QString trajectoryTableText() const;
+
+ signals:
+  void editRequested(const dbs::PlanEdit& edit);
+  void sideSelected(char side);
+
+ private:
+  void rebuildStructures();
+  void onTrajectoryRowActivated(int row);
+
+  ViewerModel* model_;
+  QTableWidget* structures_ = nullptr;
+  QTableWidget* trajectories_ = nullptr;
+  QPushButton* useAlternative_ = nullptr;
+  QLabel* details_ = nullptr;
+  QLabel* previewBanner_ = nullptr;
+  QComboBox* electrode_ = nullptr;
+  QDoubleSpinBox* depth_ = nullptr;
+  QDoubleSpinBox* roll_ = nullptr;
+  char selectedSide_ = 'L';
+  struct Row {
+    char side;
+    std::string id;
+    bool chosen;
+  };
+  std::vector<Row> rows_;
+  bool updating_ = false;  // true while the panel fills its own widgets (their signals are not edits)
+};
+
+}  // namespace dbs::app

@@ -1,0 +1,414 @@
+#include "dbs/planning/PlanSession.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "dbs/imaging/ImageWriting.h"
+#include "dbs/imaging/ImagingError.h"
+
+namespace dbs {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json vecJson(Vec3 v) { return json::array({v.x, v.y, v.z}); }
+
+AcpcFrame frameOf(const PlanDocument& plan) { return AcpcFrame(plan.acRas, plan.pcRas, plan.midlineRas); }
+
+const char* sideName(char side) { return side == 'L' ? "left" : "right"; }
+
+// The scoring context of `basis` with another AC-PC frame (the document's, which edits may move).
+PlanningContext contextWithFrame(const PlanResult& basis, const AcpcFrame& frame) {
+  PlanningContext context = basis.context();
+  context.acpc = &frame;
+  return context;
+}
+
+// Search results from the chosen trajectory's target, electrode and depth, without the ones that
+// enter where the chosen one does (they would be the same path twice). Ids are given on install.
+std::vector<PlannedTrajectory> searchAlternatives(const PlanningContext& context, const Trajectory& chosen) {
+  const SearchResult search = searchTrajectories(context, chosen.side, chosen.targetRas, chosen.electrodeId,
+                                                 chosen.deepestContactBeyondTargetMm);
+  std::vector<PlannedTrajectory> alternatives;
+  for (std::size_t i = 0; i < search.best.size(); ++i) {
+    if (norm(search.best[i].entryRas - chosen.entryRas) < context.settings.distinctEntryMm) continue;
+    alternatives.push_back({search.best[i], search.bestMetrics[i]});
+    alternatives.back().trajectory.markerRollDeg = chosen.markerRollDeg;
+  }
+  return alternatives;
+}
+
+void installAlternatives(PlanDocument& plan, char side, std::vector<PlannedTrajectory> alternatives) {
+  plan.alternatives.erase(std::remove_if(plan.alternatives.begin(), plan.alternatives.end(),
+                                         [side](const PlannedTrajectory& p) { return p.trajectory.side == side; }),
+                          plan.alternatives.end());
+  for (PlannedTrajectory& a : alternatives) {
+    a.trajectory.id = nextTrajectoryId(plan, side);
+    plan.alternatives.push_back(std::move(a));
+  }
+}
+
+// The edit applied to a copy of the document, re-scored. The one place an edit's meaning lives.
+PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdit& edit) {
+  using Kind = PlanEdit::Kind;
+  PlanHistoryEntry entry;
+  entry.time = utcNowIso8601();
+  if (edit.kind == Kind::PlaceAc || edit.kind == Kind::PlacePc) {
+    const bool ac = edit.kind == Kind::PlaceAc;
+    Vec3& landmark = ac ? plan.acRas : plan.pcRas;
+    entry.action = ac ? "place_ac" : "place_pc";
+    entry.from = vecJson(landmark);
+    entry.to = vecJson(edit.pointRas);
+    landmark = edit.pointRas;
+    if (norm(plan.acRas - plan.pcRas) < 1.0) throw std::invalid_argument("AC and PC must be at least 1 mm apart");
+    const AcpcFrame frame = frameOf(plan);  // throws std::invalid_argument for a degenerate frame
+    plan.mcpRas = frame.mcpRas();
+    const PlanningContext context = contextWithFrame(basis, frame);
+    for (PlanTarget& t : plan.targets) t.acpc = frame.acpcFromRas(t.ras);
+    for (auto* list : {&plan.trajectories, &plan.alternatives})
+      for (PlannedTrajectory& p : *list) p.metrics = evaluateTrajectory(context, p.trajectory);
+    plan.history.push_back(entry);
+    return plan;
+  }
+  if (edit.kind == Kind::EditNote) {
+    entry.action = "edit_note";
+    entry.from = plan.reviewNote;
+    entry.to = edit.text;
+    plan.reviewNote = edit.text;
+    plan.history.push_back(entry);
+    return plan;
+  }
+  PlannedTrajectory* chosen = chosenTrajectory(plan, edit.side);
+  if (!chosen) throw std::invalid_argument(std::string("the plan has no trajectory for side '") + edit.side + "'");
+  const AcpcFrame frame = frameOf(plan);
+  const PlanningContext context = contextWithFrame(basis, frame);
+  Trajectory t = chosen->trajectory;
+  entry.side = std::string(1, edit.side);
+  switch (edit.kind) {
+    case Kind::MoveTarget:
+    case Kind::MoveEntry: {
+      const bool target = edit.kind == Kind::MoveTarget;
+      Vec3& point = target ? t.targetRas : t.entryRas;
+      entry.action = target ? "move_target" : "move_entry";
+      entry.from = vecJson(point);
+      entry.to = vecJson(edit.pointRas);
+      point = edit.pointRas;
+      t.origin = "manual";
+      if (target) {
+        plan.targets.erase(std::remove_if(plan.targets.begin(), plan.targets.end(),
+                                          [&](const PlanTarget& p) { return p.side == edit.side && p.source == "manual"; }),
+                           plan.targets.end());
+        plan.targets.push_back({edit.side, "manual", t.targetRas, frame.acpcFromRas(t.targetRas),
+                                context.mniFromPatientRas ? std::optional<Vec3>(context.mniFromPatientRas(t.targetRas))
+                                                          : std::nullopt});
+      }
+      break;
+    }
+    case Kind::ChooseAlternative: {
+      auto alternative = std::find_if(plan.alternatives.begin(), plan.alternatives.end(), [&](const PlannedTrajectory& p) {
+        return p.trajectory.side == edit.side && p.trajectory.id == edit.text;
+      });
+      if (alternative == plan.alternatives.end())
+        throw std::invalid_argument("no alternative \"" + edit.text + "\" for the " + sideName(edit.side) + " side");
+      entry.action = "choose_alternative";
+      entry.from = t.id;
+      entry.to = edit.text;
+      // The chosen one becomes an alternative, the alternative the chosen one: nothing is lost.
+      std::swap(*chosen, *alternative);
+      chosen->metrics = evaluateTrajectory(context, chosen->trajectory);
+      entry.trajectoryId = chosen->trajectory.id;
+      plan.history.push_back(entry);
+      return plan;
+    }
+    case Kind::SetElectrode:
+      try {
+        ElectrodeCatalogue::standard().find(edit.text);
+      } catch (const std::out_of_range& e) {
+        throw std::invalid_argument(e.what());
+      }
+      entry.action = "set_electrode";
+      entry.from = t.electrodeId;
+      entry.to = edit.text;
+      t.electrodeId = edit.text;
+      break;
+    case Kind::SetDepth:
+      // A few millimetres either way: beyond that the target itself should move.
+      if (!std::isfinite(edit.value) || std::abs(edit.value) > 10)
+        throw std::invalid_argument("depth must be between -10 and 10 mm beyond the target");
+      entry.action = "set_depth";
+      entry.from = t.deepestContactBeyondTargetMm;
+      entry.to = edit.value;
+      t.deepestContactBeyondTargetMm = edit.value;
+      break;
+    case Kind::SetRoll: {
+      if (!std::isfinite(edit.value) || std::abs(edit.value) > 360)
+        throw std::invalid_argument("roll must be between -360 and 360 degrees");
+      const double roll = std::fmod(edit.value + 360.0, 360.0);
+      entry.action = "set_roll";
+      entry.from = t.markerRollDeg;
+      entry.to = roll;
+      t.markerRollDeg = roll;
+      break;
+    }
+    default:
+      throw std::logic_error("unhandled plan edit");
+  }
+  if (norm(t.entryRas - t.targetRas) < 1.0) throw std::invalid_argument("the entry must lie at least 1 mm from the target");
+  chosen->metrics = evaluateTrajectory(context, t);
+  chosen->trajectory = t;
+  entry.trajectoryId = t.id;
+  plan.history.push_back(entry);
+  return plan;
+}
+
+// Whether two scorings of one path agree (what reopening a plan checks), and if not, how not.
+std::string scoreDifference(const TrajectoryMetrics& stored, const TrajectoryMetrics& now) {
+  std::ostringstream out;
+  out.precision(3);
+  constexpr double toleranceMm = 0.05;
+  for (std::size_t k = 0; k < kRiskKinds; ++k) {
+    const ClosestApproach &a = stored.closest[k], &b = now.closest[k];
+    if (a.present != b.present)
+      out << " " << riskName(a.kind) << " " << (b.present ? "now assessed" : "no longer assessed") << ";";
+    else if (a.present && std::abs(a.distanceMm - b.distanceMm) > toleranceMm)
+      out << " " << riskName(a.kind) << " margin " << a.distanceMm << " -> " << b.distanceMm << " mm;";
+  }
+  if (stored.contactsInGpi != now.contactsInGpi)
+    out << " contacts in GPi " << stored.contactsInGpi << " -> " << now.contactsInGpi << ";";
+  if (stored.safe != now.safe) out << (now.safe ? " now safe;" : " NO LONGER SAFE;");
+  return out.str();
+}
+
+}  // namespace
+
+bool PlanEdit::invalidatesAlternatives() const {
+  return kind == Kind::MoveTarget || kind == Kind::SetElectrode || kind == Kind::SetDepth;
+}
+
+std::string PlanEdit::describe() const {
+  const std::string s = side == 'L' ? "left " : "right ";
+  switch (kind) {
+    case Kind::MoveTarget: return "Move " + s + "target";
+    case Kind::MoveEntry: return "Move " + s + "entry";
+    case Kind::ChooseAlternative: return "Choose " + s + "alternative " + text;
+    case Kind::SetElectrode: return "Set " + s + "electrode";
+    case Kind::SetDepth: return "Set " + s + "depth";
+    case Kind::SetRoll: return "Set " + s + "roll";
+    case Kind::PlaceAc: return "Place AC";
+    case Kind::PlacePc: return "Place PC";
+    case Kind::EditNote: return "Edit note";
+  }
+  return "Edit";
+}
+
+PlanSession::PlanSession(std::shared_ptr<PlanResult> result, std::string planPath)
+    : result_(std::move(result)), planPath_(std::move(planPath)) {
+  if (!result_ || !result_->field) throw std::invalid_argument("a plan session needs a planned result");
+  assignMissingTrajectoryIds(result_->plan);
+  setDocument(result_->plan);
+}
+
+void PlanSession::setDocument(PlanDocument plan) {
+  result_->acpc = std::make_unique<AcpcFrame>(frameOf(plan));
+  result_->plan = std::move(plan);
+}
+
+PlanDocument PlanSession::preview(const PlanEdit& edit) const { return applyEdit(*result_, plan(), edit); }
+
+void PlanSession::commit(const PlanEdit& edit, bool searchAlternativesNow) {
+  PlanDocument next = preview(edit);
+  if (edit.invalidatesAlternatives()) {
+    std::vector<PlannedTrajectory> alternatives;
+    if (searchAlternativesNow) {
+      const AcpcFrame frame = frameOf(next);
+      alternatives = searchAlternatives(contextWithFrame(*result_, frame), chosenTrajectory(next, edit.side)->trajectory);
+    }
+    installAlternatives(next, edit.side, std::move(alternatives));
+  }
+  undo_.push_back({plan(), edit.describe(), revision_});
+  redo_.clear();
+  setDocument(std::move(next));
+  revision_ = nextRevision_++;
+}
+
+void PlanSession::undo() {
+  if (undo_.empty()) return;
+  redo_.push_back({plan(), undo_.back().description, revision_});
+  revision_ = undo_.back().revision;
+  setDocument(std::move(undo_.back().plan));
+  undo_.pop_back();
+}
+
+void PlanSession::redo() {
+  if (redo_.empty()) return;
+  undo_.push_back({plan(), redo_.back().description, revision_});
+  revision_ = redo_.back().revision;
+  setDocument(std::move(redo_.back().plan));
+  redo_.pop_back();
+}
+
+AlternativesJob PlanSession::alternativesJob(char side) const {
+  const PlannedTrajectory* chosen = chosenTrajectory(plan(), side);
+  if (!chosen) throw std::invalid_argument(std::string("the plan has no trajectory for side '") + side + "'");
+  // Everything the job reads is its own or immutable: the basis (fields, labels, registration) is
+  // kept alive by the shared pointer, the frame and the trajectory are copies.
+  auto frame = std::make_shared<const AcpcFrame>(frameOf(plan()));
+  PlanningContext context = contextWithFrame(*result_, *frame);
+  std::shared_ptr<const PlanResult> basis = result_;
+  const Trajectory trajectory = chosen->trajectory;
+  return {side, revision_, [basis, frame, context, trajectory] { return searchAlternatives(context, trajectory); }};
+}
+
+bool PlanSession::setAlternatives(const AlternativesJob& job, std::vector<PlannedTrajectory> alternatives) {
+  if (job.revision != revision_) return false;
+  installAlternatives(result_->plan, job.side, std::move(alternatives));
+  return true;
+}
+
+std::string PlanSession::autosavePathFor(const std::string& planPath) {
+  const fs::path p(planPath);
+  return (p.parent_path() / ("." + p.filename().string() + ".autosave")).string();
+}
+
+void PlanSession::save(const std::string& path) {
+  const std::string target = path.empty() ? planPath_ : path;
+  if (target.empty()) throw std::runtime_error("the plan has no file yet: choose where to save it");
+  const std::string fromDir = fs::absolute(planPath_.empty() ? target : planPath_).parent_path().string();
+  const std::string toDir = fs::absolute(target).parent_path().string();
+  PlanDocument written = plan();
+  relocatePlanReferences(written, fromDir, toDir);
+  writePlan(written, target);
+  std::error_code ec;
+  if (!planPath_.empty()) fs::remove(autosavePathFor(planPath_), ec);
+  fs::remove(autosavePathFor(target), ec);
+  // The references of every state now speak from the new folder.
+  for (auto* stack : {&undo_, &redo_})
+    for (UndoState& s : *stack) relocatePlanReferences(s.plan, fromDir, toDir);
+  result_->plan = std::move(written);
+  planPath_ = target;
+  savedRevision_ = revision_;
+}
+
+void PlanSession::writeAutosave() const {
+  if (planPath_.empty()) return;
+  const std::string autosave = autosavePathFor(planPath_);
+  if (!modified()) {
+    std::error_code ec;
+    fs::remove(autosave, ec);
+    return;
+  }
+  writeTextAtomically(autosave, planToJson(plan()).dump(2) + "\n");
+}
+
+std::string PlanSession::recoverableAutosave(const std::string& planPath) {
+  const std::string autosave = autosavePathFor(planPath);
+  std::error_code ec;
+  if (!fs::is_regular_file(autosave, ec) || !fs::is_regular_file(planPath, ec)) return {};
+  if (fs::last_write_time(autosave, ec) < fs::last_write_time(planPath, ec)) return {};
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  try {
+    if (json::parse(slurp(autosave)) == json::parse(slurp(planPath))) return {};
+  } catch (const json::exception&) {
+    return {};  // a damaged autosave is not offered (recoverAutosave would refuse it)
+  }
+  return autosave;
+}
+
+void PlanSession::recoverAutosave(const std::string& autosavePath) {
+  PlanDocument recovered = readPlan(autosavePath);
+  if (recovered.image.sha256 != plan().image.sha256)
+    throw std::runtime_error(autosavePath + ": the autosave belongs to another image");
+  undo_.push_back({plan(), "Recover autosave", revision_});
+  redo_.clear();
+  setDocument(std::move(recovered));
+  revision_ = nextRevision_++;
+}
+
+std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath, std::vector<std::string>* warnings,
+                                               const ProgressCallback& progress) {
+  auto report = [&](double f, const std::string& s) {
+    if (progress && !progress(f, s)) throw Cancelled();
+  };
+  auto warn = [&](const std::string& w) {
+    if (warnings) warnings->push_back(w);
+  };
+  report(0.0, "reading the plan");
+  PlanDocument plan = readPlan(planPath);
+  const std::string folder = fs::absolute(planPath).parent_path().string();
+  report(0.05, "checking the image and the plan's files");
+  if (const std::string problem = planImageProblem(plan); !problem.empty()) throw std::runtime_error(planPath + ": " + problem);
+  if (const std::string problem = planReferencedFilesProblem(plan, folder); !problem.empty())
+    throw std::runtime_error(planPath + ": " + problem + ": plan again, or restore the file");
+  if (plan.fileSha256.empty())
+    warn("this plan (schema version 1) recorded no checksums of its labels, risk structures and transforms: they "
+         "were used as found");
+  const std::string riskFile = plan.riskStructures.value("file", std::string());
+  if (riskFile.empty())
+    throw std::runtime_error(planPath + ": risk_structures.file: missing: the plan cannot be re-scored (plan again)");
+
+  auto result = std::make_shared<PlanResult>();
+  report(0.1, "loading the image");
+  result->locate.patient = loadVolume(plan.image.path);
+  auto sameGrid = [&](const ImageGeometry& g, const std::string& what) {
+    bool same = g.size == plan.image.geometry.size;
+    for (int r = 0; r < 4 && same; ++r)
+      for (int c = 0; c < 4 && same; ++c) same = std::abs(g.rasFromIjk.m[r][c] - plan.image.geometry.rasFromIjk.m[r][c]) < 1e-4;
+    if (!same) throw std::runtime_error(what + ": its grid is not the plan's image grid");
+  };
+  sameGrid(result->locate.patient.geometry, plan.image.path);
+  report(0.25, "loading the labels");
+  const std::string labelsPath = (fs::path(folder) / plan.labelsFile).string();
+  result->locate.labels = loadLabelVolume(labelsPath);
+  sameGrid(result->locate.labels.geometry, labelsPath);
+  report(0.35, "loading the transforms");
+  result->locate.registration = TemplateRegistration::readTransforms(
+      (fs::path(folder) / plan.transforms.affineFile).string(),
+      plan.transforms.displacementFile.empty() ? std::string() : (fs::path(folder) / plan.transforms.displacementFile).string());
+  report(0.4, "rebuilding the risk structures' distance maps");
+  const std::string riskPath = (fs::path(folder) / riskFile).string();
+  const LabelVolume riskMap = loadLabelVolume(riskPath);
+  sameGrid(riskMap.geometry, riskPath);
+  std::array<bool, kRiskKinds> present{};
+  for (std::size_t k = 0; k < kRiskKinds; ++k) {
+    const json& s = plan.riskStructures["structures"];
+    const char* name = riskName(static_cast<RiskKind>(k));
+    present[k] = s.is_object() && s.contains(name) && s[name].value("assessed", false);
+  }
+  result->risks = riskStructuresFromMap(riskMap, present, [&](double f, const std::string& s) {
+    return !progress || progress(0.4 + 0.5 * f, s);
+  });
+  result->field = std::make_unique<RiskField>(result->risks, result->locate.labels);
+  result->acpc = std::make_unique<AcpcFrame>(frameOf(plan));
+  result->locate.acRas = plan.acRas;
+  result->locate.pcRas = plan.pcRas;
+  result->locate.mcpRas = plan.mcpRas;
+  result->locate.midlineRas = plan.midlineRas;
+  result->searchSettings = searchSettingsFromJson(plan.search.settings, planPath);
+
+  // Re-score every path against the rebuilt data: what the user sees is what these files give.
+  report(0.95, "re-scoring the trajectories");
+  const PlanningContext context = result->context();
+  for (auto* list : {&plan.trajectories, &plan.alternatives})
+    for (PlannedTrajectory& p : *list) {
+      TrajectoryMetrics now = evaluateTrajectory(context, p.trajectory);
+      const std::string difference = scoreDifference(p.metrics, now);
+      if (!difference.empty())
+        warn("trajectory " + p.trajectory.id + ": re-scored from the plan's files, the stored score differs:" +
+             difference + " (the re-scored values are shown)");
+      p.metrics = std::move(now);
+    }
+  result->plan = std::move(plan);
+  report(1.0, "plan ready");
+  return std::make_unique<PlanSession>(std::move(result), planPath);
+}
+
+}  // namespace dbs
