@@ -3,8 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QStandardPaths>
+
+#include <cstdlib>
+#include <string>
+
 #include "dbs/app/VtkOpenGLWidget.h"
 #include "dbs/imaging/ItkSetup.h"
+
+namespace dbs::app {
+// WorkstationGTest.cpp: the child process of the kill-and-recover test.
+int runWorkstationChild(const std::string& planPath);
+}  // namespace dbs::app
 
 int main(int argc, char** argv) {
   dbs::configureItk();
@@ -12,5 +22,8 @@ int main(int argc, char** argv) {
   if (testing::GTEST_FLAG(list_tests)) return RUN_ALL_TESTS();
   dbs::app::setDefaultOpenGLSurfaceFormat();
   QApplication app(argc, argv);
+  // Settings (recent files, window layout) go to a test location, never the user's own.
+  QStandardPaths::setTestModeEnabled(true);
+  if (const char* plan = std::getenv("DBS_WORKSTATION_CHILD_PLAN")) return dbs::app::runWorkstationChild(plan);
   return RUN_ALL_TESTS();
 }

@@ -42,8 +42,7 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
   inputs.locate.imagePath = dir + "/patient.nii.gz";
   inputs.programVersion = "test";
   PlanResult result = runPlanPipeline(inputs);
-  writePlanOutputs(result, dir + "/out");
-  const PlanDocument plan = result.plan;  // as written to plan.json, before the hand edits below
+  const PlanDocument plan = writePlanOutputs(result, dir + "/out");  // as written, before the hand edits below
 
   // The truth: the atlas's GPi and ventricles carried by the known pose and warp.
   const LabelVolume& truth = patient.labels;

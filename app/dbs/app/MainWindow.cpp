@@ -78,6 +78,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   dock->setWidget(panel_);
   dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
   addDockWidget(Qt::RightDockWidgetArea, dock);
+  planDock_ = dock;
   connect(panel_, &PlanPanel::editRequested, this, [this](const PlanEdit& edit) { applyEdit(edit); });
   connect(panel_, &PlanPanel::sideSelected, this, [this](char side) {
     selectedSide_ = side;
@@ -108,7 +109,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   buildMenus();
   resize(1400, 900);
   restoreGeometry(settings().value(kGeometryKey).toByteArray());
-  restoreState(settings().value(kStateKey).toByteArray());
+  layoutRestored_ = restoreState(settings().value(kStateKey).toByteArray());
   updateActions();
 }
 
@@ -254,12 +255,11 @@ void MainWindow::updateActions() {
   redoAction_->setText(plan && session_->canRedo() ? "&Redo " + QString::fromStdString(session_->redoText()) : "&Redo");
   QString title = "dbsplan";
   if (plan) {
-    title += " - " + QFileInfo(QString::fromStdString(session_->planPath())).fileName() +
-             (session_->modified() ? "*" : "");
-    setWindowModified(session_->modified());
+    title += " - " + QFileInfo(QString::fromStdString(session_->planPath())).fileName() + "[*]";
   }
   if (model_.volume()) title += " (" + QFileInfo(QString::fromStdString(model_.volume()->path)).fileName() + ")";
   setWindowTitle(title);
+  setWindowModified(plan && session_->modified());  // Qt shows the [*] as "*" while modified
 }
 
 void MainWindow::showVolume(std::shared_ptr<const Volume> volume) {
@@ -713,6 +713,16 @@ bool MainWindow::maybeKeepChanges() {
   std::filesystem::remove(PlanSession::autosavePathFor(session_->planPath()), ec);
   autosaveTimer_->stop();
   return true;
+}
+
+void MainWindow::showEvent(QShowEvent* e) {
+  QMainWindow::showEvent(e);
+  // The views keep most of the window: the panel starts at a third of it at most (then the user's
+  // own width, remembered with the layout).
+  if (!layoutRestored_ && !dockSized_) {
+    dockSized_ = true;
+    resizeDocks({planDock_}, {std::min(420, width() / 3)}, Qt::Horizontal);
+  }
 }
 
 void MainWindow::closeEvent(QCloseEvent* e) {

@@ -27,6 +27,7 @@
 #include "dbs/planning/PlanSession.h"
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QTimer;
@@ -96,6 +97,7 @@ class MainWindow : public QMainWindow {
   void dragEnterEvent(QDragEnterEvent* e) override;
   void dropEvent(QDropEvent* e) override;
   void closeEvent(QCloseEvent* e) override;
+  void showEvent(QShowEvent* e) override;
 
  private:
   void buildMenus();
@@ -124,6 +126,8 @@ class MainWindow : public QMainWindow {
   std::array<SliceViewWidget*, 3> sliceViews_{};
   SceneViewWidget* sceneView_ = nullptr;
   PlanPanel* panel_ = nullptr;
+  QDockWidget* planDock_ = nullptr;
+  bool layoutRestored_ = false, dockSized_ = false;
   QLabel* positionLabel_ = nullptr;
   QLabel* planLabel_ = nullptr;
   QMenu* recentMenu_ = nullptr;

@@ -35,6 +35,15 @@ QString marginText(const ClosestApproach& c) {
       .arg(mm(c.distanceMm), mm(std::abs(c.depthMm)), c.depthMm >= 0 ? "above" : "below", c.safe ? "" : "  UNSAFE");
 }
 
+// The maker's model number ("3389"), short enough for a table cell; the id when it is unknown.
+QString electrodeModelName(const std::string& id) {
+  try {
+    return QString::fromStdString(ElectrodeCatalogue::standard().find(id).model);
+  } catch (const std::out_of_range&) {
+    return QString::fromStdString(id);
+  }
+}
+
 QIcon colourSwatch(const std::array<double, 3>& rgb) {
   QPixmap pixmap(14, 14);
   pixmap.fill(QColor::fromRgbF(static_cast<float>(rgb[0]), static_cast<float>(rgb[1]), static_cast<float>(rgb[2])));
@@ -68,15 +77,15 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   trajectories_ = new QTableWidget(0, 9, trajectoriesBox);
   trajectories_->setObjectName("trajectoryTable");
   trajectories_->setHorizontalHeaderLabels(
-      {"Id", "Role", "Electrode", "Length", "Ventricles", "Sulci", "Vessels", "In GPi", "Safe"});
+      {"Id", "Role", "Lead", "Length", "Ventr.", "Sulci", "Vessels", "In GPi", "Safe"});
   const QStringList headerTips = {
       "Trajectory id, stable within the plan (L = left hemisphere, R = right)",
       "chosen = the side's planned trajectory; alternative = another distinct path the search found",
-      "Electrode model from the catalogue",
+      "Electrode model from the catalogue (its id in the tooltip)",
       "Path length from the entry to the target, mm",
-      kMarginTooltip,
-      kMarginTooltip,
-      kMarginTooltip,
+      QString("Ventricles: ") + kMarginTooltip,
+      QString("Sulci: ") + kMarginTooltip,
+      QString("Vessels: ") + kMarginTooltip,
       "Contact levels whose centre lies in the target side's GPi",
       "Whether every assessed structure keeps its required margin"};
   for (int c = 0; c < headerTips.size(); ++c) trajectories_->horizontalHeaderItem(c)->setToolTip(headerTips[c]);
@@ -84,7 +93,9 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   trajectories_->setSelectionBehavior(QAbstractItemView::SelectRows);
   trajectories_->setSelectionMode(QAbstractItemView::SingleSelection);
   trajectories_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  trajectories_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  trajectories_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+  trajectories_->horizontalHeader()->setDefaultSectionSize(56);
+  trajectories_->horizontalHeader()->setMinimumSectionSize(24);
   trajectoriesLayout->addWidget(trajectories_);
   useAlternative_ = new QPushButton("Use this alternative", trajectoriesBox);
   useAlternative_->setObjectName("useAlternative");
@@ -110,6 +121,8 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   auto* form = new QFormLayout();
   electrode_ = new QComboBox(selectedBox);
   electrode_->setObjectName("electrodeChoice");
+  electrode_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  electrode_->setMinimumContentsLength(16);  // the full names are long; the list shows them whole
   for (const ElectrodeModel& m : ElectrodeCatalogue::standard().models())
     electrode_->addItem(QString::fromStdString(m.name), QString::fromStdString(m.id));
   electrode_->setToolTip("Electrode model (data/electrodes/electrodes.json): its contacts are placed from the target");
@@ -227,7 +240,7 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
       const TrajectoryMetrics& m = p->metrics;
       const QStringList cells = {QString::fromStdString(p->trajectory.id),
                                  chosen ? "chosen" : "alternative",
-                                 QString::fromStdString(p->trajectory.electrodeId),
+                                 electrodeModelName(p->trajectory.electrodeId),
                                  mm(m.lengthMm) + " mm",
                                  m.closest[0].present ? mm(m.closest[0].distanceMm) + " mm" : "n/a",
                                  m.closest[1].present ? mm(m.closest[1].distanceMm) + " mm" : "n/a",
@@ -237,6 +250,7 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
       for (int c = 0; c < cells.size(); ++c) {
         auto* item = new QTableWidgetItem(cells[c]);
         if (c >= 4 && c <= 6) item->setToolTip(marginText(m.closest[static_cast<std::size_t>(c - 4)]));
+        if (c == 2) item->setToolTip(QString::fromStdString(p->trajectory.electrodeId));
         if (chosen) {
           QFont bold = item->font();
           bold.setBold(true);

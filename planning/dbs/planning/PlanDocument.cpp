@@ -312,6 +312,14 @@ SearchSettings searchSettingsFromJson(const json& j, const std::string& where) {
 }
 
 json planToJson(const PlanDocument& p) {
+  // Never write what the reader refuses: a plan assembled by hand may not have ids yet.
+  for (const auto* list : {&p.trajectories, &p.alternatives})
+    for (const PlannedTrajectory& t : *list)
+      if (t.trajectory.id.empty()) {
+        PlanDocument withIds = p;
+        assignMissingTrajectoryIds(withIds);
+        return planToJson(withIds);
+      }
   json targets = json::array();
   for (const PlanTarget& t : p.targets) {
     json tj = {

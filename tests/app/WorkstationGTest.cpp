@@ -1,0 +1,430 @@
+// The workstation as a person uses it: every step goes through the menus, the mouse and the keys of
+// a real window (QTest events under Xvfb), and every check looks at what the window shows (pixels,
+// the panel's text) or what it wrote. Open the sample from the File menu, plan through the Tools
+// menu and see the leads, drag the left target by 2 mm and see the new margin in the panel, undo and
+// see the old one, pick an alternative, save, reopen and compare every field, export the report;
+// kill the process after an edit and recover the autosave; cancel a long step; measure idle CPU.
+#include <gtest/gtest.h>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QFileDialog>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProcess>
+#include <QProgressDialog>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QTest>
+#include <QTimer>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+
+#include "dbs/app/MainWindow.h"
+#include "dbs/app/PlanPanel.h"
+
+namespace dbs::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool waitFor(const std::function<bool()>& done, int timeoutMs) {
+  QElapsedTimer timer;
+  timer.start();
+  while (!done()) {
+    if (timer.elapsed() > timeoutMs) return false;
+    QTest::qWait(20);
+  }
+  return true;
+}
+
+QString plainText(QString text) { return text.remove('&'); }
+
+QAction* findAction(const QList<QAction*>& actions, const QString& startsWith) {
+  for (QAction* a : actions)
+    if (plainText(a->text()).startsWith(startsWith)) return a;
+  return nullptr;
+}
+
+// Opens a menu path by mouse, as a user: the menu bar title, then each item in turn.
+bool clickMenuPath(QMainWindow& window, const QStringList& path) {
+  QMenuBar* bar = window.menuBar();
+  QAction* top = findAction(bar->actions(), path.front());
+  if (!top) return false;
+  QTest::mouseClick(bar, Qt::LeftButton, {}, bar->actionGeometry(top).center());
+  QMenu* menu = top->menu();
+  if (!waitFor([menu] { return menu->isVisible(); }, 3000)) return false;
+  for (int i = 1; i < path.size(); ++i) {
+    QAction* item = findAction(menu->actions(), path[i]);
+    if (!item || !item->isEnabled()) return false;
+    const QPoint centre = menu->actionGeometry(item).center();
+    QTest::mouseMove(menu, centre);
+    QTest::mouseClick(menu, Qt::LeftButton, {}, centre);
+    if (item->menu()) {
+      menu = item->menu();
+      if (!waitFor([menu] { return menu->isVisible(); }, 3000)) return false;
+    }
+  }
+  return true;
+}
+
+// Answers the next dialog of type D when it appears (file dialogs, questions) with `answer`.
+template <typename D>
+void whenDialogAppears(std::function<void(D*)> answer) {
+  auto* timer = new QTimer(qApp);
+  timer->setInterval(50);
+  QObject::connect(timer, &QTimer::timeout, [timer, answer] {
+    for (QWidget* w : QApplication::topLevelWidgets()) {
+      auto* dialog = qobject_cast<D*>(w);
+      if (!dialog || !dialog->isVisible()) continue;
+      timer->stop();
+      timer->deleteLater();
+      answer(dialog);
+      return;
+    }
+  });
+  timer->start();
+}
+
+void chooseInFileDialog(const std::string& path) {
+  whenDialogAppears<QFileDialog>([path](QFileDialog* dialog) {
+    // Typed into the dialog's name field as an absolute path, as a user may: it does not depend on
+    // the folder the dialog happens to show.
+    const QString p = QString::fromStdString(path);
+    if (auto* name = dialog->findChild<QLineEdit*>("fileNameEdit"))
+      name->setText(p);
+    else
+      dialog->selectFile(p);
+    static_cast<QDialog*>(dialog)->accept();  // the dialog's Open button (QFileDialog::accept validates)
+  });
+}
+
+void clickInMessageBox(QMessageBox::StandardButton which) {
+  whenDialogAppears<QMessageBox>([which](QMessageBox* box) { QTest::mouseClick(box->button(which), Qt::LeftButton); });
+}
+
+// A keyboard shortcut as a user presses it: in the active window (shortcuts act in their window).
+void pressShortcut(QWidget& window, Qt::Key key, Qt::KeyboardModifiers modifiers) {
+  window.activateWindow();
+  if (!QTest::qWaitForWindowActive(&window, 3000)) ADD_FAILURE() << "the window never became active";
+  QTest::keyClick(&window, key, modifiers);
+}
+
+double processCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6;
+}
+
+// Numbers within `tolerance`, everything else equal: a saved and reopened plan against the original
+// (the reopened registration reads its field back as float32, so MNI coordinates move by < 1e-4 mm).
+void expectJsonNear(const nlohmann::json& a, const nlohmann::json& b, double tolerance, const std::string& where) {
+  if (a.is_number() && b.is_number()) {
+    EXPECT_NEAR(a.get<double>(), b.get<double>(), tolerance) << where;
+    return;
+  }
+  ASSERT_EQ(a.type(), b.type()) << where;
+  if (a.is_object()) {
+    ASSERT_EQ(a.size(), b.size()) << where;
+    for (const auto& [key, value] : a.items()) {
+      ASSERT_TRUE(b.contains(key)) << where << "." << key;
+      expectJsonNear(value, b[key], tolerance, where + "." + key);
+    }
+  } else if (a.is_array()) {
+    ASSERT_EQ(a.size(), b.size()) << where;
+    for (std::size_t i = 0; i < a.size(); ++i) expectJsonNear(a[i], b[i], tolerance, where + "[" + std::to_string(i) + "]");
+  } else {
+    EXPECT_EQ(a, b) << where;
+  }
+}
+
+int countPixels(const QImage& image, const std::function<bool(QColor)>& match) {
+  int n = 0;
+  for (int y = 0; y < image.height(); ++y)
+    for (int x = 0; x < image.width(); ++x) n += match(image.pixelColor(x, y)) ? 1 : 0;
+  return n;
+}
+
+bool isLeadYellow(QColor c) { return c.red() > 220 && c.green() > 180 && c.green() < 235 && c.blue() < 60; }
+bool isTargetMagenta(QColor c) { return c.red() > 220 && c.green() < 80 && c.blue() > 220; }
+
+const PlannedTrajectory& left(const PlanSession& session) { return *chosenTrajectory(session.plan(), 'L'); }
+
+// Drags the left target in the coronal view from where it is drawn to where `offsetRas` from it is
+// drawn, by mouse. Returns where the window's own picks put the end point (RAS mm).
+Vec3 dragLeftTarget(MainWindow& window, Vec3 offsetRas, const std::function<void()>& whileHeld = {}) {
+  SliceViewWidget* view = window.sliceView(SliceOrientation::Coronal);
+  const Vec3 target = left(*window.session()).trajectory.targetRas;
+  const QPoint from = window.sliceView(SliceOrientation::Coronal)->widgetPositionOfRas(target).toPoint();
+  const QPoint to = view->widgetPositionOfRas(target + offsetRas).toPoint();
+  QTest::mouseMove(view, from);
+  QTest::mousePress(view, Qt::LeftButton, {}, from);
+  QTest::mouseMove(view, (from + to) / 2);
+  QTest::mouseMove(view, to);
+  if (whileHeld) whileHeld();
+  QTest::mouseRelease(view, Qt::LeftButton, {}, to);
+  return target + (view->rasAtWidgetPosition(QPointF(to)) - view->rasAtWidgetPosition(QPointF(from)));
+}
+
+std::string planColin27WithTheCli(const std::string& outDir) {
+  const std::string command = std::string(DBSPLAN_EXECUTABLE) + " plan --sample colin27 --no-figures --out " + outDir +
+                              " > " + outDir + ".log 2>&1";
+  fs::create_directories(outDir);
+  EXPECT_EQ(std::system(command.c_str()), 0) << "see " << outDir << ".log";
+  return outDir + "/plan.json";
+}
+
+class Workstation : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // One fresh folder per test process (ctest runs the tests in parallel processes).
+    dir_ = (fs::temp_directory_path() / ("dbs_workstation_" + std::to_string(getpid()))).string();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::string dir_;
+};
+
+TEST_F(Workstation, NewUserPlansDragsUndoesPicksAnAlternativeSavesReopensAndExports) {
+  MainWindow window;
+  window.resize(1500, 1000);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+
+  // File > Open sample > colin27: the sample and its atlas are shown (the result is not dropped).
+  ASSERT_TRUE(clickMenuPath(window, {"File", "Open sample", "colin27"}));
+  ASSERT_TRUE(waitFor([&] { return window.model().volume() && window.model().labels() && !window.busy(); }, 60000));
+
+  // Tools > Plan bilateral trajectories, into a folder chosen in the dialog.
+  const std::string planDir = dir_ + "/plan";
+  fs::create_directories(planDir);
+  chooseInFileDialog(planDir);
+  ASSERT_TRUE(clickMenuPath(window, {"Tools", "Plan bilateral"}));
+  ASSERT_TRUE(waitFor([&] { return window.session() != nullptr && !window.busy(); }, 180000));
+  for (const char* f : {"plan.json", "report.pdf", "scene.png", "risk_structures.nii.gz", "labels.nii.gz"})
+    EXPECT_TRUE(fs::exists(planDir + "/" + f)) << f;
+  PlanSession& session = *window.session();
+  ASSERT_EQ(session.plan().trajectories.size(), 2u);
+
+  // The leads are drawn: yellow paths and magenta target handles in the coronal view through the target.
+  QApplication::processEvents();
+  const QImage coronal = window.sliceView(SliceOrientation::Coronal)->grabFramebuffer();
+  EXPECT_GT(countPixels(coronal, isLeadYellow), 40);
+  EXPECT_GT(countPixels(coronal, isTargetMagenta), 30);
+
+  // Drag the left target 2 mm down: the panel previews while the button is held, release commits.
+  const std::string before = window.planPanel()->detailsText().toStdString();
+  const Vec3 originalTarget = left(session).trajectory.targetRas;
+  const TrajectoryMetrics originalMetrics = left(session).metrics;
+  bool previewShown = false, untouchedWhileHeld = false;
+  const Vec3 dropped = dragLeftTarget(window, {0, 0, -2}, [&] {
+    const std::string during = window.planPanel()->detailsText().toStdString();
+    previewShown = during != before;
+    untouchedWhileHeld = !session.canUndo() && norm(left(session).trajectory.targetRas - originalTarget) < 1e-9;
+  });
+  EXPECT_TRUE(previewShown) << "the panel did not follow the drag";
+  EXPECT_TRUE(untouchedWhileHeld) << "a drag in progress changed the plan";
+  ASSERT_TRUE(session.canUndo());
+  const Vec3 moved = left(session).trajectory.targetRas;
+  EXPECT_LT(norm(moved - dropped), 1e-6);
+  EXPECT_NEAR(norm(moved - originalTarget), 2.0, 0.75) << "the drag moved the target by another distance";
+  EXPECT_NEAR(moved.z - originalTarget.z, -2.0, 0.75);
+  const TrajectoryMetrics& m = left(session).metrics;
+  const std::string after = window.planPanel()->detailsText().toStdString();
+  const auto marginText = [](const ClosestApproach& c) { return QString::number(c.distanceMm, 'f', 1).toStdString() + " mm at"; };
+  EXPECT_NE(after, before);
+  EXPECT_NE(after.find(marginText(m.closest[0])), std::string::npos) << after;
+  EXPECT_NE(after.find(QString::number(m.lengthMm, 'f', 1).toStdString() + " mm long"), std::string::npos) << after;
+  EXPECT_NEAR(m.lengthMm, originalMetrics.lengthMm + 2.0, 0.8);
+  ASSERT_FALSE(session.plan().history.empty());
+  EXPECT_EQ(session.plan().history.back().action, "move_target");
+  EXPECT_TRUE(session.modified());
+  ASSERT_TRUE(waitFor([&] { return !window.busy(); }, 30000));  // the alternatives' search
+
+  // Ctrl+Z shows the old margin again; Ctrl+Shift+Z the new one.
+  pressShortcut(window, Qt::Key_Z, Qt::ControlModifier);
+  EXPECT_LT(norm(left(session).trajectory.targetRas - originalTarget), 1e-9);
+  EXPECT_EQ(window.planPanel()->detailsText().toStdString(), before);
+  EXPECT_FALSE(session.modified());
+  pressShortcut(window, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+  EXPECT_LT(norm(left(session).trajectory.targetRas - moved), 1e-9);
+  EXPECT_EQ(window.planPanel()->detailsText().toStdString(), after);
+
+  // Pick an alternative of the left side: select its row, press "Use this alternative".
+  ASSERT_TRUE(waitFor([&] { return !window.busy(); }, 30000));
+  auto* table = window.planPanel()->findChild<QTableWidget*>("trajectoryTable");
+  ASSERT_NE(table, nullptr);
+  int alternativeRow = -1;
+  for (int r = 0; r < table->rowCount() && alternativeRow < 0; ++r)
+    if (table->item(r, 1)->text() == "alternative" && table->item(r, 0)->text().startsWith("L")) alternativeRow = r;
+  ASSERT_GE(alternativeRow, 0) << table->rowCount() << " rows";
+  const std::string alternativeId = table->item(alternativeRow, 0)->text().toStdString();
+  QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualItemRect(table->item(alternativeRow, 0)).center());
+  auto* use = window.planPanel()->findChild<QPushButton*>("useAlternative");
+  ASSERT_TRUE(use->isEnabled());
+  QTest::mouseClick(use, Qt::LeftButton);
+  EXPECT_EQ(left(session).trajectory.id, alternativeId);
+  EXPECT_NE(window.planPanel()->trajectoryTableText().toStdString().find(alternativeId + " | chosen"), std::string::npos);
+
+  // Ctrl+S writes the plan; File > Open plan in a new window shows the same plan, field for field.
+  pressShortcut(window, Qt::Key_S, Qt::ControlModifier);
+  EXPECT_FALSE(session.modified());
+  EXPECT_FALSE(fs::exists(PlanSession::autosavePathFor(planDir + "/plan.json")));
+  MainWindow reopened;
+  reopened.resize(1200, 900);
+  reopened.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&reopened));
+  chooseInFileDialog(planDir + "/plan.json");
+  ASSERT_TRUE(clickMenuPath(reopened, {"File", "Open plan"}));
+  ASSERT_TRUE(waitFor([&] { return reopened.session() != nullptr && !reopened.busy(); }, 60000));
+  expectJsonNear(planToJson(reopened.session()->plan()), planToJson(session.plan()), 1e-3, "plan");
+  EXPECT_EQ(left(*reopened.session()).trajectory.id, alternativeId);
+  EXPECT_FALSE(reopened.session()->modified());
+
+  // File > Export report writes a PDF.
+  const std::string pdf = dir_ + "/exported.pdf";
+  chooseInFileDialog(pdf);
+  ASSERT_TRUE(clickMenuPath(reopened, {"File", "Export report"}));
+  ASSERT_TRUE(waitFor([&] { return fs::exists(pdf); }, 60000));
+  std::ifstream in(pdf, std::ios::binary);
+  char magic[5] = {};
+  in.read(magic, 4);
+  EXPECT_EQ(std::string(magic), "%PDF");
+}
+
+TEST_F(Workstation, CancelledPlanLeavesTheWindowAsItWas) {
+  MainWindow window;
+  window.resize(1200, 900);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  ASSERT_TRUE(clickMenuPath(window, {"File", "Open sample", "colin27"}));
+  ASSERT_TRUE(waitFor([&] { return window.model().labels() && !window.busy(); }, 60000));
+  const Volume* shown = window.model().volume();
+  chooseInFileDialog(dir_);
+  bool cancelClicked = false;
+  whenDialogAppears<QProgressDialog>([&cancelClicked](QProgressDialog* progress) {
+    QTest::mouseClick(progress->findChild<QPushButton*>(), Qt::LeftButton);  // its only button: Cancel
+    cancelClicked = true;
+  });
+  ASSERT_TRUE(clickMenuPath(window, {"Tools", "Plan bilateral"}));
+  EXPECT_TRUE(window.busy()) << "Tools > Plan did not start";
+  ASSERT_TRUE(waitFor([&] { return !window.busy(); }, 120000));
+  EXPECT_TRUE(cancelClicked) << "no progress dialog with a Cancel button was shown";
+  EXPECT_EQ(window.session(), nullptr);
+  EXPECT_EQ(window.model().volume(), shown);
+  EXPECT_FALSE(fs::exists(dir_ + "/plan.json"));
+}
+
+TEST_F(Workstation, IdleWindowUsesNoCpu) {
+  MainWindow window;
+  window.resize(1200, 900);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  QTest::qWait(1000);  // settle
+  double start = processCpuSeconds();
+  QTest::qWait(5000);
+  const double emptyCores = (processCpuSeconds() - start) / 5.0;
+  EXPECT_LT(emptyCores, 0.02) << "the empty window used " << 100 * emptyCores << " % of a core";
+
+  ASSERT_TRUE(clickMenuPath(window, {"File", "Open sample", "colin27"}));
+  ASSERT_TRUE(waitFor([&] { return window.model().labels() && !window.busy(); }, 60000));
+  QTest::qWait(2000);
+  start = processCpuSeconds();
+  QTest::qWait(5000);
+  const double loadedCores = (processCpuSeconds() - start) / 5.0;
+  EXPECT_LT(loadedCores, 0.02) << "the window with the sample used " << 100 * loadedCores << " % of a core";
+  std::cout << "idle CPU: empty " << 100 * emptyCores << " %, with colin27 " << 100 * loadedCores << " % of a core\n";
+}
+
+TEST_F(Workstation, AutosaveIsOfferedBackAfterTheProcessIsKilled) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  const std::string original = [&] {
+    std::ifstream in(planPath);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+
+  // A child process (this test program in its child mode) opens the plan by the File menu, drags the
+  // left target, and reports once its autosave is on disk; then it is killed (SIGKILL).
+  QProcess child;
+  QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+  env.insert("DBS_WORKSTATION_CHILD_PLAN", QString::fromStdString(planPath));
+  child.setProcessEnvironment(env);
+  child.start(QCoreApplication::applicationFilePath(), {});
+  ASSERT_TRUE(child.waitForStarted(10000));
+  std::string line;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        while (child.canReadLine()) {
+          line = child.readLine().trimmed().toStdString();
+          if (line.rfind("autosaved ", 0) == 0) return true;
+        }
+        return child.state() == QProcess::NotRunning;
+      },
+      120000));
+  ASSERT_EQ(line.rfind("autosaved ", 0), 0u) << "child: " << child.readAllStandardError().toStdString();
+  child.kill();
+  ASSERT_TRUE(child.waitForFinished(10000));
+  Vec3 childTarget;
+  ASSERT_EQ(std::sscanf(line.c_str(), "autosaved %lf %lf %lf", &childTarget.x, &childTarget.y, &childTarget.z), 3);
+  {
+    std::ifstream in(planPath);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), original) << "the killed session changed plan.json";
+  }
+  ASSERT_TRUE(fs::exists(PlanSession::autosavePathFor(planPath)));
+
+  // Reopening by File > Open plan offers the edit back; Yes recovers it as an unsaved change.
+  MainWindow window;
+  window.resize(1200, 900);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  chooseInFileDialog(planPath);
+  clickInMessageBox(QMessageBox::Yes);  // answered when it appears, after the plan has loaded
+  ASSERT_TRUE(clickMenuPath(window, {"File", "Open plan"}));
+  ASSERT_TRUE(waitFor([&] { return window.session() != nullptr && window.session()->modified(); }, 60000));
+  EXPECT_LT(norm(left(*window.session()).trajectory.targetRas - childTarget), 1e-6);
+
+  // Closing with unsaved edits asks: Cancel keeps the window, Discard closes it and drops the autosave.
+  clickInMessageBox(QMessageBox::Cancel);
+  window.close();
+  EXPECT_TRUE(window.isVisible());
+  clickInMessageBox(QMessageBox::Discard);
+  window.close();
+  EXPECT_FALSE(window.isVisible());
+  EXPECT_FALSE(fs::exists(PlanSession::autosavePathFor(planPath)));
+}
+
+}  // namespace
+
+// The child of AutosaveIsOfferedBackAfterTheProcessIsKilled (tests/app/main.cpp runs it when
+// DBS_WORKSTATION_CHILD_PLAN is set): opens the plan by the File menu, drags the left target 3 mm
+// by mouse, waits for the autosave and says so on stdout, then idles until it is killed.
+int runWorkstationChild(const std::string& planPath) {
+  MainWindow window;
+  window.resize(1200, 900);
+  window.show();
+  if (!QTest::qWaitForWindowExposed(&window)) return 3;
+  chooseInFileDialog(planPath);
+  if (!clickMenuPath(window, {"File", "Open plan"})) return 4;
+  if (!waitFor([&] { return window.session() != nullptr && !window.busy(); }, 60000)) return 5;
+  dragLeftTarget(window, {0, 0, 3});
+  const std::string autosave = PlanSession::autosavePathFor(planPath);
+  if (!waitFor([&] { return fs::exists(autosave); }, 30000)) return 6;
+  const Vec3 t = left(*window.session()).trajectory.targetRas;
+  std::printf("autosaved %.9f %.9f %.9f\n", t.x, t.y, t.z);
+  std::fflush(stdout);
+  for (;;) QTest::qWait(1000);
+}
+
+}  // namespace dbs::app
