@@ -250,6 +250,54 @@ TEST(CliPlan, Colin27PlanWritesPlanLabelsReportSceneAndPlanInfoReadsIt) {
   const RunResult bad = runDbsplan("plan-info " + (dir / "bad.json").string());
   EXPECT_EQ(bad.exitCode, 1);
   EXPECT_NE(bad.err.find("trajectories[1].entry_ras: must be an array of 3 numbers"), std::string::npos) << bad.err;
+
+  // dbsplan edit: the window's edits from the command line, re-scored without registering again,
+  // the plan rewritten in place; then to another folder with --out; bad options named; a changed
+  // file the plan refers to refused.
+  const std::string planJson = (dir / "plan.json").string();
+  const RunResult edit = runDbsplan("edit " + planJson + " --target L -19.5,-6,-5 --depth R 1 --json");
+  ASSERT_EQ(edit.exitCode, 0) << edit.err;
+  const nlohmann::json report = nlohmann::json::parse(edit.out);
+  ASSERT_EQ(report.at("edits").size(), 2u);
+  for (const auto& e : report.at("edits")) EXPECT_GE(e.at("rescore_seconds").get<double>(), 0.0);
+  ASSERT_EQ(report.at("trajectories").size(), 2u);
+  nlohmann::json edited;
+  std::ifstream(planJson) >> edited;
+  EXPECT_EQ(edited.at("trajectories")[0].at("target_ras"), nlohmann::json::array({-19.5, -6.0, -5.0}));
+  EXPECT_EQ(edited.at("trajectories")[0].at("origin"), "manual");
+  EXPECT_EQ(edited.at("trajectories")[1].at("deepest_contact_beyond_target_mm"), 1.0);
+  ASSERT_EQ(edited.at("history").size(), 2u);
+  EXPECT_EQ(edited.at("history")[0].at("action"), "set_depth");
+  EXPECT_EQ(edited.at("history")[1].at("action"), "move_target");
+  EXPECT_EQ(edited.at("history")[1].at("to"), nlohmann::json::array({-19.5, -6.0, -5.0}));
+  EXPECT_EQ(runDbsplan("plan-info " + planJson).exitCode, 0);
+
+  fs::create_directories(dir / "copy");
+  const std::string copy = (dir / "copy" / "plan2.json").string();
+  const RunResult chosen = runDbsplan("edit " + planJson + " --choose R 1 --out " + copy);
+  ASSERT_EQ(chosen.exitCode, 0) << chosen.err;
+  nlohmann::json copied;
+  std::ifstream(copy) >> copied;
+  EXPECT_EQ(copied.at("labels"), "../labels.nii.gz");
+  EXPECT_EQ(copied.at("history").back().at("action"), "choose_alternative");
+  EXPECT_EQ(runDbsplan("edit " + copy + " --depth L 0.5").exitCode, 0) << "a plan saved elsewhere reopens";
+  nlohmann::json unchanged;
+  std::ifstream(planJson) >> unchanged;
+  EXPECT_EQ(unchanged, edited) << "--out changed the original plan";
+
+  const RunResult badSide = runDbsplan("edit " + planJson + " --target X 1,2,3");
+  EXPECT_EQ(badSide.exitCode, 2);
+  EXPECT_NE(badSide.err.find("--target"), std::string::npos) << badSide.err;
+  const RunResult badDepth = runDbsplan("edit " + planJson + " --depth L 40");
+  EXPECT_EQ(badDepth.exitCode, 2);
+  EXPECT_NE(badDepth.err.find("--depth"), std::string::npos) << badDepth.err;
+  std::ofstream(dir / "labels.nii.gz", std::ios::app) << "x";
+  const RunResult damaged = runDbsplan("edit " + planJson + " --depth L 0");
+  EXPECT_EQ(damaged.exitCode, 1);
+  EXPECT_NE(damaged.err.find("labels.nii.gz has changed since the plan was written"), std::string::npos) << damaged.err;
+  nlohmann::json after;
+  std::ifstream(planJson) >> after;
+  EXPECT_EQ(after, edited) << "a refused edit changed the plan";
   fs::remove_all(dir);
 }
 

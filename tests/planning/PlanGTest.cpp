@@ -289,8 +289,18 @@ TEST(PlanFile, MalformedFilesGetAnErrorNamingTheFieldAndTheProblem) {
   EXPECT_TRUE(contains(e, "schema_version: version 99 is not supported")) << e;
   e = errorFor([](auto& j) { j["image"]["sha256"] = "xyz"; });
   EXPECT_TRUE(contains(e, "image.sha256: must be 64 hexadecimal digits")) << e;
-  e = errorFor([](auto& j) { j["trajectories"][1]["side"] = "L"; });
+  e = errorFor([](auto& j) {
+    j["trajectories"][1]["side"] = "L";
+    j["trajectories"][1]["id"] = "L9";
+  });
   EXPECT_TRUE(contains(e, "a second trajectory for the same side")) << e;
+  e = errorFor([](auto& j) { j["trajectories"][1]["side"] = "L"; });  // its id still says R
+  EXPECT_TRUE(contains(e, "trajectories[1].id: must be the side's letter and a number")) << e;
+  e = errorFor([](auto& j) { j["alternatives"] = nlohmann::json::array({j["trajectories"][0]}); });
+  EXPECT_TRUE(contains(e, "trajectory id \"L1\" is used twice")) << e;
+  e = errorFor([](auto& j) { j["history"] = nlohmann::json::array({{{"time", "t"}, {"action", "teleport"}, {"side", "L"},
+                                                                    {"trajectory", "L1"}, {"from", 0}, {"to", 1}}}); });
+  EXPECT_TRUE(contains(e, "history[0].action: unknown edit \"teleport\"")) << e;
   e = errorFor(
       [](auto& j) { j["trajectories"][0]["metrics"]["closest"]["ventricles"]["distance_mm"] = "near"; });
   EXPECT_TRUE(contains(e, "trajectories[0].metrics.closest.ventricles.distance_mm: must be a number")) << e;

@@ -527,10 +527,12 @@ PlannedTrajectory* chosenTrajectory(PlanDocument& plan, char side) {
 
 std::string nextTrajectoryId(const PlanDocument& plan, char side) {
   long highest = 0;
+  auto consider = [&](const std::string& id) {
+    if (id.size() > 1 && id[0] == side) highest = std::max(highest, std::strtol(id.c_str() + 1, nullptr, 10));
+  };
   for (const auto* list : {&plan.trajectories, &plan.alternatives})
-    for (const PlannedTrajectory& t : *list)
-      if (t.trajectory.side == side && t.trajectory.id.size() > 1 && t.trajectory.id[0] == side)
-        highest = std::max(highest, std::strtol(t.trajectory.id.c_str() + 1, nullptr, 10));
+    for (const PlannedTrajectory& t : *list) consider(t.trajectory.id);
+  for (const PlanHistoryEntry& h : plan.history) consider(h.trajectoryId);  // ids of trajectories since gone
   return std::string(1, side) + std::to_string(highest + 1);
 }
 

@@ -88,7 +88,7 @@ std::string utcNowIso8601();
 // The chosen trajectory of a side, or null.
 PlannedTrajectory* chosenTrajectory(PlanDocument& plan, char side);
 const PlannedTrajectory* chosenTrajectory(const PlanDocument& plan, char side);
-// A trajectory id not used by the plan yet for `side` ("L4" after L1..L3).
+// A trajectory id not used by the plan yet for `side` ("L4" after L1..L3), nor named in its history.
 std::string nextTrajectoryId(const PlanDocument& plan, char side);
 // Gives every trajectory without an id one (plans of schema version 1 had none).
 void assignMissingTrajectoryIds(PlanDocument& plan);

@@ -45,11 +45,13 @@ std::vector<PlannedTrajectory> searchAlternatives(const PlanningContext& context
 }
 
 void installAlternatives(PlanDocument& plan, char side, std::vector<PlannedTrajectory> alternatives) {
+  // Numbered past every id the plan knows before the old alternatives go: ids are never reused.
+  long next = std::stol(nextTrajectoryId(plan, side).substr(1));
   plan.alternatives.erase(std::remove_if(plan.alternatives.begin(), plan.alternatives.end(),
                                          [side](const PlannedTrajectory& p) { return p.trajectory.side == side; }),
                           plan.alternatives.end());
   for (PlannedTrajectory& a : alternatives) {
-    a.trajectory.id = nextTrajectoryId(plan, side);
+    a.trajectory.id = std::string(1, side) + std::to_string(next++);
     plan.alternatives.push_back(std::move(a));
   }
 }

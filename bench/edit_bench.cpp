@@ -1,0 +1,91 @@
+// dbs_edit_bench: what dragging in the window costs. Reopens a saved plan (no registration; timed)
+// and drags each side's target and entry the way a mouse does: STEPS small steps of 0.25 mm along a
+// 6 mm loop around where it is, each step one PlanSession::preview (the re-score of the edited path,
+// nothing else: what the window runs per mouse move). Then one commit per side and its alternatives'
+// search (what a release costs, off the UI thread in the window).
+//
+//   dbs_edit_bench PLAN.json [--steps N]
+//
+// Prints one JSON object: the open time, and per side and handle the median, 95th percentile and
+// largest preview time in ms, against the target of a median of at most 20 ms on 2 cores.
+// Exit 1 when a median misses the target.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <numeric>
+
+#include <nlohmann/json.hpp>
+
+#include "dbs/imaging/ItkSetup.h"
+#include "dbs/planning/PlanSession.h"
+
+namespace {
+using Clock = std::chrono::steady_clock;
+double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(std::min<double>(static_cast<double>(v.size()) - 1, p * static_cast<double>(v.size())))];
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  dbs::configureItk();
+  std::string planPath;
+  int steps = 200;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--steps" && i + 1 < argc)
+      steps = std::max(10, std::atoi(argv[++i]));
+    else if (planPath.empty() && a[0] != '-')
+      planPath = a;
+    else {
+      std::cerr << "usage: dbs_edit_bench PLAN.json [--steps N]\n";
+      return 2;
+    }
+  }
+  if (planPath.empty()) {
+    std::cerr << "usage: dbs_edit_bench PLAN.json [--steps N]\n";
+    return 2;
+  }
+  try {
+    const auto openStart = Clock::now();
+    std::unique_ptr<dbs::PlanSession> session = dbs::PlanSession::open(planPath);
+    nlohmann::json out = {{"plan", planPath}, {"open_seconds", msSince(openStart) / 1000}, {"steps", steps},
+                          {"target_median_ms", 20}};
+    bool ok = true;
+    const std::vector<dbs::PlannedTrajectory> trajectories = session->plan().trajectories;  // commits replace the plan
+    for (const dbs::PlannedTrajectory& chosen : trajectories) {
+      const char side = chosen.trajectory.side;
+      for (bool entry : {false, true}) {
+        const dbs::Vec3 start = entry ? chosen.trajectory.entryRas : chosen.trajectory.targetRas;
+        std::vector<double> ms;
+        for (int s = 0; s < steps; ++s) {
+          // A loop of radius 1 mm in the coronal plane, walked in 0.25 mm steps (6.3 mm around).
+          const double a = 0.25 * s;
+          const dbs::Vec3 p = start + dbs::Vec3{std::cos(a) - 1.0, 0.0, std::sin(a)};
+          const dbs::PlanEdit edit = entry ? dbs::PlanEdit::moveEntry(side, p) : dbs::PlanEdit::moveTarget(side, p);
+          const auto t = Clock::now();
+          const dbs::PlanDocument preview = session->preview(edit);
+          ms.push_back(msSince(t));
+          if (!dbs::chosenTrajectory(preview, side)) return 1;
+        }
+        const double median = percentile(ms, 0.5);
+        ok = ok && median <= 20.0;
+        out["preview"][std::string(1, side)][entry ? "entry" : "target"] = {
+            {"median_ms", median}, {"p95_ms", percentile(ms, 0.95)}, {"max_ms", *std::max_element(ms.begin(), ms.end())}};
+      }
+      // The release: commit (undo state, history) with its alternatives' search, in place here.
+      const auto t = Clock::now();
+      session->commit(dbs::PlanEdit::moveTarget(side, chosen.trajectory.targetRas + dbs::Vec3{0, 0, -1}), true);
+      out["commit_with_alternatives_ms"][std::string(1, side)] = msSince(t);
+    }
+    out["meets_target"] = ok;
+    std::cout << out.dump(2) << "\n";
+    return ok ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "dbs_edit_bench: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,228 @@
+// The plan session: every edit is previewed without changing anything, committed with undo and a
+// typed history entry, re-scored exactly as the search scores; undo and redo restore whole states;
+// the AC-PC frame follows the landmarks; a saved plan reopens from its own folder with the same
+// numbers, also from another folder; a changed or missing file is refused by name; an autosave is
+// offered back. On the colin27 sample (Colin27 with dbsplan's atlas).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "dbs/planning/PlanSession.h"
+#include "dbs/planning/SampleCatalogue.h"
+
+namespace dbs {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string testDir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / (name + "_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+// The colin27 plan, written to `dir` (plan.json and the files it refers to).
+std::shared_ptr<PlanResult> planColin27(const std::string& dir) {
+  const Sample& colin = SampleCatalogue::standard().find("colin27");
+  EXPECT_EQ(colin.missingReason(), "");
+  PlanInputs inputs;
+  inputs.locate.imagePath = colin.t1Path;
+  inputs.programVersion = "test";
+  auto result = std::make_shared<PlanResult>(runPlanPipeline(inputs));
+  result->plan = writePlanOutputs(*result, dir);
+  return result;
+}
+
+void expectJsonNear(const nlohmann::json& a, const nlohmann::json& b, double tolerance, const std::string& where) {
+  if (a.is_number() && b.is_number()) {
+    EXPECT_NEAR(a.get<double>(), b.get<double>(), tolerance) << where;
+    return;
+  }
+  ASSERT_EQ(a.type(), b.type()) << where;
+  if (a.is_object()) {
+    ASSERT_EQ(a.size(), b.size()) << where;
+    for (const auto& [key, value] : a.items()) {
+      ASSERT_TRUE(b.contains(key)) << where << "." << key;
+      expectJsonNear(value, b[key], tolerance, where + "." + key);
+    }
+  } else if (a.is_array()) {
+    ASSERT_EQ(a.size(), b.size()) << where;
+    for (std::size_t i = 0; i < a.size(); ++i) expectJsonNear(a[i], b[i], tolerance, where + "[" + std::to_string(i) + "]");
+  } else {
+    EXPECT_EQ(a, b) << where;
+  }
+}
+
+TEST(PlanSession, EditsArePreviewedCommittedUndoneAndRecorded) {
+  const std::string dir = testDir("dbs_session_test");
+  PlanSession session(planColin27(dir), dir + "/plan.json");
+  const nlohmann::json original = planToJson(session.plan());
+  const PlannedTrajectory left = *chosenTrajectory(session.plan(), 'L');
+  ASSERT_EQ(left.trajectory.id, "L1");
+  EXPECT_FALSE(session.modified());
+
+  // Preview: the moved path re-scored, the session untouched.
+  const Vec3 moved = left.trajectory.targetRas + Vec3{0, 0, -2};
+  const PlanDocument preview = session.preview(PlanEdit::moveTarget('L', moved));
+  EXPECT_EQ(chosenTrajectory(preview, 'L')->trajectory.targetRas.z, moved.z);
+  EXPECT_NEAR(chosenTrajectory(preview, 'L')->metrics.lengthMm, left.metrics.lengthMm + 2, 0.5);
+  EXPECT_EQ(planToJson(session.plan()), original);
+  EXPECT_FALSE(session.canUndo());
+
+  // Commit: the same numbers as the search's scoring of that path, a typed history entry, fresh
+  // alternatives with ids never used before.
+  const unsigned long before = session.revision();
+  session.commit(PlanEdit::moveTarget('L', moved));
+  const PlannedTrajectory& now = *chosenTrajectory(session.plan(), 'L');
+  EXPECT_EQ(now.trajectory.id, "L1");
+  EXPECT_EQ(now.trajectory.origin, "manual");
+  const TrajectoryMetrics rescored = evaluateTrajectory(session.result().context(), now.trajectory);
+  EXPECT_EQ(rescored.closest[0].distanceMm, now.metrics.closest[0].distanceMm);
+  EXPECT_EQ(rescored.score, now.metrics.score);
+  ASSERT_EQ(session.plan().history.size(), 1u);
+  const PlanHistoryEntry& entry = session.plan().history.back();
+  EXPECT_EQ(entry.action, "move_target");
+  EXPECT_EQ(entry.side, "L");
+  EXPECT_EQ(entry.trajectoryId, "L1");
+  EXPECT_EQ(entry.from, nlohmann::json::array({left.trajectory.targetRas.x, left.trajectory.targetRas.y, left.trajectory.targetRas.z}));
+  EXPECT_EQ(entry.to, nlohmann::json::array({moved.x, moved.y, moved.z}));
+  EXPECT_FALSE(entry.time.empty());
+  for (const PlannedTrajectory& a : session.plan().alternatives)
+    if (a.trajectory.side == 'L') {
+      EXPECT_GE(std::stoi(a.trajectory.id.substr(1)), 4) << a.trajectory.id << ": an id of the old alternatives reused";
+      EXPECT_LT(norm(a.trajectory.targetRas - moved), 1e-9) << "alternatives searched from the new target";
+    }
+  EXPECT_NE(session.revision(), before);
+  EXPECT_TRUE(session.modified());
+  EXPECT_EQ(session.undoText(), "Move left target");
+  const nlohmann::json afterMove = planToJson(session.plan());
+
+  // Undo restores the whole state (the history entry too); redo the edited one.
+  session.undo();
+  EXPECT_EQ(planToJson(session.plan()), original);
+  EXPECT_FALSE(session.modified());
+  session.redo();
+  EXPECT_EQ(planToJson(session.plan()), afterMove);
+
+  // Refused edits leave the session as it was.
+  const unsigned long revision = session.revision();
+  EXPECT_THROW(session.commit(PlanEdit::setDepth('L', 11)), std::invalid_argument);
+  EXPECT_THROW(session.commit(PlanEdit::setElectrode('L', "no_such_lead")), std::invalid_argument);
+  EXPECT_THROW(session.commit(PlanEdit::moveEntry('L', moved)), std::invalid_argument);  // entry on the target
+  EXPECT_THROW(session.commit(PlanEdit::chooseAlternative('L', "R2")), std::invalid_argument);
+  EXPECT_THROW(session.commit(PlanEdit::moveTarget('X', moved)), std::invalid_argument);
+  EXPECT_EQ(session.revision(), revision);
+  EXPECT_EQ(planToJson(session.plan()), afterMove);
+
+  // Electrode, depth and roll: the contacts move with them.
+  session.commit(PlanEdit::setElectrode('R', "boston_scientific_db2202"));
+  session.commit(PlanEdit::setDepth('R', 1.5));
+  session.commit(PlanEdit::setRoll('R', 90));
+  const PlannedTrajectory& right = *chosenTrajectory(session.plan(), 'R');
+  EXPECT_EQ(right.trajectory.electrodeId, "boston_scientific_db2202");
+  EXPECT_EQ(right.trajectory.deepestContactBeyondTargetMm, 1.5);
+  EXPECT_EQ(right.trajectory.markerRollDeg, 90);
+  EXPECT_EQ(right.metrics.contacts.size(), 8u);  // 1-3-3-1
+  EXPECT_GT(dot(right.metrics.contacts.front().centreRas - right.trajectory.targetRas,
+                normalized(right.trajectory.targetRas - right.trajectory.entryRas)),
+            1.0);  // the deepest contact 1.5 mm beyond the target
+  ASSERT_GE(session.plan().history.size(), 4u);
+  EXPECT_EQ(session.plan().history.back().action, "set_roll");
+
+  // Choose an alternative: it becomes the side's trajectory, the old one an alternative.
+  std::string alternativeId;
+  for (const PlannedTrajectory& a : session.plan().alternatives)
+    if (a.trajectory.side == 'L') alternativeId = a.trajectory.id;
+  ASSERT_FALSE(alternativeId.empty());
+  session.commit(PlanEdit::chooseAlternative('L', alternativeId));
+  EXPECT_EQ(chosenTrajectory(session.plan(), 'L')->trajectory.id, alternativeId);
+  EXPECT_TRUE(std::any_of(session.plan().alternatives.begin(), session.plan().alternatives.end(),
+                          [](const PlannedTrajectory& a) { return a.trajectory.id == "L1"; }));
+
+  // AC moved 2 mm anterior: the MCP moves 1 mm, every AC-PC coordinate follows.
+  const Vec3 targetAcpc = chosenTrajectory(session.plan(), 'L')->metrics.targetAcpc;
+  const Vec3 ac = session.plan().acRas;
+  session.commit(PlanEdit::placeAc(ac + Vec3{0, 2, 0}));
+  EXPECT_NEAR(norm(session.plan().mcpRas - (0.5 * (ac + Vec3{0, 2, 0} + session.plan().pcRas))), 0, 1e-9);
+  EXPECT_NEAR(chosenTrajectory(session.plan(), 'L')->metrics.targetAcpc.y, targetAcpc.y - 1.0, 0.1);
+  EXPECT_NEAR(session.result().acpc->mcpRas().y, session.plan().mcpRas.y, 1e-9) << "the figures' frame follows";
+  EXPECT_EQ(session.plan().history.back().action, "place_ac");
+  EXPECT_THROW(session.commit(PlanEdit::placePc(session.plan().acRas)), std::invalid_argument);
+  session.commit(PlanEdit::editNote("reviewed: left entry 1 cm anterior to the coronal suture"));
+  EXPECT_EQ(session.plan().reviewNote, "reviewed: left entry 1 cm anterior to the coronal suture");
+
+  // An alternatives job made before another edit is not installed after it.
+  const AlternativesJob job = session.alternativesJob('R');
+  const std::vector<PlannedTrajectory> found = job.run();
+  session.commit(PlanEdit::setRoll('R', 120));
+  EXPECT_FALSE(session.setAlternatives(job, found));
+  const AlternativesJob fresh = session.alternativesJob('R');
+  EXPECT_TRUE(session.setAlternatives(fresh, fresh.run()));
+  fs::remove_all(dir);
+}
+
+TEST(PlanSession, ReopensFromItsFolderAndRefusesChangedFiles) {
+  const std::string dir = testDir("dbs_session_reopen");
+  const std::string planPath = dir + "/plan.json";
+  PlanSession session(planColin27(dir), planPath);
+  session.commit(PlanEdit::moveEntry('L', chosenTrajectory(session.plan(), 'L')->trajectory.entryRas + Vec3{0, 3, 0}));
+  session.commit(PlanEdit::setDepth('R', -1));
+  session.save();
+  EXPECT_FALSE(session.modified());
+
+  // The same plan, every field, from the folder alone (no registration).
+  std::vector<std::string> warnings;
+  std::unique_ptr<PlanSession> reopened = PlanSession::open(planPath, &warnings);
+  EXPECT_TRUE(warnings.empty()) << warnings.front();
+  expectJsonNear(planToJson(reopened->plan()), planToJson(session.plan()), 1e-3, "plan");
+  EXPECT_FALSE(reopened->modified());
+  EXPECT_FALSE(reopened->canUndo());
+
+  // Saved elsewhere: the references still name the same files, and it reopens from there.
+  fs::create_directories(dir + "/elsewhere");
+  reopened->save(dir + "/elsewhere/moved.json");
+  EXPECT_EQ(reopened->plan().labelsFile, "../labels.nii.gz");
+  EXPECT_NO_THROW(PlanSession::open(dir + "/elsewhere/moved.json"));
+
+  // An autosave newer than the plan and different from it is offered back, and recovers the edit.
+  reopened = PlanSession::open(planPath);
+  EXPECT_EQ(PlanSession::recoverableAutosave(planPath), "");
+  const Vec3 target = chosenTrajectory(reopened->plan(), 'R')->trajectory.targetRas + Vec3{1, 0, 0};
+  reopened->commit(PlanEdit::moveTarget('R', target));
+  reopened->writeAutosave();
+  const std::string autosave = PlanSession::recoverableAutosave(planPath);
+  ASSERT_EQ(autosave, PlanSession::autosavePathFor(planPath));
+  std::unique_ptr<PlanSession> recovered = PlanSession::open(planPath);
+  recovered->recoverAutosave(autosave);
+  EXPECT_TRUE(recovered->modified());
+  EXPECT_LT(norm(chosenTrajectory(recovered->plan(), 'R')->trajectory.targetRas - target), 1e-9);
+  recovered->undo();  // back to the saved plan
+  EXPECT_FALSE(recovered->modified());
+  recovered->save();
+  EXPECT_FALSE(fs::exists(autosave)) << "saving forgets the autosave";
+
+  // A file the plan refers to changed, or gone: refused, naming it; never a silent stale score.
+  std::ofstream(dir + "/risk_structures.nii.gz", std::ios::app) << "x";
+  try {
+    PlanSession::open(planPath);
+    ADD_FAILURE() << "a changed risk-structure map was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("risk_structures.nii.gz has changed since the plan was written"), std::string::npos)
+        << e.what();
+  }
+  fs::remove(dir + "/transform_affine.tfm");
+  try {
+    PlanSession::open(planPath);
+    ADD_FAILURE() << "a missing transform was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("transform_affine.tfm is missing"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dbs
