@@ -229,13 +229,18 @@ TEST_F(Workstation, NewUserPlansDragsUndoesPicksAnAlternativeSavesReopensAndExpo
   const Vec3 originalTarget = left(session).trajectory.targetRas;
   const TrajectoryMetrics originalMetrics = left(session).metrics;
   bool previewShown = false, untouchedWhileHeld = false;
+  const QSize viewSize = window.sliceView(SliceOrientation::Coronal)->size();
+  QSize viewSizeWhileHeld;
   const Vec3 dropped = dragLeftTarget(window, {0, 0, -2}, [&] {
+    QApplication::processEvents();  // any layout change the preview causes happens now
+    viewSizeWhileHeld = window.sliceView(SliceOrientation::Coronal)->size();
     const std::string during = window.planPanel()->detailsText().toStdString();
     previewShown = during != before;
     untouchedWhileHeld = !session.canUndo() && norm(left(session).trajectory.targetRas - originalTarget) < 1e-9;
   });
   EXPECT_TRUE(previewShown) << "the panel did not follow the drag";
   EXPECT_TRUE(untouchedWhileHeld) << "a drag in progress changed the plan";
+  EXPECT_EQ(viewSizeWhileHeld, viewSize) << "the view changed size under the mouse during the drag";
   ASSERT_TRUE(session.canUndo());
   const Vec3 moved = left(session).trajectory.targetRas;
   EXPECT_LT(norm(moved - dropped), 1e-6);

@@ -16,6 +16,7 @@
 #include <QMimeData>
 #include <QProgressDialog>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
@@ -75,7 +76,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   panel_ = new PlanPanel(&model_, this);
   auto* dock = new QDockWidget("Plan", this);
   dock->setObjectName("planDock");
-  dock->setWidget(panel_);
+  // In a scroll area: whatever the panel shows, it never widens the dock, so the views keep their
+  // size (and their mapping of pixels to millimetres) while a handle is being dragged.
+  auto* scroll = new QScrollArea(dock);
+  scroll->setWidget(panel_);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setMinimumWidth(280);
+  dock->setWidget(scroll);
   dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
   addDockWidget(Qt::RightDockWidgetArea, dock);
   planDock_ = dock;
@@ -274,13 +282,13 @@ void MainWindow::showVolume(std::shared_ptr<const Volume> volume) {
 template <typename Result>
 void MainWindow::runInBackground(const QString& what, const QString& failureTitle,
                                  std::function<Result(const ProgressCallback&)> work,
-                                 std::function<void(Result)> onDone) {
+                                 std::function<void(Result)> onDone, Qt::WindowModality modality) {
   if (cancelLoad_) *cancelLoad_ = true;  // a newer request supersedes a step in progress
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   cancelLoad_ = cancel;
   auto* dialog = new QProgressDialog(what, "Cancel", 0, 100, this);
   dialog->setWindowTitle("dbsplan");
-  dialog->setWindowModality(Qt::WindowModal);
+  dialog->setWindowModality(modality);
   dialog->setMinimumDuration(300);
   dialog->setAutoClose(false);
   dialog->setAutoReset(false);
@@ -428,16 +436,7 @@ void MainWindow::planTrajectoriesForCurrentImage(const QString& outDir) {
         const std::string planPath = (std::filesystem::path(out) / "plan.json").string();
         showSession(std::make_shared<PlanSession>(result, planPath));
         addRecentFile(QString::fromStdString(planPath));
-        // The figures render with OpenGL and Qt's painter, on this (the GUI) thread.
-        QApplication::setOverrideCursor(Qt::WaitCursor);
-        statusBar()->showMessage("Writing report.pdf and scene.png...");
-        const bool written = exportScene(QString::fromStdString(out + "/scene.png")) &&
-                             exportReport(QString::fromStdString(out + "/report.pdf"));
-        QApplication::restoreOverrideCursor();
-        statusBar()->showMessage(written ? "Plan written to " + QString::fromStdString(out) +
-                                               " (plan.json, report.pdf, scene.png)"
-                                         : "Plan written; the report or the scene could not be",
-                                 15000);
+        writeFigures(QString::fromStdString(out + "/scene.png"), QString::fromStdString(out + "/report.pdf"));
       });
 }
 
@@ -662,27 +661,35 @@ bool MainWindow::savePlanAs(const QString& path) {
   return true;
 }
 
-bool MainWindow::exportReport(const QString& pdfPath) {
-  if (!session_) return false;
-  try {
-    writePlanReport(session_->result(), pdfPath.toStdString());
-  } catch (const std::exception& e) {
-    QMessageBox::critical(this, "dbsplan: cannot write the report", QString::fromStdString(e.what()));
-    return false;
-  }
-  statusBar()->showMessage("Report written: " + pdfPath, 5000);
-  return true;
-}
+bool MainWindow::exportReport(const QString& pdfPath) { return writeFigures({}, pdfPath); }
 
-bool MainWindow::exportScene(const QString& pngPath) {
+bool MainWindow::exportScene(const QString& pngPath) { return writeFigures(pngPath, {}); }
+
+bool MainWindow::writeFigures(const QString& scenePath, const QString& pdfPath) {
   if (!session_) return false;
-  try {
-    writeSceneImage(session_->result(), pngPath.toStdString());
-  } catch (const std::exception& e) {
-    QMessageBox::critical(this, "dbsplan: cannot write the scene", QString::fromStdString(e.what()));
-    return false;
-  }
-  statusBar()->showMessage("Scene written: " + pngPath, 5000);
+  // A snapshot: the figures show the plan as it is now, and editing goes on while they are made.
+  std::shared_ptr<const PlanResult> snapshot = session_->snapshot();
+  const std::string scene = scenePath.toStdString(), pdf = pdfPath.toStdString();
+  const QString what = !scenePath.isEmpty() && !pdfPath.isEmpty() ? scenePath + " and " + pdfPath
+                                                                  : scenePath + pdfPath;
+  runInBackground<bool>(
+      "Writing " + what, "dbsplan: cannot write " + what,
+      [snapshot, scene, pdf](const ProgressCallback& progress) {
+        auto step = [&progress](double fraction, const char* text) {
+          if (!progress(fraction, text)) throw Cancelled();
+        };
+        // Off-screen VTK rendering in its own GLX context and Qt's painter and PDF writer: both run
+        // on a worker thread, so the window stays live through the seconds llvmpipe takes.
+        step(0.05, "rendering the 3-D scene");
+        const QImage image = scene.empty() ? renderPlanScene(*snapshot, QSize(1600, 1200))
+                                           : writeSceneImage(*snapshot, scene);
+        if (!pdf.empty()) {
+          step(0.4, "writing the report");
+          writePlanReport(*snapshot, pdf, image);
+        }
+        return true;
+      },
+      [this, what](bool) { statusBar()->showMessage("Written: " + what, 10000); }, Qt::NonModal);
   return true;
 }
 

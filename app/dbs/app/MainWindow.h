@@ -84,6 +84,7 @@ class MainWindow : public QMainWindow {
   // Saves the plan in place (Ctrl+S) or to a new file; false when it could not be written (said).
   bool savePlan();
   bool savePlanAs(const QString& path);
+  // Start writing the report or the scene in the background (progress, cancel); false without a plan.
   bool exportReport(const QString& pdfPath);
   bool exportScene(const QString& pngPath);
   // Whether a background step (load, plan, alternatives' search) is still running.
@@ -104,9 +105,15 @@ class MainWindow : public QMainWindow {
   // Runs `work` on a worker thread behind a cancellable progress dialog, then `onDone` with its
   // result on this thread; an exception becomes a message box titled `failureTitle`. A cancel or a
   // newer request drops the result, and what is shown stays as it was.
+  // `modality`: window-modal for steps whose result replaces what is shown (loading, planning); not
+  // modal for writing figures from a snapshot, while editing goes on.
   template <typename Result>
   void runInBackground(const QString& what, const QString& failureTitle,
-                       std::function<Result(const ProgressCallback&)> work, std::function<void(Result)> onDone);
+                       std::function<Result(const ProgressCallback&)> work, std::function<void(Result)> onDone,
+                       Qt::WindowModality modality = Qt::WindowModal);
+  // The 3-D scene (PNG) and/or the report (PDF) of the plan as it is now, on a worker thread; each
+  // file written atomically. An empty path skips that file.
+  bool writeFigures(const QString& scenePath, const QString& pdfPath);
   void addRecentFile(const QString& path);
   void rebuildRecentMenu();
   QString lastFolder() const;

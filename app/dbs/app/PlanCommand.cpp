@@ -199,9 +199,9 @@ int runPlan(int argc, char** argv, const std::vector<std::string>& args) {
     setDefaultOpenGLSurfaceFormat();
     QApplication app(argc, argv);
     std::cerr << "[ 97%] rendering scene.png\n";
-    writeSceneImage(result, (fs::path(outDir) / "scene.png").string());
+    const QImage scene = writeSceneImage(result, (fs::path(outDir) / "scene.png").string());
     std::cerr << "[ 98%] writing report.pdf\n";
-    writePlanReport(result, (fs::path(outDir) / "report.pdf").string());
+    writePlanReport(result, (fs::path(outDir) / "report.pdf").string(), scene);  // the same scene, rendered once
   }
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

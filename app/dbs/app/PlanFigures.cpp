@@ -802,13 +802,14 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
   return image;
 }
 
-void writeSceneImage(const PlanResult& result, const std::string& pngPath) {
+QImage writeSceneImage(const PlanResult& result, const std::string& pngPath) {
   const QImage image = renderPlanScene(result, QSize(1600, 1200));
   QSaveFile file(QString::fromStdString(pngPath));
   if (!file.open(QIODevice::WriteOnly))
     throw std::runtime_error("cannot write " + pngPath + ": " + file.errorString().toStdString());
   if (!image.save(&file, "PNG") || !file.commit())
     throw std::runtime_error("cannot write " + pngPath + ": " + file.errorString().toStdString());
+  return image;
 }
 
 }  // namespace dbs::app

@@ -92,7 +92,8 @@ QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& traj
 std::vector<vtkSmartPointer<vtkProp3D>> plannedLeadActors(const std::vector<PlannedTrajectory>& trajectories);
 
 // renderPlanScene at 1600x1200 saved as PNG atomically (temporary file in the same folder, then
-// rename). Throws std::runtime_error naming the file when it cannot be written.
-void writeSceneImage(const PlanResult& result, const std::string& pngPath);
+// rename); returns the picture (the report reuses it). Throws std::runtime_error naming the file
+// when it cannot be written.
+QImage writeSceneImage(const PlanResult& result, const std::string& pngPath);
 
 }  // namespace dbs::app

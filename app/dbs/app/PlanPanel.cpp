@@ -77,7 +77,7 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   trajectories_ = new QTableWidget(0, 9, trajectoriesBox);
   trajectories_->setObjectName("trajectoryTable");
   trajectories_->setHorizontalHeaderLabels(
-      {"Id", "Role", "Lead", "Length", "Ventr.", "Sulci", "Vessels", "In GPi", "Safe"});
+      {"Id", "Role", "Lead", "Length\nmm", "Ventr.\nmm", "Sulci\nmm", "Vessels\nmm", "In GPi", "Safe"});
   const QStringList headerTips = {
       "Trajectory id, stable within the plan (L = left hemisphere, R = right)",
       "chosen = the side's planned trajectory; alternative = another distinct path the search found",
@@ -106,7 +106,8 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
 
   auto* selectedBox = new QGroupBox("Selected trajectory", this);
   auto* selectedLayout = new QVBoxLayout(selectedBox);
-  previewBanner_ = new QLabel("Preview: release the mouse to apply, Esc is not needed (Ctrl+Z undoes)", selectedBox);
+  previewBanner_ = new QLabel("Preview: release the mouse to apply (Ctrl+Z undoes)", selectedBox);
+  previewBanner_->setWordWrap(true);
   previewBanner_->setStyleSheet("QLabel { background: #664400; color: white; padding: 2px; }");
   previewBanner_->hide();
   selectedLayout->addWidget(previewBanner_);
@@ -239,12 +240,12 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
       trajectories_->insertRow(row);
       const TrajectoryMetrics& m = p->metrics;
       const QStringList cells = {QString::fromStdString(p->trajectory.id),
-                                 chosen ? "chosen" : "alternative",
+                                 chosen ? "chosen" : "alternative",  // the panel's words: tests read them
                                  electrodeModelName(p->trajectory.electrodeId),
-                                 mm(m.lengthMm) + " mm",
-                                 m.closest[0].present ? mm(m.closest[0].distanceMm) + " mm" : "n/a",
-                                 m.closest[1].present ? mm(m.closest[1].distanceMm) + " mm" : "n/a",
-                                 m.closest[2].present ? mm(m.closest[2].distanceMm) + " mm" : "not assessed",
+                                 mm(m.lengthMm),
+                                 m.closest[0].present ? mm(m.closest[0].distanceMm) : "n/a",
+                                 m.closest[1].present ? mm(m.closest[1].distanceMm) : "n/a",
+                                 m.closest[2].present ? mm(m.closest[2].distanceMm) : "n/a",
                                  QString("%1 of %2").arg(m.contactsInGpi).arg(m.contacts.size()),
                                  m.safe ? "yes" : "NO"};
       for (int c = 0; c < cells.size(); ++c) {

@@ -306,11 +306,11 @@ QString figureLegend() {
 
 }  // namespace
 
-void writePlanReport(const PlanResult& result, const std::string& pdfPath) {
+void writePlanReport(const PlanResult& result, const std::string& pdfPath, const QImage& renderedScene) {
   const PlanDocument& plan = result.plan;
   // Every figure first: an error here leaves no file behind at all.
   QTextDocument document;
-  const QImage scene = renderPlanScene(result, QSize(1600, 1200));
+  const QImage scene = renderedScene.isNull() ? renderPlanScene(result, QSize(1600, 1200)) : renderedScene;
   document.addResource(QTextDocument::ImageResource, QUrl("scene.png"), scene);
   const QSize square(800, 800);
   for (const PlannedTrajectory& t : plan.trajectories) {

@@ -20,6 +20,8 @@
 
 #include <string>
 
+#include <QImage>
+
 #include "dbs/planning/PlanPipeline.h"
 
 namespace dbs::app {
@@ -29,6 +31,8 @@ namespace dbs::app {
 // Needs a QApplication (fonts) and an X display for the 3-D scene (xvfb-run -a without one).
 // Throws std::runtime_error naming the file when it cannot be written, and what the figures throw
 // (std::invalid_argument for a plan without a patient volume or with an unknown electrode).
-void writePlanReport(const PlanResult& result, const std::string& pdfPath);
+// `scene`: the 3-D scene already rendered (renderPlanScene at 1600x1200), or null to render it here.
+// Runs on any thread (Qt's painter and PDF writer, VTK off-screen rendering in its own context).
+void writePlanReport(const PlanResult& result, const std::string& pdfPath, const QImage& scene = QImage());
 
 }  // namespace dbs::app

@@ -221,6 +221,16 @@ void PlanSession::setDocument(PlanDocument plan) {
   result_->plan = std::move(plan);
 }
 
+std::shared_ptr<const PlanResult> PlanSession::snapshot() const {
+  auto copy = std::make_shared<PlanResult>();
+  copy->locate = result_->locate;  // ITK images are shared, not copied
+  copy->risks = result_->risks;
+  copy->plan = result_->plan;
+  copy->acpc = std::make_unique<AcpcFrame>(*result_->acpc);
+  copy->searchSettings = result_->searchSettings;
+  return copy;
+}
+
 PlanDocument PlanSession::preview(const PlanEdit& edit) const { return applyEdit(*result_, plan(), edit); }
 
 void PlanSession::commit(const PlanEdit& edit, bool searchAlternativesNow) {

@@ -87,6 +87,9 @@ class PlanSession {
   // The document with everything the figures and the report need (patient, labels, risks, frame).
   const PlanResult& result() const { return *result_; }
   const std::string& planPath() const { return planPath_; }
+  // A copy of the current state for work on another thread while editing goes on (the report and
+  // the scene): the document and the frame copied, the images shared (read only); no risk field.
+  std::shared_ptr<const PlanResult> snapshot() const;
 
   // The document as it would be after `edit`, re-scoring only what the edit changes (one path, or
   // every path for a landmark). Throws std::invalid_argument for an impossible edit (unknown side,
