@@ -22,11 +22,14 @@
 
 namespace {
 using Clock = std::chrono::steady_clock;
-double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+double msSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
 
 double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(std::min<double>(static_cast<double>(v.size()) - 1, p * static_cast<double>(v.size())))];
+  return v[static_cast<std::size_t>(
+      std::min<double>(static_cast<double>(v.size()) - 1, p * static_cast<double>(v.size())))];
 }
 }  // namespace
 
@@ -52,10 +55,13 @@ int main(int argc, char** argv) {
   try {
     const auto openStart = Clock::now();
     std::unique_ptr<dbs::PlanSession> session = dbs::PlanSession::open(planPath);
-    nlohmann::json out = {{"plan", planPath}, {"open_seconds", msSince(openStart) / 1000}, {"steps", steps},
+    nlohmann::json out = {{"plan", planPath},
+                          {"open_seconds", msSince(openStart) / 1000},
+                          {"steps", steps},
                           {"target_median_ms", 20}};
     bool ok = true;
-    const std::vector<dbs::PlannedTrajectory> trajectories = session->plan().trajectories;  // commits replace the plan
+    const std::vector<dbs::PlannedTrajectory> trajectories =
+        session->plan().trajectories;  // commits replace the plan
     for (const dbs::PlannedTrajectory& chosen : trajectories) {
       const char side = chosen.trajectory.side;
       for (bool entry : {false, true}) {
@@ -65,7 +71,8 @@ int main(int argc, char** argv) {
           // A loop of radius 1 mm in the coronal plane, walked in 0.25 mm steps (6.3 mm around).
           const double a = 0.25 * s;
           const dbs::Vec3 p = start + dbs::Vec3{std::cos(a) - 1.0, 0.0, std::sin(a)};
-          const dbs::PlanEdit edit = entry ? dbs::PlanEdit::moveEntry(side, p) : dbs::PlanEdit::moveTarget(side, p);
+          const dbs::PlanEdit edit =
+              entry ? dbs::PlanEdit::moveEntry(side, p) : dbs::PlanEdit::moveTarget(side, p);
           const auto t = Clock::now();
           const dbs::PlanDocument preview = session->preview(edit);
           ms.push_back(msSince(t));
@@ -74,11 +81,14 @@ int main(int argc, char** argv) {
         const double median = percentile(ms, 0.5);
         ok = ok && median <= 20.0;
         out["preview"][std::string(1, side)][entry ? "entry" : "target"] = {
-            {"median_ms", median}, {"p95_ms", percentile(ms, 0.95)}, {"max_ms", *std::max_element(ms.begin(), ms.end())}};
+            {"median_ms", median},
+            {"p95_ms", percentile(ms, 0.95)},
+            {"max_ms", *std::max_element(ms.begin(), ms.end())}};
       }
       // The release: commit (undo state, history) with its alternatives' search, in place here.
       const auto t = Clock::now();
-      session->commit(dbs::PlanEdit::moveTarget(side, chosen.trajectory.targetRas + dbs::Vec3{0, 0, -1}), true);
+      session->commit(dbs::PlanEdit::moveTarget(side, chosen.trajectory.targetRas + dbs::Vec3{0, 0, -1}),
+                      true);
       out["commit_with_alternatives_ms"][std::string(1, side)] = msSince(t);
     }
     out["meets_target"] = ok;

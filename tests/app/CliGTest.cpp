@@ -37,8 +37,8 @@ RunResult runDbsplan(const std::string& arguments) {
   const std::string outPath = (dir / (stem + ".out")).string(), errPath = (dir / (stem + ".err")).string();
   // Its own settings folder: a user's saved window layout must not change what a test sees.
   const std::string config = (dir / ("config_" + std::to_string(getpid()))).string();
-  const std::string command = "XDG_CONFIG_HOME=" + config + " " + std::string(DBSPLAN_EXECUTABLE) + " " + arguments +
-                              " >" + outPath + " 2>" + errPath;
+  const std::string command = "XDG_CONFIG_HOME=" + config + " " + std::string(DBSPLAN_EXECUTABLE) + " " +
+                              arguments + " >" + outPath + " 2>" + errPath;
   RunResult r;
   const int status = std::system(command.c_str());
   r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -294,7 +294,8 @@ TEST(CliPlan, Colin27PlanWritesPlanLabelsReportSceneAndPlanInfoReadsIt) {
   std::ofstream(dir / "labels.nii.gz", std::ios::app) << "x";
   const RunResult damaged = runDbsplan("edit " + planJson + " --depth L 0");
   EXPECT_EQ(damaged.exitCode, 1);
-  EXPECT_NE(damaged.err.find("labels.nii.gz has changed since the plan was written"), std::string::npos) << damaged.err;
+  EXPECT_NE(damaged.err.find("labels.nii.gz has changed since the plan was written"), std::string::npos)
+      << damaged.err;
   nlohmann::json after;
   std::ifstream(planJson) >> after;
   EXPECT_EQ(after, edited) << "a refused edit changed the plan";

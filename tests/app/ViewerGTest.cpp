@@ -245,7 +245,6 @@ TEST(ViewerPlan, LeadsAppearAlongTheirProjectionIn3DAndGoWithANewVolume) {
   for (int y = 0; y < cleared.height(); ++y)
     for (int x = 0; x < cleared.width(); ++x) stillChanged += cleared.pixel(x, y) != before.pixel(x, y);
   EXPECT_LT(stillChanged, changed / 10);
-
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFileDialog>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -46,7 +47,9 @@ bool waitFor(const std::function<bool()>& done, int timeoutMs) {
   return true;
 }
 
-QString plainText(QString text) { return text.remove('&'); }
+QString plainText(QString text) {
+  return text.remove('&');
+}
 
 QAction* findAction(const QList<QAction*>& actions, const QString& startsWith) {
   for (QAction* a : actions)
@@ -108,7 +111,8 @@ void chooseInFileDialog(const std::string& path) {
 }
 
 void clickInMessageBox(QMessageBox::StandardButton which) {
-  whenDialogAppears<QMessageBox>([which](QMessageBox* box) { QTest::mouseClick(box->button(which), Qt::LeftButton); });
+  whenDialogAppears<QMessageBox>(
+      [which](QMessageBox* box) { QTest::mouseClick(box->button(which), Qt::LeftButton); });
 }
 
 // A keyboard shortcut as a user presses it: in the active window (shortcuts act in their window).
@@ -118,15 +122,24 @@ void pressShortcut(QWidget& window, Qt::Key key, Qt::KeyboardModifiers modifiers
   QTest::keyClick(&window, key, modifiers);
 }
 
+// Lets the window idle in a real event loop (QTest::qWait would wake every few milliseconds itself).
+void idleFor(int ms) {
+  QEventLoop loop;
+  QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+  loop.exec();
+}
+
 double processCpuSeconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6;
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 + usage.ru_stime.tv_sec +
+         usage.ru_stime.tv_usec * 1e-6;
 }
 
 // Numbers within `tolerance`, everything else equal: a saved and reopened plan against the original
 // (the reopened registration reads its field back as float32, so MNI coordinates move by < 1e-4 mm).
-void expectJsonNear(const nlohmann::json& a, const nlohmann::json& b, double tolerance, const std::string& where) {
+void expectJsonNear(const nlohmann::json& a, const nlohmann::json& b, double tolerance,
+                    const std::string& where) {
   if (a.is_number() && b.is_number()) {
     EXPECT_NEAR(a.get<double>(), b.get<double>(), tolerance) << where;
     return;
@@ -140,7 +153,8 @@ void expectJsonNear(const nlohmann::json& a, const nlohmann::json& b, double tol
     }
   } else if (a.is_array()) {
     ASSERT_EQ(a.size(), b.size()) << where;
-    for (std::size_t i = 0; i < a.size(); ++i) expectJsonNear(a[i], b[i], tolerance, where + "[" + std::to_string(i) + "]");
+    for (std::size_t i = 0; i < a.size(); ++i)
+      expectJsonNear(a[i], b[i], tolerance, where + "[" + std::to_string(i) + "]");
   } else {
     EXPECT_EQ(a, b) << where;
   }
@@ -153,10 +167,16 @@ int countPixels(const QImage& image, const std::function<bool(QColor)>& match) {
   return n;
 }
 
-bool isLeadYellow(QColor c) { return c.red() > 220 && c.green() > 180 && c.green() < 235 && c.blue() < 60; }
-bool isTargetMagenta(QColor c) { return c.red() > 220 && c.green() < 80 && c.blue() > 220; }
+bool isLeadYellow(QColor c) {
+  return c.red() > 220 && c.green() > 180 && c.green() < 235 && c.blue() < 60;
+}
+bool isTargetMagenta(QColor c) {
+  return c.red() > 220 && c.green() < 80 && c.blue() > 220;
+}
 
-const PlannedTrajectory& left(const PlanSession& session) { return *chosenTrajectory(session.plan(), 'L'); }
+const PlannedTrajectory& left(const PlanSession& session) {
+  return *chosenTrajectory(session.plan(), 'L');
+}
 
 // Drags the left target in the coronal view from where it is drawn to where `offsetRas` from it is
 // drawn, by mouse. Returns where the window's own picks put the end point (RAS mm).
@@ -175,8 +195,8 @@ Vec3 dragLeftTarget(MainWindow& window, Vec3 offsetRas, const std::function<void
 }
 
 std::string planColin27WithTheCli(const std::string& outDir) {
-  const std::string command = std::string(DBSPLAN_EXECUTABLE) + " plan --sample colin27 --no-figures --out " + outDir +
-                              " > " + outDir + ".log 2>&1";
+  const std::string command = std::string(DBSPLAN_EXECUTABLE) + " plan --sample colin27 --no-figures --out " +
+                              outDir + " > " + outDir + ".log 2>&1";
   fs::create_directories(outDir);
   EXPECT_EQ(std::system(command.c_str()), 0) << "see " << outDir << ".log";
   return outDir + "/plan.json";
@@ -205,7 +225,8 @@ TEST_F(Workstation, NewUserPlansDragsUndoesPicksAnAlternativeSavesReopensAndExpo
 
   // File > Open sample > colin27: the sample and its atlas are shown (the result is not dropped).
   ASSERT_TRUE(clickMenuPath(window, {"File", "Open sample", "colin27"}));
-  ASSERT_TRUE(waitFor([&] { return window.model().volume() && window.model().labels() && !window.busy(); }, 60000));
+  ASSERT_TRUE(
+      waitFor([&] { return window.model().volume() && window.model().labels() && !window.busy(); }, 60000));
 
   // Tools > Plan bilateral trajectories, into a folder chosen in the dialog.
   const std::string planDir = dir_ + "/plan";
@@ -236,7 +257,8 @@ TEST_F(Workstation, NewUserPlansDragsUndoesPicksAnAlternativeSavesReopensAndExpo
     viewSizeWhileHeld = window.sliceView(SliceOrientation::Coronal)->size();
     const std::string during = window.planPanel()->detailsText().toStdString();
     previewShown = during != before;
-    untouchedWhileHeld = !session.canUndo() && norm(left(session).trajectory.targetRas - originalTarget) < 1e-9;
+    untouchedWhileHeld =
+        !session.canUndo() && norm(left(session).trajectory.targetRas - originalTarget) < 1e-9;
   });
   EXPECT_TRUE(previewShown) << "the panel did not follow the drag";
   EXPECT_TRUE(untouchedWhileHeld) << "a drag in progress changed the plan";
@@ -248,10 +270,13 @@ TEST_F(Workstation, NewUserPlansDragsUndoesPicksAnAlternativeSavesReopensAndExpo
   EXPECT_NEAR(moved.z - originalTarget.z, -2.0, 0.75);
   const TrajectoryMetrics& m = left(session).metrics;
   const std::string after = window.planPanel()->detailsText().toStdString();
-  const auto marginText = [](const ClosestApproach& c) { return QString::number(c.distanceMm, 'f', 1).toStdString() + " mm at"; };
+  const auto marginText = [](const ClosestApproach& c) {
+    return QString::number(c.distanceMm, 'f', 1).toStdString() + " mm at";
+  };
   EXPECT_NE(after, before);
   EXPECT_NE(after.find(marginText(m.closest[0])), std::string::npos) << after;
-  EXPECT_NE(after.find(QString::number(m.lengthMm, 'f', 1).toStdString() + " mm long"), std::string::npos) << after;
+  EXPECT_NE(after.find(QString::number(m.lengthMm, 'f', 1).toStdString() + " mm long"), std::string::npos)
+      << after;
   EXPECT_NEAR(m.lengthMm, originalMetrics.lengthMm + 2.0, 0.8);
   ASSERT_FALSE(session.plan().history.empty());
   EXPECT_EQ(session.plan().history.back().action, "move_target");
@@ -273,15 +298,18 @@ TEST_F(Workstation, NewUserPlansDragsUndoesPicksAnAlternativeSavesReopensAndExpo
   ASSERT_NE(table, nullptr);
   int alternativeRow = -1;
   for (int r = 0; r < table->rowCount() && alternativeRow < 0; ++r)
-    if (table->item(r, 1)->text() == "alternative" && table->item(r, 0)->text().startsWith("L")) alternativeRow = r;
+    if (table->item(r, 1)->text() == "alternative" && table->item(r, 0)->text().startsWith("L"))
+      alternativeRow = r;
   ASSERT_GE(alternativeRow, 0) << table->rowCount() << " rows";
   const std::string alternativeId = table->item(alternativeRow, 0)->text().toStdString();
-  QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualItemRect(table->item(alternativeRow, 0)).center());
+  QTest::mouseClick(table->viewport(), Qt::LeftButton, {},
+                    table->visualItemRect(table->item(alternativeRow, 0)).center());
   auto* use = window.planPanel()->findChild<QPushButton*>("useAlternative");
   ASSERT_TRUE(use->isEnabled());
   QTest::mouseClick(use, Qt::LeftButton);
   EXPECT_EQ(left(session).trajectory.id, alternativeId);
-  EXPECT_NE(window.planPanel()->trajectoryTableText().toStdString().find(alternativeId + " | chosen"), std::string::npos);
+  EXPECT_NE(window.planPanel()->trajectoryTableText().toStdString().find(alternativeId + " | chosen"),
+            std::string::npos);
 
   // Ctrl+S writes the plan; File > Open plan in a new window shows the same plan, field for field.
   pressShortcut(window, Qt::Key_S, Qt::ControlModifier);
@@ -339,7 +367,7 @@ TEST_F(Workstation, IdleWindowUsesNoCpu) {
   ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
   QTest::qWait(1000);  // settle
   double start = processCpuSeconds();
-  QTest::qWait(5000);
+  idleFor(5000);
   const double emptyCores = (processCpuSeconds() - start) / 5.0;
   EXPECT_LT(emptyCores, 0.02) << "the empty window used " << 100 * emptyCores << " % of a core";
 
@@ -347,10 +375,11 @@ TEST_F(Workstation, IdleWindowUsesNoCpu) {
   ASSERT_TRUE(waitFor([&] { return window.model().labels() && !window.busy(); }, 60000));
   QTest::qWait(2000);
   start = processCpuSeconds();
-  QTest::qWait(5000);
+  idleFor(5000);
   const double loadedCores = (processCpuSeconds() - start) / 5.0;
   EXPECT_LT(loadedCores, 0.02) << "the window with the sample used " << 100 * loadedCores << " % of a core";
-  std::cout << "idle CPU: empty " << 100 * emptyCores << " %, with colin27 " << 100 * loadedCores << " % of a core\n";
+  std::cout << "idle CPU: empty " << 100 * emptyCores << " %, with colin27 " << 100 * loadedCores
+            << " % of a core\n";
 }
 
 TEST_F(Workstation, AutosaveIsOfferedBackAfterTheProcessIsKilled) {
@@ -382,10 +411,12 @@ TEST_F(Workstation, AutosaveIsOfferedBackAfterTheProcessIsKilled) {
   child.kill();
   ASSERT_TRUE(child.waitForFinished(10000));
   Vec3 childTarget;
-  ASSERT_EQ(std::sscanf(line.c_str(), "autosaved %lf %lf %lf", &childTarget.x, &childTarget.y, &childTarget.z), 3);
+  ASSERT_EQ(
+      std::sscanf(line.c_str(), "autosaved %lf %lf %lf", &childTarget.x, &childTarget.y, &childTarget.z), 3);
   {
     std::ifstream in(planPath);
-    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), original) << "the killed session changed plan.json";
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), original)
+        << "the killed session changed plan.json";
   }
   ASSERT_TRUE(fs::exists(PlanSession::autosavePathFor(planPath)));
 

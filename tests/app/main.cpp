@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   // Settings (recent files, window layout) go to a test location, never the user's own.
   QStandardPaths::setTestModeEnabled(true);
-  if (const char* plan = std::getenv("DBS_WORKSTATION_CHILD_PLAN")) return dbs::app::runWorkstationChild(plan);
+  if (const char* plan = std::getenv("DBS_WORKSTATION_CHILD_PLAN"))
+    return dbs::app::runWorkstationChild(plan);
   return RUN_ALL_TESTS();
 }

@@ -42,7 +42,8 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
   inputs.locate.imagePath = dir + "/patient.nii.gz";
   inputs.programVersion = "test";
   PlanResult result = runPlanPipeline(inputs);
-  const PlanDocument plan = writePlanOutputs(result, dir + "/out");  // as written, before the hand edits below
+  const PlanDocument plan =
+      writePlanOutputs(result, dir + "/out");  // as written, before the hand edits below
 
   // The truth: the atlas's GPi and ventricles carried by the known pose and warp.
   const LabelVolume& truth = patient.labels;
@@ -298,8 +299,14 @@ TEST(PlanFile, MalformedFilesGetAnErrorNamingTheFieldAndTheProblem) {
   EXPECT_TRUE(contains(e, "trajectories[1].id: must be the side's letter and a number")) << e;
   e = errorFor([](auto& j) { j["alternatives"] = nlohmann::json::array({j["trajectories"][0]}); });
   EXPECT_TRUE(contains(e, "trajectory id \"L1\" is used twice")) << e;
-  e = errorFor([](auto& j) { j["history"] = nlohmann::json::array({{{"time", "t"}, {"action", "teleport"}, {"side", "L"},
-                                                                    {"trajectory", "L1"}, {"from", 0}, {"to", 1}}}); });
+  e = errorFor([](auto& j) {
+    j["history"] = nlohmann::json::array({{{"time", "t"},
+                                           {"action", "teleport"},
+                                           {"side", "L"},
+                                           {"trajectory", "L1"},
+                                           {"from", 0},
+                                           {"to", 1}}});
+  });
   EXPECT_TRUE(contains(e, "history[0].action: unknown edit \"teleport\"")) << e;
   e = errorFor(
       [](auto& j) { j["trajectories"][0]["metrics"]["closest"]["ventricles"]["distance_mm"] = "near"; });

@@ -37,7 +37,8 @@ std::shared_ptr<PlanResult> planColin27(const std::string& dir) {
   return result;
 }
 
-void expectJsonNear(const nlohmann::json& a, const nlohmann::json& b, double tolerance, const std::string& where) {
+void expectJsonNear(const nlohmann::json& a, const nlohmann::json& b, double tolerance,
+                    const std::string& where) {
   if (a.is_number() && b.is_number()) {
     EXPECT_NEAR(a.get<double>(), b.get<double>(), tolerance) << where;
     return;
@@ -51,7 +52,8 @@ void expectJsonNear(const nlohmann::json& a, const nlohmann::json& b, double tol
     }
   } else if (a.is_array()) {
     ASSERT_EQ(a.size(), b.size()) << where;
-    for (std::size_t i = 0; i < a.size(); ++i) expectJsonNear(a[i], b[i], tolerance, where + "[" + std::to_string(i) + "]");
+    for (std::size_t i = 0; i < a.size(); ++i)
+      expectJsonNear(a[i], b[i], tolerance, where + "[" + std::to_string(i) + "]");
   } else {
     EXPECT_EQ(a, b) << where;
   }
@@ -88,12 +90,14 @@ TEST(PlanSession, EditsArePreviewedCommittedUndoneAndRecorded) {
   EXPECT_EQ(entry.action, "move_target");
   EXPECT_EQ(entry.side, "L");
   EXPECT_EQ(entry.trajectoryId, "L1");
-  EXPECT_EQ(entry.from, nlohmann::json::array({left.trajectory.targetRas.x, left.trajectory.targetRas.y, left.trajectory.targetRas.z}));
+  EXPECT_EQ(entry.from, nlohmann::json::array({left.trajectory.targetRas.x, left.trajectory.targetRas.y,
+                                               left.trajectory.targetRas.z}));
   EXPECT_EQ(entry.to, nlohmann::json::array({moved.x, moved.y, moved.z}));
   EXPECT_FALSE(entry.time.empty());
   for (const PlannedTrajectory& a : session.plan().alternatives)
     if (a.trajectory.side == 'L') {
-      EXPECT_GE(std::stoi(a.trajectory.id.substr(1)), 4) << a.trajectory.id << ": an id of the old alternatives reused";
+      EXPECT_GE(std::stoi(a.trajectory.id.substr(1)), 4)
+          << a.trajectory.id << ": an id of the old alternatives reused";
       EXPECT_LT(norm(a.trajectory.targetRas - moved), 1e-9) << "alternatives searched from the new target";
     }
   EXPECT_NE(session.revision(), before);
@@ -112,7 +116,8 @@ TEST(PlanSession, EditsArePreviewedCommittedUndoneAndRecorded) {
   const unsigned long revision = session.revision();
   EXPECT_THROW(session.commit(PlanEdit::setDepth('L', 11)), std::invalid_argument);
   EXPECT_THROW(session.commit(PlanEdit::setElectrode('L', "no_such_lead")), std::invalid_argument);
-  EXPECT_THROW(session.commit(PlanEdit::moveEntry('L', moved)), std::invalid_argument);  // entry on the target
+  EXPECT_THROW(session.commit(PlanEdit::moveEntry('L', moved)),
+               std::invalid_argument);  // entry on the target
   EXPECT_THROW(session.commit(PlanEdit::chooseAlternative('L', "R2")), std::invalid_argument);
   EXPECT_THROW(session.commit(PlanEdit::moveTarget('X', moved)), std::invalid_argument);
   EXPECT_EQ(session.revision(), revision);
@@ -149,7 +154,8 @@ TEST(PlanSession, EditsArePreviewedCommittedUndoneAndRecorded) {
   session.commit(PlanEdit::placeAc(ac + Vec3{0, 2, 0}));
   EXPECT_NEAR(norm(session.plan().mcpRas - (0.5 * (ac + Vec3{0, 2, 0} + session.plan().pcRas))), 0, 1e-9);
   EXPECT_NEAR(chosenTrajectory(session.plan(), 'L')->metrics.targetAcpc.y, targetAcpc.y - 1.0, 0.1);
-  EXPECT_NEAR(session.result().acpc->mcpRas().y, session.plan().mcpRas.y, 1e-9) << "the figures' frame follows";
+  EXPECT_NEAR(session.result().acpc->mcpRas().y, session.plan().mcpRas.y, 1e-9)
+      << "the figures' frame follows";
   EXPECT_EQ(session.plan().history.back().action, "place_ac");
   EXPECT_THROW(session.commit(PlanEdit::placePc(session.plan().acRas)), std::invalid_argument);
   session.commit(PlanEdit::editNote("reviewed: left entry 1 cm anterior to the coronal suture"));
@@ -169,7 +175,8 @@ TEST(PlanSession, ReopensFromItsFolderAndRefusesChangedFiles) {
   const std::string dir = testDir("dbs_session_reopen");
   const std::string planPath = dir + "/plan.json";
   PlanSession session(planColin27(dir), planPath);
-  session.commit(PlanEdit::moveEntry('L', chosenTrajectory(session.plan(), 'L')->trajectory.entryRas + Vec3{0, 3, 0}));
+  session.commit(
+      PlanEdit::moveEntry('L', chosenTrajectory(session.plan(), 'L')->trajectory.entryRas + Vec3{0, 3, 0}));
   session.commit(PlanEdit::setDepth('R', -1));
   session.save();
   EXPECT_FALSE(session.modified());
@@ -211,7 +218,8 @@ TEST(PlanSession, ReopensFromItsFolderAndRefusesChangedFiles) {
     PlanSession::open(planPath);
     ADD_FAILURE() << "a changed risk-structure map was accepted";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("risk_structures.nii.gz has changed since the plan was written"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("risk_structures.nii.gz has changed since the plan was written"),
+              std::string::npos)
         << e.what();
   }
   fs::remove(dir + "/transform_affine.tfm");

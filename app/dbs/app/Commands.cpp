@@ -19,10 +19,10 @@
 
 #include "dbs/app/MainWindow.h"
 #include "dbs/app/SampleLoading.h"
+#include "dbs/imaging/ImagingError.h"
 #include "dbs/planning/PlanDocument.h"
 #include "dbs/planning/PlanSession.h"
 #include "dbs/planning/SampleCatalogue.h"
-#include "dbs/imaging/ImagingError.h"
 
 namespace dbs::app {
 
@@ -103,29 +103,35 @@ ProgressCallback stderrProgress() {
 }
 
 void printUsage() {
-  std::cout << "dbsplan " << DBS_VERSION << ": planning deep brain stimulation of the internal globus pallidus\n\n"
-            << "usage:\n"
-            << "  dbsplan info IMAGE [--json]     geometry (RAS mm), orientation and intensities of an image\n"
-            << "  dbsplan view [IMAGE [--labels LABELS] | --sample NAME | --plan PLAN.json] [--screenshot PNG] [--size WxH]\n"
-            << "                                  open the viewer; with --screenshot render once, save, exit\n"
-            << "  dbsplan locate IMAGE --out DIR [--with FILE]... [--json]\n"
-            << "                                  find both GPi: atlas registration, labels, landmarks, targets\n"
-            << "  dbsplan plan IMAGE|--sample NAME --out DIR [--json] [--electrode ID] [--vessels CONTRAST_T1]\n"
-            << "               [--target L|R X,Y,Z] [--entry L|R X,Y,Z] [--candidates N] [--no-figures]\n"
-            << "                                  locate both GPi, segment risk structures, search safe trajectories;\n"
-            << "                                  writes plan.json, labels.nii.gz, report.pdf, scene.png\n"
-            << "  dbsplan plan-info PLAN.json [--json]\n"
-            << "                                  validate a plan file and summarise it\n"
-            << "  dbsplan edit PLAN.json [--target L|R X,Y,Z] [--entry L|R X,Y,Z] [--electrode L|R ID] [--depth L|R MM]\n"
-            << "               [--choose L|R N] [--out PLAN2.json] [--json]\n"
-            << "                                  edit a saved plan without registering again (dbsplan edit --help)\n"
-            << "  dbsplan sample list | path NAME [--labels]\n"
-            << "                                  the sample datasets (colin27, phantom) and their files\n"
-            << "  dbsplan phantom --out DIR [--seed N] [--spacing SX,SY,SZ] [--orientation CODE] [--noise F] [--warp-mm MM]\n"
-            << "                                  write the ground-truth phantom: T1, labels, truth JSON\n"
-            << "  dbsplan --version\n\n"
-            << "IMAGE: .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, or a folder of DICOM files.\n"
-            << "All coordinates are patient RAS in millimetres (x right, y anterior, z superior).\n";
+  std::cout
+      << "dbsplan " << DBS_VERSION << ": planning deep brain stimulation of the internal globus pallidus\n\n"
+      << "usage:\n"
+      << "  dbsplan info IMAGE [--json]     geometry (RAS mm), orientation and intensities of an image\n"
+      << "  dbsplan view [IMAGE [--labels LABELS] | --sample NAME | --plan PLAN.json] [--screenshot PNG] "
+         "[--size WxH]\n"
+      << "                                  open the viewer; with --screenshot render once, save, exit\n"
+      << "  dbsplan locate IMAGE --out DIR [--with FILE]... [--json]\n"
+      << "                                  find both GPi: atlas registration, labels, landmarks, targets\n"
+      << "  dbsplan plan IMAGE|--sample NAME --out DIR [--json] [--electrode ID] [--vessels CONTRAST_T1]\n"
+      << "               [--target L|R X,Y,Z] [--entry L|R X,Y,Z] [--candidates N] [--no-figures]\n"
+      << "                                  locate both GPi, segment risk structures, search safe "
+         "trajectories;\n"
+      << "                                  writes plan.json, labels.nii.gz, report.pdf, scene.png\n"
+      << "  dbsplan plan-info PLAN.json [--json]\n"
+      << "                                  validate a plan file and summarise it\n"
+      << "  dbsplan edit PLAN.json [--target L|R X,Y,Z] [--entry L|R X,Y,Z] [--electrode L|R ID] [--depth "
+         "L|R MM]\n"
+      << "               [--choose L|R N] [--out PLAN2.json] [--json]\n"
+      << "                                  edit a saved plan without registering again (dbsplan edit "
+         "--help)\n"
+      << "  dbsplan sample list | path NAME [--labels]\n"
+      << "                                  the sample datasets (colin27, phantom) and their files\n"
+      << "  dbsplan phantom --out DIR [--seed N] [--spacing SX,SY,SZ] [--orientation CODE] [--noise F] "
+         "[--warp-mm MM]\n"
+      << "                                  write the ground-truth phantom: T1, labels, truth JSON\n"
+      << "  dbsplan --version\n\n"
+      << "IMAGE: .nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd, or a folder of DICOM files.\n"
+      << "All coordinates are patient RAS in millimetres (x right, y anterior, z superior).\n";
 }
 
 int runInfo(const std::vector<std::string>& args) {

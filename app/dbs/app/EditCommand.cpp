@@ -18,10 +18,13 @@ namespace dbs::app {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 char parseSide(const std::string& option, const std::string& side) {
-  if (side != "L" && side != "R") throw CLI::ValidationError(option, "the side must be L or R (is '" + side + "')");
+  if (side != "L" && side != "R")
+    throw CLI::ValidationError(option, "the side must be L or R (is '" + side + "')");
   return side[0];
 }
 
@@ -32,7 +35,8 @@ Vec3 parseRas(const std::string& option, const std::string& xyz) {
   if (!(in >> p.x >> comma1 >> p.y >> comma2 >> p.z) || comma1 != ',' || comma2 != ',' || !in.eof() ||
       !std::isfinite(p.x) || !std::isfinite(p.y) || !std::isfinite(p.z) || std::abs(p.x) > 1000 ||
       std::abs(p.y) > 1000 || std::abs(p.z) > 1000)
-    throw CLI::ValidationError(option, "wants X,Y,Z in patient RAS mm, each within +-1000 (is '" + xyz + "')");
+    throw CLI::ValidationError(option,
+                               "wants X,Y,Z in patient RAS mm, each within +-1000 (is '" + xyz + "')");
   return p;
 }
 
@@ -67,9 +71,10 @@ int usageExit(const CLI::App& cli, const CLI::ParseError& e) {
 }  // namespace
 
 int runEdit(const std::vector<std::string>& args) {
-  CLI::App cli{"Edit a saved plan without registering again: move a target or an entry, change the electrode or "
-               "its depth, or choose an alternative; every edit is re-scored and recorded in the plan's history.",
-               "dbsplan edit"};
+  CLI::App cli{
+      "Edit a saved plan without registering again: move a target or an entry, change the electrode or "
+      "its depth, or choose an alternative; every edit is re-scored and recorded in the plan's history.",
+      "dbsplan edit"};
   std::string planPath, outPath;
   bool json = false;
   std::vector<std::pair<std::string, std::string>> targets, entries, electrodes, choices, depths;
@@ -78,7 +83,8 @@ int runEdit(const std::vector<std::string>& args) {
   cli.add_option("--entry", entries, "L|R X,Y,Z: move the side's entry (patient RAS mm); the target stays");
   cli.add_option("--electrode", electrodes, "L|R ID: another electrode from the catalogue");
   cli.add_option("--depth", depths, "L|R MM: deepest contact's centre beyond the target, -10 to 10 mm");
-  cli.add_option("--choose", choices, "L|R N: make alternative N (its id, or 1 = the first) the side's trajectory");
+  cli.add_option("--choose", choices,
+                 "L|R N: make alternative N (its id, or 1 = the first) the side's trajectory");
   cli.add_option("--out", outPath, "write the edited plan here (default: rewrite PLAN atomically in place)");
   cli.add_flag("--json", json, "print the edited trajectories as JSON");
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -98,9 +104,10 @@ int runEdit(const std::vector<std::string>& args) {
   std::vector<PlanEdit> edits;
   try {
     for (const auto& [side, n] : choices)
-      edits.push_back(PlanEdit::chooseAlternative(parseSide("--choose", side),
-                                                  alternativeId(session->plan(), parseSide("--choose", side), n)));
-    for (const auto& [side, id] : electrodes) edits.push_back(PlanEdit::setElectrode(parseSide("--electrode", side), id));
+      edits.push_back(PlanEdit::chooseAlternative(
+          parseSide("--choose", side), alternativeId(session->plan(), parseSide("--choose", side), n)));
+    for (const auto& [side, id] : electrodes)
+      edits.push_back(PlanEdit::setElectrode(parseSide("--electrode", side), id));
     for (const auto& [side, text] : depths) {
       double mm = 0;
       if (!CLI::detail::lexical_cast(text, mm) || !(mm >= -10 && mm <= 10))
@@ -119,7 +126,8 @@ int runEdit(const std::vector<std::string>& args) {
     return 2;
   }
 
-  nlohmann::json report = {{"plan", planPath}, {"open_seconds", openSeconds}, {"edits", nlohmann::json::array()}};
+  nlohmann::json report = {
+      {"plan", planPath}, {"open_seconds", openSeconds}, {"edits", nlohmann::json::array()}};
   std::vector<char> editedSides;
   for (const PlanEdit& edit : edits) {
     // The re-score alone (what a dragged step costs), then the commit with its alternatives' search.
@@ -137,8 +145,8 @@ int runEdit(const std::vector<std::string>& args) {
     report["edits"].push_back(
         {{"edit", edit.describe()}, {"rescore_seconds", rescoreSeconds}, {"commit_seconds", commitSeconds}});
     if (!json)
-      std::cout << edit.describe() << ": re-scored in " << std::fixed << std::setprecision(4) << rescoreSeconds
-                << " s (with the alternatives' search " << commitSeconds << " s)\n";
+      std::cout << edit.describe() << ": re-scored in " << std::fixed << std::setprecision(4)
+                << rescoreSeconds << " s (with the alternatives' search " << commitSeconds << " s)\n";
     if (std::find(editedSides.begin(), editedSides.end(), edit.side) == editedSides.end())
       editedSides.push_back(edit.side);
   }
@@ -157,8 +165,8 @@ int runEdit(const std::vector<std::string>& args) {
   if (json)
     std::cout << report.dump(2) << "\n";
   else
-    std::cout << "plan written: " << written << " (opened in " << std::fixed << std::setprecision(2) << openSeconds
-              << " s, no registration)\n";
+    std::cout << "plan written: " << written << " (opened in " << std::fixed << std::setprecision(2)
+              << openSeconds << " s, no registration)\n";
   return 0;
 }
 

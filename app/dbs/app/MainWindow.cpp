@@ -41,9 +41,13 @@ const char* kLastFolderKey = "lastFolder";
 const char* kGeometryKey = "window/geometry";
 const char* kStateKey = "window/state";
 
-QSettings settings() { return QSettings("dbsplan", "dbsplan"); }
+QSettings settings() {
+  return QSettings("dbsplan", "dbsplan");
+}
 
-bool isPlanFile(const QString& path) { return path.endsWith(".json", Qt::CaseInsensitive); }
+bool isPlanFile(const QString& path) {
+  return path.endsWith(".json", Qt::CaseInsensitive);
+}
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -63,7 +67,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(sliceViews_[i], &SliceViewWidget::handleDragged, this, &MainWindow::onHandleDragged);
   }
   sceneView_ = new SceneViewWidget(
-      &model_, {&sliceViews_[0]->sliceRenderer(), &sliceViews_[1]->sliceRenderer(), &sliceViews_[2]->sliceRenderer()},
+      &model_,
+      {&sliceViews_[0]->sliceRenderer(), &sliceViews_[1]->sliceRenderer(), &sliceViews_[2]->sliceRenderer()},
       central);
   sceneView_->setObjectName("sceneView");
   // Axial | coronal over sagittal | 3D.
@@ -129,7 +134,9 @@ SliceViewWidget* MainWindow::sliceView(SliceOrientation orientation) const {
   return sliceViews_[static_cast<int>(orientation)];
 }
 
-QString MainWindow::lastFolder() const { return settings().value(kLastFolderKey).toString(); }
+QString MainWindow::lastFolder() const {
+  return settings().value(kLastFolderKey).toString();
+}
 
 void MainWindow::rememberFolder(const QString& path) {
   const QFileInfo info(path);
@@ -140,7 +147,8 @@ void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu("&File");
   file->addAction("&Open image...", QKeySequence::Open, this, [this] {
     const QString path = QFileDialog::getOpenFileName(
-        this, "Open image", lastFolder(), "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd *.dcm);;All files (*)");
+        this, "Open image", lastFolder(),
+        "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd *.dcm);;All files (*)");
     if (!path.isEmpty()) openPath(path);
   });
   file->addAction("Open &DICOM folder...", this, [this] {
@@ -150,16 +158,17 @@ void MainWindow::buildMenus() {
   QMenu* samples = file->addMenu("Open &sample");
   try {
     for (const Sample& sample : SampleCatalogue::standard().samples()) {
-      QAction* action = samples->addAction(QString::fromStdString(sample.name + ": " + sample.title), this,
-                                           [this, name = sample.name] { openSample(QString::fromStdString(name)); });
+      QAction* action =
+          samples->addAction(QString::fromStdString(sample.name + ": " + sample.title), this,
+                             [this, name = sample.name] { openSample(QString::fromStdString(name)); });
       action->setToolTip(QString::fromStdString(sample.description));
     }
   } catch (const std::exception& e) {
     samples->addAction(QString("sample catalogue unavailable: ") + e.what())->setEnabled(false);
   }
   file->addAction("Open &plan...", this, [this] {
-    const QString path =
-        QFileDialog::getOpenFileName(this, "Open plan", lastFolder(), "dbsplan plans (plan.json *.json);;All files (*)");
+    const QString path = QFileDialog::getOpenFileName(this, "Open plan", lastFolder(),
+                                                      "dbsplan plans (plan.json *.json);;All files (*)");
     if (!path.isEmpty()) openPlan(path);
   });
   file->addAction("Open &labels...", this, [this] {
@@ -177,20 +186,25 @@ void MainWindow::buildMenus() {
     if (!path.isEmpty()) savePlanAs(path);
   });
   exportReportAction_ = file->addAction("Export &report (PDF)...", this, [this] {
-    const QString start = session_ ? QFileInfo(QString::fromStdString(session_->planPath())).absolutePath() : lastFolder();
-    const QString path = QFileDialog::getSaveFileName(this, "Export report", start + "/report.pdf", "PDF (*.pdf)");
+    const QString start =
+        session_ ? QFileInfo(QString::fromStdString(session_->planPath())).absolutePath() : lastFolder();
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Export report", start + "/report.pdf", "PDF (*.pdf)");
     if (!path.isEmpty()) exportReport(path);
   });
   exportSceneAction_ = file->addAction("Export s&cene (PNG)...", this, [this] {
-    const QString start = session_ ? QFileInfo(QString::fromStdString(session_->planPath())).absolutePath() : lastFolder();
-    const QString path = QFileDialog::getSaveFileName(this, "Export 3D scene", start + "/scene.png", "PNG (*.png)");
+    const QString start =
+        session_ ? QFileInfo(QString::fromStdString(session_->planPath())).absolutePath() : lastFolder();
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Export 3D scene", start + "/scene.png", "PNG (*.png)");
     if (!path.isEmpty()) exportScene(path);
   });
   QMenu* screenshots = file->addMenu("Save screens&hot");
   screenshots->addAction("&Whole window...", this, [this] { saveViewScreenshot(nullptr, "dbsplan"); });
   for (SliceViewWidget* view : sliceViews_) {
     const QString name = sliceOrientationName(view->sliceRenderer().orientation());
-    screenshots->addAction(name + " view...", this, [this, view, name] { saveViewScreenshot(view, name.toLower()); });
+    screenshots->addAction(name + " view...", this,
+                           [this, view, name] { saveViewScreenshot(view, name.toLower()); });
   }
   screenshots->addAction("&3D view...", this, [this] { saveViewScreenshot(sceneView_, "3d"); });
   file->addSeparator();
@@ -198,18 +212,21 @@ void MainWindow::buildMenus() {
 
   QMenu* edit = menuBar()->addMenu("&Edit");
   undoAction_ = edit->addAction("&Undo", QKeySequence::Undo, this, [this] { undo(); });
-  redoAction_ = edit->addAction("&Redo", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), this, [this] { redo(); });
+  redoAction_ =
+      edit->addAction("&Redo", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), this, [this] { redo(); });
   edit->addSeparator();
   placeAcAction_ = edit->addAction("Place &AC at the crosshair", this,
                                    [this] { applyEdit(PlanEdit::placeAc(model_.crosshairRas())); });
-  placeAcAction_->setToolTip("Moves the anterior commissure to the crosshair; every AC-PC coordinate follows");
+  placeAcAction_->setToolTip(
+      "Moves the anterior commissure to the crosshair; every AC-PC coordinate follows");
   placePcAction_ = edit->addAction("Place &PC at the crosshair", this,
                                    [this] { applyEdit(PlanEdit::placePc(model_.crosshairRas())); });
   noteAction_ = edit->addAction("Review &note...", this, [this] {
     if (!session_) return;
     bool ok = false;
-    const QString text = QInputDialog::getMultiLineText(this, "Review note", "The reviewing team's note on this plan:",
-                                                        QString::fromStdString(session_->plan().reviewNote), &ok);
+    const QString text = QInputDialog::getMultiLineText(
+        this, "Review note",
+        "The reviewing team's note on this plan:", QString::fromStdString(session_->plan().reviewNote), &ok);
     if (ok) applyEdit(PlanEdit::editNote(text.toStdString()));
   });
 
@@ -229,22 +246,25 @@ void MainWindow::buildMenus() {
   tools->addAction("&Locate GPi (atlas registration)", this, [this] { locateGpiInCurrentImage(); });
   tools->addAction("&Plan bilateral trajectories...", this, [this] {
     if (!model_.volume()) {
-      QMessageBox::information(this, "dbsplan", "Open a patient T1 first: File > Open image, or File > Open sample.");
+      QMessageBox::information(this, "dbsplan",
+                               "Open a patient T1 first: File > Open image, or File > Open sample.");
       return;
     }
-    const QString dir = QFileDialog::getExistingDirectory(this, "Folder for plan.json, report.pdf and scene.png", lastFolder());
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, "Folder for plan.json, report.pdf and scene.png", lastFolder());
     if (!dir.isEmpty()) planTrajectoriesForCurrentImage(dir);
   });
   QMenu* help = menuBar()->addMenu("&Help");
   help->addAction("&Mouse and keys", this, [this] {
-    QMessageBox::information(this, "dbsplan",
-                             "Slice views: left-click or drag to move the crosshair; wheel to change slice; "
-                             "right-drag to change window (horizontal) and level (vertical).\n"
-                             "Plan: drag a target (magenta) or an entry (cyan) in any slice view; the path, its "
-                             "margins and the panel follow while you drag, releasing applies the edit.\n"
-                             "Ctrl+Z undo, Ctrl+Shift+Z redo, Ctrl+S save the plan.\n"
-                             "3D view: left-drag to rotate, right-drag or wheel to zoom, middle-drag to pan.\n"
-                             "All coordinates are patient RAS in millimetres.");
+    QMessageBox::information(
+        this, "dbsplan",
+        "Slice views: left-click or drag to move the crosshair; wheel to change slice; "
+        "right-drag to change window (horizontal) and level (vertical).\n"
+        "Plan: drag a target (magenta) or an entry (cyan) in any slice view; the path, its "
+        "margins and the panel follow while you drag, releasing applies the edit.\n"
+        "Ctrl+Z undo, Ctrl+Shift+Z redo, Ctrl+S save the plan.\n"
+        "3D view: left-drag to rotate, right-drag or wheel to zoom, middle-drag to pan.\n"
+        "All coordinates are patient RAS in millimetres.");
   });
 }
 
@@ -259,13 +279,16 @@ void MainWindow::updateActions() {
   noteAction_->setEnabled(plan);
   undoAction_->setEnabled(plan && session_->canUndo());
   redoAction_->setEnabled(plan && session_->canRedo());
-  undoAction_->setText(plan && session_->canUndo() ? "&Undo " + QString::fromStdString(session_->undoText()) : "&Undo");
-  redoAction_->setText(plan && session_->canRedo() ? "&Redo " + QString::fromStdString(session_->redoText()) : "&Redo");
+  undoAction_->setText(plan && session_->canUndo() ? "&Undo " + QString::fromStdString(session_->undoText())
+                                                   : "&Undo");
+  redoAction_->setText(plan && session_->canRedo() ? "&Redo " + QString::fromStdString(session_->redoText())
+                                                   : "&Redo");
   QString title = "dbsplan";
   if (plan) {
     title += " - " + QFileInfo(QString::fromStdString(session_->planPath())).fileName() + "[*]";
   }
-  if (model_.volume()) title += " (" + QFileInfo(QString::fromStdString(model_.volume()->path)).fileName() + ")";
+  if (model_.volume())
+    title += " (" + QFileInfo(QString::fromStdString(model_.volume()->path)).fileName() + ")";
   setWindowTitle(title);
   setWindowModified(plan && session_->modified());  // Qt shows the [*] as "*" while modified
 }
@@ -275,7 +298,8 @@ void MainWindow::showVolume(std::shared_ptr<const Volume> volume) {
   if (session_) setSession(nullptr);  // a plan belongs to the volume it was made on
   showPlanDocument(nullptr, false);
   positionLabel_->setText("Crosshair: " + model_.describePoint(model_.crosshairRas()));
-  for (const auto& note : model_.volume()->notes) statusBar()->showMessage(QString::fromStdString(note), 10000);
+  for (const auto& note : model_.volume()->notes)
+    statusBar()->showMessage(QString::fromStdString(note), 10000);
   updateActions();
 }
 
@@ -300,35 +324,37 @@ void MainWindow::runInBackground(const QString& what, const QString& failureTitl
   };
   ++runningJobs_;
   auto* watcher = new QFutureWatcher<Outcome>(this);
-  connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, dialog, cancel, onDone, failureTitle] {
-    --runningJobs_;
-    Outcome outcome = watcher->result();
-    watcher->deleteLater();
-    // Read the user's answer before closing the dialog: closing a QProgressDialog emits canceled()
-    // (QProgressDialog::closeEvent), which must not count as the user cancelling a finished step.
-    const bool cancelled = *cancel;
-    disconnect(dialog, &QProgressDialog::canceled, nullptr, nullptr);
-    dialog->close();
-    dialog->deleteLater();
-    if (cancelled) {
-      statusBar()->showMessage("Cancelled: nothing was changed", 5000);
-      return;
-    }
-    if (!outcome.value) {
-      QMessageBox::critical(this, failureTitle, outcome.error);
-      return;
-    }
-    try {
-      onDone(std::move(*outcome.value));
-    } catch (const std::exception& e) {  // never let an exception leave the event loop
-      QMessageBox::critical(this, failureTitle, QString::fromStdString(e.what()));
-    }
-  });
+  connect(watcher, &QFutureWatcher<Outcome>::finished, this,
+          [this, watcher, dialog, cancel, onDone, failureTitle] {
+            --runningJobs_;
+            Outcome outcome = watcher->result();
+            watcher->deleteLater();
+            // Read the user's answer before closing the dialog: closing a QProgressDialog emits canceled()
+            // (QProgressDialog::closeEvent), which must not count as the user cancelling a finished step.
+            const bool cancelled = *cancel;
+            disconnect(dialog, &QProgressDialog::canceled, nullptr, nullptr);
+            dialog->close();
+            dialog->deleteLater();
+            if (cancelled) {
+              statusBar()->showMessage("Cancelled: nothing was changed", 5000);
+              return;
+            }
+            if (!outcome.value) {
+              QMessageBox::critical(this, failureTitle, outcome.error);
+              return;
+            }
+            try {
+              onDone(std::move(*outcome.value));
+            } catch (const std::exception& e) {  // never let an exception leave the event loop
+              QMessageBox::critical(this, failureTitle, QString::fromStdString(e.what()));
+            }
+          });
   QPointer<QProgressDialog> progressDialog(dialog);
   watcher->setFuture(QtConcurrent::run([work, cancel, progressDialog]() -> Outcome {
     const ProgressCallback progress = [cancel, progressDialog](double fraction, const std::string& step) {
       QMetaObject::invokeMethod(
-          progressDialog, [progressDialog, fraction, step] {
+          progressDialog,
+          [progressDialog, fraction, step] {
             if (!progressDialog) return;
             progressDialog->setValue(static_cast<int>(fraction * 99));
             progressDialog->setLabelText(QString::fromStdString(step));
@@ -349,8 +375,8 @@ void MainWindow::runInBackground(const QString& what, const QString& failureTitl
 }
 
 void MainWindow::openPath(const QString& path) {
+  if (isPlanFile(path)) return openPlan(path);  // it asks about unsaved edits itself
   if (!maybeKeepChanges()) return;
-  if (isPlanFile(path)) return openPlan(path);
   const std::string file = path.toStdString();
   runInBackground<LoadedScene>(
       "Loading " + path, "dbsplan: cannot open",
@@ -386,7 +412,8 @@ void MainWindow::openLabels(const QString& path) {
 }
 
 void MainWindow::locateGpiInCurrentImage() {
-  if (!model_.volume() || model_.volume()->path.empty() || !QFileInfo::exists(QString::fromStdString(model_.volume()->path))) {
+  if (!model_.volume() || model_.volume()->path.empty() ||
+      !QFileInfo::exists(QString::fromStdString(model_.volume()->path))) {
     QMessageBox::information(this, "dbsplan", "Open a patient T1 from a file first.");
     return;
   }
@@ -405,17 +432,23 @@ void MainWindow::locateGpiInCurrentImage() {
         model_.setCrosshairRas(result->sides[0].atlasTargetRas);
         const auto& l = result->sides[0];
         const auto& r = result->sides[1];
-        statusBar()->showMessage(
-            QString("GPi targets (RAS mm): left (%1, %2, %3), right (%4, %5, %6); atlas vs AC-PC target %7 / %8 mm apart")
-                .arg(l.atlasTargetRas.x, 0, 'f', 1).arg(l.atlasTargetRas.y, 0, 'f', 1).arg(l.atlasTargetRas.z, 0, 'f', 1)
-                .arg(r.atlasTargetRas.x, 0, 'f', 1).arg(r.atlasTargetRas.y, 0, 'f', 1).arg(r.atlasTargetRas.z, 0, 'f', 1)
-                .arg(l.targetDistanceMm, 0, 'f', 1).arg(r.targetDistanceMm, 0, 'f', 1),
-            30000);
+        statusBar()->showMessage(QString("GPi targets (RAS mm): left (%1, %2, %3), right (%4, %5, %6); atlas "
+                                         "vs AC-PC target %7 / %8 mm apart")
+                                     .arg(l.atlasTargetRas.x, 0, 'f', 1)
+                                     .arg(l.atlasTargetRas.y, 0, 'f', 1)
+                                     .arg(l.atlasTargetRas.z, 0, 'f', 1)
+                                     .arg(r.atlasTargetRas.x, 0, 'f', 1)
+                                     .arg(r.atlasTargetRas.y, 0, 'f', 1)
+                                     .arg(r.atlasTargetRas.z, 0, 'f', 1)
+                                     .arg(l.targetDistanceMm, 0, 'f', 1)
+                                     .arg(r.targetDistanceMm, 0, 'f', 1),
+                                 30000);
       });
 }
 
 void MainWindow::planTrajectoriesForCurrentImage(const QString& outDir) {
-  if (!model_.volume() || model_.volume()->path.empty() || !QFileInfo::exists(QString::fromStdString(model_.volume()->path))) {
+  if (!model_.volume() || model_.volume()->path.empty() ||
+      !QFileInfo::exists(QString::fromStdString(model_.volume()->path))) {
     QMessageBox::information(this, "dbsplan", "Open a patient T1 from a file first.");
     return;
   }
@@ -511,7 +544,9 @@ void MainWindow::setSession(std::shared_ptr<PlanSession> session) {
   autosaveTimer_->stop();
   dragging_ = false;
   if (session_) {
-    selectedSide_ = chosenTrajectory(session_->plan(), selectedSide_) ? selectedSide_ : session_->plan().trajectories.front().trajectory.side;
+    selectedSide_ = chosenTrajectory(session_->plan(), selectedSide_)
+                        ? selectedSide_
+                        : session_->plan().trajectories.front().trajectory.side;
     if (const PlannedTrajectory* t = chosenTrajectory(session_->plan(), selectedSide_))
       model_.setCrosshairRas(t->trajectory.targetRas);
   }
@@ -524,7 +559,8 @@ void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
   std::vector<SliceRenderer::LeadOverlay> overlays;
   if (plan)
     for (const PlannedTrajectory& p : plan->trajectories) {
-      SliceRenderer::LeadOverlay overlay{p.metrics.tipRas, p.trajectory.entryRas, {}, p.trajectory.targetRas, p.trajectory.side};
+      SliceRenderer::LeadOverlay overlay{
+          p.metrics.tipRas, p.trajectory.entryRas, {}, p.trajectory.targetRas, p.trajectory.side};
       for (const PlacedContact& c : p.metrics.contacts) overlay.contactCentresRas.push_back(c.centreRas);
       overlays.push_back(overlay);
     }
@@ -566,7 +602,8 @@ bool MainWindow::applyEdit(const PlanEdit& edit) {
   try {
     session_->commit(edit, /*searchAlternativesNow=*/false);
   } catch (const std::exception& e) {
-    QMessageBox::warning(this, "dbsplan: edit refused", QString::fromStdString(edit.describe() + ": " + e.what()));
+    QMessageBox::warning(this, "dbsplan: edit refused",
+                         QString::fromStdString(edit.describe() + ": " + e.what()));
     showPlanDocument(&session_->plan(), false);  // drop any preview
     return false;
   }
@@ -581,23 +618,27 @@ void MainWindow::searchAlternatives(char side) {
   const AlternativesJob job = session_->alternativesJob(side);
   const unsigned long generation = sessionGeneration_;
   ++runningJobs_;
-  statusBar()->showMessage(QString("Searching the %1 side's alternatives...").arg(side == 'L' ? "left" : "right"));
+  statusBar()->showMessage(
+      QString("Searching the %1 side's alternatives...").arg(side == 'L' ? "left" : "right"));
   auto* watcher = new QFutureWatcher<std::vector<PlannedTrajectory>>(this);
-  connect(watcher, &QFutureWatcher<std::vector<PlannedTrajectory>>::finished, this, [this, watcher, job, generation] {
-    --runningJobs_;
-    watcher->deleteLater();
-    std::vector<PlannedTrajectory> found;
-    try {
-      found = watcher->result();
-    } catch (const std::exception& e) {
-      statusBar()->showMessage(QString("The alternatives' search failed: ") + e.what(), 10000);
-      return;
-    }
-    // Installed only into the session and the state it was started for; a newer edit brings its own.
-    if (generation != sessionGeneration_ || !session_ || !session_->setAlternatives(job, std::move(found))) return;
-    statusBar()->showMessage("Alternatives updated", 3000);
-    if (!dragging_) onSessionChanged();
-  });
+  connect(watcher, &QFutureWatcher<std::vector<PlannedTrajectory>>::finished, this,
+          [this, watcher, job, generation] {
+            --runningJobs_;
+            watcher->deleteLater();
+            std::vector<PlannedTrajectory> found;
+            try {
+              found = watcher->result();
+            } catch (const std::exception& e) {
+              statusBar()->showMessage(QString("The alternatives' search failed: ") + e.what(), 10000);
+              return;
+            }
+            // Installed only into the session and the state it was started for; a newer edit brings its own.
+            if (generation != sessionGeneration_ || !session_ ||
+                !session_->setAlternatives(job, std::move(found)))
+              return;
+            statusBar()->showMessage("Alternatives updated", 3000);
+            if (!dragging_) onSessionChanged();
+          });
   watcher->setFuture(QtConcurrent::run(job.run));
 }
 
@@ -661,17 +702,21 @@ bool MainWindow::savePlanAs(const QString& path) {
   return true;
 }
 
-bool MainWindow::exportReport(const QString& pdfPath) { return writeFigures({}, pdfPath); }
+bool MainWindow::exportReport(const QString& pdfPath) {
+  return writeFigures({}, pdfPath);
+}
 
-bool MainWindow::exportScene(const QString& pngPath) { return writeFigures(pngPath, {}); }
+bool MainWindow::exportScene(const QString& pngPath) {
+  return writeFigures(pngPath, {});
+}
 
 bool MainWindow::writeFigures(const QString& scenePath, const QString& pdfPath) {
   if (!session_) return false;
   // A snapshot: the figures show the plan as it is now, and editing goes on while they are made.
   std::shared_ptr<const PlanResult> snapshot = session_->snapshot();
   const std::string scene = scenePath.toStdString(), pdf = pdfPath.toStdString();
-  const QString what = !scenePath.isEmpty() && !pdfPath.isEmpty() ? scenePath + " and " + pdfPath
-                                                                  : scenePath + pdfPath;
+  const QString what =
+      !scenePath.isEmpty() && !pdfPath.isEmpty() ? scenePath + " and " + pdfPath : scenePath + pdfPath;
   runInBackground<bool>(
       "Writing " + what, "dbsplan: cannot write " + what,
       [snapshot, scene, pdf](const ProgressCallback& progress) {
@@ -681,8 +726,8 @@ bool MainWindow::writeFigures(const QString& scenePath, const QString& pdfPath) 
         // Off-screen VTK rendering in its own GLX context and Qt's painter and PDF writer: both run
         // on a worker thread, so the window stays live through the seconds llvmpipe takes.
         step(0.05, "rendering the 3-D scene");
-        const QImage image = scene.empty() ? renderPlanScene(*snapshot, QSize(1600, 1200))
-                                           : writeSceneImage(*snapshot, scene);
+        const QImage image =
+            scene.empty() ? renderPlanScene(*snapshot, QSize(1600, 1200)) : writeSceneImage(*snapshot, scene);
         if (!pdf.empty()) {
           step(0.4, "writing the report");
           writePlanReport(*snapshot, pdf, image);
@@ -694,7 +739,8 @@ bool MainWindow::writeFigures(const QString& scenePath, const QString& pdfPath) 
 }
 
 void MainWindow::saveViewScreenshot(QWidget* view, const QString& name) {
-  const QString path = QFileDialog::getSaveFileName(this, "Save screenshot", lastFolder() + "/" + name + ".png", "PNG (*.png)");
+  const QString path = QFileDialog::getSaveFileName(this, "Save screenshot",
+                                                    lastFolder() + "/" + name + ".png", "PNG (*.png)");
   if (path.isEmpty()) return;
   QApplication::processEvents();
   const QImage image = view ? view->grab().toImage() : renderToImage();
@@ -709,10 +755,11 @@ void MainWindow::saveViewScreenshot(QWidget* view, const QString& name) {
 
 bool MainWindow::maybeKeepChanges() {
   if (!session_ || !session_->modified()) return true;
-  const auto answer = QMessageBox::question(
-      this, "dbsplan: unsaved edits",
-      "The plan " + QString::fromStdString(session_->planPath()) + " has edits that are not saved.\n\nSave them?",
-      QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+  const auto answer = QMessageBox::question(this, "dbsplan: unsaved edits",
+                                            "The plan " + QString::fromStdString(session_->planPath()) +
+                                                " has edits that are not saved.\n\nSave them?",
+                                            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel,
+                                            QMessageBox::Save);
   if (answer == QMessageBox::Cancel) return false;
   if (answer == QMessageBox::Save) return savePlan();
   // Discarded on purpose: the autosave must not offer them back.

@@ -109,8 +109,8 @@ class MainWindow : public QMainWindow {
   // modal for writing figures from a snapshot, while editing goes on.
   template <typename Result>
   void runInBackground(const QString& what, const QString& failureTitle,
-                       std::function<Result(const ProgressCallback&)> work, std::function<void(Result)> onDone,
-                       Qt::WindowModality modality = Qt::WindowModal);
+                       std::function<Result(const ProgressCallback&)> work,
+                       std::function<void(Result)> onDone, Qt::WindowModality modality = Qt::WindowModal);
   // The 3-D scene (PNG) and/or the report (PDF) of the plan as it is now, on a worker thread; each
   // file written atomically. An empty path skips that file.
   bool writeFigures(const QString& scenePath, const QString& pdfPath);
@@ -139,8 +139,8 @@ class MainWindow : public QMainWindow {
   QLabel* planLabel_ = nullptr;
   QMenu* recentMenu_ = nullptr;
   QAction *saveAction_ = nullptr, *saveAsAction_ = nullptr, *exportReportAction_ = nullptr,
-          *exportSceneAction_ = nullptr, *undoAction_ = nullptr, *redoAction_ = nullptr, *placeAcAction_ = nullptr,
-          *placePcAction_ = nullptr, *noteAction_ = nullptr;
+          *exportSceneAction_ = nullptr, *undoAction_ = nullptr, *redoAction_ = nullptr,
+          *placeAcAction_ = nullptr, *placePcAction_ = nullptr, *noteAction_ = nullptr;
   QTimer* autosaveTimer_ = nullptr;
   std::shared_ptr<std::atomic<bool>> cancelLoad_;
   std::shared_ptr<PlanSession> session_;

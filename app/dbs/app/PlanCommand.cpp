@@ -41,10 +41,9 @@ void printTrajectorySummary(const PlannedTrajectory& p, std::ostream& out) {
   const Trajectory& t = p.trajectory;
   const TrajectoryMetrics& m = p.metrics;
   out << "  " << (t.side == 'L' ? "LEFT " : "RIGHT ") << t.id << " (" << t.origin << "), electrode "
-      << t.electrodeId << ", deepest contact " << fixed(t.deepestContactBeyondTargetMm) << " mm beyond the target, roll "
-      << fixed(t.markerRollDeg, 0) << " deg\n";
-  out << "    target RAS " << triple(t.targetRas) << " mm, AC-PC " << triple(m.targetAcpc)
-      << " mm from MCP";
+      << t.electrodeId << ", deepest contact " << fixed(t.deepestContactBeyondTargetMm)
+      << " mm beyond the target, roll " << fixed(t.markerRollDeg, 0) << " deg\n";
+  out << "    target RAS " << triple(t.targetRas) << " mm, AC-PC " << triple(m.targetAcpc) << " mm from MCP";
   if (m.targetMni) out << ", MNI " << triple(*m.targetMni);
   out << "\n    entry  RAS " << triple(t.entryRas) << " mm, AC-PC " << triple(m.entryAcpc) << "\n";
   out << "    length " << fixed(m.lengthMm) << " mm, " << fixed(m.sagittalAngleDeg)
@@ -201,7 +200,8 @@ int runPlan(int argc, char** argv, const std::vector<std::string>& args) {
     std::cerr << "[ 97%] rendering scene.png\n";
     const QImage scene = writeSceneImage(result, (fs::path(outDir) / "scene.png").string());
     std::cerr << "[ 98%] writing report.pdf\n";
-    writePlanReport(result, (fs::path(outDir) / "report.pdf").string(), scene);  // the same scene, rendered once
+    writePlanReport(result, (fs::path(outDir) / "report.pdf").string(),
+                    scene);  // the same scene, rendered once
   }
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

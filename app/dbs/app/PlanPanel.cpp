@@ -24,15 +24,22 @@ namespace dbs::app {
 
 namespace {
 
-QString mm(double v, int decimals = 1) { return QString::number(v, 'f', decimals); }
-QString triple(Vec3 v) { return QString("(%1, %2, %3)").arg(mm(v.x), mm(v.y), mm(v.z)); }
-QString sideWord(char side) { return side == 'L' ? "Left" : "Right"; }
+QString mm(double v, int decimals = 1) {
+  return QString::number(v, 'f', decimals);
+}
+QString triple(Vec3 v) {
+  return QString("(%1, %2, %3)").arg(mm(v.x), mm(v.y), mm(v.z));
+}
+QString sideWord(char side) {
+  return side == 'L' ? "Left" : "Right";
+}
 
 // "9.9 mm at 27.5 mm above the target" (depths along the path from the target towards the entry).
 QString marginText(const ClosestApproach& c) {
   if (!c.present) return "not assessed";
   return QString("%1 mm at %2 mm %3 the target%4")
-      .arg(mm(c.distanceMm), mm(std::abs(c.depthMm)), c.depthMm >= 0 ? "above" : "below", c.safe ? "" : "  UNSAFE");
+      .arg(mm(c.distanceMm), mm(std::abs(c.depthMm)), c.depthMm >= 0 ? "above" : "below",
+           c.safe ? "" : "  UNSAFE");
 }
 
 // The maker's model number ("3389"), short enough for a table cell; the id when it is unknown.
@@ -46,7 +53,8 @@ QString electrodeModelName(const std::string& id) {
 
 QIcon colourSwatch(const std::array<double, 3>& rgb) {
   QPixmap pixmap(14, 14);
-  pixmap.fill(QColor::fromRgbF(static_cast<float>(rgb[0]), static_cast<float>(rgb[1]), static_cast<float>(rgb[2])));
+  pixmap.fill(
+      QColor::fromRgbF(static_cast<float>(rgb[0]), static_cast<float>(rgb[1]), static_cast<float>(rgb[2])));
   return QIcon(pixmap);
 }
 
@@ -88,7 +96,8 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
       QString("Vessels: ") + kMarginTooltip,
       "Contact levels whose centre lies in the target side's GPi",
       "Whether every assessed structure keeps its required margin"};
-  for (int c = 0; c < headerTips.size(); ++c) trajectories_->horizontalHeaderItem(c)->setToolTip(headerTips[c]);
+  for (int c = 0; c < headerTips.size(); ++c)
+    trajectories_->horizontalHeaderItem(c)->setToolTip(headerTips[c]);
   trajectories_->verticalHeader()->hide();
   trajectories_->setSelectionBehavior(QAbstractItemView::SelectRows);
   trajectories_->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -111,13 +120,16 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   previewBanner_->setStyleSheet("QLabel { background: #664400; color: white; padding: 2px; }");
   previewBanner_->hide();
   selectedLayout->addWidget(previewBanner_);
-  details_ = new QLabel("No plan open: Tools > Plan bilateral trajectories, or File > Open plan.", selectedBox);
+  details_ =
+      new QLabel("No plan open: Tools > Plan bilateral trajectories, or File > Open plan.", selectedBox);
   details_->setObjectName("trajectoryDetails");
   details_->setWordWrap(true);
   details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   details_->setToolTip(
-      "Patient RAS: mm, x to the patient's right, y anterior, z superior. AC-PC: mm from the mid-commissural point "
-      "(x right, y anterior along PC->AC, z superior). MNI: the template's (Colin27) RAS mm through the registration.");
+      "Patient RAS: mm, x to the patient's right, y anterior, z superior. AC-PC: mm from the mid-commissural "
+      "point "
+      "(x right, y anterior along PC->AC, z superior). MNI: the template's (Colin27) RAS mm through the "
+      "registration.");
   selectedLayout->addWidget(details_);
   auto* form = new QFormLayout();
   electrode_ = new QComboBox(selectedBox);
@@ -126,7 +138,8 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   electrode_->setMinimumContentsLength(16);  // the full names are long; the list shows them whole
   for (const ElectrodeModel& m : ElectrodeCatalogue::standard().models())
     electrode_->addItem(QString::fromStdString(m.name), QString::fromStdString(m.id));
-  electrode_->setToolTip("Electrode model (data/electrodes/electrodes.json): its contacts are placed from the target");
+  electrode_->setToolTip(
+      "Electrode model (data/electrodes/electrodes.json): its contacts are placed from the target");
   form->addRow("Electrode", electrode_);
   depth_ = new QDoubleSpinBox(selectedBox);
   depth_->setObjectName("depthSpin");
@@ -134,7 +147,8 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   depth_->setSingleStep(0.5);
   depth_->setDecimals(1);
   depth_->setSuffix(" mm");
-  depth_->setToolTip("Centre of the deepest contact beyond the target along the path, mm (negative = short of it)");
+  depth_->setToolTip(
+      "Centre of the deepest contact beyond the target along the path, mm (negative = short of it)");
   form->addRow("Depth", depth_);
   roll_ = new QDoubleSpinBox(selectedBox);
   roll_->setObjectName("rollSpin");
@@ -160,11 +174,14 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
       emit sideSelected(selectedSide_);
     }
   });
-  connect(trajectories_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) { onTrajectoryRowActivated(row); });
-  connect(useAlternative_, &QPushButton::clicked, this, [this] { onTrajectoryRowActivated(trajectories_->currentRow()); });
+  connect(trajectories_, &QTableWidget::cellDoubleClicked, this,
+          [this](int row, int) { onTrajectoryRowActivated(row); });
+  connect(useAlternative_, &QPushButton::clicked, this,
+          [this] { onTrajectoryRowActivated(trajectories_->currentRow()); });
   connect(electrode_, &QComboBox::currentIndexChanged, this, [this](int index) {
     if (!updating_ && index >= 0)
-      emit editRequested(PlanEdit::setElectrode(selectedSide_, electrode_->itemData(index).toString().toStdString()));
+      emit editRequested(
+          PlanEdit::setElectrode(selectedSide_, electrode_->itemData(index).toString().toStdString()));
   });
   connect(depth_, &QDoubleSpinBox::valueChanged, this, [this](double v) {
     if (!updating_) emit editRequested(PlanEdit::setDepth(selectedSide_, v));
@@ -187,7 +204,8 @@ void PlanPanel::rebuildStructures() {
   for (int value : model_->presentLabelValues()) {
     const std::string name = labelName(value);
     const auto& labels = standardLabels();
-    const auto info = std::find_if(labels.begin(), labels.end(), [value](const LabelInfo& l) { return l.value == value; });
+    const auto info =
+        std::find_if(labels.begin(), labels.end(), [value](const LabelInfo& l) { return l.value == value; });
     const int row = structures_->rowCount();
     structures_->insertRow(row);
     auto* item = new QTableWidgetItem(QString::fromStdString(name));
@@ -276,27 +294,40 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
   QString html;
   html += QString("<b>%1 %2</b> (%3), %4<br>")
               .arg(sideWord(t.side), QString::fromStdString(t.id),
-                   t.origin == "manual" ? "set by hand" : "found by the search", QString::fromStdString(t.electrodeId));
+                   t.origin == "manual" ? "set by hand" : "found by the search",
+                   QString::fromStdString(t.electrodeId));
   html += "<table cellspacing=2>";
-  auto row = [&html](const QString& a, const QString& b) { html += "<tr><td>" + a + "</td><td>" + b + "</td></tr>"; };
-  row("Target", "RAS " + triple(t.targetRas) + " mm = " + QString::fromStdString(patientPositionText(t.targetRas)));
+  auto row = [&html](const QString& a, const QString& b) {
+    html += "<tr><td>" + a + "</td><td>" + b + "</td></tr>";
+  };
+  row("Target",
+      "RAS " + triple(t.targetRas) + " mm = " + QString::fromStdString(patientPositionText(t.targetRas)));
   row("", "AC-PC " + triple(m.targetAcpc) + " mm from the MCP");
   if (m.targetMni) row("", "MNI (Colin27) " + triple(*m.targetMni) + " mm");
   for (const PlanTarget& indirect : plan->targets)
     if (indirect.side == t.side && indirect.source == "indirect")
-      row("", QString("%1 mm from the indirect target (AC-PC %2)").arg(mm(norm(t.targetRas - indirect.ras)), triple(indirect.acpc)));
-  row("Entry", "RAS " + triple(t.entryRas) + " mm = " + QString::fromStdString(patientPositionText(t.entryRas)));
+      row("", QString("%1 mm from the indirect target (AC-PC %2)")
+                  .arg(mm(norm(t.targetRas - indirect.ras)), triple(indirect.acpc)));
+  row("Entry",
+      "RAS " + triple(t.entryRas) + " mm = " + QString::fromStdString(patientPositionText(t.entryRas)));
   row("", "AC-PC " + triple(m.entryAcpc) + " mm");
   row("Path", QString("%1 mm long; %2&deg; to the AC-PC line, %3&deg; lateral")
                   .arg(mm(m.lengthMm), mm(m.sagittalAngleDeg, 0), mm(m.lateralAngleDeg, 0)));
   for (const ClosestApproach& c : m.closest)
-    row(QString(riskName(c.kind)), marginText(c) + (c.present ? QString(" (needs %1)").arg(mm(c.requiredMarginMm)) : ""));
+    row(QString(riskName(c.kind)),
+        marginText(c) + (c.present ? QString(" (needs %1)").arg(mm(c.requiredMarginMm)) : ""));
   QStringList inGpi;
   for (const PlacedContact& c : m.contacts)
     if (c.inGpi) inGpi << QString::fromStdString(c.label);
-  row("Contacts in GPi", QString("%1 of %2 levels%3").arg(m.contactsInGpi).arg(m.contacts.size()).arg(inGpi.isEmpty() ? "" : " (" + inGpi.join(", ") + ")"));
-  row("Verdict", m.safe ? "keeps every required margin" : "<b style='color:#c00'>DOES NOT keep every required margin</b>");
+  row("Contacts in GPi", QString("%1 of %2 levels%3")
+                             .arg(m.contactsInGpi)
+                             .arg(m.contacts.size())
+                             .arg(inGpi.isEmpty() ? "" : " (" + inGpi.join(", ") + ")"));
+  row("Verdict", m.safe ? "keeps every required margin"
+                        : "<b style='color:#c00'>DOES NOT keep every required margin</b>");
   html += "</table>";
+  html += "<p style='color:#555'>Drag a target (magenta) or an entry (cyan) in any slice view to move it; "
+          "Ctrl+Z undoes, Ctrl+S saves.</p>";
   details_->setText(html);
 
   electrode_->setCurrentIndex(electrode_->findData(QString::fromStdString(t.electrodeId)));

@@ -100,7 +100,8 @@ void SceneRenderer3D::setLabels(vtkImageData* indexSpaceLabels, const ImageGeome
     if (label.value > 14 || label.value > range[1]) continue;
     const bool target = label.name.rfind("GPi", 0) == 0;
     const double opacity = target ? 1.0 : 0.35;
-    auto actor = labelSurfaceActor(indexSpaceLabels, label.value, labelGeometry.rasFromIjk, label.colour, opacity);
+    auto actor =
+        labelSurfaceActor(indexSpaceLabels, label.value, labelGeometry.rasFromIjk, label.colour, opacity);
     if (!actor) continue;
     actor->GetProperty()->SetSpecular(0.3);
     actor->PickableOff();

@@ -119,7 +119,8 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
     vtkPolyData* points;
     vtkActor* actor;
     double rgb[3];
-  } handles[2] = {{targetHandles_, targetHandleActor_, {1.0, 0.16, 1.0}}, {entryHandles_, entryHandleActor_, {0.2, 0.9, 1.0}}};
+  } handles[2] = {{targetHandles_, targetHandleActor_, {1.0, 0.16, 1.0}},
+                  {entryHandles_, entryHandleActor_, {0.2, 0.9, 1.0}}};
   for (const auto& h : handles) {
     vtkNew<vtkPolyDataMapper> mapper;
     mapper->SetInputData(h.points);
@@ -228,7 +229,8 @@ void SliceRenderer::setLabelsVisible(bool visible) { labelActor_->SetVisibility(
 void SliceRenderer::setLabelAppearance(int value, bool visible, double opacity) {
   if (value < 0 || value >= labelTable_->GetNumberOfTableValues()) return;
   const double* rgba = labelTable_->GetTableValue(value);
-  const double alpha = visible ? labelBaseAlpha_[static_cast<std::size_t>(value)] * std::clamp(opacity, 0.0, 1.0) : 0.0;
+  const double alpha =
+      visible ? labelBaseAlpha_[static_cast<std::size_t>(value)] * std::clamp(opacity, 0.0, 1.0) : 0.0;
   labelTable_->SetTableValue(value, rgba[0], rgba[1], rgba[2], alpha);
   labelTable_->Modified();
   labelColours_->Modified();

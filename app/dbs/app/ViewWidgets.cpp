@@ -2,8 +2,8 @@
 
 #include <QMouseEvent>
 
-#include <cmath>
 #include <QWheelEvent>
+#include <cmath>
 
 #include <vtkInteractorStyleTrackballCamera.h>
 #include <vtkRenderWindow.h>
@@ -105,7 +105,8 @@ void SliceViewWidget::mouseMoveEvent(QMouseEvent* e) {
   emit hovered(p);
   if (dragButton_ == Qt::LeftButton && draggedHandle_.side) {
     // Both picks lie on this view's plane, so their difference is the in-plane motion.
-    emit handleDragged(draggedHandle_.side, draggedHandle_.entry, draggedHandle_.pointRas + (p - dragStartRas_), false);
+    emit handleDragged(draggedHandle_.side, draggedHandle_.entry,
+                       draggedHandle_.pointRas + (p - dragStartRas_), false);
   } else if (dragButton_ == Qt::NoButton) {
     if (handleAt(e->position()).side)
       setCursor(Qt::OpenHandCursor);

@@ -13,18 +13,18 @@
 #include <itkDiffeomorphicDemonsRegistrationFilter.h>
 #include <itkDisplacementFieldTransform.h>
 #include <itkHistogramMatchingImageFilter.h>
-#include <itkLinearInterpolateImageFunction.h>
-#include <itkMultiResolutionPDEDeformableRegistration.h>
+#include <itkImageFileReader.h>
 #include <itkImageRegistrationMethodv4.h>
+#include <itkLinearInterpolateImageFunction.h>
 #include <itkMattesMutualInformationImageToImageMetricv4.h>
+#include <itkMultiResolutionPDEDeformableRegistration.h>
 #include <itkNearestNeighborInterpolateImageFunction.h>
+#include <itkNiftiImageIO.h>
 #include <itkRegionOfInterestImageFilter.h>
 #include <itkRegistrationParameterScalesFromPhysicalShift.h>
 #include <itkRegularStepGradientDescentOptimizerv4.h>
 #include <itkResampleImageFilter.h>
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
-#include <itkImageFileReader.h>
-#include <itkNiftiImageIO.h>
 #include <itkTransformFileReader.h>
 #include <itkTransformFileWriter.h>
 #include <itkTxtTransformIOFactory.h>
@@ -277,7 +277,7 @@ void TemplateRegistration::writeTransforms(const std::string& affinePath, const 
 }
 
 TemplateRegistration TemplateRegistration::readTransforms(const std::string& affinePath,
-                                                         const std::string& displacementPath) {
+                                                          const std::string& displacementPath) {
   static const bool registered = [] {
     itk::TxtTransformIOFactory::RegisterOneFactory();
     return true;
@@ -304,8 +304,8 @@ TemplateRegistration TemplateRegistration::readTransforms(const std::string& aff
     try {
       fieldReader->Update();
     } catch (const itk::ExceptionObject& e) {
-      throw ImagingError(displacementPath + ": cannot read the displacement field: " +
-                         std::string(e.GetDescription()));
+      throw ImagingError(displacementPath +
+                         ": cannot read the displacement field: " + std::string(e.GetDescription()));
     }
     result.displacement_ = fieldReader->GetOutput();
     auto displacement = DisplacementTransform::New();

@@ -82,7 +82,8 @@ class TemplateRegistration {
   // float32), so a saved plan maps to the template without registering again. `displacementPath`
   // may be empty (affine only). quality() is unknown afterwards (all zero). Throws ImagingError
   // naming the file when one cannot be read or is not a 3-D affine / displacement field.
-  static TemplateRegistration readTransforms(const std::string& affinePath, const std::string& displacementPath);
+  static TemplateRegistration readTransforms(const std::string& affinePath,
+                                             const std::string& displacementPath);
 
  private:
   friend TemplateRegistration registerTemplateToPatient(const Volume&, const Volume&, const RegistrationParameters&,

@@ -403,7 +403,8 @@ RiskStructures riskStructuresFromMap(const LabelVolume& map, const std::array<bo
     auto mask = emptyMaskLike(*map.image);
     unsigned char* m = mask->GetBufferPointer();
     for (std::size_t i = 0; i < n; ++i) {
-      if (v[i] > 5) throw ImagingError(map.path + ": value " + std::to_string(v[i]) + " is not a risk structure (0-5)");
+      if (v[i] > 5)
+        throw ImagingError(map.path + ": value " + std::to_string(v[i]) + " is not a risk structure (0-5)");
       m[i] = inside(v[i]) ? 1 : 0;
     }
     return mask;

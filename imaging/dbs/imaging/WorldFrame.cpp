@@ -99,7 +99,8 @@ namespace {
 std::string directionAndMagnitude(double rasValueMm, int axis, int decimals) {
   static const char positive[] = {'R', 'A', 'S'};
   static const char negative[] = {'L', 'P', 'I'};
-  const double rounded = std::round(std::abs(rasValueMm) * std::pow(10.0, decimals)) / std::pow(10.0, decimals);
+  const double rounded =
+      std::round(std::abs(rasValueMm) * std::pow(10.0, decimals)) / std::pow(10.0, decimals);
   // A value that rounds to zero has no side: "R 0.0", never "L 0.0" for -0.01.
   const char letter = (rasValueMm < 0 && rounded > 0) ? negative[axis] : positive[axis];
   char text[48];

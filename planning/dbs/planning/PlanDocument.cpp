@@ -222,9 +222,11 @@ PlannedTrajectory trajectoryFromJson(const Field& f, int schemaVersion) {
   t.side = f["side"].side();
   if (schemaVersion >= 2) {
     t.id = f["id"].string();
-    if (t.id.size() < 2 || t.id[0] != t.side ||
-        !std::all_of(t.id.begin() + 1, t.id.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-      f["id"].fail("must be the side's letter and a number, e.g. \"" + std::string(1, t.side) + "1\" (is \"" + t.id + "\")");
+    if (t.id.size() < 2 || t.id[0] != t.side || !std::all_of(t.id.begin() + 1, t.id.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c));
+        }))
+      f["id"].fail("must be the side's letter and a number, e.g. \"" + std::string(1, t.side) + "1\" (is \"" +
+                   t.id + "\")");
   }
   t.targetRas = f["target_ras"].vec3();
   t.entryRas = f["entry_ras"].vec3();
@@ -283,7 +285,8 @@ SearchSettings searchSettingsFromJson(const json& j, const std::string& where) {
   const Field f(j, where, "search.settings");
   SearchSettings s;
   const long candidates = f["candidates_per_side"].integer();
-  if (candidates < 1 || candidates > 10'000'000) f["candidates_per_side"].fail("must be between 1 and 10000000");
+  if (candidates < 1 || candidates > 10'000'000)
+    f["candidates_per_side"].fail("must be between 1 and 10000000");
   s.candidatesPerSide = static_cast<std::size_t>(candidates);
   auto range = [&](const char* key, double lo, double hi, double& min, double& max) {
     const Field r = f[key];
@@ -385,9 +388,9 @@ PlanDocument planFromJson(const json& j, const std::string& where) {
                         "\")");
   const long version = root["schema_version"].integer();
   if (version < kOldestReadablePlanSchemaVersion || version > kPlanSchemaVersion)
-    root["schema_version"].fail("version " + std::to_string(version) + " is not supported (this dbsplan reads " +
-                                std::to_string(kOldestReadablePlanSchemaVersion) + " to " +
-                                std::to_string(kPlanSchemaVersion) + ")");
+    root["schema_version"].fail(
+        "version " + std::to_string(version) + " is not supported (this dbsplan reads " +
+        std::to_string(kOldestReadablePlanSchemaVersion) + " to " + std::to_string(kPlanSchemaVersion) + ")");
   // Read as this version: what version 1 lacked (ids, history, checksums) is filled in below.
   p.schemaVersion = kPlanSchemaVersion;
   const int fileVersion = static_cast<int>(version);
@@ -474,13 +477,14 @@ PlanDocument planFromJson(const json& j, const std::string& where) {
       PlanHistoryEntry entry;
       entry.time = h["time"].string();
       entry.action = h["action"].string();
-      static const std::vector<std::string> actions = {"move_target",  "move_entry", "choose_alternative",
+      static const std::vector<std::string> actions = {"move_target",   "move_entry", "choose_alternative",
                                                        "set_electrode", "set_depth",  "set_roll",
                                                        "place_ac",      "place_pc",   "edit_note"};
       if (std::find(actions.begin(), actions.end(), entry.action) == actions.end())
         h["action"].fail("unknown edit \"" + entry.action + "\"");
       entry.side = h["side"].string();
-      if (entry.side != "" && entry.side != "L" && entry.side != "R") h["side"].fail("must be \"L\", \"R\" or \"\"");
+      if (entry.side != "" && entry.side != "L" && entry.side != "R")
+        h["side"].fail("must be \"L\", \"R\" or \"\"");
       entry.trajectoryId = h["trajectory"].string();
       entry.from = h["from"].raw();
       entry.to = h["to"].raw();

@@ -1,5 +1,6 @@
 // PlanDocument: a DBS plan as plain data, and its versioned JSON file (schema "dbsplan.plan",
-// version 2; version 1 files are still read). The GUI edits it through commands, the CLI writes it, `dbsplan plan-info` reads it.
+// version 2; version 1 files are still read). The GUI edits it through commands, the CLI writes it, `dbsplan
+// plan-info` reads it.
 //
 // The file holds: the image (path, SHA-256, grid), the label map and transforms beside it, the
 // landmarks, the proposed targets per side, one chosen trajectory per side with its electrode and
@@ -74,9 +75,9 @@ struct PlanDocument {
     double seconds = 0;          // scoring wall time, both sides
     nlohmann::json settings;     // SearchSettings as used
   } search;
-  nlohmann::json riskStructures;  // volumes, thresholds, notes; "file" names the risk-structure map
-  std::vector<std::string> notes;  // what the pipeline wants a reviewer to see (warnings)
-  std::string reviewNote;          // the reviewing team's own note (free text)
+  nlohmann::json riskStructures;          // volumes, thresholds, notes; "file" names the risk-structure map
+  std::vector<std::string> notes;         // what the pipeline wants a reviewer to see (warnings)
+  std::string reviewNote;                 // the reviewing team's own note (free text)
   std::vector<PlanHistoryEntry> history;  // hand edits, oldest first
   // SHA-256 of the files the plan refers to, keyed by their path relative to the plan's folder.
   std::map<std::string, std::string> fileSha256;

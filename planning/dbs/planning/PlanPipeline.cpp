@@ -284,7 +284,8 @@ void editTrajectory(PlanResult& result, char side, std::optional<Vec3> targetRas
     alternative.trajectory.id = nextTrajectoryId(plan, side);
     plan.alternatives.push_back(alternative);
   }
-  for (std::size_t i = plan.history.size() - (targetRas ? 1 : 0) - (entryRas ? 1 : 0); i < plan.history.size(); ++i)
+  for (std::size_t i = plan.history.size() - (targetRas ? 1 : 0) - (entryRas ? 1 : 0);
+       i < plan.history.size(); ++i)
     plan.history[i].trajectoryId = current->trajectory.id;
 }
 
@@ -292,7 +293,8 @@ PlanDocument writePlanOutputs(const PlanResult& result, const std::string& outDi
   writeLocateOutputs(result.locate, outDir);
   // The risk structures as one label map, for review and for reopening the plan (values in
   // plan.json's risk_structures.file_values).
-  writeLabelVolume(riskStructureMap(result.risks), (std::filesystem::path(outDir) / "risk_structures.nii.gz").string());
+  writeLabelVolume(riskStructureMap(result.risks),
+                   (std::filesystem::path(outDir) / "risk_structures.nii.gz").string());
   PlanDocument written = result.plan;
   recordReferencedChecksums(written, outDir);
   writePlan(written, (std::filesystem::path(outDir) / "plan.json").string());

@@ -17,11 +17,17 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-json vecJson(Vec3 v) { return json::array({v.x, v.y, v.z}); }
+json vecJson(Vec3 v) {
+  return json::array({v.x, v.y, v.z});
+}
 
-AcpcFrame frameOf(const PlanDocument& plan) { return AcpcFrame(plan.acRas, plan.pcRas, plan.midlineRas); }
+AcpcFrame frameOf(const PlanDocument& plan) {
+  return AcpcFrame(plan.acRas, plan.pcRas, plan.midlineRas);
+}
 
-const char* sideName(char side) { return side == 'L' ? "left" : "right"; }
+const char* sideName(char side) {
+  return side == 'L' ? "left" : "right";
+}
 
 // The scoring context of `basis` with another AC-PC frame (the document's, which edits may move).
 PlanningContext contextWithFrame(const PlanResult& basis, const AcpcFrame& frame) {
@@ -47,9 +53,10 @@ std::vector<PlannedTrajectory> searchAlternatives(const PlanningContext& context
 void installAlternatives(PlanDocument& plan, char side, std::vector<PlannedTrajectory> alternatives) {
   // Numbered past every id the plan knows before the old alternatives go: ids are never reused.
   long next = std::stol(nextTrajectoryId(plan, side).substr(1));
-  plan.alternatives.erase(std::remove_if(plan.alternatives.begin(), plan.alternatives.end(),
-                                         [side](const PlannedTrajectory& p) { return p.trajectory.side == side; }),
-                          plan.alternatives.end());
+  plan.alternatives.erase(
+      std::remove_if(plan.alternatives.begin(), plan.alternatives.end(),
+                     [side](const PlannedTrajectory& p) { return p.trajectory.side == side; }),
+      plan.alternatives.end());
   for (PlannedTrajectory& a : alternatives) {
     a.trajectory.id = std::string(1, side) + std::to_string(next++);
     plan.alternatives.push_back(std::move(a));
@@ -68,7 +75,8 @@ PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdi
     entry.from = vecJson(landmark);
     entry.to = vecJson(edit.pointRas);
     landmark = edit.pointRas;
-    if (norm(plan.acRas - plan.pcRas) < 1.0) throw std::invalid_argument("AC and PC must be at least 1 mm apart");
+    if (norm(plan.acRas - plan.pcRas) < 1.0)
+      throw std::invalid_argument("AC and PC must be at least 1 mm apart");
     const AcpcFrame frame = frameOf(plan);  // throws std::invalid_argument for a degenerate frame
     plan.mcpRas = frame.mcpRas();
     const PlanningContext context = contextWithFrame(basis, frame);
@@ -87,7 +95,8 @@ PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdi
     return plan;
   }
   PlannedTrajectory* chosen = chosenTrajectory(plan, edit.side);
-  if (!chosen) throw std::invalid_argument(std::string("the plan has no trajectory for side '") + edit.side + "'");
+  if (!chosen)
+    throw std::invalid_argument(std::string("the plan has no trajectory for side '") + edit.side + "'");
   const AcpcFrame frame = frameOf(plan);
   const PlanningContext context = contextWithFrame(basis, frame);
   Trajectory t = chosen->trajectory;
@@ -103,21 +112,25 @@ PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdi
       point = edit.pointRas;
       t.origin = "manual";
       if (target) {
-        plan.targets.erase(std::remove_if(plan.targets.begin(), plan.targets.end(),
-                                          [&](const PlanTarget& p) { return p.side == edit.side && p.source == "manual"; }),
-                           plan.targets.end());
+        plan.targets.erase(
+            std::remove_if(plan.targets.begin(), plan.targets.end(),
+                           [&](const PlanTarget& p) { return p.side == edit.side && p.source == "manual"; }),
+            plan.targets.end());
         plan.targets.push_back({edit.side, "manual", t.targetRas, frame.acpcFromRas(t.targetRas),
-                                context.mniFromPatientRas ? std::optional<Vec3>(context.mniFromPatientRas(t.targetRas))
-                                                          : std::nullopt});
+                                context.mniFromPatientRas
+                                    ? std::optional<Vec3>(context.mniFromPatientRas(t.targetRas))
+                                    : std::nullopt});
       }
       break;
     }
     case Kind::ChooseAlternative: {
-      auto alternative = std::find_if(plan.alternatives.begin(), plan.alternatives.end(), [&](const PlannedTrajectory& p) {
-        return p.trajectory.side == edit.side && p.trajectory.id == edit.text;
-      });
+      auto alternative =
+          std::find_if(plan.alternatives.begin(), plan.alternatives.end(), [&](const PlannedTrajectory& p) {
+            return p.trajectory.side == edit.side && p.trajectory.id == edit.text;
+          });
       if (alternative == plan.alternatives.end())
-        throw std::invalid_argument("no alternative \"" + edit.text + "\" for the " + sideName(edit.side) + " side");
+        throw std::invalid_argument("no alternative \"" + edit.text + "\" for the " + sideName(edit.side) +
+                                    " side");
       entry.action = "choose_alternative";
       entry.from = t.id;
       entry.to = edit.text;
@@ -161,7 +174,8 @@ PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdi
     default:
       throw std::logic_error("unhandled plan edit");
   }
-  if (norm(t.entryRas - t.targetRas) < 1.0) throw std::invalid_argument("the entry must lie at least 1 mm from the target");
+  if (norm(t.entryRas - t.targetRas) < 1.0)
+    throw std::invalid_argument("the entry must lie at least 1 mm from the target");
   chosen->metrics = evaluateTrajectory(context, t);
   chosen->trajectory = t;
   entry.trajectoryId = t.id;
@@ -196,15 +210,24 @@ bool PlanEdit::invalidatesAlternatives() const {
 std::string PlanEdit::describe() const {
   const std::string s = side == 'L' ? "left " : "right ";
   switch (kind) {
-    case Kind::MoveTarget: return "Move " + s + "target";
-    case Kind::MoveEntry: return "Move " + s + "entry";
-    case Kind::ChooseAlternative: return "Choose " + s + "alternative " + text;
-    case Kind::SetElectrode: return "Set " + s + "electrode";
-    case Kind::SetDepth: return "Set " + s + "depth";
-    case Kind::SetRoll: return "Set " + s + "roll";
-    case Kind::PlaceAc: return "Place AC";
-    case Kind::PlacePc: return "Place PC";
-    case Kind::EditNote: return "Edit note";
+    case Kind::MoveTarget:
+      return "Move " + s + "target";
+    case Kind::MoveEntry:
+      return "Move " + s + "entry";
+    case Kind::ChooseAlternative:
+      return "Choose " + s + "alternative " + text;
+    case Kind::SetElectrode:
+      return "Set " + s + "electrode";
+    case Kind::SetDepth:
+      return "Set " + s + "depth";
+    case Kind::SetRoll:
+      return "Set " + s + "roll";
+    case Kind::PlaceAc:
+      return "Place AC";
+    case Kind::PlacePc:
+      return "Place PC";
+    case Kind::EditNote:
+      return "Edit note";
   }
   return "Edit";
 }
@@ -231,7 +254,9 @@ std::shared_ptr<const PlanResult> PlanSession::snapshot() const {
   return copy;
 }
 
-PlanDocument PlanSession::preview(const PlanEdit& edit) const { return applyEdit(*result_, plan(), edit); }
+PlanDocument PlanSession::preview(const PlanEdit& edit) const {
+  return applyEdit(*result_, plan(), edit);
+}
 
 void PlanSession::commit(const PlanEdit& edit, bool searchAlternativesNow) {
   PlanDocument next = preview(edit);
@@ -239,7 +264,8 @@ void PlanSession::commit(const PlanEdit& edit, bool searchAlternativesNow) {
     std::vector<PlannedTrajectory> alternatives;
     if (searchAlternativesNow) {
       const AcpcFrame frame = frameOf(next);
-      alternatives = searchAlternatives(contextWithFrame(*result_, frame), chosenTrajectory(next, edit.side)->trajectory);
+      alternatives = searchAlternatives(contextWithFrame(*result_, frame),
+                                        chosenTrajectory(next, edit.side)->trajectory);
     }
     installAlternatives(next, edit.side, std::move(alternatives));
   }
@@ -274,7 +300,8 @@ AlternativesJob PlanSession::alternativesJob(char side) const {
   PlanningContext context = contextWithFrame(*result_, *frame);
   std::shared_ptr<const PlanResult> basis = result_;
   const Trajectory trajectory = chosen->trajectory;
-  return {side, revision_, [basis, frame, context, trajectory] { return searchAlternatives(context, trajectory); }};
+  return {side, revision_,
+          [basis, frame, context, trajectory] { return searchAlternatives(context, trajectory); }};
 }
 
 bool PlanSession::setAlternatives(const AlternativesJob& job, std::vector<PlannedTrajectory> alternatives) {
@@ -345,7 +372,8 @@ void PlanSession::recoverAutosave(const std::string& autosavePath) {
   revision_ = nextRevision_++;
 }
 
-std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath, std::vector<std::string>* warnings,
+std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath,
+                                               std::vector<std::string>* warnings,
                                                const ProgressCallback& progress) {
   auto report = [&](double f, const std::string& s) {
     if (progress && !progress(f, s)) throw Cancelled();
@@ -357,15 +385,19 @@ std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath, std:
   PlanDocument plan = readPlan(planPath);
   const std::string folder = fs::absolute(planPath).parent_path().string();
   report(0.05, "checking the image and the plan's files");
-  if (const std::string problem = planImageProblem(plan); !problem.empty()) throw std::runtime_error(planPath + ": " + problem);
+  if (const std::string problem = planImageProblem(plan); !problem.empty())
+    throw std::runtime_error(planPath + ": " + problem);
   if (const std::string problem = planReferencedFilesProblem(plan, folder); !problem.empty())
     throw std::runtime_error(planPath + ": " + problem + ": plan again, or restore the file");
   if (plan.fileSha256.empty())
-    warn("this plan (schema version 1) recorded no checksums of its labels, risk structures and transforms: they "
-         "were used as found");
+    warn(
+        "this plan (schema version 1) recorded no checksums of its labels, risk structures and transforms: "
+        "they "
+        "were used as found");
   const std::string riskFile = plan.riskStructures.value("file", std::string());
   if (riskFile.empty())
-    throw std::runtime_error(planPath + ": risk_structures.file: missing: the plan cannot be re-scored (plan again)");
+    throw std::runtime_error(planPath +
+                             ": risk_structures.file: missing: the plan cannot be re-scored (plan again)");
 
   auto result = std::make_shared<PlanResult>();
   report(0.1, "loading the image");
@@ -373,7 +405,8 @@ std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath, std:
   auto sameGrid = [&](const ImageGeometry& g, const std::string& what) {
     bool same = g.size == plan.image.geometry.size;
     for (int r = 0; r < 4 && same; ++r)
-      for (int c = 0; c < 4 && same; ++c) same = std::abs(g.rasFromIjk.m[r][c] - plan.image.geometry.rasFromIjk.m[r][c]) < 1e-4;
+      for (int c = 0; c < 4 && same; ++c)
+        same = std::abs(g.rasFromIjk.m[r][c] - plan.image.geometry.rasFromIjk.m[r][c]) < 1e-4;
     if (!same) throw std::runtime_error(what + ": its grid is not the plan's image grid");
   };
   sameGrid(result->locate.patient.geometry, plan.image.path);
@@ -384,7 +417,9 @@ std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath, std:
   report(0.35, "loading the transforms");
   result->locate.registration = TemplateRegistration::readTransforms(
       (fs::path(folder) / plan.transforms.affineFile).string(),
-      plan.transforms.displacementFile.empty() ? std::string() : (fs::path(folder) / plan.transforms.displacementFile).string());
+      plan.transforms.displacementFile.empty()
+          ? std::string()
+          : (fs::path(folder) / plan.transforms.displacementFile).string());
   report(0.4, "rebuilding the risk structures' distance maps");
   const std::string riskPath = (fs::path(folder) / riskFile).string();
   const LabelVolume riskMap = loadLabelVolume(riskPath);
@@ -414,8 +449,9 @@ std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath, std:
       TrajectoryMetrics now = evaluateTrajectory(context, p.trajectory);
       const std::string difference = scoreDifference(p.metrics, now);
       if (!difference.empty())
-        warn("trajectory " + p.trajectory.id + ": re-scored from the plan's files, the stored score differs:" +
-             difference + " (the re-scored values are shown)");
+        warn("trajectory " + p.trajectory.id +
+             ": re-scored from the plan's files, the stored score differs:" + difference +
+             " (the re-scored values are shown)");
       p.metrics = std::move(now);
     }
   result->plan = std::move(plan);

@@ -50,7 +50,9 @@ struct PlanEdit {
   static PlanEdit chooseAlternative(char side, std::string id) {
     return {Kind::ChooseAlternative, side, {}, std::move(id), 0};
   }
-  static PlanEdit setElectrode(char side, std::string id) { return {Kind::SetElectrode, side, {}, std::move(id), 0}; }
+  static PlanEdit setElectrode(char side, std::string id) {
+    return {Kind::SetElectrode, side, {}, std::move(id), 0};
+  }
   static PlanEdit setDepth(char side, double mm) { return {Kind::SetDepth, side, {}, {}, mm}; }
   static PlanEdit setRoll(char side, double degrees) { return {Kind::SetRoll, side, {}, {}, degrees}; }
   static PlanEdit placeAc(Vec3 ras) { return {Kind::PlaceAc, 0, ras, {}, 0}; }
@@ -80,7 +82,8 @@ class PlanSession {
   // Reopens a saved plan from its folder (see the header's brief). `warnings` receives what the
   // user must know (scores re-computed differently, a version 1 plan without checksums). Throws
   // std::runtime_error naming the file and the problem, Cancelled when `progress` returns false.
-  static std::unique_ptr<PlanSession> open(const std::string& planPath, std::vector<std::string>* warnings = nullptr,
+  static std::unique_ptr<PlanSession> open(const std::string& planPath,
+                                           std::vector<std::string>* warnings = nullptr,
                                            const ProgressCallback& progress = {});
 
   const PlanDocument& plan() const { return result_->plan; }
