@@ -28,6 +28,7 @@
 #include <functional>
 #include <iostream>
 
+#include "TestSupport.h"
 #include "dbs/app/MainWindow.h"
 #include "dbs/app/PlanPanel.h"
 
@@ -136,30 +137,6 @@ double processCpuSeconds() {
          usage.ru_stime.tv_usec * 1e-6;
 }
 
-// Numbers within `tolerance`, everything else equal: a saved and reopened plan against the original
-// (the reopened registration reads its field back as float32, so MNI coordinates move by < 1e-4 mm).
-void expectJsonNear(const nlohmann::json& a, const nlohmann::json& b, double tolerance,
-                    const std::string& where) {
-  if (a.is_number() && b.is_number()) {
-    EXPECT_NEAR(a.get<double>(), b.get<double>(), tolerance) << where;
-    return;
-  }
-  ASSERT_EQ(a.type(), b.type()) << where;
-  if (a.is_object()) {
-    ASSERT_EQ(a.size(), b.size()) << where;
-    for (const auto& [key, value] : a.items()) {
-      ASSERT_TRUE(b.contains(key)) << where << "." << key;
-      expectJsonNear(value, b[key], tolerance, where + "." + key);
-    }
-  } else if (a.is_array()) {
-    ASSERT_EQ(a.size(), b.size()) << where;
-    for (std::size_t i = 0; i < a.size(); ++i)
-      expectJsonNear(a[i], b[i], tolerance, where + "[" + std::to_string(i) + "]");
-  } else {
-    EXPECT_EQ(a, b) << where;
-  }
-}
-
 int countPixels(const QImage& image, const std::function<bool(QColor)>& match) {
   int n = 0;
   for (int y = 0; y < image.height(); ++y)
@@ -204,12 +181,7 @@ std::string planColin27WithTheCli(const std::string& outDir) {
 
 class Workstation : public ::testing::Test {
  protected:
-  void SetUp() override {
-    // One fresh folder per test process (ctest runs the tests in parallel processes).
-    dir_ = (fs::temp_directory_path() / ("dbs_workstation_" + std::to_string(getpid()))).string();
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = test::freshTestDir("dbs_workstation"); }
   void TearDown() override {
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -322,7 +294,7 @@ TEST_F(Workstation, NewUserPlansDragsUndoesPicksAnAlternativeSavesReopensAndExpo
   chooseInFileDialog(planDir + "/plan.json");
   ASSERT_TRUE(clickMenuPath(reopened, {"File", "Open plan"}));
   ASSERT_TRUE(waitFor([&] { return reopened.session() != nullptr && !reopened.busy(); }, 60000));
-  expectJsonNear(planToJson(reopened.session()->plan()), planToJson(session.plan()), 1e-3, "plan");
+  test::expectJsonNear(planToJson(reopened.session()->plan()), planToJson(session.plan()), 1e-3, "plan");
   EXPECT_EQ(left(*reopened.session()).trajectory.id, alternativeId);
   EXPECT_FALSE(reopened.session()->modified());
 

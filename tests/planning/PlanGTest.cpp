@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include "TestSupport.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/SyntheticPatient.h"
 #include "dbs/planning/PlanPipeline.h"
@@ -18,16 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string testDir(const std::string& name) {
-  // ctest runs each test in its own process, in parallel: one folder per process.
-  const fs::path dir = fs::temp_directory_path() / (name + "_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
-
 TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnTheirOwnSide) {
-  const std::string dir = testDir("dbs_plan_test");
+  const std::string dir = test::freshTestDir("dbs_plan_test");
   const Sample& colin = SampleCatalogue::standard().find("colin27");
   ASSERT_EQ(colin.missingReason(), "") << "run scripts/setup.sh and build the atlas";
   SyntheticPatientParameters p;
@@ -140,7 +133,7 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
 // A vessel that only a contrast volume shows, laid along the path the plain T1 plan chose: with the
 // contrast volume given (--vessels), the plan must see it and go around it.
 TEST(PlanPipeline, VesselOnTheChosenPathIsSeenInTheContrastVolumeAndAvoided) {
-  const std::string dir = testDir("dbs_plan_vessel_test");
+  const std::string dir = test::freshTestDir("dbs_plan_vessel_test");
   const Sample& colin = SampleCatalogue::standard().find("colin27");
   ASSERT_EQ(colin.missingReason(), "");
   PlanInputs inputs;
@@ -236,7 +229,7 @@ PlanDocument handMadePlan() {
 }
 
 TEST(PlanFile, RoundTripsExactlyAndIsWrittenAtomically) {
-  const std::string dir = testDir("dbs_planfile_test");
+  const std::string dir = test::freshTestDir("dbs_planfile_test");
   const PlanDocument plan = handMadePlan();
   writePlan(plan, dir + "/plan.json");
   const PlanDocument back = readPlan(dir + "/plan.json");
@@ -264,7 +257,7 @@ TEST(PlanFile, RoundTripsExactlyAndIsWrittenAtomically) {
 }
 
 TEST(PlanFile, MalformedFilesGetAnErrorNamingTheFieldAndTheProblem) {
-  const std::string dir = testDir("dbs_planbad_test");
+  const std::string dir = test::freshTestDir("dbs_planbad_test");
   const nlohmann::json good = planToJson(handMadePlan());
   auto errorFor = [&](const std::function<void(nlohmann::json&)>& spoil) {
     nlohmann::json j = good;

@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include "TestSupport.h"
 #include "dbs/planning/PlanSession.h"
 #include "dbs/planning/SampleCatalogue.h"
 
@@ -17,13 +18,6 @@ namespace dbs {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string testDir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / (name + "_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
 
 // The colin27 plan, written to `dir` (plan.json and the files it refers to).
 std::shared_ptr<PlanResult> planColin27(const std::string& dir) {
@@ -37,30 +31,8 @@ std::shared_ptr<PlanResult> planColin27(const std::string& dir) {
   return result;
 }
 
-void expectJsonNear(const nlohmann::json& a, const nlohmann::json& b, double tolerance,
-                    const std::string& where) {
-  if (a.is_number() && b.is_number()) {
-    EXPECT_NEAR(a.get<double>(), b.get<double>(), tolerance) << where;
-    return;
-  }
-  ASSERT_EQ(a.type(), b.type()) << where;
-  if (a.is_object()) {
-    ASSERT_EQ(a.size(), b.size()) << where;
-    for (const auto& [key, value] : a.items()) {
-      ASSERT_TRUE(b.contains(key)) << where << "." << key;
-      expectJsonNear(value, b[key], tolerance, where + "." + key);
-    }
-  } else if (a.is_array()) {
-    ASSERT_EQ(a.size(), b.size()) << where;
-    for (std::size_t i = 0; i < a.size(); ++i)
-      expectJsonNear(a[i], b[i], tolerance, where + "[" + std::to_string(i) + "]");
-  } else {
-    EXPECT_EQ(a, b) << where;
-  }
-}
-
 TEST(PlanSession, EditsArePreviewedCommittedUndoneAndRecorded) {
-  const std::string dir = testDir("dbs_session_test");
+  const std::string dir = test::freshTestDir("dbs_session_test");
   PlanSession session(planColin27(dir), dir + "/plan.json");
   const nlohmann::json original = planToJson(session.plan());
   const PlannedTrajectory left = *chosenTrajectory(session.plan(), 'L');
@@ -172,7 +144,7 @@ TEST(PlanSession, EditsArePreviewedCommittedUndoneAndRecorded) {
 }
 
 TEST(PlanSession, ReopensFromItsFolderAndRefusesChangedFiles) {
-  const std::string dir = testDir("dbs_session_reopen");
+  const std::string dir = test::freshTestDir("dbs_session_reopen");
   const std::string planPath = dir + "/plan.json";
   PlanSession session(planColin27(dir), planPath);
   session.commit(
@@ -185,7 +157,7 @@ TEST(PlanSession, ReopensFromItsFolderAndRefusesChangedFiles) {
   std::vector<std::string> warnings;
   std::unique_ptr<PlanSession> reopened = PlanSession::open(planPath, &warnings);
   EXPECT_TRUE(warnings.empty()) << warnings.front();
-  expectJsonNear(planToJson(reopened->plan()), planToJson(session.plan()), 1e-3, "plan");
+  test::expectJsonNear(planToJson(reopened->plan()), planToJson(session.plan()), 1e-3, "plan");
   EXPECT_FALSE(reopened->modified());
   EXPECT_FALSE(reopened->canUndo());
 

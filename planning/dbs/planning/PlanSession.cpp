@@ -63,6 +63,14 @@ void installAlternatives(PlanDocument& plan, char side, std::vector<PlannedTraje
   }
 }
 
+// Moves `point` to `to` and records it in `entry` (action, from, to; RAS mm).
+void movePoint(Vec3& point, Vec3 to, const char* action, PlanHistoryEntry& entry) {
+  entry.action = action;
+  entry.from = vecJson(point);
+  entry.to = vecJson(to);
+  point = to;
+}
+
 // The edit applied to a copy of the document, re-scored. The one place an edit's meaning lives.
 PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdit& edit) {
   using Kind = PlanEdit::Kind;
@@ -70,11 +78,7 @@ PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdi
   entry.time = utcNowIso8601();
   if (edit.kind == Kind::PlaceAc || edit.kind == Kind::PlacePc) {
     const bool ac = edit.kind == Kind::PlaceAc;
-    Vec3& landmark = ac ? plan.acRas : plan.pcRas;
-    entry.action = ac ? "place_ac" : "place_pc";
-    entry.from = vecJson(landmark);
-    entry.to = vecJson(edit.pointRas);
-    landmark = edit.pointRas;
+    movePoint(ac ? plan.acRas : plan.pcRas, edit.pointRas, ac ? "place_ac" : "place_pc", entry);
     if (norm(plan.acRas - plan.pcRas) < 1.0)
       throw std::invalid_argument("AC and PC must be at least 1 mm apart");
     const AcpcFrame frame = frameOf(plan);  // throws std::invalid_argument for a degenerate frame
@@ -105,11 +109,7 @@ PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdi
     case Kind::MoveTarget:
     case Kind::MoveEntry: {
       const bool target = edit.kind == Kind::MoveTarget;
-      Vec3& point = target ? t.targetRas : t.entryRas;
-      entry.action = target ? "move_target" : "move_entry";
-      entry.from = vecJson(point);
-      entry.to = vecJson(edit.pointRas);
-      point = edit.pointRas;
+      movePoint(target ? t.targetRas : t.entryRas, edit.pointRas, target ? "move_target" : "move_entry", entry);
       t.origin = "manual";
       if (target) {
         plan.targets.erase(

@@ -1,0 +1,46 @@
+// Helpers every test executable uses: a fresh folder per test process, and comparing JSON documents
+// with a tolerance on numbers (a plan saved and reopened against the original).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace dbs::test {
+
+// temp/NAME_PID, emptied: ctest runs each test in its own process, in parallel.
+inline std::string freshTestDir(const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / (name + "_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+// Numbers within `tolerance`, everything else equal; failures name the JSON path.
+inline void expectJsonNear(const nlohmann::json& a, const nlohmann::json& b, double tolerance,
+                           const std::string& where) {
+  if (a.is_number() && b.is_number()) {
+    EXPECT_NEAR(a.get<double>(), b.get<double>(), tolerance) << where;
+    return;
+  }
+  ASSERT_EQ(a.type(), b.type()) << where;
+  if (a.is_object()) {
+    ASSERT_EQ(a.size(), b.size()) << where;
+    for (const auto& [key, value] : a.items()) {
+      ASSERT_TRUE(b.contains(key)) << where << "." << key;
+      expectJsonNear(value, b[key], tolerance, where + "." + key);
+    }
+  } else if (a.is_array()) {
+    ASSERT_EQ(a.size(), b.size()) << where;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      expectJsonNear(a[i], b[i], tolerance, where + "[" + std::to_string(i) + "]");
+  } else {
+    EXPECT_EQ(a, b) << where;
+  }
+}
+
+}  // namespace dbs::test
