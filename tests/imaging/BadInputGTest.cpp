@@ -72,6 +72,41 @@ TEST(BadInput, TruncatedHeaderAndData) {
   EXPECT_NE(loadError(tempPath("short_data.nii.gz")).find("truncated"), std::string::npos);
 }
 
+// A .nii.gz cut short or with bytes altered keeps a plausible header and gzip trailer; ITK would
+// fill what is missing with zeros. Every byte is inflated and the CRC-32 checked: refused.
+TEST(BadInput, DamagedGzipIsRefusedNotFilledWithZeros) {
+  auto n = validNifti();
+  n.setSize(40, 40, 40);
+  n.voxels.resize(40 * 40 * 40);
+  for (std::size_t i = 0; i < n.voxels.size(); ++i) n.voxels[i] = static_cast<float>((i * 7919) % 1000);
+  n.gzip = true;
+  const std::string good = tempPath("intact.nii.gz");
+  n.write(good);
+  EXPECT_NO_THROW(loadVolume(good));
+  std::string bytes;
+  {
+    std::ifstream in(good, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GT(bytes.size(), 2000u);
+  // Cut at 60 % of its length.
+  writeBytes(tempPath("cut.nii.gz"), bytes.substr(0, bytes.size() * 6 / 10));
+  EXPECT_NE(loadError(tempPath("cut.nii.gz")).find("truncated"), std::string::npos);
+  // 200 bytes flipped in the middle (header and trailer intact).
+  std::string flipped = bytes;
+  for (std::size_t i = 0; i < 200; ++i) flipped[bytes.size() / 2 + i] = static_cast<char>(~flipped[bytes.size() / 2 + i]);
+  writeBytes(tempPath("flipped.nii.gz"), flipped);
+  const std::string e = loadError(tempPath("flipped.nii.gz"));
+  EXPECT_TRUE(e.find("damaged compressed data") != std::string::npos || e.find("truncated") != std::string::npos) << e;
+  // One byte changed: only the CRC can tell.
+  std::string oneByte = bytes;
+  oneByte[bytes.size() - 12] = static_cast<char>(oneByte[bytes.size() - 12] ^ 0x01);
+  writeBytes(tempPath("one_byte.nii.gz"), oneByte);
+  const std::string crc = loadError(tempPath("one_byte.nii.gz"));
+  EXPECT_TRUE(crc.find("damaged compressed data") != std::string::npos || crc.find("truncated") != std::string::npos)
+      << crc;
+}
+
 TEST(BadInput, LyingSizeNeverAllocates) {
   rusage before{};
   getrusage(RUSAGE_SELF, &before);

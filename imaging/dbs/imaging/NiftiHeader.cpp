@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include <vector>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -34,28 +36,49 @@ bool isGzipFile(const std::string& path) {
   return in.gcount() == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
-// Uncompressed size of a gzip file, checked against `needed` without allocating: the ISIZE trailer
-// (size mod 2^32) settles it when it is large enough; otherwise we stream-decompress and count.
-bool gzipHoldsAtLeast(const std::string& path, std::uint64_t needed) {
-  {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    const auto fileSize = static_cast<std::uint64_t>(in.tellg());
-    if (fileSize >= 18) {
-      in.seekg(-4, std::ios::end);
-      unsigned char t[4];
-      in.read(reinterpret_cast<char*>(t), 4);
-      const std::uint64_t isize = t[0] | (t[1] << 8) | (t[2] << 16) | (std::uint64_t(t[3]) << 24);
-      if (isize >= needed) return true;
+// The whole gzip stream decompressed and counted, never kept: "" when it is intact and holds at
+// least `needed` bytes, else what is wrong. The ISIZE trailer alone is not enough (a file cut
+// short or with flipped bytes still has a plausible trailer, and ITK would fill the missing voxels
+// with zeros), so every byte is inflated and zlib checks the CRC-32 at the end of each member.
+// Bounded: a stream that inflates to much more than the header declares is refused, so a small
+// file cannot keep it busy for long (a "zip bomb").
+// zlib's message without the file name it puts in front ("PATH: incorrect data check").
+std::string zlibReason(gzFile gz, int* code) {
+  const std::string message = gzerror(gz, code);
+  const auto colon = message.rfind(": ");
+  return colon == std::string::npos ? message : message.substr(colon + 2);
+}
+
+std::string gzipStreamProblem(const std::string& path, std::uint64_t needed) {
+  constexpr std::uint64_t kSlackBytes = 64ull << 20;  // NIfTI extensions and padding after the voxels
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (!gz) return "cannot open for reading";
+  gzbuffer(gz, 1 << 17);
+  std::uint64_t total = 0;
+  std::vector<char> buffer(1 << 17);
+  int n = 0;
+  while ((n = gzread(gz, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
+    total += static_cast<std::uint64_t>(n);
+    if (total > needed + kSlackBytes) {
+      gzclose(gz);
+      return "its compressed data inflate to far more than the header declares (" + std::to_string(needed) +
+             " bytes): refusing it";
     }
   }
-  gzFile gz = gzopen(path.c_str(), "rb");
-  if (!gz) return false;
-  std::uint64_t total = 0;
-  char buffer[1 << 16];
-  int n;
-  while (total < needed && (n = gzread(gz, buffer, sizeof buffer)) > 0) total += static_cast<std::uint64_t>(n);
+  // zlib: Z_BUF_ERROR = the input ended inside a gzip member (cut short); another error (a CRC
+  // mismatch, "invalid distance"...) = the compressed bytes were altered.
+  int code = Z_OK;
+  const std::string zlibMessage = zlibReason(gz, &code);
   gzclose(gz);
-  return total >= needed;
+  if (n < 0 && code != Z_BUF_ERROR)
+    return "damaged compressed data (" + zlibMessage + "): the file was corrupted, do not plan on it";
+  if (code == Z_BUF_ERROR)
+    return "truncated: the compressed stream ends early (after " + std::to_string(total) + " of " +
+           std::to_string(needed) + " declared bytes)";
+  if (total < needed)
+    return "truncated: the header declares " + std::to_string(needed) + " bytes of data but the compressed file holds " +
+           std::to_string(total);
+  return {};
 }
 
 int bytesForDatatype(int datatype) {
@@ -158,7 +181,12 @@ NiftiHeader readNiftiHeader(const std::string& path) {
   gzFile gz = gzopen(path.c_str(), "rb");  // zlib reads uncompressed files transparently
   if (!gz) throw ImagingError(path + ": cannot open for reading");
   const int got = gzread(gz, raw, kNifti1HeaderBytes);
+  int code = Z_OK;
+  const std::string zlibMessage = got < 0 ? zlibReason(gz, &code) : "";
   gzclose(gz);
+  if (got < 0)  // the header itself sits in damaged compressed data
+    throw ImagingError(path + ": damaged compressed data (" + zlibMessage +
+                       "): the file was corrupted, do not plan on it");
   if (got < 4) throw ImagingError(path + ": file is empty or not a NIfTI image");
 
   const std::int32_t sizeofHdr = readField<std::int32_t>(raw, 0, false);
@@ -228,9 +256,8 @@ NiftiHeader readNiftiHeader(const std::string& path) {
   const std::uint64_t needed =
       static_cast<std::uint64_t>(h.voxOffset) + std::uint64_t(size[0]) * size[1] * size[2] * std::uint64_t(bytes);
   if (h.gzipped) {
-    if (!gzipHoldsAtLeast(path, needed))
-      throw ImagingError(path + ": truncated: the header declares " + std::to_string(needed) +
-                         " bytes of data but the compressed file holds fewer");
+    if (const std::string problem = gzipStreamProblem(path, needed); !problem.empty())
+      throw ImagingError(path + ": " + problem);
   } else {
     const auto fileSize = std::filesystem::file_size(path, ec);
     if (ec || fileSize < needed)
