@@ -80,8 +80,9 @@ class TemplateRegistration {
   bool hasDisplacement() const { return displacement_; }
   // The inverse of writeTransforms: the same mapping rebuilt from its files (the field as stored,
   // float32), so a saved plan maps to the template without registering again. `displacementPath`
-  // may be empty (affine only). quality() is not stored in the files and is left at its defaults. Throws ImagingError
-  // naming the file when one cannot be read or is not a 3-D affine / displacement field.
+  // may be empty (affine only). quality() is not stored in the files and is left at its defaults.
+  // Throws ImagingError naming the file when one cannot be read or is not a 3-D affine /
+  // displacement field.
   static TemplateRegistration readTransforms(const std::string& affinePath,
                                              const std::string& displacementPath);
 
