@@ -130,6 +130,23 @@ int viewAreaWidth(const QImage& image) {
   return image.width();
 }
 
+// Without a display the viewer says so in one line and exits 2 (Qt's xcb plugin used to abort).
+TEST(Cli, ViewWithoutADisplayIsAClearError) {
+  const std::string image = writeCoronalVolume();
+  for (const std::string& display : {std::string("env -u DISPLAY"), std::string("env DISPLAY=:987")}) {
+    SCOPED_TRACE(display);
+    const fs::path dir = fs::temp_directory_path() / "dbs_app_tests";
+    const std::string err = (dir / ("nodisplay_" + std::to_string(getpid()) + ".err")).string();
+    const int status = std::system((display + " " + DBSPLAN_EXECUTABLE + " view " + image + " 2>" + err).c_str());
+    ASSERT_TRUE(WIFEXITED(status)) << "the viewer crashed";
+    EXPECT_EQ(WEXITSTATUS(status), 2);
+    std::stringstream message;
+    message << std::ifstream(err).rdbuf();
+    EXPECT_NE(message.str().find("the viewer needs an X display"), std::string::npos) << message.str();
+    EXPECT_EQ(message.str().find('\n'), message.str().size() - 1) << "one line: " << message.str();
+  }
+}
+
 TEST(Cli, ScreenshotOfCoronalVolumeIsLabelledAndUpright) {
   const std::string path = writeCoronalVolume();
   const fs::path png = fs::temp_directory_path() / "dbs_app_tests" / ("coronal_" + std::to_string(getpid()) + ".png");

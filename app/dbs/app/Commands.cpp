@@ -237,6 +237,12 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
     std::cerr << "dbsplan view: --labels goes with an IMAGE\n";
     return 2;
   }
+  // No display: say so in one line (Qt's xcb plugin would abort the process with a core dump).
+  if (const std::string problem = displayProblem(); !problem.empty()) {
+    std::cerr << "dbsplan view: " << problem
+              << ": the viewer needs an X display; on a headless machine run `xvfb-run -a dbsplan view ...`\n";
+    return 2;
+  }
   // Load before any window exists: a bad file fails fast with one line, in scripts and tests alike.
   LoadedScene scene;
   if (!sampleName.empty())

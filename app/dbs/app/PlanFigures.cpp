@@ -1,4 +1,5 @@
 #include "dbs/app/PlanFigures.h"
+#include "dbs/app/VtkOpenGLWidget.h"
 
 #include <QFileInfo>
 #include <QOpenGLContext>
@@ -640,7 +641,7 @@ QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& tr
 // ---- 3-D scene ---------------------------------------------------------------------------------------
 
 // VTK's X11 render window aborts the process without an X display, so the callers ask first.
-bool canRenderPlanScene() { return !qEnvironmentVariableIsEmpty("DISPLAY"); }
+bool canRenderPlanScene() { return displayProblem().empty(); }
 
 QImage renderPlanScene(const PlanResult& result, QSize size) {
   requireSize(size);

@@ -11,6 +11,8 @@
 
 #include <QOpenGLWidget>
 
+#include <string>
+
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkGenericRenderWindowInteractor.h>
 #include <vtkNew.h>
@@ -22,6 +24,11 @@ namespace dbs::app {
 
 // The OpenGL format VTK needs (3.2 core, 24-bit depth); call before creating the QApplication.
 void setDefaultOpenGLSurfaceFormat();
+
+// Why no window or off-screen OpenGL can be had here, or "" when an X display is at hand: DISPLAY
+// unset, or a local display (":N") with no X server listening. Asked before Qt's xcb plugin is
+// loaded, which otherwise aborts the process.
+std::string displayProblem();
 
 class VtkOpenGLWidget : public QOpenGLWidget {
   Q_OBJECT
