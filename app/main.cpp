@@ -33,13 +33,13 @@ int main(int argc, char** argv) {
     std::cerr << "dbsplan: unknown command '" << all[0] << "' (try dbsplan --help)\n";
     return 2;
   } catch (const dbs::ImagingError& e) {
-    std::cerr << "dbsplan: " << e.what() << "\n";
+    std::cerr << "dbsplan: " << dbs::app::terminalSafe(e.what()) << "\n";
     return 1;
   } catch (const std::bad_alloc&) {
     std::cerr << "dbsplan: out of memory\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "dbsplan: " << e.what() << "\n";
+    std::cerr << "dbsplan: " << dbs::app::terminalSafe(e.what()) << "\n";
     return 1;
   }
 }

@@ -261,6 +261,16 @@ TEST(CliPlan, Colin27PlanWritesPlanLabelsReportSceneAndPlanInfoReadsIt) {
   EXPECT_NE(refused.err.find("has changed since the plan was made"), std::string::npos) << refused.err;
   EXPECT_FALSE(fs::exists(dir / "refused.png"));
 
+  // Strings from a plan are untrusted: escape sequences are printed escaped, never raw.
+  nlohmann::json hostile = plan;
+  hostile["notes"] = nlohmann::json::array({"\x1b[2J\x1b[1;1Hall margins kept\x07"});
+  hostile["trajectories"][0]["electrode"] = plan["trajectories"][0]["electrode"];
+  std::ofstream((dir / "hostile.json").string()) << hostile.dump();
+  const RunResult escaped = runDbsplan("plan-info " + (dir / "hostile.json").string());
+  EXPECT_EQ(escaped.exitCode, 0) << escaped.err;
+  EXPECT_EQ(escaped.out.find('\x1b'), std::string::npos) << "a raw escape character reached the terminal";
+  EXPECT_NE(escaped.out.find("\\x1b[2J"), std::string::npos) << escaped.out;
+
   // A damaged copy: plan-info names the field, exit 1.
   plan["trajectories"][1]["entry_ras"] = "up";
   std::ofstream((dir / "bad.json").string()) << plan.dump();

@@ -40,6 +40,27 @@ std::string formatVec(Vec3 v, int precision = 3) {
 
 }  // namespace
 
+std::string terminalSafe(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  char hex[16];
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool c1 = c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+    if (c < 0x20 || c == 0x7F) {
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else if (c1) {
+      std::snprintf(hex, sizeof hex, "\\xc2\\x%02x", static_cast<unsigned char>(text[++i]));
+      out += hex;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 nlohmann::json volumeInfoJson(const Volume& volume) {
   const ImageGeometry& g = volume.geometry;
   const IntensityRange range = intensityRange(*volume.image);

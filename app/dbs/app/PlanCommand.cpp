@@ -40,8 +40,8 @@ std::string triple(Vec3 v, int digits = 1) {
 void printTrajectorySummary(const PlannedTrajectory& p, std::ostream& out) {
   const Trajectory& t = p.trajectory;
   const TrajectoryMetrics& m = p.metrics;
-  out << "  " << (t.side == 'L' ? "LEFT " : "RIGHT ") << t.id << " (" << t.origin << "), electrode "
-      << t.electrodeId << ", deepest contact " << fixed(t.deepestContactBeyondTargetMm)
+  out << "  " << (t.side == 'L' ? "LEFT " : "RIGHT ") << terminalSafe(t.id) << " (" << terminalSafe(t.origin) << "), electrode "
+      << terminalSafe(t.electrodeId) << ", deepest contact " << fixed(t.deepestContactBeyondTargetMm)
       << " mm beyond the target, roll " << fixed(t.markerRollDeg, 0) << " deg\n";
   out << "    target RAS " << triple(t.targetRas) << " mm, AC-PC " << triple(m.targetAcpc) << " mm from MCP";
   if (m.targetMni) out << ", MNI " << triple(*m.targetMni);
@@ -66,12 +66,12 @@ void printTrajectorySummary(const PlannedTrajectory& p, std::ostream& out) {
 namespace {
 
 void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
-  out << "plan (schema " << kPlanSchema << " v" << plan.schemaVersion << ", dbsplan " << plan.programVersion
-      << ", created " << plan.created << ")\n";
-  out << "  image: " << plan.image.path << "\n";
+  out << "plan (schema " << kPlanSchema << " v" << plan.schemaVersion << ", dbsplan " << terminalSafe(plan.programVersion)
+      << ", created " << terminalSafe(plan.created) << ")\n";
+  out << "  image: " << terminalSafe(plan.image.path) << "\n";
   const std::string imageProblem = planImageProblem(plan);
-  out << "  sha256: " << plan.image.sha256
-      << (imageProblem.empty() ? "  (matches the image on disk)" : "  (" + imageProblem + ")");
+  out << "  sha256: " << terminalSafe(plan.image.sha256)
+      << (imageProblem.empty() ? "  (matches the image on disk)" : "  (" + terminalSafe(imageProblem) + ")");
   out << "\n  AC " << triple(plan.acRas) << ", PC " << triple(plan.pcRas) << ", MCP " << triple(plan.mcpRas)
       << " (RAS mm)\n";
   out << "  search: " << plan.search.candidates << " candidates scored in " << fixed(plan.search.seconds, 3)
@@ -80,17 +80,17 @@ void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
   if (!plan.alternatives.empty()) out << "  alternatives (dbsplan edit --choose SIDE ID):\n";
   for (const PlannedTrajectory& a : plan.alternatives) {
     const TrajectoryMetrics& m = a.metrics;
-    out << "    " << a.trajectory.id << ": entry RAS " << triple(a.trajectory.entryRas) << ", length "
+    out << "    " << terminalSafe(a.trajectory.id) << ": entry RAS " << triple(a.trajectory.entryRas) << ", length "
         << fixed(m.lengthMm) << " mm, ventricles " << fixed(m.closest[0].distanceMm) << " mm, sulci "
         << fixed(m.closest[1].distanceMm) << " mm, " << m.contactsInGpi << " contacts in GPi, "
         << (m.safe ? "safe" : "UNSAFE") << "\n";
   }
-  if (!plan.reviewNote.empty()) out << "  review note: " << plan.reviewNote << "\n";
+  if (!plan.reviewNote.empty()) out << "  review note: " << terminalSafe(plan.reviewNote) << "\n";
   if (!plan.history.empty()) {
-    out << "  edits by hand: " << plan.history.size() << " (last: " << plan.history.back().action << " "
-        << plan.history.back().side << " at " << plan.history.back().time << ")\n";
+    out << "  edits by hand: " << plan.history.size() << " (last: " << terminalSafe(plan.history.back().action) << " "
+        << terminalSafe(plan.history.back().side) << " at " << terminalSafe(plan.history.back().time) << ")\n";
   }
-  for (const std::string& note : plan.notes) out << "  note: " << note << "\n";
+  for (const std::string& note : plan.notes) out << "  note: " << terminalSafe(note) << "\n";
 }
 
 }  // namespace
