@@ -2,14 +2,13 @@
 
 #include <zlib.h>
 
-#include <vector>
-
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <vector>
 
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/VoxelBudget.h"
@@ -36,12 +35,6 @@ bool isGzipFile(const std::string& path) {
   return in.gcount() == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
-// The whole gzip stream decompressed and counted, never kept: "" when it is intact and holds at
-// least `needed` bytes, else what is wrong. The ISIZE trailer alone is not enough (a file cut
-// short or with flipped bytes still has a plausible trailer, and ITK would fill the missing voxels
-// with zeros), so every byte is inflated and zlib checks the CRC-32 at the end of each member.
-// Bounded: a stream that inflates to much more than the header declares is refused, so a small
-// file cannot keep it busy for long (a "zip bomb").
 // zlib's message without the file name it puts in front ("PATH: incorrect data check").
 std::string zlibReason(gzFile gz, int* code) {
   const std::string message = gzerror(gz, code);
@@ -49,6 +42,12 @@ std::string zlibReason(gzFile gz, int* code) {
   return colon == std::string::npos ? message : message.substr(colon + 2);
 }
 
+// The whole gzip stream decompressed and counted, never kept: "" when it is intact and holds at
+// least `needed` bytes, else what is wrong. The ISIZE trailer alone is not enough (a file cut
+// short or with flipped bytes still has a plausible trailer, and ITK would fill the missing voxels
+// with zeros), so every byte is inflated and zlib checks the CRC-32 at the end of each member.
+// Bounded: a stream that inflates to much more than the header declares is refused, so a small
+// file cannot keep it busy for long (a "zip bomb").
 std::string gzipStreamProblem(const std::string& path, std::uint64_t needed) {
   constexpr std::uint64_t kSlackBytes = 64ull << 20;  // NIfTI extensions and padding after the voxels
   gzFile gz = gzopen(path.c_str(), "rb");

@@ -399,14 +399,12 @@ RiskStructures riskStructuresFromMap(const LabelVolume& map, const std::array<bo
   out.geometry = map.geometry;
   const unsigned short* v = map.image->GetBufferPointer();
   const std::size_t n = map.geometry.voxelCount();
+  if (const unsigned short* bad = std::find_if(v, v + n, [](unsigned short x) { return x > 5; }); bad != v + n)
+    throw ImagingError(map.path + ": value " + std::to_string(*bad) + " is not a risk structure (0-5)");
   auto maskWhere = [&](auto inside) {
     auto mask = emptyMaskLike(*map.image);
     unsigned char* m = mask->GetBufferPointer();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (v[i] > 5)
-        throw ImagingError(map.path + ": value " + std::to_string(v[i]) + " is not a risk structure (0-5)");
-      m[i] = inside(v[i]) ? 1 : 0;
-    }
+    for (std::size_t i = 0; i < n; ++i) m[i] = inside(v[i]) ? 1 : 0;
     return mask;
   };
   report(0.0, "risk structures: head");

@@ -540,6 +540,18 @@ std::string nextTrajectoryId(const PlanDocument& plan, char side) {
   return std::string(1, side) + std::to_string(highest + 1);
 }
 
+void replaceAlternatives(PlanDocument& plan, char side, std::vector<PlannedTrajectory> alternatives) {
+  long next = std::stol(nextTrajectoryId(plan, side).substr(1));  // before the old alternatives go
+  plan.alternatives.erase(
+      std::remove_if(plan.alternatives.begin(), plan.alternatives.end(),
+                     [side](const PlannedTrajectory& p) { return p.trajectory.side == side; }),
+      plan.alternatives.end());
+  for (PlannedTrajectory& a : alternatives) {
+    a.trajectory.id = std::string(1, side) + std::to_string(next++);
+    plan.alternatives.push_back(std::move(a));
+  }
+}
+
 void assignMissingTrajectoryIds(PlanDocument& plan) {
   for (auto* list : {&plan.trajectories, &plan.alternatives})
     for (PlannedTrajectory& t : *list)

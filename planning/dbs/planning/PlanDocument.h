@@ -91,6 +91,9 @@ PlannedTrajectory* chosenTrajectory(PlanDocument& plan, char side);
 const PlannedTrajectory* chosenTrajectory(const PlanDocument& plan, char side);
 // A trajectory id not used by the plan yet for `side` ("L4" after L1..L3), nor named in its history.
 std::string nextTrajectoryId(const PlanDocument& plan, char side);
+// Replaces `side`'s alternatives by `alternatives`, each given a fresh id numbered past every id the
+// plan knew before (ids are never reused, also not those of the alternatives it drops).
+void replaceAlternatives(PlanDocument& plan, char side, std::vector<PlannedTrajectory> alternatives);
 // Gives every trajectory without an id one (plans of schema version 1 had none).
 void assignMissingTrajectoryIds(PlanDocument& plan);
 

@@ -259,7 +259,7 @@ void editTrajectory(PlanResult& result, char side, std::optional<Vec3> targetRas
   // Typed history entries, one per hand-set value (what, from, to, when).
   const std::string now = utcNowIso8601();
   auto record = [&](const char* action, Vec3 from, Vec3 to) {
-    plan.history.push_back({now, action, std::string(1, side), "",
+    plan.history.push_back({now, action, std::string(1, side), current->trajectory.id,
                             nlohmann::json::array({from.x, from.y, from.z}),
                             nlohmann::json::array({to.x, to.y, to.z})});
   };
@@ -273,20 +273,12 @@ void editTrajectory(PlanResult& result, char side, std::optional<Vec3> targetRas
                             context.mniFromPatientRas(*targetRas)});
   }
   if (entryRas) record("move_entry", current->trajectory.entryRas, *entryRas);
-  plan.alternatives.erase(
-      std::remove_if(plan.alternatives.begin(), plan.alternatives.end(),
-                     [side](const PlannedTrajectory& p) { return p.trajectory.side == side; }),
-      plan.alternatives.end());
-  current->trajectory = edited;
+  current->trajectory = edited;  // keeps its id
   current->metrics = std::move(metrics);
-  for (std::size_t i = firstAlternative; i < search.best.size(); ++i) {
-    PlannedTrajectory alternative{search.best[i], search.bestMetrics[i]};
-    alternative.trajectory.id = nextTrajectoryId(plan, side);
-    plan.alternatives.push_back(alternative);
-  }
-  for (std::size_t i = plan.history.size() - (targetRas ? 1 : 0) - (entryRas ? 1 : 0);
-       i < plan.history.size(); ++i)
-    plan.history[i].trajectoryId = current->trajectory.id;
+  std::vector<PlannedTrajectory> alternatives;
+  for (std::size_t i = firstAlternative; i < search.best.size(); ++i)
+    alternatives.push_back({search.best[i], search.bestMetrics[i]});
+  replaceAlternatives(plan, side, std::move(alternatives));
 }
 
 PlanDocument writePlanOutputs(const PlanResult& result, const std::string& outDir) {

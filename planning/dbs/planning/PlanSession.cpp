@@ -50,19 +50,6 @@ std::vector<PlannedTrajectory> searchAlternatives(const PlanningContext& context
   return alternatives;
 }
 
-void installAlternatives(PlanDocument& plan, char side, std::vector<PlannedTrajectory> alternatives) {
-  // Numbered past every id the plan knows before the old alternatives go: ids are never reused.
-  long next = std::stol(nextTrajectoryId(plan, side).substr(1));
-  plan.alternatives.erase(
-      std::remove_if(plan.alternatives.begin(), plan.alternatives.end(),
-                     [side](const PlannedTrajectory& p) { return p.trajectory.side == side; }),
-      plan.alternatives.end());
-  for (PlannedTrajectory& a : alternatives) {
-    a.trajectory.id = std::string(1, side) + std::to_string(next++);
-    plan.alternatives.push_back(std::move(a));
-  }
-}
-
 // Moves `point` to `to` and records it in `entry` (action, from, to; RAS mm).
 void movePoint(Vec3& point, Vec3 to, const char* action, PlanHistoryEntry& entry) {
   entry.action = action;
@@ -267,29 +254,29 @@ void PlanSession::commit(const PlanEdit& edit, bool searchAlternativesNow) {
       alternatives = searchAlternatives(contextWithFrame(*result_, frame),
                                         chosenTrajectory(next, edit.side)->trajectory);
     }
-    installAlternatives(next, edit.side, std::move(alternatives));
+    replaceAlternatives(next, edit.side, std::move(alternatives));
   }
-  undo_.push_back({plan(), edit.describe(), revision_});
+  pushState(std::move(next), edit.describe());
+}
+
+void PlanSession::pushState(PlanDocument next, std::string description) {
+  undo_.push_back({plan(), std::move(description), revision_});
   redo_.clear();
   setDocument(std::move(next));
   revision_ = nextRevision_++;
 }
 
-void PlanSession::undo() {
-  if (undo_.empty()) return;
-  redo_.push_back({plan(), undo_.back().description, revision_});
-  revision_ = undo_.back().revision;
-  setDocument(std::move(undo_.back().plan));
-  undo_.pop_back();
+void PlanSession::step(std::vector<UndoState>& from, std::vector<UndoState>& to) {
+  if (from.empty()) return;
+  to.push_back({plan(), from.back().description, revision_});
+  revision_ = from.back().revision;
+  setDocument(std::move(from.back().plan));
+  from.pop_back();
 }
 
-void PlanSession::redo() {
-  if (redo_.empty()) return;
-  undo_.push_back({plan(), redo_.back().description, revision_});
-  revision_ = redo_.back().revision;
-  setDocument(std::move(redo_.back().plan));
-  redo_.pop_back();
-}
+void PlanSession::undo() { step(undo_, redo_); }
+
+void PlanSession::redo() { step(redo_, undo_); }
 
 AlternativesJob PlanSession::alternativesJob(char side) const {
   const PlannedTrajectory* chosen = chosenTrajectory(plan(), side);
@@ -306,7 +293,7 @@ AlternativesJob PlanSession::alternativesJob(char side) const {
 
 bool PlanSession::setAlternatives(const AlternativesJob& job, std::vector<PlannedTrajectory> alternatives) {
   if (job.revision != revision_) return false;
-  installAlternatives(result_->plan, job.side, std::move(alternatives));
+  replaceAlternatives(result_->plan, job.side, std::move(alternatives));
   return true;
 }
 
@@ -366,10 +353,7 @@ void PlanSession::recoverAutosave(const std::string& autosavePath) {
   PlanDocument recovered = readPlan(autosavePath);
   if (recovered.image.sha256 != plan().image.sha256)
     throw std::runtime_error(autosavePath + ": the autosave belongs to another image");
-  undo_.push_back({plan(), "Recover autosave", revision_});
-  redo_.clear();
-  setDocument(std::move(recovered));
-  revision_ = nextRevision_++;
+  pushState(std::move(recovered), "Recover autosave");
 }
 
 std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath,

@@ -139,6 +139,10 @@ class PlanSession {
     unsigned long revision = 0;
   };
   void setDocument(PlanDocument plan);  // the frame follows the landmarks
+  // Makes `next` the document, the current one undoable as `description`; clears redo.
+  void pushState(PlanDocument next, std::string description);
+  // Undo (from undo_ to redo_) or redo (the other way): restores the top state of `from`.
+  void step(std::vector<UndoState>& from, std::vector<UndoState>& to);
   std::shared_ptr<PlanResult> result_;
   std::string planPath_;
   std::vector<UndoState> undo_, redo_;
