@@ -138,6 +138,10 @@ QString MainWindow::lastFolder() const {
   return settings().value(kLastFolderKey).toString();
 }
 
+QString MainWindow::planFolder() const {
+  return session_ ? QFileInfo(QString::fromStdString(session_->planPath())).absolutePath() : lastFolder();
+}
+
 void MainWindow::rememberFolder(const QString& path) {
   const QFileInfo info(path);
   settings().setValue(kLastFolderKey, info.isDir() ? info.absoluteFilePath() : info.absolutePath());
@@ -186,17 +190,13 @@ void MainWindow::buildMenus() {
     if (!path.isEmpty()) savePlanAs(path);
   });
   exportReportAction_ = file->addAction("Export &report (PDF)...", this, [this] {
-    const QString start =
-        session_ ? QFileInfo(QString::fromStdString(session_->planPath())).absolutePath() : lastFolder();
     const QString path =
-        QFileDialog::getSaveFileName(this, "Export report", start + "/report.pdf", "PDF (*.pdf)");
+        QFileDialog::getSaveFileName(this, "Export report", planFolder() + "/report.pdf", "PDF (*.pdf)");
     if (!path.isEmpty()) exportReport(path);
   });
   exportSceneAction_ = file->addAction("Export s&cene (PNG)...", this, [this] {
-    const QString start =
-        session_ ? QFileInfo(QString::fromStdString(session_->planPath())).absolutePath() : lastFolder();
     const QString path =
-        QFileDialog::getSaveFileName(this, "Export 3D scene", start + "/scene.png", "PNG (*.png)");
+        QFileDialog::getSaveFileName(this, "Export 3D scene", planFolder() + "/scene.png", "PNG (*.png)");
     if (!path.isEmpty()) exportScene(path);
   });
   QMenu* screenshots = file->addMenu("Save screens&hot");

@@ -117,6 +117,7 @@ class MainWindow : public QMainWindow {
   void addRecentFile(const QString& path);
   void rebuildRecentMenu();
   QString lastFolder() const;
+  QString planFolder() const;  // the open plan's folder, else the last folder
   void rememberFolder(const QString& path);
   // Asks what to do with unsaved plan edits before they would be lost; false = the user cancelled.
   bool maybeKeepChanges();
