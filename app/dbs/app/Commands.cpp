@@ -281,7 +281,7 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
   setDefaultOpenGLSurfaceFormat();
   QApplication app(argc, argv);
   QApplication::setApplicationName("dbsplan");
-  MainWindow window;
+  MainWindow window(nullptr, /*rememberLayout=*/screenshot.empty());
   window.resize(width, height);
   if (scene.volume) window.showScene(scene);
   if (session) window.showSession(session);

@@ -50,7 +50,7 @@ bool isPlanFile(const QString& path) {
 }
 }  // namespace
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+MainWindow::MainWindow(QWidget* parent, bool rememberLayout) : QMainWindow(parent), rememberLayout_(rememberLayout) {
   setWindowTitle("dbsplan");
   setAcceptDrops(true);
   auto* central = new QWidget(this);
@@ -121,8 +121,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
           [this](Vec3 p) { positionLabel_->setText("Crosshair: " + model_.describePoint(p)); });
   buildMenus();
   resize(1400, 900);
-  restoreGeometry(settings().value(kGeometryKey).toByteArray());
-  layoutRestored_ = restoreState(settings().value(kStateKey).toByteArray());
+  if (rememberLayout_) {
+    restoreGeometry(settings().value(kGeometryKey).toByteArray());
+    layoutRestored_ = restoreState(settings().value(kStateKey).toByteArray());
+  }
   updateActions();
 }
 
@@ -784,8 +786,10 @@ void MainWindow::closeEvent(QCloseEvent* e) {
     e->ignore();
     return;
   }
-  settings().setValue(kGeometryKey, saveGeometry());
-  settings().setValue(kStateKey, saveState());
+  if (rememberLayout_) {
+    settings().setValue(kGeometryKey, saveGeometry());
+    settings().setValue(kStateKey, saveState());
+  }
   e->accept();
 }
 

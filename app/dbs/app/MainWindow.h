@@ -39,7 +39,10 @@ class PlanPanel;
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
-  explicit MainWindow(QWidget* parent = nullptr);
+  // `rememberLayout`: restore the window's geometry and panel layout from the settings and save
+  // them on close (false for a one-shot `view --screenshot`, which must neither depend on nor
+  // change the user's layout).
+  explicit MainWindow(QWidget* parent = nullptr, bool rememberLayout = true);
   ~MainWindow() override;
 
   ViewerModel& model() { return model_; }
@@ -135,7 +138,7 @@ class MainWindow : public QMainWindow {
   SceneViewWidget* sceneView_ = nullptr;
   PlanPanel* panel_ = nullptr;
   QDockWidget* planDock_ = nullptr;
-  bool layoutRestored_ = false, dockSized_ = false;
+  bool rememberLayout_ = true, layoutRestored_ = false, dockSized_ = false;
   QLabel* positionLabel_ = nullptr;
   QLabel* planLabel_ = nullptr;
   QMenu* recentMenu_ = nullptr;
