@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 
 #include <itkAffineTransform.h>
 #include <itkBinShrinkImageFilter.h>
@@ -29,6 +29,7 @@
 #include <itkTransformFileWriter.h>
 #include <itkTxtTransformIOFactory.h>
 #include <itkVersorRigid3DTransform.h>
+#include <vnl/algo/vnl_determinant.h>
 
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
@@ -53,7 +54,9 @@ itk::Point<double, 3> itkPoint(Vec3 lps) {
   p[2] = lps.z;
   return p;
 }
-Vec3 vec(const itk::Point<double, 3>& p) { return {p[0], p[1], p[2]}; }
+Vec3 vec(const itk::Point<double, 3>& p) {
+  return {p[0], p[1], p[2]};
+}
 
 // An ITK matrix-offset transform (LPS -> LPS) as a RAS -> RAS affine.
 Affine rasAffineFromItk(const itk::MatrixOffsetTransformBase<double, 3, 3>& t) {
@@ -104,9 +107,8 @@ class IterationObserver : public itk::Command {
  public:
   using Self = IterationObserver;
   using Pointer = itk::SmartPointer<Self>;
-  itkNewMacro(Self)
-  void Setup(const ProgressCallback* progress, double from, double to, unsigned iterations, std::string step,
-             std::function<void()> stop) {
+  itkNewMacro(Self) void Setup(const ProgressCallback* progress, double from, double to, unsigned iterations,
+                               std::string step, std::function<void()> stop) {
     progress_ = progress;
     from_ = from;
     to_ = to;
@@ -115,7 +117,9 @@ class IterationObserver : public itk::Command {
     stop_ = std::move(stop);
   }
   bool cancelled() const { return cancelled_; }
-  void Execute(itk::Object* caller, const itk::EventObject& event) override { Execute(static_cast<const itk::Object*>(caller), event); }
+  void Execute(itk::Object* caller, const itk::EventObject& event) override {
+    Execute(static_cast<const itk::Object*>(caller), event);
+  }
   void Execute(const itk::Object*, const itk::EventObject& event) override {
     if (!itk::IterationEvent().CheckEvent(&event) || !progress_ || !*progress_ || cancelled_) return;
     ++count_;
@@ -146,13 +150,112 @@ FloatImage::Pointer binShrink(const FloatImage::Pointer& image, unsigned factor)
 }
 
 // The part of `image` inside a RAS box (plus nothing else), as its own image with exact geometry.
+// Range of det(I + grad u) over every voxel of a displacement field (u in LPS mm). Central
+// differences inside, one-sided on the faces. ITK's DisplacementFieldJacobianDeterminantFilter
+// differentiates along the index axes and ignores the grid's direction matrix, which is wrong for
+// a field on an oblique or permuted patient grid, hence this loop. With M the derivative of u
+// along each grid axis in mm (column a along direction column a), grad u = M D^T and
+// det(I + M D^T) = det(D + M) det(D) for the orthonormal direction D.
+std::pair<double, double> fieldJacobianRange(const DisplacementFieldD::Pointer& field) {
+  const auto size = field->GetLargestPossibleRegion().GetSize();
+  const auto spacing = field->GetSpacing();
+  const auto& direction = field->GetDirection();
+  const itk::Vector<double, 3>* u = field->GetBufferPointer();
+  const long n[3] = {static_cast<long>(size[0]), static_cast<long>(size[1]), static_cast<long>(size[2])};
+  const long stride[3] = {1, n[0], n[0] * n[1]};
+  const double directionDeterminant = vnl_determinant(direction.GetVnlMatrix().as_matrix());
+  double lowest = 1e30, highest = -1e30;
+  for (long k = 0; k < n[2]; ++k)
+    for (long j = 0; j < n[1]; ++j)
+      for (long i = 0; i < n[0]; ++i) {
+        const long index[3] = {i, j, k};
+        const long idx = i + j * stride[1] + k * stride[2];
+        double m[3][3];
+        for (int a = 0; a < 3; ++a) {
+          const long before = index[a] > 0 ? 1 : 0, after = index[a] + 1 < n[a] ? 1 : 0;
+          const double run = (before + after) * spacing[a];
+          for (int r = 0; r < 3; ++r)
+            m[r][a] = run > 0 ? (u[idx + after * stride[a]][r] - u[idx - before * stride[a]][r]) / run : 0.0;
+        }
+        double j3[3][3];
+        for (int r = 0; r < 3; ++r)
+          for (int a = 0; a < 3; ++a) j3[r][a] = direction[r][a] + m[r][a];
+        const double det = directionDeterminant * (j3[0][0] * (j3[1][1] * j3[2][2] - j3[1][2] * j3[2][1]) -
+                                                   j3[0][1] * (j3[1][0] * j3[2][2] - j3[1][2] * j3[2][0]) +
+                                                   j3[0][2] * (j3[1][0] * j3[2][1] - j3[1][1] * j3[2][0]));
+        lowest = std::min(lowest, det);
+        highest = std::max(highest, det);
+      }
+  return {lowest, highest};
+}
+
+struct TaperedField {
+  DisplacementFieldD::Pointer field;
+  double taperMm = 0;
+};
+
+// The demons field extended beyond its box by nearest-border values and faded to zero over taperMm
+// outside it (smoothstep of the Euclidean distance to the box), the box itself unchanged. The fade
+// length starts at max(minimumTaperMm, 3 x the largest border displacement) and doubles (up to
+// 320 mm) until the padding's Jacobian stays above half the box's own minimum.
+TaperedField padAndTaper(const DisplacementFieldD::Pointer& field, double minimumTaperMm) {
+  const auto size = field->GetLargestPossibleRegion().GetSize();
+  const auto spacing = field->GetSpacing();
+  const itk::Vector<double, 3>* u = field->GetBufferPointer();
+  const long n[3] = {static_cast<long>(size[0]), static_cast<long>(size[1]), static_cast<long>(size[2])};
+  double borderMaximum = 0;
+  for (long k = 0; k < n[2]; ++k)
+    for (long j = 0; j < n[1]; ++j)
+      for (long i = 0; i < n[0]; ++i)
+        if (i == 0 || j == 0 || k == 0 || i == n[0] - 1 || j == n[1] - 1 || k == n[2] - 1)
+          borderMaximum = std::max(borderMaximum, u[i + n[0] * (j + n[1] * k)].GetNorm());
+  const double boxMinimum = fieldJacobianRange(field).first;
+  const double wanted = std::min(0.5, 0.5 * boxMinimum);
+  double taperMm = std::max({minimumTaperMm, 3.0 * borderMaximum, 2.0 * spacing[0]});
+  for (;;) {
+    long pad[3];
+    DisplacementFieldD::SizeType paddedSize;
+    itk::Vector<double, 3> shift;
+    for (int a = 0; a < 3; ++a) {
+      pad[a] = static_cast<long>(std::ceil(taperMm / spacing[a])) + 1;
+      paddedSize[a] = static_cast<unsigned long>(n[a] + 2 * pad[a]);
+      shift[a] = -pad[a] * spacing[a];
+    }
+    auto padded = DisplacementFieldD::New();
+    padded->SetRegions(paddedSize);
+    padded->SetSpacing(spacing);
+    padded->SetDirection(field->GetDirection());
+    padded->SetOrigin(field->GetOrigin() + field->GetDirection() * shift);
+    padded->Allocate();
+    itk::Vector<double, 3>* out = padded->GetBufferPointer();
+    std::size_t idx = 0;
+    for (long k = 0; k < static_cast<long>(paddedSize[2]); ++k)
+      for (long j = 0; j < static_cast<long>(paddedSize[1]); ++j)
+        for (long i = 0; i < static_cast<long>(paddedSize[0]); ++i, ++idx) {
+          const long q[3] = {i - pad[0], j - pad[1], k - pad[2]};
+          long c[3];
+          double outside2 = 0;
+          for (int a = 0; a < 3; ++a) {
+            c[a] = std::clamp(q[a], 0L, n[a] - 1);
+            outside2 += std::pow((q[a] - c[a]) * spacing[a], 2);
+          }
+          const double t = std::clamp(1.0 - std::sqrt(outside2) / taperMm, 0.0, 1.0);
+          out[idx] = u[c[0] + n[0] * (c[1] + n[1] * c[2])] * (t * t * (3 - 2 * t));  // smoothstep
+        }
+    if (!(boxMinimum > 0) || fieldJacobianRange(padded).first >= wanted || taperMm >= 320.0)
+      return {padded, taperMm};
+    taperMm *= 2;
+  }
+}
+
 FloatImage::Pointer cropToRasBox(const FloatImage::Pointer& image, const ImageGeometry& geometry, Vec3 lowRas,
                                  Vec3 highRas) {
   const Affine ijkFromRas = geometry.ijkFromRas();
   std::array<double, 3> mn{1e30, 1e30, 1e30}, mx{-1e30, -1e30, -1e30};
   for (int corner = 0; corner < 8; ++corner) {
-    const Vec3 ijk = ijkFromRas.apply({(corner & 1) ? highRas.x : lowRas.x, (corner & 2) ? highRas.y : lowRas.y,
-                                       (corner & 4) ? highRas.z : lowRas.z});
+    const Vec3 ijk =
+        ijkFromRas.apply({(corner & 1) ? highRas.x : lowRas.x, (corner & 2) ? highRas.y : lowRas.y,
+                          (corner & 4) ? highRas.z : lowRas.z});
     for (int a = 0; a < 3; ++a) {
       mn[a] = std::min(mn[a], ijk[a]);
       mx[a] = std::max(mx[a], ijk[a]);
@@ -196,7 +299,8 @@ FloatImage::Pointer divideByLocalMean(const FloatImage::Pointer& image, double s
 }
 
 template <typename Registration>
-void setLevels(Registration& registration, const std::vector<unsigned>& shrink, const std::vector<double>& smoothing) {
+void setLevels(Registration& registration, const std::vector<unsigned>& shrink,
+               const std::vector<double>& smoothing) {
   typename Registration::ShrinkFactorsArrayType shrinkArray(shrink.size());
   typename Registration::SmoothingSigmasArrayType sigmaArray(smoothing.size());
   for (std::size_t i = 0; i < shrink.size(); ++i) {
@@ -251,7 +355,8 @@ LabelVolume TemplateRegistration::warpLabelsToPatient(const LabelVolume& templat
   return out;
 }
 
-void TemplateRegistration::writeTransforms(const std::string& affinePath, const std::string& displacementPath) const {
+void TemplateRegistration::writeTransforms(const std::string& affinePath,
+                                           const std::string& displacementPath) const {
   // ITK's transform IO is found through factories; register the text format (.tfm) explicitly.
   static const bool registered = [] {
     itk::TxtTransformIOFactory::RegisterOneFactory();
@@ -352,7 +457,8 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
     const unsigned base = parameters.affineShrink.back();
     std::vector<unsigned> shrink;
     for (unsigned f : parameters.affineShrink) shrink.push_back(std::max(1u, f / base));
-    const FloatImage::Pointer fixedSmall = binShrink(patient.image, base), movingSmall = binShrink(templateT1.image, base);
+    const FloatImage::Pointer fixedSmall = binShrink(patient.image, base),
+                              movingSmall = binShrink(templateT1.image, base);
 
     // Initialisation: head centres aligned (centres of mass of the thresholded heads).
     report(0.02, "registration: aligning head centres");
@@ -374,7 +480,8 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
     registration->SetMetricSamplingPercentage(parameters.affineSamplingFraction);
     registration->MetricSamplingReinitializeSeed(parameters.randomSeed);
     auto observer = IterationObserver::New();
-    observer->Setup(&progress, 0.05, 0.4, parameters.affineIterations * static_cast<unsigned>(parameters.affineShrink.size()),
+    observer->Setup(&progress, 0.05, 0.4,
+                    parameters.affineIterations * static_cast<unsigned>(parameters.affineShrink.size()),
                     "registration: affine", [optimizer] { optimizer->StopOptimization(); });
     optimizer->AddObserver(itk::IterationEvent(), observer);
     try {
@@ -402,7 +509,8 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
     std::array<double, 3> mn{1e30, 1e30, 1e30}, mx{-1e30, -1e30, -1e30};
     const auto& box = parameters.deformableBoxTemplateRas;
     for (int corner = 0; corner < 8; ++corner) {
-      const Vec3 t{(corner & 1) ? box[1].x : box[0].x, (corner & 2) ? box[1].y : box[0].y, (corner & 4) ? box[1].z : box[0].z};
+      const Vec3 t{(corner & 1) ? box[1].x : box[0].x, (corner & 2) ? box[1].y : box[0].y,
+                   (corner & 4) ? box[1].z : box[0].z};
       const Vec3 ijk = ijkFromRas.apply(patientFromTemplate.apply(t));
       for (int a = 0; a < 3; ++a) {
         mn[a] = std::min(mn[a], ijk[a]);
@@ -427,7 +535,8 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
       isotropic.Fill(parameters.demonsSpacingMm);
       FloatImage::SizeType size;
       for (int a = 0; a < 3; ++a)
-        size[a] = static_cast<unsigned long>(std::max(1.0, std::floor((hi[a] - lo[a]) * spacing[a] / parameters.demonsSpacingMm) + 1));
+        size[a] = static_cast<unsigned long>(
+            std::max(1.0, std::floor((hi[a] - lo[a]) * spacing[a] / parameters.demonsSpacingMm) + 1));
       FloatImage::IndexType start;
       start[0] = lo[0];
       start[1] = lo[1];
@@ -460,10 +569,12 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
     resample->UseReferenceImageOn();
     resample->SetDefaultPixelValue(0);
     resample->Update();
-    if (parameters.demonsBiasSigmaMm > 0) fixedGrid = divideByLocalMean(fixedGrid, parameters.demonsBiasSigmaMm);
-    const FloatImage::Pointer movingGrid = parameters.demonsBiasSigmaMm > 0
-                                               ? divideByLocalMean(resample->GetOutput(), parameters.demonsBiasSigmaMm)
-                                               : FloatImage::Pointer(resample->GetOutput());
+    if (parameters.demonsBiasSigmaMm > 0)
+      fixedGrid = divideByLocalMean(fixedGrid, parameters.demonsBiasSigmaMm);
+    const FloatImage::Pointer movingGrid =
+        parameters.demonsBiasSigmaMm > 0
+            ? divideByLocalMean(resample->GetOutput(), parameters.demonsBiasSigmaMm)
+            : FloatImage::Pointer(resample->GetOutput());
     auto match = itk::HistogramMatchingImageFilter<FloatImage, FloatImage>::New();
     match->SetInput(movingGrid);
     match->SetReferenceImage(fixedGrid);
@@ -480,7 +591,8 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
     demons->SetUseFirstOrderExp(true);  // updates are small per iteration: exp(u) ~ id + u, much cheaper
     demons->SetMaximumUpdateStepLength(parameters.demonsMaximumStepVoxels);  // voxels per iteration
     demons->SetUseGradientType(itk::ESMDemonsRegistrationFunctionEnums::Gradient::Symmetric);
-    using MultiResolution = itk::MultiResolutionPDEDeformableRegistration<FloatImage, FloatImage, DisplacementFieldF, float>;
+    using MultiResolution =
+        itk::MultiResolutionPDEDeformableRegistration<FloatImage, FloatImage, DisplacementFieldF, float>;
     auto multiResolution = MultiResolution::New();
     multiResolution->SetRegistrationFilter(demons);
     multiResolution->SetFixedImage(fixedGrid);
@@ -493,8 +605,7 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
     for (unsigned n : iterations) totalIterations += n;
     auto observer = IterationObserver::New();
     observer->Setup(&progress, 0.42, 0.95, totalIterations,
-                    "registration: deformable (diffeomorphic demons) around the basal ganglia",
-                    [&] {
+                    "registration: deformable (diffeomorphic demons) around the basal ganglia", [&] {
                       demons->StopRegistration();
                       multiResolution->StopRegistration();
                     });
@@ -511,52 +622,36 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
     auto cast = itk::CastImageFilter<DisplacementFieldF, DisplacementFieldD>::New();
     cast->SetInput(multiResolution->GetOutput());
     cast->Update();
-    // Outside its grid a displacement-field transform does not displace. Taper the field smoothly
-    // to zero over the last `taperMm` of the box, so the full transform stays continuous (no seam
-    // at the box border) and invertible.
-    {
-      DisplacementFieldD::Pointer field = cast->GetOutput();
-      const auto size = field->GetLargestPossibleRegion().GetSize();
-      const auto spacing = field->GetSpacing();
-      const double taperMm = parameters.demonsTaperMm;
-      itk::Vector<double, 3>* u = field->GetBufferPointer();
-      for (std::size_t k = 0, idx = 0; k < size[2]; ++k)
-        for (std::size_t j = 0; j < size[1]; ++j)
-          for (std::size_t i = 0; i < size[0]; ++i, ++idx) {
-            const std::size_t index[3] = {i, j, k};
-            double distance = 1e30;
-            for (int a = 0; a < 3; ++a)
-              distance = std::min({distance, index[a] * spacing[a], (size[a] - 1 - index[a]) * spacing[a]});
-            const double t = std::clamp(distance / taperMm, 0.0, 1.0);
-            u[idx] *= t * t * (3 - 2 * t);  // smoothstep
-          }
-    }
+    // Outside its grid a displacement-field transform does not displace, so the field must reach
+    // zero continuously. The registered box is kept exactly as demons left it; the field is
+    // extended outwards (each padding voxel takes its nearest border value) and faded to zero
+    // across that padding. Fading over L mm adds a term of about |u| * 1.5 / L to the Jacobian, so
+    // L is chosen from the largest border displacement and doubled until every determinant,
+    // padding included, is positive: a fold there would map two patient points to one template
+    // point (the old in-box 10 mm taper folded, Jacobian -1.11, where |u| reached 20 mm).
+    const TaperedField tapered = padAndTaper(cast->GetOutput(), parameters.demonsTaperMm);
     auto displacement = DisplacementTransform::New();
-    displacement->SetDisplacementField(cast->GetOutput());
-    result.displacement_ = cast->GetOutput();
+    displacement->SetDisplacementField(tapered.field);
+    result.displacement_ = tapered.field;
     full->AddTransform(displacement);  // applied first: patient -> displacement -> affine -> template
     result.quality_.deformableSeconds = secondsSince(deformableStart);
+    result.quality_.taperMm = tapered.taperMm;
   }
 
-  // ---- Quality: Jacobian determinant of patient -> template over the deformable region (3 mm grid).
+  // ---- Quality: Jacobian determinant of patient -> template, det(A) * det(I + grad u), on every
+  // voxel of the displacement field's grid (the registered box and its tapered padding); outside
+  // that grid the map is the affine alone.
   report(0.97, "registration: checking the deformation");
-  double jmin = 1e30, jmax = -1e30;
-  const double h = 0.5;  // mm, central differences
-  const Vec3 spacing = pg.spacingMm();
-  for (long k = lo[2]; k <= hi[2]; k += std::max(1L, std::lround(3.0 / spacing.z)))
-    for (long j = lo[1]; j <= hi[1]; j += std::max(1L, std::lround(3.0 / spacing.y)))
-      for (long i = lo[0]; i <= hi[0]; i += std::max(1L, std::lround(3.0 / spacing.x))) {
-        const Vec3 p = pg.rasFromIndex({double(i), double(j), double(k)});
-        Vec3 columns[3];
-        for (int a = 0; a < 3; ++a) {
-          Vec3 d;
-          d[a] = h;
-          columns[a] = (1.0 / (2 * h)) * (result.templateRasFromPatientRas(p + d) - result.templateRasFromPatientRas(p - d));
-        }
-        const double det = dot(columns[0], cross(columns[1], columns[2]));
-        jmin = std::min(jmin, det);
-        jmax = std::max(jmax, det);
-      }
+  const double affineDeterminant = result.affineTemplateRasFromPatientRas().determinant3x3();
+  double jmin = affineDeterminant, jmax = affineDeterminant;
+  if (result.displacement_) {
+    const auto [fieldMin, fieldMax] = fieldJacobianRange(result.displacement_);
+    jmin = affineDeterminant * fieldMin;
+    jmax = affineDeterminant * fieldMax;
+  }
+  if (!(jmin > 0))
+    throw ImagingError("deformable registration folded (Jacobian determinant " + std::to_string(jmin) +
+                       "): the template cannot be mapped one-to-one onto this image");
   result.quality_.jacobianMin = jmin;
   result.quality_.jacobianMax = jmax;
   report(1.0, "registration: done");
@@ -595,14 +690,16 @@ RigidRegistration registerRigid(const Volume& fixed, const Volume& moving, const
   // Finest level at about 2 mm whatever the voxel size: enough for six parameters, and a full
   // 1 mm level made co-registration take 20 s.
   const Vec3 spacing = fixed.geometry.spacingMm();
-  const unsigned base = std::max(1u, static_cast<unsigned>(std::lround(2.0 / std::min({spacing.x, spacing.y, spacing.z}))));
+  const unsigned base =
+      std::max(1u, static_cast<unsigned>(std::lround(2.0 / std::min({spacing.x, spacing.y, spacing.z}))));
   setLevels(*registration, {4 * base, 2 * base, base}, {4.0, 2.0, 1.0});
   // Regular sampling: with six parameters, the noise of random sampling limits the final accuracy.
   registration->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::REGULAR);
   registration->SetMetricSamplingPercentage(0.2);
   registration->MetricSamplingReinitializeSeed(1234);
   auto observer = IterationObserver::New();
-  observer->Setup(&progress, 0.0, 1.0, 600, "rigid co-registration", [optimizer] { optimizer->StopOptimization(); });
+  observer->Setup(&progress, 0.0, 1.0, 600, "rigid co-registration",
+                  [optimizer] { optimizer->StopOptimization(); });
   optimizer->AddObserver(itk::IterationEvent(), observer);
   try {
     registration->Update();
@@ -617,7 +714,8 @@ RigidRegistration registerRigid(const Volume& fixed, const Volume& moving, const
   return out;
 }
 
-Volume resampleOntoGrid(const Volume& moving, const Affine& fixedRasFromMovingRas, const ImageGeometry& fixedGeometry) {
+Volume resampleOntoGrid(const Volume& moving, const Affine& fixedRasFromMovingRas,
+                        const ImageGeometry& fixedGeometry) {
   // ITK resamples by mapping each output (fixed) point to the input (moving): moving <- fixed, in LPS.
   const Affine movingRasFromFixedRas = fixedRasFromMovingRas.inverse();
   Affine flip;
@@ -636,7 +734,8 @@ Volume resampleOntoGrid(const Volume& moving, const Affine& fixedRasFromMovingRa
   Volume out;
   out.geometry = fixedGeometry;
   auto reference = FloatImage::New();
-  reference->SetRegions(FloatImage::SizeType{{fixedGeometry.size[0], fixedGeometry.size[1], fixedGeometry.size[2]}});
+  reference->SetRegions(
+      FloatImage::SizeType{{fixedGeometry.size[0], fixedGeometry.size[1], fixedGeometry.size[2]}});
   applyGeometryToItk(fixedGeometry, *reference, "co-registration grid");
   auto resample = itk::ResampleImageFilter<FloatImage, FloatImage, double>::New();
   resample->SetInput(moving.image);

@@ -32,8 +32,8 @@ struct RegistrationParameters {
   // Deformable stage: on/off, template-space box (RAS mm, min then max) around the deep grey
   // matter that it is restricted to, control-point spacing at the finest level, levels.
   bool deformable = true;
-  // The box reaches 10 mm beyond the structures the atlas carries, since the field tapers to zero
-  // over its last demonsTaperMm.
+  // The box reaches 10 mm beyond the structures the atlas carries; outside it the field is faded
+  // to zero over at least demonsTaperMm (more where it is large, so that the fade cannot fold).
   std::array<Vec3, 2> deformableBoxTemplateRas{Vec3{-52, -60, -32}, Vec3{52, 46, 44}};
   // Diffeomorphic demons (Vercauteren 2009) on a grid of about demonsSpacingMm, iterations per
   // level (coarse to fine, each level halving the voxel size), field smoothing in voxels.
@@ -42,7 +42,7 @@ struct RegistrationParameters {
   double demonsFieldSigmaVoxels = 2.0;
   double demonsMaximumStepVoxels = 1.0;
   double demonsBiasSigmaMm = 8.0;  // local-mean normalisation before matching intensities (0 = off)
-  double demonsTaperMm = 10.0;     // the field fades to zero over this distance from the box border
+  double demonsTaperMm = 10.0;     // shortest fade of the field to zero outside the box (mm)
   unsigned histogramBins = 32;
   int randomSeed = 1234;  // metric sampling: fixed, so a run is reproducible
 };
@@ -50,7 +50,9 @@ struct RegistrationParameters {
 struct RegistrationQuality {
   double affineMetric = 0;      // Mattes MI (negative: lower is better) at the end of the affine stage
   double deformableMetric = 0;  // mean squared difference at the end of the demons stage (0 when skipped)
-  double jacobianMin = 1, jacobianMax = 1;  // determinant of d(template)/d(patient) over the deformable box
+  // Determinant of d(template)/d(patient) on every voxel of the displacement grid (box and fade).
+  double jacobianMin = 1, jacobianMax = 1;
+  double taperMm = 0;  // length over which the field fades to zero outside the box
   double affineSeconds = 0, deformableSeconds = 0;
 };
 

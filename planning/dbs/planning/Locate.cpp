@@ -1,9 +1,9 @@
 #include "dbs/planning/Locate.h"
 
 #include <chrono>
-#include <future>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <stdexcept>
 
 #include "dbs/imaging/ImageWriting.h"
@@ -18,9 +18,13 @@ namespace dbs {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double secondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
-Vec3 vecFromJson(const nlohmann::json& j) { return {j.at(0).get<double>(), j.at(1).get<double>(), j.at(2).get<double>()}; }
+Vec3 vecFromJson(const nlohmann::json& j) {
+  return {j.at(0).get<double>(), j.at(1).get<double>(), j.at(2).get<double>()};
+}
 nlohmann::json json3(Vec3 v) {
   auto r = [](double x) { return std::round(x * 1000.0) / 1000.0; };
   return {r(v.x), r(v.y), r(v.z)};
@@ -39,11 +43,13 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
     if (progress && !progress(f, s)) throw Cancelled();
   };
   // Defaults: the colin27 sample's template and the atlas the build derived.
-  std::string templatePath = inputs.templatePath, labelsPath = inputs.atlasLabelsPath, atlasJsonPath = inputs.atlasJsonPath;
+  std::string templatePath = inputs.templatePath, labelsPath = inputs.atlasLabelsPath,
+              atlasJsonPath = inputs.atlasJsonPath;
   if (templatePath.empty() || labelsPath.empty() || atlasJsonPath.empty()) {
     const Sample& colin = SampleCatalogue::standard().find("colin27");
     const std::string missing = colin.missingReason();
-    if (!missing.empty()) throw std::runtime_error("the MNI template and atlas are not available: " + missing);
+    if (!missing.empty())
+      throw std::runtime_error("the MNI template and atlas are not available: " + missing);
     if (templatePath.empty()) templatePath = colin.t1Path;
     if (labelsPath.empty()) labelsPath = colin.labelsPath;
     if (atlasJsonPath.empty()) atlasJsonPath = colin.labelsJsonPath;
@@ -64,10 +70,9 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
   }
   result.loadSeconds = secondsSince(start);
 
-  result.registration = registerTemplateToPatient(result.patient, templateT1, inputs.registration,
-                                                  [&](double f, const std::string& s) {
-                                                    return !progress || progress(0.05 + 0.8 * f, s);
-                                                  });
+  result.registration = registerTemplateToPatient(
+      result.patient, templateT1, inputs.registration,
+      [&](double f, const std::string& s) { return !progress || progress(0.05 + 0.8 * f, s); });
   report(0.86, "carrying the atlas labels onto the patient grid");
   result.labels = result.registration.warpLabelsToPatient(atlas, result.patient.geometry);
   result.labels.path = inputs.imagePath;
@@ -104,14 +109,16 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
         }
   }
   const auto& indirect = result.atlasInfo.at("indirect_targets_acpc").at("GPi");
-  const double lateral = indirect.at("lateral_mm").get<double>(), anterior = indirect.at("anterior_mm").get<double>(),
+  const double lateral = indirect.at("lateral_mm").get<double>(),
+               anterior = indirect.at("anterior_mm").get<double>(),
                inferior = indirect.at("inferior_mm").get<double>();
   const auto stats = labelStatistics(result.labels);
   for (int s = 0; s < 2; ++s) {
     LocateSide& side = result.sides[static_cast<std::size_t>(s)];
     side.side = s == 0 ? 'L' : 'R';
     const std::string suffix = s == 0 ? "_L" : "_R";
-    side.atlasTargetMni = vecFromJson(result.atlasInfo.at("targets").at("GPi_posteroventral" + suffix).at("ras_mm"));
+    side.atlasTargetMni =
+        vecFromJson(result.atlasInfo.at("targets").at("GPi_posteroventral" + suffix).at("ras_mm"));
     side.atlasTargetRas = result.registration.patientRasFromTemplateRas(side.atlasTargetMni);
     // AC-PC x points to the patient's right: the left target is at negative x.
     side.indirectTargetAcpc = {s == 0 ? -lateral : lateral, anterior, -inferior};
@@ -130,7 +137,8 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
         gpSum = gpSum + st.volumeMm3 * st.centroidRas;
       }
     }
-    if (side.gpiVolumeMm3 <= 0) throw ImagingError("no GPi found on the " + std::string(s == 0 ? "left" : "right") + " side");
+    if (side.gpiVolumeMm3 <= 0)
+      throw ImagingError("no GPi found on the " + std::string(s == 0 ? "left" : "right") + " side");
     side.gpCentroidRas = (1.0 / (side.gpiVolumeMm3 + side.gpeVolumeMm3)) * gpSum;
   }
 
@@ -139,7 +147,8 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
     const Volume other = loadVolume(inputs.withPaths[w]);
     const RigidRegistration rigid = registerRigid(result.patient, other);
     result.coregistered.push_back(
-        {inputs.withPaths[w], rigid, resampleOntoGrid(other, rigid.fixedRasFromMovingRas, result.patient.geometry)});
+        {inputs.withPaths[w], rigid,
+         resampleOntoGrid(other, rigid.fixedRasFromMovingRas, result.patient.geometry)});
   }
   result.totalSeconds = secondsSince(start);
   report(1.0, "located");
@@ -178,19 +187,24 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
   j["labels_removed_across_midline"] = r.labelsRemovedAcrossMidline;
   nlohmann::json refinement = nlohmann::json::object();
   for (const auto& side : r.refinement)
-    refinement[std::string(1, side.side)] = {{"gpi_gpe_separation_sd", std::round(side.separationSd * 100) / 100},
-                                             {"applied", side.applied},
-                                             {"voxels_relabelled", side.relabelled}};
+    refinement[std::string(1, side.side)] = {
+        {"gpi_gpe_separation_sd", std::round(side.separationSd * 100) / 100},
+        {"applied", side.applied},
+        {"voxels_relabelled", side.relabelled}};
   j["gpi_gpe_refinement"] = refinement;
-  j["landmarks"] = {{"AC", json3(r.acRas)}, {"PC", json3(r.pcRas)}, {"MCP", json3(r.mcpRas)},
-                    {"midline", json3(r.midlineRas)}, {"ac_pc_distance_mm", std::round(norm(r.acRas - r.pcRas) * 100) / 100}};
+  j["landmarks"] = {{"AC", json3(r.acRas)},
+                    {"PC", json3(r.pcRas)},
+                    {"MCP", json3(r.mcpRas)},
+                    {"midline", json3(r.midlineRas)},
+                    {"ac_pc_distance_mm", std::round(norm(r.acRas - r.pcRas) * 100) / 100}};
   j["sources"] = {{"landmarks", r.atlasInfo.at("landmarks")},
                   {"atlas_targets", r.atlasInfo.at("targets")},
                   {"indirect_target", r.atlasInfo.at("indirect_targets_acpc")}};
   const auto& q = r.registration.quality();
   j["transforms"] = {
       {"convention",
-       "ITK LPS mm; template point = affine(x + displacement(x)) for a patient point x (ITK's fixed-to-moving "
+       "ITK LPS mm; template point = affine(x + displacement(x)) for a patient point x (ITK's "
+       "fixed-to-moving "
        "direction); the displacement is zero outside its grid"},
       {"affine_file", "transform_affine.tfm"},
       {"displacement_file", r.registration.hasDisplacement() ? "transform_displacement.nii" : ""},
@@ -198,15 +212,20 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
   j["quality"] = {{"affine_mattes_mi", q.affineMetric},
                   {"deformable_mean_squared_difference", q.deformableMetric},
                   {"jacobian_determinant_min", q.jacobianMin},
-                  {"jacobian_determinant_max", q.jacobianMax}};
+                  {"jacobian_determinant_max", q.jacobianMax},
+                  {"jacobian_checked_on",
+                   "every voxel of the displacement grid: the deformable box and the fade outside it"},
+                  {"deformation_fade_mm", q.taperMm}};
   nlohmann::json with = nlohmann::json::array();
   for (std::size_t n = 0; n < r.coregistered.size(); ++n) {
     const auto& c = r.coregistered[n];
     const std::string file = "with_" + std::to_string(n + 1) + ".nii.gz";
     writeVolume(c.onPatientGrid, outDir + "/" + file);
-    with.push_back({{"path", c.path}, {"on_t1_grid", file},
+    with.push_back({{"path", c.path},
+                    {"on_t1_grid", file},
                     {"t1_ras_from_volume_ras", jsonAffine(c.registration.fixedRasFromMovingRas)},
-                    {"mattes_mi", c.registration.metric}, {"seconds", c.registration.seconds}});
+                    {"mattes_mi", c.registration.metric},
+                    {"seconds", c.registration.seconds}});
   }
   j["coregistered"] = with;
   j["timings_s"] = {{"load", r.loadSeconds},
