@@ -1,10 +1,15 @@
-// The GPi atlas derived from AAL and Colin27 (Debian's mricron-data): GPi medial to GPe on both
-// sides, a GPi volume in the published range, plausible ventricles, and a posteroventral target
-// inside the GPi. Runs the derivation itself, as the build does.
+// The GPi atlas derived from Debian's mricron-data (AAL, Colin27 at 1 and 0.5 mm, JHU): GPi medial
+// and ventral of GPe on both sides and reaching below the AC-PC plane, a GPi volume in the
+// published range, plausible ventricles, the internal capsule on its own side medial of the GPi,
+// and a posteroventral target inside the GPi just above its ventral border. Runs the derivation
+// itself, as the build does.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
+
+#include <nlohmann/json.hpp>
 
 #include "dbs/imaging/AtlasDerivation.h"
 
@@ -19,7 +24,10 @@ class Atlas : public ::testing::Test {
         << "Debian package mricron-data is missing (" << dir << "): run scripts/setup.sh";
     const Volume t1 = loadVolume(dir + "/ch2.nii.gz");
     const LabelVolume aal = loadLabelVolume(dir + "/aal.nii.gz");
-    atlas_ = new DerivedAtlas(deriveAtlas(t1, aal, AtlasDerivationParameters{}));
+    const Volume highResolution = loadVolume(dir + "/ch2better.nii.gz");
+    const LabelVolume whiteMatter = loadLabelVolume(dir + "/JHU-WhiteMatter-labels-1mm.nii.gz");
+    atlas_ =
+        new DerivedAtlas(deriveAtlas({t1, aal, highResolution, whiteMatter}, AtlasDerivationParameters{}));
     for (const auto& s : labelStatistics(atlas_->labels)) stats_[labelName(s.value)] = s;
   }
   static void TearDownTestSuite() { delete atlas_; }
@@ -40,13 +48,92 @@ TEST_F(Atlas, GpiLiesMedialToGpeOnBothSides) {
   EXPECT_LT(stats_["GPe_R"].centroidRas.x, stats_["Putamen_R"].centroidRas.x);
 }
 
+// The AC-PC plane of the Colin27 template, from the landmark catalogue the atlas is built with:
+// through AC and PC, its normal perpendicular to the AC-PC line within the midsagittal plane x = 0.
+struct AcpcPlane {
+  Vec3 ac, pc, up;
+  AcpcPlane() {
+    std::ifstream in(DBS_LANDMARKS_JSON);
+    const auto j = nlohmann::json::parse(in).at("landmarks");
+    auto point = [&](const char* name) {
+      const auto& r = j.at(name).at("ras_mm");
+      return Vec3{r[0].get<double>(), r[1].get<double>(), r[2].get<double>()};
+    };
+    ac = point("AC");
+    pc = point("PC");
+    const Vec3 line = normalized(ac - pc);
+    up = normalized(cross(Vec3{1, 0, 0}, line));
+  }
+  double heightMm(Vec3 p) const { return dot(p - 0.5 * (ac + pc), up); }
+};
+
+TEST_F(Atlas, GpiReachesItsVentralBorderBelowTheAcpcPlane) {
+  // Published atlases put the GPi's ventral border 4-5 mm below the AC-PC plane; AAL's pallidum
+  // stopped 1.8-2.8 mm below it. At 20 mm lateral the derived GPi must reach 4 mm below.
+  const AcpcPlane plane;
+  EXPECT_GT(plane.up.z, 0.99);
+  const ImageGeometry& g = atlas_->labels.geometry;
+  for (int side = 0; side < 2; ++side) {
+    SCOPED_TRACE(side == 0 ? "left" : "right");
+    const int gpi = labelValue("GPi_L") + side;
+    double lowest = 1e30;
+    const unsigned short* l = atlas_->labels.image->GetBufferPointer();
+    for (std::size_t k = 0, idx = 0; k < g.size[2]; ++k)
+      for (std::size_t j = 0; j < g.size[1]; ++j)
+        for (std::size_t i = 0; i < g.size[0]; ++i, ++idx) {
+          if (l[idx] != gpi) continue;
+          const Vec3 p = g.rasFromIndex({double(i), double(j), double(k)});
+          if (std::abs(std::abs(p.x) - 20.0) > 0.5) continue;
+          lowest = std::min(lowest, plane.heightMm(p) - 0.5);  // the voxel's lower face
+        }
+    EXPECT_LE(lowest, -4.0);
+    EXPECT_GE(lowest, -8.0);  // and not into the optic tract and the basal cisterns
+    // GPi ventral of GPe: the GPi is the ventromedial part of the pallidum.
+    EXPECT_LT(stats_[side == 0 ? "GPi_L" : "GPi_R"].centroidRas.z,
+              stats_[side == 0 ? "GPe_L" : "GPe_R"].centroidRas.z - 1.0);
+  }
+}
+
+TEST_F(Atlas, InternalCapsuleLiesOnItsSideMedialOfTheGpi) {
+  for (int side = 0; side < 2; ++side) {
+    const std::string s = side == 0 ? "_L" : "_R";
+    SCOPED_TRACE(s);
+    const LabelStatistics& capsule = stats_["InternalCapsule" + s];
+    const LabelStatistics& gpi = stats_["GPi" + s];
+    EXPECT_GT(capsule.volumeMm3, 1000.0);
+    EXPECT_EQ(capsule.centroidRas.x < 0, side == 0) << "the capsule is on the wrong side";
+    EXPECT_LT(std::abs(capsule.centroidRas.x), std::abs(stats_["Putamen" + s].centroidRas.x));
+    // The posterior limb lies medial and behind the GPi (capsular side effects), above the thalamus'
+    // lowest part but lateral of its centroid.
+    EXPECT_LT(capsule.centroidRas.y, gpi.centroidRas.y);
+    EXPECT_GT(std::abs(capsule.centroidRas.x), std::abs(stats_["Thalamus" + s].centroidRas.x));
+  }
+  // Every capsule voxel is on its side of the midline.
+  const ImageGeometry& g = atlas_->labels.geometry;
+  const unsigned short* l = atlas_->labels.image->GetBufferPointer();
+  std::size_t wrongSide = 0;
+  for (std::size_t k = 0, idx = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i, ++idx) {
+        if (l[idx] != labelValue("InternalCapsule_L") && l[idx] != labelValue("InternalCapsule_R")) continue;
+        const double x = g.rasFromIndex({double(i), double(j), double(k)}).x;
+        if ((l[idx] == labelValue("InternalCapsule_L")) != (x < 0)) ++wrongSide;
+      }
+  EXPECT_EQ(wrongSide, 0u);
+  // The optic tract has no source: it is named as not located, never guessed.
+  ASSERT_EQ(atlas_->notLocated.size(), 1u);
+  EXPECT_NE(atlas_->notLocated[0].find("optic tract"), std::string::npos);
+  EXPECT_EQ(stats_.count("OpticTract_L"), 0u);
+}
+
 TEST_F(Atlas, GpiVolumeIsInThePublishedRange) {
   for (const char* side : {"L", "R"}) {
     SCOPED_TRACE(side);
-    const double gpi = stats_[std::string("GPi_") + side].volumeMm3, gpe = stats_[std::string("GPe_") + side].volumeMm3;
+    const double gpi = stats_[std::string("GPi_") + side].volumeMm3,
+                 gpe = stats_[std::string("GPe_") + side].volumeMm3;
     const double fraction = gpi / (gpi + gpe);
-    EXPECT_GE(fraction, 0.30);  // a third to a half of the whole GP (Thoerner 1975: 0.29; DBS atlases ~1/3)
-    EXPECT_LE(fraction, 0.50);
+    EXPECT_GE(fraction, 0.28);  // Thoerner 1975: 0.29-0.30 of the whole GP; DBS atlases about a third
+    EXPECT_LE(fraction, 0.40);
     EXPECT_GT(gpi, 400.0);  // mm3: post-mortem 430-520 (Thoerner 1975); MRI atlases larger
     EXPECT_LT(gpi, 1100.0);
   }
@@ -69,11 +156,17 @@ TEST_F(Atlas, PosteroventralTargetsLieInTheirGpi) {
     const DerivedTarget& t = atlas_->targets[static_cast<std::size_t>(side)];
     SCOPED_TRACE(t.name);
     const Vec3 ijk = atlas_->labels.geometry.indexFromRas(t.pointRas);
-    const auto label = atlas_->labels.image->GetPixel({{std::lround(ijk.x), std::lround(ijk.y), std::lround(ijk.z)}});
+    const auto label =
+        atlas_->labels.image->GetPixel({{std::lround(ijk.x), std::lround(ijk.y), std::lround(ijk.z)}});
     EXPECT_EQ(label, labelValue("GPi_L") + side);
     const Vec3 centroid = stats_[side == 0 ? "GPi_L" : "GPi_R"].centroidRas;
     EXPECT_LT(t.pointRas.y, centroid.y);  // posterior
     EXPECT_LT(t.pointRas.z, centroid.z);  // ventral
+    // The deepest contact's centre 1-2 mm above the GPi's ventral border.
+    EXPECT_GE(t.pointRas.z - t.ventralBorderZ, 1.0);
+    EXPECT_LE(t.pointRas.z - t.ventralBorderZ, 2.0);
+    // Below the AC-PC plane (the old atlas's target sat 0.3 mm above it).
+    EXPECT_LT(AcpcPlane().heightMm(t.pointRas), -1.0);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <queue>
 #include <sstream>
 
@@ -11,20 +12,67 @@ namespace dbs {
 namespace {
 
 constexpr int kAalCaudateL = 71, kAalPutamenL = 73, kAalPallidumL = 75, kAalThalamusL = 77;
+constexpr int kJhuPosteriorLimbA = 19, kJhuPosteriorLimbB = 20;  // "Posterior_limb_of_internal_capsule_R/_L"
+constexpr int kJhuMidlineLabels[] = {3, 4, 5, 6};  // corpus callosum genu, body, splenium; fornix
 
 void report(const ProgressCallback& progress, double fraction, const std::string& step) {
   if (progress && !progress(fraction, step)) throw Cancelled();
 }
 
+std::string fixed(double value, int decimals = 1) {
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(decimals);
+  s << value;
+  return s.str();
+}
+
 struct Grid {
   std::array<long, 3> n;
-  std::size_t index(long i, long j, long k) const { return static_cast<std::size_t>((k * n[1] + j) * n[0] + i); }
+  std::size_t index(long i, long j, long k) const {
+    return static_cast<std::size_t>((k * n[1] + j) * n[0] + i);
+  }
+  bool contains(long i, long j, long k) const {
+    return i >= 0 && j >= 0 && k >= 0 && i < n[0] && j < n[1] && k < n[2];
+  }
 };
 
-// Splits one pallidum into GPi (medial part) and GPe by the plane rule described in the header.
-void splitPallidum(const std::vector<std::size_t>& voxels, const std::vector<Vec3>& positionsRas, bool leftSide,
-                   double gpiFraction, unsigned short gpiLabel, unsigned short gpeLabel, unsigned short* out,
-                   std::vector<std::string>& log) {
+// The 0.5 mm T1 averaged over one 1 mm atlas voxel centred at rasCentre: a 3 x 3 x 3 binomial
+// (1-2-1) average of the 0.5 mm voxels around it, which is the 1 mm box filter on that grid.
+class HighResolutionSampler {
+ public:
+  explicit HighResolutionSampler(const Volume& v) : volume_(v), ijkFromRas_(v.geometry.ijkFromRas()) {}
+  double meanOverMillimetre(Vec3 rasCentre) const {
+    const Vec3 c = ijkFromRas_.apply(rasCentre);
+    const long ci = std::lround(c.x), cj = std::lround(c.y), ck = std::lround(c.z);
+    const auto& g = volume_.geometry;
+    const float* data = volume_.image->GetBufferPointer();
+    double sum = 0, weights = 0;
+    for (int dk = -1; dk <= 1; ++dk)
+      for (int dj = -1; dj <= 1; ++dj)
+        for (int di = -1; di <= 1; ++di) {
+          const long i = ci + di, j = cj + dj, k = ck + dk;
+          if (i < 0 || j < 0 || k < 0 || i >= long(g.size[0]) || j >= long(g.size[1]) || k >= long(g.size[2]))
+            continue;
+          const double w = (2 - std::abs(di)) * (2 - std::abs(dj)) * (2 - std::abs(dk));
+          sum +=
+              w * data[(static_cast<std::size_t>(k) * g.size[1] + static_cast<std::size_t>(j)) * g.size[0] +
+                       static_cast<std::size_t>(i)];
+          weights += w;
+        }
+    return weights > 0 ? sum / weights : 0.0;
+  }
+
+ private:
+  const Volume& volume_;
+  Affine ijkFromRas_;
+};
+
+// Splits one pallidum into GPi (medial part) and GPe by the oblique lamina plane described in the
+// header. Returns the plane's normal (RAS, unit, pointing into the GPi).
+Vec3 splitPallidum(const std::vector<std::size_t>& voxels, const std::vector<Vec3>& positionsRas,
+                   bool leftSide, const AtlasDerivationParameters& parameters, unsigned short gpiLabel,
+                   unsigned short gpeLabel, unsigned short* out, std::vector<std::string>& log) {
   if (voxels.empty()) throw ImagingError("the AAL atlas has no pallidum voxels on one side");
   Vec3 centre;
   for (const Vec3& p : positionsRas) centre = centre + p;
@@ -39,29 +87,47 @@ void splitPallidum(const std::vector<std::size_t>& voxels, const std::vector<Vec
   }
   const double angle = 0.5 * std::atan2(2 * sxy, sxx - syy);  // direction of largest variance
   const Vec3 longAxis{std::cos(angle), std::sin(angle), 0};
-  // In-plane normal to the long axis, pointing towards the midline (medial).
+  // In-plane normal to the long axis, pointing towards the midline (medial), then tilted down.
   Vec3 medial{-longAxis.y, longAxis.x, 0};
   if ((leftSide && medial.x < 0) || (!leftSide && medial.x > 0)) medial = -1.0 * medial;
+  const double tilt = parameters.laminaTiltDegrees * M_PI / 180.0;
+  const Vec3 normal = std::cos(tilt) * medial + Vec3{0, 0, -std::sin(tilt)};
   std::vector<double> depth(positionsRas.size());
-  for (std::size_t v = 0; v < positionsRas.size(); ++v) depth[v] = dot(positionsRas[v] - centre, medial);
+  for (std::size_t v = 0; v < positionsRas.size(); ++v) depth[v] = dot(positionsRas[v] - centre, normal);
   std::vector<double> sorted = depth;
-  const std::size_t gpiCount = static_cast<std::size_t>(std::lround(gpiFraction * sorted.size()));
+  const std::size_t gpiCount =
+      static_cast<std::size_t>(std::lround(parameters.gpiFractionOfPallidum * sorted.size()));
   std::nth_element(sorted.begin(), sorted.end() - static_cast<long>(gpiCount), sorted.end());
   const double threshold = *(sorted.end() - static_cast<long>(gpiCount));
-  for (std::size_t v = 0; v < voxels.size(); ++v) out[voxels[v]] = depth[v] >= threshold ? gpiLabel : gpeLabel;
-  std::ostringstream s;
-  s.precision(3);
-  s << (leftSide ? "left" : "right") << " pallidum: " << voxels.size() << " voxels, long axis at "
-    << angle * 180.0 / M_PI << " deg from +x in the axial plane, lamina plane " << threshold
-    << " mm medial of the centroid";
-  log.push_back(s.str());
+  for (std::size_t v = 0; v < voxels.size(); ++v)
+    out[voxels[v]] = depth[v] >= threshold ? gpiLabel : gpeLabel;
+  log.push_back(std::string(leftSide ? "left" : "right") + " pallidum: " + std::to_string(voxels.size()) +
+                " voxels, axial long axis at " + fixed(angle * 180.0 / M_PI) +
+                " deg from +x; lamina normal (" + fixed(normal.x, 3) + ", " + fixed(normal.y, 3) + ", " +
+                fixed(normal.z, 3) + "), " + fixed(threshold) + " mm from the centroid");
+  return normal;
+}
+
+double mean(const std::vector<double>& values) {
+  double sum = 0;
+  for (double v : values) sum += v;
+  return values.empty() ? 0.0 : sum / values.size();
+}
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::nth_element(values.begin(), values.begin() + static_cast<long>(values.size() / 2), values.end());
+  return values[values.size() / 2];
 }
 
 }  // namespace
 
-DerivedAtlas deriveAtlas(const Volume& t1, const LabelVolume& aal, const AtlasDerivationParameters& parameters,
+DerivedAtlas deriveAtlas(const AtlasInputs& inputs, const AtlasDerivationParameters& parameters,
                          const ProgressCallback& progress) {
-  if (t1.geometry.size != aal.geometry.size || t1.geometry.rasFromIjk.maxAbsDifference(aal.geometry.rasFromIjk) > 1e-3)
+  const Volume& t1 = inputs.t1;
+  const LabelVolume& aal = inputs.aal;
+  if (t1.geometry.size != aal.geometry.size ||
+      t1.geometry.rasFromIjk.maxAbsDifference(aal.geometry.rasFromIjk) > 1e-3)
     throw ImagingError("the Colin27 T1 and the AAL atlas are not on the same grid");
   DerivedAtlas atlas;
   atlas.parameters = parameters;
@@ -71,10 +137,16 @@ DerivedAtlas deriveAtlas(const Volume& t1, const LabelVolume& aal, const AtlasDe
   const unsigned short* in = aal.image->GetBufferPointer();
   unsigned short* out = atlas.labels.image->GetBufferPointer();
   const float* intensity = t1.image->GetBufferPointer();
+  const HighResolutionSampler highResolution(inputs.t1HighResolution);
+  // The atlas grid must be axis-aligned with z superior, so that "down a column" is -k.
+  const Vec3 kAxis = g.rasFromIndex({0, 0, 1}) - g.rasFromIndex({0, 0, 0});
+  if (kAxis.z <= 0.9 || std::abs(kAxis.x) > 1e-6 || std::abs(kAxis.y) > 1e-6)
+    throw ImagingError("the AAL grid's third axis does not point superior");
   report(progress, 0.05, "copying caudate, putamen and thalamus from AAL");
 
   std::vector<std::size_t> pallidum[2];
   std::vector<Vec3> pallidumRas[2];
+  std::vector<double> putamenHighResolution, aalPallidumHighResolution;
   double thalamusSum = 0;
   std::size_t thalamusCount = 0;
   for (long k = 0; k < grid.n[2]; ++k)
@@ -83,30 +155,79 @@ DerivedAtlas deriveAtlas(const Volume& t1, const LabelVolume& aal, const AtlasDe
         const std::size_t idx = grid.index(i, j, k);
         const int aalValue = in[idx];
         const int side = (aalValue % 2 == 1) ? 0 : 1;  // AAL: odd left, even right
-        if (aalValue == kAalCaudateL || aalValue == kAalCaudateL + 1) out[idx] = static_cast<unsigned short>(labelValue("Caudate_L") + side);
-        if (aalValue == kAalPutamenL || aalValue == kAalPutamenL + 1) out[idx] = static_cast<unsigned short>(labelValue("Putamen_L") + side);
+        if (aalValue == kAalCaudateL || aalValue == kAalCaudateL + 1)
+          out[idx] = static_cast<unsigned short>(labelValue("Caudate_L") + side);
+        if (aalValue == kAalPutamenL || aalValue == kAalPutamenL + 1) {
+          out[idx] = static_cast<unsigned short>(labelValue("Putamen_L") + side);
+          putamenHighResolution.push_back(
+              highResolution.meanOverMillimetre(g.rasFromIndex({double(i), double(j), double(k)})));
+        }
         if (aalValue == kAalThalamusL || aalValue == kAalThalamusL + 1) {
           out[idx] = static_cast<unsigned short>(labelValue("Thalamus_L") + side);
           thalamusSum += intensity[idx];
           ++thalamusCount;
         }
         if (aalValue == kAalPallidumL || aalValue == kAalPallidumL + 1) {
+          const Vec3 ras = g.rasFromIndex({double(i), double(j), double(k)});
           pallidum[side].push_back(idx);
-          pallidumRas[side].push_back(g.rasFromIndex({double(i), double(j), double(k)}));
+          pallidumRas[side].push_back(ras);
+          aalPallidumHighResolution.push_back(highResolution.meanOverMillimetre(ras));
         }
       }
+  if (putamenHighResolution.empty() || pallidum[0].empty() || pallidum[1].empty())
+    throw ImagingError("the AAL atlas lacks the putamen or the pallidum");
 
-  report(progress, 0.3, "splitting the pallidum into GPi and GPe");
+  report(progress, 0.2, "extending the pallidum to its ventral border on the 0.5 mm T1");
+  // Pallidum is brighter than putamen on T1 (myelinated fibres crossing it); the substantia
+  // innominata and the grey matter below the GP are darker. Tissue at least as bright as the mean
+  // putamen, directly under a pallidum column and within reach, is taken as pallidum.
+  const double putamenMean = mean(putamenHighResolution), pallidumMean = mean(aalPallidumHighResolution);
+  atlas.log.push_back("0.5 mm T1 means: AAL pallidum " + fixed(pallidumMean) + ", putamen " +
+                      fixed(putamenMean) + " (ventral extension floor)");
+  const long maxSteps = static_cast<long>(std::floor(parameters.ventralExtensionMaxMm / kAxis.z + 1e-9));
+  for (int side = 0; side < 2; ++side) {
+    const unsigned short aalLabel = static_cast<unsigned short>(kAalPallidumL + side);
+    std::map<std::pair<long, long>, long> lowestK;  // per (i, j) column, AAL's lowest pallidum voxel
+    for (std::size_t idx : pallidum[side]) {
+      const long i = static_cast<long>(idx % grid.n[0]), j = static_cast<long>((idx / grid.n[0]) % grid.n[1]),
+                 k = static_cast<long>(idx / (grid.n[0] * grid.n[1]));
+      auto [it, inserted] = lowestK.emplace(std::make_pair(i, j), k);
+      if (!inserted) it->second = std::min(it->second, k);
+    }
+    std::size_t added = 0;
+    double lowestZ = 1e30, aalLowestZ = 1e30;
+    for (const auto& [column, k0] : lowestK) {
+      const auto [i, j] = column;
+      aalLowestZ = std::min(aalLowestZ, g.rasFromIndex({double(i), double(j), double(k0)}).z);
+      for (long step = 1; step <= maxSteps; ++step) {
+        const long k = k0 - step;
+        if (!grid.contains(i, j, k)) break;
+        const std::size_t idx = grid.index(i, j, k);
+        if (out[idx] != 0 || in[idx] == aalLabel) break;  // another structure, or a gap in AAL's own label
+        const Vec3 ras = g.rasFromIndex({double(i), double(j), double(k)});
+        if (highResolution.meanOverMillimetre(ras) < putamenMean) break;
+        pallidum[side].push_back(idx);
+        pallidumRas[side].push_back(ras);
+        ++added;
+        lowestZ = std::min(lowestZ, ras.z);
+      }
+    }
+    atlas.log.push_back(std::string(side == 0 ? "left" : "right") + " pallidum extended ventrally by " +
+                        std::to_string(added) + " voxels: lowest z " + fixed(aalLowestZ) + " (AAL) -> " +
+                        fixed(std::min(lowestZ, aalLowestZ)) + " mm");
+  }
+
+  report(progress, 0.3, "splitting the pallidum into GPi and GPe along an oblique lamina");
   for (int side = 0; side < 2; ++side)
-    splitPallidum(pallidum[side], pallidumRas[side], side == 0, parameters.gpiFractionOfPallidum,
+    splitPallidum(pallidum[side], pallidumRas[side], side == 0, parameters,
                   static_cast<unsigned short>(labelValue("GPi_L") + side),
                   static_cast<unsigned short>(labelValue("GPe_L") + side), out, atlas.log);
 
-  report(progress, 0.5, "segmenting the lateral ventricles");
+  report(progress, 0.45, "segmenting the lateral ventricles");
   if (thalamusCount == 0) throw ImagingError("the AAL atlas has no thalamus voxels");
   const double csfThreshold = parameters.csfFractionOfDeepGrey * thalamusSum / thalamusCount;
-  // Box around the lateral ventricles in MNI space (mm): bodies, frontal and occipital horns,
-  // and the atria; it keeps the region growing out of the sulci and the extracerebral CSF.
+  // Box around the lateral ventricles (mm): bodies, frontal and occipital horns, and the atria; it
+  // keeps the region growing out of the sulci and the extracerebral CSF.
   const Vec3 boxLow{-40, -50, -12}, boxHigh{40, 40, 38};
   const Affine ijkFromRas = g.ijkFromRas();
   for (int side = 0; side < 2; ++side) {
@@ -119,7 +240,7 @@ DerivedAtlas deriveAtlas(const Volume& t1, const LabelVolume& aal, const AtlasDe
         for (double z = 12; z <= 26; z += 1) {
           const Vec3 ijk = ijkFromRas.apply({sign * x, y, z});
           const long i = std::lround(ijk.x), j = std::lround(ijk.y), k = std::lround(ijk.z);
-          if (i < 0 || j < 0 || k < 0 || i >= grid.n[0] || j >= grid.n[1] || k >= grid.n[2]) continue;
+          if (!grid.contains(i, j, k)) continue;
           const float value = intensity[grid.index(i, j, k)];
           if (value < bestValue) {
             bestValue = value;
@@ -143,49 +264,132 @@ DerivedAtlas deriveAtlas(const Volume& t1, const LabelVolume& aal, const AtlasDe
       static const int offsets[6][3] = {{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}};
       for (const auto& o : offsets) {
         const long i = p[0] + o[0], j = p[1] + o[1], k = p[2] + o[2];
-        if (i < 0 || j < 0 || k < 0 || i >= grid.n[0] || j >= grid.n[1] || k >= grid.n[2]) continue;
+        if (!grid.contains(i, j, k)) continue;
         const std::size_t idx = grid.index(i, j, k);
         if (out[idx] != 0 || intensity[idx] >= csfThreshold) continue;
         const Vec3 r = g.rasFromIndex({double(i), double(j), double(k)});
         if (r.x * sign < 1.0) continue;  // stay on this side of the midline (septum pellucidum)
-        if (r.x < boxLow.x || r.x > boxHigh.x || r.y < boxLow.y || r.y > boxHigh.y || r.z < boxLow.z || r.z > boxHigh.z)
+        if (r.x < boxLow.x || r.x > boxHigh.x || r.y < boxLow.y || r.y > boxHigh.y || r.z < boxLow.z ||
+            r.z > boxHigh.z)
           continue;
         out[idx] = ventricleLabel;
         queue.push({i, j, k});
       }
     }
-    std::ostringstream s;
-    s << (side == 0 ? "left" : "right") << " ventricle: " << grown << " voxels below " << csfThreshold
-      << " (thalamus mean x " << parameters.csfFractionOfDeepGrey << ")";
-    atlas.log.push_back(s.str());
+    atlas.log.push_back(std::string(side == 0 ? "left" : "right") + " ventricle: " + std::to_string(grown) +
+                        " voxels below " + fixed(csfThreshold) + " (thalamus mean x " +
+                        fixed(parameters.csfFractionOfDeepGrey, 2) + ")");
   }
+
+  report(progress, 0.6, "carrying the internal capsule over from the JHU labels");
+  {
+    const LabelVolume& jhu = inputs.whiteMatter;
+    const unsigned short* w = jhu.image->GetBufferPointer();
+    const ImageGeometry& jg = jhu.geometry;
+    // The JHU volume's midline: mean x of its midline structures, in its own RAS frame.
+    double midlineSum = 0;
+    std::size_t midlineCount = 0;
+    // Which names sit on which side, counted from the voxels themselves.
+    std::map<int, std::array<std::size_t, 2>> sideCounts;
+    for (std::size_t k = 0, idx = 0; k < jg.size[2]; ++k)
+      for (std::size_t j = 0; j < jg.size[1]; ++j)
+        for (std::size_t i = 0; i < jg.size[0]; ++i, ++idx) {
+          const int v = w[idx];
+          if (v == 0) continue;
+          const Vec3 r = jg.rasFromIndex({double(i), double(j), double(k)});
+          if (std::find(std::begin(kJhuMidlineLabels), std::end(kJhuMidlineLabels), v) !=
+              std::end(kJhuMidlineLabels)) {
+            midlineSum += r.x;
+            ++midlineCount;
+          }
+          if (v == kJhuPosteriorLimbA || v == kJhuPosteriorLimbB) ++sideCounts[v][r.x < 0 ? 0 : 1];
+        }
+    if (midlineCount == 0 || sideCounts.size() != 2)
+      throw ImagingError(jhu.path +
+                         ": not the JHU white-matter labels (no corpus callosum or internal capsule)");
+    const double jhuMidlineX = midlineSum / midlineCount;
+    for (const auto& [value, counts] : sideCounts) {
+      // JHU's table names label 19 "..._R" and 20 "..._L".
+      const bool namedRight = value == kJhuPosteriorLimbA;
+      const bool liesRight = counts[1] > counts[0];
+      atlas.log.push_back(
+          "JHU label " + std::to_string(value) + " (posterior limb, named " +
+          (namedRight ? "right" : "left") + ") lies " + (liesRight ? "right" : "left") + " of the midline: " +
+          std::to_string(counts[0]) + " voxels at x < 0, " + std::to_string(counts[1]) + " at x > 0" +
+          (namedRight != liesRight ? "; the name disagrees with the geometry, sides are taken from x" : ""));
+    }
+    atlas.log.push_back("JHU midline at x = " + fixed(jhuMidlineX, 2) + " mm: shifted by " +
+                        fixed(-jhuMidlineX, 2) + " mm onto the Colin27 midline (x = 0, through AC and PC)");
+    const Affine jhuIjkFromRas = jg.ijkFromRas();
+    std::size_t capsule[2] = {0, 0};
+    for (long k = 0; k < grid.n[2]; ++k)
+      for (long j = 0; j < grid.n[1]; ++j)
+        for (long i = 0; i < grid.n[0]; ++i) {
+          const std::size_t idx = grid.index(i, j, k);
+          if (out[idx] != 0) continue;  // grey nuclei and ventricles keep their own labels
+          const Vec3 r = g.rasFromIndex({double(i), double(j), double(k)});
+          const Vec3 q = jhuIjkFromRas.apply({r.x + jhuMidlineX, r.y, r.z});
+          const long qi = std::lround(q.x), qj = std::lround(q.y), qk = std::lround(q.z);
+          if (qi < 0 || qj < 0 || qk < 0 || qi >= long(jg.size[0]) || qj >= long(jg.size[1]) ||
+              qk >= long(jg.size[2]))
+            continue;
+          const int v =
+              w[(static_cast<std::size_t>(qk) * jg.size[1] + static_cast<std::size_t>(qj)) * jg.size[0] +
+                static_cast<std::size_t>(qi)];
+          if (v != kJhuPosteriorLimbA && v != kJhuPosteriorLimbB) continue;
+          if (std::abs(r.x) < 1.0) continue;
+          const int side = r.x < 0 ? 0 : 1;
+          out[idx] = static_cast<unsigned short>(labelValue("InternalCapsule_L") + side);
+          ++capsule[side];
+        }
+    atlas.log.push_back("internal capsule (posterior limb): " + std::to_string(capsule[0]) +
+                        " voxels left, " + std::to_string(capsule[1]) + " right");
+  }
+  atlas.notLocated.push_back(
+      "optic tract: no atlas in mricron-data has it (JHU's 48 white-matter labels do not), and Colin27's T1 "
+      "does not "
+      "separate it by intensity from the cerebral peduncle and the ansa lenticularis beside it");
 
   report(progress, 0.85, "deriving the posteroventral GPi targets");
   for (int side = 0; side < 2; ++side) {
     const int gpi = labelValue("GPi_L") + side;
-    std::vector<Vec3> points;
+    std::vector<std::size_t> gpiVoxels;
     for (std::size_t v = 0; v < pallidum[side].size(); ++v)
-      if (out[pallidum[side][v]] == gpi) points.push_back(pallidumRas[side][v]);
-    std::vector<double> ys, zs;
-    for (const Vec3& p : points) {
-      ys.push_back(p.y);
-      zs.push_back(p.z);
+      if (out[pallidum[side][v]] == gpi) gpiVoxels.push_back(v);
+    std::vector<double> ys;
+    for (std::size_t v : gpiVoxels) ys.push_back(pallidumRas[side][v].y);
+    const double medianY = median(ys);
+    // Per column of the GPi's posterior half: its lowest voxel (the ventral border). The posterior
+    // half is also the GPi's lateral part, since its long axis runs anteromedial to posterolateral.
+    std::map<std::pair<double, double>, double> columnBottom;
+    for (std::size_t v : gpiVoxels) {
+      const Vec3 p = pallidumRas[side][v];
+      if (p.y > medianY) continue;
+      auto [it, inserted] = columnBottom.emplace(std::make_pair(p.x, p.y), p.z);
+      if (!inserted) it->second = std::min(it->second, p.z);
     }
-    std::nth_element(ys.begin(), ys.begin() + static_cast<long>(ys.size() / 2), ys.end());
-    const double medianY = ys[ys.size() / 2];
-    std::nth_element(zs.begin(), zs.begin() + static_cast<long>(zs.size() / 3), zs.end());
-    const double ventralZ = zs[zs.size() / 3];
-    Vec3 sum;
-    std::size_t count = 0;
-    for (const Vec3& p : points)
-      if (p.y <= medianY && p.z <= ventralZ) {
-        sum = sum + p;
-        ++count;
-      }
-    if (count == 0) throw ImagingError("the derived GPi has no posteroventral part");
-    atlas.targets.push_back({side == 0 ? "GPi_posteroventral_L" : "GPi_posteroventral_R", (1.0 / count) * sum,
-                             "centroid of the derived GPi voxels with y <= the GPi's median y (posterior half) and "
-                             "z <= its 33rd percentile of z (ventral third)"});
+    if (columnBottom.empty()) throw ImagingError("the derived GPi has no posterior part");
+    double sx = 0, sy = 0;
+    for (const auto& [xy, z] : columnBottom) {
+      sx += xy.first;
+      sy += xy.second;
+    }
+    const double tx = sx / columnBottom.size(), ty = sy / columnBottom.size();
+    std::vector<double> borders;
+    for (const auto& [xy, z] : columnBottom)
+      if (std::hypot(xy.first - tx, xy.second - ty) <= 1.5) borders.push_back(z - 0.5 * kAxis.z);
+    if (borders.empty()) throw ImagingError("the derived GPi has no column at its posterolateral centre");
+    const double border = mean(borders);
+    DerivedTarget target;
+    target.name = side == 0 ? "GPi_posteroventral_L" : "GPi_posteroventral_R";
+    target.pointRas = {tx, ty, border + parameters.targetAboveVentralBorderMm};
+    target.ventralBorderZ = border;
+    target.rule =
+        "sensorimotor GPi: x, y = mean of the GPi columns in its posterior half (y <= " + fixed(medianY) +
+        "); z = " + fixed(parameters.targetAboveVentralBorderMm) +
+        " mm above the GPi's ventral border there (z " + fixed(border) + ", mean of " +
+        std::to_string(borders.size()) + " columns within 1.5 mm)";
+    atlas.targets.push_back(target);
   }
   report(progress, 1.0, "atlas derived");
   return atlas;

@@ -1,21 +1,42 @@
-// AtlasDerivation: derives dbsplan's basal-ganglia atlas in MNI space from Debian's AAL atlas and
-// the Colin27 T1 (mricron-data), by stated anatomical rules, so the result is reproducible code
-// output and never hand-edited.
+// AtlasDerivation: derives dbsplan's basal-ganglia atlas on the Colin27 template from Debian's
+// mricron-data (AAL labels, the Colin27 T1 at 1 mm and at 0.5 mm, JHU white-matter labels), by
+// stated anatomical rules, so the result is reproducible code output and never hand-edited.
+// Every number below is a named parameter; data/atlas/SOURCES.md gives the literature for each.
 //
-// Rules (every number is a named parameter below; see data/atlas/SOURCES.md for the literature):
+// Rules:
 //  - Caudate, putamen, thalamus: AAL 71/72, 73/74, 77/78 as they are (odd = left).
-//  - GPi / GPe: AAL's Pallidum (75/76) is the whole globus pallidus. The internal medullary lamina
-//    separates the medial GPi from the lateral GPe and runs roughly parallel to the pallidum's long
-//    axis. We approximate it, per side, by a vertical plane parallel to the pallidum's long axis in
-//    the axial plane (principal axis of the voxel cloud's x-y coordinates), placed so that the most
-//    medial `gpiFractionOfPallidum` of the pallidum's volume is GPi.
+//  - Globus pallidus: AAL's Pallidum (75/76) is the prior. AAL stops 1.8-2.8 mm below the AC-PC
+//    plane, short of the GP's ventral border, which Colin27's 0.5 mm T1 (ch2better) shows: on T1 the
+//    pallidum is brighter than the putamen and the substantia innominata under it is darker. So each
+//    pallidum column is extended downwards, voxel by voxel, while the 0.5 mm T1 stays at least as
+//    bright as the mean putamen, for at most `ventralExtensionMaxMm`.
+//  - GPi / GPe: the internal medullary lamina separates the medial GPi from the lateral GPe. It runs
+//    parallel to the pallidum's long axis in the axial plane (anteromedial to posterolateral) and is
+//    oblique in the coronal plane, the GPi widening ventrally. It is modelled, per side, by a plane
+//    whose normal is the axial in-plane normal to the long axis (medial and slightly posterior)
+//    tilted `laminaTiltDegrees` downwards, placed so that the most medial `gpiFractionOfPallidum`
+//    of the extended pallidum is GPi.
 //  - Lateral ventricles: voxels darker than `csfFractionOfDeepGrey` x the mean thalamus intensity,
 //    grown from the darkest voxel near each ventricle body, confined to a box around the ventricles
 //    and to their own side of the midline.
-//  - Posteroventral GPi target (no citable MNI figure was found): the centroid of the GPi voxels that
-//    lie in its posterior half (y <= median y) and its ventral third (z <= 33rd percentile of z).
+//  - Internal capsule: JHU's posterior limb (labels 19, 20), moved onto the Colin27 midline (the
+//    JHU volume's own midline, measured on its midline labels, lies off x = 0), where no grey
+//    nucleus is. The side of every voxel comes from where it lies (its x), never from the label's
+//    name: in Debian's JHU file the names say right for the structures at negative (left) x.
+//  - Optic tract: not located. No atlas mricron-data ships has it (JHU's 48 labels have none), and
+//    on Colin27's T1 it is not separable by intensity from the cerebral peduncle and the ansa
+//    lenticularis beside it, so the atlas has no optic tract label and every plan reports its
+//    margin as "not assessed" (DerivedAtlas::notLocated says why).
+//  - Dystonia target (the sensorimotor GPi: posterior, lateral, ventral): the GPi's columns in its
+//    posterior half (y <= the GPi's median y), which, the GPi's long axis running anteromedial to
+//    posterolateral, are also its lateral part; the target's x, y is their mean, and its z lies
+//    `targetAboveVentralBorderMm` above the GPi's ventral border there (the lowest GPi voxel's
+//    lower face, averaged over the columns within 1.5 mm), so the deepest contact sits just above
+//    the border and the optic tract under it. (Restricting further to the lateral half of those
+//    columns put the targets 23.5 / 24.4 mm from the midline, outside every published range.)
 //
-// Coordinate systems used: RAS mm (MNI space of the Colin27 template).
+// Coordinate systems used: RAS mm in the Colin27 template's space (ch2.nii.gz), which is aligned to
+// MNI305 space linearly, not the nonlinear ICBM 2009b average; see SOURCES.md.
 #pragma once
 
 #include <string>
@@ -25,10 +46,36 @@
 
 namespace dbs {
 
+// The one name of the space the atlas, its targets and "template" coordinates live in. dbsplan's
+// outputs used to call it "MNI"; it is Colin27's own space, which is not the ICBM 2009b space that
+// Lead-DBS and most recent papers mean by MNI.
+inline constexpr const char* kTemplateSpaceShortName = "Colin27 template";
+inline constexpr const char* kTemplateSpaceName =
+    "Colin27 template space (mricron-data ch2.nii.gz; single-subject, linearly aligned to MNI305), RAS mm";
+inline constexpr const char* kTemplateSpaceNote =
+    "Not MNI ICBM 2009b nonlinear asymmetric (Lead-DBS's default space, used by most recent papers): Colin27 "
+    "is one "
+    "brain matched linearly to MNI305, 2009b a nonlinear average of 152. Between the two the AC differs by "
+    "about 3 mm "
+    "in y and 1 mm in z, the MCP by about 2 mm in y (data/atlas/SOURCES.md 1c); a coordinate from a 2009b "
+    "paper needs "
+    "a registration between the templates, not a copy.";
+
 struct AtlasDerivationParameters {
-  // Fraction of each pallidum labelled GPi: published post-mortem and MRI figures put the GPi at
-  // about 0.3-0.5 of the whole GP (Thoerner 1975: 0.29; the DBS atlases about a third).
-  double gpiFractionOfPallidum = 0.35;
+  // Fraction of each (extended) pallidum labelled GPi: fresh, shrinkage-corrected post-mortem
+  // volumes give 0.29-0.30 (Thoerner 1975; SOURCES.md 4a); sensitivity range 0.28-0.35.
+  double gpiFractionOfPallidum = 0.30;
+  // The GP reaches 4-5 mm below the AC-PC plane, AAL's pallidum 1.8-2.8 mm: at most this much is
+  // added below AAL's lowest voxel of each column (mm).
+  double ventralExtensionMaxMm = 3.0;
+  // Tilt of the internal medullary lamina from the vertical in the coronal plane (degrees); its
+  // normal points medially and downwards, so the GPi takes more of the pallidum ventrally.
+  // No published angle was found (SOURCES.md 5); 20 deg puts the GPi's centroid 2.7 mm below and
+  // 1.1 mm behind the whole GP's, near the 2 mm and 2 mm of published 3-D atlases.
+  double laminaTiltDegrees = 20.0;
+  // Where the deepest contact's centre goes: this far above the GPi's ventral border (mm; the
+  // clinical aim is 1-2 mm).
+  double targetAboveVentralBorderMm = 1.5;
   // CSF is far darker than deep grey matter on T1; below this fraction of the thalamus mean = CSF.
   double csfFractionOfDeepGrey = 0.55;
 };
@@ -37,16 +84,25 @@ struct DerivedTarget {
   std::string name;  // "GPi_posteroventral_L"
   Vec3 pointRas;
   std::string rule;
+  double ventralBorderZ = 0;  // the GPi's lower face under the target (RAS z, mm)
+};
+
+struct AtlasInputs {
+  const Volume& t1;                // Colin27 at 1 mm (ch2.nii.gz), the grid of AAL and of the atlas
+  const LabelVolume& aal;          // AAL on that grid
+  const Volume& t1HighResolution;  // Colin27 at 0.5 mm (ch2better.nii.gz), same space
+  const LabelVolume& whiteMatter;  // JHU white-matter labels (JHU-WhiteMatter-labels-1mm.nii.gz)
 };
 
 struct DerivedAtlas {
-  LabelVolume labels;                   // on the AAL / Colin27 grid, values from standardLabels()
-  std::vector<DerivedTarget> targets;   // posteroventral GPi per side
+  LabelVolume labels;                  // on the AAL / Colin27 grid, values from standardLabels()
+  std::vector<DerivedTarget> targets;  // posteroventral GPi per side
   AtlasDerivationParameters parameters;
   std::vector<std::string> log;         // what was done, with counts, for the atlas JSON
+  std::vector<std::string> notLocated;  // structures the rules could not find, with the reason
 };
 
-DerivedAtlas deriveAtlas(const Volume& colin27T1, const LabelVolume& aal, const AtlasDerivationParameters& parameters,
+DerivedAtlas deriveAtlas(const AtlasInputs& inputs, const AtlasDerivationParameters& parameters,
                          const ProgressCallback& progress = {});
 
 }  // namespace dbs

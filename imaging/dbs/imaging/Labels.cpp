@@ -15,18 +15,34 @@ namespace dbs {
 const std::vector<LabelInfo>& standardLabels() {
   // Colours follow common atlas conventions (GPi green, GPe blue, putamen magenta, thalamus orange).
   static const std::vector<LabelInfo> table = {
-      {1, "GPi_L", {0.10, 0.85, 0.25}},        {2, "GPi_R", {0.10, 0.85, 0.25}},
-      {3, "GPe_L", {0.20, 0.45, 1.00}},        {4, "GPe_R", {0.20, 0.45, 1.00}},
-      {5, "Putamen_L", {0.90, 0.30, 0.80}},    {6, "Putamen_R", {0.90, 0.30, 0.80}},
-      {7, "Thalamus_L", {1.00, 0.60, 0.15}},   {8, "Thalamus_R", {1.00, 0.60, 0.15}},
-      {9, "Caudate_L", {0.95, 0.85, 0.30}},    {10, "Caudate_R", {0.95, 0.85, 0.30}},
-      {11, "Ventricle_L", {0.25, 0.80, 1.00}}, {12, "Ventricle_R", {0.25, 0.80, 1.00}},
-      {13, "InternalCapsule_L", {0.85, 0.85, 0.85}}, {14, "InternalCapsule_R", {0.85, 0.85, 0.85}},
-      {20, "Scalp", {0.95, 0.75, 0.65}},      {21, "Skull", {0.95, 0.95, 0.85}},
-      {22, "CSF", {0.30, 0.55, 0.95}},        {23, "GreyMatter", {0.60, 0.60, 0.60}},
-      {24, "WhiteMatter", {0.90, 0.90, 0.90}}, {25, "Vessel", {0.90, 0.10, 0.10}},
+      {1, "GPi_L", {0.10, 0.85, 0.25}},
+      {2, "GPi_R", {0.10, 0.85, 0.25}},
+      {3, "GPe_L", {0.20, 0.45, 1.00}},
+      {4, "GPe_R", {0.20, 0.45, 1.00}},
+      {5, "Putamen_L", {0.90, 0.30, 0.80}},
+      {6, "Putamen_R", {0.90, 0.30, 0.80}},
+      {7, "Thalamus_L", {1.00, 0.60, 0.15}},
+      {8, "Thalamus_R", {1.00, 0.60, 0.15}},
+      {9, "Caudate_L", {0.95, 0.85, 0.30}},
+      {10, "Caudate_R", {0.95, 0.85, 0.30}},
+      {11, "Ventricle_L", {0.25, 0.80, 1.00}},
+      {12, "Ventricle_R", {0.25, 0.80, 1.00}},
+      {13, "InternalCapsule_L", {0.85, 0.85, 0.85}},
+      {14, "InternalCapsule_R", {0.85, 0.85, 0.85}},
+      {15, "OpticTract_L", {1.00, 0.95, 0.20}},
+      {16, "OpticTract_R", {1.00, 0.95, 0.20}},
+      {20, "Scalp", {0.95, 0.75, 0.65}},
+      {21, "Skull", {0.95, 0.95, 0.85}},
+      {22, "CSF", {0.30, 0.55, 0.95}},
+      {23, "GreyMatter", {0.60, 0.60, 0.60}},
+      {24, "WhiteMatter", {0.90, 0.90, 0.90}},
+      {25, "Vessel", {0.90, 0.10, 0.10}},
   };
   return table;
+}
+
+bool isSidedLabel(int value) {
+  return value >= 1 && value <= kLastSidedLabel;
 }
 
 int labelValue(const std::string& name) {
@@ -61,7 +77,8 @@ LabelVolume loadLabelVolume(const std::string& path) {
   for (std::size_t i = 0; i < n; ++i) {
     const float value = in[i];
     if (!(value >= 0 && value <= 65535 && value == std::floor(value)))
-      throw ImagingError(path + ": not a label map (voxel value " + std::to_string(value) + " is not a whole number 0-65535)");
+      throw ImagingError(path + ": not a label map (voxel value " + std::to_string(value) +
+                         " is not a whole number 0-65535)");
     out[i] = static_cast<unsigned short>(value);
   }
   return labels;
@@ -77,7 +94,8 @@ std::vector<LabelStatistics> labelStatistics(const LabelVolume& labels) {
     double si = 0, sj = 0, sk = 0;
   };
   std::map<int, Accumulator> sums;
-  itk::ImageRegionConstIteratorWithIndex<LabelImage> it(labels.image, labels.image->GetLargestPossibleRegion());
+  itk::ImageRegionConstIteratorWithIndex<LabelImage> it(labels.image,
+                                                        labels.image->GetLargestPossibleRegion());
   for (; !it.IsAtEnd(); ++it) {
     const int value = it.Get();
     if (value == 0) continue;

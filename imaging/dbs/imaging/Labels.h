@@ -24,8 +24,12 @@ struct LabelInfo {
 
 // GPi_L 1, GPi_R 2, GPe_L 3, GPe_R 4, Putamen_L 5, Putamen_R 6, Thalamus_L 7, Thalamus_R 8,
 // Caudate_L 9, Caudate_R 10, Ventricle_L 11, Ventricle_R 12, InternalCapsule_L 13,
-// InternalCapsule_R 14, Scalp 20, Skull 21, CSF 22, GreyMatter 23, WhiteMatter 24, Vessel 25.
+// InternalCapsule_R 14, OpticTract_L 15, OpticTract_R 16, Scalp 20, Skull 21, CSF 22, GreyMatter 23,
+// WhiteMatter 24, Vessel 25.
 const std::vector<LabelInfo>& standardLabels();
+// Labels 1..kLastSidedLabel come in pairs, odd = left, even = right; the rest are unsided tissues.
+constexpr int kLastSidedLabel = 16;
+bool isSidedLabel(int value);
 // Value of a label by name; throws std::out_of_range for an unknown name.
 int labelValue(const std::string& name);
 // Name of a label value, or "label N" when it is not in the table.
