@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Locate benchmark: builds synthetic patients from Colin27 + AAL (known affine pose, smooth warp of
-# WARP mm, bias, contrast change, noise, LPI voxel order at 1 x 1 x 1.2 mm), runs `dbsplan locate` and,
-# in the same run on the same cases, elastix affine+B-spline (Debian's elastix with the peer
-# parameter files in ../shared/checks), and prints GP (GPi+GPe) Dice and centroid error per side,
+# Locate benchmark: builds synthetic patients from Colin27 + dbsplan's atlas (known affine pose,
+# smooth warp of WARP mm, bias, contrast change, noise, LPI voxel order at 1 x 1 x 1.2 mm), runs
+# `dbsplan locate` and, in the same run on the same cases, elastix affine+B-spline (Debian's elastix,
+# `scripts/setup.sh --bench`, with the peer parameter files in ../shared/checks) warping the same
+# atlas, and prints pallidum (GPi+GPe) Dice and centroid error per side, the Jacobian minimum of
+# dbsplan's deformation (must stay positive: no fold),
 # and the same for phantom cases (PHANTOM_SEEDS: phantom template -> posed, warped phantoms),
 # wall time, peak memory and the time ratio. Optionally also a real scan (REAL=path): left/right GP
 # centroids from dbsplan and elastix and their distance.
@@ -13,7 +15,8 @@ build=$root/build
 T=${DBSPLAN_MRICRON_DIR:-/usr/share/mricron/templates}
 checks=$root/../shared/checks
 out=${1:-/tmp/dbsplan-bench}; shift || true
-seeds=${*:-1 2 3}
+seeds=${*:-1 2 3 4 5 6 7 8 9 10}
+atlas=$build/data/atlas/dbs_atlas_mni.nii.gz
 warp=${WARP:-6}
 use_elastix=${ELASTIX:-1}
 command -v elastix >/dev/null || use_elastix=0
@@ -22,27 +25,36 @@ mkdir -p "$out"
 rows=()
 for s in $seeds; do
   c=$out/case$s
-  "$build/bench/dbs_bench" synth "$T/ch2.nii.gz" "$T/aal.nii.gz" "$c" --seed "$s" --warp-mm "$warp"
+  "$build/bench/dbs_bench" synth "$T/ch2.nii.gz" "$atlas" "$c" --seed "$s" --warp-mm "$warp"
   "$build/app/dbsplan" locate "$c/patient_t1.nii.gz" --out "$c/dbsplan" 2> "$c/dbsplan.log"
   wall=$(sed -n 's/^locate: \([0-9.]*\) s wall.*/\1/p' "$c/dbsplan.log")
   mem=$(sed -n 's/.*peak memory \([0-9.]*\) MB.*/\1/p' "$c/dbsplan.log")
-  ours=$("$build/bench/dbs_bench" score "$c/dbsplan/labels.nii.gz" "$c/patient_labels.nii.gz" --left 1,3 --right 2,4 --truth-left 75 --truth-right 76)
+  jac=$(sed -n 's/.*"jacobian_determinant_min": \([-0-9.e]*\).*/\1/p' "$c/dbsplan/locate.json" | cut -c1-5)
+  ours=$("$build/bench/dbs_bench" score "$c/dbsplan/labels.nii.gz" "$c/patient_labels.nii.gz" --left 1,3 --right 2,4 --truth-left 1,3 --truth-right 2,4)
   if [ "$use_elastix" = 1 ]; then
-    bash "$checks/run_elastix.sh" "$c/patient_t1.nii.gz" "$T/ch2.nii.gz" "$T/aal.nii.gz" "$c/patient_labels.nii.gz" "$c/elastix" bspline > "$c/elastix.log" 2>&1
+    # run_elastix.sh's own scorer expects AAL values; the score below is dbs_bench's.
+    bash "$checks/run_elastix.sh" "$c/patient_t1.nii.gz" "$T/ch2.nii.gz" "$atlas" "$c/patient_labels.nii.gz" "$c/elastix" bspline > "$c/elastix.log" 2>&1 || true
     ewall=$(sed -n 's/^elastix bspline registration seconds: \([0-9.]*\).*/\1/p' "$c/elastix.log")
-    theirs=$("$build/bench/dbs_bench" score "$c/elastix/labels/result.nii.gz" "$c/patient_labels.nii.gz" --left 75 --right 76 --truth-left 75 --truth-right 76)
+    theirs=$("$build/bench/dbs_bench" score "$c/elastix/labels/result.nii.gz" "$c/patient_labels.nii.gz" --left 1,3 --right 2,4 --truth-left 1,3 --truth-right 2,4)
     ratio=$(echo "scale=2; $wall / $ewall" | bc)
   else
     ewall=-; theirs="L - - R - -"; ratio=-
   fi
-  rows+=("$s|$ours|$wall|$mem|$theirs|$ewall|$ratio")
+  rows+=("$s|$ours|$wall|$mem|$jac|$theirs|$ewall|$ratio")
 done
-printf '\n%-5s | %-34s | %-17s | %-34s | %-9s | %s\n' case "dbsplan GP Dice / centroid err mm" "time s / peak MB" "elastix affine+B-spline Dice / err" "elastix s" "time ratio"
+printf '\n%-5s | %-34s | %-17s | %-7s | %-34s | %-9s | %s\n' case "dbsplan GP Dice / centroid err mm" "time s / peak MB" "jac min" "elastix affine+B-spline Dice / err" "elastix s" "time ratio"
+worst_dice=1; worst_err=0; worst_jac=10; sum_ours=0; sum_theirs=0
 for r in "${rows[@]}"; do
-  IFS='|' read -r s ours wall mem theirs ewall ratio <<< "$r"
+  IFS='|' read -r s ours wall mem jac theirs ewall ratio <<< "$r"
   read -r _ dl cl _ dr cr <<< "$ours"; read -r _ edl ecl _ edr ecr <<< "$theirs"
-  printf '%-5s | L %s / %s  R %s / %s | %6s / %6s | L %s / %s  R %s / %s | %9s | %s\n' "$s" "$dl" "$cl" "$dr" "$cr" "$wall" "$mem" "$edl" "$ecl" "$edr" "$ecr" "$ewall" "$ratio"
+  printf '%-5s | L %s / %s  R %s / %s | %6s / %6s | %7s | L %s / %s  R %s / %s | %9s | %s\n' "$s" "$dl" "$cl" "$dr" "$cr" "$wall" "$mem" "$jac" "$edl" "$ecl" "$edr" "$ecr" "$ewall" "$ratio"
+  worst_dice=$(echo "$dl $dr $worst_dice" | tr ' ' '\n' | sort -g | head -1)
+  worst_err=$(echo "$cl $cr $worst_err" | tr ' ' '\n' | sort -g | tail -1)
+  worst_jac=$(echo "$jac $worst_jac" | tr ' ' '\n' | sort -g | head -1)
+  sum_ours=$(echo "$sum_ours + $wall" | bc); [ "$ewall" != - ] && sum_theirs=$(echo "$sum_theirs + $ewall" | bc)
 done
+echo "worst side: Dice $worst_dice (need >= 0.92), centroid error $worst_err mm (need <= 0.5), Jacobian min $worst_jac (need > 0)"
+[ "$sum_theirs" != 0 ] && echo "total time: dbsplan $sum_ours s, elastix $sum_theirs s, ratio $(echo "scale=3; $sum_ours / $sum_theirs" | bc) (need <= 0.5)"
 if [ -n "${PHANTOM_SEEDS:-}" ]; then
   # Phantom cases: the identity-pose phantom (seed 0) is the template and its labels the atlas;
   # patients are phantoms with a random pose (seed), a smooth warp and another voxel order.

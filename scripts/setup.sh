@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that dbsplan's build, tests and sample data need.
 # Idempotent: packages already present are skipped by apt. Runs as root, or through sudo.
+# `scripts/setup.sh --bench` also installs the peers the benchmarks measure against (elastix, and
+# nibabel for the peer harnesses in ../shared/checks); CI does not need them.
 set -euo pipefail
 
 PACKAGES=(
@@ -25,6 +27,7 @@ PACKAGES=(
   # SHA-256 checksums of the planned image in plan files (OpenSSL's libcrypto)
   libssl-dev
 )
+if [ "${1:-}" = "--bench" ]; then PACKAGES+=(elastix python3-nibabel bc); fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then

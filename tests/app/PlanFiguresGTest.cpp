@@ -468,9 +468,10 @@ TEST(PlanReport, HasASummaryPageAndThreePagesPerSide) {
   // The text, where poppler is installed to read it back.
   if (commandOutput("command -v pdftotext").empty()) return;
   const std::string text = commandOutput("pdftotext -layout '" + pdf + "' -");
-  for (const char* expected : {"SHA-256", "Left GPi: trajectory", "Right GPi: trajectory", "Patient RAS (mm)",
-                               "AC-PC (mm, origin MCP)", "MNI (mm)", "not assessed", "UNSAFE", "Medtronic",
-                               "Vercise", "page 7 of 7", "Probe's eye", "slices through the target"})
+  for (const char* expected :
+       {"SHA-256", "Left GPi: trajectory", "Right GPi: trajectory", "Patient RAS (mm)",
+        "AC-PC (mm, origin MCP)", "Colin27 template (mm)", "internal capsule", "not assessed", "UNSAFE",
+        "Medtronic", "Vercise", "page 7 of 7", "Probe's eye", "slices through the target"})
     EXPECT_NE(text.find(expected), std::string::npos) << "missing: " << expected;
 }
 

@@ -85,6 +85,66 @@ TEST_F(Locate, LabelsAreOnTheInputGridAndNamed) {
     EXPECT_EQ(table.at(name).get<int>(), labelValue(name));
 }
 
+// The published indirect range for the motor GPi (Valsky et al. 2020, eLife 9:e57445, read from
+// the atlas catalogue), widened by the 1 mm to which Colin27's AC and PC were picked (SOURCES.md 1c):
+// the AC-PC coordinates of a target inherit that uncertainty.
+void expectInsideTheIndirectRange(const nlohmann::json& atlasInfo, const AcpcFrame& frame,
+                                  const LocateSide& side) {
+  SCOPED_TRACE(side.side);
+  const auto& gpi = atlasInfo.at("indirect_targets_acpc").at("GPi");
+  const double landmarkUncertaintyMm = 1.0;
+  const Vec3 acpc = frame.acpcFromRas(side.atlasTargetRas);
+  const double sign = side.side == 'L' ? -1.0 : 1.0;
+  const double values[3] = {sign * acpc.x, acpc.y, -acpc.z};  // lateral, anterior, inferior (mm)
+  const char* ranges[3] = {"range_lateral_mm", "range_anterior_mm", "range_inferior_mm"};
+  for (int a = 0; a < 3; ++a) {
+    SCOPED_TRACE(ranges[a]);
+    EXPECT_GE(values[a], gpi.at(ranges[a])[0].get<double>() - landmarkUncertaintyMm);
+    EXPECT_LE(values[a], gpi.at(ranges[a])[1].get<double>() + landmarkUncertaintyMm);
+  }
+  EXPECT_GT(values[2], 0.0) << "the dystonia target lies below the AC-PC plane";
+}
+
+// A synthetic patient of a known pose and no warp: its anatomy is Colin27's, so its target's AC-PC
+// coordinates must be Colin27's too, and inside the published range. (Under a warp the true AC-PC
+// coordinates move with the warp, so the warped fixture above cannot be held to the range.)
+TEST(LocateKnownPose, DefaultTargetsLieInThePublishedIndirectRange) {
+  const std::string t = DBS_MRICRON_DIR;
+  const std::string dir =
+      (fs::temp_directory_path() / ("dbs_locate_pose_" + std::to_string(getpid()))).string();
+  fs::create_directories(dir);
+  SyntheticPatientParameters p;
+  p.seed = 11;
+  p.warpMm = 0;
+  p.spacingMm = {1.1, 1.1, 1.3};
+  p.orientation = "RAI";
+  const SyntheticPatient patient =
+      makeSyntheticPatient(loadVolume(t + "/ch2.nii.gz"), loadLabelVolume(t + "/aal.nii.gz"), p);
+  writeVolume(patient.t1, dir + "/patient.nii.gz");
+  LocateInputs inputs;
+  inputs.imagePath = dir + "/patient.nii.gz";
+  const LocateResult result = locateGpi(inputs);
+  const AcpcFrame frame(result.acRas, result.pcRas, result.midlineRas);
+  for (const LocateSide& side : result.sides) {
+    expectInsideTheIndirectRange(result.atlasInfo, frame, side);
+    // The target is where the pose puts the atlas's own target (registration error only).
+    EXPECT_LT(norm(side.atlasTargetRas - patient.patientRasFromTemplateRas.apply(side.atlasTargetMni)), 1.0);
+  }
+  fs::remove_all(dir);
+}
+
+TEST(LocateColin27, DefaultTargetsLieInThePublishedIndirectRange) {
+  LocateInputs inputs;
+  inputs.imagePath = std::string(DBS_MRICRON_DIR) + "/ch2.nii.gz";
+  const LocateResult result = locateGpi(inputs);
+  const AcpcFrame frame(result.acRas, result.pcRas, result.midlineRas);
+  for (const LocateSide& side : result.sides) {
+    expectInsideTheIndirectRange(result.atlasInfo, frame, side);
+    // Registering the template onto itself moves nothing: the target is the atlas's own.
+    EXPECT_LT(norm(side.atlasTargetRas - side.atlasTargetMni), 0.5);
+  }
+}
+
 TEST_F(Locate, TargetsAndLandmarksAreOnTheirSides) {
   const AcpcFrame frame(result_->acRas, result_->pcRas, result_->midlineRas);
   EXPECT_GT(frame.acPcDistanceMm(), 20.0);
@@ -116,7 +176,7 @@ TEST_F(Locate, TargetsAndLandmarksAreOnTheirSides) {
     for (std::size_t j = 0; j < g.size[1]; ++j)
       for (std::size_t i = 0; i < g.size[0]; ++i, ++idx) {
         const int v = labels[idx];
-        if (v == 0 || v > 14) continue;
+        if (!isSidedLabel(v)) continue;
         const double x = frame.acpcFromRas(g.rasFromIndex({double(i), double(j), double(k)})).x;
         if ((v % 2 == 1 && x > 0) || (v % 2 == 0 && x < 0)) ++wrongSide;
       }

@@ -40,6 +40,10 @@ MaskImage::Pointer maskOf(const ImageGeometry& g, const std::function<bool(Vec3)
 // The left GPi target and the AC-PC frame of this head: AC-PC along RAS y, midline x = 0.
 const Vec3 kTargetLeft{-20, 2, -4};
 const Vec3 kTargetRight{20, 2, -4};
+// The left internal capsule: a block medial of the left GPi (whose sphere reaches x = -15).
+bool inCapsuleBlock(Vec3 p) {
+  return p.x > -13 && p.x < -9 && p.y > -10 && p.y < 10 && p.z > -12 && p.z < 8;
+}
 bool inVentricleBlock(Vec3 p) {
   return p.x > -14 && p.x < -6 && p.y > -10 && p.y < 40 && p.z > 5 && p.z < 30;
 }
@@ -77,6 +81,8 @@ class Trajectories : public ::testing::Test {
             l[i] = static_cast<unsigned short>(labelValue("GPi_R"));
           else if (inVentricleBlock(p))
             l[i] = static_cast<unsigned short>(labelValue("Ventricle_L"));
+          else if (inCapsuleBlock(p))
+            l[i] = static_cast<unsigned short>(labelValue("InternalCapsule_L"));
         }
     field_ = new RiskField(*risks_, *labels_);
     acpc_ = new AcpcFrame({0, 12, -4}, {0, -12, -4}, {0, 0, 40});
@@ -157,6 +163,40 @@ TEST_F(Trajectories, MarginsAndWhereTheyOccurAreMeasuredAlongThePath) {
   bool passesVentricle = false;
   for (const PathSection& s : bad.passesThrough) passesVentricle |= s.structure == "Ventricle_L";
   EXPECT_TRUE(passesVentricle);
+}
+
+TEST_F(Trajectories, SideEffectMarginsRunFromTheNearestContactsSurface) {
+  const PlanningContext c = context();
+  // A vertical lead on the left GPi: its axis at x = -20, the capsule's face at x = -13 (voxel
+  // centres from -12.75; faces half a voxel further out), the lead's radius 0.635 mm.
+  Trajectory t;
+  t.side = 'L';
+  t.targetRas = kTargetLeft;
+  t.entryRas = kTargetLeft + Vec3{0, 0, 60};
+  const TrajectoryMetrics m = evaluateTrajectory(c, t);
+  const SideEffectMargin& capsule =
+      m.sideEffects[static_cast<std::size_t>(SideEffectStructure::InternalCapsule)];
+  ASSERT_TRUE(capsule.assessed);
+  EXPECT_EQ(capsule.structure, SideEffectStructure::InternalCapsule);
+  EXPECT_NEAR(capsule.distanceMm, 7.0 - 0.635, 1.6);  // one voxel of quantisation
+  EXPECT_GT(capsule.distanceMm, 0.0);
+  EXPECT_FALSE(capsule.contact.empty());
+  EXPECT_NEAR(capsule.pointRas.x, -20.0, 1e-6);  // a point of the lead's own axis
+  // The optic tract is not in these labels: not assessed, and said so in words, with no number.
+  const SideEffectMargin& tract = m.sideEffects[static_cast<std::size_t>(SideEffectStructure::OpticTract)];
+  EXPECT_FALSE(tract.assessed);
+  EXPECT_NE(sideEffectMarginText(tract).find("not assessed"), std::string::npos);
+  EXPECT_EQ(sideEffectMarginText(tract).find_first_of("0123456789"), std::string::npos);
+
+  // The deepest contact placed inside the capsule: the margin is at most 0, on contact 0.
+  Trajectory inside = t;
+  inside.targetRas = {-11, 0, -2};
+  inside.entryRas = inside.targetRas + Vec3{0, 0, 60};
+  const SideEffectMargin in = evaluateTrajectory(c, inside).sideEffects[0];
+  ASSERT_TRUE(in.assessed);
+  EXPECT_LE(in.distanceMm, 0.0);
+  EXPECT_EQ(in.contact, "0");
+  EXPECT_NE(sideEffectMarginText(in).find("into it"), std::string::npos);
 }
 
 TEST_F(Trajectories, ElectrodeContactsSitAtTheirCatalogueDistancesFromTheTarget) {

@@ -17,6 +17,7 @@
 #include "dbs/app/PlanReport.h"
 #include "dbs/app/SampleLoading.h"
 #include "dbs/app/VtkOpenGLWidget.h"
+#include "dbs/imaging/AtlasDerivation.h"
 #include "dbs/planning/PlanPipeline.h"
 #include "dbs/planning/SampleCatalogue.h"
 
@@ -40,11 +41,12 @@ std::string triple(Vec3 v, int digits = 1) {
 void printTrajectorySummary(const PlannedTrajectory& p, std::ostream& out) {
   const Trajectory& t = p.trajectory;
   const TrajectoryMetrics& m = p.metrics;
-  out << "  " << (t.side == 'L' ? "LEFT " : "RIGHT ") << terminalSafe(t.id) << " (" << terminalSafe(t.origin) << "), electrode "
-      << terminalSafe(t.electrodeId) << ", deepest contact " << fixed(t.deepestContactBeyondTargetMm)
-      << " mm beyond the target, roll " << fixed(t.markerRollDeg, 0) << " deg\n";
+  out << "  " << (t.side == 'L' ? "LEFT " : "RIGHT ") << terminalSafe(t.id) << " (" << terminalSafe(t.origin)
+      << "), electrode " << terminalSafe(t.electrodeId) << ", deepest contact "
+      << fixed(t.deepestContactBeyondTargetMm) << " mm beyond the target, roll " << fixed(t.markerRollDeg, 0)
+      << " deg\n";
   out << "    target RAS " << triple(t.targetRas) << " mm, AC-PC " << triple(m.targetAcpc) << " mm from MCP";
-  if (m.targetMni) out << ", MNI " << triple(*m.targetMni);
+  if (m.targetMni) out << ", " << kTemplateSpaceShortName << " " << triple(*m.targetMni);
   out << "\n    entry  RAS " << triple(t.entryRas) << " mm, AC-PC " << triple(m.entryAcpc) << "\n";
   out << "    length " << fixed(m.lengthMm) << " mm, " << fixed(m.sagittalAngleDeg)
       << " deg to the AC-PC line (sagittal projection), " << fixed(m.lateralAngleDeg)
@@ -59,6 +61,8 @@ void printTrajectorySummary(const PlannedTrajectory& p, std::ostream& out) {
     out << fixed(c.distanceMm) << " mm at " << fixed(std::abs(c.depthMm)) << " mm "
         << (c.depthMm >= 0 ? "above" : "below") << " the target" << (c.safe ? "" : " UNSAFE") << ";";
   }
+  out << "\n    side effects:";
+  for (const SideEffectMargin& e : m.sideEffects) out << " " << terminalSafe(sideEffectMarginText(e)) << ";";
   out << "\n    contacts in GPi: " << m.contactsInGpi << " of " << m.contacts.size() << "; "
       << (m.safe ? "keeps every required margin" : "DOES NOT keep every required margin") << "\n";
 }
@@ -66,29 +70,37 @@ void printTrajectorySummary(const PlannedTrajectory& p, std::ostream& out) {
 namespace {
 
 void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
-  out << "plan (schema " << kPlanSchema << " v" << plan.schemaVersion << ", dbsplan " << terminalSafe(plan.programVersion)
-      << ", created " << terminalSafe(plan.created) << ")\n";
+  out << "plan (schema " << kPlanSchema << " v" << plan.schemaVersion << ", dbsplan "
+      << terminalSafe(plan.programVersion) << ", created " << terminalSafe(plan.created) << ")\n";
   out << "  image: " << terminalSafe(plan.image.path) << "\n";
   const std::string imageProblem = planImageProblem(plan);
   out << "  sha256: " << terminalSafe(plan.image.sha256)
       << (imageProblem.empty() ? "  (matches the image on disk)" : "  (" + terminalSafe(imageProblem) + ")");
   out << "\n  AC " << triple(plan.acRas) << ", PC " << triple(plan.pcRas) << ", MCP " << triple(plan.mcpRas)
       << " (RAS mm)\n";
+  for (const TargetAgreement& a : targetAgreements(plan))
+    out << "  targets " << a.side << ": atlas AC-PC " << triple(a.atlasAcpc) << ", indirect AC-PC "
+        << triple(a.indirectAcpc) << ", " << fixed(a.distanceMm) << " mm apart"
+        << (a.agrees() ? ""
+                       : " (MORE than " + fixed(kTargetAgreementToleranceMm, 0) + " mm: review the target)")
+        << "\n";
   out << "  search: " << plan.search.candidates << " candidates scored in " << fixed(plan.search.seconds, 3)
       << " s\n";
   for (const PlannedTrajectory& p : plan.trajectories) printTrajectorySummary(p, out);
   if (!plan.alternatives.empty()) out << "  alternatives (dbsplan edit --choose SIDE ID):\n";
   for (const PlannedTrajectory& a : plan.alternatives) {
     const TrajectoryMetrics& m = a.metrics;
-    out << "    " << terminalSafe(a.trajectory.id) << ": entry RAS " << triple(a.trajectory.entryRas) << ", length "
-        << fixed(m.lengthMm) << " mm, ventricles " << fixed(m.closest[0].distanceMm) << " mm, sulci "
-        << fixed(m.closest[1].distanceMm) << " mm, " << m.contactsInGpi << " contacts in GPi, "
-        << (m.safe ? "safe" : "UNSAFE") << "\n";
+    out << "    " << terminalSafe(a.trajectory.id) << ": entry RAS " << triple(a.trajectory.entryRas)
+        << ", length " << fixed(m.lengthMm) << " mm, ventricles " << fixed(m.closest[0].distanceMm)
+        << " mm, sulci " << fixed(m.closest[1].distanceMm) << " mm, " << m.contactsInGpi
+        << " contacts in GPi, " << (m.safe ? "safe" : "UNSAFE") << "\n";
   }
   if (!plan.reviewNote.empty()) out << "  review note: " << terminalSafe(plan.reviewNote) << "\n";
   if (!plan.history.empty()) {
-    out << "  edits by hand: " << plan.history.size() << " (last: " << terminalSafe(plan.history.back().action) << " "
-        << terminalSafe(plan.history.back().side) << " at " << terminalSafe(plan.history.back().time) << ")\n";
+    out << "  edits by hand: " << plan.history.size()
+        << " (last: " << terminalSafe(plan.history.back().action) << " "
+        << terminalSafe(plan.history.back().side) << " at " << terminalSafe(plan.history.back().time)
+        << ")\n";
   }
   for (const std::string& note : plan.notes) out << "  note: " << terminalSafe(note) << "\n";
 }

@@ -1,5 +1,7 @@
 #include "dbs/app/PlanPanel.h"
 
+#include "dbs/imaging/AtlasDerivation.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -128,8 +130,10 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   details_->setToolTip(
       "Patient RAS: mm, x to the patient's right, y anterior, z superior. AC-PC: mm from the mid-commissural "
       "point "
-      "(x right, y anterior along PC->AC, z superior). MNI: the template's (Colin27) RAS mm through the "
-      "registration.");
+      "(x right, y anterior along PC->AC, z superior). Colin27 template: the atlas template's RAS mm "
+      "through the registration; not MNI ICBM 2009b (the AC differs by about 3 mm). Capsule and optic "
+      "tract: distance in mm from the nearest contact's surface to the internal capsule (capsular side "
+      "effects) and the optic tract (phosphenes); 0 or less means a contact is inside.");
   selectedLayout->addWidget(details_);
   auto* form = new QFormLayout();
   electrode_ = new QComboBox(selectedBox);
@@ -303,7 +307,7 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
   row("Target",
       "RAS " + triple(t.targetRas) + " mm = " + QString::fromStdString(patientPositionText(t.targetRas)));
   row("", "AC-PC " + triple(m.targetAcpc) + " mm from the MCP");
-  if (m.targetMni) row("", "MNI (Colin27) " + triple(*m.targetMni) + " mm");
+  if (m.targetMni) row("", QString(kTemplateSpaceShortName) + " " + triple(*m.targetMni) + " mm");
   for (const PlanTarget& indirect : plan->targets)
     if (indirect.side == t.side && indirect.source == "indirect")
       row("", QString("%1 mm from the indirect target (AC-PC %2)")
@@ -316,6 +320,12 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
   for (const ClosestApproach& c : m.closest)
     row(QString(riskName(c.kind)),
         marginText(c) + (c.present ? QString(" (needs %1)").arg(mm(c.requiredMarginMm)) : ""));
+  for (const SideEffectMargin& e : m.sideEffects) {
+    const bool inside = e.assessed && e.distanceMm <= 0;
+    row(e.structure == SideEffectStructure::InternalCapsule ? "Capsule" : "Optic tract",
+        QString(inside ? "<b style='color:#c00'>%1</b>" : "%1")
+            .arg(QString::fromStdString(sideEffectMarginText(e)).toHtmlEscaped()));
+  }
   QStringList inGpi;
   for (const PlacedContact& c : m.contacts)
     if (c.inGpi) inGpi << QString::fromStdString(c.label);
@@ -326,8 +336,9 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
   row("Verdict", m.safe ? "keeps every required margin"
                         : "<b style='color:#c00'>DOES NOT keep every required margin</b>");
   html += "</table>";
-  html += "<p style='color:#555'>Drag a target (magenta) or an entry (cyan) in any slice view to move it; "
-          "Ctrl+Z undoes, Ctrl+S saves.</p>";
+  html +=
+      "<p style='color:#555'>Drag a target (magenta) or an entry (cyan) in any slice view to move it; "
+      "Ctrl+Z undoes, Ctrl+S saves.</p>";
   details_->setText(html);
 
   electrode_->setCurrentIndex(electrode_->findData(QString::fromStdString(t.electrodeId)));

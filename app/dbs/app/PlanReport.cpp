@@ -98,7 +98,8 @@ QString summaryPage(const PlanResult& result) {
       " by dbsplan " + escaped(plan.programVersion.empty() ? DBS_VERSION : plan.programVersion) +
       ". A planning aid: check every number against the images before use. Coordinates are millimetres; "
       "patient RAS = x to the patient's Right, y Anterior, z Superior; AC-PC = origin at the mid-commissural "
-      "point (MCP), y along PC&#8594;AC, z up in the midsagittal plane; MNI = template (Colin27) RAS.</p>\n";
+      "point (MCP), y along PC&#8594;AC, z up in the midsagittal plane; "
+      "template = the Colin27 atlas template's RAS (not MNI ICBM 2009b: the AC differs by about 3 mm).</p>\n";
 
   html += "<h3>Image</h3>\n";
   std::vector<std::pair<QString, QString>> image = {
@@ -138,7 +139,17 @@ QString summaryPage(const PlanResult& result) {
     for (const PlanTarget& t : plan.targets)
       rows.push_back({sideTitle(t.side), escaped(t.source), vec(t.ras), vec(t.acpc),
                       t.mni ? vec(*t.mni) : QString("&#8212;")});
-    html += table({"Side", "Source", "Patient RAS (mm)", "AC-PC (mm, origin MCP)", "MNI (mm)"}, rows);
+    html += table({"Side", "Source", "Patient RAS (mm)", "AC-PC (mm, origin MCP)", "Colin27 template (mm)"},
+                  rows);
+    QStringList agreement;
+    for (const TargetAgreement& a : targetAgreements(plan))
+      agreement
+          << QString("%1: atlas and indirect targets %2 mm apart%3")
+                 .arg(sideTitle(a.side), number(a.distanceMm),
+                      a.agrees()
+                          ? QString()
+                          : QString(" <b>(more than %1 mm: review)</b>").arg(kTargetAgreementToleranceMm));
+    if (!agreement.isEmpty()) html += "<p>" + agreement.join("; ") + ".</p>\n";
   }
 
   html += "<h3>Planned trajectories</h3>\n";
@@ -196,7 +207,7 @@ QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) 
 
   html += "<h3>Coordinates</h3>\n";
   const QString none = "&#8212;";
-  html += table({"Point", "Patient RAS (mm)", "AC-PC (mm, origin MCP)", "MNI (mm)"},
+  html += table({"Point", "Patient RAS (mm)", "AC-PC (mm, origin MCP)", "Colin27 template (mm)"},
                 {{"Target", vec(t.targetRas), vec(m.targetAcpc), m.targetMni ? vec(*m.targetMni) : none},
                  {"Entry", vec(t.entryRas), vec(m.entryAcpc), none},
                  {"Lead tip (distal end)", vec(m.tipRas),
@@ -226,6 +237,21 @@ QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) 
   html +=
       "<p class=\"small\">Distances are signed (negative: inside the structure); depth is measured from the "
       "target towards the entry (negative: beyond the target).</p>\n";
+  html += "<h3>Side-effect structures beside the GPi</h3>\n";
+  std::vector<QStringList> sideEffects;
+  for (const SideEffectMargin& e : m.sideEffects) {
+    const QString name = e.structure == SideEffectStructure::InternalCapsule
+                             ? "internal capsule (capsular effects)"
+                             : "optic tract (phosphenes)";
+    if (!e.assessed) {
+      sideEffects.push_back({name, "<i>not assessed: not located in this patient</i>", none, none});
+      continue;
+    }
+    sideEffects.push_back({name, number(e.distanceMm), QString::fromStdString(e.contact), vec(e.pointRas)});
+  }
+  html += table({"Structure", "From the nearest contact's surface (mm)", "Contact",
+                 "Closest point on its axis, RAS (mm)"},
+                sideEffects);
 
   html += "<h3>Structures passed through, entry to tip</h3>\n<p>";
   QStringList sections;

@@ -3,16 +3,16 @@
 #include <algorithm>
 
 #include <vtkActor.h>
-#include <vtkProp3D.h>
 #include <vtkAnnotatedCubeActor.h>
 #include <vtkCamera.h>
-#include <vtkImageData.h>
-#include <vtkPolyDataNormals.h>
 #include <vtkImageActor.h>
+#include <vtkImageData.h>
 #include <vtkImageMapper3D.h>
 #include <vtkMatrix4x4.h>
 #include <vtkOutlineSource.h>
 #include <vtkPolyDataMapper.h>
+#include <vtkPolyDataNormals.h>
+#include <vtkProp3D.h>
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
 #include <vtkTextActor.h>
@@ -69,8 +69,12 @@ SceneRenderer3D::SceneRenderer3D() {
 
 SceneRenderer3D::~SceneRenderer3D() = default;
 
-vtkRenderer* SceneRenderer3D::renderer() const { return renderer_; }
-vtkRenderer* SceneRenderer3D::orientationRenderer() const { return orientationRenderer_; }
+vtkRenderer* SceneRenderer3D::renderer() const {
+  return renderer_;
+}
+vtkRenderer* SceneRenderer3D::orientationRenderer() const {
+  return orientationRenderer_;
+}
 
 void SceneRenderer3D::setVolume(const ImageGeometry& geometry, const std::array<SliceRenderer*, 3>& slices) {
   slices_ = slices;
@@ -97,7 +101,7 @@ void SceneRenderer3D::setLabels(vtkImageData* indexSpaceLabels, const ImageGeome
   indexSpaceLabels->GetScalarRange(range);
   // The deep structures a DBS planner looks at; tissue classes (scalp, grey matter...) stay off.
   for (const auto& label : standardLabels()) {
-    if (label.value > 14 || label.value > range[1]) continue;
+    if (!isSidedLabel(label.value) || label.value > range[1]) continue;
     const bool target = label.name.rfind("GPi", 0) == 0;
     const double opacity = target ? 1.0 : 0.35;
     auto actor =
@@ -152,7 +156,9 @@ void SceneRenderer3D::setPlannedLeads(const std::vector<vtkSmartPointer<vtkProp3
   }
 }
 
-void SceneRenderer3D::setTitleVisible(bool visible) { title_->SetVisibility(visible); }
+void SceneRenderer3D::setTitleVisible(bool visible) {
+  title_->SetVisibility(visible);
+}
 
 void SceneRenderer3D::resetCamera() {
   vtkCamera* camera = renderer_->GetActiveCamera();
@@ -176,7 +182,8 @@ void SceneRenderer3D::syncOrientationCamera() {
   double position[3], focal[3];
   main->GetPosition(position);
   main->GetFocalPoint(focal);
-  const Vec3 direction = normalized(Vec3{position[0] - focal[0], position[1] - focal[1], position[2] - focal[2]});
+  const Vec3 direction =
+      normalized(Vec3{position[0] - focal[0], position[1] - focal[1], position[2] - focal[2]});
   cubeCamera->SetFocalPoint(0, 0, 0);
   cubeCamera->SetPosition(4 * direction.x, 4 * direction.y, 4 * direction.z);
   cubeCamera->SetViewUp(main->GetViewUp());

@@ -37,6 +37,7 @@ enum Label : std::uint8_t {
   kCaudateL = 9,
   kVentricleL = 11,
   kCapsuleL = 13,
+  kOpticTractL = 15,
   kScalp = 20,
   kSkull = 21,
   kCsf = 22,
@@ -77,6 +78,9 @@ float t1ForLabel(std::uint8_t label) {
     case 13:
     case 14:
       return 1030.0f;  // internal capsule
+    case 15:
+    case 16:
+      return 1000.0f;  // optic tract (myelinated)
     case kScalp:
       return 780.0f;
     case kSkull:
@@ -262,6 +266,10 @@ class HeadModel {
     // posterolateral) as slabs; nuclei override them, so the capsule is the WM between.
     capsule_ = {capsuleLimb({13.5, -1, 5}, {21, 22, 6}, 3.5, 11.0),
                 capsuleLimb({13.5, -1, 5}, {25, -29, 6}, 4.0, 12.0)};
+    // Optic tract: from the chiasm, posterolaterally under the GPi's ventral border, to the lateral
+    // geniculate body (about 3 x 2 mm in cross-section; the GP overrides it where they touch).
+    opticTract_.emplace_back(
+        Tube({{6, 3, -14}, {14, -5, -13}, {20, -15, -11}, {23, -25, -7}}, {1.6, 1.6, 1.6, 1.6}));
     // Insular cortex, deep in the Sylvian fissure, lateral to the putamen and the extreme capsule.
     insula_ = Blob({36, -6, 2}, {2.0, 22, 14}, -8, 0);
 
@@ -349,6 +357,8 @@ class HeadModel {
       if (gpLamina_.contains(pm) && gp_.local(pm).x > 0) return kWhiteMatter;
       if (putamen_.contains(pm)) return sided(kPutamenL, right);
       if (thalamus_.contains(pm)) return sided(kThalamusL, right);
+      for (const auto& t : opticTract_)
+        if (t.contains(pm)) return sided(kOpticTractL, right);
       if (caudateHead_.contains(pm)) return sided(kCaudateL, right);
       for (const auto& c : caudateBody_)
         if (c.contains(pm)) return sided(kCaudateL, right);
@@ -402,7 +412,7 @@ class HeadModel {
   Blob gp_, gpLamina_, putamen_, thalamus_, caudateHead_, thirdVentricle_, insula_;
   Vec3 gpiSplitNormal_;
   double gpiSplitOffsetMm_ = 0;
-  std::vector<Tube> caudateBody_, ventricleTubes_, vessels_;
+  std::vector<Tube> caudateBody_, ventricleTubes_, vessels_, opticTract_;
   std::vector<Blob> ventricleParts_, capsule_;
   std::vector<Sulcus> sulci_;
   Box deepBox_;
@@ -569,7 +579,8 @@ PhantomResult generatePhantom(const PhantomParameters& parameters, const Progres
     truth.poseTranslationMm = {poseRng.uniform(-10, 10), poseRng.uniform(-10, 10), poseRng.uniform(-10, 10)};
   }
   const Affine rot = rotationAboutRasAxis(2, truth.poseRotationDeg.z) *
-                     rotationAboutRasAxis(1, truth.poseRotationDeg.y) * rotationAboutRasAxis(0, truth.poseRotationDeg.x);
+                     rotationAboutRasAxis(1, truth.poseRotationDeg.y) *
+                     rotationAboutRasAxis(0, truth.poseRotationDeg.x);
   Affine& pose = truth.patientRasFromModelRas;
   for (int r = 0; r < 3; ++r) {
     for (int c = 0; c < 3; ++c) pose.m[r][c] = rot.m[r][c] * truth.poseScale[c];

@@ -6,6 +6,7 @@
 #include <future>
 #include <stdexcept>
 
+#include "dbs/imaging/AtlasDerivation.h"
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/LabelRefinement.h"
@@ -100,7 +101,7 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
       for (std::size_t j = 0; j < g.size[1]; ++j)
         for (std::size_t i = 0; i < g.size[0]; ++i, ++idx) {
           const int value = labels[idx];
-          if (value == 0 || value > 14) continue;  // sided labels: odd = left, even = right
+          if (!isSidedLabel(value)) continue;  // sided labels: odd = left, even = right
           const double x = dot(g.rasFromIndex({double(i), double(j), double(k)}) - mcp, right);
           if ((value % 2 == 1 && x > 0) || (value % 2 == 0 && x < 0)) {
             labels[idx] = 0;
@@ -162,14 +163,15 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
   writeLabelVolume(r.labels, outDir + "/labels.nii.gz");
   nlohmann::json labels = nlohmann::json::object();
   for (const auto& l : standardLabels())
-    if (l.value <= 12) labels[l.name] = l.value;
+    if (isSidedLabel(l.value)) labels[l.name] = l.value;
   writeTextAtomically(outDir + "/labels.json", nlohmann::json{{"labels", labels}}.dump(2) + "\n");
   r.registration.writeTransforms(outDir + "/transform_affine.tfm", outDir + "/transform_displacement.nii");
 
   nlohmann::json j;
   j["schema"] = "dbsplan.locate/1";
   j["image"] = r.patient.path;
-  j["coordinates"] = "patient RAS mm unless named otherwise; MNI = template (Colin27) RAS mm";
+  j["coordinates"] = std::string("patient RAS mm unless named otherwise; _mni keys = ") + kTemplateSpaceName;
+  j["template_space"] = {{"name", kTemplateSpaceName}, {"relation_to_mni_2009b", kTemplateSpaceNote}};
   nlohmann::json sides = nlohmann::json::object();
   for (const auto& s : r.sides) {
     sides[std::string(1, s.side)] = {

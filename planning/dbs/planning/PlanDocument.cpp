@@ -1,5 +1,7 @@
 #include "dbs/planning/PlanDocument.h"
 
+#include "dbs/imaging/AtlasDerivation.h"
+
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -40,6 +42,16 @@ json closestJson(const ClosestApproach& c) {
   return j;
 }
 
+json sideEffectJson(const SideEffectMargin& margin, const std::string& notLocatedReason) {
+  if (!margin.assessed)
+    return {{"assessed", false}, {"status", "not assessed"}, {"reason", notLocatedReason}};
+  return {{"assessed", true},
+          {"distance_mm", margin.distanceMm},
+          {"measured_from", "nearest contact's surface"},
+          {"nearest_contact", margin.contact},
+          {"point_ras", vec(margin.pointRas)}};
+}
+
 json metricsJson(const TrajectoryMetrics& m) {
   json closest = json::object();
   // Keyed by position: closest[k] is always the structure RiskKind(k).
@@ -59,6 +71,13 @@ json metricsJson(const TrajectoryMetrics& m) {
     if (c.segmentDirectionRas) cj["segment_direction_ras"] = vec(*c.segmentDirectionRas);
     contacts.push_back(cj);
   }
+  json sideEffects = json::object();
+  for (const SideEffectMargin& margin : m.sideEffects)
+    sideEffects[sideEffectName(margin.structure)] = sideEffectJson(
+        margin,
+        std::string("the atlas has no ") +
+            (margin.structure == SideEffectStructure::OpticTract ? "optic tract" : "internal capsule") +
+            " label, so it was not located in this patient");
   json j = {{"length_mm", m.lengthMm},
             {"tip_beyond_target_mm", m.tipBeyondTargetMm},
             {"tip_ras", vec(m.tipRas)},
@@ -71,6 +90,7 @@ json metricsJson(const TrajectoryMetrics& m) {
             {"passes_through", sections},
             {"contacts", contacts},
             {"contacts_in_gpi", m.contactsInGpi},
+            {"side_effect_margins", sideEffects},
             {"target_acpc", vec(m.targetAcpc)},
             {"entry_acpc", vec(m.entryAcpc)},
             {"sagittal_angle_deg", m.sagittalAngleDeg},
@@ -207,6 +227,22 @@ TrajectoryMetrics metricsFromJson(const Field& f) {
     m.contacts.push_back(p);
   }
   m.contactsInGpi = static_cast<int>(f["contacts_in_gpi"].integer());
+  // Side-effect margins: schema v2 plans written before they existed have none (not assessed).
+  if (f.has("side_effect_margins")) {
+    const Field sideEffects = f["side_effect_margins"];
+    for (std::size_t k = 0; k < kSideEffectStructures; ++k) {
+      SideEffectMargin& margin = m.sideEffects[k];
+      margin.structure = static_cast<SideEffectStructure>(k);
+      const char* name = sideEffectName(margin.structure);
+      if (!sideEffects.has(name)) continue;
+      const Field e = sideEffects[name];
+      margin.assessed = e["assessed"].boolean();
+      if (!margin.assessed) continue;
+      margin.distanceMm = e["distance_mm"].numberIn(-100, 1000);
+      margin.contact = e["nearest_contact"].string();
+      margin.pointRas = e["point_ras"].vec3();
+    }
+  }
   m.targetAcpc = f["target_acpc"].vec3();
   m.entryAcpc = f["entry_acpc"].vec3();
   if (f.has("target_mni")) m.targetMni = f["target_mni"].vec3();
@@ -350,8 +386,11 @@ json planToJson(const PlanDocument& p) {
       {"schema", kPlanSchema},
       {"schema_version", p.schemaVersion},
       {"coordinates",
-       "patient RAS mm (_ras); AC-PC mm relative to the MCP, x right, y anterior, z superior "
-       "(_acpc); MNI template RAS mm (_mni); depths in mm from the target towards the entry"},
+       std::string("patient RAS mm (_ras); AC-PC mm relative to the MCP, x right, y anterior, z superior "
+                   "(_acpc); template RAS mm (_mni, a key name kept for compatibility: the space is the ") +
+           kTemplateSpaceShortName +
+           " space, see template_space); depths in mm from the target towards the entry"},
+      {"template_space", {{"name", kTemplateSpaceName}, {"relation_to_mni_2009b", kTemplateSpaceNote}}},
       {"program", {{"name", "dbsplan"}, {"version", p.programVersion}}},
       {"created", p.created},
       {"image",
@@ -527,6 +566,21 @@ const PlannedTrajectory* chosenTrajectory(const PlanDocument& plan, char side) {
 
 PlannedTrajectory* chosenTrajectory(PlanDocument& plan, char side) {
   return const_cast<PlannedTrajectory*>(chosenTrajectory(static_cast<const PlanDocument&>(plan), side));
+}
+
+std::vector<TargetAgreement> targetAgreements(const PlanDocument& plan) {
+  std::vector<TargetAgreement> out;
+  for (char side : {'L', 'R'}) {
+    const PlanTarget *atlas = nullptr, *indirect = nullptr;
+    for (const PlanTarget& t : plan.targets) {
+      if (t.side != side) continue;
+      if (t.source == "atlas") atlas = &t;
+      if (t.source == "indirect") indirect = &t;
+    }
+    if (atlas && indirect)
+      out.push_back({side, atlas->acpc, indirect->acpc, norm(atlas->ras - indirect->ras)});
+  }
+  return out;
 }
 
 std::string nextTrajectoryId(const PlanDocument& plan, char side) {

@@ -91,6 +91,18 @@ PlannedTrajectory* chosenTrajectory(PlanDocument& plan, char side);
 const PlannedTrajectory* chosenTrajectory(const PlanDocument& plan, char side);
 // A trajectory id not used by the plan yet for `side` ("L4" after L1..L3), nor named in its history.
 std::string nextTrajectoryId(const PlanDocument& plan, char side);
+
+// The atlas target (the template's posteroventral GPi carried into the patient) against the
+// indirect one (the published AC-PC rule) on one side. Users tolerate 1-2 mm between them; more
+// means the atlas, the registration or the landmarks disagree and the target needs review.
+constexpr double kTargetAgreementToleranceMm = 2.0;
+struct TargetAgreement {
+  char side = 'L';
+  Vec3 atlasAcpc, indirectAcpc;
+  double distanceMm = 0;
+  bool agrees() const { return distanceMm <= kTargetAgreementToleranceMm; }
+};
+std::vector<TargetAgreement> targetAgreements(const PlanDocument& plan);  // sides with both targets
 // Replaces `side`'s alternatives by `alternatives`, each given a fresh id numbered past every id the
 // plan knew before (ids are never reused, also not those of the alternatives it drops).
 void replaceAlternatives(PlanDocument& plan, char side, std::vector<PlannedTrajectory> alternatives);

@@ -179,6 +179,15 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
         {side.side, "atlas", target, result.acpc->acpcFromRas(target), context.mniFromPatientRas(target)});
     plan.targets.push_back({side.side, "indirect", side.indirectTargetRas, side.indirectTargetAcpc,
                             context.mniFromPatientRas(side.indirectTargetRas)});
+    if (const double apart = norm(target - side.indirectTargetRas); apart > kTargetAgreementToleranceMm) {
+      std::ostringstream note;
+      note.precision(2);
+      note << std::fixed << "targets " << side.side
+           << ": the atlas target and the indirect (AC-PC) target are " << apart
+           << " mm apart, more than the " << kTargetAgreementToleranceMm
+           << " mm users tolerate: review the target against the patient's own GPi";
+      plan.notes.push_back(note.str());
+    }
     const SearchResult search = searchTrajectories(context, side.side, target, inputs.electrodeId);
     plan.search.candidates += search.candidates;
     plan.search.seconds += search.seconds;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <stdexcept>
 #include <thread>
@@ -182,35 +183,89 @@ RiskField::RiskField(const RiskStructures& risks, const LabelVolume& labels) {
   }
   const unsigned short* l = labels.image->GetBufferPointer();
   labels_.assign(l, l + n);
+
+  // Side-effect structures: signed distance to either side's label, measured like the risks.
+  sideEffectChannels_.assign(kSideEffectStructures * n, kFar);
+  const char* names[kSideEffectStructures] = {"InternalCapsule", "OpticTract"};
+  for (std::size_t k = 0; k < kSideEffectStructures; ++k) {
+    const int left = labelValue(std::string(names[k]) + "_L"),
+              right = labelValue(std::string(names[k]) + "_R");
+    auto mask = MaskImage::New();
+    mask->CopyInformation(labels.image);
+    mask->SetRegions(labels.image->GetLargestPossibleRegion());
+    mask->Allocate();
+    unsigned char* m = mask->GetBufferPointer();
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < n; ++i) count += (m[i] = (l[i] == left || l[i] == right) ? 1 : 0);
+    sideEffectPresent_[k] = count > 0;
+    if (!sideEffectPresent_[k]) continue;
+    const FloatImage::Pointer distance = signedDistanceMm(mask.GetPointer());  // kept alive while read
+    const float* d = distance->GetBufferPointer();
+    for (std::size_t i = 0; i < n; ++i) sideEffectChannels_[kSideEffectStructures * i + k] = d[i] - halfVoxel;
+  }
 }
 
-RiskField::Sample RiskField::sample(Vec3 pointRas) const {
-  const Vec3 ijk = ijkFromRas_.apply(pointRas);
-  Sample out{};
+const char* sideEffectName(SideEffectStructure structure) {
+  return structure == SideEffectStructure::InternalCapsule ? "internal_capsule" : "optic_tract";
+}
+
+std::string sideEffectMarginText(const SideEffectMargin& margin) {
+  const std::string name =
+      margin.structure == SideEffectStructure::InternalCapsule ? "internal capsule" : "optic tract";
+  if (!margin.assessed) return name + ": not assessed (not located in this patient)";
+  char text[160];
+  if (margin.distanceMm <= 0)
+    std::snprintf(text, sizeof text, "%s: contact %s reaches %.1f mm into it", name.c_str(),
+                  margin.contact.c_str(), -margin.distanceMm);
+  else
+    std::snprintf(text, sizeof text, "%s %.1f mm from contact %s's surface", name.c_str(), margin.distanceMm,
+                  margin.contact.c_str());
+  return text;
+}
+
+float RiskField::sideEffectDistanceMm(SideEffectStructure structure, Vec3 pointRas) const {
+  const std::size_t k = static_cast<std::size_t>(structure);
+  if (!sideEffectPresent_[k]) return kFar;
   bool outside = false;
-  std::array<double, 3> c{};
+  return interpolate<kSideEffectStructures>(sideEffectChannels_, pointRas, outside)[k];
+}
+
+// Trilinear interpolation of `Channels` interleaved values per voxel, clamped to the grid;
+// `outside` tells whether the point lies beyond the grid's outer voxel faces.
+template <std::size_t Channels>
+std::array<float, Channels> RiskField::interpolate(const std::vector<float>& interleaved, Vec3 pointRas,
+                                                   bool& outside) const {
+  const Vec3 ijk = ijkFromRas_.apply(pointRas);
+  outside = false;
   std::array<std::size_t, 3> i0{}, i1{};
   std::array<double, 3> f{};
-  for (int a = 0; a < 3; ++a) {
-    const double extent = static_cast<double>(size_[static_cast<std::size_t>(a)] - 1);
-    if (ijk[a] < -0.5 || ijk[a] > extent + 0.5) outside = true;
-    c[static_cast<std::size_t>(a)] = std::clamp(ijk[a], 0.0, extent);
-    const double fl = std::floor(c[static_cast<std::size_t>(a)]);
-    i0[static_cast<std::size_t>(a)] = static_cast<std::size_t>(fl);
-    i1[static_cast<std::size_t>(a)] =
-        std::min(i0[static_cast<std::size_t>(a)] + 1, size_[static_cast<std::size_t>(a)] - 1);
-    f[static_cast<std::size_t>(a)] = c[static_cast<std::size_t>(a)] - fl;
+  for (std::size_t a = 0; a < 3; ++a) {
+    const double extent = static_cast<double>(size_[a] - 1);
+    const double value = ijk[static_cast<int>(a)];
+    if (value < -0.5 || value > extent + 0.5) outside = true;
+    const double c = std::clamp(value, 0.0, extent);
+    const double fl = std::floor(c);
+    i0[a] = static_cast<std::size_t>(fl);
+    i1[a] = std::min(i0[a] + 1, size_[a] - 1);
+    f[a] = c - fl;
   }
-  float acc[4] = {0, 0, 0, 0};
+  std::array<float, Channels> acc{};
   const std::size_t sx = 1, sy = size_[0], sz = size_[0] * size_[1];
   for (int corner = 0; corner < 8; ++corner) {
     const bool bx = corner & 1, by = corner & 2, bz = corner & 4;
     const double w = (bx ? f[0] : 1 - f[0]) * (by ? f[1] : 1 - f[1]) * (bz ? f[2] : 1 - f[2]);
     if (w == 0) continue;
     const std::size_t idx = (bx ? i1[0] : i0[0]) * sx + (by ? i1[1] : i0[1]) * sy + (bz ? i1[2] : i0[2]) * sz;
-    const float* v = &channels_[4 * idx];
-    for (int ch = 0; ch < 4; ++ch) acc[ch] += static_cast<float>(w) * v[ch];
+    const float* v = &interleaved[Channels * idx];
+    for (std::size_t ch = 0; ch < Channels; ++ch) acc[ch] += static_cast<float>(w) * v[ch];
   }
+  return acc;
+}
+
+RiskField::Sample RiskField::sample(Vec3 pointRas) const {
+  bool outside = false;
+  const std::array<float, 1 + kRiskKinds> acc = interpolate<1 + kRiskKinds>(channels_, pointRas, outside);
+  Sample out{};
   out.head = outside ? kFar : acc[0];
   for (std::size_t k = 0; k < kRiskKinds; ++k) out.risk[k] = present_[k] ? acc[1 + k] : kFar;
   return out;
@@ -329,6 +384,30 @@ TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Traje
     p.inGpi = label == gpi;
     if (p.inGpi) ++m.contactsInGpi;
     m.contacts.push_back(p);
+  }
+  // Side-effect margins: the contact's surface is a cylinder of the lead's radius over the contact's
+  // length; its distance to a structure is the smallest distance along that length (sampled every
+  // 0.25 mm) less the radius.
+  for (std::size_t k = 0; k < kSideEffectStructures; ++k) {
+    SideEffectMargin& margin = m.sideEffects[k];
+    margin.structure = static_cast<SideEffectStructure>(k);
+    margin.assessed = field.present(margin.structure);
+    if (!margin.assessed) continue;
+    margin.distanceMm = 1e30;
+    for (const ElectrodeContact& contact : model.contacts) {
+      const int samples =
+          std::max(2, static_cast<int>(std::ceil((contact.endMm - contact.startMm) / 0.25)) + 1);
+      for (int i = 0; i < samples; ++i) {
+        const double along = contact.startMm + (contact.endMm - contact.startMm) * i / (samples - 1);
+        const Vec3 p = m.tipRas + along * u;
+        const double d = field.sideEffectDistanceMm(margin.structure, p) - 0.5 * model.diameterMm;
+        if (d < margin.distanceMm) {
+          margin.distanceMm = d;
+          margin.contact = contact.label;
+          margin.pointRas = p;
+        }
+      }
+    }
   }
 
   m.targetAcpc = acpc.acpcFromRas(t.targetRas);

@@ -63,6 +63,13 @@ struct SearchSettings {
   double distinctEntryMm = 8.0;       // two kept entries are at least this far apart
 };
 
+// Structures beside the GPi whose stimulation causes side effects: the internal capsule (posterior
+// limb, medial and behind the GPi: capsular, i.e. motor, side effects) and the optic tract (below
+// it: phosphenes). Reported per trajectory, not part of the search's score or safety.
+enum class SideEffectStructure { InternalCapsule = 0, OpticTract = 1 };
+constexpr int kSideEffectStructures = 2;
+const char* sideEffectName(SideEffectStructure structure);  // "internal_capsule", "optic_tract"
+
 // The precomputed fields a path is scored against: the distance maps, interleaved for fast
 // trilinear sampling, and the labels for nearest-neighbour lookup. Built once per image.
 class RiskField {
@@ -79,12 +86,23 @@ class RiskField {
   Sample sample(Vec3 pointRas) const;
   int labelAt(Vec3 pointRas) const;  // 0 outside the grid
   bool present(RiskKind kind) const { return present_[static_cast<std::size_t>(kind)]; }
+  // Signed distance (trilinear, mm, negative inside) to the nearest voxel surface of a side-effect
+  // structure (either side's label), from the label map; kFar when the labels lack it.
+  float sideEffectDistanceMm(SideEffectStructure structure, Vec3 pointRas) const;
+  bool present(SideEffectStructure structure) const {
+    return sideEffectPresent_[static_cast<std::size_t>(structure)];
+  }
   static constexpr float kFar = 1e6f;
 
  private:
+  template <std::size_t Channels>
+  std::array<float, Channels> interpolate(const std::vector<float>& interleaved, Vec3 pointRas,
+                                          bool& outside) const;
   std::array<std::size_t, 3> size_{};
   Affine ijkFromRas_;
-  std::vector<float> channels_;  // per voxel: head, ventricles, sulci, vessels
+  std::vector<float> channels_;            // per voxel: head, ventricles, sulci, vessels
+  std::vector<float> sideEffectChannels_;  // per voxel: internal capsule, optic tract
+  std::array<bool, kSideEffectStructures> sideEffectPresent_{};
   std::vector<unsigned short> labels_;
   std::array<bool, kRiskKinds> present_{};
 };
@@ -98,6 +116,19 @@ struct ClosestApproach {
   double requiredMarginMm = 0;
   bool safe = true;
 };
+
+// How close a trajectory's contacts come to a side-effect structure.
+struct SideEffectMargin {
+  SideEffectStructure structure = SideEffectStructure::InternalCapsule;
+  bool assessed = false;  // false: the structure could not be located ("not assessed", no number)
+  double distanceMm = 0;  // from the nearest contact's surface (cylinder) to the structure, <= 0 inside
+  std::string contact;    // that contact's label
+  Vec3 pointRas;          // the point of that contact's axis where the distance is smallest
+};
+
+// "internal capsule 2.4 mm from contact 1's surface", "optic tract: not assessed (not located)":
+// the one wording of a side-effect margin, for the CLI, the panel and the report.
+std::string sideEffectMarginText(const SideEffectMargin& margin);
 
 struct PathSection {
   std::string structure;                  // label name ("Putamen_L", "WhiteMatter"...), or "unlabelled"
@@ -122,6 +153,9 @@ struct TrajectoryMetrics {
   std::vector<PathSection> passesThrough;  // from the entry down to the tip
   std::vector<PlacedContact> contacts;
   int contactsInGpi = 0;
+  std::array<SideEffectMargin, kSideEffectStructures> sideEffects{
+      SideEffectMargin{SideEffectStructure::InternalCapsule, false, 0, {}, {}},
+      SideEffectMargin{SideEffectStructure::OpticTract, false, 0, {}, {}}};
   Vec3 targetAcpc, entryAcpc;
   std::optional<Vec3> targetMni;
   double sagittalAngleDeg = 0;    // to the AC-PC line in the midsagittal projection (90 = vertical)
