@@ -108,9 +108,33 @@ TEST_F(Atlas, InternalCapsuleLiesOnItsSideMedialOfTheGpi) {
     EXPECT_LT(capsule.centroidRas.y, gpi.centroidRas.y);
     EXPECT_GT(std::abs(capsule.centroidRas.x), std::abs(stats_["Thalamus" + s].centroidRas.x));
   }
-  // Every capsule voxel is on its side of the midline.
+  // Medial of the GPi where both are: on every axial row (y, z) holding GPi and capsule voxels of a
+  // side, the capsule's mean distance from the midline is smaller than the GPi's.
   const ImageGeometry& g = atlas_->labels.geometry;
   const unsigned short* l = atlas_->labels.image->GetBufferPointer();
+  for (int side = 0; side < 2; ++side) {
+    SCOPED_TRACE(side == 0 ? "left" : "right");
+    const int gpiValue = labelValue("GPi_L") + side, capsuleValue = labelValue("InternalCapsule_L") + side;
+    std::size_t rows = 0, medialRows = 0;
+    for (std::size_t k = 0; k < g.size[2]; ++k)
+      for (std::size_t j = 0; j < g.size[1]; ++j) {
+        double gpiSum = 0, capsuleSum = 0;
+        std::size_t gpiCount = 0, capsuleCount = 0;
+        for (std::size_t i = 0; i < g.size[0]; ++i) {
+          const int v = l[(k * g.size[1] + j) * g.size[0] + i];
+          const double x = std::abs(g.rasFromIndex({double(i), double(j), double(k)}).x);
+          if (v == gpiValue) gpiSum += x, ++gpiCount;
+          if (v == capsuleValue) capsuleSum += x, ++capsuleCount;
+        }
+        if (gpiCount == 0 || capsuleCount == 0) continue;
+        ++rows;
+        if (capsuleSum / capsuleCount < gpiSum / gpiCount) ++medialRows;
+      }
+    EXPECT_GT(rows, 20u) << "the capsule does not border the GPi";
+    EXPECT_GE(medialRows, 0.9 * rows)
+        << medialRows << " of " << rows << " rows have the capsule medial of the GPi";
+  }
+  // Every capsule voxel is on its side of the midline.
   std::size_t wrongSide = 0;
   for (std::size_t k = 0, idx = 0; k < g.size[2]; ++k)
     for (std::size_t j = 0; j < g.size[1]; ++j)

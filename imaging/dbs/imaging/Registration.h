@@ -3,7 +3,8 @@
 // information, then a diffeomorphic demons stage confined to a box around the basal ganglia, where
 // the GPi is and where accuracy matters. Demons rather than a B-spline: on this 2-core budget a
 // B-spline stage with mutual information took 24 s for the same accuracy; demons on the histogram-
-// matched template (T1 to T1) takes about 2 s and is more accurate (bench/locate_vs_elastix.sh). Also rigid co-registration of further volumes.
+// matched template (T1 to T1) takes about 2 s and is more accurate (bench/locate_vs_elastix.sh). Also rigid
+// co-registration of further volumes.
 //
 // Coordinate systems used: the API is RAS mm (WorldFrame.h). Inside, ITK works in LPS mm; the ITK
 // transforms kept here map *patient* (fixed) points to *template* (moving) points, ITK's
@@ -41,8 +42,11 @@ struct RegistrationParameters {
   std::vector<unsigned> demonsIterations{60, 40};
   double demonsFieldSigmaVoxels = 2.0;
   double demonsMaximumStepVoxels = 1.0;
-  double demonsBiasSigmaMm = 8.0;  // local-mean normalisation before matching intensities (0 = off)
-  double demonsTaperMm = 10.0;     // shortest fade of the field to zero outside the box (mm)
+  // Local-mean normalisation before matching intensities (0 = off). 5 mm rather than 8: on the 10
+  // synthetic benchmark patients it raised the worst pallidum Dice from 0.915 to 0.934 and cut the
+  // worst centroid error from 0.46 to 0.38 mm, every case improving (bench/locate_vs_elastix.sh).
+  double demonsBiasSigmaMm = 5.0;
+  double demonsTaperMm = 10.0;  // shortest fade of the field to zero outside the box (mm)
   unsigned histogramBins = 32;
   int randomSeed = 1234;  // metric sampling: fixed, so a run is reproducible
 };
@@ -72,7 +76,8 @@ class TemplateRegistration {
   Affine affineTemplateRasFromPatientRas() const;
 
   // Template labels resampled (nearest neighbour) onto the patient's grid, exactly its geometry.
-  LabelVolume warpLabelsToPatient(const LabelVolume& templateLabels, const ImageGeometry& patientGeometry) const;
+  LabelVolume warpLabelsToPatient(const LabelVolume& templateLabels,
+                                  const ImageGeometry& patientGeometry) const;
 
   const RegistrationQuality& quality() const { return quality_; }
   // Writes the affine in ITK's text format (.tfm, itk::TransformFileReader) and, when there is a
@@ -89,7 +94,8 @@ class TemplateRegistration {
                                              const std::string& displacementPath);
 
  private:
-  friend TemplateRegistration registerTemplateToPatient(const Volume&, const Volume&, const RegistrationParameters&,
+  friend TemplateRegistration registerTemplateToPatient(const Volume&, const Volume&,
+                                                        const RegistrationParameters&,
                                                         const ProgressCallback&);
   itk::Transform<double, 3, 3>::Pointer affine_;
   CompositeTransform::Pointer full_;
@@ -110,10 +116,12 @@ struct RigidRegistration {
 };
 // Rigid (6 degrees of freedom) co-registration of another volume of the same patient (T2, FGATIR,
 // contrast T1, CT) to the planning T1, with the same metric and optimiser family.
-RigidRegistration registerRigid(const Volume& fixed, const Volume& moving, const ProgressCallback& progress = {});
+RigidRegistration registerRigid(const Volume& fixed, const Volume& moving,
+                                const ProgressCallback& progress = {});
 
 // `moving` resampled (linear) onto `fixedGeometry`'s grid through a rigid result: the co-registered
 // volume voxel for voxel with the planning T1.
-Volume resampleOntoGrid(const Volume& moving, const Affine& fixedRasFromMovingRas, const ImageGeometry& fixedGeometry);
+Volume resampleOntoGrid(const Volume& moving, const Affine& fixedRasFromMovingRas,
+                        const ImageGeometry& fixedGeometry);
 
 }  // namespace dbs
