@@ -70,7 +70,8 @@ std::string writeCoronalVolume() {
   n.setQform(rasFromIjk, 1);
   n.gzip = true;
   // Per process: ctest runs the tests that use this file in parallel.
-  const fs::path path = fs::temp_directory_path() / "dbs_app_tests" / ("coronal_2x2x3_" + std::to_string(getpid()) + ".nii.gz");
+  const fs::path path =
+      fs::temp_directory_path() / "dbs_app_tests" / ("coronal_2x2x3_" + std::to_string(getpid()) + ".nii.gz");
   fs::create_directories(path.parent_path());
   n.write(path.string());
   return path.string();
@@ -92,9 +93,11 @@ TEST(Cli, InfoJsonReportsTheExactAffine) {
 
 TEST(Cli, BadFileGivesOneLineAndNonZeroExit) {
   const fs::path bad = fs::temp_directory_path() / "dbs_app_tests" / "garbage.nii";
-  std::ofstream(bad) << "definitely not a NIfTI header, but long enough to be read as one by a careless reader";
-  for (const std::string& command : {"info " + bad.string(), "view " + bad.string() + " --screenshot /tmp/x.png",
-                                     std::string("info /no/such/file.nii.gz"), std::string("info")}) {
+  std::ofstream(bad)
+      << "definitely not a NIfTI header, but long enough to be read as one by a careless reader";
+  for (const std::string& command :
+       {"info " + bad.string(), "view " + bad.string() + " --screenshot /tmp/x.png",
+        std::string("info /no/such/file.nii.gz"), std::string("info")}) {
     SCOPED_TRACE(command);
     const RunResult r = runDbsplan(command);
     EXPECT_NE(r.exitCode, 0);
@@ -103,6 +106,29 @@ TEST(Cli, BadFileGivesOneLineAndNonZeroExit) {
     EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "exactly one line: " << r.err;
   }
   EXPECT_FALSE(fs::exists("/tmp/x.png"));
+}
+
+// Every long loop has a bound, and an option outside it is refused by name before any work (issue
+// 11: --demons-iterations -1 wrapped to 2^32 iterations; "dbsplan: stod" named nothing).
+TEST(Cli, OptionsOutsideTheirRangeAreRefusedByName) {
+  const std::string image = std::string(DBS_MRICRON_DIR_FOR_APP) + "/ch2.nii.gz";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"locate " + image + " --out /tmp/dbs_never --demons-iterations -1", "--demons-iterations"},
+      {"locate " + image + " --out /tmp/dbs_never --demons-iterations 2000", "--demons-iterations"},
+      {"locate " + image + " --out /tmp/dbs_never --demons-sigma abc", "--demons-sigma"},
+      {"locate " + image + " --out /tmp/dbs_never --demons-spacing 0.01", "--demons-spacing"},
+      {"plan --sample colin27 --out /tmp/dbs_never --candidates 99999999 --no-figures", "--candidates"},
+      {"phantom --out /tmp/dbs_never --spacing 0.2", "spacing"}};
+  for (const auto& [command, option] : cases) {
+    SCOPED_TRACE(command);
+    const RunResult r = runDbsplan(command);
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find(option), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists("/tmp/dbs_never"));
+  const RunResult help = runDbsplan("locate --help");
+  EXPECT_EQ(help.exitCode, 0);
+  EXPECT_NE(help.out.find("--demons-iterations"), std::string::npos);
 }
 
 // Yellow (the direction letters) within a box of the screenshot.
@@ -137,7 +163,8 @@ TEST(Cli, ViewWithoutADisplayIsAClearError) {
     SCOPED_TRACE(display);
     const fs::path dir = fs::temp_directory_path() / "dbs_app_tests";
     const std::string err = (dir / ("nodisplay_" + std::to_string(getpid()) + ".err")).string();
-    const int status = std::system((display + " " + DBSPLAN_EXECUTABLE + " view " + image + " 2>" + err).c_str());
+    const int status =
+        std::system((display + " " + DBSPLAN_EXECUTABLE + " view " + image + " 2>" + err).c_str());
     ASSERT_TRUE(WIFEXITED(status)) << "the viewer crashed";
     EXPECT_EQ(WEXITSTATUS(status), 2);
     std::stringstream message;
@@ -149,7 +176,8 @@ TEST(Cli, ViewWithoutADisplayIsAClearError) {
 
 TEST(Cli, ScreenshotOfCoronalVolumeIsLabelledAndUpright) {
   const std::string path = writeCoronalVolume();
-  const fs::path png = fs::temp_directory_path() / "dbs_app_tests" / ("coronal_" + std::to_string(getpid()) + ".png");
+  const fs::path png =
+      fs::temp_directory_path() / "dbs_app_tests" / ("coronal_" + std::to_string(getpid()) + ".png");
   fs::remove(png);
   const RunResult r = runDbsplan("view " + path + " --screenshot " + png.string() + " --size 1000x800");
   ASSERT_EQ(r.exitCode, 0) << r.err;
@@ -177,7 +205,8 @@ TEST(Cli, ScreenshotOfCoronalVolumeIsLabelledAndUpright) {
         const QColor c = image.pixelColor(x, y);
         // A band of a few pixels around the middle is left out: the midline's column may fall either way.
         if (std::abs(x - view.center().x()) <= 3) continue;
-        if (c.red() > 250 && c.green() > 250 && c.blue() > 250) (x < view.center().x() ? whiteLeft : whiteRight)++;
+        if (c.red() > 250 && c.green() > 250 && c.blue() > 250)
+          (x < view.center().x() ? whiteLeft : whiteRight)++;
       }
     EXPECT_GT(whiteLeft, 5000) << "the patient's bright right hemisphere is missing from the screen's left";
     EXPECT_LT(whiteRight, 50) << "the bright hemisphere is on the screen's right: left/right flipped";
@@ -200,7 +229,8 @@ int pdfPageCount(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   const std::string pdf((std::istreambuf_iterator<char>(in)), {});
   int pages = 0;
-  for (std::size_t at = pdf.find("/Type /Page"); at != std::string::npos; at = pdf.find("/Type /Page", at + 1))
+  for (std::size_t at = pdf.find("/Type /Page"); at != std::string::npos;
+       at = pdf.find("/Type /Page", at + 1))
     if (pdf.compare(at, 12, "/Type /Pages") != 0) ++pages;
   return pdf.rfind("%PDF-", 0) == 0 ? pages : -1;
 }
@@ -276,7 +306,8 @@ TEST(CliPlan, Colin27PlanWritesPlanLabelsReportSceneAndPlanInfoReadsIt) {
   std::ofstream((dir / "bad.json").string()) << plan.dump();
   const RunResult bad = runDbsplan("plan-info " + (dir / "bad.json").string());
   EXPECT_EQ(bad.exitCode, 1);
-  EXPECT_NE(bad.err.find("trajectories[1].entry_ras: must be an array of 3 numbers"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("trajectories[1].entry_ras: must be an array of 3 numbers"), std::string::npos)
+      << bad.err;
 
   // dbsplan edit: the window's edits from the command line, re-scored without registering again,
   // the plan rewritten in place; then to another folder with --out; bad options named; a changed
@@ -334,11 +365,13 @@ TEST(CliPlan, BadInputFailsFastWithOneLineAndWritesNothing) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::ofstream((dir / "text.nii").string()) << "not an image";
-  const RunResult notImage = runDbsplan("plan " + (dir / "text.nii").string() + " --out " + (dir / "out").string());
+  const RunResult notImage =
+      runDbsplan("plan " + (dir / "text.nii").string() + " --out " + (dir / "out").string());
   EXPECT_EQ(notImage.exitCode, 1);
   EXPECT_NE(notImage.err.find("text.nii"), std::string::npos) << notImage.err;
   EXPECT_FALSE(fs::exists(dir / "out" / "plan.json"));
-  const RunResult lead = runDbsplan("plan --sample colin27 --electrode no_such_lead --out " + (dir / "out").string());
+  const RunResult lead =
+      runDbsplan("plan --sample colin27 --electrode no_such_lead --out " + (dir / "out").string());
   EXPECT_EQ(lead.exitCode, 2);
   EXPECT_NE(lead.err.find("no_such_lead"), std::string::npos) << lead.err;
   const RunResult usage = runDbsplan("plan --out " + (dir / "out").string());

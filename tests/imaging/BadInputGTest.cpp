@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -38,20 +39,24 @@ std::string loadError(const std::string& path) {
   } catch (const ImagingError& e) {
     const std::string message = e.what();
     EXPECT_EQ(message.find('\n'), std::string::npos) << "error messages are one line: " << message;
-    EXPECT_NE(message.find(fs::path(path).filename().string()), std::string::npos) << "names the file: " << message;
+    EXPECT_NE(message.find(fs::path(path).filename().string()), std::string::npos)
+        << "names the file: " << message;
     return message;
   }
   ADD_FAILURE() << "loading " << path << " should fail";
   return {};
 }
 
-void writeBytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+void writeBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
 
 TEST(BadInput, MissingEmptyAndNonImageFiles) {
   EXPECT_NE(loadError(tempPath("does_not_exist.nii")).find("no such file"), std::string::npos);
   writeBytes(tempPath("empty.nii"), "");
   EXPECT_NE(loadError(tempPath("empty.nii")).find("empty"), std::string::npos);
-  writeBytes(tempPath("text.nii.gz"), "this is not an image, just some text that is long enough to have a header size");
+  writeBytes(tempPath("text.nii.gz"),
+             "this is not an image, just some text that is long enough to have a header size");
   EXPECT_NE(loadError(tempPath("text.nii.gz")).find("not a NIfTI-1"), std::string::npos);
   writeBytes(tempPath("notes.txt"), "hello");
   EXPECT_NE(loadError(tempPath("notes.txt")).find("unrecognised image format"), std::string::npos);
@@ -94,16 +99,20 @@ TEST(BadInput, DamagedGzipIsRefusedNotFilledWithZeros) {
   EXPECT_NE(loadError(tempPath("cut.nii.gz")).find("truncated"), std::string::npos);
   // 200 bytes flipped in the middle (header and trailer intact).
   std::string flipped = bytes;
-  for (std::size_t i = 0; i < 200; ++i) flipped[bytes.size() / 2 + i] = static_cast<char>(~flipped[bytes.size() / 2 + i]);
+  for (std::size_t i = 0; i < 200; ++i)
+    flipped[bytes.size() / 2 + i] = static_cast<char>(~flipped[bytes.size() / 2 + i]);
   writeBytes(tempPath("flipped.nii.gz"), flipped);
   const std::string e = loadError(tempPath("flipped.nii.gz"));
-  EXPECT_TRUE(e.find("damaged compressed data") != std::string::npos || e.find("truncated") != std::string::npos) << e;
+  EXPECT_TRUE(e.find("damaged compressed data") != std::string::npos ||
+              e.find("truncated") != std::string::npos)
+      << e;
   // One byte changed: only the CRC can tell.
   std::string oneByte = bytes;
   oneByte[bytes.size() - 12] = static_cast<char>(oneByte[bytes.size() - 12] ^ 0x01);
   writeBytes(tempPath("one_byte.nii.gz"), oneByte);
   const std::string crc = loadError(tempPath("one_byte.nii.gz"));
-  EXPECT_TRUE(crc.find("damaged compressed data") != std::string::npos || crc.find("truncated") != std::string::npos)
+  EXPECT_TRUE(crc.find("damaged compressed data") != std::string::npos ||
+              crc.find("truncated") != std::string::npos)
       << crc;
 }
 
@@ -124,7 +133,8 @@ TEST(BadInput, LyingSizeNeverAllocates) {
   EXPECT_NE(loadError(tempPath("huge.nii")).find("refusing"), std::string::npos);
   rusage after{};
   getrusage(RUSAGE_SELF, &after);
-  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 200 * 1024) << "peak memory grew by more than 200 MB (kB units)";
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 200 * 1024)
+      << "peak memory grew by more than 200 MB (kB units)";
 }
 
 TEST(BadInput, InvalidHeaderFields) {
@@ -181,6 +191,80 @@ TEST(BadInput, InvalidHeaderFields) {
   n.quatern = {1.0f, 1.0f, 0.0f};  // |q| > 1: not a rotation
   n.write(tempPath("bad_quaternion.nii"));
   EXPECT_NE(loadError(tempPath("bad_quaternion.nii")).find("quatern"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dbs
+
+namespace dbs {
+namespace {
+
+std::string metaHeader(const std::string& extraKey, const std::string& dims, const std::string& type,
+                       const std::string& dataFile) {
+  return "ObjectType = Image\nNDims = 3\n" + extraKey + "DimSize = " + dims + "\nElementType = " + type +
+         "\nElementDataFile = " + dataFile + "\n";
+}
+
+// MetaIO copies keys into fixed stack buffers: a long key overflowed one inside ITK. It must be
+// refused by dbsplan's own screening, before ITK reads the file.
+TEST(BadInput, MetaImageLongKeysAreRefusedBeforeItkReadsThem) {
+  for (std::size_t length : {65u, 255u, 999u}) {
+    SCOPED_TRACE(length);
+    const std::string path = tempPath("long_key_" + std::to_string(length) + ".mha");
+    writeBytes(path, metaHeader(std::string(length, 'K') + " = 1\n", "2 2 2", "MET_UCHAR", "LOCAL") +
+                         std::string(8, '\0'));
+    const std::string message = loadError(path);
+    EXPECT_NE(message.find("key of " + std::to_string(length) + " characters"), std::string::npos) << message;
+  }
+  // An ordinary small MetaImage still loads.
+  const std::string ok = tempPath("small_ok.mha");
+  writeBytes(ok, metaHeader("", "2 2 2", "MET_UCHAR", "LOCAL") + std::string(8, '\1'));
+  EXPECT_NO_THROW(loadVolume(ok));
+}
+
+TEST(BadInput, MissingVoxelDataIsRefusedNotFilledWithZeros) {
+  // MetaImage, data inside (.mha) and beside (.mhd + .raw): 8 x 8 x 8 shorts need 1024 bytes.
+  writeBytes(tempPath("short_local.mha"),
+             metaHeader("", "8 8 8", "MET_SHORT", "LOCAL") + std::string(600, '\0'));
+  EXPECT_NE(loadError(tempPath("short_local.mha")).find("needs 1024 bytes"), std::string::npos);
+  writeBytes(tempPath("short_detached.raw"), std::string(1000, '\0'));
+  writeBytes(tempPath("short_detached.mhd"), metaHeader("", "8 8 8", "MET_SHORT", "short_detached.raw"));
+  EXPECT_NE(loadError(tempPath("short_detached.mhd")).find("truncated"), std::string::npos);
+  writeBytes(tempPath("missing_data.mhd"), metaHeader("", "8 8 8", "MET_SHORT", "no_such.raw"));
+  EXPECT_NE(loadError(tempPath("missing_data.mhd")).find("no such file"), std::string::npos);
+  // NRRD, attached and detached raw.
+  const std::string nrrdHeader =
+      "NRRD0004\ntype: short\ndimension: 3\nsizes: 8 8 8\nencoding: raw\nendian: little\n";
+  writeBytes(tempPath("short_attached.nrrd"), nrrdHeader + "\n" + std::string(512, '\0'));
+  EXPECT_NE(loadError(tempPath("short_attached.nrrd")).find("needs 1024 bytes"), std::string::npos);
+  writeBytes(tempPath("short_nrrd.raw"), std::string(100, '\0'));
+  writeBytes(tempPath("short_detached.nhdr"), nrrdHeader + "data file: short_nrrd.raw\n\n");
+  EXPECT_NE(loadError(tempPath("short_detached.nhdr")).find("truncated"), std::string::npos);
+  // Complete data load.
+  writeBytes(tempPath("complete.nrrd"),
+             nrrdHeader + "space: left-posterior-superior\nspace directions: (1,0,0) (0,1,0) (0,0,1)\n\n" +
+                 std::string(1024, '\0'));
+  EXPECT_NO_THROW(loadVolume(tempPath("complete.nrrd")));
+}
+
+// A FIFO (or a device) read as an image or a data file never ends: refused at once, by name.
+TEST(BadInput, FifosAndDevicesAreNotImagesOrDataFiles) {
+  const std::string fifo = tempPath("pipe.nii");
+  fs::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_NE(loadError(fifo).find("not a regular file"), std::string::npos);
+  const std::string dataFifo = tempPath("pipe.raw");
+  fs::remove(dataFifo);
+  ASSERT_EQ(mkfifo(dataFifo.c_str(), 0600), 0);
+  writeBytes(tempPath("fifo_data.mhd"), metaHeader("", "8 8 8", "MET_SHORT", "pipe.raw"));
+  EXPECT_NE(loadError(tempPath("fifo_data.mhd")).find("not a regular file"), std::string::npos);
+  writeBytes(tempPath("fifo_data.nhdr"),
+             "NRRD0004\ntype: short\ndimension: 3\nsizes: 8 8 8\nencoding: raw\ndata file: pipe.raw\n\n");
+  EXPECT_NE(loadError(tempPath("fifo_data.nhdr")).find("not a regular file"), std::string::npos);
+  writeBytes(tempPath("device_data.mhd"), metaHeader("", "8 8 8", "MET_SHORT", "/dev/zero"));
+  EXPECT_NE(loadError(tempPath("device_data.mhd")).find("not a regular file"), std::string::npos);
+  fs::remove(fifo);
+  fs::remove(dataFifo);
 }
 
 }  // namespace

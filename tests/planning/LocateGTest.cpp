@@ -76,6 +76,7 @@ class Locate : public ::testing::Test {
   static void TearDownTestSuite() {
     delete result_;
     delete json_;
+    fs::remove_all(dir_);
   }
   static std::string dir_;
   static LocateResult* result_;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "TestSupport.h"
@@ -324,6 +325,25 @@ TEST(PlanFile, MalformedFilesGetAnErrorNamingTheFieldAndTheProblem) {
       },
       std::runtime_error);
   EXPECT_THROW(readPlan(dir + "/missing.json"), std::runtime_error);
+  fs::remove_all(dir);
+}
+
+// A plan is untrusted input: an image path naming a FIFO or a device must not hang the checksum
+// (it used to read forever); it is reported, by name, at once.
+TEST(PlanTrust, ImagePathThatIsAFifoOrADeviceIsReportedNotRead) {
+  const fs::path dir = fs::temp_directory_path() / ("dbs_plan_fifo_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string fifo = (dir / "image.nii").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& path : {fifo, std::string("/dev/zero")}) {
+    SCOPED_TRACE(path);
+    PlanDocument plan;
+    plan.image.path = path;
+    plan.image.sha256 = std::string(64, '0');
+    const std::string problem = planImageProblem(plan);
+    EXPECT_NE(problem.find("not a regular file"), std::string::npos) << problem;
+    EXPECT_THROW(sha256OfPath(path), ImagingError);
+  }
   fs::remove_all(dir);
 }
 

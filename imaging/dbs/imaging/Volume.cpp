@@ -14,6 +14,7 @@
 #include <itkNiftiImageIO.h>
 #include <itkNrrdImageIO.h>
 
+#include "dbs/imaging/HeaderScreening.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/NiftiHeader.h"
 #include "dbs/imaging/VoxelBudget.h"
@@ -101,7 +102,8 @@ Volume loadNifti(const std::string& path, bool allowSheared) {
   v.storedPixelType = componentTypeName(*io);
   v.image = readWithIo(io, path);
 
-  v.geometry.size = {header.dim[0] >= 1 ? std::size_t(header.dim[1]) : 1, header.dim[0] >= 2 ? std::size_t(header.dim[2]) : 1,
+  v.geometry.size = {header.dim[0] >= 1 ? std::size_t(header.dim[1]) : 1,
+                     header.dim[0] >= 2 ? std::size_t(header.dim[2]) : 1,
                      header.dim[0] >= 3 ? std::size_t(header.dim[3]) : 1};
   v.geometry.rasFromIjk = header.bestAffine(&v.geometrySource);
 
@@ -110,7 +112,8 @@ Volume loadNifti(const std::string& path, bool allowSheared) {
     const Affine q = header.qformAffine(), s = header.sformAffine();
     double worst = 0;
     for (int corner = 0; corner < 8; ++corner) {
-      const Vec3 ijk{(corner & 1) ? v.geometry.size[0] - 1.0 : 0.0, (corner & 2) ? v.geometry.size[1] - 1.0 : 0.0,
+      const Vec3 ijk{(corner & 1) ? v.geometry.size[0] - 1.0 : 0.0,
+                     (corner & 2) ? v.geometry.size[1] - 1.0 : 0.0,
                      (corner & 4) ? v.geometry.size[2] - 1.0 : 0.0};
       worst = std::max(worst, norm(q.apply(ijk) - s.apply(ijk)));
     }
@@ -153,7 +156,8 @@ std::string dicomTag(const itk::GDCMImageIO& io, const std::string& tag) {
   return value;
 }
 
-Volume loadDicomSeries(const std::string& directory, const std::string& preferredFile, const ProgressCallback& progress) {
+Volume loadDicomSeries(const std::string& directory, const std::string& preferredFile,
+                       const ProgressCallback& progress) {
   auto names = itk::GDCMSeriesFileNames::New();
   names->SetUseSeriesDetails(true);  // split series that share a UID but differ in orientation/size
   names->SetGlobalWarningDisplay(false);
@@ -270,19 +274,24 @@ Volume loadVolume(const std::string& path, const ProgressCallback& progress, con
   if (fs::is_directory(path, ec)) {
     v = loadDicomSeries(path, "", progress);
   } else {
+    requireRegularFile(path, "image");
     const std::string lower = lowercase(path);
     if (hasNiftiExtension(path)) {
       v = loadNifti(path, options.allowShearedGeometry);
     } else if (endsWith(lower, ".nrrd") || endsWith(lower, ".nhdr")) {
+      screenNrrdHeader(path);
       v = loadWithItkIo(itk::NrrdImageIO::New().GetPointer(), "NRRD", path);
     } else if (endsWith(lower, ".mha") || endsWith(lower, ".mhd")) {
+      screenMetaImageHeader(path);  // before ITK's MetaIO reader sees a byte of it
       v = loadWithItkIo(itk::MetaImageIO::New().GetPointer(), "MetaImage", path);
     } else {
       auto dicom = itk::GDCMImageIO::New();
       if (!dicom->CanReadFile(path.c_str()))
-        throw ImagingError(path + ": unrecognised image format (dbsplan reads .nii, .nii.gz, .nrrd, .nhdr, "
-                                  ".mha, .mhd and DICOM folders)");
-      const std::string folder = fs::path(path).parent_path().empty() ? "." : fs::path(path).parent_path().string();
+        throw ImagingError(path +
+                           ": unrecognised image format (dbsplan reads .nii, .nii.gz, .nrrd, .nhdr, "
+                           ".mha, .mhd and DICOM folders)");
+      const std::string folder =
+          fs::path(path).parent_path().empty() ? "." : fs::path(path).parent_path().string();
       v = loadDicomSeries(folder, path, progress);
     }
   }

@@ -1,6 +1,7 @@
 #include "dbs/planning/PlanDocument.h"
 
 #include "dbs/imaging/AtlasDerivation.h"
+#include "dbs/imaging/HeaderScreening.h"
 
 #include <algorithm>
 #include <cmath>
@@ -684,6 +685,9 @@ PlanDocument readPlan(const std::string& path) {
 std::string planImageProblem(const PlanDocument& plan) {
   if (!std::filesystem::exists(plan.image.path))
     return "the plan's image " + plan.image.path + " is not on this machine";
+  if (!std::filesystem::is_directory(plan.image.path) && !std::filesystem::is_regular_file(plan.image.path))
+    return "the plan's image " + plan.image.path +
+           " is not a regular file (a device or FIFO cannot be the image)";
   if (sha256OfPath(plan.image.path) != plan.image.sha256)
     return "the image " + plan.image.path +
            " has changed since the plan was made (SHA-256 differs): the plan is for another file";
@@ -698,6 +702,8 @@ std::string sha256OfPath(const std::string& path) {
       if (entry.is_regular_file()) files.push_back(entry.path());
     std::sort(files.begin(), files.end());
   } else {
+    // A FIFO or a device named as the plan's image would be read forever (issue 11).
+    requireRegularFile(path, "file to checksum");
     files.push_back(path);
   }
   // OpenSSL's digest: a checksum worth its name, from the library that already does it.

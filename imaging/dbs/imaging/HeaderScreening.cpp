@@ -1,0 +1,233 @@
+#include "dbs/imaging/HeaderScreening.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <vector>
+
+#include "dbs/imaging/ImagingError.h"
+
+namespace dbs {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Headers are small; a "header" longer than this is not one (and is not read whole into memory).
+constexpr std::size_t kMaxHeaderBytes = 1 << 20;
+
+std::string trimmed(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r");
+  return s.substr(first, last - first + 1);
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// Printable text for a message: at most 40 characters, control bytes as '?'.
+std::string shown(const std::string& s) {
+  std::string out;
+  for (char c : s.substr(0, 40)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+  return s.size() > 40 ? out + "..." : out;
+}
+
+std::uintmax_t fileSize(const std::string& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
+// Product of whitespace-separated positive integers ("181 217 181"), or 0 when malformed or absurd.
+std::uintmax_t voxelCount(const std::string& text, int* dimensions) {
+  std::istringstream in(text);
+  std::uintmax_t product = 1;
+  int n = 0;
+  for (std::string item; in >> item; ++n) {
+    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 9) return 0;
+    const std::uintmax_t v = std::stoull(item);
+    if (v == 0) return 0;
+    product *= v;
+    if (product > (std::uintmax_t{1} << 40)) return 0;
+  }
+  if (dimensions) *dimensions = n;
+  return n == 0 ? 0 : product;
+}
+
+std::string dataFilePath(const std::string& headerPath, const std::string& named) {
+  const fs::path p(named);
+  return p.is_absolute() ? named : (fs::path(headerPath).parent_path() / p).string();
+}
+
+int metaElementSize(const std::string& type) {
+  static const std::map<std::string, int> sizes = {
+      {"MET_UCHAR", 1}, {"MET_CHAR", 1},  {"MET_USHORT", 2}, {"MET_SHORT", 2},         {"MET_UINT", 4},
+      {"MET_INT", 4},   {"MET_ULONG", 8}, {"MET_LONG", 8},   {"MET_ULONG_LONG", 8},    {"MET_LONG_LONG", 8},
+      {"MET_FLOAT", 4}, {"MET_DOUBLE", 8}};
+  const auto it = sizes.find(type);
+  return it == sizes.end() ? 0 : it->second;
+}
+
+int nrrdTypeSize(std::string type) {
+  type = lower(type);
+  static const std::map<std::string, int> sizes = {
+      {"signed char", 1}, {"int8", 1}, {"int8_t", 1}, {"uchar", 1}, {"unsigned char", 1}, {"uint8", 1},
+      {"uint8_t", 1}, {"short", 2}, {"short int", 2}, {"signed short", 2}, {"signed short int", 2},
+      {"int16", 2}, {"int16_t", 2}, {"ushort", 2}, {"unsigned short", 2}, {"unsigned short int", 2},
+      {"uint16", 2}, {"uint16_t", 2}, {"int", 4}, {"signed int", 4}, {"int32", 4}, {"int32_t", 4},
+      {"uint", 4}, {"unsigned int", 4}, {"uint32", 4}, {"uint32_t", 4}, {"longlong", 8},
+      {"long long", 8}, {"long long int", 8}, {"signed long long", 8}, {"signed long long int", 8},
+      {"int64", 8}, {"int64_t", 8}, {"ulonglong", 8}, {"unsigned long long", 8},
+      {"unsigned long long int", 8}, {"uint64", 8}, {"uint64_t", 8}, {"float", 4}, {"double", 8}};
+  const auto it = sizes.find(type);
+  return it == sizes.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+void requireRegularFile(const std::string& path, const std::string& role) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) throw ImagingError(path + ": no such file (" + role + ")");
+  if (!fs::is_regular_file(status))
+    throw ImagingError(path + ": not a regular file (" + role +
+                       "); a device, FIFO or socket cannot be read as image data");
+}
+
+void screenMetaImageHeader(const std::string& path) {
+  requireRegularFile(path, "MetaImage header");
+  std::ifstream in(path, std::ios::binary);
+  std::map<std::string, std::string> fields;
+  std::string line;
+  std::size_t consumed = 0;
+  bool sawDataFile = false;
+  while (std::getline(in, line)) {
+    consumed += line.size() + 1;
+    if (consumed > kMaxHeaderBytes) throw ImagingError(path + ": the MetaImage header is longer than 1 MB");
+    const std::string text = trimmed(line);
+    if (text.empty()) continue;
+    const auto equals = text.find('=');
+    const std::string key = trimmed(text.substr(0, equals));
+    if (key.size() > kMaxMetaImageKeyLength)
+      throw ImagingError(path + ": a MetaImage header key of " + std::to_string(key.size()) + " characters ('" +
+                         shown(key) + "'); keys are at most " + std::to_string(kMaxMetaImageKeyLength));
+    if (equals == std::string::npos)
+      throw ImagingError(path + ": a MetaImage header line without '=': '" + shown(text) + "'");
+    for (unsigned char c : key)
+      if (!(std::isalnum(c) || c == '_'))
+        throw ImagingError(path + ": a MetaImage header key with a character that is not a letter, digit or '_' ('" +
+                           shown(key) + "')");
+    fields[key] = trimmed(text.substr(equals + 1));
+    if (key == "ElementDataFile") {
+      sawDataFile = true;
+      break;  // the header ends here; binary data may follow
+    }
+  }
+  if (!sawDataFile) throw ImagingError(path + ": the MetaImage header has no ElementDataFile");
+  int dimensions = 0;
+  const std::uintmax_t voxels = voxelCount(fields["DimSize"], &dimensions);
+  if (voxels == 0) throw ImagingError(path + ": the MetaImage DimSize '" + shown(fields["DimSize"]) + "' is not a list of positive sizes");
+  const int elementSize = metaElementSize(fields["ElementType"]);
+  if (elementSize == 0) throw ImagingError(path + ": unknown MetaImage ElementType '" + shown(fields["ElementType"]) + "'");
+  std::uintmax_t channels = 1;
+  if (fields.count("ElementNumberOfChannels") && voxelCount(fields["ElementNumberOfChannels"], nullptr) > 0)
+    channels = voxelCount(fields["ElementNumberOfChannels"], nullptr);
+  const std::uintmax_t needed = voxels * static_cast<std::uintmax_t>(elementSize) * channels;
+  const bool compressed = lower(fields["CompressedData"]) == "true";
+  const std::string dataFile = fields["ElementDataFile"];
+  std::uintmax_t available = 0;
+  std::string dataName;
+  if (dataFile == "LOCAL") {
+    available = fileSize(path) > consumed ? fileSize(path) - consumed : 0;
+    dataName = "the data after the header";
+  } else if (dataFile.rfind("LIST", 0) == 0 || dataFile.find('%') != std::string::npos) {
+    throw ImagingError(path + ": multi-file MetaImage data ('" + shown(dataFile) + "') is not supported");
+  } else {
+    const std::string data = dataFilePath(path, dataFile);
+    requireRegularFile(data, "data file of " + fs::path(path).filename().string());
+    available = fileSize(data);
+    long headerSize = 0;
+    if (fields.count("HeaderSize")) {
+      try {
+        headerSize = std::stol(fields["HeaderSize"]);
+      } catch (const std::exception&) {
+        throw ImagingError(path + ": the MetaImage HeaderSize '" + shown(fields["HeaderSize"]) + "' is not a number");
+      }
+    }
+    if (headerSize > 0) available = available > std::uintmax_t(headerSize) ? available - headerSize : 0;
+    dataName = "its data file " + fs::path(data).filename().string();
+  }
+  if (compressed) {
+    if (fields.count("CompressedDataSize")) {
+      const std::uintmax_t claimed = voxelCount(fields["CompressedDataSize"], nullptr);
+      if (claimed == 0 || claimed > available)
+        throw ImagingError(path + ": CompressedDataSize " + shown(fields["CompressedDataSize"]) + " but " + dataName +
+                           " has " + std::to_string(available) + " bytes: the data are truncated");
+    }
+  } else if (available < needed) {
+    throw ImagingError(path + ": the header needs " + std::to_string(needed) + " bytes of voxel data but " + dataName +
+                       " has " + std::to_string(available) + ": the data are truncated");
+  }
+}
+
+void screenNrrdHeader(const std::string& path) {
+  requireRegularFile(path, "NRRD header");
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  std::size_t consumed = 0;
+  if (!std::getline(in, line) || line.rfind("NRRD", 0) != 0)
+    throw ImagingError(path + ": not a NRRD file (no 'NRRD000x' magic line)");
+  consumed += line.size() + 1;
+  std::map<std::string, std::string> fields;
+  while (std::getline(in, line)) {
+    consumed += line.size() + 1;
+    if (consumed > kMaxHeaderBytes) throw ImagingError(path + ": the NRRD header is longer than 1 MB");
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) break;  // the blank line ends the header
+    if (line[0] == '#') continue;
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string key = lower(trimmed(line.substr(0, colon)));
+    std::string value = line.substr(colon + 1);
+    if (!value.empty() && value[0] == '=') continue;  // key/value pairs ("key:=value")
+    if (key == "datafile") key = "data file";
+    fields[key] = trimmed(value);
+  }
+  const std::uintmax_t voxels = voxelCount(fields["sizes"], nullptr);
+  const int typeSize = nrrdTypeSize(fields["type"]);
+  const std::string encoding = lower(fields["encoding"]);
+  std::uintmax_t available = 0;
+  std::string dataName;
+  if (fields.count("data file")) {
+    const std::string named = fields["data file"];
+    if (named.rfind("LIST", 0) == 0 || named.find('%') != std::string::npos || named.find(' ') != std::string::npos)
+      throw ImagingError(path + ": multi-file NRRD data ('" + shown(named) + "') is not supported");
+    const std::string data = dataFilePath(path, named);
+    requireRegularFile(data, "data file of " + fs::path(path).filename().string());
+    available = fileSize(data);
+    dataName = "its data file " + fs::path(data).filename().string();
+  } else {
+    available = fileSize(path) > consumed ? fileSize(path) - consumed : 0;
+    dataName = "the data after the header";
+  }
+  if (fields.count("byte skip")) {
+    long skip = 0;
+    try {
+      skip = std::stol(fields["byte skip"]);
+    } catch (const std::exception&) {
+      throw ImagingError(path + ": the NRRD byte skip '" + shown(fields["byte skip"]) + "' is not a number");
+    }
+    if (skip > 0) available = available > std::uintmax_t(skip) ? available - skip : 0;
+  }
+  // Only raw data have a length known in advance; ITK reports damaged gzip itself.
+  if (encoding == "raw" && voxels > 0 && typeSize > 0 && available < voxels * typeSize)
+    throw ImagingError(path + ": the header needs " + std::to_string(voxels * typeSize) + " bytes of voxel data but " +
+                       dataName + " has " + std::to_string(available) + ": the data are truncated");
+}
+
+}  // namespace dbs
