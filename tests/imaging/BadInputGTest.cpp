@@ -137,6 +137,28 @@ TEST(BadInput, LyingSizeNeverAllocates) {
       << "peak memory grew by more than 200 MB (kB units)";
 }
 
+// Values no scanner writes: an sform offset of 3e38 hung ITK's SVD; a vox_offset of 1e30 wrapped a
+// float-to-integer conversion. Both are refused at once.
+TEST(BadInput, PhysicallyImpossibleGeometryIsRefused) {
+  auto n = validNifti();
+  n.setSform(affineFromColumns({1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {3e38, 0, 0}));
+  n.write(tempPath("far_offset.nii"));
+  EXPECT_NE(loadError(tempPath("far_offset.nii")).find("not a physical position"), std::string::npos);
+  n = validNifti();
+  n.setSform(affineFromColumns({1e-5, 0, 0}, {0, 1, 0}, {0, 0, 1}, {0, 0, 0}));
+  n.write(tempPath("tiny_voxel.nii"));
+  EXPECT_NE(loadError(tempPath("tiny_voxel.nii")).find("length of"), std::string::npos);
+  // vox_offset patched into a valid file (the test writer would allocate it).
+  validNifti().write(tempPath("far_data.nii"));
+  {
+    std::fstream f(tempPath("far_data.nii"), std::ios::binary | std::ios::in | std::ios::out);
+    const float huge = 1e30f;
+    f.seekp(108);
+    f.write(reinterpret_cast<const char*>(&huge), 4);
+  }
+  EXPECT_NE(loadError(tempPath("far_data.nii")).find("vox_offset"), std::string::npos);
+}
+
 TEST(BadInput, InvalidHeaderFields) {
   auto n = validNifti();
   n.dim[1] = 0;
@@ -265,6 +287,39 @@ TEST(BadInput, FifosAndDevicesAreNotImagesOrDataFiles) {
   EXPECT_NE(loadError(tempPath("device_data.mhd")).find("not a regular file"), std::string::npos);
   fs::remove(fifo);
   fs::remove(dataFifo);
+}
+
+// A folder of junk "DICOM" files: Debian's GDCM asserted (abort, exit 134) on a file with the DICM
+// preamble and a damaged meta header. Screened first, it is a one-line error and this test lives on.
+TEST(BadInput, DicomFolderOfJunkIsRefusedWithoutAborting) {
+  const fs::path dir = fs::path(tempPath("junk_dicom"));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string junk(700, '\0');
+  for (std::size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<char>((i * 2654435761u) >> 13);
+  writeBytes((dir / "plain_junk.dcm").string(), junk);  // no preamble: GDCM refuses it itself
+  std::string damaged = junk;
+  damaged.replace(128, 4, "DICM");
+  writeBytes((dir / "damaged_meta.dcm").string(), damaged);
+  std::string longElement =
+      std::string(128, '\0') + "DICM" + std::string("\x02\x00\x10\x00UI\xff\x7f", 8) + "1.2";
+  writeBytes((dir / "long_element.dcm").string(), longElement);
+  try {
+    loadVolume(dir.string());
+    ADD_FAILURE() << "a folder of junk must not load";
+  } catch (const ImagingError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("damaged DICOM file"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+  fs::remove(dir / "damaged_meta.dcm");
+  try {
+    loadVolume(dir.string());
+    ADD_FAILURE() << "a folder of junk must not load";
+  } catch (const ImagingError& e) {
+    EXPECT_NE(std::string(e.what()).find("longer than the file"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

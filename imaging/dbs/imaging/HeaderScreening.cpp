@@ -26,7 +26,8 @@ std::string trimmed(const std::string& s) {
 }
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -49,7 +50,8 @@ std::uintmax_t voxelCount(const std::string& text, int* dimensions) {
   std::uintmax_t product = 1;
   int n = 0;
   for (std::string item; in >> item; ++n) {
-    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 9) return 0;
+    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 9)
+      return 0;
     const std::uintmax_t v = std::stoull(item);
     if (v == 0) return 0;
     product *= v;
@@ -66,24 +68,55 @@ std::string dataFilePath(const std::string& headerPath, const std::string& named
 
 int metaElementSize(const std::string& type) {
   static const std::map<std::string, int> sizes = {
-      {"MET_UCHAR", 1}, {"MET_CHAR", 1},  {"MET_USHORT", 2}, {"MET_SHORT", 2},         {"MET_UINT", 4},
-      {"MET_INT", 4},   {"MET_ULONG", 8}, {"MET_LONG", 8},   {"MET_ULONG_LONG", 8},    {"MET_LONG_LONG", 8},
-      {"MET_FLOAT", 4}, {"MET_DOUBLE", 8}};
+      {"MET_UCHAR", 1},      {"MET_CHAR", 1},      {"MET_USHORT", 2}, {"MET_SHORT", 2},
+      {"MET_UINT", 4},       {"MET_INT", 4},       {"MET_ULONG", 8},  {"MET_LONG", 8},
+      {"MET_ULONG_LONG", 8}, {"MET_LONG_LONG", 8}, {"MET_FLOAT", 4},  {"MET_DOUBLE", 8}};
   const auto it = sizes.find(type);
   return it == sizes.end() ? 0 : it->second;
 }
 
 int nrrdTypeSize(std::string type) {
   type = lower(type);
-  static const std::map<std::string, int> sizes = {
-      {"signed char", 1}, {"int8", 1}, {"int8_t", 1}, {"uchar", 1}, {"unsigned char", 1}, {"uint8", 1},
-      {"uint8_t", 1}, {"short", 2}, {"short int", 2}, {"signed short", 2}, {"signed short int", 2},
-      {"int16", 2}, {"int16_t", 2}, {"ushort", 2}, {"unsigned short", 2}, {"unsigned short int", 2},
-      {"uint16", 2}, {"uint16_t", 2}, {"int", 4}, {"signed int", 4}, {"int32", 4}, {"int32_t", 4},
-      {"uint", 4}, {"unsigned int", 4}, {"uint32", 4}, {"uint32_t", 4}, {"longlong", 8},
-      {"long long", 8}, {"long long int", 8}, {"signed long long", 8}, {"signed long long int", 8},
-      {"int64", 8}, {"int64_t", 8}, {"ulonglong", 8}, {"unsigned long long", 8},
-      {"unsigned long long int", 8}, {"uint64", 8}, {"uint64_t", 8}, {"float", 4}, {"double", 8}};
+  static const std::map<std::string, int> sizes = {{"signed char", 1},
+                                                   {"int8", 1},
+                                                   {"int8_t", 1},
+                                                   {"uchar", 1},
+                                                   {"unsigned char", 1},
+                                                   {"uint8", 1},
+                                                   {"uint8_t", 1},
+                                                   {"short", 2},
+                                                   {"short int", 2},
+                                                   {"signed short", 2},
+                                                   {"signed short int", 2},
+                                                   {"int16", 2},
+                                                   {"int16_t", 2},
+                                                   {"ushort", 2},
+                                                   {"unsigned short", 2},
+                                                   {"unsigned short int", 2},
+                                                   {"uint16", 2},
+                                                   {"uint16_t", 2},
+                                                   {"int", 4},
+                                                   {"signed int", 4},
+                                                   {"int32", 4},
+                                                   {"int32_t", 4},
+                                                   {"uint", 4},
+                                                   {"unsigned int", 4},
+                                                   {"uint32", 4},
+                                                   {"uint32_t", 4},
+                                                   {"longlong", 8},
+                                                   {"long long", 8},
+                                                   {"long long int", 8},
+                                                   {"signed long long", 8},
+                                                   {"signed long long int", 8},
+                                                   {"int64", 8},
+                                                   {"int64_t", 8},
+                                                   {"ulonglong", 8},
+                                                   {"unsigned long long", 8},
+                                                   {"unsigned long long int", 8},
+                                                   {"uint64", 8},
+                                                   {"uint64_t", 8},
+                                                   {"float", 4},
+                                                   {"double", 8}};
   const auto it = sizes.find(type);
   return it == sizes.end() ? 0 : it->second;
 }
@@ -114,13 +147,15 @@ void screenMetaImageHeader(const std::string& path) {
     const auto equals = text.find('=');
     const std::string key = trimmed(text.substr(0, equals));
     if (key.size() > kMaxMetaImageKeyLength)
-      throw ImagingError(path + ": a MetaImage header key of " + std::to_string(key.size()) + " characters ('" +
-                         shown(key) + "'); keys are at most " + std::to_string(kMaxMetaImageKeyLength));
+      throw ImagingError(path + ": a MetaImage header key of " + std::to_string(key.size()) +
+                         " characters ('" + shown(key) + "'); keys are at most " +
+                         std::to_string(kMaxMetaImageKeyLength));
     if (equals == std::string::npos)
       throw ImagingError(path + ": a MetaImage header line without '=': '" + shown(text) + "'");
     for (unsigned char c : key)
       if (!(std::isalnum(c) || c == '_'))
-        throw ImagingError(path + ": a MetaImage header key with a character that is not a letter, digit or '_' ('" +
+        throw ImagingError(path +
+                           ": a MetaImage header key with a character that is not a letter, digit or '_' ('" +
                            shown(key) + "')");
     fields[key] = trimmed(text.substr(equals + 1));
     if (key == "ElementDataFile") {
@@ -131,9 +166,12 @@ void screenMetaImageHeader(const std::string& path) {
   if (!sawDataFile) throw ImagingError(path + ": the MetaImage header has no ElementDataFile");
   int dimensions = 0;
   const std::uintmax_t voxels = voxelCount(fields["DimSize"], &dimensions);
-  if (voxels == 0) throw ImagingError(path + ": the MetaImage DimSize '" + shown(fields["DimSize"]) + "' is not a list of positive sizes");
+  if (voxels == 0)
+    throw ImagingError(path + ": the MetaImage DimSize '" + shown(fields["DimSize"]) +
+                       "' is not a list of positive sizes");
   const int elementSize = metaElementSize(fields["ElementType"]);
-  if (elementSize == 0) throw ImagingError(path + ": unknown MetaImage ElementType '" + shown(fields["ElementType"]) + "'");
+  if (elementSize == 0)
+    throw ImagingError(path + ": unknown MetaImage ElementType '" + shown(fields["ElementType"]) + "'");
   std::uintmax_t channels = 1;
   if (fields.count("ElementNumberOfChannels") && voxelCount(fields["ElementNumberOfChannels"], nullptr) > 0)
     channels = voxelCount(fields["ElementNumberOfChannels"], nullptr);
@@ -156,7 +194,8 @@ void screenMetaImageHeader(const std::string& path) {
       try {
         headerSize = std::stol(fields["HeaderSize"]);
       } catch (const std::exception&) {
-        throw ImagingError(path + ": the MetaImage HeaderSize '" + shown(fields["HeaderSize"]) + "' is not a number");
+        throw ImagingError(path + ": the MetaImage HeaderSize '" + shown(fields["HeaderSize"]) +
+                           "' is not a number");
       }
     }
     if (headerSize > 0) available = available > std::uintmax_t(headerSize) ? available - headerSize : 0;
@@ -166,12 +205,12 @@ void screenMetaImageHeader(const std::string& path) {
     if (fields.count("CompressedDataSize")) {
       const std::uintmax_t claimed = voxelCount(fields["CompressedDataSize"], nullptr);
       if (claimed == 0 || claimed > available)
-        throw ImagingError(path + ": CompressedDataSize " + shown(fields["CompressedDataSize"]) + " but " + dataName +
-                           " has " + std::to_string(available) + " bytes: the data are truncated");
+        throw ImagingError(path + ": CompressedDataSize " + shown(fields["CompressedDataSize"]) + " but " +
+                           dataName + " has " + std::to_string(available) + " bytes: the data are truncated");
     }
   } else if (available < needed) {
-    throw ImagingError(path + ": the header needs " + std::to_string(needed) + " bytes of voxel data but " + dataName +
-                       " has " + std::to_string(available) + ": the data are truncated");
+    throw ImagingError(path + ": the header needs " + std::to_string(needed) + " bytes of voxel data but " +
+                       dataName + " has " + std::to_string(available) + ": the data are truncated");
   }
 }
 
@@ -205,7 +244,8 @@ void screenNrrdHeader(const std::string& path) {
   std::string dataName;
   if (fields.count("data file")) {
     const std::string named = fields["data file"];
-    if (named.rfind("LIST", 0) == 0 || named.find('%') != std::string::npos || named.find(' ') != std::string::npos)
+    if (named.rfind("LIST", 0) == 0 || named.find('%') != std::string::npos ||
+        named.find(' ') != std::string::npos)
       throw ImagingError(path + ": multi-file NRRD data ('" + shown(named) + "') is not supported");
     const std::string data = dataFilePath(path, named);
     requireRegularFile(data, "data file of " + fs::path(path).filename().string());
@@ -226,8 +266,68 @@ void screenNrrdHeader(const std::string& path) {
   }
   // Only raw data have a length known in advance; ITK reports damaged gzip itself.
   if (encoding == "raw" && voxels > 0 && typeSize > 0 && available < voxels * typeSize)
-    throw ImagingError(path + ": the header needs " + std::to_string(voxels * typeSize) + " bytes of voxel data but " +
-                       dataName + " has " + std::to_string(available) + ": the data are truncated");
+    throw ImagingError(path + ": the header needs " + std::to_string(voxels * typeSize) +
+                       " bytes of voxel data but " + dataName + " has " + std::to_string(available) +
+                       ": the data are truncated");
+}
+
+void screenDicomFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char preamble[132] = {};
+  in.read(preamble, sizeof preamble);
+  if (in.gcount() < 132 || std::string(preamble + 128, 4) != "DICM") return;  // not Part 10: GDCM decides
+  const std::uintmax_t size = fileSize(path);
+  std::uintmax_t offset = 132;
+  auto fail = [&](const std::string& why) {
+    throw ImagingError(path + ": a damaged DICOM file (" + why + " at byte " + std::to_string(offset) +
+                       "); remove it from the folder");
+  };
+  static const char* longVrs[] = {"OB", "OW", "OF", "OD", "OL", "OV", "SQ",
+                                  "UT", "UN", "UC", "UR", "SV", "UV"};
+  for (int element = 0;; ++element) {
+    unsigned char head[8];
+    in.read(reinterpret_cast<char*>(head), 8);
+    if (in.gcount() < 8) {
+      if (element == 0) fail("no file meta information");
+      return;  // a file of meta information only: GDCM reports it
+    }
+    const unsigned group = head[0] | (head[1] << 8);
+    if (group != 0x0002) {
+      if (element == 0) fail("the file meta information group 0002 is missing");
+      return;  // the data set begins; its encoding is the meta group's business
+    }
+    if (element > 200) fail("more than 200 file meta elements");
+    const char vr[3] = {static_cast<char>(head[4]), static_cast<char>(head[5]), 0};
+    if (!std::isupper(static_cast<unsigned char>(vr[0])) || !std::isupper(static_cast<unsigned char>(vr[1])))
+      fail("a file meta element without a value representation");
+    std::uintmax_t length = head[6] | (head[7] << 8);
+    std::uintmax_t headerBytes = 8;
+    if (std::find_if(std::begin(longVrs), std::end(longVrs),
+                     [&](const char* v) { return std::string(v) == vr; }) != std::end(longVrs)) {
+      unsigned char l[4];
+      in.read(reinterpret_cast<char*>(l), 4);
+      if (in.gcount() < 4) fail("a file meta element cut short");
+      length = std::uintmax_t(l[0]) | (std::uintmax_t(l[1]) << 8) | (std::uintmax_t(l[2]) << 16) |
+               (std::uintmax_t(l[3]) << 24);
+      headerBytes = 12;
+      if (length == 0xFFFFFFFFu) fail("a file meta element of undefined length");
+    }
+    if (offset + headerBytes + length > size) fail("a file meta element longer than the file");
+    offset += headerBytes + length;
+    in.seekg(static_cast<std::streamoff>(offset));
+  }
+}
+
+void screenDicomFolder(const std::string& directory) {
+  std::error_code ec;
+  std::size_t files = 0;
+  for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    if (++files > 100000)
+      throw ImagingError(directory + ": more than 100000 files: not one DICOM series folder");
+    screenDicomFile(it->path().string());
+  }
+  if (ec) throw ImagingError(directory + ": cannot list the folder: " + ec.message());
 }
 
 }  // namespace dbs

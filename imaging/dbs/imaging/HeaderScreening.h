@@ -25,4 +25,11 @@ void screenMetaImageHeader(const std::string& path);
 // at least as long as sizes x type size (after any byte skip).
 void screenNrrdHeader(const std::string& path);
 
+// DICOM: a file with the "DICM" preamble must open with a well-formed File Meta Information group
+// (0002,xxxx, explicit VR little endian, every length inside the file). Debian's GDCM asserts, and
+// so aborts the whole process, on one that is not. Files without the preamble are left to GDCM,
+// which refuses them with an exception. Every regular file of a folder is screened.
+void screenDicomFile(const std::string& path);
+void screenDicomFolder(const std::string& directory);
+
 }  // namespace dbs

@@ -75,18 +75,29 @@ std::string gzipStreamProblem(const std::string& path, std::uint64_t needed) {
     return "truncated: the compressed stream ends early (after " + std::to_string(total) + " of " +
            std::to_string(needed) + " declared bytes)";
   if (total < needed)
-    return "truncated: the header declares " + std::to_string(needed) + " bytes of data but the compressed file holds " +
-           std::to_string(total);
+    return "truncated: the header declares " + std::to_string(needed) +
+           " bytes of data but the compressed file holds " + std::to_string(total);
   return {};
 }
 
 int bytesForDatatype(int datatype) {
   switch (datatype) {
-    case 2: case 256: return 1;              // uint8, int8
-    case 4: case 512: return 2;              // int16, uint16
-    case 8: case 16: case 768: return 4;     // int32, float32, uint32
-    case 64: case 1024: case 1280: return 8;  // float64, int64, uint64
-    default: return 0;                       // complex, RGB, float128, unknown: not a scalar image
+    case 2:
+    case 256:
+      return 1;  // uint8, int8
+    case 4:
+    case 512:
+      return 2;  // int16, uint16
+    case 8:
+    case 16:
+    case 768:
+      return 4;  // int32, float32, uint32
+    case 64:
+    case 1024:
+    case 1280:
+      return 8;  // float64, int64, uint64
+    default:
+      return 0;  // complex, RGB, float128, unknown: not a scalar image
   }
 }
 
@@ -94,8 +105,7 @@ int bytesForDatatype(int datatype) {
 std::array<std::array<double, 3>, 3> rotationFromQuaternion(double b, double c, double d) {
   double w2 = 1.0 - (b * b + c * c + d * d);
   const double w2Threshold = -3.0 * std::numeric_limits<float>::epsilon();
-  if (w2 < w2Threshold)
-    throw ImagingError("qform quaternion (quatern_b/c/d) has length > 1: not a rotation");
+  if (w2 < w2Threshold) throw ImagingError("qform quaternion (quatern_b/c/d) has length > 1: not a rotation");
   const double a = w2 < 0 ? 0.0 : std::sqrt(w2);
   const double nq = a * a + b * b + c * c + d * d;
   if (nq < std::numeric_limits<double>::epsilon()) return {{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}};
@@ -104,7 +114,9 @@ std::array<std::array<double, 3>, 3> rotationFromQuaternion(double b, double c, 
   const double wX = a * X, wY = a * Y, wZ = a * Z;
   const double xX = b * X, xY = b * Y, xZ = b * Z;
   const double yY = c * Y, yZ = c * Z, zZ = d * Z;
-  return {{{1.0 - (yY + zZ), xY - wZ, xZ + wY}, {xY + wZ, 1.0 - (xX + zZ), yZ - wX}, {xZ - wY, yZ + wX, 1.0 - (xX + yY)}}};
+  return {{{1.0 - (yY + zZ), xY - wZ, xZ + wY},
+           {xY + wZ, 1.0 - (xX + zZ), yZ - wX},
+           {xZ - wY, yZ + wX, 1.0 - (xX + yY)}}};
 }
 
 // nibabel fixes pixdim[1..3] on load: negative -> absolute value, zero -> 1.
@@ -171,8 +183,7 @@ Affine NiftiHeader::bestAffine(std::string* source) const {
 
 NiftiHeader readNiftiHeader(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw ImagingError(path + ": no such file");
+  if (!std::filesystem::is_regular_file(path, ec)) throw ImagingError(path + ": no such file");
   NiftiHeader h;
   h.gzipped = isGzipFile(path);
 
@@ -230,11 +241,13 @@ NiftiHeader readNiftiHeader(const std::string& path) {
     throw ImagingError(path + ": invalid NIfTI dim[0] = " + std::to_string(h.dim[0]) + " (must be 1 to 7)");
   for (int i = 1; i <= h.dim[0]; ++i)
     if (h.dim[i] < 1)
-      throw ImagingError(path + ": invalid NIfTI size dim[" + std::to_string(i) + "] = " + std::to_string(h.dim[i]));
+      throw ImagingError(path + ": invalid NIfTI size dim[" + std::to_string(i) +
+                         "] = " + std::to_string(h.dim[i]));
   std::int64_t extraVolumes = 1;
   for (int i = 4; i <= h.dim[0]; ++i) extraVolumes *= h.dim[i];
   if (extraVolumes > 1)
-    throw ImagingError(path + ": a " + std::to_string(h.dim[0]) + "-D image with " + std::to_string(extraVolumes) +
+    throw ImagingError(path + ": a " + std::to_string(h.dim[0]) + "-D image with " +
+                       std::to_string(extraVolumes) +
                        " volumes; dbsplan needs a single 3-D volume (extract one first)");
 
   const int bytes = bytesForDatatype(h.datatype);
@@ -244,7 +257,8 @@ NiftiHeader readNiftiHeader(const std::string& path) {
   if (h.bitpix != 8 * bytes)
     throw ImagingError(path + ": bitpix " + std::to_string(h.bitpix) + " does not match datatype " +
                        std::to_string(h.datatype));
-  if (!std::isfinite(h.voxOffset) || h.voxOffset < kNifti1HeaderBytes)
+  // Bounded before it is converted to an integer: a vox_offset of 1e30 wrapped the conversion.
+  if (!std::isfinite(h.voxOffset) || h.voxOffset < kNifti1HeaderBytes || h.voxOffset > 1e12)
     throw ImagingError(path + ": invalid vox_offset " + std::to_string(h.voxOffset));
 
   std::array<std::size_t, 3> size{1, 1, 1};
@@ -252,16 +266,16 @@ NiftiHeader readNiftiHeader(const std::string& path) {
   checkVoxelBudget(path, size, static_cast<std::size_t>(bytes));
 
   // The file must hold every byte the header declares, checked before anything is allocated.
-  const std::uint64_t needed =
-      static_cast<std::uint64_t>(h.voxOffset) + std::uint64_t(size[0]) * size[1] * size[2] * std::uint64_t(bytes);
+  const std::uint64_t needed = static_cast<std::uint64_t>(h.voxOffset) +
+                               std::uint64_t(size[0]) * size[1] * size[2] * std::uint64_t(bytes);
   if (h.gzipped) {
     if (const std::string problem = gzipStreamProblem(path, needed); !problem.empty())
       throw ImagingError(path + ": " + problem);
   } else {
     const auto fileSize = std::filesystem::file_size(path, ec);
     if (ec || fileSize < needed)
-      throw ImagingError(path + ": truncated: the header declares " + std::to_string(needed) + " bytes but the file has " +
-                         std::to_string(ec ? 0 : fileSize));
+      throw ImagingError(path + ": truncated: the header declares " + std::to_string(needed) +
+                         " bytes but the file has " + std::to_string(ec ? 0 : fileSize));
   }
 
   // The affine must be usable: finite and invertible.
@@ -274,9 +288,25 @@ NiftiHeader readNiftiHeader(const std::string& path) {
   }
   for (const auto& row : best.m)
     for (double v : row)
-      if (!std::isfinite(v)) throw ImagingError(path + ": the " + source + " transform has non-finite entries");
+      if (!std::isfinite(v))
+        throw ImagingError(path + ": the " + source + " transform has non-finite entries");
   if (std::abs(best.determinant3x3()) < 1e-12)
     throw ImagingError(path + ": the " + source + " transform is singular (a voxel axis has zero length)");
+  // Physically possible values only: ITK's SVD of the direction matrix never converged for an
+  // offset of 3e38 (a hang). An MRI's origin lies within metres of the scanner's isocentre and its
+  // voxels are between a micrometre and a metre.
+  for (int r = 0; r < 3; ++r)
+    if (std::abs(best.m[r][3]) > 1e5)
+      throw ImagingError(path + ": the " + source + " transform puts the image " +
+                         std::to_string(best.m[r][3]) +
+                         " mm from the origin (more than 100 m): not a physical position");
+  for (int c = 0; c < 3; ++c) {
+    const double length =
+        std::sqrt(best.m[0][c] * best.m[0][c] + best.m[1][c] * best.m[1][c] + best.m[2][c] * best.m[2][c]);
+    if (length < 1e-3 || length > 1e3)
+      throw ImagingError(path + ": the " + source + " transform gives voxel axis " + std::to_string(c) +
+                         " a length of " + std::to_string(length) + " mm (outside 0.001 to 1000 mm)");
+  }
   return h;
 }
 

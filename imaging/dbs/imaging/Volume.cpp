@@ -158,6 +158,7 @@ std::string dicomTag(const itk::GDCMImageIO& io, const std::string& tag) {
 
 Volume loadDicomSeries(const std::string& directory, const std::string& preferredFile,
                        const ProgressCallback& progress) {
+  screenDicomFolder(directory);  // GDCM aborts the process on some damaged files: screen them first
   auto names = itk::GDCMSeriesFileNames::New();
   names->SetUseSeriesDetails(true);  // split series that share a UID but differ in orientation/size
   names->SetGlobalWarningDisplay(false);
@@ -285,6 +286,7 @@ Volume loadVolume(const std::string& path, const ProgressCallback& progress, con
       screenMetaImageHeader(path);  // before ITK's MetaIO reader sees a byte of it
       v = loadWithItkIo(itk::MetaImageIO::New().GetPointer(), "MetaImage", path);
     } else {
+      screenDicomFile(path);
       auto dicom = itk::GDCMImageIO::New();
       if (!dicom->CanReadFile(path.c_str()))
         throw ImagingError(path +
