@@ -3,13 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <sys/resource.h>
+
 #include <sys/stat.h>
+#include <csignal>
 
 #include <filesystem>
 #include <fstream>
 
 #include "TestNifti.h"
+#include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/imaging/SyntheticPatient.h"
 #include "dbs/imaging/Volume.h"
 
 namespace dbs {
@@ -319,6 +323,57 @@ TEST(BadInput, DicomFolderOfJunkIsRefusedWithoutAborting) {
   } catch (const ImagingError& e) {
     EXPECT_NE(std::string(e.what()).find("longer than the file"), std::string::npos) << e.what();
   }
+  fs::remove_all(dir);
+}
+
+// A full disk, simulated by a file-size limit (RLIMIT_FSIZE; SIGXFSZ ignored, so writes fail with
+// EFBIG): ITK's writer only printed the short write. Every write must fail, leave the previous file
+// whole and leave no temporary behind.
+TEST(BadInput, AFullDiskNeverReplacesTheOldFileWithAPartialOne) {
+  const fs::path dir = fs::path(tempPath("full_disk"));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto n = validNifti();
+  n.write((dir / "source.nii").string());
+  const Volume small = loadVolume((dir / "source.nii").string());
+  // The "old generation": complete files written before the disk filled up.
+  writeVolume(small, (dir / "image.nii").string());
+  writeTextAtomically((dir / "notes.json").string(), "{\"old\": true}\n");
+  const auto oldImage = fs::file_size(dir / "image.nii");
+  // A 64^3 float volume needs 1 MB; the limit allows 64 kB.
+  TestNifti big;
+  big.setSize(64, 64, 64);
+  big.setSform(affineFromColumns({1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {0, 0, 0}));
+  for (std::size_t i = 0; i < big.voxels.size(); ++i) big.voxels[i] = static_cast<float>((i * 7919) % 1000);
+  big.write((dir / "big_source.nii").string());
+  const Volume large = loadVolume((dir / "big_source.nii").string());
+  rlimit saved{};
+  getrlimit(RLIMIT_FSIZE, &saved);
+  const auto previous = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit limited = saved;
+  limited.rlim_cur = 64 * 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  std::string imageError, textError;
+  try {
+    writeVolume(large, (dir / "image.nii").string());
+  } catch (const ImagingError& e) {
+    imageError = e.what();
+  }
+  try {
+    writeTextAtomically((dir / "notes.json").string(), std::string(200 * 1024, 'x'));
+  } catch (const ImagingError& e) {
+    textError = e.what();
+  }
+  setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, previous);
+  EXPECT_NE(imageError.find("disk full"), std::string::npos) << imageError;
+  EXPECT_NE(textError.find("cannot write"), std::string::npos) << textError;
+  EXPECT_EQ(fs::file_size(dir / "image.nii"), oldImage) << "the old image was replaced";
+  EXPECT_NO_THROW(loadVolume((dir / "image.nii").string()));
+  std::ifstream notes(dir / "notes.json");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(notes), {}), "{\"old\": true}\n");
+  for (const auto& entry : fs::directory_iterator(dir))
+    EXPECT_EQ(entry.path().filename().string().rfind(".partial-", 0), std::string::npos) << entry.path();
   fs::remove_all(dir);
 }
 

@@ -42,44 +42,6 @@ std::string zlibReason(gzFile gz, int* code) {
   return colon == std::string::npos ? message : message.substr(colon + 2);
 }
 
-// The whole gzip stream decompressed and counted, never kept: "" when it is intact and holds at
-// least `needed` bytes, else what is wrong. The ISIZE trailer alone is not enough (a file cut
-// short or with flipped bytes still has a plausible trailer, and ITK would fill the missing voxels
-// with zeros), so every byte is inflated and zlib checks the CRC-32 at the end of each member.
-// Bounded: a stream that inflates to much more than the header declares is refused, so a small
-// file cannot keep it busy for long (a "zip bomb").
-std::string gzipStreamProblem(const std::string& path, std::uint64_t needed) {
-  constexpr std::uint64_t kSlackBytes = 64ull << 20;  // NIfTI extensions and padding after the voxels
-  gzFile gz = gzopen(path.c_str(), "rb");
-  if (!gz) return "cannot open for reading";
-  gzbuffer(gz, 1 << 17);
-  std::uint64_t total = 0;
-  std::vector<char> buffer(1 << 17);
-  int n = 0;
-  while ((n = gzread(gz, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
-    total += static_cast<std::uint64_t>(n);
-    if (total > needed + kSlackBytes) {
-      gzclose(gz);
-      return "its compressed data inflate to far more than the header declares (" + std::to_string(needed) +
-             " bytes): refusing it";
-    }
-  }
-  // zlib: Z_BUF_ERROR = the input ended inside a gzip member (cut short); another error (a CRC
-  // mismatch, "invalid distance"...) = the compressed bytes were altered.
-  int code = Z_OK;
-  const std::string zlibMessage = zlibReason(gz, &code);
-  gzclose(gz);
-  if (n < 0 && code != Z_BUF_ERROR)
-    return "damaged compressed data (" + zlibMessage + "): the file was corrupted, do not plan on it";
-  if (code == Z_BUF_ERROR)
-    return "truncated: the compressed stream ends early (after " + std::to_string(total) + " of " +
-           std::to_string(needed) + " declared bytes)";
-  if (total < needed)
-    return "truncated: the header declares " + std::to_string(needed) +
-           " bytes of data but the compressed file holds " + std::to_string(total);
-  return {};
-}
-
 int bytesForDatatype(int datatype) {
   switch (datatype) {
     case 2:
@@ -126,6 +88,44 @@ double fixedZoom(double pixdim) {
 }
 
 }  // namespace
+
+// The whole gzip stream decompressed and counted, never kept: "" when it is intact and holds at
+// least `needed` bytes, else what is wrong. The ISIZE trailer alone is not enough (a file cut
+// short or with flipped bytes still has a plausible trailer, and ITK would fill the missing voxels
+// with zeros), so every byte is inflated and zlib checks the CRC-32 at the end of each member.
+// Bounded: a stream that inflates to much more than the header declares is refused, so a small
+// file cannot keep it busy for long (a "zip bomb").
+std::string gzipStreamProblem(const std::string& path, std::uint64_t needed) {
+  constexpr std::uint64_t kSlackBytes = 64ull << 20;  // NIfTI extensions and padding after the voxels
+  gzFile gz = gzopen(path.c_str(), "rb");
+  if (!gz) return "cannot open for reading";
+  gzbuffer(gz, 1 << 17);
+  std::uint64_t total = 0;
+  std::vector<char> buffer(1 << 17);
+  int n = 0;
+  while ((n = gzread(gz, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
+    total += static_cast<std::uint64_t>(n);
+    if (total > needed + kSlackBytes) {
+      gzclose(gz);
+      return "its compressed data inflate to far more than the header declares (" + std::to_string(needed) +
+             " bytes): refusing it";
+    }
+  }
+  // zlib: Z_BUF_ERROR = the input ended inside a gzip member (cut short); another error (a CRC
+  // mismatch, "invalid distance"...) = the compressed bytes were altered.
+  int code = Z_OK;
+  const std::string zlibMessage = zlibReason(gz, &code);
+  gzclose(gz);
+  if (n < 0 && code != Z_BUF_ERROR)
+    return "damaged compressed data (" + zlibMessage + "): the file was corrupted, do not plan on it";
+  if (code == Z_BUF_ERROR)
+    return "truncated: the compressed stream ends early (after " + std::to_string(total) + " of " +
+           std::to_string(needed) + " declared bytes)";
+  if (total < needed)
+    return "truncated: the header declares " + std::to_string(needed) +
+           " bytes of data but the compressed file holds " + std::to_string(total);
+  return {};
+}
 
 bool hasNiftiExtension(const std::string& path) {
   std::string lower = path;

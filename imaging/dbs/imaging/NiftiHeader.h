@@ -45,6 +45,10 @@ struct NiftiHeader {
 // that is missing, not NIfTI-1, truncated, or whose declared size the data cannot back.
 NiftiHeader readNiftiHeader(const std::string& path);
 
+// "" when the gzip file at `path` inflates completely, with every CRC-32 right, to at least `needed`
+// bytes (and not absurdly more); else what is wrong. Used on input and on what dbsplan wrote.
+std::string gzipStreamProblem(const std::string& path, std::uint64_t needed);
+
 // True for names ending in .nii or .nii.gz (case-insensitive).
 bool hasNiftiExtension(const std::string& path);
 
