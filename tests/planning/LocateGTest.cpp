@@ -48,6 +48,19 @@ void expectInsideTheIndirectRange(const nlohmann::json& atlasInfo, const AcpcFra
 // A synthetic patient of a known pose and no warp: its anatomy is Colin27's, so its target's AC-PC
 // coordinates must be Colin27's too, and inside the published range. (Under a warp the true AC-PC
 // coordinates move with the warp, so the warped fixture above cannot be held to the range.)
+// A synthetic patient made from Colin27 and dbsplan's own atlas (the truth its labels are scored
+// against) by a known pose, a warp of `warpMm`, and another voxel size and order.
+SyntheticPatient colin27Patient(std::uint64_t seed, double warpMm, Vec3 spacingMm,
+                                const std::string& orientation) {
+  SyntheticPatientParameters p;
+  p.seed = seed;
+  p.warpMm = warpMm;
+  p.spacingMm = spacingMm;
+  p.orientation = orientation;
+  return makeSyntheticPatient(loadVolume(std::string(DBS_MRICRON_DIR) + "/ch2.nii.gz"),
+                              loadLabelVolume(SampleCatalogue::standard().find("colin27").labelsPath), p);
+}
+
 class Locate : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -58,14 +71,7 @@ class Locate : public ::testing::Test {
     dir_ = (fs::temp_directory_path() / ("dbs_locate_test_" + std::to_string(getpid()))).string();
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    SyntheticPatientParameters p;
-    p.seed = 7;
-    p.warpMm = 5;
-    p.spacingMm = {1.2, 1.2, 1.5};
-    p.orientation = "PIL";
-    const SyntheticPatient patient =
-        makeSyntheticPatient(loadVolume(t + "/ch2.nii.gz"),
-                             loadLabelVolume(SampleCatalogue::standard().find("colin27").labelsPath), p);
+    const SyntheticPatient patient = colin27Patient(7, 5.0, {1.2, 1.2, 1.5}, "PIL");
     writeVolume(patient.t1, dir_ + "/patient.nii.gz");
     writeLabelVolume(patient.labels, dir_ + "/truth.nii.gz");
     LocateInputs inputs;
@@ -112,17 +118,10 @@ TEST_F(Locate, LabelsAreOnTheInputGridAndNamed) {
 }
 
 TEST(LocateKnownPose, DefaultTargetsLieInThePublishedIndirectRange) {
-  const std::string t = DBS_MRICRON_DIR;
   const std::string dir =
       (fs::temp_directory_path() / ("dbs_locate_pose_" + std::to_string(getpid()))).string();
   fs::create_directories(dir);
-  SyntheticPatientParameters p;
-  p.seed = 11;
-  p.warpMm = 0;
-  p.spacingMm = {1.1, 1.1, 1.3};
-  p.orientation = "RAI";
-  const SyntheticPatient patient =
-      makeSyntheticPatient(loadVolume(t + "/ch2.nii.gz"), loadLabelVolume(t + "/aal.nii.gz"), p);
+  const SyntheticPatient patient = colin27Patient(11, 0.0, {1.1, 1.1, 1.3}, "RAI");
   writeVolume(patient.t1, dir + "/patient.nii.gz");
   LocateInputs inputs;
   inputs.imagePath = dir + "/patient.nii.gz";
