@@ -257,6 +257,28 @@ TEST(PlanFile, RoundTripsExactlyAndIsWrittenAtomically) {
   fs::remove_all(dir);
 }
 
+// dbsplan never writes a plan its own reader refuses (a noise image once gave an entry 1e15 mm away,
+// written with exit 0 and then refused by plan-info): the write fails, naming the field, and the
+// previous plan stays.
+TEST(PlanFile, APlanTheReaderWouldRefuseIsNeverWritten) {
+  const std::string dir = test::freshTestDir("dbs_planrefused_test");
+  const PlanDocument good = handMadePlan();
+  writePlan(good, dir + "/plan.json");
+  PlanDocument bad = good;
+  bad.trajectories[0].trajectory.entryRas = {1e15, 0, 0};
+  bad.trajectories[0].metrics.lengthMm = 1e15;
+  try {
+    writePlan(bad, dir + "/plan.json");
+    ADD_FAILURE() << "the plan was written";
+  } catch (const std::runtime_error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("refusing to write"), std::string::npos) << message;
+    EXPECT_NE(message.find("length_mm"), std::string::npos) << message;
+  }
+  EXPECT_EQ(planToJson(readPlan(dir + "/plan.json")), planToJson(good));
+  fs::remove_all(dir);
+}
+
 TEST(PlanFile, MalformedFilesGetAnErrorNamingTheFieldAndTheProblem) {
   const std::string dir = test::freshTestDir("dbs_planbad_test");
   const nlohmann::json good = planToJson(handMadePlan());

@@ -667,7 +667,16 @@ std::string planReferencedFilesProblem(const PlanDocument& plan, const std::stri
 }
 
 void writePlan(const PlanDocument& plan, const std::string& path) {
-  writeTextAtomically(path, planToJson(plan).dump(2) + "\n");
+  // Never write what dbsplan's own reader (plan-info, File > Open plan) would refuse: the JSON is
+  // read back through the same validation first (issue 11: a noise image gave an entry 1e15 mm away).
+  const json j = planToJson(plan);
+  try {
+    planFromJson(j, path);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("refusing to write a plan that could not be read back: ") +
+                             e.what());
+  }
+  writeTextAtomically(path, j.dump(2) + "\n");
 }
 
 PlanDocument readPlan(const std::string& path) {

@@ -126,7 +126,8 @@ nlohmann::json plannedTrajectoryToJson(const PlannedTrajectory& trajectory);
 // Validates everything; throws std::runtime_error "<where>: <field>: <problem>" on the first error.
 PlanDocument planFromJson(const nlohmann::json& json, const std::string& where);
 
-// Atomic: temporary file in the same folder, then rename.
+// Atomic: temporary file in the same folder, then rename. Throws std::runtime_error, writing
+// nothing, when the plan would not pass planFromJson's validation.
 void writePlan(const PlanDocument& plan, const std::string& path);
 // Throws std::runtime_error naming the file, the field and the problem.
 PlanDocument readPlan(const std::string& path);
