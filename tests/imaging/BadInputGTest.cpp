@@ -123,13 +123,22 @@ TEST(BadInput, DamagedGzipIsRefusedNotFilledWithZeros) {
 TEST(BadInput, LyingSizeNeverAllocates) {
   rusage before{};
   getrusage(RUSAGE_SELF, &before);
-  // 2000 x 2000 x 200 float voxels = 3.2 GB declared, a few bytes present, compressed.
+  // 600^3 float voxels = 864 MB declared (within the voxel budget), a few bytes present, compressed.
   auto n = validNifti();
-  n.dim = {3, 2000, 2000, 200, 1, 1, 1, 1};
+  n.dim = {3, 600, 600, 600, 1, 1, 1, 1};
   n.voxels.assign(16, 1.0f);
   n.gzip = true;
   n.write(tempPath("liar.nii.gz"));
   EXPECT_NE(loadError(tempPath("liar.nii.gz")).find("truncated"), std::string::npos);
+  // 1024^3 (a 1 MB gzip inflates to that) and 2 x 23170^2 (two 2 KB DICOM files claimed it): over
+  // the 2^28-voxel budget, refused from the header.
+  n.dim = {3, 1024, 1024, 1024, 1, 1, 1, 1};
+  n.gzip = false;
+  n.write(tempPath("bomb.nii"));
+  EXPECT_NE(loadError(tempPath("bomb.nii")).find("refusing"), std::string::npos);
+  n.dim = {3, 23170, 23170, 2, 1, 1, 1, 1};
+  n.write(tempPath("wide.nii"));
+  EXPECT_NE(loadError(tempPath("wide.nii")).find("refusing"), std::string::npos);
   // 32767^3 voxels: beyond any real scan.
   n.dim = {3, 32767, 32767, 32767, 1, 1, 1, 1};
   n.gzip = false;

@@ -8,10 +8,14 @@
 
 namespace dbs {
 
-// 1024^3 voxels: a 0.25 mm whole head is about 1000 x 1000 x 800. Larger means a broken header.
-constexpr std::size_t kMaxVoxels = std::size_t(1) << 30;
+// 2^28 voxels (640^3; 1 GiB as dbsplan's float volume, about 2 GiB at the peak of reading, with the
+// stored-type buffer): a 0.5 mm whole head is about 400 x 480 x 400 = 77 M voxels, the finest
+// sample (Colin27 ch2better) 35 M. At 2^30 a 1 MB gzip that inflates to 1024^3 voxels, or two 2 KB
+// DICOM files claiming 23170^2 pixels, were accepted and took 4-11 GB (issue 11).
+constexpr std::size_t kMaxVoxels = std::size_t(1) << 28;
 
 // Throws ImagingError naming the file and its declared size when it exceeds kMaxVoxels.
-void checkVoxelBudget(const std::string& path, const std::array<std::size_t, 3>& size, std::size_t bytesPerVoxel);
+void checkVoxelBudget(const std::string& path, const std::array<std::size_t, 3>& size,
+                      std::size_t bytesPerVoxel);
 
 }  // namespace dbs
