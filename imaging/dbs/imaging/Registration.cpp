@@ -192,6 +192,7 @@ std::pair<double, double> fieldJacobianRange(const DisplacementFieldD::Pointer& 
 struct TaperedField {
   DisplacementFieldD::Pointer field;
   double taperMm = 0;
+  std::pair<double, double> jacobianRange;  // det(I + grad u) over the whole padded grid
 };
 
 // The demons field extended beyond its box by nearest-border values and faded to zero over taperMm
@@ -242,8 +243,8 @@ TaperedField padAndTaper(const DisplacementFieldD::Pointer& field, double minimu
           const double t = std::clamp(1.0 - std::sqrt(outside2) / taperMm, 0.0, 1.0);
           out[idx] = u[c[0] + n[0] * (c[1] + n[1] * c[2])] * (t * t * (3 - 2 * t));  // smoothstep
         }
-    if (!(boxMinimum > 0) || fieldJacobianRange(padded).first >= wanted || taperMm >= 320.0)
-      return {padded, taperMm};
+    const std::pair<double, double> range = fieldJacobianRange(padded);
+    if (!(boxMinimum > 0) || range.first >= wanted || taperMm >= 320.0) return {padded, taperMm, range};
     taperMm *= 2;
   }
 }
@@ -522,6 +523,7 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
       hi[a] = std::clamp(static_cast<long>(std::ceil(mx[a])), lo[a], hi[a]);
     }
   }
+  std::pair<double, double> fieldJacobian{1.0, 1.0};  // det(I + grad u); the identity without a field
   if (parameters.deformable) {
     const auto deformableStart = Clock::now();
     report(0.42, "registration: deformable (diffeomorphic demons) around the basal ganglia");
@@ -636,6 +638,7 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
     full->AddTransform(displacement);  // applied first: patient -> displacement -> affine -> template
     result.quality_.deformableSeconds = secondsSince(deformableStart);
     result.quality_.taperMm = tapered.taperMm;
+    fieldJacobian = tapered.jacobianRange;
   }
 
   // ---- Quality: Jacobian determinant of patient -> template, det(A) * det(I + grad u), on every
@@ -643,12 +646,8 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
   // that grid the map is the affine alone.
   report(0.97, "registration: checking the deformation");
   const double affineDeterminant = result.affineTemplateRasFromPatientRas().determinant3x3();
-  double jmin = affineDeterminant, jmax = affineDeterminant;
-  if (result.displacement_) {
-    const auto [fieldMin, fieldMax] = fieldJacobianRange(result.displacement_);
-    jmin = affineDeterminant * fieldMin;
-    jmax = affineDeterminant * fieldMax;
-  }
+  const double jmin = affineDeterminant * fieldJacobian.first,
+               jmax = affineDeterminant * fieldJacobian.second;
   if (!(jmin > 0))
     throw ImagingError("deformable registration folded (Jacobian determinant " + std::to_string(jmin) +
                        "): the template cannot be mapped one-to-one onto this image");

@@ -179,15 +179,6 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
         {side.side, "atlas", target, result.acpc->acpcFromRas(target), context.mniFromPatientRas(target)});
     plan.targets.push_back({side.side, "indirect", side.indirectTargetRas, side.indirectTargetAcpc,
                             context.mniFromPatientRas(side.indirectTargetRas)});
-    if (const double apart = norm(target - side.indirectTargetRas); apart > kTargetAgreementToleranceMm) {
-      std::ostringstream note;
-      note.precision(2);
-      note << std::fixed << "targets " << side.side
-           << ": the atlas target and the indirect (AC-PC) target are " << apart
-           << " mm apart, more than the " << kTargetAgreementToleranceMm
-           << " mm users tolerate: review the target against the patient's own GPi";
-      plan.notes.push_back(note.str());
-    }
     const SearchResult search = searchTrajectories(context, side.side, target, inputs.electrodeId);
     plan.search.candidates += search.candidates;
     plan.search.seconds += search.seconds;
@@ -207,6 +198,17 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
            << " safe); the best-scoring one is shown, review it";
       plan.notes.push_back(note.str());
     }
+  }
+  // Atlas against indirect target, measured where the plan shows them (one computation, targetAgreements).
+  for (const TargetAgreement& agreement : targetAgreements(plan)) {
+    if (agreement.agrees()) continue;
+    std::ostringstream note;
+    note.precision(2);
+    note << std::fixed << "targets " << agreement.side
+         << ": the atlas target and the indirect (AC-PC) target are " << agreement.distanceMm
+         << " mm apart, more than the " << kTargetAgreementToleranceMm
+         << " mm users tolerate: review the target against the patient's own GPi";
+    plan.notes.push_back(note.str());
   }
   for (int s = 0; s < 2; ++s)
     if (inputs.manualTargetRas[static_cast<std::size_t>(s)] ||
