@@ -172,9 +172,9 @@ void screenMetaImageHeader(const std::string& path) {
   const int elementSize = metaElementSize(fields["ElementType"]);
   if (elementSize == 0)
     throw ImagingError(path + ": unknown MetaImage ElementType '" + shown(fields["ElementType"]) + "'");
-  std::uintmax_t channels = 1;
-  if (fields.count("ElementNumberOfChannels") && voxelCount(fields["ElementNumberOfChannels"], nullptr) > 0)
-    channels = voxelCount(fields["ElementNumberOfChannels"], nullptr);
+  const std::uintmax_t declaredChannels =
+      fields.count("ElementNumberOfChannels") ? voxelCount(fields["ElementNumberOfChannels"], nullptr) : 0;
+  const std::uintmax_t channels = declaredChannels > 0 ? declaredChannels : 1;
   const std::uintmax_t needed = voxels * static_cast<std::uintmax_t>(elementSize) * channels;
   const bool compressed = lower(fields["CompressedData"]) == "true";
   const std::string dataFile = fields["ElementDataFile"];

@@ -74,11 +74,9 @@ json metricsJson(const TrajectoryMetrics& m) {
   }
   json sideEffects = json::object();
   for (const SideEffectMargin& margin : m.sideEffects)
-    sideEffects[sideEffectName(margin.structure)] = sideEffectJson(
-        margin,
-        std::string("the atlas has no ") +
-            (margin.structure == SideEffectStructure::OpticTract ? "optic tract" : "internal capsule") +
-            " label, so it was not located in this patient");
+    sideEffects[sideEffectName(margin.structure)] =
+        sideEffectJson(margin, std::string("the atlas has no ") + sideEffectDisplayName(margin.structure) +
+                                   " label, so it was not located in this patient");
   json j = {{"length_mm", m.lengthMm},
             {"tip_beyond_target_mm", m.tipBeyondTargetMm},
             {"tip_ras", vec(m.tipRas)},

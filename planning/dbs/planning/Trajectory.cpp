@@ -209,9 +209,12 @@ const char* sideEffectName(SideEffectStructure structure) {
   return structure == SideEffectStructure::InternalCapsule ? "internal_capsule" : "optic_tract";
 }
 
+const char* sideEffectDisplayName(SideEffectStructure structure) {
+  return structure == SideEffectStructure::InternalCapsule ? "internal capsule" : "optic tract";
+}
+
 std::string sideEffectMarginText(const SideEffectMargin& margin) {
-  const std::string name =
-      margin.structure == SideEffectStructure::InternalCapsule ? "internal capsule" : "optic tract";
+  const std::string name = sideEffectDisplayName(margin.structure);
   if (!margin.assessed) return name + ": not assessed (not located in this patient)";
   char text[160];
   if (margin.distanceMm <= 0)

@@ -68,7 +68,8 @@ struct SearchSettings {
 // it: phosphenes). Reported per trajectory, not part of the search's score or safety.
 enum class SideEffectStructure { InternalCapsule = 0, OpticTract = 1 };
 constexpr int kSideEffectStructures = 2;
-const char* sideEffectName(SideEffectStructure structure);  // "internal_capsule", "optic_tract"
+const char* sideEffectName(SideEffectStructure structure);         // "internal_capsule", "optic_tract"
+const char* sideEffectDisplayName(SideEffectStructure structure);  // "internal capsule", "optic tract"
 
 // The precomputed fields a path is scored against: the distance maps, interleaved for fast
 // trilinear sampling, and the labels for nearest-neighbour lookup. Built once per image.
