@@ -6,16 +6,23 @@
 #include <QImage>
 
 #include <array>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
 #include <sstream>
+#include <thread>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "TestNifti.h"
+#include "dbs/planning/PlanDocument.h"
 
 namespace dbs {
 namespace {
@@ -357,6 +364,100 @@ TEST(CliPlan, Colin27PlanWritesPlanLabelsReportSceneAndPlanInfoReadsIt) {
   nlohmann::json after;
   std::ifstream(planJson) >> after;
   EXPECT_EQ(after, edited) << "a refused edit changed the plan";
+  fs::remove_all(dir);
+}
+
+// Issue 11: a plan's outputs are one generation. `plan` is SIGKILLed at random moments (and once
+// at each side of its commit manifest); after the next dbsplan has opened the folder (plan-info),
+// it holds either the whole previous generation, byte for byte, or the whole new one: every file
+// written by the new run and matching the new plan.json's checksums. Never a mixture, never a
+// temporary.
+TEST(CliPlan, KilledAtRandomMomentsLeavesTheWholeOldOrTheWholeNewGeneration) {
+  const fs::path dir = fs::temp_directory_path() / ("dbs_cli_plankill_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  using Folder = std::map<std::string, std::string>;
+  auto readFolder = [&] {
+    Folder f;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      std::stringstream bytes;
+      if (e.is_regular_file()) bytes << std::ifstream(e.path(), std::ios::binary).rdbuf();
+      f[e.path().filename().string() + (e.is_directory() ? "/" : "")] = bytes.str();
+    }
+    return f;
+  };
+  // The phantom plans in about 15 s; two candidate counts tell the generations' plan.json apart.
+  auto planCommand = [&](int candidates) {
+    return "plan --sample phantom --candidates " + std::to_string(candidates) + " --out " + dir.string();
+  };
+  const auto firstStart = std::chrono::steady_clock::now();
+  const RunResult first = runDbsplan(planCommand(200));
+  ASSERT_EQ(first.exitCode, 0) << first.err;
+  const auto planDuration = std::chrono::steady_clock::now() - firstStart;
+  Folder previous = readFolder();
+  ASSERT_EQ(previous.size(), 9u) << "plan, labels (2), locate, transforms (2), risk map, report, scene";
+
+  // Starts `plan` with `candidates`; kills it after `killAfter` (0: let it run or the hook kill it).
+  fs::file_time_type lastRunStarted;
+  auto runAndKill = [&](int candidates, std::chrono::milliseconds killAfter, int hookStep) {
+    lastRunStarted = fs::file_time_type::clock::now();
+    const pid_t child = fork();
+    if (child == 0) {
+      setenv("XDG_CONFIG_HOME", (fs::temp_directory_path() / "dbs_app_tests" / "config_kill").c_str(), 1);
+      if (hookStep >= 0) setenv("DBSPLAN_TEST_KILL_AT_COMMIT_STEP", std::to_string(hookStep).c_str(), 1);
+      const std::string command =
+          std::string(DBSPLAN_EXECUTABLE) + " " + planCommand(candidates) + " >/dev/null 2>&1";
+      execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    if (killAfter.count() > 0) {
+      // Poll so a run that finishes early is not waited for.
+      const auto until = std::chrono::steady_clock::now() + killAfter;
+      while (std::chrono::steady_clock::now() < until && waitpid(child, nullptr, WNOHANG) == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      kill(child, SIGKILL);
+    }
+    waitpid(child, nullptr, 0);
+  };
+
+  auto checkOneWholeGeneration = [&](int candidates, const std::string& what) -> std::string {
+    const RunResult info = runDbsplan("plan-info " + (dir / "plan.json").string());  // recovers the folder
+    EXPECT_EQ(info.exitCode, 0) << what << ": " << info.err;
+    const Folder now = readFolder();
+    if (now == previous) return "old";
+    EXPECT_EQ(now.size(), previous.size()) << what << ": a file too many or too few (a temporary?)";
+    for (const auto& [name, bytes] : now) EXPECT_EQ(previous.count(name), 1u) << what << ": " << name;
+    const PlanDocument plan = readPlan((dir / "plan.json").string());
+    EXPECT_EQ(plan.search.settings.at("candidates_per_side").get<int>(), candidates)
+        << what << ": not the new plan";
+    EXPECT_EQ(planReferencedFilesProblem(plan, dir.string()), "") << what << ": files of another generation";
+    // Every file, the report and scene too (the plan has no checksum of them), is the new run's.
+    for (const auto& [name, bytes] : now)
+      EXPECT_GE(fs::last_write_time(dir / name), lastRunStarted)
+          << what << ": " << name << " is older than the run";
+    previous = now;
+    return "new";
+  };
+
+  // Deterministic: just before the manifest (the old generation must stay) and in the middle of
+  // the renames (the next dbsplan must finish them).
+  int candidates = 300;
+  runAndKill(candidates, std::chrono::milliseconds(0), 0);
+  EXPECT_EQ(checkOneWholeGeneration(candidates, "killed before the manifest"), "old");
+  runAndKill(candidates, std::chrono::milliseconds(0), 3);
+  EXPECT_EQ(checkOneWholeGeneration(candidates, "killed after 2 of the renames"), "new");
+
+  std::mt19937 random(11);
+  const long longest = std::chrono::duration_cast<std::chrono::milliseconds>(planDuration).count() * 11 / 10;
+  std::uniform_int_distribution<long> moment(200, std::max(400L, longest));
+  for (int kill = 0; kill < 5; ++kill) {
+    candidates = candidates == 300 ? 400 : 300;
+    const long after = moment(random);
+    runAndKill(candidates, std::chrono::milliseconds(after), -1);
+    const std::string outcome =
+        checkOneWholeGeneration(candidates, "killed after " + std::to_string(after) + " ms");
+    if (outcome == "old") candidates = candidates == 300 ? 400 : 300;  // the folder still has the other
+    std::cerr << "kill after " << after << " ms: the " << outcome << " generation\n";
+  }
   fs::remove_all(dir);
 }
 

@@ -3,12 +3,14 @@
 #include <chrono>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
 
 #include "dbs/app/Commands.h"
 #include "dbs/planning/Locate.h"
+#include "dbs/planning/OutputGeneration.h"
 
 namespace dbs::app {
 
@@ -60,8 +62,17 @@ int runLocate(const std::vector<std::string>& args) {
   }
   if (affineOnly) r.deformable = false;
   if (noRefine) inputs.refineWithPatientIntensities = false;
+  // One generation, like `plan`: a killed or failed locate leaves the previous outputs whole.
+  std::optional<OutputGeneration> generation;
+  try {
+    generation.emplace(outDir);
+  } catch (const std::runtime_error& e) {
+    std::cerr << "dbsplan locate: " << e.what() << "\n";
+    return 1;
+  }
   const LocateResult result = locateGpi(inputs, stderrProgress());
-  nlohmann::json j = writeLocateOutputs(result, outDir);
+  nlohmann::json j = writeLocateOutputs(result, generation->stagingFolder());
+  generation->commit("locate.json", isLocateOutputName);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -29,6 +29,7 @@
 #include "dbs/app/PlanReport.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/planning/Locate.h"
+#include "dbs/planning/OutputGeneration.h"
 #include "dbs/planning/PlanPipeline.h"
 
 namespace dbs::app {
@@ -50,7 +51,8 @@ bool isPlanFile(const QString& path) {
 }
 }  // namespace
 
-MainWindow::MainWindow(QWidget* parent, bool rememberLayout) : QMainWindow(parent), rememberLayout_(rememberLayout) {
+MainWindow::MainWindow(QWidget* parent, bool rememberLayout)
+    : QMainWindow(parent), rememberLayout_(rememberLayout) {
   setWindowTitle("dbsplan");
   setAcceptDrops(true);
   auto* central = new QWidget(this);
@@ -463,8 +465,13 @@ void MainWindow::planTrajectoriesForCurrentImage(const QString& outDir) {
         PlanInputs inputs;
         inputs.locate.imagePath = path;
         inputs.programVersion = DBS_VERSION;
+        // One generation, as in `dbsplan plan`: a cancelled or failed run leaves the folder's previous
+        // plan whole. Its old report and scene go at the commit; writeFigures makes the new ones.
+        OutputGeneration generation(out);
         auto result = std::make_shared<PlanResult>(runPlanPipeline(inputs, progress));
-        result->plan = writePlanOutputs(*result, out);  // as written: with the checksums of its files
+        // As written: with the checksums of its files (the same bytes after the rename).
+        result->plan = writePlanOutputs(*result, generation.stagingFolder());
+        generation.commit("plan.json", isPlanOutputName);
         return result;
       },
       [this, out](std::shared_ptr<PlanResult> result) {

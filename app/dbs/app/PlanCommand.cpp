@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "dbs/app/Commands.h"
@@ -18,6 +19,7 @@
 #include "dbs/app/SampleLoading.h"
 #include "dbs/app/VtkOpenGLWidget.h"
 #include "dbs/imaging/AtlasDerivation.h"
+#include "dbs/planning/OutputGeneration.h"
 #include "dbs/planning/PlanPipeline.h"
 #include "dbs/planning/SampleCatalogue.h"
 
@@ -195,27 +197,33 @@ int runPlan(int argc, char** argv, const std::vector<std::string>& args) {
     if (!missing.empty()) throw std::runtime_error("sample " + sampleName + ": " + missing);
     inputs.locate.imagePath = sample.t1Path;
   }
-  std::error_code ec;
-  fs::create_directories(outDir, ec);
-  if (ec || !fs::is_directory(outDir)) {
-    std::cerr << "dbsplan plan: cannot create the output folder " << outDir << ": " << ec.message() << "\n";
+  // The new outputs are one generation: staged beside the old ones and renamed into place only
+  // when all of them exist, plan.json last, so a failed or killed run leaves the previous plan,
+  // report and transforms whole (issue 11).
+  std::optional<OutputGeneration> generation;
+  try {
+    generation.emplace(outDir);
+  } catch (const std::runtime_error& e) {
+    std::cerr << "dbsplan plan: " << e.what() << "\n";
     return 1;
   }
+  const fs::path staging(generation->stagingFolder());
 
   const PlanResult result = runPlanPipeline(inputs, stderrProgress());
-  // A report or scene from an earlier plan in this folder must not sit beside the new plan.
-  for (const char* stale : {"report.pdf", "scene.png"}) fs::remove(fs::path(outDir) / stale, ec);
-  writePlanOutputs(result, outDir);
-  std::cerr << "plan: wrote " << (fs::path(outDir) / "plan.json").string() << " and labels.nii.gz\n";
+  writePlanOutputs(result, staging.string());
   if (figures) {
     setDefaultOpenGLSurfaceFormat();
     QApplication app(argc, argv);
     std::cerr << "[ 97%] rendering scene.png\n";
-    const QImage scene = writeSceneImage(result, (fs::path(outDir) / "scene.png").string());
+    const QImage scene = writeSceneImage(result, (staging / "scene.png").string());
     std::cerr << "[ 98%] writing report.pdf\n";
-    writePlanReport(result, (fs::path(outDir) / "report.pdf").string(),
-                    scene);  // the same scene, rendered once
+    writePlanReport(result, (staging / "report.pdf").string(), scene);  // the same scene, rendered once
   }
+  // A report or scene from an earlier plan in this folder must not sit beside the new plan: the
+  // commit removes the outputs this generation did not write (--no-figures).
+  generation->commit("plan.json", isPlanOutputName);
+  std::cerr << "plan: wrote " << (fs::path(outDir) / "plan.json").string() << ", labels.nii.gz"
+            << (figures ? ", report.pdf and scene.png" : "") << "\n";
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

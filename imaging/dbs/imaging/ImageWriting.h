@@ -13,14 +13,22 @@
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/NiftiHeader.h"
 
+#include <unistd.h>
+
 namespace dbs {
+
+// The temporary beside `target` that an atomic write renames over it: same folder (so the rename
+// is atomic), same extension (so ITK picks the target's format), and the writer's PID, so that
+// the next dbsplan in that folder can remove one a killed process left (recoverInterruptedGenerations).
+inline std::filesystem::path temporarySibling(const std::filesystem::path& target) {
+  return target.parent_path() / (".partial-" + std::to_string(::getpid()) + "-" + target.filename().string());
+}
 
 template <typename TImage>
 void writeImageAtomically(const TImage* image, const std::string& path, bool compress) {
   namespace fs = std::filesystem;
   const fs::path target(path);
-  // Same folder (so the rename is atomic), same extension (so the format is the target's).
-  const fs::path temporary = target.parent_path() / (".partial-" + target.filename().string());
+  const fs::path temporary = temporarySibling(target);
   auto writer = itk::ImageFileWriter<TImage>::New();
   writer->SetImageIO(itk::NiftiImageIO::New());
   writer->SetInput(image);
@@ -59,7 +67,7 @@ void writeImageAtomically(const TImage* image, const std::string& path, bool com
 inline void writeTextAtomically(const std::string& path, const std::string& text) {
   namespace fs = std::filesystem;
   const fs::path target(path);
-  const fs::path temporary = target.parent_path() / (".partial-" + target.filename().string());
+  const fs::path temporary = temporarySibling(target);
   std::error_code ec;
   {
     std::ofstream out(temporary);

@@ -1,5 +1,7 @@
 #include "dbs/planning/PlanDocument.h"
 
+#include "dbs/planning/OutputGeneration.h"
+
 #include "dbs/imaging/AtlasDerivation.h"
 #include "dbs/imaging/HeaderScreening.h"
 
@@ -678,6 +680,11 @@ void writePlan(const PlanDocument& plan, const std::string& path) {
 }
 
 PlanDocument readPlan(const std::string& path) {
+  // A `plan` killed while renaming its outputs into place left a complete manifest: finish it first,
+  // so what is read is one whole generation (best effort: a read-only folder is read as it is, and
+  // the checksums then name any file that does not belong to this plan.json).
+  const std::filesystem::path planFolder = std::filesystem::path(path).parent_path();
+  recoverInterruptedGenerations(planFolder.empty() ? "." : planFolder.string());
   std::ifstream in(path);
   if (!in) throw std::runtime_error(path + ": cannot open the plan file");
   json j;
