@@ -1,7 +1,8 @@
 // The GPi atlas derived from Debian's mricron-data (AAL, Colin27 at 1 and 0.5 mm, JHU): GPi medial
 // and ventral of GPe on both sides and reaching below the AC-PC plane, a GPi volume in the
 // published range, plausible ventricles, the internal capsule on its own side medial of the GPi,
-// and a posteroventral target inside the GPi just above its ventral border. Runs the derivation
+// the optic tract under it, and a posteroventral target inside the GPi just above its ventral
+// border. Runs the derivation
 // itself, as the build does.
 #include <gtest/gtest.h>
 
@@ -144,10 +145,51 @@ TEST_F(Atlas, InternalCapsuleLiesOnItsSideMedialOfTheGpi) {
         if ((l[idx] == labelValue("InternalCapsule_L")) != (x < 0)) ++wrongSide;
       }
   EXPECT_EQ(wrongSide, 0u);
-  // The optic tract has no source: it is named as not located, never guessed.
-  ASSERT_EQ(atlas_->notLocated.size(), 1u);
-  EXPECT_NE(atlas_->notLocated[0].find("optic tract"), std::string::npos);
-  EXPECT_EQ(stats_.count("OpticTract_L"), 0u);
+}
+
+// The optic tract, traced on the 0.5 mm T1: on its own side, under the GPi and below each target
+// (phosphenes are the sign of a contact too deep), and running from the chiasm near the midline
+// backwards and outwards around the cerebral peduncle towards the lateral geniculate body.
+TEST_F(Atlas, OpticTractRunsUnderTheGpiFromTheChiasmTowardsTheGeniculateBody) {
+  EXPECT_TRUE(atlas_->notLocated.empty()) << atlas_->notLocated.front();
+  ASSERT_EQ(atlas_->opticTractCentreLines.size(), 2u);
+  const ImageGeometry& g = atlas_->labels.geometry;
+  const unsigned short* l = atlas_->labels.image->GetBufferPointer();
+  for (int side = 0; side < 2; ++side) {
+    const std::string suffix = side == 0 ? "_L" : "_R";
+    SCOPED_TRACE(suffix);
+    const double sign = side == 0 ? -1.0 : 1.0;
+    const LabelStatistics& tract = stats_["OpticTract" + suffix];
+    // A band about 3 mm across and 30 mm long: 100-500 mm3.
+    EXPECT_GE(tract.volumeMm3, 100.0);
+    EXPECT_LE(tract.volumeMm3, 500.0);
+    EXPECT_GT(tract.centroidRas.x * sign, 8.0);
+    EXPECT_LT(tract.centroidRas.z, stats_["GPi" + suffix].centroidRas.z - 4.0) << "under the GPi";
+    const std::vector<Vec3>& line = atlas_->opticTractCentreLines[side];
+    const Vec3 front = line.front(), back = line.back();
+    EXPECT_LT(std::abs(front.x), 10.0) << "starts near the chiasm";
+    EXPECT_GT(std::abs(back.x), std::abs(front.x) + 10.0) << "runs outwards";
+    EXPECT_LT(back.y, front.y - 20.0) << "runs backwards";
+    EXPECT_GT(back.z, front.z) << "rises towards the lateral geniculate body";
+    // Every tract voxel is on its side; the nearest one to the target lies below it, 2-8 mm away
+    // (the deepest contact sits 1-2 mm above the GPi's border, the tract a few mm under it).
+    const Vec3 target = atlas_->targets[side].pointRas;
+    double nearest = 1e30;
+    Vec3 nearestPoint{};
+    std::size_t wrongSide = 0;
+    for (std::size_t k = 0, idx = 0; k < g.size[2]; ++k)
+      for (std::size_t j = 0; j < g.size[1]; ++j)
+        for (std::size_t i = 0; i < g.size[0]; ++i, ++idx) {
+          if (l[idx] != labelValue("OpticTract" + suffix)) continue;
+          const Vec3 r = g.rasFromIndex({double(i), double(j), double(k)});
+          if (r.x * sign <= 0) ++wrongSide;
+          if (norm(r - target) < nearest) nearest = norm(r - target), nearestPoint = r;
+        }
+    EXPECT_EQ(wrongSide, 0u);
+    EXPECT_GE(nearest, 2.0);
+    EXPECT_LE(nearest, 8.0);
+    EXPECT_LT(nearestPoint.z, target.z - 1.5) << "the tract is under the target, not beside it";
+  }
 }
 
 TEST_F(Atlas, GpiVolumeIsInThePublishedRange) {

@@ -62,6 +62,18 @@ class HighResolutionSampler {
         }
     return weights > 0 ? sum / weights : 0.0;
   }
+  // The 0.5 mm voxel containing `ras` (nearest neighbour), 0 outside the volume.
+  double valueAt(Vec3 ras) const {
+    const Vec3 c = ijkFromRas_.apply(ras);
+    const long i = std::lround(c.x), j = std::lround(c.y), k = std::lround(c.z);
+    const auto& g = volume_.geometry;
+    if (i < 0 || j < 0 || k < 0 || i >= long(g.size[0]) || j >= long(g.size[1]) || k >= long(g.size[2]))
+      return 0.0;
+    return volume_.image
+        ->GetBufferPointer()[(static_cast<std::size_t>(k) * g.size[1] + static_cast<std::size_t>(j)) *
+                                 g.size[0] +
+                             static_cast<std::size_t>(i)];
+  }
 
  private:
   const Volume& volume_;
@@ -121,6 +133,72 @@ double median(std::vector<double> values) {
 }
 
 }  // namespace
+
+// One side's optic tract, traced on the 0.5 mm T1 from the chiasm backwards (see the header):
+// per coronal plane (0.5 mm apart, anterior to posterior) the candidates are white-matter voxels
+// (at least `tissueFloor`) with basal-cistern CSF (below `cisternCeiling`) within 2.5 mm directly
+// under them, inside the corridor the tract runs in. The first plane starts at its most medial
+// candidate (the chiasm's posterolateral angle); each next point is the mean of the candidates
+// within 2 mm (plus any gap) of the previous one that do not turn medial or drop (the tract runs
+// posterolaterally and rises towards the LGN). Returns the centre line, RAS mm, anterior first;
+// empty when no plane had a candidate.
+std::vector<Vec3> traceOpticTract(const HighResolutionSampler& t1, double sign, double tissueFloor,
+                                  double cisternCeiling) {
+  // Corridor, Colin27 template mm (|x| lateral, y, z): from in front of the infundibulum to the
+  // lateral geniculate body, below the pallidum and above the floor of the basal cisterns.
+  constexpr double kLateralMin = 4, kLateralMax = 27, kAnterior = 6, kPosterior = -24, kLow = -18, kHigh = -4;
+  constexpr double kStep = 0.5;  // the 0.5 mm grid's own spacing
+  std::vector<Vec3> path;
+  double gap = 0;
+  for (double y = kAnterior; y >= kPosterior - 1e-9; y -= kStep) {
+    std::vector<std::array<double, 2>> candidates;  // (|x|, z)
+    for (double lateral = kLateralMin; lateral <= kLateralMax + 1e-9; lateral += kStep)
+      for (double z = kLow; z <= kHigh + 1e-9; z += kStep) {
+        if (t1.valueAt({sign * lateral, y, z}) < tissueFloor) continue;
+        bool cisternBelow = false;
+        for (int below = 1; below <= 5 && !cisternBelow; ++below)
+          cisternBelow = t1.valueAt({sign * lateral, y, z - below * kStep}) < cisternCeiling;
+        if (cisternBelow) candidates.push_back({lateral, z});
+      }
+    std::array<double, 2> next{};
+    std::size_t used = 0;
+    if (path.empty()) {
+      if (candidates.empty()) continue;
+      next = *std::min_element(candidates.begin(), candidates.end(),
+                               [](const auto& a, const auto& b) { return a[0] < b[0]; });
+      used = 1;
+    } else {
+      const double previousLateral = std::abs(path.back().x), previousZ = path.back().z;
+      for (const auto& c : candidates)
+        if (std::hypot(c[0] - previousLateral, c[1] - previousZ) <= 2.0 + gap && c[1] >= previousZ - 1.0 &&
+            c[0] >= previousLateral - 0.5) {
+          next[0] += c[0];
+          next[1] += c[1];
+          ++used;
+        }
+      if (used == 0) {
+        gap += kStep;
+        if (gap > 3.0) break;  // lost for 3 mm: the tract has left the brain's surface (the LGN)
+        continue;
+      }
+      next[0] /= used;
+      next[1] /= used;
+    }
+    gap = 0;
+    path.push_back({sign * next[0], y, next[1]});
+  }
+  return path;
+}
+
+double distanceToPolyline(Vec3 p, const std::vector<Vec3>& line) {
+  double best = 1e30;
+  for (std::size_t n = 0; n + 1 < line.size(); ++n) {
+    const Vec3 a = line[n], d = line[n + 1] - line[n];
+    const double t = std::clamp(dot(p - a, d) / std::max(dot(d, d), 1e-12), 0.0, 1.0);
+    best = std::min(best, norm(p - (a + t * d)));
+  }
+  return best;
+}
 
 DerivedAtlas deriveAtlas(const AtlasInputs& inputs, const AtlasDerivationParameters& parameters,
                          const ProgressCallback& progress) {
@@ -184,6 +262,67 @@ DerivedAtlas deriveAtlas(const AtlasInputs& inputs, const AtlasDerivationParamet
   const double putamenMean = mean(putamenHighResolution), pallidumMean = mean(aalPallidumHighResolution);
   atlas.log.push_back("0.5 mm T1 means: AAL pallidum " + fixed(pallidumMean) + ", putamen " +
                       fixed(putamenMean) + " (ventral extension floor)");
+  // The optic tract first, so that the pallidum's ventral extension (also bright tissue) stops at
+  // it: the tract bounds the GPi from below.
+  report(progress, 0.25, "tracing the optic tracts on the 0.5 mm T1");
+  const double cisternCeiling = parameters.cisternFractionOfPutamen * putamenMean;
+  const Affine ijkFromRasAtlas = g.ijkFromRas();
+  for (int side = 0; side < 2; ++side) {
+    const double sign = side == 0 ? -1.0 : 1.0;
+    const std::string sideName = side == 0 ? "left" : "right";
+    std::vector<Vec3> path = traceOpticTract(highResolution, sign, putamenMean, cisternCeiling);
+    const double lengthY = path.empty() ? 0.0 : path.front().y - path.back().y;
+    // The tract's lateral bend around the cerebral peduncle lies beyond 20 mm from the midline.
+    constexpr double kPeduncleLateralSideMm = 20.0;
+    if (lengthY < parameters.opticTractMinimumLengthMm || std::abs(path.back().x) < kPeduncleLateralSideMm) {
+      atlas.notLocated.push_back("optic tract " + sideName + ": the trace along the ventral surface ran " +
+                                 fixed(lengthY) +
+                                 " mm and did not reach the cerebral peduncle's lateral side");
+      continue;
+    }
+    // Smoothed over +-2 mm of its length: the per-plane means step by half a voxel.
+    std::vector<Vec3> smooth(path.size());
+    for (std::size_t n = 0; n < path.size(); ++n) {
+      Vec3 sum{0, 0, 0};
+      int count = 0;
+      for (std::size_t m = n >= 4 ? n - 4 : 0; m < std::min(path.size(), n + 5); ++m, ++count)
+        sum = sum + path[m];
+      smooth[n] = (1.0 / count) * sum;
+    }
+    const unsigned short tractLabel = static_cast<unsigned short>(labelValue("OpticTract_L") + side);
+    const double radius = parameters.opticTractRadiusMm;
+    // Only the voxels of the tube's bounding box are visited (the grid is axis-aligned, checked above).
+    Vec3 low = smooth.front(), high = smooth.front();
+    for (const Vec3& p : smooth) {
+      low = {std::min(low.x, p.x), std::min(low.y, p.y), std::min(low.z, p.z)};
+      high = {std::max(high.x, p.x), std::max(high.y, p.y), std::max(high.z, p.z)};
+    }
+    const Vec3 a = ijkFromRasAtlas.apply(low - Vec3{radius, radius, radius}),
+               b = ijkFromRasAtlas.apply(high + Vec3{radius, radius, radius});
+    std::size_t voxels = 0;
+    for (long k = std::max(0L, std::lround(std::min(a.z, b.z)) - 1);
+         k <= std::min(grid.n[2] - 1, std::lround(std::max(a.z, b.z)) + 1); ++k)
+      for (long j = std::max(0L, std::lround(std::min(a.y, b.y)) - 1);
+           j <= std::min(grid.n[1] - 1, std::lround(std::max(a.y, b.y)) + 1); ++j)
+        for (long i = std::max(0L, std::lround(std::min(a.x, b.x)) - 1);
+             i <= std::min(grid.n[0] - 1, std::lround(std::max(a.x, b.x)) + 1); ++i) {
+          const std::size_t idx = grid.index(i, j, k);
+          if (out[idx] != 0) continue;
+          const Vec3 r = g.rasFromIndex({double(i), double(j), double(k)});
+          if (r.x * sign < 1.0 || distanceToPolyline(r, smooth) > radius) continue;
+          if (highResolution.meanOverMillimetre(r) < cisternCeiling) continue;  // the cistern under it
+          out[idx] = tractLabel;
+          ++voxels;
+        }
+    atlas.opticTractCentreLines.push_back(smooth);
+    atlas.log.push_back(
+        sideName + " optic tract: traced " + fixed(lengthY) + " mm from (" + fixed(smooth.front().x) + ", " +
+        fixed(smooth.front().y) + ", " + fixed(smooth.front().z) + ") to (" + fixed(smooth.back().x) + ", " +
+        fixed(smooth.back().y) + ", " + fixed(smooth.back().z) + "), " + std::to_string(voxels) +
+        " voxels within " + fixed(radius) + " mm (white matter >= " + fixed(putamenMean) +
+        " over cistern CSF < " + fixed(cisternCeiling) + ")");
+  }
+
   const long maxSteps = static_cast<long>(std::floor(parameters.ventralExtensionMaxMm / kAxis.z + 1e-9));
   for (int side = 0; side < 2; ++side) {
     const unsigned short aalLabel = static_cast<unsigned short>(kAalPallidumL + side);
@@ -345,10 +484,6 @@ DerivedAtlas deriveAtlas(const AtlasInputs& inputs, const AtlasDerivationParamet
     atlas.log.push_back("internal capsule (posterior limb): " + std::to_string(capsule[0]) +
                         " voxels left, " + std::to_string(capsule[1]) + " right");
   }
-  atlas.notLocated.push_back(
-      "optic tract: no atlas in mricron-data has it (JHU's 48 white-matter labels do not), and Colin27's T1 "
-      "does not "
-      "separate it by intensity from the cerebral peduncle and the ansa lenticularis beside it");
 
   report(progress, 0.85, "deriving the posteroventral GPi targets");
   for (int side = 0; side < 2; ++side) {

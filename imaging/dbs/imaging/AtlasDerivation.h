@@ -23,10 +23,17 @@
 //    JHU volume's own midline, measured on its midline labels, lies off x = 0), where no grey
 //    nucleus is. The side of every voxel comes from where it lies (its x), never from the label's
 //    name: in Debian's JHU file the names say right for the structures at negative (left) x.
-//  - Optic tract: not located. No atlas mricron-data ships has it (JHU's 48 labels have none), and
-//    on Colin27's T1 it is not separable by intensity from the cerebral peduncle and the ansa
-//    lenticularis beside it, so the atlas has no optic tract label and every plan reports its
-//    margin as "not assessed" (DerivedAtlas::notLocated says why).
+//  - Optic tract: no atlas mricron-data ships has it (JHU's 48 labels have none), so it is traced
+//    on the 0.5 mm T1 by its anatomy: from the chiasm's posterolateral angle it runs backwards and
+//    outwards on the ventral surface of the brain, along the hypothalamus and around the lateral
+//    side of the cerebral peduncle, under the GPi, to the lateral geniculate body. On T1 it is the
+//    white matter (at least as bright as the mean putamen) that has the dark CSF of the basal
+//    cisterns (below `cisternFractionOfPutamen` x that mean) directly under it. Traced plane by plane
+//    from the most medial such voxel at the front of the corridor, each step staying within 2 mm
+//    and never turning medially or downwards; the label is the tube of `opticTractRadiusMm` around
+//    the smoothed centre line, outside the CSF. Traced before the pallidum's ventral extension,
+//    which stops at it. A side whose trace does not reach the peduncle's lateral side (|x| 20 mm)
+//    is not located, and plans then say "not assessed" (DerivedAtlas::notLocated says why).
 //  - Dystonia target (the sensorimotor GPi: posterior, lateral, ventral): the GPi's columns in its
 //    posterior half (y <= the GPi's median y), which, the GPi's long axis running anteromedial to
 //    posterolateral, are also its lateral part; the target's x, y is their mean, and its z lies
@@ -78,6 +85,13 @@ struct AtlasDerivationParameters {
   double targetAboveVentralBorderMm = 1.5;
   // CSF is far darker than deep grey matter on T1; below this fraction of the thalamus mean = CSF.
   double csfFractionOfDeepGrey = 0.55;
+  // Optic tract (SOURCES.md 6e): the basal-cistern CSF under it is darker than this fraction of the
+  // mean putamen on the 0.5 mm T1 (0.70: 69 on Colin27; the trace moves by under 1 mm for
+  // 0.63-0.81); the tube's radius (mm: the tract is a band about 3-4 mm wide); a trace shorter
+  // than this (mm from front to back) is not the tract.
+  double cisternFractionOfPutamen = 0.70;
+  double opticTractRadiusMm = 1.5;
+  double opticTractMinimumLengthMm = 15.0;
 };
 
 struct DerivedTarget {
@@ -100,6 +114,7 @@ struct DerivedAtlas {
   AtlasDerivationParameters parameters;
   std::vector<std::string> log;         // what was done, with counts, for the atlas JSON
   std::vector<std::string> notLocated;  // structures the rules could not find, with the reason
+  std::vector<std::vector<Vec3>> opticTractCentreLines;  // per located side (L first), RAS mm, front first
 };
 
 DerivedAtlas deriveAtlas(const AtlasInputs& inputs, const AtlasDerivationParameters& parameters,

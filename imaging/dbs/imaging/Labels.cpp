@@ -29,8 +29,8 @@ const std::vector<LabelInfo>& standardLabels() {
       {12, "Ventricle_R", {0.25, 0.80, 1.00}},
       {13, "InternalCapsule_L", {0.85, 0.85, 0.85}},
       {14, "InternalCapsule_R", {0.85, 0.85, 0.85}},
-      {15, "OpticTract_L", {1.00, 0.95, 0.20}},
-      {16, "OpticTract_R", {1.00, 0.95, 0.20}},
+      {15, "OpticTract_L", {0.55, 0.20, 1.00}},  // violet: yellow is the lead in every view
+      {16, "OpticTract_R", {0.55, 0.20, 1.00}},
       {20, "Scalp", {0.95, 0.75, 0.65}},
       {21, "Skull", {0.95, 0.95, 0.85}},
       {22, "CSF", {0.30, 0.55, 0.95}},
