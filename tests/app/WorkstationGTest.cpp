@@ -22,6 +22,7 @@
 #include <QTableWidget>
 #include <QTest>
 #include <QTimer>
+#include <QWheelEvent>
 
 #include <filesystem>
 #include <fstream>
@@ -30,7 +31,9 @@
 
 #include "TestSupport.h"
 #include "dbs/app/MainWindow.h"
+#include "dbs/app/PlanFigures.h"
 #include "dbs/app/PlanPanel.h"
+#include "dbs/app/ProbesEyeView.h"
 
 namespace dbs::app {
 
@@ -418,6 +421,73 @@ TEST_F(Workstation, AutosaveIsOfferedBackAfterTheProcessIsKilled) {
 // The child of AutosaveIsOfferedBackAfterTheProcessIsKilled (tests/app/main.cpp runs it when
 // DBS_WORKSTATION_CHILD_PLAN is set): opens the plan by the File menu, drags the left target 3 mm
 // by mouse, waits for the autosave and says so on stdout, then idles until it is killed.
+// Issue 10: the probe's-eye view (View > Probe's eye) looks down the selected lead. At the target
+// the lead's cross-section is at the centre with the GPi's colour around it; five notches of the
+// wheel move the view 2.5 mm towards the entry (the picture changes, the lead is still cut); the
+// Down key steps beyond the tip, where only the lead's outline is left.
+TEST_F(Workstation, ProbesEyeViewLooksDownTheLeadAndScrollsAlongThePath) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  MainWindow window;
+  window.resize(1500, 1000);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  chooseInFileDialog(planPath);
+  ASSERT_TRUE(clickMenuPath(window, {"File", "Open plan"}));
+  ASSERT_TRUE(waitFor([&] { return window.session() != nullptr && !window.busy(); }, 60000));
+  auto* view = window.findChild<ProbesEyeView*>("probesEyeView");
+  ASSERT_NE(view, nullptr);
+  if (!view->isVisible()) {
+    ASSERT_TRUE(clickMenuPath(window, {"View", "Probe's eye"}));
+  }
+  ASSERT_TRUE(waitFor([&] { return view->isVisible(); }, 5000));
+  QTest::qWait(100);
+
+  auto centreColour = [](const QImage& image) {
+    return image.pixelColor(image.width() / 2, image.height() / 2);
+  };
+  auto gpiGreen = [](QColor c) { return c.green() > c.red() + 30 && c.green() > c.blue() + 30; };
+  // The picture's pixels within 2-6 mm of the lead's axis (the field of view is 40 mm across).
+  auto annulusFraction = [&](const QImage& image, const std::function<bool(QColor)>& match) {
+    const double pixelsPerMm = std::min(image.width(), image.height()) / kProbesEyeFieldOfViewMm;
+    int inside = 0, matched = 0;
+    for (int y = 0; y < image.height(); ++y)
+      for (int x = 0; x < image.width(); ++x) {
+        const double r = std::hypot(x - image.width() / 2.0, y - image.height() / 2.0) / pixelsPerMm;
+        if (r < 2 || r > 6) continue;
+        ++inside;
+        matched += match(image.pixelColor(x, y)) ? 1 : 0;
+      }
+    return inside ? double(matched) / inside : 0.0;
+  };
+
+  const QImage atTarget = view->picture();
+  ASSERT_FALSE(atTarget.isNull()) << "the view shows nothing with a plan open";
+  EXPECT_TRUE(isLeadYellow(centreColour(atTarget))) << centreColour(atTarget).name().toStdString();
+  EXPECT_GT(annulusFraction(atTarget, gpiGreen), 0.3) << "the GPi around the lead at its target";
+  // What is on the screen is that picture.
+  EXPECT_GT(countPixels(view->grab().toImage(), isLeadYellow), 20);
+
+  // The wheel: five notches towards the entry.
+  QWheelEvent wheel(QPointF(view->width() / 2, view->height() / 2), view->mapToGlobal(QPointF(10, 10)),
+                    QPoint(), QPoint(0, 5 * 120), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+  QApplication::sendEvent(view, &wheel);
+  EXPECT_DOUBLE_EQ(view->depthMm(), 2.5);
+  const QImage above = view->picture();
+  int changed = 0;
+  for (int y = 0; y < above.height(); ++y)
+    for (int x = 0; x < above.width(); ++x) changed += above.pixel(x, y) != atTarget.pixel(x, y) ? 1 : 0;
+  EXPECT_GT(changed, above.width() * above.height() / 20) << "scrolling moved the slice";
+  EXPECT_TRUE(isLeadYellow(centreColour(above))) << "the lead is still cut 2.5 mm above the target";
+
+  // The keys: Home back to the target, then Down to 8 mm beyond it, past the lead's tip.
+  view->setFocus();
+  QTest::keyClick(view, Qt::Key_Home);
+  EXPECT_DOUBLE_EQ(view->depthMm(), 0.0);
+  for (int step = 0; step < 16; ++step) QTest::keyClick(view, Qt::Key_Down);
+  EXPECT_DOUBLE_EQ(view->depthMm(), -8.0);
+  EXPECT_FALSE(isLeadYellow(centreColour(view->picture()))) << "no lead beyond its tip";
+}
+
 int runWorkstationChild(const std::string& planPath) {
   MainWindow window;
   window.resize(1200, 900);

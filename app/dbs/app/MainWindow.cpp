@@ -27,6 +27,7 @@
 #include "dbs/app/PlanFigures.h"
 #include "dbs/app/PlanPanel.h"
 #include "dbs/app/PlanReport.h"
+#include "dbs/app/ProbesEyeView.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/planning/Locate.h"
 #include "dbs/planning/OutputGeneration.h"
@@ -94,6 +95,13 @@ MainWindow::MainWindow(QWidget* parent, bool rememberLayout)
   dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
   addDockWidget(Qt::RightDockWidgetArea, dock);
   planDock_ = dock;
+  // The probe's-eye view of the selected lead, under the plan panel (View > Probe's eye).
+  probesEye_ = new ProbesEyeView(this);
+  probesEyeDock_ = new QDockWidget("Probe's eye", this);
+  probesEyeDock_->setObjectName("probesEyeDock");
+  probesEyeDock_->setWidget(probesEye_);
+  addDockWidget(Qt::RightDockWidgetArea, probesEyeDock_);
+  splitDockWidget(planDock_, probesEyeDock_, Qt::Vertical);
   connect(panel_, &PlanPanel::editRequested, this, [this](const PlanEdit& edit) { applyEdit(edit); });
   connect(panel_, &PlanPanel::sideSelected, this, [this](char side) {
     selectedSide_ = side;
@@ -246,6 +254,11 @@ void MainWindow::buildMenus() {
     sceneView_->sceneRenderer().resetCamera();
     sceneView_->update();
   });
+  QAction* probesEye = probesEyeDock_->toggleViewAction();
+  probesEye->setText("&Probe's eye");
+  probesEye->setStatusTip(
+      "Look down the selected lead: the image perpendicular to it, scrolled along its path");
+  view->addAction(probesEye);
   QMenu* tools = menuBar()->addMenu("&Tools");
   tools->addAction("&Locate GPi (atlas registration)", this, [this] { locateGpiInCurrentImage(); });
   tools->addAction("&Plan bilateral trajectories...", this, [this] {
@@ -548,6 +561,7 @@ void MainWindow::showScene(const LoadedScene& scene) {
 }
 
 void MainWindow::setSession(std::shared_ptr<PlanSession> session) {
+  probesEye_->showTrajectory(nullptr, nullptr);  // it points into the session's result
   session_ = std::move(session);
   ++sessionGeneration_;
   autosaveTimer_->stop();
@@ -585,6 +599,10 @@ void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
   }
   sceneView_->update();
   panel_->showPlan(plan, selectedSide_, preview);
+  // The probe's eye looks down the selected side's lead as shown (a drag's preview too); it needs
+  // the session's volume and labels, so a read-only plan leaves it empty.
+  probesEye_->showTrajectory(session_ ? &session_->result() : nullptr,
+                             plan ? chosenTrajectory(*plan, selectedSide_) : nullptr);
   QString summary;
   if (plan)
     for (const PlannedTrajectory& p : plan->trajectories) {

@@ -35,6 +35,7 @@ class QTimer;
 namespace dbs::app {
 
 class PlanPanel;
+class ProbesEyeView;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -138,6 +139,8 @@ class MainWindow : public QMainWindow {
   SceneViewWidget* sceneView_ = nullptr;
   PlanPanel* panel_ = nullptr;
   QDockWidget* planDock_ = nullptr;
+  ProbesEyeView* probesEye_ = nullptr;
+  QDockWidget* probesEyeDock_ = nullptr;
   bool rememberLayout_ = true, layoutRestored_ = false, dockSized_ = false;
   QLabel* positionLabel_ = nullptr;
   QLabel* planLabel_ = nullptr;

@@ -492,7 +492,8 @@ QColor qColour(const std::array<double, 3>& c) {
 
 }  // namespace
 
-std::vector<vtkSmartPointer<vtkProp3D>> plannedLeadActors(const std::vector<PlannedTrajectory>& trajectories) {
+std::vector<vtkSmartPointer<vtkProp3D>> plannedLeadActors(
+    const std::vector<PlannedTrajectory>& trajectories) {
   std::vector<vtkSmartPointer<vtkProp3D>> actors;
   for (const PlannedTrajectory& t : trajectories)
     for (const auto& actor : leadActors(leadShape(t))) actors.push_back(actor);
@@ -501,7 +502,7 @@ std::vector<vtkSmartPointer<vtkProp3D>> plannedLeadActors(const std::vector<Plan
 
 // ---- Planes ------------------------------------------------------------------------------------
 
-FigurePlane probesEyePlane(const PlannedTrajectory& trajectory, QSize size) {
+FigurePlane probesEyePlane(const PlannedTrajectory& trajectory, QSize size, double depthMm) {
   requireSize(size);
   const Vec3 towardsTarget = trajectory.trajectory.targetRas - trajectory.trajectory.entryRas;
   if (norm(towardsTarget) < 1e-6) throw std::invalid_argument("trajectory entry and target coincide");
@@ -510,7 +511,7 @@ FigurePlane probesEyePlane(const PlannedTrajectory& trajectory, QSize size) {
   Vec3 up = Vec3{0, 1, 0} - dot(Vec3{0, 1, 0}, view) * view;
   if (norm(up) < 0.2) up = Vec3{0, 0, 1} - dot(Vec3{0, 0, 1}, view) * view;
   FigurePlane plane;
-  plane.centreRas = trajectory.trajectory.targetRas;
+  plane.centreRas = trajectory.trajectory.targetRas - depthMm * view;  // positive depth: towards the entry
   plane.upRas = normalized(up);
   plane.rightRas = normalized(cross(view, plane.upRas));
   plane.size = size;
@@ -574,23 +575,32 @@ QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& traj
   return image;
 }
 
-QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size) {
-  const FigurePlane plane = probesEyePlane(trajectory, size);
+QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size,
+                           double depthMm) {
+  const FigurePlane plane = probesEyePlane(trajectory, size, depthMm);
   const LeadShape lead = leadShape(trajectory);
   QImage image = anatomyOnPlane(result, plane);
   QPainter painter(&image);
   painter.setRenderHint(QPainter::Antialiasing);
 
-  // Where the plane cuts the lead: its cross-section, the real diameter.
-  const QPointF centre = plane.pixelFromRas(lead.targetRas);
+  // Where the plane cuts the lead: its cross-section, the real diameter. Beyond the tip the lead
+  // is not there: a dashed outline shows where it would pass.
+  const QPointF centre = plane.pixelFromRas(plane.centreRas);
   const double radius = 0.5 * lead.model->diameterMm / plane.mmPerPixel;
-  painter.setPen(QPen(Qt::black, 1.5));
-  painter.setBrush(QColor(kLeadFigureColour));
+  const double planeFromTipMm = dot(plane.centreRas - lead.tipRas, lead.axisRas);  // along the lead
+  const bool cutsLead = planeFromTipMm >= 0 && planeFromTipMm <= norm(lead.entryRas - lead.tipRas);
+  if (cutsLead) {
+    painter.setPen(QPen(Qt::black, 1.5));
+    painter.setBrush(QColor(kLeadFigureColour));
+  } else {
+    painter.setPen(QPen(QColor(kLeadFigureColour), 1.5, Qt::DashLine));
+    painter.setBrush(Qt::NoBrush);
+  }
   painter.drawEllipse(centre, radius, radius);
 
   // The contacts the plane cuts (ring: a full circle; directional: the segment's arc, facing where
   // the plan says), else the nearest level's, dashed.
-  const double targetDepthMm = dot(lead.targetRas - lead.tipRas, lead.axisRas);  // from the tip
+  const double targetDepthMm = planeFromTipMm;  // the plane's position along the lead, from the tip
   double nearestOffsetMm = 1e300;
   int nearestLevel = -1;
   for (const LeadContactShape& c : lead.contacts) {
@@ -629,9 +639,16 @@ QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& tr
                  Qt::AlignHCenter | Qt::AlignVCenter);
   }
 
+  const QString depth = std::abs(depthMm) < 0.05
+                            ? QString("at the target")
+                            : QString("%1 mm %2 the target")
+                                  .arg(std::abs(depthMm), 0, 'f', 1)
+                                  .arg(depthMm > 0 ? "above (towards the entry)" : "beyond");
   drawTitle(painter, size, QString("Probe's eye, %1 target").arg(sideName(trajectory.trajectory.side)),
-            {"perpendicular to the lead,", "seen from the entry",
-             QString(cutsContact ? "cuts contact %1" : "nearest contact %1").arg(levelLabels.join("/"))},
+            {depth, "perpendicular to the lead, seen from the entry",
+             !cutsLead     ? QString("beyond the lead's tip")
+             : cutsContact ? QString("cuts contact %1").arg(levelLabels.join("/"))
+                           : QString("nearest contact %1").arg(levelLabels.join("/"))},
             titleWidth(size));
   drawEdgeLetters(painter, plane, trajectory.trajectory.side);
   drawScaleBar(painter, plane, 5);
@@ -641,7 +658,9 @@ QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& tr
 // ---- 3-D scene ---------------------------------------------------------------------------------------
 
 // VTK's X11 render window aborts the process without an X display, so the callers ask first.
-bool canRenderPlanScene() { return displayProblem().empty(); }
+bool canRenderPlanScene() {
+  return displayProblem().empty();
+}
 
 QImage renderPlanScene(const PlanResult& result, QSize size) {
   requireSize(size);
@@ -664,7 +683,7 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
       if (label.value > 12 || label.value > range[1]) continue;
       const bool gpi = label.name.rfind("GPi", 0) == 0;
       if (auto actor = labelSurfaceActor(labelImage, label.value, labels.geometry.rasFromIjk, label.colour,
-                                    gpi ? 0.7 : 0.14)) {
+                                         gpi ? 0.7 : 0.14)) {
         actor->GetProperty()->SetSpecular(gpi ? 0.3 : 0.0);
         renderer->AddActor(actor);
       }

@@ -48,11 +48,13 @@ struct FigurePlane {
   Vec3 rasFromPixel(QPointF pixel) const;
 };
 
-// The probe's-eye plane: perpendicular to the trajectory through its target, seen down the lead
-// from the entry (the view direction is entry -> target). Screen up is the patient's anterior
-// projected onto the plane (superior when the lead runs anterior-posterior), screen right =
-// view direction x up. The field of view is kProbesEyeFieldOfViewMm across the smaller dimension.
-FigurePlane probesEyePlane(const PlannedTrajectory& trajectory, QSize size);
+// The probe's-eye plane: perpendicular to the trajectory, seen down the lead from the entry (the
+// view direction is entry -> target), through the point `depthMm` from the target along the path
+// (positive towards the entry, negative beyond the target). Screen up is the patient's anterior
+// projected onto the plane (superior when the lead runs anterior-posterior), screen right = view
+// direction x up. The field of view is kProbesEyeFieldOfViewMm across the smaller dimension. The
+// report's figure (depth 0) and the window's probe's-eye view share this one geometry.
+FigurePlane probesEyePlane(const PlannedTrajectory& trajectory, QSize size, double depthMm = 0);
 
 // The standard slice plane through the target: axis 0 sagittal, 1 coronal, 2 axial, with the
 // viewer's screen axes (SlicePlaneAxes::standard: radiological axial and coronal, anterior on the
@@ -72,12 +74,14 @@ QImage renderPlanScene(const PlanResult& result, QSize size);
 // Whether renderPlanScene can run here (an X display, real or Xvfb); the CLI asks before planning.
 bool canRenderPlanScene();
 
-// Probe's-eye view at the target (probesEyePlane): the T1 resliced on the plane, the label overlay,
-// the lead's cross-section at the centre (kLeadFigureColour, its real diameter) with the facing of
-// the directional segments nearest the target, patient-direction letters on the edges (with
-// lateral/medial), a 5 mm scale bar and the field of view. Throws std::invalid_argument without a
-// patient volume.
-QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size);
+// Probe's-eye view `depthMm` from the target (probesEyePlane): the T1 resliced on the plane, the
+// label overlay, the lead's cross-section at the centre (kLeadFigureColour, its real diameter)
+// where the plane cuts the lead (beyond its tip: a dashed outline of where it would be) with the
+// facing of the directional segments of the nearest contact level, the depth, patient-direction
+// letters on the edges (with lateral/medial), a 5 mm scale bar and the field of view. Throws
+// std::invalid_argument without a patient volume.
+QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size,
+                           double depthMm = 0);
 
 // Slice through the target (targetSlicePlane; axis 0 sagittal, 1 coronal, 2 axial): T1 with the
 // label overlay, the trajectory's projection from entry to tip (kLeadFigureColour), the contacts
