@@ -3,6 +3,8 @@
 // oblique and for a coronally acquired volume. Checked on rendered pixels, not widget properties.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <QTest>
 
 #include <vtkCellPicker.h>
@@ -222,21 +224,75 @@ TEST(ViewerPlan, LeadsAppearAlongTheirProjectionIn3DAndGoWithANewVolume) {
   EXPECT_GT(changed, 30) << "the lead is not drawn";
   EXPECT_GT(nearAxis, 0.9 * changed) << "pixels changed away from the lead's projection";
 
-  // The slice views draw the lead's projection: yellow pixels at the projected midpoint of its axis.
-  for (SliceOrientation o : {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
-    SCOPED_TRACE(sliceOrientationName(o));
+  // The slice views draw the lead solid where it crosses the slice (within 2 mm of it) and faded
+  // where it only projects. Sampled every 0.25 mm along the lead's projection, away from the
+  // handles drawn over its ends: a sample within 1.5 mm of the slice is solid, one over 3 mm away
+  // is not (but tinted: the projection is still shown).
+  auto solidYellow = [](QColor p) { return p.red() > 200 && p.green() > 170 && p.blue() < 90; };
+  auto fadedYellow = [&](QColor p) {
+    return !solidYellow(p) && p.red() > p.blue() + 25 && p.green() > p.blue() + 15;
+  };
+  auto anyAround = [](const QImage& image, QPoint centre, const std::function<bool(QColor)>& match) {
+    for (int dy = -1; dy <= 1; ++dy)
+      for (int dx = -1; dx <= 1; ++dx)
+        if (match(image.pixelColor(centre + QPoint(dx, dy)))) return true;
+    return false;
+  };
+  struct Counts {
+    int near = 0, nearSolid = 0, far = 0, farSolid = 0, farFaded = 0;
+  };
+  auto sampleLead = [&](SliceOrientation o) {
     SliceViewWidget* view = window.sliceView(o);
     const QImage image = view->grabFramebuffer();
-    const Vec3 middle = 0.5 * (lead.metrics.tipRas + lead.trajectory.entryRas);
-    const QPoint centre = (view->widgetPositionOfRas(middle) * view->devicePixelRatioF()).toPoint();
-    int yellow = 0;
-    for (int dy = -2; dy <= 2; ++dy)
-      for (int dx = -2; dx <= 2; ++dx) {
-        const QColor p = image.pixelColor(centre + QPoint(dx, dy));
-        yellow += p.red() > 200 && p.green() > 170 && p.blue() < 90;
+    const Vec3 normal = SlicePlaneAxes::standard(o).normalRas();
+    const double slice = dot(normal, window.model().crosshairRas());
+    auto pixelOf = [&](Vec3 ras) {
+      return (view->widgetPositionOfRas(ras) * view->devicePixelRatioF()).toPoint();
+    };
+    const QPoint targetPixel = pixelOf(lead.trajectory.targetRas),
+                 entryPixel = pixelOf(lead.trajectory.entryRas);
+    Counts c;
+    const Vec3 tip = lead.metrics.tipRas, path = lead.trajectory.entryRas - tip;
+    for (double t = 0; t <= 1.0; t += 0.25 / norm(path)) {
+      const Vec3 p = tip + t * path;
+      const QPoint pixel = pixelOf(p);
+      if ((pixel - targetPixel).manhattanLength() < 9 || (pixel - entryPixel).manhattanLength() < 9) continue;
+      const double away = std::abs(dot(normal, p) - slice);
+      if (away <= 1.5) {
+        ++c.near;
+        c.nearSolid += anyAround(image, pixel, solidYellow);
+      } else if (away >= 3.0) {
+        ++c.far;
+        c.farSolid += anyAround(image, pixel, solidYellow);
+        c.farFaded += anyAround(image, pixel, fadedYellow);
       }
-    EXPECT_GT(yellow, 0) << "no lead at its projected midpoint";
+    }
+    return c;
+  };
+  for (SliceOrientation o :
+       {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
+    SCOPED_TRACE(sliceOrientationName(o));
+    const Counts c = sampleLead(o);
+    // The lead runs mostly up and forwards: only the sagittal slice holds more of it than the
+    // handle covers at this window size.
+    if (o == SliceOrientation::Sagittal) {
+      EXPECT_GT(c.near, 4) << "the lead crosses this slice";
+    }
+    EXPECT_GE(c.nearSolid, 0.9 * c.near) << "not solid where it crosses the slice";
+    EXPECT_GT(c.far, 10);
+    EXPECT_EQ(c.farSolid, 0) << "solid where it is millimetres from the slice";
+    EXPECT_GE(c.farFaded, 0.8 * c.far) << "its projection is not shown faded";
   }
+  // A sagittal slice 16 mm medial of the whole lead: no part of it is drawn solid there.
+  window.model().setCrosshairRas(targetRas + Vec3{16, 0, 0});
+  {
+    const Counts c = sampleLead(SliceOrientation::Sagittal);
+    EXPECT_EQ(c.near, 0);
+    EXPECT_GT(c.far, 10);
+    EXPECT_EQ(c.farSolid, 0) << "a lead 16 mm from the slice is drawn solid on it";
+    EXPECT_GE(c.farFaded, 0.8 * c.far) << "and it is still shown, faded";
+  }
+  window.model().setCrosshairRas(targetRas);
 
   window.showVolume(makeVolume(c));  // another volume: the plan is gone
   window.model().setCrosshairRas(targetRas);

@@ -38,18 +38,24 @@ vtkSmartPointer<vtkMatrix4x4> vtkMatrixFromAffine(const Affine& affine) {
 
 SlicePlaneAxes SlicePlaneAxes::standard(SliceOrientation orientation) {
   switch (orientation) {
-    case SliceOrientation::Axial: return {{-1, 0, 0}, {0, 1, 0}};    // seen from below: R on the left, A up
-    case SliceOrientation::Coronal: return {{-1, 0, 0}, {0, 0, 1}};  // seen from the front: R left, S up
-    case SliceOrientation::Sagittal: return {{0, -1, 0}, {0, 0, 1}};  // A on the left, S up
+    case SliceOrientation::Axial:
+      return {{-1, 0, 0}, {0, 1, 0}};  // seen from below: R on the left, A up
+    case SliceOrientation::Coronal:
+      return {{-1, 0, 0}, {0, 0, 1}};  // seen from the front: R left, S up
+    case SliceOrientation::Sagittal:
+      return {{0, -1, 0}, {0, 0, 1}};  // A on the left, S up
   }
   return {{1, 0, 0}, {0, 1, 0}};
 }
 
 const char* sliceOrientationName(SliceOrientation orientation) {
   switch (orientation) {
-    case SliceOrientation::Axial: return "Axial";
-    case SliceOrientation::Coronal: return "Coronal";
-    case SliceOrientation::Sagittal: return "Sagittal";
+    case SliceOrientation::Axial:
+      return "Axial";
+    case SliceOrientation::Coronal:
+      return "Coronal";
+    case SliceOrientation::Sagittal:
+      return "Sagittal";
   }
   return "";
 }
@@ -112,6 +118,23 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   leadContactActor_->GetProperty()->SetColor(1.0, 0.35, 0.16);
   leadContactActor_->GetProperty()->SetPointSize(6.0);
   leadContactActor_->PickableOff();
+  // The parts of a lead and the contacts farther than kLeadSlabHalfWidthMm from the slice: the same
+  // colours, faint, so a user sees where the lead crosses this slice and where it only projects.
+  vtkNew<vtkPolyDataMapper> fadedLeadMapper, fadedContactMapper;
+  fadedLeadMapper->SetInputData(fadedLeadLines_);
+  fadedLeadLineActor_->SetMapper(fadedLeadMapper);
+  fadedLeadLineActor_->GetProperty()->SetColor(1.0, 0.84, 0.04);
+  fadedLeadLineActor_->GetProperty()->SetOpacity(kFadedLeadOpacity);
+  fadedLeadLineActor_->GetProperty()->SetLineWidth(1.0);
+  fadedLeadLineActor_->PickableOff();
+  fadedContactMapper->SetInputData(fadedLeadContacts_);
+  fadedContactActor_->SetMapper(fadedContactMapper);
+  fadedContactActor_->GetProperty()->SetColor(1.0, 0.35, 0.16);
+  fadedContactActor_->GetProperty()->SetOpacity(kFadedLeadOpacity);
+  fadedContactActor_->GetProperty()->SetPointSize(4.0);
+  fadedContactActor_->PickableOff();
+  renderer_->AddActor(fadedLeadLineActor_);
+  renderer_->AddActor(fadedContactActor_);
   renderer_->AddActor(leadLineActor_);
   renderer_->AddActor(leadContactActor_);
   // Drag handles: the target (magenta, as the report's target marker) and the entry (cyan).
@@ -161,9 +184,15 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
 
 SliceRenderer::~SliceRenderer() = default;
 
-vtkRenderer* SliceRenderer::renderer() const { return renderer_; }
-vtkAlgorithmOutput* SliceRenderer::colouredSliceOutput() const { return windowLevel_->GetOutputPort(); }
-vtkMatrix4x4* SliceRenderer::rasFromPlaneMatrix() const { return rasFromPlane_; }
+vtkRenderer* SliceRenderer::renderer() const {
+  return renderer_;
+}
+vtkAlgorithmOutput* SliceRenderer::colouredSliceOutput() const {
+  return windowLevel_->GetOutputPort();
+}
+vtkMatrix4x4* SliceRenderer::rasFromPlaneMatrix() const {
+  return rasFromPlane_;
+}
 
 void SliceRenderer::setVolume(vtkImageData* indexSpaceImage, const ImageGeometry& geometry) {
   geometry_ = geometry;
@@ -193,14 +222,15 @@ void SliceRenderer::setVolume(vtkImageData* indexSpaceImage, const ImageGeometry
   imageActor_->VisibilityOn();
   labelActor_->SetVisibility(hasLabels_);
   crosshairActor_->VisibilityOn();
-  crosshairRas_ = geometry.rasFromIndex({(geometry.size[0] - 1) / 2.0, (geometry.size[1] - 1) / 2.0,
-                                         (geometry.size[2] - 1) / 2.0});
+  crosshairRas_ = geometry.rasFromIndex(
+      {(geometry.size[0] - 1) / 2.0, (geometry.size[1] - 1) / 2.0, (geometry.size[2] - 1) / 2.0});
   updateReslice();
   updateOverlay();
 }
 
 void SliceRenderer::setCrosshair(Vec3 crosshairRas) {
   crosshairRas_ = crosshairRas;
+  updateLeadGeometry();  // the slab moves with the slice
   if (!hasVolume_) return;
   updateReslice();
   updateOverlay();
@@ -224,7 +254,9 @@ void SliceRenderer::clearLabels() {
   labelActor_->VisibilityOff();
 }
 
-void SliceRenderer::setLabelsVisible(bool visible) { labelActor_->SetVisibility(visible && hasLabels_ && hasVolume_); }
+void SliceRenderer::setLabelsVisible(bool visible) {
+  labelActor_->SetVisibility(visible && hasLabels_ && hasVolume_);
+}
 
 void SliceRenderer::setLabelAppearance(int value, bool visible, double opacity) {
   if (value < 0 || value >= labelTable_->GetNumberOfTableValues()) return;
@@ -238,38 +270,71 @@ void SliceRenderer::setLabelAppearance(int value, bool visible, double opacity) 
 
 void SliceRenderer::setLeads(const std::vector<LeadOverlay>& leads) {
   leads_ = leads;
-  // Plane coordinates are projections of RAS points on the screen axes (see updateReslice), so the
-  // projected leads do not depend on which slice is shown.
+  updateLeadGeometry();
+}
+
+void SliceRenderer::updateLeadGeometry() {
+  // Plane coordinates are projections of RAS points on the screen axes (see updateReslice). Each
+  // lead is split where it enters and leaves the slab of kLeadSlabHalfWidthMm around the slice:
+  // solid inside, faded outside.
+  const Vec3 normal = axes_.normalRas();
+  const double sliceOffset = dot(normal, crosshairRas_);
   auto planePoint = [this](Vec3 ras, double z) {
     return std::array<double, 3>{dot(axes_.rightRas, ras), dot(axes_.upRas, ras), z};
   };
-  vtkNew<vtkPoints> linePoints, contactPoints, targetPoints, entryPoints;
-  vtkNew<vtkCellArray> lines, vertices, targetVertices, entryVertices;
-  for (const LeadOverlay& lead : leads) {
+  auto inSlab = [&](Vec3 ras) { return std::abs(dot(normal, ras) - sliceOffset) <= kLeadSlabHalfWidthMm; };
+  vtkNew<vtkPoints> linePoints, fadedLinePoints, contactPoints, fadedContactPoints, targetPoints, entryPoints;
+  vtkNew<vtkCellArray> lines, fadedLines, vertices, fadedVertices, targetVertices, entryVertices;
+  auto addLine = [&](vtkPoints* points, vtkCellArray* cells, Vec3 a, Vec3 b, double z) {
+    const vtkIdType ids[2] = {points->InsertNextPoint(planePoint(a, z).data()),
+                              points->InsertNextPoint(planePoint(b, z).data())};
+    cells->InsertNextCell(2, ids);
+  };
+  for (const LeadOverlay& lead : leads_) {
     const vtkIdType target = targetPoints->InsertNextPoint(planePoint(lead.targetRas, 0.95).data());
     targetVertices->InsertNextCell(1, &target);
     const vtkIdType entry = entryPoints->InsertNextPoint(planePoint(lead.entryRas, 0.95).data());
     entryVertices->InsertNextCell(1, &entry);
-    const vtkIdType ids[2] = {linePoints->InsertNextPoint(planePoint(lead.tipRas, 0.8).data()),
-                              linePoints->InsertNextPoint(planePoint(lead.entryRas, 0.8).data())};
-    lines->InsertNextCell(2, ids);
+    // Signed distance from the slice along the lead, linear in t (tip at t = 0, entry at t = 1).
+    const Vec3 a = lead.tipRas, d = lead.entryRas - lead.tipRas;
+    const double d0 = dot(normal, a) - sliceOffset, slope = dot(normal, d);
+    double t0 = 0, t1 = 1;  // the part inside the slab
+    if (std::abs(slope) < 1e-12) {
+      if (std::abs(d0) > kLeadSlabHalfWidthMm) t0 = 1, t1 = 0;
+    } else {
+      const double ta = (-kLeadSlabHalfWidthMm - d0) / slope, tb = (kLeadSlabHalfWidthMm - d0) / slope;
+      t0 = std::max(0.0, std::min(ta, tb));
+      t1 = std::min(1.0, std::max(ta, tb));
+    }
+    auto at = [&](double t) { return a + t * d; };
+    if (t0 < t1) {
+      addLine(linePoints, lines, at(t0), at(t1), 0.8);
+      if (t0 > 0) addLine(fadedLinePoints, fadedLines, at(0), at(t0), 0.79);
+      if (t1 < 1) addLine(fadedLinePoints, fadedLines, at(t1), at(1), 0.79);
+    } else {
+      addLine(fadedLinePoints, fadedLines, at(0), at(1), 0.79);
+    }
     for (const Vec3& c : lead.contactCentresRas) {
-      const vtkIdType id = contactPoints->InsertNextPoint(planePoint(c, 0.9).data());
-      vertices->InsertNextCell(1, &id);
+      const bool solid = inSlab(c);
+      vtkPoints* points = solid ? contactPoints.GetPointer() : fadedContactPoints.GetPointer();
+      const vtkIdType id = points->InsertNextPoint(planePoint(c, solid ? 0.9 : 0.89).data());
+      (solid ? vertices.GetPointer() : fadedVertices.GetPointer())->InsertNextCell(1, &id);
     }
   }
-  leadLines_->SetPoints(linePoints);
-  leadLines_->SetLines(lines);
-  leadLines_->Modified();
-  leadContacts_->SetPoints(contactPoints);
-  leadContacts_->SetVerts(vertices);
-  leadContacts_->Modified();
-  targetHandles_->SetPoints(targetPoints);
-  targetHandles_->SetVerts(targetVertices);
-  targetHandles_->Modified();
-  entryHandles_->SetPoints(entryPoints);
-  entryHandles_->SetVerts(entryVertices);
-  entryHandles_->Modified();
+  auto install = [](vtkPolyData* data, vtkPoints* points, vtkCellArray* cells, bool asLines) {
+    data->SetPoints(points);
+    if (asLines)
+      data->SetLines(cells);
+    else
+      data->SetVerts(cells);
+    data->Modified();
+  };
+  install(leadLines_, linePoints, lines, true);
+  install(fadedLeadLines_, fadedLinePoints, fadedLines, true);
+  install(leadContacts_, contactPoints, vertices, false);
+  install(fadedLeadContacts_, fadedContactPoints, fadedVertices, false);
+  install(targetHandles_, targetPoints, targetVertices, false);
+  install(entryHandles_, entryPoints, entryVertices, false);
 }
 
 void SliceRenderer::updateReslice() {
@@ -345,7 +410,8 @@ void SliceRenderer::fitToViewport(int widthPixels, int heightPixels) {
   camera->SetFocalPoint(cu, cv, 0);
   camera->SetPosition(cu, cv, 1000);
   camera->SetViewUp(0, 1, 0);
-  camera->SetParallelScale(1.08 * std::max(halfHeight, halfWidth / aspect));  // a small margin for the letters
+  camera->SetParallelScale(1.08 *
+                           std::max(halfHeight, halfWidth / aspect));  // a small margin for the letters
   renderer_->ResetCameraClippingRange(cu - 1, cu + 1, cv - 1, cv + 1, -10, 10);
   if (hasVolume_) updateOverlay();
 }

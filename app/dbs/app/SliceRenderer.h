@@ -13,8 +13,8 @@
 #pragma once
 
 #include <array>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include <vtkNew.h>
 #include <vtkSmartPointer.h>
@@ -77,7 +77,12 @@ class SliceRenderer {
   void setLabelAppearance(int value, bool visible, double opacity);
   // Planned leads drawn on this view: each lead's axis from tip to entry projected orthogonally onto
   // the view plane (yellow) and its contact centres (orange), with the handles a user drags: the
-  // target (magenta) and the entry (cyan), RAS mm; an empty list clears them.
+  // target (magenta) and the entry (cyan), RAS mm; an empty list clears them. The part of a lead
+  // within kLeadSlabHalfWidthMm of the slice is drawn solid, the rest (and contacts outside the
+  // slab) faded to kFadedLeadOpacity, so a lead 16 mm from a sagittal slice is not shown as if it
+  // crossed it.
+  static constexpr double kLeadSlabHalfWidthMm = 2.0;  // lead radius 0.6-0.7 mm plus a voxel or so
+  static constexpr double kFadedLeadOpacity = 0.3;
   struct LeadOverlay {
     Vec3 tipRas, entryRas;
     std::vector<Vec3> contactCentresRas;
@@ -102,6 +107,7 @@ class SliceRenderer {
  private:
   void updateReslice();
   void updateOverlay();
+  void updateLeadGeometry();
 
   SliceOrientation orientation_;
   SlicePlaneAxes axes_;
@@ -124,6 +130,8 @@ class SliceRenderer {
   bool hasLabels_ = false;
   vtkNew<vtkPolyData> leadLines_, leadContacts_, targetHandles_, entryHandles_;
   vtkNew<vtkActor> leadLineActor_, leadContactActor_, targetHandleActor_, entryHandleActor_;
+  vtkNew<vtkPolyData> fadedLeadLines_, fadedLeadContacts_;
+  vtkNew<vtkActor> fadedLeadLineActor_, fadedContactActor_;
   std::vector<LeadOverlay> leads_;
   vtkSmartPointer<vtkLookupTable> labelTable_;
   std::vector<double> labelBaseAlpha_;  // the table's alpha per value before any appearance change
