@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include <QApplication>
+#include <QDialog>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFileDialog>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -21,6 +23,7 @@
 #include <QPushButton>
 #include <QTableWidget>
 #include <QTest>
+#include <QTextDocumentFragment>
 #include <QTimer>
 #include <QWheelEvent>
 
@@ -31,9 +34,9 @@
 
 #include "TestSupport.h"
 #include "dbs/app/MainWindow.h"
+#include "dbs/app/PlanFigureView.h"
 #include "dbs/app/PlanFigures.h"
 #include "dbs/app/PlanPanel.h"
-#include "dbs/app/ProbesEyeView.h"
 
 namespace dbs::app {
 
@@ -434,7 +437,7 @@ TEST_F(Workstation, ProbesEyeViewLooksDownTheLeadAndScrollsAlongThePath) {
   chooseInFileDialog(planPath);
   ASSERT_TRUE(clickMenuPath(window, {"File", "Open plan"}));
   ASSERT_TRUE(waitFor([&] { return window.session() != nullptr && !window.busy(); }, 60000));
-  auto* view = window.findChild<ProbesEyeView*>("probesEyeView");
+  auto* view = window.findChild<PlanFigureView*>("probesEyeView");
   ASSERT_NE(view, nullptr);
   if (!view->isVisible()) {
     ASSERT_TRUE(clickMenuPath(window, {"View", "Probe's eye"}));
@@ -471,7 +474,7 @@ TEST_F(Workstation, ProbesEyeViewLooksDownTheLeadAndScrollsAlongThePath) {
   QWheelEvent wheel(QPointF(view->width() / 2, view->height() / 2), view->mapToGlobal(QPointF(10, 10)),
                     QPoint(), QPoint(0, 5 * 120), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
   QApplication::sendEvent(view, &wheel);
-  EXPECT_DOUBLE_EQ(view->depthMm(), 2.5);
+  EXPECT_DOUBLE_EQ(view->value(), 2.5);
   const QImage above = view->picture();
   int changed = 0;
   for (int y = 0; y < above.height(); ++y)
@@ -482,10 +485,137 @@ TEST_F(Workstation, ProbesEyeViewLooksDownTheLeadAndScrollsAlongThePath) {
   // The keys: Home back to the target, then Down to 8 mm beyond it, past the lead's tip.
   view->setFocus();
   QTest::keyClick(view, Qt::Key_Home);
-  EXPECT_DOUBLE_EQ(view->depthMm(), 0.0);
+  EXPECT_DOUBLE_EQ(view->value(), 0.0);
   for (int step = 0; step < 16; ++step) QTest::keyClick(view, Qt::Key_Down);
-  EXPECT_DOUBLE_EQ(view->depthMm(), -8.0);
+  EXPECT_DOUBLE_EQ(view->value(), -8.0);
   EXPECT_FALSE(isLeadYellow(centreColour(view->picture()))) << "no lead beyond its tip";
+}
+
+// Issue 10: the along-trajectory view (View > Along the path) shows the whole selected lead as one
+// line, from its entry at the top to its tip; turned 90 degrees about the lead by the wheel the
+// anatomy beside it changes and the lead stays whole.
+TEST_F(Workstation, AlongTrajectoryViewShowsTheWholeLeadAsOneLine) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  MainWindow window;
+  window.resize(1500, 1000);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  chooseInFileDialog(planPath);
+  ASSERT_TRUE(clickMenuPath(window, {"File", "Open plan"}));
+  ASSERT_TRUE(waitFor([&] { return window.session() != nullptr && !window.busy(); }, 60000));
+  auto* view = window.findChild<PlanFigureView*>("alongTrajectoryView");
+  ASSERT_NE(view, nullptr);
+  if (!view->isVisible()) {
+    ASSERT_TRUE(clickMenuPath(window, {"View", "Along the path"}));
+  }
+  ASSERT_TRUE(waitFor([&] { return view->isVisible(); }, 5000));
+  QTest::qWait(100);
+  const PlannedTrajectory& lead = left(*window.session());
+
+  // The share of the image rows between the entry and the tip that have the lead (or a contact, or
+  // a margin's tick across it) within 3 px of the lead's own column.
+  auto contactOrange = [](QColor c) {
+    return c.red() > 220 && c.green() > 50 && c.green() < 140 && c.blue() < 90;
+  };
+  auto leadContinuity = [&](const QImage& image, double rotationDeg) {
+    const FigurePlane plane = alongTrajectoryPlane(lead, image.size(), rotationDeg);
+    const QPointF entry = plane.pixelFromRas(lead.trajectory.entryRas),
+                  tip = plane.pixelFromRas(lead.metrics.tipRas);
+    EXPECT_NEAR(entry.x(), tip.x(), 1.0) << "the lead is not vertical";
+    EXPECT_LT(entry.y(), tip.y()) << "the entry is not at the top";
+    int rows = 0, withLead = 0;
+    for (int y = static_cast<int>(entry.y()) + 2; y <= static_cast<int>(tip.y()) - 2; ++y) {
+      ++rows;
+      bool found = false;
+      for (int dx = -3; dx <= 3 && !found; ++dx) {
+        const QColor c = image.pixelColor(static_cast<int>(std::lround(entry.x())) + dx, y);
+        found = isLeadYellow(c) || contactOrange(c) || (c.blue() > 200 && c.green() > 200) || c.red() > 240;
+      }
+      withLead += found ? 1 : 0;
+    }
+    return rows > 0 ? double(withLead) / rows : 0.0;
+  };
+  const QImage coronalOblique = view->picture();
+  ASSERT_FALSE(coronalOblique.isNull());
+  EXPECT_GT(leadContinuity(coronalOblique, 0), 0.97);
+  EXPECT_GT(countPixels(view->grab().toImage(), isLeadYellow), 100) << "the lead is on the screen";
+
+  QWheelEvent wheel(QPointF(view->width() / 2, view->height() / 2), view->mapToGlobal(QPointF(10, 10)),
+                    QPoint(), QPoint(0, 18 * 120), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+  QApplication::sendEvent(view, &wheel);
+  EXPECT_DOUBLE_EQ(view->value(), 90.0);
+  const QImage sagittalOblique = view->picture();
+  EXPECT_GT(leadContinuity(sagittalOblique, 90), 0.97);
+  int changed = 0;
+  for (int y = 0; y < sagittalOblique.height(); ++y)
+    for (int x = 0; x < sagittalOblique.width(); ++x)
+      changed += sagittalOblique.pixel(x, y) != coronalOblique.pixel(x, y) ? 1 : 0;
+  EXPECT_GT(changed, sagittalOblique.width() * sagittalOblique.height() / 5) << "turning changed nothing";
+}
+
+// Issue 10: View > Schematic shows the report's 3-D scene of both leads (both GPi green, the leads
+// yellow, one on each half of the picture) in a dialog, rendered in the background.
+TEST_F(Workstation, SchematicShowsBothLeadsInTheirGpi) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  MainWindow window;
+  window.resize(1400, 900);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  chooseInFileDialog(planPath);
+  ASSERT_TRUE(clickMenuPath(window, {"File", "Open plan"}));
+  ASSERT_TRUE(waitFor([&] { return window.session() != nullptr && !window.busy(); }, 60000));
+  ASSERT_TRUE(clickMenuPath(window, {"View", "Schematic"}));
+  QDialog* dialog = nullptr;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        dialog = window.findChild<QDialog*>("schematicDialog");
+        return dialog && dialog->isVisible();
+      },
+      120000))
+      << "no schematic";
+  const QImage picture = dialog->findChild<QLabel*>("schematicPicture")->pixmap().toImage();
+  ASSERT_FALSE(picture.isNull());
+  auto green = [](QColor c) {
+    return c.green() > 120 && c.green() > c.red() + 40 && c.green() > c.blue() + 40;
+  };
+  // The leads' yellow, lit and shaded in 3-D.
+  auto yellow = [](QColor c) {
+    return c.red() > 170 && c.green() > 130 && c.blue() < 100 && c.red() > c.blue() + 110;
+  };
+  int leadLeftHalf = 0, leadRightHalf = 0, gpi = 0;
+  for (int y = 0; y < picture.height(); ++y)
+    for (int x = 0; x < picture.width(); ++x) {
+      const QColor c = picture.pixelColor(x, y);
+      if (yellow(c)) (x < picture.width() / 2 ? leadLeftHalf : leadRightHalf)++;
+      gpi += green(c) ? 1 : 0;
+    }
+  EXPECT_GT(leadLeftHalf, 50);
+  EXPECT_GT(leadRightHalf, 50);
+  EXPECT_GT(gpi, 200) << "the GPi are not in the scene";
+  dialog->close();
+}
+
+// Help > About names what a reviewer needs to trust a plan's numbers: the versions of dbsplan and
+// of the libraries it runs with, the atlas and the files it was derived from, the template space,
+// and where every atlas number's source is written down.
+TEST_F(Workstation, HelpAboutNamesTheVersionsTheAtlasAndItsSources) {
+  MainWindow window;
+  window.resize(1000, 700);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  QString text;
+  whenDialogAppears<QMessageBox>([&text](QMessageBox* box) {
+    text = box->text();
+    box->accept();
+  });
+  ASSERT_TRUE(clickMenuPath(window, {"Help", "About dbsplan"}));
+  ASSERT_TRUE(waitFor([&] { return !text.isEmpty(); }, 5000)) << "no About box";
+  const std::string about = QTextDocumentFragment::fromHtml(text).toPlainText().toStdString();
+  for (const char* expected :
+       {"dbsplan " DBS_VERSION, "Qt 6.", "VTK 9.1", "ITK 5.2", "Atlas: version 2", "ch2better.nii.gz",
+        "JHU-WhiteMatter-labels-1mm.nii.gz", "Colin27 template space", "Not MNI ICBM 2009b",
+        "data/atlas/SOURCES.md", "Valsky"})
+    EXPECT_NE(about.find(expected), std::string::npos) << "missing: " << expected << "\n" << about;
 }
 
 int runWorkstationChild(const std::string& planPath) {

@@ -3,6 +3,8 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileDialog>
@@ -14,21 +16,30 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPixmap>
 #include <QProgressDialog>
 #include <QSaveFile>
 #include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
+#include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <filesystem>
+#include <fstream>
 
+#include <itkConfigure.h>
+#include <vtkVersion.h>
+#include <nlohmann/json.hpp>
+
+#include "dbs/app/PlanFigureView.h"
 #include "dbs/app/PlanFigures.h"
 #include "dbs/app/PlanPanel.h"
 #include "dbs/app/PlanReport.h"
-#include "dbs/app/ProbesEyeView.h"
+#include "dbs/imaging/AtlasDerivation.h"
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/planning/DataPaths.h"
 #include "dbs/planning/Locate.h"
 #include "dbs/planning/OutputGeneration.h"
 #include "dbs/planning/PlanPipeline.h"
@@ -95,13 +106,21 @@ MainWindow::MainWindow(QWidget* parent, bool rememberLayout)
   dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
   addDockWidget(Qt::RightDockWidgetArea, dock);
   planDock_ = dock;
-  // The probe's-eye view of the selected lead, under the plan panel (View > Probe's eye).
-  probesEye_ = new ProbesEyeView(this);
+  // The probe's-eye and along-the-path views of the selected lead, under the plan panel, side by
+  // side in tabs (View > Probe's eye, View > Along the path).
+  probesEye_ = new PlanFigureView(PlanFigureView::probesEye(), this);
   probesEyeDock_ = new QDockWidget("Probe's eye", this);
   probesEyeDock_->setObjectName("probesEyeDock");
   probesEyeDock_->setWidget(probesEye_);
   addDockWidget(Qt::RightDockWidgetArea, probesEyeDock_);
   splitDockWidget(planDock_, probesEyeDock_, Qt::Vertical);
+  alongPath_ = new PlanFigureView(PlanFigureView::alongTrajectory(), this);
+  alongPathDock_ = new QDockWidget("Along the path", this);
+  alongPathDock_->setObjectName("alongPathDock");
+  alongPathDock_->setWidget(alongPath_);
+  addDockWidget(Qt::RightDockWidgetArea, alongPathDock_);
+  tabifyDockWidget(probesEyeDock_, alongPathDock_);
+  probesEyeDock_->raise();
   connect(panel_, &PlanPanel::editRequested, this, [this](const PlanEdit& edit) { applyEdit(edit); });
   connect(panel_, &PlanPanel::sideSelected, this, [this](char side) {
     selectedSide_ = side;
@@ -259,6 +278,12 @@ void MainWindow::buildMenus() {
   probesEye->setStatusTip(
       "Look down the selected lead: the image perpendicular to it, scrolled along its path");
   view->addAction(probesEye);
+  view->addAction("&Schematic (both leads in 3D)...", this, [this] { showSchematic(); });
+  QAction* alongPath = alongPathDock_->toggleViewAction();
+  alongPath->setText("&Along the path");
+  alongPath->setStatusTip(
+      "See the selected lead whole: the oblique plane that holds its path, turned about it");
+  view->addAction(alongPath);
   QMenu* tools = menuBar()->addMenu("&Tools");
   tools->addAction("&Locate GPi (atlas registration)", this, [this] { locateGpiInCurrentImage(); });
   tools->addAction("&Plan bilateral trajectories...", this, [this] {
@@ -281,8 +306,46 @@ void MainWindow::buildMenus() {
         "margins and the panel follow while you drag, releasing applies the edit.\n"
         "Ctrl+Z undo, Ctrl+Shift+Z redo, Ctrl+S save the plan.\n"
         "3D view: left-drag to rotate, right-drag or wheel to zoom, middle-drag to pan.\n"
+        "Probe's eye: wheel, Up/Down or PgUp/PgDn move along the selected lead; Home returns to the target.\n"
+        "Along the path: wheel, Up/Down or PgUp/PgDn turn the plane about the lead; Home returns to 0 deg.\n"
         "All coordinates are patient RAS in millimetres.");
   });
+  help->addAction("&About dbsplan", this, [this] { QMessageBox::about(this, "About dbsplan", aboutText()); });
+}
+
+QString aboutText() {
+  // The atlas the build derived, as its own JSON describes it (data/tools/make_atlas.cpp).
+  QString atlas = "not found (build the dbs_atlas target)";
+  try {
+    std::ifstream in(buildDataPath("atlas/dbs_atlas_mni.json"));
+    if (in) {
+      const nlohmann::json j = nlohmann::json::parse(in);
+      QStringList inputs;
+      for (const auto& [role, path] : j.at("derived_from").items())
+        if (path.is_string()) inputs << QString::fromStdString(role + ": " + path.get<std::string>());
+      atlas = QString("version %1, derived at build time from %2")
+                  .arg(j.at("atlas_version").get<int>())
+                  .arg(inputs.join("; ").toHtmlEscaped());
+    }
+  } catch (const std::exception& e) {
+    atlas = QString("unreadable (%1)").arg(QString::fromUtf8(e.what()).toHtmlEscaped());
+  }
+  return QString(
+             "<h3>dbsplan %1</h3>"
+             "<p>Planning deep brain stimulation of the internal globus pallidus (GPi): atlas registration, "
+             "bilateral trajectory search, margins, plan files and reports. For planning review and "
+             "teaching; "
+             "every plan needs a surgeon's own check on the patient's images.</p>"
+             "<p><b>Libraries:</b> Qt %2, VTK %3, ITK %4.</p>"
+             "<p><b>Atlas:</b> %5.</p>"
+             "<p><b>Template space:</b> %6. %7</p>"
+             "<p><b>Sources of the atlas numbers:</b> data/atlas/SOURCES.md (every rule and number with its "
+             "reference: AAL, Colin27 at 0.5 mm, JHU white-matter labels, Thoerner 1975 for the GPi "
+             "fraction, "
+             "Valsky et al. 2020 (eLife 9:e57445) for the indirect target).</p>"
+             "<p>All coordinates are patient RAS in millimetres unless named otherwise.</p>")
+      .arg(DBS_VERSION, qVersion(), vtkVersion::GetVTKVersion(), ITK_VERSION_STRING, atlas,
+           QString(kTemplateSpaceName).toHtmlEscaped(), QString(kTemplateSpaceNote).toHtmlEscaped());
 }
 
 void MainWindow::updateActions() {
@@ -561,7 +624,8 @@ void MainWindow::showScene(const LoadedScene& scene) {
 }
 
 void MainWindow::setSession(std::shared_ptr<PlanSession> session) {
-  probesEye_->showTrajectory(nullptr, nullptr);  // it points into the session's result
+  probesEye_->showTrajectory(nullptr, nullptr);  // they point into the session's result
+  alongPath_->showTrajectory(nullptr, nullptr);
   session_ = std::move(session);
   ++sessionGeneration_;
   autosaveTimer_->stop();
@@ -601,8 +665,9 @@ void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
   panel_->showPlan(plan, selectedSide_, preview);
   // The probe's eye looks down the selected side's lead as shown (a drag's preview too); it needs
   // the session's volume and labels, so a read-only plan leaves it empty.
-  probesEye_->showTrajectory(session_ ? &session_->result() : nullptr,
-                             plan ? chosenTrajectory(*plan, selectedSide_) : nullptr);
+  for (PlanFigureView* view : {probesEye_, alongPath_})
+    view->showTrajectory(session_ ? &session_->result() : nullptr,
+                         plan ? chosenTrajectory(*plan, selectedSide_) : nullptr);
   QString summary;
   if (plan)
     for (const PlannedTrajectory& p : plan->trajectories) {
@@ -735,6 +800,54 @@ bool MainWindow::exportReport(const QString& pdfPath) {
 
 bool MainWindow::exportScene(const QString& pngPath) {
   return writeFigures(pngPath, {});
+}
+
+void MainWindow::showSchematic() {
+  if (!session_) {
+    QMessageBox::information(this, "dbsplan",
+                             "Plan, or open a plan (File > Open plan...), to see its schematic.");
+    return;
+  }
+  // The report's scene (renderPlanScene: translucent head and brain, both GPi and GPe, both leads
+  // with their contacts, seen from the front-left above), rendered from a snapshot on a worker.
+  std::shared_ptr<const PlanResult> snapshot = session_->snapshot();
+  runInBackground<std::shared_ptr<QImage>>(
+      "Rendering the schematic", "dbsplan: cannot render the schematic",
+      [snapshot](const ProgressCallback& progress) {
+        if (!progress(0.1, "rendering the 3-D scene")) throw Cancelled();
+        return std::make_shared<QImage>(renderPlanScene(*snapshot, QSize(1600, 1200)));
+      },
+      [this](std::shared_ptr<QImage> image) {
+        auto* dialog = new QDialog(this);
+        dialog->setObjectName("schematicDialog");
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setWindowTitle("dbsplan: schematic of both leads");
+        auto* layout = new QVBoxLayout(dialog);
+        auto* picture = new QLabel(dialog);
+        picture->setObjectName("schematicPicture");
+        picture->setPixmap(
+            QPixmap::fromImage(*image).scaled(1000, 750, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+        picture->setToolTip(
+            "The scene report.pdf shows: translucent head and brain, both GPi (green) and GPe, both "
+            "leads with their contacts, from the front-left above");
+        layout->addWidget(picture);
+        auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, dialog);
+        layout->addWidget(buttons);
+        connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
+        connect(buttons, &QDialogButtonBox::accepted, dialog, [this, dialog, image] {
+          const QString path = QFileDialog::getSaveFileName(dialog, "Save the schematic",
+                                                            planFolder() + "/scene.png", "PNG (*.png)");
+          if (path.isEmpty()) return;
+          QSaveFile file(path);  // atomic: a failure never leaves a partial PNG
+          if (!file.open(QIODevice::WriteOnly) || !image->save(&file, "PNG") || !file.commit()) {
+            QMessageBox::warning(dialog, "dbsplan", "Could not write " + path);
+            return;
+          }
+          rememberFolder(path);
+          statusBar()->showMessage("Schematic written: " + path, 10000);
+        });
+        dialog->show();
+      });
 }
 
 bool MainWindow::writeFigures(const QString& scenePath, const QString& pdfPath) {

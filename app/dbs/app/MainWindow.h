@@ -35,7 +35,11 @@ class QTimer;
 namespace dbs::app {
 
 class PlanPanel;
-class ProbesEyeView;
+class PlanFigureView;
+
+// Help > About: dbsplan's version, the Qt, VTK and ITK versions it runs with, the atlas (version and
+// the files it was derived from), the template space and where the atlas numbers' sources are.
+QString aboutText();
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -91,6 +95,9 @@ class MainWindow : public QMainWindow {
   // Start writing the report or the scene in the background (progress, cancel); false without a plan.
   bool exportReport(const QString& pdfPath);
   bool exportScene(const QString& pngPath);
+  // View > Schematic: the report's 3-D scene of both leads (renderPlanScene) in a dialog, rendered
+  // in the background, with Save (PNG, atomic).
+  void showSchematic();
   // Whether a background step (load, plan, alternatives' search) is still running.
   bool busy() const { return runningJobs_ > 0; }
 
@@ -139,8 +146,8 @@ class MainWindow : public QMainWindow {
   SceneViewWidget* sceneView_ = nullptr;
   PlanPanel* panel_ = nullptr;
   QDockWidget* planDock_ = nullptr;
-  ProbesEyeView* probesEye_ = nullptr;
-  QDockWidget* probesEyeDock_ = nullptr;
+  PlanFigureView *probesEye_ = nullptr, *alongPath_ = nullptr;
+  QDockWidget *probesEyeDock_ = nullptr, *alongPathDock_ = nullptr;
   bool rememberLayout_ = true, layoutRestored_ = false, dockSized_ = false;
   QLabel* positionLabel_ = nullptr;
   QLabel* planLabel_ = nullptr;

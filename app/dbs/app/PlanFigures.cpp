@@ -534,6 +534,27 @@ FigurePlane targetSlicePlane(const PlannedTrajectory& trajectory, int axis, QSiz
   return plane;
 }
 
+FigurePlane alongTrajectoryPlane(const PlannedTrajectory& trajectory, QSize size, double rotationDeg) {
+  requireSize(size);
+  const LeadShape lead = leadShape(trajectory);
+  const Vec3 up = lead.axisRas;  // tip -> entry: the entry at the top
+  // The patient's left-right axis made perpendicular to the lead (the anterior axis if the lead
+  // runs left-right), turned about the lead by the rotation.
+  Vec3 lateral = Vec3{-1, 0, 0} - dot(Vec3{-1, 0, 0}, up) * up;  // screen right = patient left
+  if (norm(lateral) < 0.2) lateral = Vec3{0, 1, 0} - dot(Vec3{0, 1, 0}, up) * up;
+  lateral = normalized(lateral);
+  const Vec3 other = normalized(cross(up, lateral));
+  const double angle = rotationDeg * std::acos(-1.0) / 180.0;
+  FigurePlane plane;
+  plane.upRas = up;
+  plane.rightRas = normalized(std::cos(angle) * lateral + std::sin(angle) * other);
+  const double pathMm = norm(lead.entryRas - lead.tipRas);
+  plane.centreRas = lead.tipRas + (0.5 * pathMm) * up;
+  plane.size = size;
+  plane.mmPerPixel = (pathMm + 10.0) / std::min(size.width(), size.height());
+  return plane;
+}
+
 // ---- 2-D figures -----------------------------------------------------------------------------------
 
 QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& trajectory, int axis,
@@ -652,6 +673,69 @@ QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& tr
             titleWidth(size));
   drawEdgeLetters(painter, plane, trajectory.trajectory.side);
   drawScaleBar(painter, plane, 5);
+  return image;
+}
+
+QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size,
+                                 double rotationDeg) {
+  const FigurePlane plane = alongTrajectoryPlane(trajectory, size, rotationDeg);
+  const LeadShape lead = leadShape(trajectory);
+  QImage image = anatomyOnPlane(result, plane);
+  QPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing);
+
+  // The lead lies in the plane: one line from the tip to the entry, its real diameter (at least 3 px).
+  const double leadWidth = std::max(3.0, lead.model->diameterMm / plane.mmPerPixel);
+  const QPointF entry = plane.pixelFromRas(lead.entryRas), tip = plane.pixelFromRas(lead.tipRas);
+  painter.setPen(QPen(QColor(0, 0, 0, 180), leadWidth + 2.5, Qt::SolidLine, Qt::FlatCap));
+  painter.drawLine(entry, tip);
+  painter.setPen(QPen(QColor(kLeadFigureColour), leadWidth, Qt::SolidLine, Qt::FlatCap));
+  painter.drawLine(entry, tip);
+  painter.setPen(QPen(QColor(kContactFigureColour), leadWidth + 2, Qt::SolidLine, Qt::FlatCap));
+  for (const LeadContactShape& c : lead.contacts)
+    painter.drawLine(plane.pixelFromRas(c.centreRas - (0.5 * c.lengthMm) * lead.axisRas),
+                     plane.pixelFromRas(c.centreRas + (0.5 * c.lengthMm) * lead.axisRas));
+  const double ringRadius = std::max(6.0, 1.5 / plane.mmPerPixel);
+  painter.setPen(QPen(QColor(kTargetFigureColour), 2));
+  painter.setBrush(Qt::NoBrush);
+  painter.drawEllipse(plane.pixelFromRas(lead.targetRas), ringRadius, ringRadius);
+
+  // Where each margin is smallest: a tick across the lead and the margin, alternately left and
+  // right of it so neighbouring labels do not overlap.
+  struct Mark {
+    Vec3 pointRas;
+    QString text;
+    bool kept;
+  };
+  std::vector<Mark> marks;
+  for (const ClosestApproach& c : trajectory.metrics.closest)
+    if (c.present)
+      marks.push_back({c.pointRas, QString("%1 %2 mm").arg(riskName(c.kind)).arg(c.distanceMm, 0, 'f', 1),
+                       c.distanceMm >= c.requiredMarginMm});
+  for (const SideEffectMargin& m : trajectory.metrics.sideEffects)
+    if (m.assessed)
+      marks.push_back(
+          {m.pointRas,
+           QString("%1 %2 mm").arg(QString(sideEffectDisplayName(m.structure))).arg(m.distanceMm, 0, 'f', 1),
+           m.distanceMm > 0});
+  const int px = baseFontPixels(size);
+  const QPointF across(1, 0);
+  for (std::size_t n = 0; n < marks.size(); ++n) {
+    const QPointF at = plane.pixelFromRas(marks[n].pointRas);
+    const QColor colour = marks[n].kept ? QColor(120, 235, 255) : QColor(255, 70, 70);
+    painter.setPen(QPen(colour, 2));
+    const double half = leadWidth + 6;
+    painter.drawLine(at - half * across, at + half * across);
+    const bool right = n % 2 == 0;
+    drawHaloText(painter, at + (right ? 1 : -1) * (half + 3) * across, marks[n].text, colour, px, false,
+                 (right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignVCenter);
+  }
+
+  drawTitle(painter, size, QString("Along the path, %1 lead").arg(sideName(trajectory.trajectory.side)),
+            {QString("rotated %1 deg about the lead").arg(rotationDeg, 0, 'f', 0), "entry at the top",
+             "ticks: where each margin is smallest"},
+            titleWidth(size));
+  drawScaleBar(painter, plane, 10);
   return image;
 }
 

@@ -56,6 +56,13 @@ struct FigurePlane {
 // report's figure (depth 0) and the window's probe's-eye view share this one geometry.
 FigurePlane probesEyePlane(const PlannedTrajectory& trajectory, QSize size, double depthMm = 0);
 
+// The along-trajectory plane: contains the whole path, the lead vertical with its entry at the top.
+// At `rotationDeg` 0 the plane also holds the patient's left-right axis (a coronal oblique: screen
+// right = patient's left, radiological as the coronal view); it turns about the lead, so at 90 it
+// holds the anterior-posterior axis (a sagittal oblique). The field of view holds the path from
+// 5 mm beyond the tip to 5 mm above the entry.
+FigurePlane alongTrajectoryPlane(const PlannedTrajectory& trajectory, QSize size, double rotationDeg = 0);
+
 // The standard slice plane through the target: axis 0 sagittal, 1 coronal, 2 axial, with the
 // viewer's screen axes (SlicePlaneAxes::standard: radiological axial and coronal, anterior on the
 // left in sagittal). The field of view holds the trajectory's projection from target to entry
@@ -89,6 +96,13 @@ QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& tr
 // RAS mm and a 10 mm scale bar. Throws std::invalid_argument without a patient volume or for a
 // bad axis.
 QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& trajectory, int axis, QSize size);
+
+// The along-trajectory view (alongTrajectoryPlane): the T1 and the label overlay on the plane, the
+// whole lead as one line of its real diameter, its contacts, the target ring, and the points of
+// the path where each margin is smallest (ventricles, sulci, vessels, internal capsule, optic tract)
+// marked with the margin in mm. Throws std::invalid_argument without a patient volume.
+QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size,
+                                 double rotationDeg = 0);
 
 // The leads of a plan as 3-D actors in RAS (the scene's and the viewer's 3-D view): each a tube of
 // its real diameter from tip to entry, its contacts (rings, or arcs for directional segments) and a
