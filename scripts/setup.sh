@@ -26,6 +26,9 @@ PACKAGES=(
   libcli11-dev
   # SHA-256 checksums of the planned image in plan files (OpenSSL's libcrypto)
   libssl-dev
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and its sanitizer runtimes; the ASan + UBSan
+  # build of the suite (scripts/sanitize.sh) uses GCC's own runtimes (libgcc-12-dev)
+  clang libclang-rt-14-dev
 )
 if [ "${1:-}" = "--bench" ]; then PACKAGES+=(elastix python3-nibabel bc); fi
 

@@ -6,7 +6,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -253,9 +252,16 @@ std::vector<std::string> recoverInterruptedGenerations(const std::string& folder
 }
 
 bool isLocateOutputName(const std::string& name) {
-  static const std::regex pattern(
-      R"((labels\.nii\.gz|labels\.json|locate\.json|transform_affine\.tfm|transform_displacement\.nii|with_[0-9]+\.nii\.gz))");
-  return std::regex_match(name, pattern);
+  for (const char* fixedName :
+       {"labels.nii.gz", "labels.json", "locate.json", "transform_affine.tfm", "transform_displacement.nii"})
+    if (name == fixedName) return true;
+  // with_N.nii.gz: the volumes of `locate --with`, N from 1.
+  const std::string prefix = "with_", suffix = ".nii.gz";
+  if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return false;
+  const std::string number = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+  return number.find_first_not_of("0123456789") == std::string::npos;
 }
 
 bool isPlanOutputName(const std::string& name) {
