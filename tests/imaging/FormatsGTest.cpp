@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <itkGDCMImageIO.h>
 #include <itkImageFileWriter.h>
 #include <itkImageSeriesWriter.h>
 #include <itkMetaDataObject.h>
-#include <itkGDCMImageIO.h>
 #include <itkMetaImageIO.h>
 
 #include "TestNifti.h"
@@ -81,8 +81,8 @@ TEST(Formats, MetaImageWrittenInLpsArrivesAsRas) {
 }
 
 // Writes a DICOM series (one file per slice) with explicit patient position/orientation tags.
-void writeDicomSeries(const fs::path& dir, const std::string& seriesUid, const std::string& description, int slices,
-                      const Affine& lpsFromIjk, int firstFile) {
+void writeDicomSeries(const fs::path& dir, const std::string& seriesUid, const std::string& description,
+                      int slices, const Affine& lpsFromIjk, int firstFile) {
   using ShortImage = itk::Image<short, 3>;
   using SliceImage = itk::Image<short, 2>;
   auto image = ShortImage::New();
@@ -137,6 +137,29 @@ void writeDicomSeries(const fs::path& dir, const std::string& seriesUid, const s
   writer->Update();
 }
 
+// Issue 11: a DICOM slice whose pixel data were cut short (a copy interrupted, a full disk) is
+// refused naming the file; GDCM would read the missing pixels as zeros.
+TEST(Formats, DicomSliceWithTruncatedPixelDataIsRefused) {
+  const fs::path dir = freshDir("dicom_truncated");
+  const Affine lpsFromIjk = affineFromColumns({1, 0, 0}, {0, 1, 0}, {0, 0, 1.5}, {-20, -20, -10});
+  writeDicomSeries(dir, "1.2.826.0.1.3680043.2.1125.77.9", "T1", 6, lpsFromIjk, 0);
+  EXPECT_NO_THROW(loadVolume(dir.string())) << "the whole series loads";
+  std::vector<fs::path> slices;
+  for (const auto& e : fs::directory_iterator(dir)) slices.push_back(e.path());
+  std::sort(slices.begin(), slices.end());
+  const fs::path cut = slices[slices.size() / 2];
+  fs::resize_file(cut, fs::file_size(cut) - 20);  // the last 10 pixels of its 30
+  try {
+    loadVolume(dir.string());
+    ADD_FAILURE() << "a truncated slice was loaded";
+  } catch (const ImagingError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(cut.filename().string()), std::string::npos) << message;
+    EXPECT_NE(message.find("truncated"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+}
+
 TEST(Formats, DicomSeriesGeometryAndLargestSeriesChoice) {
   const fs::path dir = freshDir("dicom");
   // Oblique axial series, 0.8 x 0.9 mm in-plane, 2.5 mm slices (LPS as DICOM stores it).
@@ -157,9 +180,9 @@ TEST(Formats, DicomSeriesGeometryAndLargestSeriesChoice) {
   EXPECT_EQ(v.geometry.size[2], 7u) << "the series with the most slices is chosen";
   const Affine want = rasFromLpsOutput(lpsFromIjk);
   EXPECT_LT(v.geometry.rasFromIjk.maxAbsDifference(want), 1e-3)
-      << "got column 2 " << v.geometry.rasFromIjk.column(2).x << " " << v.geometry.rasFromIjk.column(2).y << " "
-      << v.geometry.rasFromIjk.column(2).z << " origin " << v.geometry.rasFromIjk.translation().x << " "
-      << v.geometry.rasFromIjk.translation().y << " " << v.geometry.rasFromIjk.translation().z;
+      << "got column 2 " << v.geometry.rasFromIjk.column(2).x << " " << v.geometry.rasFromIjk.column(2).y
+      << " " << v.geometry.rasFromIjk.column(2).z << " origin " << v.geometry.rasFromIjk.translation().x
+      << " " << v.geometry.rasFromIjk.translation().y << " " << v.geometry.rasFromIjk.translation().z;
   ASSERT_FALSE(v.notes.empty());
   EXPECT_NE(v.notes[0].find("2 DICOM series"), std::string::npos) << v.notes[0];
   EXPECT_NE(v.notes[0].find("T1 oblique"), std::string::npos) << v.notes[0];

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include <itkGDCMImageIO.h>
@@ -156,6 +158,45 @@ std::string dicomTag(const itk::GDCMImageIO& io, const std::string& tag) {
   return value;
 }
 
+// The Pixel Data element (7FE0,0010) of an uncompressed DICOM file holding one slice of
+// `sliceBytes`: found as the tag followed by a length of exactly that many bytes (even-padded),
+// in explicit (OB/OW) or implicit VR; a problem when the file ends before its value does. A file
+// where no such element is found is left to GDCM, and so is a file 16 MB longer than its slice
+// (it is not short; the whole file is read, so it is bounded).
+std::string dicomPixelDataProblem(const std::string& path, std::uintmax_t sliceBytes) {
+  std::error_code ec;
+  const std::uintmax_t fileBytes = std::filesystem::file_size(path, ec);
+  if (ec || fileBytes > sliceBytes + (16u << 20)) return {};
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::uintmax_t padded = sliceBytes + (sliceBytes % 2);
+  auto u32 = [&](std::size_t at) {
+    return std::uintmax_t(static_cast<unsigned char>(bytes[at])) |
+           (std::uintmax_t(static_cast<unsigned char>(bytes[at + 1])) << 8) |
+           (std::uintmax_t(static_cast<unsigned char>(bytes[at + 2])) << 16) |
+           (std::uintmax_t(static_cast<unsigned char>(bytes[at + 3])) << 24);
+  };
+  static const std::string tag("\xE0\x7F\x10\x00", 4);
+  for (std::size_t at = bytes.find(tag); at != std::string::npos; at = bytes.find(tag, at + 1)) {
+    std::uintmax_t length = 0, header = 0;
+    if (at + 12 <= bytes.size() &&
+        (bytes.compare(at + 4, 2, "OW") == 0 || bytes.compare(at + 4, 2, "OB") == 0)) {
+      length = u32(at + 8);
+      header = 12;
+    } else if (at + 8 <= bytes.size()) {
+      length = u32(at + 4);
+      header = 8;
+    }
+    if (header == 0 || (length != sliceBytes && length != padded)) continue;
+    const std::uintmax_t end = at + header + length;
+    if (end > bytes.size())
+      return "its pixel data end after " + std::to_string(bytes.size() - at - header) + " of " +
+             std::to_string(length) + " bytes: the file is truncated";
+    return {};
+  }
+  return {};
+}
+
 Volume loadDicomSeries(const std::string& directory, const std::string& preferredFile,
                        const ProgressCallback& progress) {
   screenDicomFolder(directory);  // GDCM aborts the process on some damaged files: screen them first
@@ -196,6 +237,22 @@ Volume loadDicomSeries(const std::string& directory, const std::string& preferre
   checkImageInformation(*io, files.front());
   const std::array<std::size_t, 3> size{io->GetDimensions(0), io->GetDimensions(1), files.size()};
   checkVoxelBudget(directory, size, io->GetComponentSize());
+  // What the files deliver, not only what the first header claims: GDCM reads an uncompressed slice
+  // whose pixel data were cut short with the missing pixels as zeros. For the uncompressed transfer
+  // syntaxes each file's Pixel Data element must be whole (compressed data are decoded by GDCM,
+  // which fails on a short stream). The series shares the first file's transfer syntax (0002,0010).
+  std::string transferSyntax;
+  itk::ExposeMetaData<std::string>(io->GetMetaDataDictionary(), "0002|0010", transferSyntax);
+  while (!transferSyntax.empty() && (transferSyntax.back() == '\0' || transferSyntax.back() == ' '))
+    transferSyntax.pop_back();
+  if (transferSyntax == "1.2.840.10008.1.2" || transferSyntax == "1.2.840.10008.1.2.1" ||
+      transferSyntax == "1.2.840.10008.1.2.2") {
+    const std::uintmax_t sliceBytes = std::uintmax_t(size[0]) * size[1] * io->GetComponentSize() *
+                                      std::max(1u, io->GetNumberOfComponents());
+    for (const auto& file : files)
+      if (const std::string problem = dicomPixelDataProblem(file, sliceBytes); !problem.empty())
+        throw ImagingError(file + ": " + problem + "; do not plan on it");
+  }
 
   auto reader = itk::ImageSeriesReader<FloatImage>::New();
   reader->SetImageIO(io);
