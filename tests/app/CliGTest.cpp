@@ -152,14 +152,17 @@ int yellowPixels(const QImage& image, QRect box) {
 // Width of the four views in a window screenshot: they end where the plan panel's margin starts,
 // the first run of columns (right of the middle) that are mostly the window's background colour.
 int viewAreaWidth(const QImage& image) {
-  // The plan panel's background, at the top of the right dock area (the probe's-eye and
-  // along-the-path docks are under it).
-  const QRgb background = image.pixel(image.width() - 2, 60);
+  // The first columns (from a third of the width) that are mostly the docks' light grey window
+  // background (not the white of tables or of the test volume's bright hemisphere).
+  auto panelGrey = [](QColor c) {
+    return c.red() >= 225 && c.red() <= 250 && std::abs(c.red() - c.green()) < 8 &&
+           std::abs(c.red() - c.blue()) < 8;
+  };
   int run = 0;
   for (int x = image.width() / 3; x < image.width(); ++x) {
     int same = 0, rows = 0;
-    for (int y = 30; y < image.height() / 3; y += 2, ++rows) same += image.pixel(x, y) == background;
-    run = same > 0.6 * rows ? run + 1 : 0;
+    for (int y = 30; y < image.height() / 3; y += 2, ++rows) same += panelGrey(image.pixelColor(x, y));
+    run = same > 0.5 * rows ? run + 1 : 0;
     if (run == 4) return x - 3;
   }
   return image.width();

@@ -158,6 +158,23 @@ std::string dicomTag(const itk::GDCMImageIO& io, const std::string& tag) {
   return value;
 }
 
+// The Transfer Syntax UID (0002,0010) from a Part 10 file's meta group (explicit VR little endian
+// by the standard; screenDicomFile has checked the group's structure). Empty when absent. ITK's
+// GDCM dictionary leaves the meta group out.
+std::string dicomTransferSyntax(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(4096, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  const std::size_t at = head.find(std::string("\x02\x00\x10\x00UI", 6));
+  if (at == std::string::npos || at + 8 > head.size()) return {};
+  const std::size_t length =
+      static_cast<unsigned char>(head[at + 6]) | (static_cast<unsigned char>(head[at + 7]) << 8);
+  std::string uid = head.substr(at + 8, std::min(length, head.size() - at - 8));
+  while (!uid.empty() && (uid.back() == '\0' || uid.back() == ' ')) uid.pop_back();
+  return uid;
+}
+
 // The Pixel Data element (7FE0,0010) of an uncompressed DICOM file holding one slice of
 // `sliceBytes`: found as the tag followed by a length of exactly that many bytes (even-padded),
 // in explicit (OB/OW) or implicit VR; a problem when the file ends before its value does. A file
@@ -241,10 +258,7 @@ Volume loadDicomSeries(const std::string& directory, const std::string& preferre
   // whose pixel data were cut short with the missing pixels as zeros. For the uncompressed transfer
   // syntaxes each file's Pixel Data element must be whole (compressed data are decoded by GDCM,
   // which fails on a short stream). The series shares the first file's transfer syntax (0002,0010).
-  std::string transferSyntax;
-  itk::ExposeMetaData<std::string>(io->GetMetaDataDictionary(), "0002|0010", transferSyntax);
-  while (!transferSyntax.empty() && (transferSyntax.back() == '\0' || transferSyntax.back() == ' '))
-    transferSyntax.pop_back();
+  const std::string transferSyntax = dicomTransferSyntax(files.front());
   if (transferSyntax == "1.2.840.10008.1.2" || transferSyntax == "1.2.840.10008.1.2.1" ||
       transferSyntax == "1.2.840.10008.1.2.2") {
     const std::uintmax_t sliceBytes = std::uintmax_t(size[0]) * size[1] * io->GetComponentSize() *
