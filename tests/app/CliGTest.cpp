@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "TestNifti.h"
+#include "TestSupport.h"
 #include "dbs/planning/PlanDocument.h"
 
 namespace dbs {
@@ -382,15 +383,7 @@ TEST(CliPlan, KilledAtRandomMomentsLeavesTheWholeOldOrTheWholeNewGeneration) {
   const fs::path dir = fs::temp_directory_path() / ("dbs_cli_plankill_" + std::to_string(getpid()));
   fs::remove_all(dir);
   using Folder = std::map<std::string, std::string>;
-  auto readFolder = [&] {
-    Folder f;
-    for (const auto& e : fs::directory_iterator(dir)) {
-      std::stringstream bytes;
-      if (e.is_regular_file()) bytes << std::ifstream(e.path(), std::ios::binary).rdbuf();
-      f[e.path().filename().string() + (e.is_directory() ? "/" : "")] = bytes.str();
-    }
-    return f;
-  };
+  auto readFolder = [&] { return test::folderContents(dir); };
   // The phantom plans in about 15 s; two candidate counts tell the generations' plan.json apart.
   auto planCommand = [&](int candidates) {
     return "plan --sample phantom --candidates " + std::to_string(candidates) + " --out " + dir.string();

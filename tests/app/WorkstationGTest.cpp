@@ -185,6 +185,17 @@ std::string planColin27WithTheCli(const std::string& outDir) {
   return outDir + "/plan.json";
 }
 
+// Shows `window` at `size` and opens `planPath` in it by File > Open plan..., as a user does;
+// false when the window or the plan did not come up.
+bool openPlanInNewWindow(MainWindow& window, const std::string& planPath, QSize size) {
+  window.resize(size);
+  window.show();
+  if (!QTest::qWaitForWindowExposed(&window)) return false;
+  chooseInFileDialog(planPath);
+  if (!clickMenuPath(window, {"File", "Open plan"})) return false;
+  return waitFor([&] { return window.session() != nullptr && !window.busy(); }, 60000);
+}
+
 class Workstation : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = test::freshTestDir("dbs_workstation"); }
@@ -431,12 +442,7 @@ TEST_F(Workstation, AutosaveIsOfferedBackAfterTheProcessIsKilled) {
 TEST_F(Workstation, ProbesEyeViewLooksDownTheLeadAndScrollsAlongThePath) {
   const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
   MainWindow window;
-  window.resize(1500, 1000);
-  window.show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-  chooseInFileDialog(planPath);
-  ASSERT_TRUE(clickMenuPath(window, {"File", "Open plan"}));
-  ASSERT_TRUE(waitFor([&] { return window.session() != nullptr && !window.busy(); }, 60000));
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1500, 1000)));
   auto* view = window.findChild<PlanFigureView*>("probesEyeView");
   ASSERT_NE(view, nullptr);
   if (!view->isVisible()) {
@@ -497,12 +503,7 @@ TEST_F(Workstation, ProbesEyeViewLooksDownTheLeadAndScrollsAlongThePath) {
 TEST_F(Workstation, AlongTrajectoryViewShowsTheWholeLeadAsOneLine) {
   const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
   MainWindow window;
-  window.resize(1500, 1000);
-  window.show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-  chooseInFileDialog(planPath);
-  ASSERT_TRUE(clickMenuPath(window, {"File", "Open plan"}));
-  ASSERT_TRUE(waitFor([&] { return window.session() != nullptr && !window.busy(); }, 60000));
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1500, 1000)));
   auto* view = window.findChild<PlanFigureView*>("alongTrajectoryView");
   ASSERT_NE(view, nullptr);
   if (!view->isVisible()) {
@@ -558,12 +559,7 @@ TEST_F(Workstation, AlongTrajectoryViewShowsTheWholeLeadAsOneLine) {
 TEST_F(Workstation, SchematicShowsBothLeadsInTheirGpi) {
   const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
   MainWindow window;
-  window.resize(1400, 900);
-  window.show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-  chooseInFileDialog(planPath);
-  ASSERT_TRUE(clickMenuPath(window, {"File", "Open plan"}));
-  ASSERT_TRUE(waitFor([&] { return window.session() != nullptr && !window.busy(); }, 60000));
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1400, 900)));
   ASSERT_TRUE(clickMenuPath(window, {"View", "Schematic"}));
   QDialog* dialog = nullptr;
   ASSERT_TRUE(waitFor(

@@ -1,11 +1,15 @@
-// Helpers every test executable uses: a fresh folder per test process, and comparing JSON documents
-// with a tolerance on numbers (a plan saved and reopened against the original).
+// Helpers every test executable uses: a fresh folder per test process, every entry of a folder with
+// its bytes, and comparing JSON documents with a tolerance on numbers (a plan saved and reopened
+// against the original).
 #pragma once
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -14,10 +18,23 @@ namespace dbs::test {
 
 // temp/NAME_PID, emptied: ctest runs each test in its own process, in parallel.
 inline std::string freshTestDir(const std::string& name) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / (name + "_" + std::to_string(getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / (name + "_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
+}
+
+// Every entry of `dir`: file name -> bytes; folders as "name/" with no bytes (a staging folder or a
+// temporary left behind shows up as an entry of its own).
+inline std::map<std::string, std::string> folderContents(const std::filesystem::path& dir) {
+  std::map<std::string, std::string> entries;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::stringstream bytes;
+    if (e.is_regular_file()) bytes << std::ifstream(e.path(), std::ios::binary).rdbuf();
+    entries[e.path().filename().string() + (e.is_directory() ? "/" : "")] = bytes.str();
+  }
+  return entries;
 }
 
 // Numbers within `tolerance`, everything else equal; failures name the JSON path.

@@ -557,6 +557,29 @@ FigurePlane alongTrajectoryPlane(const PlannedTrajectory& trajectory, QSize size
 
 // ---- 2-D figures -----------------------------------------------------------------------------------
 
+// The lead drawn on a plane figure (the target slices, the along-trajectory view): its projection
+// from the entry to the tip at its real diameter (at least `minimumWidthPixels`) over a dark edge,
+// the contacts' extents along the axis, and a ring around the target (the target's pixel itself
+// stays the lead's). Returns the lead's width in pixels.
+double drawLeadOnPlane(QPainter& painter, const FigurePlane& plane, const LeadShape& lead,
+                       double minimumWidthPixels) {
+  const double leadWidth = std::max(minimumWidthPixels, lead.model->diameterMm / plane.mmPerPixel);
+  const QPointF entry = plane.pixelFromRas(lead.entryRas), tip = plane.pixelFromRas(lead.tipRas);
+  painter.setPen(QPen(QColor(0, 0, 0, 180), leadWidth + 2.5, Qt::SolidLine, Qt::FlatCap));
+  painter.drawLine(entry, tip);
+  painter.setPen(QPen(QColor(kLeadFigureColour), leadWidth, Qt::SolidLine, Qt::FlatCap));
+  painter.drawLine(entry, tip);
+  painter.setPen(QPen(QColor(kContactFigureColour), leadWidth + 2, Qt::SolidLine, Qt::FlatCap));
+  for (const LeadContactShape& c : lead.contacts)
+    painter.drawLine(plane.pixelFromRas(c.centreRas - (0.5 * c.lengthMm) * lead.axisRas),
+                     plane.pixelFromRas(c.centreRas + (0.5 * c.lengthMm) * lead.axisRas));
+  const double ringRadius = std::max(6.0, 1.5 / plane.mmPerPixel);
+  painter.setPen(QPen(QColor(kTargetFigureColour), 2));
+  painter.setBrush(Qt::NoBrush);
+  painter.drawEllipse(plane.pixelFromRas(lead.targetRas), ringRadius, ringRadius);
+  return leadWidth;
+}
+
 QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& trajectory, int axis,
                          QSize size) {
   const FigurePlane plane = targetSlicePlane(trajectory, axis, size);
@@ -566,22 +589,7 @@ QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& traj
   painter.setRenderHint(QPainter::Antialiasing);
 
   // The lead's projection from the entry to the tip: width of its real diameter (at least 2 px).
-  const double leadWidth = std::max(2.0, lead.model->diameterMm / plane.mmPerPixel);
-  const QPointF entry = plane.pixelFromRas(lead.entryRas), tip = plane.pixelFromRas(lead.tipRas);
-  painter.setPen(QPen(QColor(0, 0, 0, 180), leadWidth + 2.5, Qt::SolidLine, Qt::FlatCap));
-  painter.drawLine(entry, tip);
-  painter.setPen(QPen(QColor(kLeadFigureColour), leadWidth, Qt::SolidLine, Qt::FlatCap));
-  painter.drawLine(entry, tip);
-  // Contacts: their extent along the axis, projected.
-  painter.setPen(QPen(QColor(kContactFigureColour), leadWidth + 2, Qt::SolidLine, Qt::FlatCap));
-  for (const LeadContactShape& c : lead.contacts)
-    painter.drawLine(plane.pixelFromRas(c.centreRas - (0.5 * c.lengthMm) * lead.axisRas),
-                     plane.pixelFromRas(c.centreRas + (0.5 * c.lengthMm) * lead.axisRas));
-  // Target: a ring around it (the pixel itself stays the lead's).
-  const double ringRadius = std::max(6.0, 1.5 / plane.mmPerPixel);
-  painter.setPen(QPen(QColor(kTargetFigureColour), 2));
-  painter.setBrush(Qt::NoBrush);
-  painter.drawEllipse(plane.pixelFromRas(lead.targetRas), ringRadius, ringRadius);
+  drawLeadOnPlane(painter, plane, lead, 2.0);
 
   const SliceOrientation orientation = orientationOfAxis(axis);
   const int normalAxis = axis;  // sagittal: x, coronal: y, axial: z
@@ -685,20 +693,7 @@ QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajecto
   painter.setRenderHint(QPainter::Antialiasing);
 
   // The lead lies in the plane: one line from the tip to the entry, its real diameter (at least 3 px).
-  const double leadWidth = std::max(3.0, lead.model->diameterMm / plane.mmPerPixel);
-  const QPointF entry = plane.pixelFromRas(lead.entryRas), tip = plane.pixelFromRas(lead.tipRas);
-  painter.setPen(QPen(QColor(0, 0, 0, 180), leadWidth + 2.5, Qt::SolidLine, Qt::FlatCap));
-  painter.drawLine(entry, tip);
-  painter.setPen(QPen(QColor(kLeadFigureColour), leadWidth, Qt::SolidLine, Qt::FlatCap));
-  painter.drawLine(entry, tip);
-  painter.setPen(QPen(QColor(kContactFigureColour), leadWidth + 2, Qt::SolidLine, Qt::FlatCap));
-  for (const LeadContactShape& c : lead.contacts)
-    painter.drawLine(plane.pixelFromRas(c.centreRas - (0.5 * c.lengthMm) * lead.axisRas),
-                     plane.pixelFromRas(c.centreRas + (0.5 * c.lengthMm) * lead.axisRas));
-  const double ringRadius = std::max(6.0, 1.5 / plane.mmPerPixel);
-  painter.setPen(QPen(QColor(kTargetFigureColour), 2));
-  painter.setBrush(Qt::NoBrush);
-  painter.drawEllipse(plane.pixelFromRas(lead.targetRas), ringRadius, ringRadius);
+  const double leadWidth = drawLeadOnPlane(painter, plane, lead, 3.0);
 
   // Where each margin is smallest: a tick across the lead and the margin, alternately left and
   // right of it so neighbouring labels do not overlap.
