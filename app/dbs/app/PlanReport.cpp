@@ -325,7 +325,8 @@ QString figureLegend() {
   return "<p class=\"small\">" + swatch(kLeadFigureColour) + " lead (projected; real diameter), " +
          swatch(kContactFigureColour) + " contacts, " + swatch(kTargetFigureColour) +
          " target ring. Labels: GPi green, GPe blue, putamen magenta, thalamus orange, caudate yellow, "
-         "ventricles cyan, internal capsule light grey. Axial and coronal slices are radiological (the "
+         "ventricles cyan, internal capsule light grey, optic tract violet. Axial and coronal slices are "
+         "radiological (the "
          "patient's right on the left); every edge is "
          "lettered with the patient direction it faces.</p>";
 }
