@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     if (all[0] == "plan") return dbs::app::runPlan(argc, argv, args);
     if (all[0] == "plan-info") return dbs::app::runPlanInfo(args);
     if (all[0] == "edit") return dbs::app::runEdit(args);
+    if (all[0] == "risk-map") return dbs::app::runRiskMap(args);
     if (all[0] == "phantom") return dbs::app::runPhantom(args);
     std::cerr << "dbsplan: unknown command '" << all[0] << "' (try dbsplan --help)\n";
     return 2;

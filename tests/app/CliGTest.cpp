@@ -19,8 +19,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <vtkDataArray.h>
+#include <vtkNew.h>
+#include <vtkPointData.h>
+#include <vtkPolyData.h>
+#include <vtkXMLPolyDataReader.h>
 #include <nlohmann/json.hpp>
 
+#include "RiskMapTestSupport.h"
 #include "TestNifti.h"
 #include "TestSupport.h"
 #include "dbs/planning/PlanDocument.h"
@@ -322,6 +328,54 @@ TEST(CliPlan, Colin27PlanWritesPlanLabelsReportSceneAndPlanInfoReadsIt) {
   EXPECT_EQ(bad.exitCode, 1);
   EXPECT_NE(bad.err.find("trajectories[1].entry_ras: must be an array of 3 numbers"), std::string::npos)
       << bad.err;
+
+  // dbsplan risk-map (issue 10): the scalp as VTK PolyData with its point arrays, every vertex; the
+  // planned entry's vertex is safe and in the window, a vertex whose path to the target runs through
+  // the left ventricle is not safe; bad options are refused by name.
+  {
+    const std::string vtp = (dir / "risk_L.vtp").string();
+    const RunResult map =
+        runDbsplan("risk-map " + (dir / "plan.json").string() + " --side L --out " + vtp + " --json");
+    ASSERT_EQ(map.exitCode, 0) << map.err;
+    const nlohmann::json counts = nlohmann::json::parse(map.out);
+    vtkNew<vtkXMLPolyDataReader> reader;
+    reader->SetFileName(vtp.c_str());
+    reader->Update();
+    vtkPolyData* surface = reader->GetOutput();
+    ASSERT_GT(surface->GetNumberOfPoints(), 50000) << "the scalp at the T1's own resolution";
+    EXPECT_EQ(counts.at("vertices").get<vtkIdType>(), surface->GetNumberOfPoints());
+    EXPECT_GT(counts.at("in_window_vertices").get<int>(), 1000);
+    EXPECT_GE(counts.at("scoring_seconds").get<double>(), 0.0);
+    for (const char* name : {"score", "clearance_mm", "margin_mm", "safe", "in_window"})
+      EXPECT_NE(surface->GetPointData()->GetArray(name), nullptr) << name;
+    std::vector<Vec3> vertices(static_cast<std::size_t>(surface->GetNumberOfPoints()));
+    for (vtkIdType i = 0; i < surface->GetNumberOfPoints(); ++i) {
+      double p[3];
+      surface->GetPoint(i, p);
+      vertices[static_cast<std::size_t>(i)] = {p[0], p[1], p[2]};
+    }
+    vtkDataArray* safe = surface->GetPointData()->GetArray("safe");
+    vtkDataArray* inWindow = surface->GetPointData()->GetArray("in_window");
+    const auto& left = plan.at("trajectories")[0];
+    ASSERT_EQ(left.at("side"), "L");
+    const Vec3 entry{left.at("entry_ras")[0], left.at("entry_ras")[1], left.at("entry_ras")[2]};
+    const Vec3 target{left.at("target_ras")[0], left.at("target_ras")[1], left.at("target_ras")[2]};
+    const std::size_t atEntry = test::nearestVertex(vertices, entry);
+    // The entry lies on the surface (sphere tracing stops within a fraction of a voxel of it), and
+    // the vertices are about a voxel (1 mm) apart.
+    EXPECT_LT(norm(vertices[atEntry] - entry), 1.5) << "the planned entry lies on the scalp surface";
+    EXPECT_EQ(safe->GetTuple1(static_cast<vtkIdType>(atEntry)), 1.0) << "the planned entry is safe";
+    EXPECT_EQ(inWindow->GetTuple1(static_cast<vtkIdType>(atEntry)), 1.0);
+    const LabelVolume labels = loadLabelVolume((dir / "labels.nii.gz").string());
+    const auto overVentricle = test::vertexAboveVentricle(vertices, labels, target, 'L');
+    ASSERT_TRUE(overVentricle);
+    EXPECT_EQ(safe->GetTuple1(static_cast<vtkIdType>(*overVentricle)), 0.0)
+        << "a path through the ventricle is unsafe";
+    const RunResult badSide =
+        runDbsplan("risk-map " + (dir / "plan.json").string() + " --side X --out " + vtp);
+    EXPECT_EQ(badSide.exitCode, 2);
+    EXPECT_NE(badSide.err.find("--side"), std::string::npos) << badSide.err;
+  }
 
   // dbsplan edit: the window's edits from the command line, re-scored without registering again,
   // the plan rewritten in place; then to another folder with --out; bad options named; a changed

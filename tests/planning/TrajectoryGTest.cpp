@@ -165,6 +165,53 @@ TEST_F(Trajectories, MarginsAndWhereTheyOccurAreMeasuredAlongThePath) {
   EXPECT_TRUE(passesVentricle);
 }
 
+// The scalp risk map's scoring (issue 10): an entry whose path to the target crosses the ventricle
+// block is unsafe with a negative margin, an entry in the window leading away from the block is safe, and
+// each agrees with evaluateTrajectory on the same path; outside the window it is flagged and, with
+// EntryScope::InWindowOnly, left unscored.
+TEST_F(Trajectories, EntryAssessmentsMarkVentricleCrossingEntriesUnsafeAndAgreeWithTheScoring) {
+  const PlanningContext c = context();
+  Trajectory t;
+  t.side = 'L';
+  t.targetRas = kTargetLeft;
+  const Vec3 overVentricle = *scalpEntryAlong(*field_, kTargetLeft, normalized(Vec3{0.5, 0.3, 1.0}));
+  // 70 degrees to the AC-PC line, 10 degrees lateral: inside the window, away from the block.
+  const Vec3 inWindow = *scalpEntryAlong(*field_, kTargetLeft, directionFromAngles(*acpc_, 'L', 70, 10));
+  // Lateral and behind: outside the frontal window (its entry lies behind the AC-PC origin).
+  const Vec3 behind = *scalpEntryAlong(*field_, kTargetLeft, normalized(Vec3{-0.4, -1.0, 1.0}));
+  const std::vector<Vec3> entries{overVentricle, inWindow, behind, kTargetLeft + Vec3{0, 0, 0.5}};
+  const std::vector<EntryAssessment> a = assessEntries(c, t, entries);
+  ASSERT_EQ(a.size(), entries.size());
+
+  EXPECT_TRUE(a[0].scored);
+  EXPECT_FALSE(a[0].safe) << "the path crosses the ventricle block";
+  EXPECT_LT(a[0].clearanceMm, 0.0f);
+  EXPECT_LT(a[0].marginMm, 0.0f);
+
+  EXPECT_TRUE(a[1].safe);
+  EXPECT_TRUE(a[1].inWindow);
+  EXPECT_GT(a[1].clearanceMm, 6.0 - 0.8);  // the block's lateral face is 6 mm medial of the target
+  EXPECT_NEAR(a[1].marginMm, a[1].clearanceMm - c.settings.requiredMarginMm[0], 1e-4)
+      << "the ventricles are the nearest structure and need 2 mm";
+
+  for (int i : {0, 1}) {  // the same numbers as the scoring of a trajectory with that entry
+    Trajectory withEntry = t;
+    withEntry.entryRas = entries[static_cast<std::size_t>(i)];
+    const TrajectoryMetrics m = evaluateTrajectory(c, withEntry);
+    EXPECT_NEAR(a[static_cast<std::size_t>(i)].score, m.score, 1e-5);
+    EXPECT_EQ(a[static_cast<std::size_t>(i)].safe, m.safe);
+    EXPECT_EQ(a[static_cast<std::size_t>(i)].inWindow, m.inWindow);
+  }
+  EXPECT_TRUE(a[2].scored);
+  EXPECT_FALSE(a[2].inWindow);
+  EXPECT_FALSE(a[3].scored) << "an entry within 1 mm of the target is no path";
+
+  const std::vector<EntryAssessment> windowOnly = assessEntries(c, t, entries, EntryScope::InWindowOnly);
+  EXPECT_TRUE(windowOnly[1].scored);
+  EXPECT_NEAR(windowOnly[1].score, a[1].score, 1e-6);
+  EXPECT_FALSE(windowOnly[2].scored) << "outside the window: not scored while only the window is";
+}
+
 TEST_F(Trajectories, SideEffectMarginsRunFromTheNearestContactsSurface) {
   const PlanningContext c = context();
   // A vertical lead on the left GPi: its axis at x = -20, the capsule's face at x = -13 (voxel

@@ -30,7 +30,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-nlohmann::json vecJson(Vec3 v) { return nlohmann::json::array({v.x, v.y, v.z}); }
+nlohmann::json vecJson(Vec3 v) {
+  return nlohmann::json::array({v.x, v.y, v.z});
+}
 
 std::string formatVec(Vec3 v, int precision = 3) {
   std::ostringstream s;
@@ -65,7 +67,9 @@ nlohmann::json volumeInfoJson(const Volume& volume) {
   const ImageGeometry& g = volume.geometry;
   const IntensityRange range = intensityRange(*volume.image);
   nlohmann::json matrix = nlohmann::json::array();
-  for (int r = 0; r < 4; ++r) matrix.push_back({g.rasFromIjk.m[r][0], g.rasFromIjk.m[r][1], g.rasFromIjk.m[r][2], g.rasFromIjk.m[r][3]});
+  for (int r = 0; r < 4; ++r)
+    matrix.push_back(
+        {g.rasFromIjk.m[r][0], g.rasFromIjk.m[r][1], g.rasFromIjk.m[r][2], g.rasFromIjk.m[r][3]});
   const auto bounds = g.rasBoundsMm();
   nlohmann::json j;
   j["path"] = volume.path;
@@ -78,8 +82,10 @@ nlohmann::json volumeInfoJson(const Volume& volume) {
   j["geometry_source"] = volume.geometrySource;
   j["ras_from_ijk"] = matrix;
   j["bounds_ras_mm"] = {{"min", vecJson(bounds[0])}, {"max", vecJson(bounds[1])}};
-  j["centre_ras_mm"] = vecJson(g.rasFromIndex({(g.size[0] - 1) / 2.0, (g.size[1] - 1) / 2.0, (g.size[2] - 1) / 2.0}));
-  j["intensity"] = {{"min", range.min}, {"max", range.max}, {"p0_5", range.robustLow}, {"p99_5", range.robustHigh}};
+  j["centre_ras_mm"] =
+      vecJson(g.rasFromIndex({(g.size[0] - 1) / 2.0, (g.size[1] - 1) / 2.0, (g.size[2] - 1) / 2.0}));
+  j["intensity"] = {
+      {"min", range.min}, {"max", range.max}, {"p0_5", range.robustLow}, {"p99_5", range.robustHigh}};
   j["notes"] = volume.notes;
   return j;
 }
@@ -145,6 +151,8 @@ void printUsage() {
       << "               [--choose L|R N] [--out PLAN2.json] [--json]\n"
       << "                                  edit a saved plan without registering again (dbsplan edit "
          "--help)\n"
+      << "  dbsplan risk-map PLAN.json --side L|R --out MAP.vtp [--json]\n"
+      << "                                  the scalp coloured by the risk of entering there (VTK PolyData)\n"
       << "  dbsplan sample list | path NAME [--labels]\n"
       << "                                  the sample datasets (colin27, phantom) and their files\n"
       << "  dbsplan phantom --out DIR [--seed N] [--spacing SX,SY,SZ] [--orientation CODE] [--noise F] "
@@ -193,13 +201,15 @@ int runInfo(const std::vector<std::string>& args) {
             << g.orientationCode() << ")\n"
             << "geometry:     " << volume.geometrySource << "\n"
             << "bounds (RAS): " << formatVec(bounds[0], 1) << " to " << formatVec(bounds[1], 1) << " mm\n"
-            << "intensity:    " << j["intensity"]["min"].get<double>() << " to " << j["intensity"]["max"].get<double>()
-            << " (0.5-99.5 percentile " << j["intensity"]["p0_5"].get<double>() << " to "
-            << j["intensity"]["p99_5"].get<double>() << ")\n"
+            << "intensity:    " << j["intensity"]["min"].get<double>() << " to "
+            << j["intensity"]["max"].get<double>() << " (0.5-99.5 percentile "
+            << j["intensity"]["p0_5"].get<double>() << " to " << j["intensity"]["p99_5"].get<double>()
+            << ")\n"
             << "ras_from_ijk: voxel index -> RAS mm\n";
   for (int r = 0; r < 4; ++r) {
     std::cout << "   ";
-    for (int c = 0; c < 4; ++c) std::cout << std::setw(12) << std::fixed << std::setprecision(4) << g.rasFromIjk.m[r][c];
+    for (int c = 0; c < 4; ++c)
+      std::cout << std::setw(12) << std::fixed << std::setprecision(4) << g.rasFromIjk.m[r][c];
     std::cout << "\n";
   }
   for (const auto& note : volume.notes) std::cout << "note:         " << note << "\n";
@@ -260,8 +270,9 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
   }
   // No display: say so in one line (Qt's xcb plugin would abort the process with a core dump).
   if (const std::string problem = displayProblem(); !problem.empty()) {
-    std::cerr << "dbsplan view: " << problem
-              << ": the viewer needs an X display; on a headless machine run `xvfb-run -a dbsplan view ...`\n";
+    std::cerr
+        << "dbsplan view: " << problem
+        << ": the viewer needs an X display; on a headless machine run `xvfb-run -a dbsplan view ...`\n";
     return 2;
   }
   // Load before any window exists: a bad file fails fast with one line, in scripts and tests alike.
@@ -297,8 +308,8 @@ int runView(int argc, char** argv, const std::vector<std::string>& args) {
       std::cerr << "dbsplan view: cannot write screenshot " << screenshot << "\n";
       status = 1;
     } else {
-      std::cout << "screenshot written: " << QFileInfo(file.fileName()).absoluteFilePath().toStdString() << " ("
-                << image.width() << "x" << image.height() << ")\n";
+      std::cout << "screenshot written: " << QFileInfo(file.fileName()).absoluteFilePath().toStdString()
+                << " (" << image.width() << "x" << image.height() << ")\n";
     }
     QApplication::quit();
   });

@@ -25,6 +25,7 @@ int runLocate(const std::vector<std::string>& args);
 int runPlan(int argc, char** argv, const std::vector<std::string>& args);
 int runPlanInfo(const std::vector<std::string>& args);
 int runEdit(const std::vector<std::string>& args);
+int runRiskMap(const std::vector<std::string>& args);
 // Text from a file (a plan's notes and paths, an error naming a file) made safe for a terminal:
 // control characters (C0, DEL and UTF-8-encoded C1) become \xNN, so escape sequences in an untrusted
 // plan cannot rewrite what a user reads.

@@ -44,6 +44,7 @@
 #include "dbs/app/LabelDisplay.h"
 #include "dbs/app/SceneRenderer3D.h"
 #include "dbs/app/SliceRenderer.h"
+#include "dbs/app/VtkImages.h"
 #include "dbs/imaging/Labels.h"
 #include "dbs/planning/ElectrodeCatalogue.h"
 
@@ -126,26 +127,6 @@ Vec3 perpendicularTo(Vec3 axis) {
 }
 
 // ---- VTK images --------------------------------------------------------------------------------
-
-// An ITK image's buffer as a VTK image in voxel index space (origin 0, spacing 1), without a copy:
-// the ITK image must outlive the result. Placed in RAS by the geometry's rasFromIjk, as the viewer does.
-template <class Pixel>
-vtkSmartPointer<vtkImageData> indexSpaceImage(const itk::Image<Pixel, 3>* image,
-                                              const ImageGeometry& geometry, const char* what) {
-  const auto itkSize = image->GetBufferedRegion().GetSize();
-  for (int a = 0; a < 3; ++a)
-    if (itkSize[a] != geometry.size[a])
-      throw std::invalid_argument(std::string(what) + ": image size does not match its geometry");
-  auto data = vtkSmartPointer<vtkImageData>::New();
-  data->SetDimensions(static_cast<int>(geometry.size[0]), static_cast<int>(geometry.size[1]),
-                      static_cast<int>(geometry.size[2]));
-  vtkNew<vtkAOSDataArrayTemplate<Pixel>> scalars;
-  scalars->SetArray(const_cast<Pixel*>(image->GetBufferPointer()),
-                    static_cast<vtkIdType>(geometry.voxelCount()),
-                    /*save=*/1);
-  data->GetPointData()->SetScalars(scalars);
-  return data;
-}
 
 // plane mm (u along rightRas, v along upRas, w along the normal) -> RAS mm.
 Affine rasFromPlane(const FigurePlane& plane) {

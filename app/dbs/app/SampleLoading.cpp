@@ -8,7 +8,8 @@
 
 namespace dbs::app {
 
-LoadedScene loadScene(const std::string& imagePath, const std::string& labelsPath, const ProgressCallback& progress) {
+LoadedScene loadScene(const std::string& imagePath, const std::string& labelsPath,
+                      const ProgressCallback& progress) {
   LoadedScene scene;
   scene.volume = std::make_shared<Volume>(loadVolume(imagePath, progress));
   if (!labelsPath.empty()) {

@@ -18,7 +18,8 @@ struct LoadedScene {
 
 // Throws ImagingError (bad files), std::runtime_error (sample not available, with what to do) or
 // Cancelled.
-LoadedScene loadScene(const std::string& imagePath, const std::string& labelsPath, const ProgressCallback& progress);
+LoadedScene loadScene(const std::string& imagePath, const std::string& labelsPath,
+                      const ProgressCallback& progress);
 LoadedScene loadSampleScene(const Sample& sample, const ProgressCallback& progress);
 // Generates a generated sample (the phantom) when its files are missing; no-op otherwise.
 void ensureSampleReady(const Sample& sample, const ProgressCallback& progress);

@@ -145,7 +145,8 @@ void SliceViewWidget::wheelEvent(QWheelEvent* e) {
   model_->setCrosshairRas(model_->crosshairRas() + static_cast<double>(notches) * step);
 }
 
-SceneViewWidget::SceneViewWidget(ViewerModel* model, const std::array<SliceRenderer*, 3>& slices, QWidget* parent)
+SceneViewWidget::SceneViewWidget(ViewerModel* model, const std::array<SliceRenderer*, 3>& slices,
+                                 QWidget* parent)
     : VtkOpenGLWidget(parent), model_(model), slices_(slices) {
   renderWindow()->SetNumberOfLayers(2);
   renderWindow()->AddRenderer(scene_.renderer());

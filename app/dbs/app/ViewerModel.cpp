@@ -1,9 +1,9 @@
 #include "dbs/app/ViewerModel.h"
 
 #include <vtkFloatArray.h>
-#include <vtkUnsignedShortArray.h>
 #include <vtkImageData.h>
 #include <vtkPointData.h>
+#include <vtkUnsignedShortArray.h>
 
 namespace dbs::app {
 
@@ -37,7 +37,8 @@ void ViewerModel::setLabels(std::shared_ptr<const LabelVolume> labels) {
   if (labels_) {
     const ImageGeometry& g = labels_->geometry;
     auto image = vtkSmartPointer<vtkImageData>::New();
-    image->SetDimensions(static_cast<int>(g.size[0]), static_cast<int>(g.size[1]), static_cast<int>(g.size[2]));
+    image->SetDimensions(static_cast<int>(g.size[0]), static_cast<int>(g.size[1]),
+                         static_cast<int>(g.size[2]));
     vtkNew<vtkUnsignedShortArray> scalars;
     scalars->SetArray(const_cast<unsigned short*>(labels_->image->GetBufferPointer()),
                       static_cast<vtkIdType>(g.voxelCount()), /*save=*/1);
@@ -91,7 +92,11 @@ QString ViewerModel::describePoint(Vec3 p) const {
   float value = 0;
   std::array<long, 3> index{};
   if (sampleNearest(*volume_, p, &value, &index))
-    text += QString("   voxel [%1, %2, %3]   value %4").arg(index[0]).arg(index[1]).arg(index[2]).arg(value, 0, 'g', 6);
+    text += QString("   voxel [%1, %2, %3]   value %4")
+                .arg(index[0])
+                .arg(index[1])
+                .arg(index[2])
+                .arg(value, 0, 'g', 6);
   else
     text += "   outside the volume";
   if (labels_) {

@@ -15,7 +15,6 @@
 #include "dbs/imaging/Labels.h"
 #include "dbs/imaging/Volume.h"
 
-
 namespace dbs::app {
 
 class ViewerModel : public QObject {

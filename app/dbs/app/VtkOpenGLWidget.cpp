@@ -91,7 +91,8 @@ void VtkOpenGLWidget::onVtkEvent(vtkObject*, unsigned long eventId, void* callDa
       if (context() && QOpenGLContext::currentContext() != context()) makeCurrent();
       break;
     case vtkCommand::WindowIsCurrentEvent:
-      if (callData) *static_cast<bool*>(callData) = context() && QOpenGLContext::currentContext() == context();
+      if (callData)
+        *static_cast<bool*>(callData) = context() && QOpenGLContext::currentContext() == context();
       break;
     case vtkCommand::RenderEvent:
       // The interactor asks for a render (the 3-D view's camera moved): schedule one paint.
@@ -134,7 +135,8 @@ QPointF VtkOpenGLWidget::widgetFromVtkDisplay(QPointF d) const {
   return {d.x() / ratio, height() - (d.y() + 1.0) / ratio};
 }
 
-void VtkOpenGLWidget::setInteractorEventInformation(QPointF widgetPos, Qt::KeyboardModifiers modifiers, int repeat) {
+void VtkOpenGLWidget::setInteractorEventInformation(QPointF widgetPos, Qt::KeyboardModifiers modifiers,
+                                                    int repeat) {
   const QPointF d = vtkDisplayFromWidget(widgetPos);
   interactor_->SetEventInformation(static_cast<int>(d.x()), static_cast<int>(d.y()),
                                    (modifiers & Qt::ControlModifier) ? 1 : 0,
@@ -146,10 +148,17 @@ void VtkOpenGLWidget::mousePressEvent(QMouseEvent* e) {
   if (!forwardEvents_) return QOpenGLWidget::mousePressEvent(e);
   setInteractorEventInformation(e->position(), e->modifiers());
   switch (e->button()) {
-    case Qt::LeftButton: interactor_->InvokeEvent(vtkCommand::LeftButtonPressEvent); break;
-    case Qt::MiddleButton: interactor_->InvokeEvent(vtkCommand::MiddleButtonPressEvent); break;
-    case Qt::RightButton: interactor_->InvokeEvent(vtkCommand::RightButtonPressEvent); break;
-    default: break;
+    case Qt::LeftButton:
+      interactor_->InvokeEvent(vtkCommand::LeftButtonPressEvent);
+      break;
+    case Qt::MiddleButton:
+      interactor_->InvokeEvent(vtkCommand::MiddleButtonPressEvent);
+      break;
+    case Qt::RightButton:
+      interactor_->InvokeEvent(vtkCommand::RightButtonPressEvent);
+      break;
+    default:
+      break;
   }
 }
 
@@ -157,10 +166,17 @@ void VtkOpenGLWidget::mouseReleaseEvent(QMouseEvent* e) {
   if (!forwardEvents_) return QOpenGLWidget::mouseReleaseEvent(e);
   setInteractorEventInformation(e->position(), e->modifiers());
   switch (e->button()) {
-    case Qt::LeftButton: interactor_->InvokeEvent(vtkCommand::LeftButtonReleaseEvent); break;
-    case Qt::MiddleButton: interactor_->InvokeEvent(vtkCommand::MiddleButtonReleaseEvent); break;
-    case Qt::RightButton: interactor_->InvokeEvent(vtkCommand::RightButtonReleaseEvent); break;
-    default: break;
+    case Qt::LeftButton:
+      interactor_->InvokeEvent(vtkCommand::LeftButtonReleaseEvent);
+      break;
+    case Qt::MiddleButton:
+      interactor_->InvokeEvent(vtkCommand::MiddleButtonReleaseEvent);
+      break;
+    case Qt::RightButton:
+      interactor_->InvokeEvent(vtkCommand::RightButtonReleaseEvent);
+      break;
+    default:
+      break;
   }
 }
 

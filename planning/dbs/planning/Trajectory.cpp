@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <numeric>
 #include <stdexcept>
 #include <thread>
@@ -125,6 +126,27 @@ Angles anglesOf(const AcpcFrame& acpc, char side, Vec3 targetRas, Vec3 entryRas)
 bool entryInWindow(const AcpcFrame& acpc, const SearchSettings& s, char side, Vec3 entryRas) {
   const Vec3 e = acpc.acpcFromRas(entryRas);
   return e.x * sideSign(side) >= s.entryMinLateralMm && e.y >= s.entryMinAnteriorMm;
+}
+
+// The whole frontal window: the entry's own constraints and the path's angles.
+bool pathInWindow(const AcpcFrame& acpc, const SearchSettings& s, char side, Vec3 entryRas, const Angles& a) {
+  return entryInWindow(acpc, s, side, entryRas) && a.sagittalDeg >= s.sagittalAngleMinDeg - 1e-6 &&
+         a.sagittalDeg <= s.sagittalAngleMaxDeg + 1e-6 && a.lateralDeg >= s.lateralAngleMinDeg - 1e-6 &&
+         a.lateralDeg <= s.lateralAngleMaxDeg + 1e-6;
+}
+
+// Runs work(begin, end) over [0, count) in contiguous chunks, one per core (at most 8), the calling
+// thread taking the first chunk.
+void parallelChunks(std::size_t count, const std::function<void(std::size_t, std::size_t)>& work) {
+  const unsigned threads = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+  const std::size_t chunk = (count + threads - 1) / threads;
+  std::vector<std::thread> pool;
+  for (unsigned w = 1; w < threads; ++w) {
+    const std::size_t b = std::min(count, w * chunk), e = std::min(count, (w + 1) * chunk);
+    if (b < e) pool.emplace_back(work, b, e);
+  }
+  work(0, std::min(count, chunk));
+  for (auto& th : pool) th.join();
 }
 
 // Radical-inverse (van der Corput) in `base`: the Halton sequence spreads candidates evenly over the
@@ -310,6 +332,45 @@ std::optional<Vec3> scalpEntryAlong(const RiskField& field, Vec3 targetRas, Vec3
   return targetRas + (0.5 * (inside + outside)) * u;
 }
 
+std::vector<EntryAssessment> assessEntries(const PlanningContext& context, const Trajectory& trajectory,
+                                           const std::vector<Vec3>& entriesRas, EntryScope scope) {
+  if (!context.field || !context.acpc)
+    throw std::invalid_argument("assessEntries: no risk field or AC-PC frame");
+  if (trajectory.side != 'L' && trajectory.side != 'R')
+    throw std::invalid_argument("trajectory side must be 'L' or 'R'");
+  const SearchSettings& s = context.settings;
+  const RiskField& field = *context.field;
+  const AcpcFrame& acpc = *context.acpc;
+  const ElectrodeModel& model = electrodeOrThrow(context, trajectory.electrodeId);
+  const double tipBeyond = trajectory.deepestContactBeyondTargetMm + tipBelowDeepestContactMm(model);
+  const LeadLevels levels = leadLevels(model, trajectory.deepestContactBeyondTargetMm, trajectory.side);
+  const Vec3 target = trajectory.targetRas;
+  std::vector<EntryAssessment> result(entriesRas.size());
+  parallelChunks(entriesRas.size(), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const Vec3 entry = entriesRas[i];
+      if (!(norm(entry - target) > 1.0)) continue;
+      const bool inWindow =
+          pathInWindow(acpc, s, trajectory.side, entry, anglesOf(acpc, trajectory.side, target, entry));
+      if (scope == EntryScope::InWindowOnly && !inWindow) continue;
+      const PathScan scan = scanPath(field, s, target, entry, tipBeyond, levels);
+      EntryAssessment& a = result[i];
+      a.scored = true;
+      a.inWindow = inWindow;
+      a.score = static_cast<float>(scan.score);
+      a.safe = scan.safe;
+      a.clearanceMm = RiskField::kFar;
+      a.marginMm = RiskField::kFar;
+      for (std::size_t k = 0; k < kRiskKinds; ++k) {
+        if (!field.present(static_cast<RiskKind>(k))) continue;
+        a.clearanceMm = std::min(a.clearanceMm, scan.minDistance[k]);
+        a.marginMm = std::min(a.marginMm, static_cast<float>(scan.minDistance[k] - s.requiredMarginMm[k]));
+      }
+    }
+  });
+  return result;
+}
+
 Vec3 directionFromAngles(const AcpcFrame& acpc, char side, double sagittalDeg, double lateralDeg) {
   const double sag = radians(sagittalDeg), lat = radians(lateralDeg);
   const double dx = sideSign(side) * std::sin(lat), dy = std::cos(lat) * std::cos(sag),
@@ -421,9 +482,7 @@ TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Traje
   m.lateralAngleDeg = a.lateralDeg;
   m.angleToAcpcLineDeg = a.toAcpcLineDeg;
   m.ownSide = m.targetAcpc.x * sideSign(t.side) > 0 && m.entryAcpc.x * sideSign(t.side) > 0;
-  m.inWindow = entryInWindow(acpc, s, t.side, t.entryRas) && a.sagittalDeg >= s.sagittalAngleMinDeg - 1e-6 &&
-               a.sagittalDeg <= s.sagittalAngleMaxDeg + 1e-6 && a.lateralDeg >= s.lateralAngleMinDeg - 1e-6 &&
-               a.lateralDeg <= s.lateralAngleMaxDeg + 1e-6;
+  m.inWindow = pathInWindow(acpc, s, t.side, t.entryRas, a);
   return m;
 }
 
@@ -446,7 +505,6 @@ SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 
   };
   std::vector<Candidate> candidates;
   std::size_t accepted = 0, nextIndex = 1;  // Halton index 0 is the window's corner: skip it
-  const unsigned threads = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
   // Some directions miss the window's entry constraints (too close to the midline, say); draw in
   // batches until enough candidates have been scored, at most 8 batches.
   for (int batch = 0; batch < 8 && accepted < s.candidatesPerSide; ++batch) {
@@ -454,8 +512,8 @@ SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 
     const std::size_t count = batch == 0 ? needed + needed / 4 : std::max<std::size_t>(needed * 2, 64);
     const std::size_t first = candidates.size();
     candidates.resize(first + count);
-    auto work = [&](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) {
+    parallelChunks(count, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = first + begin; i < first + end; ++i) {
         const std::size_t h = nextIndex + i - first;
         const double sag =
             s.sagittalAngleMinDeg + (s.sagittalAngleMaxDeg - s.sagittalAngleMinDeg) * radicalInverse(h, 2);
@@ -467,15 +525,7 @@ SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 
         const PathScan scan = scanPath(field, s, targetRas, *entry, tipBeyond, levels);
         c = {*entry, static_cast<float>(scan.score), true, scan.safe};
       }
-    };
-    std::vector<std::thread> pool;
-    const std::size_t chunk = (count + threads - 1) / threads;
-    for (unsigned w = 1; w < threads; ++w) {
-      const std::size_t b = first + std::min(count, w * chunk), e = first + std::min(count, (w + 1) * chunk);
-      if (b < e) pool.emplace_back(work, b, e);
-    }
-    work(first, first + std::min(count, chunk));
-    for (auto& th : pool) th.join();
+    });
     nextIndex += count;
     accepted = static_cast<std::size_t>(
         std::count_if(candidates.begin(), candidates.end(), [](const Candidate& c) { return c.valid; }));

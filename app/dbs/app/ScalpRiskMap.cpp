@@ -1,0 +1,218 @@
+#include "dbs/app/ScalpRiskMap.h"
+
+#include <QByteArray>
+#include <QSaveFile>
+#include <QString>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include <vtkFloatArray.h>
+#include <vtkFlyingEdges3D.h>
+#include <vtkLookupTable.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkUnsignedCharArray.h>
+#include <vtkXMLPolyDataWriter.h>
+
+#include "dbs/app/VtkImages.h"
+
+namespace dbs::app {
+
+namespace {
+
+// The scalp's grey of the 3-D scene, for vertices that are not scored.
+constexpr unsigned char kNotScoredGrey[3] = {150, 140, 132};
+
+vtkFloatArray* floatArray(vtkPolyData* surface, const char* name) {
+  auto* array = vtkFloatArray::SafeDownCast(surface->GetPointData()->GetArray(name));
+  if (array) return array;
+  vtkNew<vtkFloatArray> created;
+  created->SetName(name);
+  created->SetNumberOfTuples(surface->GetNumberOfPoints());
+  surface->GetPointData()->AddArray(created);
+  return created;
+}
+
+vtkUnsignedCharArray* byteArray(vtkPolyData* surface, const char* name, int components) {
+  auto* array = vtkUnsignedCharArray::SafeDownCast(surface->GetPointData()->GetArray(name));
+  if (array) return array;
+  vtkNew<vtkUnsignedCharArray> created;
+  created->SetName(name);
+  created->SetNumberOfComponents(components);
+  created->SetNumberOfTuples(surface->GetNumberOfPoints());
+  surface->GetPointData()->AddArray(created);
+  return created;
+}
+
+}  // namespace
+
+vtkSmartPointer<vtkPolyData> scalpSurface(const RiskStructures& risks) {
+  if (!risks.headDistanceMm)
+    throw std::invalid_argument("the plan has no scalp surface (no head distance map)");
+  auto distance = indexSpaceImage(risks.headDistanceMm.GetPointer(), risks.geometry, "scalp distance map");
+  // Contoured in index space, then every point placed in RAS by the geometry's rasFromIjk (the one
+  // conversion; VTK's image filters ignore a direction matrix).
+  vtkNew<vtkFlyingEdges3D> contour;
+  contour->SetInputData(distance);
+  contour->SetValue(0, 0.0);
+  contour->ComputeNormalsOff();
+  contour->ComputeGradientsOff();
+  contour->ComputeScalarsOff();
+  contour->Update();
+  auto surface = vtkSmartPointer<vtkPolyData>::New();
+  surface->DeepCopy(contour->GetOutput());
+  vtkPoints* points = surface->GetPoints();
+  if (!points || points->GetNumberOfPoints() == 0)
+    throw std::invalid_argument("the plan's scalp distance map has no surface");
+  const Affine& rasFromIjk = risks.geometry.rasFromIjk;
+  for (vtkIdType i = 0; i < points->GetNumberOfPoints(); ++i) {
+    double p[3];
+    points->GetPoint(i, p);
+    const Vec3 ras = rasFromIjk.apply(Vec3{p[0], p[1], p[2]});
+    points->SetPoint(i, ras.x, ras.y, ras.z);
+  }
+  points->Modified();
+  return surface;
+}
+
+ScalpRiskMap makeScalpRiskMap(const PlanResult& result, char side) {
+  const PlannedTrajectory* chosen = chosenTrajectory(result.plan, side);
+  if (!chosen) throw std::invalid_argument(std::string("the plan has no trajectory on side ") + side);
+  ScalpRiskMap map;
+  map.side = side;
+  map.surface = scalpSurface(result.risks);
+  vtkPoints* points = map.surface->GetPoints();
+  map.verticesRas.resize(static_cast<std::size_t>(points->GetNumberOfPoints()));
+  for (vtkIdType i = 0; i < points->GetNumberOfPoints(); ++i) {
+    double p[3];
+    points->GetPoint(i, p);
+    map.verticesRas[static_cast<std::size_t>(i)] = {p[0], p[1], p[2]};
+  }
+  scoreRiskMap(map, result.context(), chosen->trajectory);
+  return map;
+}
+
+void scoreRiskMap(ScalpRiskMap& map, const PlanningContext& context, const Trajectory& trajectory,
+                  EntryScope scope) {
+  if (!context.acpc) throw std::invalid_argument("scoreRiskMap: no AC-PC frame");
+  map.trajectory = trajectory;
+  map.side = trajectory.side;
+  // Only vertices above the target are paths (see kRiskMapArrays); the rest are "not scored".
+  const double targetHeight = context.acpc->acpcFromRas(trajectory.targetRas).z;
+  std::vector<Vec3> above;
+  std::vector<std::size_t> index;
+  above.reserve(map.verticesRas.size());
+  for (std::size_t i = 0; i < map.verticesRas.size(); ++i)
+    if (context.acpc->acpcFromRas(map.verticesRas[i]).z > targetHeight) {
+      above.push_back(map.verticesRas[i]);
+      index.push_back(i);
+    }
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<EntryAssessment> scored = assessEntries(context, trajectory, above, scope);
+  map.scoringSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::vector<EntryAssessment> previous(map.verticesRas.size());
+  previous.swap(map.assessments);
+  if (previous.size() != map.verticesRas.size()) previous.assign(map.verticesRas.size(), EntryAssessment{});
+  for (std::size_t k = 0; k < index.size(); ++k) {
+    EntryAssessment& a = map.assessments[index[k]];
+    if (scope == EntryScope::All || scored[k].scored) {
+      a = scored[k];
+    } else {
+      // Outside the window while the window alone is re-scored: the last values, shown dimmed.
+      a = previous[index[k]];
+      a.inWindow = false;
+    }
+  }
+  map.scoredVertices = map.inWindowVertices = map.safeVertices = 0;
+
+  vtkPolyData* surface = map.surface;
+  vtkFloatArray* score = floatArray(surface, "score");
+  vtkFloatArray* clearance = floatArray(surface, "clearance_mm");
+  vtkFloatArray* margin = floatArray(surface, "margin_mm");
+  vtkUnsignedCharArray* safe = byteArray(surface, "safe", 1);
+  vtkUnsignedCharArray* inWindow = byteArray(surface, "in_window", 1);
+  vtkUnsignedCharArray* colour = byteArray(surface, "colour", 3);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (std::size_t i = 0; i < map.assessments.size(); ++i) {
+    const EntryAssessment& a = map.assessments[i];
+    const auto id = static_cast<vtkIdType>(i);
+    map.scoredVertices += a.scored;
+    map.inWindowVertices += a.scored && a.inWindow;
+    map.safeVertices += a.scored && a.safe;
+    score->SetValue(id, a.scored ? a.score : nan);
+    clearance->SetValue(id, a.scored ? a.clearanceMm : nan);
+    margin->SetValue(id, a.scored ? a.marginMm : nan);
+    safe->SetValue(id, a.scored && a.safe ? 1 : 0);
+    inWindow->SetValue(id, a.scored && a.inWindow ? 1 : 0);
+    const auto rgb = riskMapColour(a);
+    colour->SetTypedTuple(id, rgb.data());
+  }
+  for (vtkDataArray* array : {static_cast<vtkDataArray*>(score), static_cast<vtkDataArray*>(clearance),
+                              static_cast<vtkDataArray*>(margin), static_cast<vtkDataArray*>(safe),
+                              static_cast<vtkDataArray*>(inWindow), static_cast<vtkDataArray*>(colour)})
+    array->Modified();
+  surface->GetPointData()->SetActiveScalars("colour");
+  surface->Modified();
+}
+
+vtkSmartPointer<vtkLookupTable> riskMapLookupTable() {
+  // 8 mm over 256 entries; the entries below 0 mm red, then a ramp orange -> yellow -> green.
+  auto table = vtkSmartPointer<vtkLookupTable>::New();
+  constexpr int kEntries = 256;
+  table->SetNumberOfTableValues(kEntries);
+  table->SetTableRange(kRiskMapRangeMinMm, kRiskMapGreenAtMm);
+  for (int i = 0; i < kEntries; ++i) {
+    const double mm = kRiskMapRangeMinMm + (kRiskMapGreenAtMm - kRiskMapRangeMinMm) * (i + 0.5) / kEntries;
+    if (mm < 0) {
+      table->SetTableValue(i, 0.85, 0.10, 0.10, 1.0);
+      continue;
+    }
+    const double t = mm / kRiskMapGreenAtMm;  // 0 orange, 0.5 yellow, 1 green
+    const double r = t < 0.5 ? 1.0 : 1.0 - 1.7 * (t - 0.5);
+    const double g = t < 0.5 ? 0.55 + 0.8 * t : 0.95 - 0.2 * (t - 0.5);
+    table->SetTableValue(i, r, g, 0.1, 1.0);
+  }
+  table->SetBelowRangeColor(0.85, 0.10, 0.10, 1.0);
+  table->UseBelowRangeColorOn();
+  table->Build();
+  return table;
+}
+
+std::array<unsigned char, 3> riskMapColour(const EntryAssessment& assessment) {
+  if (!assessment.scored) return {kNotScoredGrey[0], kNotScoredGrey[1], kNotScoredGrey[2]};
+  static const vtkSmartPointer<vtkLookupTable> table = riskMapLookupTable();
+  // An unsafe entry is red whatever its margin value (the margin is the smallest surplus; safety is
+  // the same test with the per-structure margins, so the two agree, but safe decides).
+  const double mm = assessment.safe ? std::max(0.0, double(assessment.marginMm)) : kRiskMapRangeMinMm;
+  double rgb[3];
+  table->GetColor(mm, rgb);
+  std::array<unsigned char, 3> out{};
+  for (int c = 0; c < 3; ++c) {
+    double v = rgb[c] * 255.0;
+    if (!assessment.inWindow) v = 0.5 * v + 0.5 * kNotScoredGrey[c];
+    out[static_cast<std::size_t>(c)] = static_cast<unsigned char>(std::lround(std::clamp(v, 0.0, 255.0)));
+  }
+  return out;
+}
+
+void writeRiskMapVtp(const ScalpRiskMap& map, const std::string& path) {
+  vtkNew<vtkXMLPolyDataWriter> writer;
+  writer->SetInputData(map.surface);
+  writer->SetDataModeToBinary();
+  writer->WriteToOutputStringOn();
+  if (writer->Write() != 1) throw std::runtime_error(path + ": the risk map could not be encoded");
+  const std::string xml = writer->GetOutputString();
+  QSaveFile file(QString::fromStdString(path));  // atomic: a failure never leaves a partial file
+  if (!file.open(QIODevice::WriteOnly) ||
+      file.write(xml.data(), static_cast<qint64>(xml.size())) != static_cast<qint64>(xml.size()) ||
+      !file.commit())
+    throw std::runtime_error(path + ": cannot write the risk map (" + file.errorString().toStdString() + ")");
+}
+
+}  // namespace dbs::app
