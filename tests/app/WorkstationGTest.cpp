@@ -32,11 +32,15 @@
 #include <functional>
 #include <iostream>
 
+#include "RiskMapTestSupport.h"
 #include "TestSupport.h"
 #include "dbs/app/MainWindow.h"
 #include "dbs/app/PlanFigureView.h"
 #include "dbs/app/PlanFigures.h"
 #include "dbs/app/PlanPanel.h"
+#include "dbs/app/ScalpRiskMap.h"
+
+#include <vtkRenderer.h>
 
 namespace dbs::app {
 
@@ -589,6 +593,90 @@ TEST_F(Workstation, SchematicShowsBothLeadsInTheirGpi) {
   EXPECT_GT(leadRightHalf, 50);
   EXPECT_GT(gpi, 200) << "the GPi are not in the scene";
   dialog->close();
+}
+
+// Issue 10: View > Scalp risk map colours the scalp in the 3-D view for the selected target. The
+// vertex drawn where the planned entry is, is safe (not red); a vertex whose path to the target runs
+// through the ventricle is drawn red; a click on a safe scalp point moves the entry there; dragging
+// the target re-scores the map while the mouse is held.
+TEST_F(Workstation, ScalpRiskMapMarksVentricleCrossingEntriesRedAndAClickSetsTheEntry) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  MainWindow window;
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1500, 1000)));
+  ASSERT_TRUE(clickMenuPath(window, {"View", "Scalp risk map"}));
+  ASSERT_TRUE(waitFor([&] { return window.riskMap() != nullptr && !window.busy(); }, 60000)) << "no map";
+  const ScalpRiskMap& map = *window.riskMap();
+  EXPECT_EQ(map.side, 'L');
+  EXPECT_GT(map.inWindowVertices, 1000u);
+  SceneViewWidget* scene = window.sceneView();
+  window.renderToImage();  // everything drawn once at its size
+
+  // Where a RAS point is drawn in the 3-D view (widget pixels), and what the window's own pick
+  // finds there: the map's point nearest the viewer under that pixel.
+  auto drawnAt = [&](Vec3 ras) {
+    vtkRenderer* renderer = scene->sceneRenderer().renderer();
+    renderer->SetWorldPoint(ras.x, ras.y, ras.z, 1.0);
+    renderer->WorldToDisplay();
+    double d[3];
+    renderer->GetDisplayPoint(d);
+    return scene->widgetFromVtkDisplay(QPointF(d[0], d[1]));
+  };
+  auto shownColour = [&](QPointF at) {
+    const QImage frame = scene->grabFramebuffer();
+    const qreal ratio = frame.devicePixelRatio();
+    return frame.pixelColor(QPoint(int(at.x() * ratio), int(at.y() * ratio)));
+  };
+  // Red, lit and shaded (and darkened outside the search window): the hue, not the brightness.
+  auto red = [](QColor c) { return c.red() > 40 && c.green() < 0.3 * c.red() && c.blue() < 0.3 * c.red(); };
+
+  const PlannedTrajectory& planned = left(*window.session());
+  const std::size_t atEntry = test::nearestVertex(map.verticesRas, planned.trajectory.entryRas);
+  EXPECT_TRUE(map.assessments[atEntry].safe);
+  const QPointF entryPixel = drawnAt(map.verticesRas[atEntry]);
+  const auto pickedEntry = scene->riskMapAtWidgetPosition(entryPixel);
+  ASSERT_TRUE(pickedEntry) << "the planned entry is not on the drawn map";
+  EXPECT_LT(norm(*pickedEntry - map.verticesRas[atEntry]), 2.0) << "the entry is hidden from this camera";
+  const QColor entryColour = shownColour(entryPixel);
+  EXPECT_FALSE(red(entryColour)) << "the safe planned entry is drawn " << entryColour.name().toStdString();
+
+  const LabelVolume& labels = window.session()->result().locate.labels;
+  const auto overVentricle =
+      test::vertexAboveVentricle(map.verticesRas, labels, planned.trajectory.targetRas, 'L');
+  ASSERT_TRUE(overVentricle);
+  EXPECT_FALSE(map.assessments[*overVentricle].safe);
+  const QPointF ventriclePixel = drawnAt(map.verticesRas[*overVentricle]);
+  const auto pickedVentricle = scene->riskMapAtWidgetPosition(ventriclePixel);
+  ASSERT_TRUE(pickedVentricle);
+  EXPECT_LT(norm(*pickedVentricle - map.verticesRas[*overVentricle]), 2.0) << "hidden from this camera";
+  const QColor ventricleColour = shownColour(ventriclePixel);
+  EXPECT_TRUE(red(ventricleColour)) << "a path through the ventricle is drawn "
+                                    << ventricleColour.name().toStdString();
+
+  // A click on a safe vertex of the window about 8 mm from the entry, seen by this camera.
+  std::optional<std::size_t> other;
+  for (std::size_t i = 0; i < map.verticesRas.size() && !other; ++i) {
+    const double d = norm(map.verticesRas[i] - planned.trajectory.entryRas);
+    if (d < 7 || d > 9 || !map.assessments[i].safe || !map.assessments[i].inWindow) continue;
+    const auto seen = scene->riskMapAtWidgetPosition(drawnAt(map.verticesRas[i]));
+    if (seen && norm(*seen - map.verticesRas[i]) < 1.0) other = i;
+  }
+  ASSERT_TRUE(other) << "no safe scalp point near the entry in view";
+  const QPoint clickAt = drawnAt(map.verticesRas[*other]).toPoint();
+  const Vec3 expected = *scene->riskMapAtWidgetPosition(QPointF(clickAt));
+  QTest::mouseClick(scene, Qt::LeftButton, {}, clickAt);
+  EXPECT_LT(norm(left(*window.session()).trajectory.entryRas - expected), 1e-6) << "the click set the entry";
+  EXPECT_EQ(left(*window.session()).trajectory.origin, "manual");
+  EXPECT_TRUE(left(*window.session()).metrics.safe);
+  EXPECT_TRUE(window.session()->canUndo());
+
+  // Dragging the target re-scores the map while the mouse is held.
+  const Vec3 before = window.riskMap()->trajectory.targetRas;
+  Vec3 whileHeld;
+  dragLeftTarget(window, {0, 0, 2.0}, [&] { whileHeld = window.riskMap()->trajectory.targetRas; });
+  EXPECT_GT(norm(whileHeld - before), 1.0) << "the map did not follow the dragged target";
+  ASSERT_TRUE(waitFor([&] { return !window.busy(); }, 60000));
+  EXPECT_LT(norm(window.riskMap()->trajectory.targetRas - left(*window.session()).trajectory.targetRas), 1e-9)
+      << "after the release the map is scored for the committed target";
 }
 
 // Help > About names what a reviewer needs to trust a plan's numbers: the versions of dbsplan and

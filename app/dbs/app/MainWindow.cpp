@@ -122,6 +122,9 @@ MainWindow::MainWindow(QWidget* parent, bool rememberLayout)
   tabifyDockWidget(probesEyeDock_, alongPathDock_);
   probesEyeDock_->raise();
   connect(panel_, &PlanPanel::editRequested, this, [this](const PlanEdit& edit) { applyEdit(edit); });
+  connect(sceneView_, &SceneViewWidget::riskMapClicked, this, [this](Vec3 pointRas) {
+    if (riskMap_) applyEdit(PlanEdit::moveEntry(riskMap_->side, pointRas));
+  });
   connect(panel_, &PlanPanel::sideSelected, this, [this](char side) {
     selectedSide_ = side;
     if (!session_) return;
@@ -284,6 +287,13 @@ void MainWindow::buildMenus() {
   alongPath->setStatusTip(
       "See the selected lead whole: the oblique plane that holds its path, turned about it");
   view->addAction(alongPath);
+  riskMapAction_ = view->addAction("Scalp &risk map");
+  riskMapAction_->setObjectName("riskMapAction");
+  riskMapAction_->setCheckable(true);
+  riskMapAction_->setStatusTip(
+      "Colour the scalp in the 3-D view by the risk of entering there for the selected side's target; "
+      "click it to move that side's entry");
+  connect(riskMapAction_, &QAction::toggled, this, [this] { refreshRiskMap(); });
   QMenu* tools = menuBar()->addMenu("&Tools");
   tools->addAction("&Locate GPi (atlas registration)", this, [this] { locateGpiInCurrentImage(); });
   tools->addAction("&Plan bilateral trajectories...", this, [this] {
@@ -628,6 +638,11 @@ void MainWindow::setSession(std::shared_ptr<PlanSession> session) {
   alongPath_->showTrajectory(nullptr, nullptr);
   session_ = std::move(session);
   ++sessionGeneration_;
+  riskMap_.reset();  // of the previous plan's scalp
+  scalpSurface_ = nullptr;
+  riskMapFrame_.reset();
+  riskMapPending_ = false;
+  sceneView_->sceneRenderer().setRiskMap(nullptr);
   autosaveTimer_->stop();
   dragging_ = false;
   if (session_) {
@@ -679,6 +694,130 @@ void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
                      .arg(m.safe ? "" : " (UNSAFE: review)");
     }
   planLabel_->setText(summary.isEmpty() ? QString() : (preview ? "Preview: " : "Plan: ") + summary.trimmed());
+  if (preview && plan)
+    previewRiskMap(*plan);
+  else
+    refreshRiskMap();
+}
+
+namespace {
+// Whether a map scored for `scored` in `scoredFrame` still holds for `wanted` in `frame`: the map
+// depends on the side, the target, the electrode, the depth and the frame (the window), never on
+// the entry.
+bool riskMapHolds(const Trajectory& scored, const std::optional<AcpcFrame>& scoredFrame,
+                  const Trajectory& wanted, const AcpcFrame& frame) {
+  auto same = [](Vec3 a, Vec3 b) { return norm(a - b) < 1e-9; };
+  return scoredFrame && scored.side == wanted.side && same(scored.targetRas, wanted.targetRas) &&
+         scored.electrodeId == wanted.electrodeId &&
+         scored.deepestContactBeyondTargetMm == wanted.deepestContactBeyondTargetMm &&
+         same(scoredFrame->mcpRas(), frame.mcpRas()) &&
+         same(scoredFrame->rightAxisRas(), frame.rightAxisRas()) &&
+         same(scoredFrame->anteriorAxisRas(), frame.anteriorAxisRas());
+}
+}  // namespace
+
+void MainWindow::refreshRiskMap() {
+  SceneRenderer3D& scene = sceneView_->sceneRenderer();
+  const PlannedTrajectory* chosen = session_ && riskMapAction_ && riskMapAction_->isChecked()
+                                        ? chosenTrajectory(session_->plan(), selectedSide_)
+                                        : nullptr;
+  if (!chosen) {
+    if (scene.riskMapShown()) {
+      scene.setRiskMap(nullptr);
+      sceneView_->update();
+    }
+    riskMap_.reset();
+    return;
+  }
+  const AcpcFrame& frame = *session_->result().acpc;
+  if (riskMap_ && !riskMapStale_ &&
+      riskMapHolds(riskMap_->trajectory, riskMapFrame_, chosen->trajectory, frame)) {
+    if (!scene.riskMapShown()) {
+      scene.setRiskMap(riskMap_->surface);
+      sceneView_->update();
+    }
+    return;
+  }
+  if (riskMapJobRunning_) {  // one at a time; the newest inputs follow when it ends
+    riskMapPending_ = true;
+    return;
+  }
+  // The worker holds what it reads: the session (its fields and images stay alive and unchanged),
+  // its own copy of the frame and the trajectory, and the scalp surface once it is built.
+  struct Built {
+    std::shared_ptr<ScalpRiskMap> map;
+    vtkSmartPointer<vtkPolyData> scalp;
+  };
+  auto frameCopy = std::make_shared<AcpcFrame>(frame);
+  PlanningContext context = session_->result().context();
+  context.acpc = frameCopy.get();
+  context.mniFromPatientRas = nullptr;
+  const Trajectory trajectory = chosen->trajectory;
+  std::shared_ptr<PlanSession> session = session_;
+  vtkSmartPointer<vtkPolyData> scalp = scalpSurface_;
+  const unsigned long generation = sessionGeneration_;
+  riskMapJobRunning_ = true;
+  riskMapPending_ = false;
+  ++runningJobs_;
+  statusBar()->showMessage(
+      QString("Scoring the %1 side's scalp risk map...").arg(trajectory.side == 'L' ? "left" : "right"));
+  auto* watcher = new QFutureWatcher<Built>(this);
+  connect(watcher, &QFutureWatcher<Built>::finished, this, [this, watcher, generation, frameCopy] {
+    --runningJobs_;
+    riskMapJobRunning_ = false;
+    watcher->deleteLater();
+    Built built;
+    try {
+      built = watcher->result();
+    } catch (const std::exception& e) {
+      statusBar()->showMessage(QString("The scalp risk map failed: ") + e.what(), 10000);
+      return;
+    }
+    if (generation != sessionGeneration_) {  // another plan is open now: its own map
+      refreshRiskMap();
+      return;
+    }
+    scalpSurface_ = built.scalp;
+    riskMap_ = built.map;
+    riskMapFrame_ = *frameCopy;
+    riskMapStale_ = false;
+    if (riskMapAction_->isChecked() && !dragging_) {
+      sceneView_->sceneRenderer().setRiskMap(riskMap_->surface);
+      sceneView_->update();
+      statusBar()->showMessage(QString("Scalp risk map (%1): %2 vertices scored in %3 s, %4 in the search "
+                                       "window, %5 safe")
+                                   .arg(riskMap_->side == 'L' ? "left" : "right")
+                                   .arg(riskMap_->scoredVertices)
+                                   .arg(riskMap_->scoringSeconds, 0, 'f', 2)
+                                   .arg(riskMap_->inWindowVertices)
+                                   .arg(riskMap_->safeVertices),
+                               10000);
+    }
+    if (riskMapPending_ || !riskMapAction_->isChecked()) refreshRiskMap();
+  });
+  watcher->setFuture(QtConcurrent::run([session, context, trajectory, scalp, frameCopy]() -> Built {
+    Built built;
+    built.scalp = scalp ? scalp : scalpSurface(session->result().risks);
+    built.map = std::make_shared<ScalpRiskMap>(scalpRiskMapOn(built.scalp, context, trajectory));
+    return built;
+  }));
+}
+
+void MainWindow::previewRiskMap(const PlanDocument& preview) {
+  if (!riskMap_ || !riskMapAction_->isChecked() || !session_) return;
+  const PlannedTrajectory* t = chosenTrajectory(preview, riskMap_->side);
+  if (!t || riskMapHolds(riskMap_->trajectory, riskMapFrame_, t->trajectory, *session_->result().acpc))
+    return;
+  // The window's vertices only (tens of ms): the rest keep their last colours, dimmed, until the
+  // release re-scores the whole map in the background.
+  try {
+    scoreRiskMap(*riskMap_, session_->result().context(), t->trajectory, EntryScope::InWindowOnly);
+  } catch (const std::exception&) {
+    return;
+  }
+  riskMapStale_ = true;
+  sceneView_->sceneRenderer().riskMapChanged();
+  sceneView_->update();
 }
 
 void MainWindow::onSessionChanged() {

@@ -22,6 +22,7 @@
 #include <optional>
 
 #include "dbs/app/SampleLoading.h"
+#include "dbs/app/ScalpRiskMap.h"
 #include "dbs/app/ViewWidgets.h"
 #include "dbs/app/ViewerModel.h"
 #include "dbs/planning/PlanSession.h"
@@ -98,7 +99,11 @@ class MainWindow : public QMainWindow {
   // View > Schematic: the report's 3-D scene of both leads (renderPlanScene) in a dialog, rendered
   // in the background, with Save (PNG, atomic).
   void showSchematic();
-  // Whether a background step (load, plan, alternatives' search) is still running.
+  // View > Scalp risk map: the selected side's map (ScalpRiskMap.h) on the 3-D view, built in the
+  // background, re-scored in the window while that side's target is dragged and again after each
+  // edit; a click on it moves that side's entry there. Null while none is shown.
+  const ScalpRiskMap* riskMap() const { return riskMap_.get(); }
+  // Whether a background step (load, plan, alternatives' search, risk map) is still running.
   bool busy() const { return runningJobs_ > 0; }
 
  signals:
@@ -138,6 +143,10 @@ class MainWindow : public QMainWindow {
   void onSessionChanged();
   void onHandleDragged(char side, bool entry, Vec3 pointRas, bool finished);
   void searchAlternatives(char side);
+  // The risk map follows the shown plan: refreshRiskMap after a change of the session or the side
+  // (a full scoring in the background when its inputs changed), previewRiskMap on each drag step.
+  void refreshRiskMap();
+  void previewRiskMap(const PlanDocument& preview);
   void saveViewScreenshot(QWidget* view, const QString& name);
   void updateActions();
 
@@ -160,6 +169,12 @@ class MainWindow : public QMainWindow {
   std::shared_ptr<PlanSession> session_;
   unsigned long sessionGeneration_ = 0;  // changes with every session set, so stale results are dropped
   char selectedSide_ = 'L';
+  QAction* riskMapAction_ = nullptr;
+  std::shared_ptr<ScalpRiskMap> riskMap_;
+  vtkSmartPointer<vtkPolyData> scalpSurface_;  // of the session's T1, built once per session
+  std::optional<AcpcFrame> riskMapFrame_;      // the frame riskMap_ was scored in
+  bool riskMapStale_ = false;                  // re-scored for a preview: score again when shown
+  bool riskMapJobRunning_ = false, riskMapPending_ = false;
   bool dragging_ = false;
   int runningJobs_ = 0;
 };

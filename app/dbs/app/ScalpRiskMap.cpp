@@ -16,6 +16,7 @@
 #include <vtkPointData.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
+#include <vtkPolyDataNormals.h>
 #include <vtkUnsignedCharArray.h>
 #include <vtkXMLPolyDataWriter.h>
 
@@ -27,6 +28,9 @@ namespace {
 
 // The scalp's grey of the 3-D scene, for vertices that are not scored.
 constexpr unsigned char kNotScoredGrey[3] = {150, 140, 132};
+// Outside the search window the scale's colour is darkened, not greyed: its hue (red = a margin not
+// met) still reads.
+constexpr double kOutsideWindowShade = 0.5;
 
 vtkFloatArray* floatArray(vtkPolyData* surface, const char* name) {
   auto* array = vtkFloatArray::SafeDownCast(surface->GetPointData()->GetArray(name));
@@ -77,23 +81,47 @@ vtkSmartPointer<vtkPolyData> scalpSurface(const RiskStructures& risks) {
     points->SetPoint(i, ras.x, ras.y, ras.z);
   }
   points->Modified();
-  return surface;
+  // Normals for smooth shading of a surface at voxel resolution (and for ParaView): computed once
+  // here, in RAS, so a re-scored map only changes its colours.
+  vtkNew<vtkPolyDataNormals> normals;
+  normals->SetInputData(surface);
+  normals->SplittingOff();
+  normals->ConsistencyOn();
+  normals->Update();
+  auto shaded = vtkSmartPointer<vtkPolyData>::New();
+  shaded->DeepCopy(normals->GetOutput());
+  return shaded;
 }
 
 ScalpRiskMap makeScalpRiskMap(const PlanResult& result, char side) {
   const PlannedTrajectory* chosen = chosenTrajectory(result.plan, side);
   if (!chosen) throw std::invalid_argument(std::string("the plan has no trajectory on side ") + side);
+  return scalpRiskMapOn(scalpSurface(result.risks), result.context(), chosen->trajectory);
+}
+
+ScalpRiskMap scalpRiskMapOn(vtkPolyData* scalp, const PlanningContext& context,
+                            const Trajectory& trajectory) {
   ScalpRiskMap map;
-  map.side = side;
-  map.surface = scalpSurface(result.risks);
-  vtkPoints* points = map.surface->GetPoints();
+  map.side = trajectory.side;
+  map.surface = vtkSmartPointer<vtkPolyData>::New();
+  // The triangles shared (never changed after scalpSurface), the points and normals copied: the
+  // map's arrays are its own.
+  map.surface->CopyStructure(scalp);
+  vtkNew<vtkPoints> points;
+  points->DeepCopy(scalp->GetPoints());
+  map.surface->SetPoints(points);
+  if (vtkDataArray* normals = scalp->GetPointData()->GetNormals()) {
+    vtkSmartPointer<vtkDataArray> copy = vtk::TakeSmartPointer(normals->NewInstance());
+    copy->DeepCopy(normals);
+    map.surface->GetPointData()->SetNormals(copy);
+  }
   map.verticesRas.resize(static_cast<std::size_t>(points->GetNumberOfPoints()));
   for (vtkIdType i = 0; i < points->GetNumberOfPoints(); ++i) {
     double p[3];
     points->GetPoint(i, p);
     map.verticesRas[static_cast<std::size_t>(i)] = {p[0], p[1], p[2]};
   }
-  scoreRiskMap(map, result.context(), chosen->trajectory);
+  scoreRiskMap(map, context, trajectory);
   return map;
 }
 
@@ -195,7 +223,7 @@ std::array<unsigned char, 3> riskMapColour(const EntryAssessment& assessment) {
   std::array<unsigned char, 3> out{};
   for (int c = 0; c < 3; ++c) {
     double v = rgb[c] * 255.0;
-    if (!assessment.inWindow) v = 0.5 * v + 0.5 * kNotScoredGrey[c];
+    if (!assessment.inWindow) v *= kOutsideWindowShade;
     out[static_cast<std::size_t>(c)] = static_cast<unsigned char>(std::lround(std::clamp(v, 0.0, 255.0)));
   }
   return out;

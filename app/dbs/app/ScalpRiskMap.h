@@ -7,19 +7,20 @@
 //
 // Coordinate systems used: vertices in patient RAS mm. The surface is the zero level of the risk
 // segmentation's signed scalp distance (RiskStructures::headDistanceMm) contoured on the T1's own
-// voxel grid: one vertex per voxel edge the surface crosses, neither decimated nor smoothed.
+// voxel grid: one vertex per voxel edge the surface crosses, neither decimated nor smoothed (with
+// point normals for shading).
 #pragma once
 
 #include <array>
 #include <string>
 #include <vector>
 
+#include <vtkPolyData.h>
 #include <vtkSmartPointer.h>
 
 #include "dbs/planning/PlanPipeline.h"
 
 class vtkLookupTable;
-class vtkPolyData;
 
 namespace dbs::app {
 
@@ -29,7 +30,7 @@ namespace dbs::app {
 //  margin_mm   smallest (distance - required margin) over those structures, mm; < 0 = a margin is not met
 //  safe        1 when every required margin is met, else 0
 //  in_window   1 when the vertex is inside the search's frontal window for this target, else 0
-//  colour      RGB shown (see riskMapLookupTable; outside the window dimmed, not scored grey)
+//  colour      RGB shown (see riskMapLookupTable; outside the window darkened, not scored grey)
 // A vertex is scored when it lies above the target (its AC-PC z higher than the target's): an entry
 // at or below the target's height would reach it through the face, the skull base or the neck.
 inline constexpr const char* kRiskMapArrays[] = {"score", "clearance_mm", "margin_mm", "safe", "in_window"};
@@ -51,6 +52,9 @@ vtkSmartPointer<vtkPolyData> scalpSurface(const RiskStructures& risks);
 // The map of `side`'s chosen trajectory: the surface (scalpSurface) scored by scoreRiskMap. Throws
 // std::invalid_argument when the plan has no trajectory on that side.
 ScalpRiskMap makeScalpRiskMap(const PlanResult& result, char side);
+// The map of `trajectory` on a surface made by scalpSurface (read only: the map copies its points
+// and triangles, so a worker thread can score while the window shows another map).
+ScalpRiskMap scalpRiskMapOn(vtkPolyData* scalp, const PlanningContext& context, const Trajectory& trajectory);
 
 // (Re-)scores the vertices above `trajectory`'s target for it and rewrites the map's arrays and
 // colours. EntryScope::InWindowOnly is what a dragged target re-scores on each step: the window's
@@ -63,8 +67,8 @@ void scoreRiskMap(ScalpRiskMap& map, const PlanningContext& context, const Traje
 // (a required margin not met), then orange through yellow to green at kRiskMapGreenAtMm and beyond.
 inline constexpr double kRiskMapRangeMinMm = -2, kRiskMapGreenAtMm = 6;
 vtkSmartPointer<vtkLookupTable> riskMapLookupTable();
-// The colour of one assessment (what the "colour" array holds): the scale's colour, mixed half with
-// grey outside the window; not scored: the scalp's grey.
+// The colour of one assessment (what the "colour" array holds): the scale's colour, at half its
+// brightness outside the window; not scored: the scalp's grey.
 std::array<unsigned char, 3> riskMapColour(const EntryAssessment& assessment);
 
 // The map as VTK XML PolyData (binary, zlib), written atomically (a temporary file renamed over

@@ -5,20 +5,25 @@
 #include <vtkActor.h>
 #include <vtkAnnotatedCubeActor.h>
 #include <vtkCamera.h>
+#include <vtkCellPicker.h>
 #include <vtkImageActor.h>
 #include <vtkImageData.h>
 #include <vtkImageMapper3D.h>
+#include <vtkLookupTable.h>
 #include <vtkMatrix4x4.h>
 #include <vtkOutlineSource.h>
+#include <vtkPolyData.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkPolyDataNormals.h>
 #include <vtkProp3D.h>
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
+#include <vtkScalarBarActor.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
 
 #include "dbs/app/LabelDisplay.h"
+#include "dbs/app/ScalpRiskMap.h"
 #include "dbs/app/SliceRenderer.h"
 #include "dbs/imaging/Labels.h"
 
@@ -154,6 +159,72 @@ void SceneRenderer3D::setPlannedLeads(const std::vector<vtkSmartPointer<vtkProp3
     lead->PickableOff();
     renderer_->AddViewProp(lead);
   }
+}
+
+void SceneRenderer3D::setRiskMap(vtkPolyData* surface) {
+  if (riskMap_) renderer_->RemoveActor(riskMap_);
+  if (riskMapBar_) renderer_->RemoveViewProp(riskMapBar_);
+  if (riskMapCaption_) renderer_->RemoveViewProp(riskMapCaption_);
+  riskMap_ = nullptr;
+  riskMapBar_ = nullptr;
+  riskMapCaption_ = nullptr;
+  if (!surface) return;
+  vtkNew<vtkPolyDataMapper> mapper;  // the surface carries its own normals (scalpSurface)
+  mapper->SetInputData(surface);
+  mapper->SetScalarModeToUsePointFieldData();
+  mapper->SelectColorArray("colour");
+  mapper->SetColorModeToDirectScalars();
+  mapper->ScalarVisibilityOn();
+  riskMap_ = vtkSmartPointer<vtkActor>::New();
+  riskMap_->SetMapper(mapper);
+  riskMap_->GetProperty()->SetAmbient(0.25);
+  riskMap_->GetProperty()->SetDiffuse(0.75);
+  riskMap_->GetProperty()->SetSpecular(0.0);
+  renderer_->AddActor(riskMap_);
+  // The bar shows the scale of margin_mm the colours come from (riskMapLookupTable).
+  riskMapBar_ = vtkSmartPointer<vtkScalarBarActor>::New();
+  riskMapBar_->SetLookupTable(riskMapLookupTable());
+  riskMapBar_->SetTitle("entry margin (mm)");
+  riskMapBar_->SetNumberOfLabels(5);
+  riskMapBar_->SetLabelFormat("%.0f");
+  riskMapBar_->SetMaximumWidthInPixels(90);
+  riskMapBar_->SetMaximumHeightInPixels(320);
+  riskMapBar_->GetPositionCoordinate()->SetValue(0.02, 0.22);
+  riskMapBar_->SetWidth(0.12);
+  riskMapBar_->SetHeight(0.6);
+  riskMapBar_->UnconstrainedFontSizeOn();
+  riskMapBar_->GetTitleTextProperty()->SetFontSize(12);
+  riskMapBar_->GetLabelTextProperty()->SetFontSize(12);
+  riskMapBar_->PickableOff();
+  renderer_->AddViewProp(riskMapBar_);
+  riskMapCaption_ = vtkSmartPointer<vtkTextActor>::New();
+  riskMapCaption_->SetInput(
+      "Scalp risk map of the selected target\nred: a required margin not met\ndark: outside the search "
+      "window\ngrey: not above the target");
+  riskMapCaption_->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+  riskMapCaption_->SetPosition(0.02, 0.03);
+  riskMapCaption_->GetTextProperty()->SetFontSize(12);
+  riskMapCaption_->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
+  riskMapCaption_->PickableOff();
+  renderer_->AddViewProp(riskMapCaption_);
+}
+
+void SceneRenderer3D::riskMapChanged() {
+  if (riskMap_) riskMap_->GetMapper()->GetInput()->Modified();
+}
+
+bool SceneRenderer3D::riskMapShown() const {
+  return riskMap_ != nullptr;
+}
+
+std::optional<Vec3> SceneRenderer3D::pickRiskMap(double displayX, double displayY) const {
+  if (!riskMap_) return std::nullopt;
+  vtkNew<vtkCellPicker> picker;
+  picker->SetTolerance(0.0005);
+  if (!picker->Pick(displayX, displayY, 0, renderer_) || picker->GetActor() != riskMap_) return std::nullopt;
+  double p[3];
+  picker->GetPickPosition(p);
+  return Vec3{p[0], p[1], p[2]};
 }
 
 void SceneRenderer3D::setTitleVisible(bool visible) {

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <vector>
 
 #include <vtkNew.h>
 #include <vtkSmartPointer.h>
 
 #include "dbs/imaging/ImageGeometry.h"
+#include "dbs/imaging/WorldFrame.h"
 
 class vtkActor;
 class vtkImageActor;
@@ -17,6 +19,8 @@ class vtkProp3D;
 class vtkImageData;
 class vtkRenderer;
 class vtkTextActor;
+class vtkPolyData;
+class vtkScalarBarActor;
 
 namespace dbs::app {
 
@@ -45,6 +49,14 @@ class SceneRenderer3D {
   void crosshairMoved();
   // Planned leads to show (replacing any shown before; empty clears), RAS.
   void setPlannedLeads(const std::vector<vtkSmartPointer<vtkProp3D>>& leads);
+  // A scalp risk map (ScalpRiskMap.h: its "colour" point array shown as is, opaque) with its colour
+  // bar; null removes it. The surface's arrays may change afterwards: call riskMapChanged().
+  void setRiskMap(vtkPolyData* surface);
+  void riskMapChanged();
+  bool riskMapShown() const;
+  // The RAS point of the risk map under a VTK display position (pixels, y up), if the map is hit
+  // there first (nearer than anything else pickable).
+  std::optional<Vec3> pickRiskMap(double displayX, double displayY) const;
   // The view's caption ("3D" in the viewer); figures that annotate themselves hide it.
   void setTitleVisible(bool visible);
   // Camera from the front-left, above: the classic view of a DBS planning scene.
@@ -68,6 +80,9 @@ class SceneRenderer3D {
   bool labelsVisible_ = true;
   std::vector<vtkSmartPointer<vtkProp3D>> plannedLeads_;
   vtkNew<vtkTextActor> title_;
+  vtkSmartPointer<vtkActor> riskMap_;
+  vtkSmartPointer<vtkScalarBarActor> riskMapBar_;
+  vtkSmartPointer<vtkTextActor> riskMapCaption_;
 };
 
 }  // namespace dbs::app

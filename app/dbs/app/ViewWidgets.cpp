@@ -193,4 +193,23 @@ void SceneViewWidget::paintGL() {
   VtkOpenGLWidget::paintGL();
 }
 
+std::optional<Vec3> SceneViewWidget::riskMapAtWidgetPosition(QPointF widgetPos) const {
+  const QPointF display = vtkDisplayFromWidget(widgetPos);
+  return scene_.pickRiskMap(display.x(), display.y());
+}
+
+void SceneViewWidget::mousePressEvent(QMouseEvent* e) {
+  if (e->button() == Qt::LeftButton) leftPressAt_ = e->position();
+  VtkOpenGLWidget::mousePressEvent(e);
+}
+
+void SceneViewWidget::mouseReleaseEvent(QMouseEvent* e) {
+  VtkOpenGLWidget::mouseReleaseEvent(e);
+  if (e->button() != Qt::LeftButton || !leftPressAt_) return;
+  const QPointF moved = e->position() - *leftPressAt_;
+  leftPressAt_.reset();
+  if (std::hypot(moved.x(), moved.y()) > kClickSlop || !scene_.riskMapShown()) return;
+  if (const auto point = riskMapAtWidgetPosition(e->position())) emit riskMapClicked(*point);
+}
+
 }  // namespace dbs::app

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "dbs/app/SceneRenderer3D.h"
 #include "dbs/app/SliceRenderer.h"
@@ -61,15 +62,26 @@ class SceneViewWidget : public VtkOpenGLWidget {
  public:
   SceneViewWidget(ViewerModel* model, const std::array<SliceRenderer*, 3>& slices, QWidget* parent = nullptr);
   SceneRenderer3D& sceneRenderer() { return scene_; }
+  // The RAS point of the scalp risk map drawn at a widget position (logical pixels), if any.
+  std::optional<Vec3> riskMapAtWidgetPosition(QPointF widgetPos) const;
+
+ signals:
+  // A click (press and release within kClickSlop pixels, the left button) on the scalp risk map:
+  // the RAS mm point of the surface under the mouse. A drag rotates the camera as before.
+  void riskMapClicked(dbs::Vec3 pointRas);
 
  protected:
   void paintGL() override;
+  void mousePressEvent(QMouseEvent* e) override;
+  void mouseReleaseEvent(QMouseEvent* e) override;
 
  private:
   ViewerModel* model_;
   std::array<SliceRenderer*, 3> slices_;
   SceneRenderer3D scene_;
   vtkImageData* shownLabels_ = nullptr;  // the label image whose surfaces are built (not owned)
+  std::optional<QPointF> leftPressAt_;
+  static constexpr double kClickSlop = 4.0;
 };
 
 }  // namespace dbs::app
