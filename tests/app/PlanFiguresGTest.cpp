@@ -454,7 +454,7 @@ std::string commandOutput(const std::string& command) {
   return out;
 }
 
-TEST(PlanReport, HasASummaryPageAndThreePagesPerSide) {
+TEST(PlanReport, HasASummaryPageAndFourPagesPerSide) {
   QTemporaryDir dir;
   ASSERT_TRUE(dir.isValid());
   const std::string pdf = dir.filePath("report.pdf").toStdString();
@@ -462,16 +462,16 @@ TEST(PlanReport, HasASummaryPageAndThreePagesPerSide) {
   const std::string bytes = readAll(pdf);
   ASSERT_EQ(bytes.substr(0, 5), "%PDF-");
   EXPECT_NE(bytes.find("%%EOF"), std::string::npos);
-  EXPECT_EQ(pdfPageCount(bytes), 1 + 3 * 2);
+  EXPECT_EQ(pdfPageCount(bytes), 1 + 4 * 2);  // numbers, 3-D and probe's eye, slices, scalp risk map
   EXPECT_EQ(QDir(dir.path()).entryList(QDir::Files), QStringList{"report.pdf"})
       << "temporary files left behind";
   // The text, where poppler is installed to read it back.
   if (commandOutput("command -v pdftotext").empty()) return;
   const std::string text = commandOutput("pdftotext -layout '" + pdf + "' -");
-  for (const char* expected :
-       {"SHA-256", "Left GPi: trajectory", "Right GPi: trajectory", "Patient RAS (mm)",
-        "AC-PC (mm, origin MCP)", "Colin27 template (mm)", "internal capsule", "not assessed", "UNSAFE",
-        "Medtronic", "Vercise", "page 7 of 7", "Probe's eye", "slices through the target"})
+  for (const char* expected : {"SHA-256", "Left GPi: trajectory", "Right GPi: trajectory", "Patient RAS (mm)",
+                               "AC-PC (mm, origin MCP)", "Colin27 template (mm)", "internal capsule",
+                               "not assessed", "UNSAFE", "Medtronic", "Vercise", "page 9 of 9", "Probe's eye",
+                               "slices through the target", "scalp risk map", "Not available"})
     EXPECT_NE(text.find(expected), std::string::npos) << "missing: " << expected;
 }
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 
@@ -42,6 +43,7 @@
 #include <vtkWindowToImageFilter.h>
 
 #include "dbs/app/LabelDisplay.h"
+#include "dbs/app/ScalpRiskMap.h"
 #include "dbs/app/SceneRenderer3D.h"
 #include "dbs/app/SliceRenderer.h"
 #include "dbs/app/VtkImages.h"
@@ -718,6 +720,46 @@ QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajecto
 // ---- 3-D scene ---------------------------------------------------------------------------------------
 
 // VTK's X11 render window aborts the process without an X display, so the callers ask first.
+// Renders `scene` (its renderer and orientation cube) at `size` off-screen and returns the picture;
+// `whileRendered` runs while the render window still holds the renderer (for projecting points).
+// VTK's own render window (its GLX context) draws into framebuffer objects and never maps a
+// window; Qt's current context, if any, is made current again afterwards.
+static QImage renderSceneOffScreen(SceneRenderer3D& scene, QSize size,
+                                   const std::function<void(vtkRenderer*)>& whileRendered = {}) {
+  vtkRenderer* renderer = scene.renderer();
+  QOpenGLContext* qtContext = QOpenGLContext::currentContext();
+  QSurface* qtSurface = qtContext ? qtContext->surface() : nullptr;
+  QImage image;
+  {
+    vtkNew<vtkRenderWindow> window;
+    window->SetShowWindow(false);
+    window->SetUseOffScreenBuffers(true);
+    window->SetMultiSamples(0);  // depth peeling and multisampling do not mix; FXAA smooths instead
+    window->SetAlphaBitPlanes(1);
+    window->SetNumberOfLayers(2);
+    window->AddRenderer(renderer);
+    window->AddRenderer(scene.orientationRenderer());
+    window->SetSize(size.width(), size.height());
+    window->Render();
+    vtkNew<vtkWindowToImageFilter> capture;
+    capture->SetInput(window);
+    capture->SetInputBufferTypeToRGB();
+    capture->ReadFrontBufferOff();
+    capture->Update();
+    int dims[3];
+    capture->GetOutput()->GetDimensions(dims);
+    if (dims[0] != size.width() || dims[1] != size.height() ||
+        capture->GetOutput()->GetNumberOfScalarComponents() != 3)
+      throw std::runtime_error("the off-screen 3-D render failed");
+    image = qImageFromVtk(capture->GetOutput());
+    if (whileRendered) whileRendered(renderer);
+    window->RemoveRenderer(scene.orientationRenderer());
+    window->RemoveRenderer(renderer);
+  }
+  if (qtContext) qtContext->makeCurrent(qtSurface);
+  return image;
+}
+
 bool canRenderPlanScene() {
   return displayProblem().empty();
 }
@@ -805,38 +847,10 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
          false,
          {}});
 
-  // Off-screen: VTK's own render window (its GLX context) draws into framebuffer objects and never
-  // maps a window; Qt's current context, if any, is made current again afterwards.
-  QOpenGLContext* qtContext = QOpenGLContext::currentContext();
-  QSurface* qtSurface = qtContext ? qtContext->surface() : nullptr;
-  QImage image;
-  {
-    vtkNew<vtkRenderWindow> window;
-    window->SetShowWindow(false);
-    window->SetUseOffScreenBuffers(true);
-    window->SetMultiSamples(0);  // depth peeling and multisampling do not mix; FXAA smooths instead
-    window->SetAlphaBitPlanes(1);
-    window->SetNumberOfLayers(2);
-    window->AddRenderer(renderer);
-    window->AddRenderer(scene.orientationRenderer());
-    window->SetSize(size.width(), size.height());
-    window->Render();
-    vtkNew<vtkWindowToImageFilter> capture;
-    capture->SetInput(window);
-    capture->SetInputBufferTypeToRGB();
-    capture->ReadFrontBufferOff();
-    capture->Update();
-    int dims[3];
-    capture->GetOutput()->GetDimensions(dims);
-    if (dims[0] != size.width() || dims[1] != size.height() ||
-        capture->GetOutput()->GetNumberOfScalarComponents() != 3)
-      throw std::runtime_error("the off-screen 3-D render failed");
-    image = qImageFromVtk(capture->GetOutput());
-    for (Annotation& a : annotations) a.pixel = imagePixelOfRas(renderer, a.pointRas, size.height());
-    window->RemoveRenderer(scene.orientationRenderer());
-    window->RemoveRenderer(renderer);
-  }
-  if (qtContext) qtContext->makeCurrent(qtSurface);
+  const QImage rendered = renderSceneOffScreen(scene, size, [&](vtkRenderer* r) {
+    for (Annotation& a : annotations) a.pixel = imagePixelOfRas(r, a.pointRas, size.height());
+  });
+  QImage image = rendered;
 
   QPainter painter(&image);
   painter.setRenderHint(QPainter::Antialiasing);
@@ -879,6 +893,86 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
                  Qt::AlignLeft | Qt::AlignBottom);
     y -= 1.4 * px;
   }
+  return image;
+}
+
+QImage renderRiskMapFigure(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size) {
+  requireSize(size);
+  if (!canRenderPlanScene())
+    throw std::runtime_error(
+        "the risk map figure needs an X display (run under xvfb-run -a when there is none)");
+  const ScalpRiskMap map = makeScalpRiskMap(result, trajectory.trajectory.side);
+  SceneRenderer3D scene;
+  scene.setTitleVisible(false);
+  scene.setRiskMap(map.surface, /*withLegend=*/false);  // the figure draws its own, with QPainter
+  vtkRenderer* renderer = scene.renderer();
+  for (const auto& actor : plannedLeadActors({trajectory})) renderer->AddViewProp(actor);
+  renderer->GradientBackgroundOn();
+  renderer->SetBackground(0.04, 0.05, 0.07);
+  renderer->SetBackground2(0.2, 0.23, 0.3);
+  // Looking down the path at the entry from 300 mm outside, anterior up: the window lies around
+  // the entry, the head's outline around it.
+  const Vec3 entry = trajectory.trajectory.entryRas;
+  const Vec3 along = normalized(entry - trajectory.trajectory.targetRas);
+  vtkCamera* camera = renderer->GetActiveCamera();
+  camera->SetFocalPoint(entry.x, entry.y, entry.z);
+  const Vec3 eye = entry + 300.0 * along;
+  camera->SetPosition(eye.x, eye.y, eye.z);
+  const Vec3 up = std::abs(along.y) > 0.9 ? Vec3{0, 0, 1} : Vec3{0, 1, 0};
+  camera->SetViewUp(up.x, up.y, up.z);
+  camera->OrthogonalizeViewUp();
+  camera->SetViewAngle(30);
+  renderer->ResetCameraClippingRange();
+  scene.syncOrientationCamera();
+  std::optional<QPointF> entryPixel;
+  QImage image = renderSceneOffScreen(
+      scene, size, [&](vtkRenderer* r) { entryPixel = imagePixelOfRas(r, entry, size.height()); });
+
+  QPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing);
+  const int px = baseFontPixels(size);
+  const QString side = trajectory.trajectory.side == 'L' ? "left" : "right";
+  drawTitle(painter, size, "Scalp risk map, " + side + " target",
+            {QString("%1 scalp vertices above the target scored, %2 inside the search window, %3 safe")
+                 .arg(map.scoredVertices)
+                 .arg(map.inWindowVertices)
+                 .arg(map.safeVertices),
+             "each vertex the entry of a straight path to the target, seen down the planned path"},
+            size.width() - 2.0 * px);
+  if (entryPixel) {  // the planned entry: a white ring
+    painter.setPen(QPen(Qt::white, std::max(2, px / 6)));
+    painter.setBrush(Qt::NoBrush);
+    painter.drawEllipse(*entryPixel, 0.9 * px, 0.9 * px);
+    drawHaloText(painter, *entryPixel + QPointF(1.2 * px, -0.4 * px), "planned entry", Qt::white, px, false,
+                 Qt::AlignLeft | Qt::AlignBottom);
+  }
+  // The colour scale (the one riskMapColour uses), bottom left, with what red, dark and grey mean.
+  const QRectF bar(1.0 * px, size.height() - 9.0 * px, 10.0 * px, 0.9 * px);
+  for (int i = 0; i < 100; ++i) {
+    const double mm = kRiskMapRangeMinMm + (kRiskMapGreenAtMm - kRiskMapRangeMinMm) * (i + 0.5) / 100.0;
+    EntryAssessment a;
+    a.scored = a.inWindow = true;
+    a.safe = mm >= 0;
+    a.marginMm = static_cast<float>(mm);
+    const auto rgb = riskMapColour(a);
+    painter.fillRect(
+        QRectF(bar.left() + bar.width() * i / 100.0, bar.top(), bar.width() / 100.0 + 0.5, bar.height()),
+        QColor(rgb[0], rgb[1], rgb[2]));
+  }
+  for (double mm : {kRiskMapRangeMinMm, 0.0, kRiskMapGreenAtMm}) {
+    const double x =
+        bar.left() + bar.width() * (mm - kRiskMapRangeMinMm) / (kRiskMapGreenAtMm - kRiskMapRangeMinMm);
+    drawHaloText(painter, QPointF(x, bar.bottom() + 1.2 * px), QString::number(mm, 'f', 0),
+                 QColor(230, 230, 230), px, false, Qt::AlignHCenter | Qt::AlignBottom);
+  }
+  drawHaloText(painter, QPointF(bar.left(), bar.top() - 0.4 * px),
+               "smallest margin beyond the required clearance (mm)", QColor(230, 230, 230), px, false,
+               Qt::AlignLeft | Qt::AlignBottom);
+  const QString below[] = {"red: a required margin not met (ventricles 2, sulci 1, vessels 2 mm)",
+                           "dark: outside the search window;  grey: not above the target"};
+  for (int i = 0; i < 2; ++i)
+    drawHaloText(painter, QPointF(bar.left(), bar.bottom() + (2.5 + 1.3 * i) * px), below[i],
+                 QColor(230, 230, 230), px, false, Qt::AlignLeft | Qt::AlignBottom);
   return image;
 }
 

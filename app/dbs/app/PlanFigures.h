@@ -104,6 +104,12 @@ QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& traj
 QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size,
                                  double rotationDeg = 0);
 
+// The scalp risk map of the trajectory's side (ScalpRiskMap.h) seen down the planned path from
+// outside the head, the lead drawn, the planned entry ringed, annotated with the counts and the
+// colour scale. Needs an X display like renderPlanScene. Throws std::invalid_argument without a
+// scalp distance map.
+QImage renderRiskMapFigure(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size);
+
 // The leads of a plan as 3-D actors in RAS (the scene's and the viewer's 3-D view): each a tube of
 // its real diameter from tip to entry, its contacts (rings, or arcs for directional segments) and a
 // translucent target marker. Throws std::invalid_argument for an unknown electrode.

@@ -347,6 +347,9 @@ void writePlanReport(const PlanResult& result, const std::string& pdfPath, const
     for (int axis = 0; axis < 3; ++axis)
       document.addResource(QTextDocument::ImageResource, QUrl(QString("slice-%1-%2.png").arg(side).arg(axis)),
                            renderTargetSlice(result, t, axis, square));
+    if (result.field && result.risks.headDistanceMm)  // a plan's own session has both; a bare document not
+      document.addResource(QTextDocument::ImageResource, QUrl("risk-" + side + ".png"),
+                           renderRiskMapFigure(result, t, QSize(1200, 1000)));
   }
 
   QSaveFile file(QString::fromStdString(pdfPath));
@@ -406,6 +409,17 @@ void writePlanReport(const PlanResult& result, const std::string& pdfPath, const
             " mm RAS), with the trajectory's projection from the entry "
             "to the lead's tip.<br>" +
             figureLegend() + "</td></tr></table>\n";
+    html += "<h2 style=\"page-break-before: always\">" + title + ": scalp risk map</h2>\n";
+    html += result.field && result.risks.headDistanceMm
+                ? "<p>" + imageTag("risk-" + side + ".png", cssPixelsAcross) + "</p>\n"
+                : QString("<p><b>Not available:</b> this plan carries no scalp distance map to score.</p>\n");
+    html += "<p class=\"small\">Every scalp vertex above the " + sideTitle(s).toLower() +
+            " target is the entry of a straight path to it with this lead and depth, scored as the search "
+            "scores its candidates: red where a required clearance (ventricles, sulci, vessels) is not met, "
+            "orange to green for the smallest margin left beyond it, darker outside the search window. Seen "
+            "down the planned path; the planned entry is ringed. The same map is written by <i>dbsplan "
+            "risk-map</i> as VTK PolyData and shown in the window (View &gt; Scalp risk "
+            "map).</td></tr></table>\n";
   }
   document.setHtml(html);
 

@@ -161,7 +161,7 @@ void SceneRenderer3D::setPlannedLeads(const std::vector<vtkSmartPointer<vtkProp3
   }
 }
 
-void SceneRenderer3D::setRiskMap(vtkPolyData* surface) {
+void SceneRenderer3D::setRiskMap(vtkPolyData* surface, bool withLegend) {
   if (riskMap_) renderer_->RemoveActor(riskMap_);
   if (riskMapBar_) renderer_->RemoveViewProp(riskMapBar_);
   if (riskMapCaption_) renderer_->RemoveViewProp(riskMapCaption_);
@@ -181,6 +181,7 @@ void SceneRenderer3D::setRiskMap(vtkPolyData* surface) {
   riskMap_->GetProperty()->SetDiffuse(0.75);
   riskMap_->GetProperty()->SetSpecular(0.0);
   renderer_->AddActor(riskMap_);
+  if (!withLegend) return;
   // The bar shows the scale of margin_mm the colours come from (riskMapLookupTable).
   riskMapBar_ = vtkSmartPointer<vtkScalarBarActor>::New();
   riskMapBar_->SetLookupTable(riskMapLookupTable());

@@ -50,8 +50,9 @@ class SceneRenderer3D {
   // Planned leads to show (replacing any shown before; empty clears), RAS.
   void setPlannedLeads(const std::vector<vtkSmartPointer<vtkProp3D>>& leads);
   // A scalp risk map (ScalpRiskMap.h: its "colour" point array shown as is, opaque) with its colour
-  // bar; null removes it. The surface's arrays may change afterwards: call riskMapChanged().
-  void setRiskMap(vtkPolyData* surface);
+  // bar and caption unless !withLegend; null removes it. The surface's arrays may change
+  // afterwards: call riskMapChanged().
+  void setRiskMap(vtkPolyData* surface, bool withLegend = true);
   void riskMapChanged();
   bool riskMapShown() const;
   // The RAS point of the risk map under a VTK display position (pixels, y up), if the map is hit
