@@ -679,6 +679,89 @@ TEST_F(Workstation, ScalpRiskMapMarksVentricleCrossingEntriesRedAndAClickSetsThe
       << "after the release the map is scored for the committed target";
 }
 
+// Issue 10: the slice views are navigated as in any viewer. Ctrl+wheel zooms about the mouse (the
+// point under it stays under it, a millimetre spans more pixels), middle-drag pans (the point moves
+// with the mouse), Home shows the whole slice again, PgUp/PgDn and the arrows step slices, and the
+// window/level values are drawn in the view while a right-drag changes them.
+TEST_F(Workstation, SliceViewsZoomPanStepByKeysAndShowWindowLevelWhileAdjusting) {
+  MainWindow window;
+  window.resize(1400, 950);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  ASSERT_TRUE(clickMenuPath(window, {"File", "Open sample", "colin27"}));
+  ASSERT_TRUE(waitFor([&] { return window.model().volume() && !window.busy(); }, 60000));
+  SliceViewWidget* view = window.sliceView(SliceOrientation::Axial);
+  QApplication::processEvents();
+  const QPointF at(view->width() * 0.6, view->height() * 0.45);
+  const Vec3 under = view->rasAtWidgetPosition(at);
+  const double mmPerPixel = norm(view->rasAtWidgetPosition(at + QPointF(100, 0)) - under) / 100;
+
+  // Ctrl+wheel, three notches in.
+  const Vec3 crosshairBefore = window.model().crosshairRas();
+  QWheelEvent zoomIn(at, view->mapToGlobal(at), QPoint(), QPoint(0, 3 * 120), Qt::NoButton,
+                     Qt::ControlModifier, Qt::NoScrollPhase, false);
+  QApplication::sendEvent(view, &zoomIn);
+  EXPECT_LT(norm(view->rasAtWidgetPosition(at) - under), 0.05) << "the point under the mouse stays";
+  const double zoomedMmPerPixel =
+      norm(view->rasAtWidgetPosition(at + QPointF(100, 0)) - view->rasAtWidgetPosition(at)) / 100;
+  EXPECT_NEAR(mmPerPixel / zoomedMmPerPixel, std::pow(1.25, 3), 0.01);
+  EXPECT_LT(norm(window.model().crosshairRas() - crosshairBefore), 1e-9) << "zooming changed the slice";
+
+  // Middle-drag 80 pixels right and 40 down: the point follows the mouse.
+  const QPoint from = at.toPoint(), to = from + QPoint(80, 40);
+  QTest::mousePress(view, Qt::MiddleButton, {}, from);
+  QTest::mouseMove(view, from + QPoint(40, 20));
+  QTest::mouseMove(view, to);
+  QTest::mouseRelease(view, Qt::MiddleButton, {}, to);
+  EXPECT_LT(norm(view->rasAtWidgetPosition(QPointF(to)) - under), zoomedMmPerPixel)
+      << "pan moved the image with the mouse (to within a pixel)";
+
+  // Keys, in the view after a click gives it the focus: PgUp, Up, Shift+Down, PgDn.
+  view->setFocus();
+  const double z0 = window.model().crosshairRas().z;
+  const double step = view->sliceRenderer().sliceStepMm();
+  QTest::keyClick(view, Qt::Key_PageUp);
+  QTest::keyClick(view, Qt::Key_Up);
+  EXPECT_NEAR(window.model().crosshairRas().z, z0 + 2 * step, 1e-6) << "axial: up is superior";
+  QTest::keyClick(view, Qt::Key_Down, Qt::ShiftModifier);
+  QTest::keyClick(view, Qt::Key_PageDown);
+  EXPECT_NEAR(window.model().crosshairRas().z, z0 - 4 * step, 1e-6);
+
+  // Home: the whole slice again.
+  QTest::keyClick(view, Qt::Key_Home);
+  EXPECT_DOUBLE_EQ(view->sliceRenderer().zoom(), 1.0);
+  EXPECT_NEAR(norm(view->rasAtWidgetPosition(at) - under),
+              std::abs(window.model().crosshairRas().z - under.z), 0.05)
+      << "back to the fitted view (only the slice differs)";
+
+  // Right-drag: the window/level values are drawn while dragging and gone after.
+  auto readoutPixels = [&] {
+    const QImage frame = view->grabFramebuffer();
+    int n = 0;  // the readout's light blue, in the lower-left corner
+    for (int y = frame.height() * 9 / 10; y < frame.height(); ++y)
+      for (int x = 0; x < frame.width() / 3; ++x) {
+        const QColor c = frame.pixelColor(x, y);
+        n += c.blue() > 200 && c.green() > 180 && c.red() < 170;
+      }
+    return n;
+  };
+  EXPECT_EQ(readoutPixels(), 0);
+  const double window0 = window.model().window();
+  const QPoint centre(view->width() / 2, view->height() / 2);
+  QTest::mousePress(view, Qt::RightButton, {}, centre);
+  QTest::mouseMove(view, centre + QPoint(60, 0));
+  QApplication::processEvents();
+  EXPECT_GT(readoutPixels(), 20) << "no window/level values while adjusting";
+  const std::string readout = view->sliceRenderer().windowLevelReadout();
+  EXPECT_NE(window.model().window(), window0);
+  char expected[32];
+  std::snprintf(expected, sizeof expected, "W %.0f", window.model().window());
+  EXPECT_EQ(readout.rfind(expected, 0), 0u) << readout;
+  QTest::mouseRelease(view, Qt::RightButton, {}, centre + QPoint(60, 0));
+  QApplication::processEvents();
+  EXPECT_EQ(readoutPixels(), 0) << "the values stay after the drag";
+}
+
 // Help > About names what a reviewer needs to trust a plan's numbers: the versions of dbsplan and
 // of the libraries it runs with, the atlas and the files it was derived from, the template space,
 // and where every atlas number's source is written down.

@@ -310,12 +310,15 @@ void MainWindow::buildMenus() {
   help->addAction("&Mouse and keys", this, [this] {
     QMessageBox::information(
         this, "dbsplan",
-        "Slice views: left-click or drag to move the crosshair; wheel to change slice; "
-        "right-drag to change window (horizontal) and level (vertical).\n"
+        "Slice views: left-click or drag to move the crosshair; wheel, Up/Down or PgUp/PgDn to change "
+        "slice (Shift: 5 slices); Ctrl+wheel, a pinch or +/- to zoom; middle-drag to pan; Home to show "
+        "the whole slice; right-drag to change window (horizontal) and level (vertical), their values "
+        "shown while you drag.\n"
         "Plan: drag a target (magenta) or an entry (cyan) in any slice view; the path, its "
         "margins and the panel follow while you drag, releasing applies the edit.\n"
         "Ctrl+Z undo, Ctrl+Shift+Z redo, Ctrl+S save the plan.\n"
-        "3D view: left-drag to rotate, right-drag or wheel to zoom, middle-drag to pan.\n"
+        "3D view: left-drag to rotate, right-drag or wheel to zoom, middle-drag to pan; with View > Scalp "
+        "risk map on, a click on the scalp moves the selected side's entry there.\n"
         "Probe's eye: wheel, Up/Down or PgUp/PgDn move along the selected lead; Home returns to the target.\n"
         "Along the path: wheel, Up/Down or PgUp/PgDn turn the plane about the lead; Home returns to 0 deg.\n"
         "All coordinates are patient RAS in millimetres.");

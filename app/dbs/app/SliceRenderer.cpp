@@ -180,6 +180,13 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   title_->GetTextProperty()->SetVerticalJustification(VTK_TEXT_TOP);
   title_->SetInput(sliceOrientationName(orientation));
   renderer_->AddViewProp(title_);
+  windowLevelText_->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+  windowLevelText_->SetPosition(0.015, 0.02);
+  windowLevelText_->GetTextProperty()->SetFontSize(16);
+  windowLevelText_->GetTextProperty()->BoldOn();
+  windowLevelText_->GetTextProperty()->SetColor(0.55, 0.9, 1.0);
+  windowLevelText_->VisibilityOff();
+  renderer_->AddViewProp(windowLevelText_);
 }
 
 SliceRenderer::~SliceRenderer() = default;
@@ -239,6 +246,7 @@ void SliceRenderer::setCrosshair(Vec3 crosshairRas) {
 void SliceRenderer::setWindowLevel(double window, double level) {
   windowLevel_->SetWindow(std::max(window, 1e-6));
   windowLevel_->SetLevel(level);
+  windowLevelText_->SetInput(windowLevelReadout().c_str());
 }
 
 void SliceRenderer::setLabels(vtkImageData* indexSpaceLabels, const ImageGeometry& labelGeometry) {
@@ -407,13 +415,52 @@ void SliceRenderer::fitToViewport(int widthPixels, int heightPixels) {
   const double halfWidth = 0.5 * (planeBounds_[1] - planeBounds_[0]);
   const double halfHeight = 0.5 * (planeBounds_[3] - planeBounds_[2]);
   const double aspect = static_cast<double>(widthPixels) / heightPixels;
-  camera->SetFocalPoint(cu, cv, 0);
-  camera->SetPosition(cu, cv, 1000);
+  viewportPixels_ = {widthPixels, heightPixels};
+  const double u = cu + panMm_[0], v = cv + panMm_[1];
+  camera->SetFocalPoint(u, v, 0);
+  camera->SetPosition(u, v, 1000);
   camera->SetViewUp(0, 1, 0);
-  camera->SetParallelScale(1.08 *
-                           std::max(halfHeight, halfWidth / aspect));  // a small margin for the letters
-  renderer_->ResetCameraClippingRange(cu - 1, cu + 1, cv - 1, cv + 1, -10, 10);
+  // A small margin for the letters at zoom 1.
+  camera->SetParallelScale(1.08 * std::max(halfHeight, halfWidth / aspect) / zoom_);
+  renderer_->ResetCameraClippingRange(u - 1, u + 1, v - 1, v + 1, -10, 10);
   if (hasVolume_) updateOverlay();
+}
+
+void SliceRenderer::zoomAbout(double factor, double displayX, double displayY) {
+  if (!(factor > 0) || viewportPixels_[0] <= 0) return;
+  const Vec3 before = rasFromDisplay(displayX, displayY);
+  zoom_ = std::clamp(zoom_ * factor, kMinZoom, kMaxZoom);
+  fitToViewport(viewportPixels_[0], viewportPixels_[1]);
+  const Vec3 after = rasFromDisplay(displayX, displayY);
+  // Shift so the point under the mouse is the one that was there.
+  panMm_[0] += dot(axes_.rightRas, before - after);
+  panMm_[1] += dot(axes_.upRas, before - after);
+  fitToViewport(viewportPixels_[0], viewportPixels_[1]);
+}
+
+void SliceRenderer::panByDisplay(double dx, double dy) {
+  if (viewportPixels_[1] <= 0) return;
+  const double mmPerPixel = 2.0 * renderer_->GetActiveCamera()->GetParallelScale() / viewportPixels_[1];
+  panMm_[0] -= dx * mmPerPixel;
+  panMm_[1] -= dy * mmPerPixel;
+  fitToViewport(viewportPixels_[0], viewportPixels_[1]);
+}
+
+void SliceRenderer::resetZoomAndPan() {
+  zoom_ = 1.0;
+  panMm_ = {0, 0};
+  if (viewportPixels_[0] > 0) fitToViewport(viewportPixels_[0], viewportPixels_[1]);
+}
+
+void SliceRenderer::setWindowLevelReadoutVisible(bool visible) {
+  windowLevelText_->SetInput(windowLevelReadout().c_str());
+  windowLevelText_->SetVisibility(visible);
+}
+
+std::string SliceRenderer::windowLevelReadout() const {
+  char text[64];
+  std::snprintf(text, sizeof text, "W %.0f  L %.0f", windowLevel_->GetWindow(), windowLevel_->GetLevel());
+  return text;
 }
 
 Vec3 SliceRenderer::rasFromDisplay(double displayX, double displayY) const {

@@ -1,6 +1,8 @@
 #include "dbs/app/ViewWidgets.h"
 
+#include <QKeyEvent>
 #include <QMouseEvent>
+#include <QNativeGestureEvent>
 
 #include <QWheelEvent>
 #include <cmath>
@@ -16,6 +18,7 @@ namespace dbs::app {
 SliceViewWidget::SliceViewWidget(SliceOrientation orientation, ViewerModel* model, QWidget* parent)
     : VtkOpenGLWidget(parent), model_(model), slice_(orientation) {
   renderWindow()->AddRenderer(slice_.renderer());
+  setFocusPolicy(Qt::StrongFocus);  // a click gives the keys (slice stepping, zoom) to this view
   connect(model_, &ViewerModel::volumeChanged, this, &SliceViewWidget::onVolumeChanged);
   connect(model_, &ViewerModel::crosshairChanged, this, [this](Vec3 p) {
     slice_.setCrosshair(p);
@@ -84,7 +87,7 @@ QPointF SliceViewWidget::widgetPositionOfRas(Vec3 pointRas) const {
 void SliceViewWidget::mousePressEvent(QMouseEvent* e) {
   if (!model_->volume()) return;
   dragButton_ = e->button();
-  dragStart_ = e->position();
+  dragStart_ = lastDragPosition_ = e->position();
   dragStartWindow_ = model_->window();
   dragStartLevel_ = model_->level();
   draggedHandle_ = {};
@@ -119,8 +122,15 @@ void SliceViewWidget::mouseMoveEvent(QMouseEvent* e) {
     const auto& range = model_->intensityRange();
     const double scale = (range.max - range.min) / std::max(1, width());
     const QPointF delta = e->position() - dragStart_;
+    slice_.setWindowLevelReadoutVisible(true);  // the values while they change
     model_->setWindowLevel(dragStartWindow_ + delta.x() * scale, dragStartLevel_ - delta.y() * scale);
+  } else if (dragButton_ == Qt::MiddleButton) {
+    // Middle-drag pans: the image follows the mouse (display y is up, widget y down).
+    const QPointF delta = (e->position() - lastDragPosition_) * devicePixelRatioF();
+    slice_.panByDisplay(delta.x(), -delta.y());
+    update();
   }
+  lastDragPosition_ = e->position();
 }
 
 void SliceViewWidget::mouseReleaseEvent(QMouseEvent* e) {
@@ -133,16 +143,80 @@ void SliceViewWidget::mouseReleaseEvent(QMouseEvent* e) {
     emit handleDragged(handle.side, handle.entry, handle.pointRas + (p - dragStartRas_), true);
     return;
   }
+  if (dragButton_ == Qt::RightButton) {
+    slice_.setWindowLevelReadoutVisible(false);
+    update();
+  }
   dragButton_ = Qt::NoButton;
+}
+
+void SliceViewWidget::stepSlices(int slices) {
+  // Forward is anatomical, whatever side the view is seen from: superior in axial, anterior in
+  // coronal, the patient's right in sagittal (the normal's largest component made positive).
+  Vec3 forward = slice_.axes().normalRas();
+  const double largest = std::abs(forward.x) >= std::max(std::abs(forward.y), std::abs(forward.z))
+                             ? forward.x
+                             : (std::abs(forward.y) >= std::abs(forward.z) ? forward.y : forward.z);
+  if (largest < 0) forward = -1.0 * forward;
+  const Vec3 step = slice_.sliceStepMm() * forward;
+  model_->setCrosshairRas(model_->crosshairRas() + static_cast<double>(slices) * step);
+}
+
+void SliceViewWidget::zoomAt(double factor, QPointF widgetPos) {
+  const QPointF d = vtkDisplayFromWidget(widgetPos);
+  slice_.zoomAbout(factor, d.x(), d.y());
+  update();
 }
 
 void SliceViewWidget::wheelEvent(QWheelEvent* e) {
   if (!model_->volume()) return;
-  // Wheel: one slice per notch along the view's normal.
   const int notches = e->angleDelta().y() / 120;
   if (notches == 0) return;
-  const Vec3 step = slice_.sliceStepMm() * slice_.axes().normalRas();
-  model_->setCrosshairRas(model_->crosshairRas() + static_cast<double>(notches) * step);
+  if (e->modifiers() & Qt::ControlModifier) {
+    zoomAt(std::pow(1.25, notches), e->position());
+    return;
+  }
+  stepSlices(notches);  // one slice per notch along the view's normal
+}
+
+void SliceViewWidget::keyPressEvent(QKeyEvent* e) {
+  if (!model_->volume()) return VtkOpenGLWidget::keyPressEvent(e);
+  const int step = (e->modifiers() & Qt::ShiftModifier) ? 5 : 1;
+  const QPointF centre(width() / 2.0, height() / 2.0);
+  switch (e->key()) {
+    case Qt::Key_PageUp:
+    case Qt::Key_Up:
+      stepSlices(step);
+      return;
+    case Qt::Key_PageDown:
+    case Qt::Key_Down:
+      stepSlices(-step);
+      return;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+      zoomAt(1.25, centre);
+      return;
+    case Qt::Key_Minus:
+      zoomAt(1 / 1.25, centre);
+      return;
+    case Qt::Key_Home:
+      slice_.resetZoomAndPan();
+      update();
+      return;
+    default:
+      VtkOpenGLWidget::keyPressEvent(e);
+  }
+}
+
+bool SliceViewWidget::event(QEvent* e) {
+  if (e->type() == QEvent::NativeGesture && model_->volume()) {
+    auto* gesture = static_cast<QNativeGestureEvent*>(e);
+    if (gesture->gestureType() == Qt::ZoomNativeGesture) {
+      zoomAt(1.0 + gesture->value(), gesture->position());
+      return true;
+    }
+  }
+  return VtkOpenGLWidget::event(e);
 }
 
 SceneViewWidget::SceneViewWidget(ViewerModel* model, const std::array<SliceRenderer*, 3>& slices,

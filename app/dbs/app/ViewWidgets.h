@@ -44,14 +44,23 @@ class SliceViewWidget : public VtkOpenGLWidget {
   void mousePressEvent(QMouseEvent* e) override;
   void mouseMoveEvent(QMouseEvent* e) override;
   void mouseReleaseEvent(QMouseEvent* e) override;
+  // Wheel: one slice per notch (up: superior, anterior or right); Ctrl+wheel (or a pinch) zooms
+  // about the mouse.
   void wheelEvent(QWheelEvent* e) override;
+  // PgUp/Up and PgDn/Down step one slice as the wheel does (five with Shift), + and - zoom about
+  // the view's centre,
+  // Home shows the whole slice again.
+  void keyPressEvent(QKeyEvent* e) override;
+  bool event(QEvent* e) override;  // pinch (native zoom gesture)
 
  private:
   void onVolumeChanged();
+  void stepSlices(int slices);
+  void zoomAt(double factor, QPointF widgetPos);
   ViewerModel* model_;
   SliceRenderer slice_;
   Qt::MouseButton dragButton_ = Qt::NoButton;
-  QPointF dragStart_;
+  QPointF dragStart_, lastDragPosition_;
   double dragStartWindow_ = 0, dragStartLevel_ = 0;
   Handle draggedHandle_;
   Vec3 dragStartRas_;
