@@ -11,11 +11,13 @@
 
 #include <QApplication>
 #include <QDialog>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFileDialog>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProcess>
@@ -23,6 +25,7 @@
 #include <QPushButton>
 #include <QTableWidget>
 #include <QTest>
+#include <QTextBrowser>
 #include <QTextDocumentFragment>
 #include <QTimer>
 #include <QWheelEvent>
@@ -31,9 +34,11 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 
 #include "RiskMapTestSupport.h"
 #include "TestSupport.h"
+#include "dbs/app/GuidedTour.h"
 #include "dbs/app/MainWindow.h"
 #include "dbs/app/PlanFigureView.h"
 #include "dbs/app/PlanFigures.h"
@@ -760,6 +765,73 @@ TEST_F(Workstation, SliceViewsZoomPanStepByKeysAndShowWindowLevelWhileAdjusting)
   QTest::mouseRelease(view, Qt::RightButton, {}, centre + QPoint(60, 0));
   QApplication::processEvents();
   EXPECT_EQ(readoutPixels(), 0) << "the values stay after the drag";
+}
+
+// Issue 10: Help > Guided tour walks a class through the plan. Clicking Next moves the crosshair to
+// the AC, the PC, the MCP, the left target and the right target in turn (their RAS positions in the
+// plan), raises the along-the-path and probe's-eye views at their steps, shows the scalp risk map
+// at its step, and Back and the list go back.
+TEST_F(Workstation, GuidedTourStepsMoveTheCrosshairToTheLandmarksAndBothTargets) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  MainWindow window;
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1500, 1000)));
+  ASSERT_TRUE(clickMenuPath(window, {"Help", "Guided tour"}));
+  auto* dock = window.findChild<QDockWidget*>("tourDock");
+  ASSERT_NE(dock, nullptr);
+  ASSERT_TRUE(waitFor([&] { return dock->isVisible(); }, 5000));
+  auto* next = dock->findChild<QPushButton*>("tourNext");
+  auto* back = dock->findChild<QPushButton*>("tourBack");
+  auto* text = dock->findChild<QTextBrowser*>("tourText");
+  ASSERT_TRUE(next && back && text);
+  const PlanDocument& plan = window.session()->plan();
+  const std::map<QString, Vec3> expected = {
+      {"AC", plan.acRas},
+      {"PC", plan.pcRas},
+      {"MCP", plan.mcpRas},
+      {"left target", chosenTrajectory(plan, 'L')->trajectory.targetRas},
+      {"right target", chosenTrajectory(plan, 'R')->trajectory.targetRas}};
+  std::map<QString, int> reached;
+  bool alongPathRaised = false, probesEyeRaised = false, riskMapShown = false;
+  const int steps = static_cast<int>(window.tourPanel()->steps().size());
+  ASSERT_GE(steps, 12);
+  for (int i = 0; i < steps; ++i) {
+    if (i > 0) {
+      ASSERT_TRUE(next->isEnabled());
+      QTest::mouseClick(next, Qt::LeftButton);
+    }
+    ASSERT_EQ(window.tourPanel()->currentStep(), i);
+    EXPECT_GT(text->toPlainText().size(), 150) << "step " << i << " says too little";
+    const TourStep& step = window.tourPanel()->steps()[static_cast<std::size_t>(i)];
+    if (auto it = expected.find(step.landmark); it != expected.end()) {
+      EXPECT_LT(norm(window.model().crosshairRas() - it->second), 1e-9) << step.landmark.toStdString();
+      reached[step.landmark] = i;
+    }
+    alongPathRaised |= step.figure == TourStep::Figure::AlongPath &&
+                       window.findChild<QDockWidget*>("alongPathDock")->isVisible();
+    probesEyeRaised |= step.figure == TourStep::Figure::ProbesEye &&
+                       window.findChild<QDockWidget*>("probesEyeDock")->isVisible();
+    if (step.riskMap) {
+      ASSERT_TRUE(waitFor([&] { return window.riskMap() != nullptr && !window.busy(); }, 60000));
+      riskMapShown = window.sceneView()->sceneRenderer().riskMapShown();
+    }
+  }
+  EXPECT_EQ(reached.size(), expected.size()) << "a landmark or a target has no step";
+  EXPECT_LT(reached["AC"], reached["PC"]);
+  EXPECT_LT(reached["PC"], reached["MCP"]);
+  EXPECT_TRUE(alongPathRaised);
+  EXPECT_TRUE(probesEyeRaised);
+  EXPECT_TRUE(riskMapShown);
+  EXPECT_FALSE(next->isEnabled()) << "the last step has no Next";
+  // Back one step, then the list: straight to the AC.
+  QTest::mouseClick(back, Qt::LeftButton);
+  EXPECT_EQ(window.tourPanel()->currentStep(), steps - 2);
+  auto* list = dock->findChild<QListWidget*>("tourSteps");
+  ASSERT_NE(list, nullptr);
+  const QRect acRow = list->visualItemRect(list->item(reached["AC"]));
+  QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, acRow.center());
+  EXPECT_EQ(window.tourPanel()->currentStep(), reached["AC"]);
+  EXPECT_LT(norm(window.model().crosshairRas() - plan.acRas), 1e-9);
+  EXPECT_FALSE(window.sceneView()->sceneRenderer().riskMapShown()) << "the map belongs to its step only";
 }
 
 // Help > About names what a reviewer needs to trust a plan's numbers: the versions of dbsplan and

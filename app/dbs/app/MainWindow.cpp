@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFileDialog>
@@ -21,6 +22,7 @@
 #include <QSaveFile>
 #include <QScrollArea>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -33,6 +35,7 @@
 #include <vtkVersion.h>
 #include <nlohmann/json.hpp>
 
+#include "dbs/app/GuidedTour.h"
 #include "dbs/app/PlanFigureView.h"
 #include "dbs/app/PlanFigures.h"
 #include "dbs/app/PlanPanel.h"
@@ -121,6 +124,14 @@ MainWindow::MainWindow(QWidget* parent, bool rememberLayout)
   addDockWidget(Qt::RightDockWidgetArea, alongPathDock_);
   tabifyDockWidget(probesEyeDock_, alongPathDock_);
   probesEyeDock_->raise();
+  // The guided tour, on the left, hidden until Help > Guided tour.
+  tour_ = new TourPanel(this);
+  tourDock_ = new QDockWidget("Guided tour", this);
+  tourDock_->setObjectName("tourDock");
+  tourDock_->setWidget(tour_);
+  addDockWidget(Qt::LeftDockWidgetArea, tourDock_);
+  tourDock_->hide();
+  connect(tour_, &TourPanel::stepShown, this, &MainWindow::showTourStep);
   connect(panel_, &PlanPanel::editRequested, this, [this](const PlanEdit& edit) { applyEdit(edit); });
   connect(sceneView_, &SceneViewWidget::riskMapClicked, this, [this](Vec3 pointRas) {
     if (riskMap_) applyEdit(PlanEdit::moveEntry(riskMap_->side, pointRas));
@@ -323,6 +334,9 @@ void MainWindow::buildMenus() {
         "Along the path: wheel, Up/Down or PgUp/PgDn turn the plane about the lead; Home returns to 0 deg.\n"
         "All coordinates are patient RAS in millimetres.");
   });
+  help->addAction("&Guided tour...", this, [this] { startGuidedTour(); })
+      ->setStatusTip(
+          "A teacher's walk through the plan (the colin27 sample's when none is open), step by step");
   help->addAction("&About dbsplan", this, [this] { QMessageBox::about(this, "About dbsplan", aboutText()); });
 }
 
@@ -547,7 +561,11 @@ void MainWindow::planTrajectoriesForCurrentImage(const QString& outDir) {
   }
   if (!maybeKeepChanges()) return;
   rememberFolder(outDir);
-  const std::string path = model_.volume()->path, out = outDir.toStdString();
+  planImage(model_.volume()->path, outDir);
+}
+
+void MainWindow::planImage(const std::string& imagePath, const QString& outDir) {
+  const std::string path = imagePath, out = outDir.toStdString();
   runInBackground<std::shared_ptr<PlanResult>>(
       "Planning both trajectories for " + QString::fromStdString(path), "dbsplan: cannot plan",
       [path, out](const ProgressCallback& progress) {
@@ -658,6 +676,66 @@ void MainWindow::setSession(std::shared_ptr<PlanSession> session) {
   showPlanDocument(session_ ? &session_->plan() : nullptr, false);
   updateActions();
   emit planChanged();
+  if (tourPending_ && session_) {
+    tourPending_ = false;
+    QTimer::singleShot(0, this, [this] { startGuidedTour(); });
+  }
+}
+
+void MainWindow::startGuidedTour() {
+  if (session_) {
+    try {
+      tour_->setSteps(guidedTourSteps(session_->result()));
+    } catch (const std::exception& e) {
+      QMessageBox::information(this, "dbsplan: guided tour", e.what());
+      return;
+    }
+    tourDock_->show();
+    tourDock_->raise();
+    tour_->showStep(0);
+    return;
+  }
+  // No plan open: the colin27 sample's, planned once into the cache folder.
+  const QString folder = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/colin27-tour";
+  const QString planPath = folder + "/plan.json";
+  tourPending_ = true;
+  if (QFileInfo::exists(planPath)) {
+    openPlan(planPath);
+    return;
+  }
+  try {
+    const Sample& sample = SampleCatalogue::standard().find("colin27");
+    if (!sample.ready()) throw std::runtime_error(sample.missingReason());
+    QDir().mkpath(folder);
+    statusBar()->showMessage("Planning the colin27 sample for the tour (once; kept in " + folder + ")");
+    planImage(sample.t1Path, folder);
+  } catch (const std::exception& e) {
+    tourPending_ = false;
+    QMessageBox::information(this, "dbsplan: guided tour",
+                             QString("The tour needs the colin27 sample: ") + e.what());
+  }
+}
+
+void MainWindow::showTourStep(int index) {
+  if (!session_ || index < 0 || index >= static_cast<int>(tour_->steps().size())) return;
+  const TourStep& step = tour_->steps()[static_cast<std::size_t>(index)];
+  if (step.side && chosenTrajectory(session_->plan(), step.side) && step.side != selectedSide_) {
+    selectedSide_ = step.side;
+    showPlanDocument(&session_->plan(), false);
+  }
+  if (step.figure == TourStep::Figure::ProbesEye) {
+    probesEyeDock_->show();
+    probesEyeDock_->raise();
+  } else if (step.figure == TourStep::Figure::AlongPath) {
+    alongPathDock_->show();
+    alongPathDock_->raise();
+  }
+  if (riskMapAction_->isChecked() != step.riskMap) riskMapAction_->setChecked(step.riskMap);
+  if (step.crosshairRas) {
+    model_.setCrosshairRas(*step.crosshairRas);
+    for (SliceViewWidget* view : sliceViews_) view->showZoomedAt(step.sliceZoom, *step.crosshairRas);
+  }
+  statusBar()->showMessage(QString("Tour step %1: %2").arg(index + 1).arg(step.title), 8000);
 }
 
 void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {

@@ -37,6 +37,7 @@ namespace dbs::app {
 
 class PlanPanel;
 class PlanFigureView;
+class TourPanel;
 
 // Help > About: dbsplan's version, the Qt, VTK and ITK versions it runs with, the atlas (version and
 // the files it was derived from), the template space and where the atlas numbers' sources are.
@@ -103,6 +104,10 @@ class MainWindow : public QMainWindow {
   // background, re-scored in the window while that side's target is dragged and again after each
   // edit; a click on it moves that side's entry there. Null while none is shown.
   const ScalpRiskMap* riskMap() const { return riskMap_.get(); }
+  // Help > Guided tour: the teaching tour (GuidedTour.h) of the open plan; without one, of the colin27
+  // sample, planned once into the user's cache folder (and reopened from there afterwards).
+  void startGuidedTour();
+  TourPanel* tourPanel() const { return tour_; }
   // Whether a background step (load, plan, alternatives' search, risk map) is still running.
   bool busy() const { return runningJobs_ > 0; }
 
@@ -146,6 +151,9 @@ class MainWindow : public QMainWindow {
   // The risk map follows the shown plan: refreshRiskMap after a change of the session or the side
   // (a full scoring in the background when its inputs changed), previewRiskMap on each drag step.
   void refreshRiskMap();
+  void showTourStep(int index);
+  // Plans both sides of the T1 at `imagePath` into `outDir` in the background and opens the plan.
+  void planImage(const std::string& imagePath, const QString& outDir);
   void previewRiskMap(const PlanDocument& preview);
   void saveViewScreenshot(QWidget* view, const QString& name);
   void updateActions();
@@ -170,6 +178,9 @@ class MainWindow : public QMainWindow {
   unsigned long sessionGeneration_ = 0;  // changes with every session set, so stale results are dropped
   char selectedSide_ = 'L';
   QAction* riskMapAction_ = nullptr;
+  TourPanel* tour_ = nullptr;
+  QDockWidget* tourDock_ = nullptr;
+  bool tourPending_ = false;  // start the tour when the plan being opened or planned arrives
   std::shared_ptr<ScalpRiskMap> riskMap_;
   vtkSmartPointer<vtkPolyData> scalpSurface_;  // of the session's T1, built once per session
   std::optional<AcpcFrame> riskMapFrame_;      // the frame riskMap_ was scored in

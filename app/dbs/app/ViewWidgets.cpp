@@ -168,6 +168,19 @@ void SliceViewWidget::zoomAt(double factor, QPointF widgetPos) {
   update();
 }
 
+void SliceViewWidget::showZoomedAt(double zoom, Vec3 centreRas) {
+  slice_.resetZoomAndPan();
+  if (zoom != 1.0) {
+    // Zoom about the point, then pan it to the middle of the view.
+    const QPointF at = widgetPositionOfRas(centreRas);
+    zoomAt(zoom, at);
+    const QPointF delta =
+        (QPointF(width() / 2.0, height() / 2.0) - widgetPositionOfRas(centreRas)) * devicePixelRatioF();
+    slice_.panByDisplay(delta.x(), -delta.y());
+  }
+  update();
+}
+
 void SliceViewWidget::wheelEvent(QWheelEvent* e) {
   if (!model_->volume()) return;
   const int notches = e->angleDelta().y() / 120;

@@ -32,6 +32,8 @@ class SliceViewWidget : public VtkOpenGLWidget {
   };
   Handle handleAt(QPointF widgetPos) const;
   static constexpr double kHandlePickRadius = 9.0;
+  // Shows the slice at `zoom` (1: the whole slice) centred on `centreRas`' projection.
+  void showZoomedAt(double zoom, Vec3 centreRas);
 
  signals:
   void hovered(dbs::Vec3 pointRas);
