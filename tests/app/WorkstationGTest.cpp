@@ -834,6 +834,42 @@ TEST_F(Workstation, GuidedTourStepsMoveTheCrosshairToTheLandmarksAndBothTargets)
   EXPECT_FALSE(window.sceneView()->sceneRenderer().riskMapShown()) << "the map belongs to its step only";
 }
 
+// Issue 10: every number in the panel has a tooltip saying what it is, its frame and its unit: each
+// digit of the selected trajectory's details lies in a span with its own tooltip, and every cell of
+// the trajectory table has one; the tooltip is shown where the mouse rests.
+TEST_F(Workstation, EveryNumberInThePanelExplainsItselfInATooltip) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  MainWindow window;
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1500, 1000)));
+  const PlanPanel& panel = *window.planPanel();
+  const QString details = panel.detailsText();
+  ASSERT_GT(details.size(), 200);
+  int digits = 0;
+  for (int i = 0; i < details.size(); ++i) {
+    if (!details[i].isDigit()) continue;
+    ++digits;
+    const QString tip = panel.detailsToolTipAt(i);
+    EXPECT_FALSE(tip.isEmpty()) << "no tooltip on '" << details.mid(std::max(0, i - 12), 24).toStdString()
+                                << "'";
+    if (tip.isEmpty()) break;
+    const bool saysUnitOrKind =
+        tip.contains("mm") || tip.contains("degrees") || tip.contains("levels") || tip.contains("id");
+    EXPECT_TRUE(saysUnitOrKind) << tip.toStdString();
+  }
+  EXPECT_GT(digits, 60);
+  for (const char* frame : {"Patient RAS, mm", "AC-PC frame, mm", "template"}) {
+    bool found = false;
+    for (int i = 0; i < details.size() && !found; ++i) found = panel.detailsToolTipAt(i).contains(frame);
+    EXPECT_TRUE(found) << "no number is explained in " << frame;
+  }
+  auto* table = window.findChild<QTableWidget*>("trajectoryTable");
+  ASSERT_NE(table, nullptr);
+  for (int r = 0; r < table->rowCount(); ++r)
+    for (int c = 0; c < table->columnCount(); ++c)
+      EXPECT_FALSE(panel.trajectoryCellToolTip(r, c).isEmpty()) << "cell " << r << "," << c;
+  EXPECT_TRUE(panel.trajectoryCellToolTip(0, 4).contains("mm"));
+}
+
 // Help > About names what a reviewer needs to trust a plan's numbers: the versions of dbsplan and
 // of the libraries it runs with, the atlas and the files it was derived from, the template space,
 // and where every atlas number's source is written down.

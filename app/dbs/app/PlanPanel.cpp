@@ -2,18 +2,23 @@
 
 #include "dbs/imaging/AtlasDerivation.h"
 
+#include <QAbstractTextDocumentLayout>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHeaderView>
+#include <QHelpEvent>
 #include <QLabel>
 #include <QPainter>
 #include <QPushButton>
 #include <QSlider>
 #include <QTableWidget>
+#include <QTextBrowser>
+#include <QTextCursor>
 #include <QTextDocument>
+#include <QToolTip>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -64,6 +69,51 @@ const char* kMarginTooltip =
     "Smallest distance from the lead's path (target to entry) to the structure's surface, in mm, and where "
     "along the path it occurs (mm from the target towards the entry). Negative = the path passes through it.";
 
+// The selected trajectory's numbers: rich text whose spans carry their own tooltip (an HTML title:
+// what the number is, its frame and unit), shown where the mouse rests; as tall as its text, so the
+// panel's scroll area scrolls, not this.
+class DetailsBrowser : public QTextBrowser {
+ public:
+  explicit DetailsBrowser(QWidget* parent) : QTextBrowser(parent) {
+    setFrameShape(QFrame::NoFrame);
+    setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    viewport()->setAutoFillBackground(false);
+    setStyleSheet("QTextBrowser { background: transparent; }");
+    connect(document()->documentLayout(), &QAbstractTextDocumentLayout::documentSizeChanged, this,
+            [this](const QSizeF& size) { setFixedHeight(static_cast<int>(std::ceil(size.height())) + 4); });
+  }
+
+ protected:
+  bool viewportEvent(QEvent* e) override {
+    if (e->type() == QEvent::ToolTip) {
+      auto* help = static_cast<QHelpEvent*>(e);
+      const QString tip = cursorForPosition(help->pos()).charFormat().toolTip();
+      if (tip.isEmpty())
+        QToolTip::hideText();
+      else
+        QToolTip::showText(help->globalPos(), tip, this);
+      return true;
+    }
+    return QTextBrowser::viewportEvent(e);
+  }
+};
+
+// An HTML span whose tooltip is `tip`.
+QString explained(const QString& text, const QString& tip) {
+  return "<span title=\"" + tip.toHtmlEscaped() + "\">" + text + "</span>";
+}
+
+const char* kRasTip =
+    "Patient RAS, mm: x towards the patient's right, y anterior, z superior (the image's world frame)";
+const char* kPatientWordsTip =
+    "The same patient RAS point in a clinician's words, mm: L/R (left/right), A/P (anterior/posterior), S/I "
+    "(superior/inferior) of the image's world origin";
+const char* kAcpcTip =
+    "AC-PC frame, mm: origin at the mid-commissural point (MCP), x towards the patient's right, y anterior "
+    "along PC->AC, z superior in the midsagittal plane";
+
 }  // namespace
 
 PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), model_(model) {
@@ -107,6 +157,9 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   trajectories_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
   trajectories_->horizontalHeader()->setDefaultSectionSize(56);
   trajectories_->horizontalHeader()->setMinimumSectionSize(24);
+  // Room for both sides' chosen trajectory and their alternatives (8 rows); the panel scrolls
+  // rather than squeezing the table when the details below are long.
+  trajectories_->setMinimumHeight(8 * trajectories_->verticalHeader()->defaultSectionSize() + 48);
   trajectoriesLayout->addWidget(trajectories_);
   useAlternative_ = new QPushButton("Use this alternative", trajectoriesBox);
   useAlternative_->setObjectName("useAlternative");
@@ -122,18 +175,9 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   previewBanner_->setStyleSheet("QLabel { background: #664400; color: white; padding: 2px; }");
   previewBanner_->hide();
   selectedLayout->addWidget(previewBanner_);
-  details_ =
-      new QLabel("No plan open: Tools > Plan bilateral trajectories, or File > Open plan.", selectedBox);
+  details_ = new DetailsBrowser(selectedBox);
   details_->setObjectName("trajectoryDetails");
-  details_->setWordWrap(true);
-  details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  details_->setToolTip(
-      "Patient RAS: mm, x to the patient's right, y anterior, z superior. AC-PC: mm from the mid-commissural "
-      "point "
-      "(x right, y anterior along PC->AC, z superior). Colin27 template: the atlas template's RAS mm "
-      "through the registration; not MNI ICBM 2009b (the AC differs by about 3 mm). Capsule and optic "
-      "tract: distance in mm from the nearest contact's surface to the internal capsule (capsular side "
-      "effects) and the optic tract (phosphenes); 0 or less means a contact is inside.");
+  details_->setText("No plan open: Tools > Plan bilateral trajectories, or File > Open plan.");
   selectedLayout->addWidget(details_);
   auto* form = new QFormLayout();
   electrode_ = new QComboBox(selectedBox);
@@ -270,10 +314,24 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
                                  m.closest[2].present ? mm(m.closest[2].distanceMm) : "n/a",
                                  QString("%1 of %2").arg(m.contactsInGpi).arg(m.contacts.size()),
                                  m.safe ? "yes" : "NO"};
+      QStringList failed;
+      for (const ClosestApproach& c : m.closest)
+        if (c.present && !c.safe) failed << riskName(c.kind);
+      const QStringList cellTips = {
+          "Trajectory id, stable within the plan (L = left hemisphere, R = right)",
+          chosen ? "The side's planned trajectory"
+                 : "Another distinct path the search found; double-click to use it",
+          "Electrode " + QString::fromStdString(p->trajectory.electrodeId) + " from the catalogue",
+          "Straight length from the entry to the target, mm",
+          "Ventricles: " + marginText(m.closest[0]) + ". " + kMarginTooltip,
+          "Sulci: " + marginText(m.closest[1]) + ". " + kMarginTooltip,
+          "Vessels: " + marginText(m.closest[2]) + ". " + kMarginTooltip,
+          "Contact levels whose centre lies in the target side's GPi, of the electrode's levels",
+          m.safe ? "Every assessed structure keeps its required margin"
+                 : "Required margin not kept: " + failed.join(", ")};
       for (int c = 0; c < cells.size(); ++c) {
         auto* item = new QTableWidgetItem(cells[c]);
-        if (c >= 4 && c <= 6) item->setToolTip(marginText(m.closest[static_cast<std::size_t>(c - 4)]));
-        if (c == 2) item->setToolTip(QString::fromStdString(p->trajectory.electrodeId));
+        item->setToolTip(cellTips[c]);
         if (chosen) {
           QFont bold = item->font();
           bold.setBold(true);
@@ -297,49 +355,82 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
   const TrajectoryMetrics& m = selected->metrics;
   QString html;
   html += QString("<b>%1 %2</b> (%3), %4<br>")
-              .arg(sideWord(t.side), QString::fromStdString(t.id),
+              .arg(sideWord(t.side),
+                   explained(QString::fromStdString(t.id), "The trajectory's id, stable within the plan"),
                    t.origin == "manual" ? "set by hand" : "found by the search",
-                   QString::fromStdString(t.electrodeId));
+                   explained(QString::fromStdString(t.electrodeId), "The electrode's id in the catalogue"));
   html += "<table cellspacing=2>";
   auto row = [&html](const QString& a, const QString& b) {
     html += "<tr><td>" + a + "</td><td>" + b + "</td></tr>";
   };
-  row("Target",
-      "RAS " + triple(t.targetRas) + " mm = " + QString::fromStdString(patientPositionText(t.targetRas)));
-  row("", "AC-PC " + triple(m.targetAcpc) + " mm from the MCP");
-  if (m.targetMni) row("", QString(kTemplateSpaceShortName) + " " + triple(*m.targetMni) + " mm");
+  row("Target", explained("RAS " + triple(t.targetRas) + " mm",
+                          QString("The target (the deepest contact's aim). ") + kRasTip) +
+                    " = " +
+                    explained(QString::fromStdString(patientPositionText(t.targetRas)), kPatientWordsTip));
+  row("",
+      explained("AC-PC " + triple(m.targetAcpc) + " mm from the MCP", QString("The target. ") + kAcpcTip));
+  if (m.targetMni)
+    row("",
+        explained(QString(kTemplateSpaceShortName) + " " + triple(*m.targetMni) + " mm",
+                  "The target in the atlas template's space (Colin27 RAS, mm) through the registration; not "
+                  "MNI ICBM 2009b, whose AC lies about 2 mm elsewhere"));
   for (const PlanTarget& indirect : plan->targets)
     if (indirect.side == t.side && indirect.source == "indirect")
-      row("", QString("%1 mm from the indirect target (AC-PC %2)")
-                  .arg(mm(norm(t.targetRas - indirect.ras)), triple(indirect.acpc)));
-  row("Entry",
-      "RAS " + triple(t.entryRas) + " mm = " + QString::fromStdString(patientPositionText(t.entryRas)));
-  row("", "AC-PC " + triple(m.entryAcpc) + " mm");
-  row("Path", QString("%1 mm long; %2&deg; to the AC-PC line, %3&deg; lateral")
-                  .arg(mm(m.lengthMm), mm(m.sagittalAngleDeg, 0), mm(m.lateralAngleDeg, 0)));
+      row("",
+          explained(QString("%1 mm from the indirect target").arg(mm(norm(t.targetRas - indirect.ras))),
+                    "Distance, mm, from this target to the indirect target (the published AC-PC rule); more "
+                    "than 2 mm is flagged for review") +
+              " " +
+              explained("(AC-PC " + triple(indirect.acpc) + ")",
+                        QString("The indirect target. ") + kAcpcTip));
+  row("Entry", explained("RAS " + triple(t.entryRas) + " mm", QString("The entry on the scalp. ") + kRasTip) +
+                   " = " +
+                   explained(QString::fromStdString(patientPositionText(t.entryRas)), kPatientWordsTip));
+  row("", explained("AC-PC " + triple(m.entryAcpc) + " mm", QString("The entry. ") + kAcpcTip));
+  row("Path",
+      explained(mm(m.lengthMm) + " mm long", "Straight length from the entry to the target, mm") + "; " +
+          explained(mm(m.sagittalAngleDeg, 0) + "&deg; to the AC-PC line",
+                    "Sagittal angle, degrees: between the path's projection on the midsagittal plane and "
+                    "the AC-PC line, measured from anterior (90 = vertical)") +
+          ", " +
+          explained(mm(m.lateralAngleDeg, 0) + "&deg; lateral",
+                    "Lateral angle, degrees: between the path and the midsagittal plane; positive = the "
+                    "entry lies further from the midline than the target"));
   for (const ClosestApproach& c : m.closest)
     row(QString(riskName(c.kind)),
-        marginText(c) + (c.present ? QString(" (needs %1)").arg(mm(c.requiredMarginMm)) : ""));
+        explained(marginText(c), QString(riskName(c.kind)) + ": " + kMarginTooltip) +
+            (c.present
+                 ? " " + explained(QString("(needs %1)").arg(mm(c.requiredMarginMm)),
+                                   "The required clearance from this structure, mm: a path closer is unsafe")
+                 : QString()));
   for (const SideEffectMargin& e : m.sideEffects) {
     const bool inside = e.assessed && e.distanceMm <= 0;
-    row(e.structure == SideEffectStructure::InternalCapsule ? "Capsule" : "Optic tract",
-        QString(inside ? "<b style='color:#c00'>%1</b>" : "%1")
-            .arg(QString::fromStdString(sideEffectMarginText(e)).toHtmlEscaped()));
+    const bool capsule = e.structure == SideEffectStructure::InternalCapsule;
+    row(capsule ? "Capsule" : "Optic tract",
+        explained(QString(inside ? "<b style='color:#c00'>%1</b>" : "%1")
+                      .arg(QString::fromStdString(sideEffectMarginText(e)).toHtmlEscaped()),
+                  QString(capsule ? "Internal capsule (capsular, i.e. motor, side effects)"
+                                  : "Optic tract (phosphenes)") +
+                      ": distance in mm from the nearest contact's surface (the lead's cylinder over the "
+                      "contact) to the structure, and which contact; 0 or less = the contact is inside it"));
   }
   QStringList inGpi;
   for (const PlacedContact& c : m.contacts)
     if (c.inGpi) inGpi << QString::fromStdString(c.label);
-  row("Contacts in GPi", QString("%1 of %2 levels%3")
-                             .arg(m.contactsInGpi)
-                             .arg(m.contacts.size())
-                             .arg(inGpi.isEmpty() ? "" : " (" + inGpi.join(", ") + ")"));
+  row("Contacts in GPi",
+      explained(QString("%1 of %2 levels%3")
+                    .arg(m.contactsInGpi)
+                    .arg(m.contacts.size())
+                    .arg(inGpi.isEmpty() ? "" : " (" + inGpi.join(", ") + ")"),
+                "Contact levels whose centre lies in the target side's GPi label, of the electrode's levels "
+                "(the contacts' labels as the manufacturer numbers them)"));
   row("Verdict", m.safe ? "keeps every required margin"
                         : "<b style='color:#c00'>DOES NOT keep every required margin</b>");
   html += "</table>";
   html +=
       "<p style='color:#555'>Drag a target (magenta) or an entry (cyan) in any slice view to move it; "
       "Ctrl+Z undoes, Ctrl+S saves.</p>";
-  details_->setText(html);
+  details_->setHtml(html);
 
   electrode_->setCurrentIndex(electrode_->findData(QString::fromStdString(t.electrodeId)));
   depth_->setValue(t.deepestContactBeyondTargetMm);
@@ -354,9 +445,18 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
 }
 
 QString PlanPanel::detailsText() const {
-  QTextDocument doc;
-  doc.setHtml(details_->text());
-  return doc.toPlainText();
+  return details_->toPlainText();
+}
+
+QString PlanPanel::detailsToolTipAt(int position) const {
+  QTextCursor cursor(details_->document());
+  cursor.setPosition(std::clamp(position, 0, details_->document()->characterCount() - 1) + 1);
+  return cursor.charFormat().toolTip();
+}
+
+QString PlanPanel::trajectoryCellToolTip(int row, int column) const {
+  const QTableWidgetItem* item = trajectories_->item(row, column);
+  return item ? item->toolTip() : QString();
 }
 
 QString PlanPanel::trajectoryTableText() const {

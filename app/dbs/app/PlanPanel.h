@@ -19,6 +19,7 @@ class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
 class QTableWidget;
+class QTextBrowser;
 
 namespace dbs::app {
 
@@ -38,6 +39,11 @@ class PlanPanel : public QWidget {
   // and the trajectory table's rows (one line per row, cells separated by " | ").
   QString detailsText() const;
   QString trajectoryTableText() const;
+  // The tooltip a user gets over character `position` of detailsText() (what the number there is,
+  // its frame and unit); "" where there is none.
+  QString detailsToolTipAt(int position) const;
+  // The tooltip of the trajectory table's cell.
+  QString trajectoryCellToolTip(int row, int column) const;
 
  signals:
   void editRequested(const dbs::PlanEdit& edit);
@@ -51,7 +57,7 @@ class PlanPanel : public QWidget {
   QTableWidget* structures_ = nullptr;
   QTableWidget* trajectories_ = nullptr;
   QPushButton* useAlternative_ = nullptr;
-  QLabel* details_ = nullptr;
+  QTextBrowser* details_ = nullptr;  // per-number tooltips (spans with a title)
   QLabel* previewBanner_ = nullptr;
   QComboBox* electrode_ = nullptr;
   QDoubleSpinBox* depth_ = nullptr;
