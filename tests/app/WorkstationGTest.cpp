@@ -6,6 +6,8 @@
 // kill the process after an edit and recover the autosave; cancel a long step; measure idle CPU.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -186,11 +188,37 @@ Vec3 dragLeftTarget(MainWindow& window, Vec3 offsetRas, const std::function<void
   return target + (view->rasAtWidgetPosition(QPointF(to)) - view->rasAtWidgetPosition(QPointF(from)));
 }
 
+// The colin27 sample planned by this build's `dbsplan plan` (--no-figures), copied into `outDir`;
+// returns its plan.json. Planning is deterministic, so the workstation tests share one plan: the
+// first test (of any process; a lock on the cache folder orders them) plans into the build tree's
+// test cache, keyed by the dbsplan executable's size and time, and every test copies it (its files
+// and their checksums unchanged). `dbsplan plan` itself is tested in CliGTest.
 std::string planColin27WithTheCli(const std::string& outDir) {
-  const std::string command = std::string(DBSPLAN_EXECUTABLE) + " plan --sample colin27 --no-figures --out " +
-                              outDir + " > " + outDir + ".log 2>&1";
+  const fs::path executable(DBSPLAN_EXECUTABLE);
+  const auto stamp = fs::last_write_time(executable).time_since_epoch().count();
+  const fs::path cacheRoot(DBS_TEST_CACHE_DIR);
+  fs::create_directories(cacheRoot);
+  const fs::path cached =
+      cacheRoot / ("colin27-plan-" + std::to_string(fs::file_size(executable)) + "-" + std::to_string(stamp));
+  {
+    const int lock = ::open(cacheRoot.c_str(), O_RDONLY | O_DIRECTORY);
+    EXPECT_GE(lock, 0);
+    ::flock(lock, LOCK_EX);
+    if (!fs::exists(cached / "plan.json")) {
+      const fs::path making = cached.string() + ".making-" + std::to_string(getpid());
+      fs::remove_all(making);
+      fs::create_directories(making);
+      const std::string command = std::string(DBSPLAN_EXECUTABLE) +
+                                  " plan --sample colin27 --no-figures --out " + making.string() + " > " +
+                                  making.string() + ".log 2>&1";
+      EXPECT_EQ(std::system(command.c_str()), 0) << "see " << making << ".log";
+      fs::rename(making, cached);
+    }
+    ::flock(lock, LOCK_UN);
+    ::close(lock);
+  }
   fs::create_directories(outDir);
-  EXPECT_EQ(std::system(command.c_str()), 0) << "see " << outDir << ".log";
+  fs::copy(cached, outDir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
   return outDir + "/plan.json";
 }
 
