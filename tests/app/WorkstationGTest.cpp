@@ -25,6 +25,7 @@
 #include <QProcess>
 #include <QProgressDialog>
 #include <QPushButton>
+#include <QStandardPaths>
 #include <QTableWidget>
 #include <QTest>
 #include <QTextBrowser>
@@ -860,6 +861,40 @@ TEST_F(Workstation, GuidedTourStepsMoveTheCrosshairToTheLandmarksAndBothTargets)
   EXPECT_EQ(window.tourPanel()->currentStep(), reached["AC"]);
   EXPECT_LT(norm(window.model().crosshairRas() - plan.acRas), 1e-9);
   EXPECT_FALSE(window.sceneView()->sceneRenderer().riskMapShown()) << "the map belongs to its step only";
+}
+
+// Issue 10: a teacher with nothing open starts the tour from the Help menu: the window plans the
+// colin27 sample once (in the background, into the user's cache folder), opens it and shows the
+// tour's first step; a second start reopens that plan instead of planning again.
+TEST_F(Workstation, GuidedTourWithNothingOpenPlansTheSampleOnceAndStarts) {
+  // The tests' cache folder (QStandardPaths' test mode, tests/app/main.cpp), emptied of a previous
+  // run's tour plan.
+  const std::string cache = QStandardPaths::writableLocation(QStandardPaths::CacheLocation).toStdString();
+  fs::remove_all(cache + "/colin27-tour");
+  MainWindow window;
+  window.resize(1400, 950);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  ASSERT_TRUE(clickMenuPath(window, {"Help", "Guided tour"}));
+  ASSERT_TRUE(waitFor([&] { return window.session() != nullptr && !window.busy(); }, 240000)) << "no plan";
+  auto* dock = window.findChild<QDockWidget*>("tourDock");
+  ASSERT_TRUE(waitFor([&] { return dock->isVisible(); }, 5000));
+  EXPECT_EQ(window.tourPanel()->currentStep(), 0);
+  const std::string planPath = window.session()->planPath();
+  EXPECT_EQ(planPath, cache + "/colin27-tour/plan.json");
+  EXPECT_TRUE(fs::exists(planPath));
+  const auto written = fs::last_write_time(planPath);
+
+  MainWindow second;
+  second.resize(1400, 950);
+  second.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&second));
+  ASSERT_TRUE(clickMenuPath(second, {"Help", "Guided tour"}));
+  ASSERT_TRUE(waitFor([&] { return second.session() != nullptr && !second.busy(); }, 60000));
+  EXPECT_EQ(second.session()->planPath(), planPath);
+  EXPECT_EQ(fs::last_write_time(planPath), written) << "the sample was planned again";
+  EXPECT_TRUE(waitFor([&] { return second.findChild<QDockWidget*>("tourDock")->isVisible(); }, 5000));
+  fs::remove_all(cache + "/colin27-tour");
 }
 
 // Issue 10: every number in the panel has a tooltip saying what it is, its frame and its unit: each
