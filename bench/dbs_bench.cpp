@@ -1,5 +1,6 @@
 // dbs_bench: helpers for the locate benchmark (bench/locate_vs_elastix.sh).
-//   dbs_bench synth TEMPLATE_T1 TEMPLATE_LABELS OUTDIR [--seed N] [--warp-mm MM] [--spacing X,Y,Z] [--orientation LPI]
+//   dbs_bench synth TEMPLATE_T1 TEMPLATE_LABELS OUTDIR [--seed N] [--warp-mm MM] [--spacing X,Y,Z]
+//   [--orientation LPI]
 //       writes OUTDIR/patient_t1.nii.gz and OUTDIR/patient_labels.nii.gz (ground truth)
 //   dbs_bench phantom-atlas PHANTOM_TRUTH.json OUT.json
 //       an atlas description (landmarks, targets) of a phantom, so a phantom can serve as template
@@ -8,13 +9,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include <nlohmann/json.hpp>
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "dbs/imaging/SyntheticPatient.h"
 #include "dbs/imaging/ItkSetup.h"
+#include "dbs/imaging/SyntheticPatient.h"
 
 namespace {
 
@@ -34,9 +35,12 @@ int main(int argc, char** argv) {
     if (a.size() >= 4 && a[0] == "synth") {
       dbs::SyntheticPatientParameters p;
       for (std::size_t i = 4; i + 1 < a.size(); i += 2) {
-        if (a[i] == "--seed") p.seed = std::stoull(a[i + 1]);
-        else if (a[i] == "--warp-mm") p.warpMm = std::stod(a[i + 1]);
-        else if (a[i] == "--orientation") p.orientation = a[i + 1];
+        if (a[i] == "--seed")
+          p.seed = std::stoull(a[i + 1]);
+        else if (a[i] == "--warp-mm")
+          p.warpMm = std::stod(a[i + 1]);
+        else if (a[i] == "--orientation")
+          p.orientation = a[i + 1];
         else if (a[i] == "--spacing") {
           const auto v = a[i + 1];
           std::sscanf(v.c_str(), "%lf,%lf,%lf", &p.spacingMm.x, &p.spacingMm.y, &p.spacingMm.z);
@@ -60,25 +64,32 @@ int main(int argc, char** argv) {
       // The phantom's GPi centroids stand in for the targets (only the labels are scored here).
       atlas["targets"]["GPi_posteroventral_L"] = {{"ras_mm", truth.at("gpi_centroid_ras").at("left")}};
       atlas["targets"]["GPi_posteroventral_R"] = {{"ras_mm", truth.at("gpi_centroid_ras").at("right")}};
-      atlas["indirect_targets_acpc"]["GPi"] = {{"lateral_mm", 21.0}, {"anterior_mm", 2.5}, {"inferior_mm", 4.5}};
+      atlas["indirect_targets_acpc"]["GPi"] = {
+          {"lateral_mm", 21.0}, {"anterior_mm", 2.5}, {"inferior_mm", 4.5}};
       std::ofstream(a[2]) << atlas.dump(2) << "\n";
       return 0;
     }
     if (a.size() >= 3 && a[0] == "score") {
       std::vector<int> left, right, truthLeft, truthRight;
       for (std::size_t i = 3; i + 1 < a.size(); i += 2) {
-        if (a[i] == "--left") left = parseList(a[i + 1]);
-        else if (a[i] == "--right") right = parseList(a[i + 1]);
-        else if (a[i] == "--truth-left") truthLeft = parseList(a[i + 1]);
-        else if (a[i] == "--truth-right") truthRight = parseList(a[i + 1]);
+        if (a[i] == "--left")
+          left = parseList(a[i + 1]);
+        else if (a[i] == "--right")
+          right = parseList(a[i + 1]);
+        else if (a[i] == "--truth-left")
+          truthLeft = parseList(a[i + 1]);
+        else if (a[i] == "--truth-right")
+          truthRight = parseList(a[i + 1]);
       }
       const dbs::LabelVolume ours = dbs::loadLabelVolume(a[1]), truth = dbs::loadLabelVolume(a[2]);
-      const auto l = dbs::scoreOverlap(ours, left, truth, truthLeft), r = dbs::scoreOverlap(ours, right, truth, truthRight);
-      std::cout << std::fixed << std::setprecision(3) << "L " << l.dice << " " << l.centroidErrorMm << " R " << r.dice << " "
-                << r.centroidErrorMm << "\n";
+      const auto l = dbs::scoreOverlap(ours, left, truth, truthLeft),
+                 r = dbs::scoreOverlap(ours, right, truth, truthRight);
+      std::cout << std::fixed << std::setprecision(3) << "L " << l.dice << " " << l.centroidErrorMm << " R "
+                << r.dice << " " << r.centroidErrorMm << "\n";
       return 0;
     }
-    std::cerr << "usage: dbs_bench synth T1 LABELS OUTDIR [options] | dbs_bench score LABELS TRUTH --left ... --right ...\n";
+    std::cerr << "usage: dbs_bench synth T1 LABELS OUTDIR [options] | dbs_bench score LABELS TRUTH --left "
+                 "... --right ...\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "dbs_bench: " << e.what() << "\n";

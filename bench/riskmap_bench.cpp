@@ -18,40 +18,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "BenchSupport.h"
 #include "dbs/app/ScalpRiskMap.h"
 #include "dbs/imaging/ItkSetup.h"
 #include "dbs/planning/PlanSession.h"
 
-namespace {
-using Clock = std::chrono::steady_clock;
-double msSince(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(
-      std::min<double>(static_cast<double>(v.size()) - 1, p * static_cast<double>(v.size())))];
-}
-int usage() {
-  std::cerr << "usage: dbs_riskmap_bench PLAN.json [--steps N]\n";
-  return 2;
-}
-}  // namespace
+using dbs::bench::Clock;
+using dbs::bench::msSince;
+using dbs::bench::percentile;
 
 int main(int argc, char** argv) {
   dbs::configureItk();
   std::string planPath;
   int steps = 50;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--steps" && i + 1 < argc)
-      steps = std::max(5, std::atoi(argv[++i]));
-    else if (planPath.empty() && a[0] != '-')
-      planPath = a;
-    else
-      return usage();
-  }
-  if (planPath.empty()) return usage();
+  if (!dbs::bench::parsePlanAndSteps(argc, argv, "dbs_riskmap_bench", planPath, steps, 5)) return 2;
   try {
     std::unique_ptr<dbs::PlanSession> session = dbs::PlanSession::open(planPath);
     const dbs::PlanningContext context = session->result().context();
