@@ -29,6 +29,7 @@
 #include "RiskMapTestSupport.h"
 #include "TestNifti.h"
 #include "TestSupport.h"
+#include "dbs/app/ScalpRiskMap.h"
 #include "dbs/planning/PlanDocument.h"
 
 namespace dbs {
@@ -360,7 +361,7 @@ TEST(CliPlan, Colin27PlanWritesPlanLabelsReportSceneAndPlanInfoReadsIt) {
     ASSERT_EQ(left.at("side"), "L");
     const Vec3 entry{left.at("entry_ras")[0], left.at("entry_ras")[1], left.at("entry_ras")[2]};
     const Vec3 target{left.at("target_ras")[0], left.at("target_ras")[1], left.at("target_ras")[2]};
-    const std::size_t atEntry = test::nearestVertex(vertices, entry);
+    const std::size_t atEntry = dbs::app::nearestVertex(vertices, entry);
     // The entry lies on the surface (sphere tracing stops within a fraction of a voxel of it), and
     // the vertices are about a voxel (1 mm) apart.
     EXPECT_LT(norm(vertices[atEntry] - entry), 1.5) << "the planned entry lies on the scalp surface";

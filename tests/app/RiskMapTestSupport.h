@@ -1,5 +1,5 @@
-// What the risk-map tests look for on a scalp surface, from the plan's own labels: the vertex a
-// planned entry lies on, and a vertex whose straight path to the target runs through a ventricle.
+// What the risk-map tests look for on a scalp surface, from the plan's own labels: a vertex whose
+// straight path to the target runs through a ventricle.
 #pragma once
 
 #include <cstddef>
@@ -11,17 +11,6 @@
 #include "dbs/imaging/Labels.h"
 
 namespace dbs::test {
-
-inline std::size_t nearestVertex(const std::vector<Vec3>& verticesRas, Vec3 pointRas) {
-  std::size_t best = 0;
-  double bestDistance = std::numeric_limits<double>::max();
-  for (std::size_t i = 0; i < verticesRas.size(); ++i)
-    if (const double d = norm(verticesRas[i] - pointRas); d < bestDistance) {
-      bestDistance = d;
-      best = i;
-    }
-  return best;
-}
 
 // The ventricle voxel of `side` nearest the target (certainly inside the ventricle), and the scalp
 // vertex closest to the ray from the target through it, beyond it: the path from that vertex to the

@@ -134,7 +134,9 @@ MainWindow::MainWindow(QWidget* parent, bool rememberLayout)
   connect(tour_, &TourPanel::stepShown, this, &MainWindow::showTourStep);
   connect(panel_, &PlanPanel::editRequested, this, [this](const PlanEdit& edit) { applyEdit(edit); });
   connect(sceneView_, &SceneViewWidget::riskMapClicked, this, [this](Vec3 pointRas) {
-    if (riskMap_) applyEdit(PlanEdit::moveEntry(riskMap_->side, pointRas));
+    // Onto the nearest scored vertex: the entry gets the margin whose colour was clicked.
+    if (riskMap_ && !riskMap_->verticesRas.empty())
+      applyEdit(PlanEdit::moveEntry(riskMap_->side, riskMap_->verticesRas[nearestVertex(riskMap_->verticesRas, pointRas)]));
   });
   connect(panel_, &PlanPanel::sideSelected, this, [this](char side) {
     selectedSide_ = side;
@@ -862,7 +864,7 @@ void MainWindow::refreshRiskMap() {
     riskMap_ = built.map;
     riskMapFrame_ = *frameCopy;
     riskMapStale_ = false;
-    if (riskMapAction_->isChecked() && !dragging_) {
+    if (riskMapAction_->isChecked()) {  // also mid-drag: the drag's steps re-score this map
       sceneView_->sceneRenderer().setRiskMap(riskMap_->surface);
       sceneView_->update();
       statusBar()->showMessage(QString("Scalp risk map (%1): %2 vertices scored in %3 s, %4 in the search "

@@ -243,4 +243,15 @@ void writeRiskMapVtp(const ScalpRiskMap& map, const std::string& path) {
     throw std::runtime_error(path + ": cannot write the risk map (" + file.errorString().toStdString() + ")");
 }
 
+std::size_t nearestVertex(const std::vector<Vec3>& verticesRas, Vec3 pointRas) {
+  std::size_t best = 0;
+  double bestDistance = std::numeric_limits<double>::max();
+  for (std::size_t i = 0; i < verticesRas.size(); ++i)
+    if (const double d = norm(verticesRas[i] - pointRas); d < bestDistance) {
+      bestDistance = d;
+      best = i;
+    }
+  return best;
+}
+
 }  // namespace dbs::app

@@ -45,6 +45,11 @@ struct ScalpRiskMap {
   double scoringSeconds = 0;  // wall time of the last scoring (assessEntries only)
 };
 
+// The index of the map vertex nearest `pointRas` (RAS mm): a click on the drawn surface lands
+// inside a triangle, whose interpolated point was never scored, so the entry snaps to a vertex whose
+// colour the user saw. A linear scan (about 180,000 vertices, under a millisecond per click).
+std::size_t nearestVertex(const std::vector<Vec3>& verticesRas, Vec3 pointRas);
+
 // The scalp surface of the risk segmentation (see the header), RAS mm. Throws std::invalid_argument
 // when the plan has no scalp distance map.
 vtkSmartPointer<vtkPolyData> scalpSurface(const RiskStructures& risks);

@@ -185,12 +185,12 @@ void SceneRenderer3D::setRiskMap(vtkPolyData* surface, bool withLegend) {
   // The bar shows the scale of margin_mm the colours come from (riskMapLookupTable).
   riskMapBar_ = vtkSmartPointer<vtkScalarBarActor>::New();
   riskMapBar_->SetLookupTable(riskMapLookupTable());
-  riskMapBar_->SetTitle("entry margin (mm)");
+  riskMapBar_->SetTitle("margin (mm)");  // short: a longer title is clipped at the bar's width
   riskMapBar_->SetNumberOfLabels(5);
   riskMapBar_->SetLabelFormat("%.0f");
   riskMapBar_->SetMaximumWidthInPixels(90);
   riskMapBar_->SetMaximumHeightInPixels(320);
-  riskMapBar_->GetPositionCoordinate()->SetValue(0.02, 0.22);
+  riskMapBar_->GetPositionCoordinate()->SetValue(0.035, 0.22);
   riskMapBar_->SetWidth(0.12);
   riskMapBar_->SetHeight(0.6);
   riskMapBar_->UnconstrainedFontSizeOn();
