@@ -53,12 +53,6 @@ std::optional<Vec3> nearestVoxelOf(const LabelVolume& labels, const std::string&
   return best;
 }
 
-const PlanTarget* targetOf(const PlanDocument& plan, char side, const std::string& source) {
-  for (const PlanTarget& t : plan.targets)
-    if (t.side == side && t.source == source) return &t;
-  return nullptr;
-}
-
 }  // namespace
 
 std::vector<TourStep> guidedTourSteps(const PlanResult& result) {
@@ -159,17 +153,20 @@ std::vector<TourStep> guidedTourSteps(const PlanResult& result) {
            .arg(QString::fromStdString(sideEffectMarginText(tractMargin)).toHtmlEscaped()),
        "optic tract", tract ? tract : std::optional<Vec3>(target), side, TourStep::Figure::None, false, 2.5});
 
-  const PlanTarget* atlas = targetOf(plan, side, "atlas");
-  const PlanTarget* indirect = targetOf(plan, side, "indirect");
+  const PlanTarget* atlas = planTarget(plan, side, "atlas");
+  const PlanTarget* indirect = planTarget(plan, side, "indirect");
   steps.push_back(
       {"Why the posteroventral GPi",
        QString(
            "<h3>The target: the posteroventral GPi</h3><p>The GPi's sensorimotor territory is its posterior, "
-           "ventral and lateral part; that is where stimulation helps dystonia. dbsplan carries the atlas's "
-           "posteroventral GPi target into this patient by registration: the crosshair is on it, at %1 in "
-           "the AC-PC frame (%2).</p><p>Published indirect targets lie 19-22 mm lateral of the midline, "
-           "1-3.5 mm in front of the MCP and 1-4 mm below the AC-PC plane (Valsky et al. 2020).</p>")
-           .arg(acpcText(m.targetAcpc), rasText(target)),
+           "ventral and lateral part; that is where stimulation helps dystonia. Published indirect targets "
+           "lie 19-22 mm lateral of the midline, 1-3.5 mm in front of the MCP and 1-4 mm below the AC-PC "
+           "plane (Valsky et al. 2020). dbsplan proposes the target as surgeons choose it: a point of the "
+           "atlas's posteroventral GPi, carried into this patient by registration, 1-2 mm above its "
+           "ventral border, inside that published range where the two overlap, and of those the one "
+           "nearest the atlas's own target. The crosshair is on it, at %1 in the AC-PC frame (%2)%3.</p>")
+           .arg(acpcText(m.targetAcpc), rasText(target),
+                atlas ? QString(", %1 mm from the atlas target").arg(mm(norm(atlas->ras - target))) : QString()),
        QString("%1 target").arg(sideWord(side)), target, side, TourStep::Figure::None, false, 2.5});
   if (indirect && atlas) {
     const double apart = norm(atlas->ras - indirect->ras);

@@ -538,17 +538,17 @@ void MainWindow::locateGpiInCurrentImage() {
       [this](std::shared_ptr<LocateResult> result) {
         showVolume(std::shared_ptr<const Volume>(result, &result->patient));
         model_.setLabels(std::shared_ptr<const LabelVolume>(result, &result->labels));
-        model_.setCrosshairRas(result->sides[0].atlasTargetRas);
+        model_.setCrosshairRas(result->sides[0].proposed.ras);
         const auto& l = result->sides[0];
         const auto& r = result->sides[1];
         statusBar()->showMessage(QString("GPi targets (RAS mm): left (%1, %2, %3), right (%4, %5, %6); atlas "
                                          "vs AC-PC target %7 / %8 mm apart")
-                                     .arg(l.atlasTargetRas.x, 0, 'f', 1)
-                                     .arg(l.atlasTargetRas.y, 0, 'f', 1)
-                                     .arg(l.atlasTargetRas.z, 0, 'f', 1)
-                                     .arg(r.atlasTargetRas.x, 0, 'f', 1)
-                                     .arg(r.atlasTargetRas.y, 0, 'f', 1)
-                                     .arg(r.atlasTargetRas.z, 0, 'f', 1)
+                                     .arg(l.proposed.ras.x, 0, 'f', 1)
+                                     .arg(l.proposed.ras.y, 0, 'f', 1)
+                                     .arg(l.proposed.ras.z, 0, 'f', 1)
+                                     .arg(r.proposed.ras.x, 0, 'f', 1)
+                                     .arg(r.proposed.ras.y, 0, 'f', 1)
+                                     .arg(r.proposed.ras.z, 0, 'f', 1)
                                      .arg(l.targetDistanceMm, 0, 'f', 1)
                                      .arg(r.targetDistanceMm, 0, 'f', 1),
                                  30000);

@@ -80,6 +80,14 @@ void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
       << (imageProblem.empty() ? "  (matches the image on disk)" : "  (" + terminalSafe(imageProblem) + ")");
   out << "\n  AC " << triple(plan.acRas) << ", PC " << triple(plan.pcRas) << ", MCP " << triple(plan.mcpRas)
       << " (RAS mm)\n";
+  for (const char side : {'L', 'R'})
+    if (const PlanTarget* proposed = planTarget(plan, side, "proposed")) {
+      const PlanTarget* atlas = planTarget(plan, side, "atlas");
+      out << "  proposed target " << side << ": AC-PC " << triple(proposed->acpc)
+          << " (the sensorimotor GPi inside the published indirect range where they overlap"
+          << (atlas ? "; " + fixed(norm(proposed->ras - atlas->ras)) + " mm from the atlas target" : "")
+          << ")\n";
+    }
   for (const TargetAgreement& a : targetAgreements(plan))
     out << "  targets " << a.side << ": atlas AC-PC " << triple(a.atlasAcpc) << ", indirect AC-PC "
         << triple(a.indirectAcpc) << ", " << fixed(a.distanceMm) << " mm apart"

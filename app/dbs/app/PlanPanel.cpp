@@ -374,6 +374,12 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
         explained(QString(kTemplateSpaceShortName) + " " + triple(*m.targetMni) + " mm",
                   "The target in the atlas template's space (Colin27 RAS, mm) through the registration; not "
                   "MNI ICBM 2009b, whose AC lies about 2 mm elsewhere"));
+  if (const PlanTarget* atlas = planTarget(*plan, t.side, "atlas"))
+    row("", explained(QString("%1 mm from the atlas target").arg(mm(norm(t.targetRas - atlas->ras))),
+                      "Distance, mm, from this target to the atlas target (the template's posteroventral GPi "
+                      "target carried into the patient). The proposed target is the sensorimotor GPi point "
+                      "inside the published indirect range nearest it") +
+                " " + explained("(AC-PC " + triple(atlas->acpc) + ")", QString("The atlas target. ") + kAcpcTip));
   for (const PlanTarget& indirect : plan->targets)
     if (indirect.side == t.side && indirect.source == "indirect")
       row("",

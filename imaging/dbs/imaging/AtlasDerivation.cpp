@@ -487,32 +487,17 @@ DerivedAtlas deriveAtlas(const AtlasInputs& inputs, const AtlasDerivationParamet
 
   report(progress, 0.85, "deriving the posteroventral GPi targets");
   for (int side = 0; side < 2; ++side) {
-    const int gpi = labelValue("GPi_L") + side;
-    std::vector<std::size_t> gpiVoxels;
-    for (std::size_t v = 0; v < pallidum[side].size(); ++v)
-      if (out[pallidum[side][v]] == gpi) gpiVoxels.push_back(v);
-    std::vector<double> ys;
-    for (std::size_t v : gpiVoxels) ys.push_back(pallidumRas[side][v].y);
-    const double medianY = median(ys);
-    // Per column of the GPi's posterior half: its lowest voxel (the ventral border). The posterior
-    // half is also the GPi's lateral part, since its long axis runs anteromedial to posterolateral.
-    std::map<std::pair<double, double>, double> columnBottom;
-    for (std::size_t v : gpiVoxels) {
-      const Vec3 p = pallidumRas[side][v];
-      if (p.y > medianY) continue;
-      auto [it, inserted] = columnBottom.emplace(std::make_pair(p.x, p.y), p.z);
-      if (!inserted) it->second = std::min(it->second, p.z);
-    }
-    if (columnBottom.empty()) throw ImagingError("the derived GPi has no posterior part");
+    const SensorimotorGpi motor = sensorimotorGpi(atlas.labels, side == 0 ? 'L' : 'R');
+    if (motor.columns.empty()) throw ImagingError("the derived GPi has no posterior part");
     double sx = 0, sy = 0;
-    for (const auto& [xy, z] : columnBottom) {
-      sx += xy.first;
-      sy += xy.second;
+    for (const GpiColumn& c : motor.columns) {
+      sx += c.x;
+      sy += c.y;
     }
-    const double tx = sx / columnBottom.size(), ty = sy / columnBottom.size();
+    const double tx = sx / motor.columns.size(), ty = sy / motor.columns.size();
     std::vector<double> borders;
-    for (const auto& [xy, z] : columnBottom)
-      if (std::hypot(xy.first - tx, xy.second - ty) <= 1.5) borders.push_back(z - 0.5 * kAxis.z);
+    for (const GpiColumn& c : motor.columns)
+      if (std::hypot(c.x - tx, c.y - ty) <= 1.5) borders.push_back(c.ventralBorderZ);
     if (borders.empty()) throw ImagingError("the derived GPi has no column at its posterolateral centre");
     const double border = mean(borders);
     DerivedTarget target;
@@ -520,7 +505,7 @@ DerivedAtlas deriveAtlas(const AtlasInputs& inputs, const AtlasDerivationParamet
     target.pointRas = {tx, ty, border + parameters.targetAboveVentralBorderMm};
     target.ventralBorderZ = border;
     target.rule =
-        "sensorimotor GPi: x, y = mean of the GPi columns in its posterior half (y <= " + fixed(medianY) +
+        "sensorimotor GPi: x, y = mean of the GPi columns in its posterior half (y <= " + fixed(motor.medianY) +
         "); z = " + fixed(parameters.targetAboveVentralBorderMm) +
         " mm above the GPi's ventral border there (z " + fixed(border) + ", mean of " +
         std::to_string(borders.size()) + " columns within 1.5 mm)";
@@ -528,6 +513,47 @@ DerivedAtlas deriveAtlas(const AtlasInputs& inputs, const AtlasDerivationParamet
   }
   report(progress, 1.0, "atlas derived");
   return atlas;
+}
+
+SensorimotorGpi sensorimotorGpi(const LabelVolume& labels, char side) {
+  const ImageGeometry& g = labels.geometry;
+  const Vec3 kAxis = g.rasFromIndex({0, 0, 1}) - g.rasFromIndex({0, 0, 0});
+  if (kAxis.z <= 0.9 || std::abs(kAxis.x) > 1e-6 || std::abs(kAxis.y) > 1e-6)
+    throw ImagingError("sensorimotorGpi: the label grid's third axis does not point superior");
+  const unsigned short gpi = static_cast<unsigned short>(labelValue(side == 'L' ? "GPi_L" : "GPi_R"));
+  const unsigned short* l = labels.image->GetBufferPointer();
+  std::vector<Vec3> voxels;
+  for (std::size_t k = 0, idx = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i, ++idx)
+        if (l[idx] == gpi) voxels.push_back(g.rasFromIndex({double(i), double(j), double(k)}));
+  SensorimotorGpi out;
+  if (voxels.empty()) return out;
+  std::vector<double> ys;
+  for (const Vec3& p : voxels) ys.push_back(p.y);
+  out.medianY = median(ys);
+  // Per column (x, y) of the posterior half: its lowest and highest voxel centre.
+  std::map<std::pair<double, double>, std::pair<double, double>> extent;
+  for (const Vec3& p : voxels) {
+    if (p.y > out.medianY) continue;
+    auto [it, inserted] = extent.emplace(std::make_pair(p.x, p.y), std::make_pair(p.z, p.z));
+    if (!inserted) {
+      it->second.first = std::min(it->second.first, p.z);
+      it->second.second = std::max(it->second.second, p.z);
+    }
+  }
+  for (const auto& [xy, z] : extent)
+    out.columns.push_back({xy.first, xy.second, z.first - 0.5 * kAxis.z, z.second + 0.5 * kAxis.z});
+  return out;
+}
+
+std::vector<Vec3> SensorimotorGpi::pointsAboveVentralBorder(double minAboveMm, double maxAboveMm,
+                                                            double stepMm) const {
+  std::vector<Vec3> points;
+  for (const GpiColumn& c : columns)
+    for (double h = minAboveMm; h <= maxAboveMm + 1e-9; h += stepMm)
+      if (c.ventralBorderZ + h <= c.topZ) points.push_back({c.x, c.y, c.ventralBorderZ + h});
+  return points;
 }
 
 }  // namespace dbs

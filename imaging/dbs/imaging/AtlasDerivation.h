@@ -47,6 +47,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "dbs/imaging/Labels.h"
 #include "dbs/imaging/Volume.h"
@@ -116,6 +117,24 @@ struct DerivedAtlas {
   std::vector<std::string> notLocated;  // structures the rules could not find, with the reason
   std::vector<std::vector<Vec3>> opticTractCentreLines;  // per located side (L first), RAS mm, front first
 };
+
+// The sensorimotor (dystonia) part of one side's GPi on an atlas label volume (the grid must be
+// axis-aligned with its third axis superior, as the Colin27 grid is): the GPi's columns in its
+// posterior half (y <= the GPi's median y), which are also its lateral part (see the rules above).
+// One definition for the atlas target (deriveAtlas) and for the target a plan proposes (Locate).
+struct GpiColumn {
+  double x = 0, y = 0;         // the column's voxel centres, RAS mm
+  double ventralBorderZ = 0;   // the lowest GPi voxel's lower face, RAS z mm
+  double topZ = 0;             // the highest GPi voxel's upper face, RAS z mm
+};
+struct SensorimotorGpi {
+  double medianY = 0;  // RAS y mm dividing the GPi's posterior half from its anterior half
+  std::vector<GpiColumn> columns;
+  // Where a deepest contact may go: in each column, from `minAboveMm` to `maxAboveMm` above the
+  // ventral border (the clinical aim is 1-2 mm), every `stepMm`, while still inside the GPi. RAS mm.
+  std::vector<Vec3> pointsAboveVentralBorder(double minAboveMm, double maxAboveMm, double stepMm) const;
+};
+SensorimotorGpi sensorimotorGpi(const LabelVolume& labels, char side);
 
 DerivedAtlas deriveAtlas(const AtlasInputs& inputs, const AtlasDerivationParameters& parameters,
                          const ProgressCallback& progress = {});

@@ -1,9 +1,12 @@
 #include "dbs/planning/Locate.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <sstream>
 #include <stdexcept>
 
 #include "dbs/imaging/AtlasDerivation.h"
@@ -36,7 +39,102 @@ nlohmann::json jsonAffine(const Affine& a) {
   return rows;
 }
 
+// The proposed target of one side (LocateSide::proposed). `sensorimotorTemplate` are the atlas's
+// candidate points in template RAS mm.
+ProposedTarget proposeTarget(const std::vector<Vec3>& sensorimotorTemplate, const TemplateRegistration& registration,
+                             const LabelVolume& patientLabels, const AcpcFrame& frame, const IndirectRange& range,
+                             char side, Vec3 atlasTargetRas) {
+  const unsigned short gpi = static_cast<unsigned short>(labelValue(side == 'L' ? "GPi_L" : "GPi_R"));
+  const ImageGeometry& g = patientLabels.geometry;
+  const Affine ijkFromRas = g.ijkFromRas();
+  const unsigned short* l = patientLabels.image->GetBufferPointer();
+  auto onPatientGpi = [&](Vec3 ras) {  // nearest voxel, as the plan's own label lookup
+    const Vec3 q = ijkFromRas.apply(ras);
+    const long i = std::lround(q.x), j = std::lround(q.y), k = std::lround(q.z);
+    if (i < 0 || j < 0 || k < 0 || i >= long(g.size[0]) || j >= long(g.size[1]) || k >= long(g.size[2])) return false;
+    return l[(static_cast<std::size_t>(k) * g.size[1] + static_cast<std::size_t>(j)) * g.size[0] +
+             static_cast<std::size_t>(i)] == gpi;
+  };
+  struct Candidate {
+    Vec3 ras, acpc;
+    bool onGpi;
+  };
+  std::vector<Candidate> candidates;
+  for (const Vec3& t : sensorimotorTemplate) {
+    const Vec3 ras = registration.patientRasFromTemplateRas(t);
+    candidates.push_back({ras, frame.acpcFromRas(ras), onPatientGpi(ras)});
+  }
+  ProposedTarget out;
+  out.candidates = candidates.size();
+  const bool anyOnGpi = std::any_of(candidates.begin(), candidates.end(), [](const Candidate& c) { return c.onGpi; });
+  // Order: on the patient's GPi label (where any is), then inside the range (or nearer it), then
+  // nearer the atlas target: the smallest correction of the anatomical target that meets the range.
+  const Candidate* best = nullptr;
+  double bestOutside = 0, bestDistance = 0;
+  for (const Candidate& c : candidates) {
+    if (anyOnGpi && !c.onGpi) continue;
+    const double outside = range.outsideMm(c.acpc), distance = norm(c.ras - atlasTargetRas);
+    if (outside == 0) ++out.candidatesInRange;
+    if (!best || outside < bestOutside - 1e-9 || (std::abs(outside - bestOutside) <= 1e-9 && distance < bestDistance)) {
+      best = &c;
+      bestOutside = outside;
+      bestDistance = distance;
+    }
+  }
+  std::ostringstream rule;
+  rule.precision(2);
+  rule << std::fixed;
+  if (!best) {  // an atlas without a sensorimotor GPi on this side: the atlas target as it is
+    out.ras = atlasTargetRas;
+    out.acpc = frame.acpcFromRas(atlasTargetRas);
+    out.outsideRangeMm = range.outsideMm(out.acpc);
+    out.insideRange = out.outsideRangeMm == 0;
+    out.onPatientGpi = onPatientGpi(atlasTargetRas);
+    out.rule = "the atlas target (the atlas has no sensorimotor GPi points on this side)";
+    return out;
+  }
+  out.ras = best->ras;
+  out.acpc = best->acpc;
+  out.outsideRangeMm = bestOutside;
+  out.insideRange = bestOutside == 0;
+  out.fromAtlasTargetMm = bestDistance;
+  out.onPatientGpi = best->onGpi;
+  rule << "the sensorimotor GPi point (posterior half, 1-2 mm above the ventral border; " << out.candidates
+       << " points carried in" << (anyOnGpi ? ", on the patient's GPi label" : "") << ") ";
+  if (out.insideRange)
+    rule << "inside the published indirect range (" << out.candidatesInRange << " points) nearest the atlas target: "
+         << out.fromAtlasTargetMm << " mm from it";
+  else
+    rule << "nearest the published indirect range: none lies inside it, the nearest is " << out.outsideRangeMm
+         << " mm outside";
+  out.rule = rule.str();
+  return out;
+}
+
 }  // namespace
+
+double IndirectRange::outsideMm(Vec3 acpc) const {
+  auto beyond = [](double v, double lo, double hi) { return v < lo ? lo - v : (v > hi ? v - hi : 0.0); };
+  const double dx = beyond(acpc.x, minAcpc.x, maxAcpc.x), dy = beyond(acpc.y, minAcpc.y, maxAcpc.y),
+               dz = beyond(acpc.z, minAcpc.z, maxAcpc.z);
+  return std::sqrt(dx * dx + dy * dy + dz * dz);
+}
+
+IndirectRange indirectRangeOf(const nlohmann::json& atlasInfo, char side) {
+  const auto& gpi = atlasInfo.at("indirect_targets_acpc").at("GPi");
+  auto range = [&](const char* key) {
+    return std::make_pair(gpi.at(key).at(0).get<double>(), gpi.at(key).at(1).get<double>());
+  };
+  const auto [lateralMin, lateralMax] = range("range_lateral_mm");
+  const auto [anteriorMin, anteriorMax] = range("range_anterior_mm");
+  const auto [inferiorMin, inferiorMax] = range("range_inferior_mm");
+  IndirectRange r;
+  // AC-PC x points to the patient's right, z up: the left side's lateral range is at negative x,
+  // and "inferior" is negative z.
+  r.minAcpc = {side == 'L' ? -lateralMax : lateralMin, anteriorMin, -inferiorMax};
+  r.maxAcpc = {side == 'L' ? -lateralMin : lateralMax, anteriorMax, -inferiorMin};
+  return r;
+}
 
 LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progress) {
   const auto start = Clock::now();
@@ -125,6 +223,13 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
     side.indirectTargetAcpc = {s == 0 ? -lateral : lateral, anterior, -inferior};
     side.indirectTargetRas = frame.rasFromAcpc(side.indirectTargetAcpc);
     side.targetDistanceMm = norm(side.indirectTargetRas - side.atlasTargetRas);
+    std::vector<Vec3> sensorimotor;
+    try {  // the atlas's own grid; an atlas on another kind of grid keeps its atlas target
+      sensorimotor = sensorimotorGpi(atlas, side.side).pointsAboveVentralBorder(1.0, 2.0, 0.25);
+    } catch (const ImagingError&) {
+    }
+    side.proposed = proposeTarget(sensorimotor, result.registration, result.labels, frame,
+                                  indirectRangeOf(result.atlasInfo, side.side), side.side, side.atlasTargetRas);
     const int gpi = labelValue("GPi" + suffix), gpe = labelValue("GPe" + suffix);
     Vec3 gpSum;
     for (const auto& st : stats) {
@@ -180,6 +285,14 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
         {"indirect_target_ras", json3(s.indirectTargetRas)},
         {"indirect_target_acpc", json3(s.indirectTargetAcpc)},
         {"atlas_to_indirect_distance_mm", std::round(s.targetDistanceMm * 100) / 100},
+        {"proposed_target",
+         {{"ras", json3(s.proposed.ras)},
+          {"acpc", json3(s.proposed.acpc)},
+          {"inside_indirect_range", s.proposed.insideRange},
+          {"outside_indirect_range_mm", std::round(s.proposed.outsideRangeMm * 100) / 100},
+          {"from_atlas_target_mm", std::round(s.proposed.fromAtlasTargetMm * 100) / 100},
+          {"on_patient_gpi", s.proposed.onPatientGpi},
+          {"rule", s.proposed.rule}}},
         {"gpi_centroid_ras", json3(s.gpiCentroidRas)},
         {"gp_centroid_ras", json3(s.gpCentroidRas)},
         {"gpi_volume_mm3", std::round(s.gpiVolumeMm3)},

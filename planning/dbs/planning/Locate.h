@@ -28,6 +28,25 @@ struct LocateInputs {
   bool refineWithPatientIntensities = true;  // GPi/GPe boundary from the patient's T1 where it shows
 };
 
+// The published indirect range of the dystonia GPi target, AC-PC mm from the MCP, for one side
+// (x negative on the left).
+struct IndirectRange {
+  Vec3 minAcpc, maxAcpc;
+  double outsideMm(Vec3 acpc) const;  // Euclidean distance from the box, 0 inside
+};
+IndirectRange indirectRangeOf(const nlohmann::json& atlasInfo, char side);
+
+struct ProposedTarget {
+  Vec3 ras, acpc;                  // patient RAS mm; AC-PC mm from the MCP
+  bool insideRange = false;        // inside the published indirect range
+  double outsideRangeMm = 0;       // how far outside it (AC-PC mm; 0 inside)
+  double fromAtlasTargetMm = 0;    // moved this far from the atlas target
+  bool onPatientGpi = false;       // on a GPi voxel of the patient's labels
+  std::size_t candidates = 0;      // sensorimotor GPi points considered
+  std::size_t candidatesInRange = 0;
+  std::string rule;                // how it was chosen, in words, for plan notes and reports
+};
+
 struct LocateSide {
   char side = 'L';
   Vec3 atlasTargetRas;     // the atlas's posteroventral GPi target mapped into the patient
@@ -35,6 +54,12 @@ struct LocateSide {
   Vec3 indirectTargetRas;  // AC-PC textbook target (lateral, anterior, inferior of MCP)
   Vec3 indirectTargetAcpc;
   double targetDistanceMm = 0;  // between the two
+  // The default target, the one a plan aims at, chosen as surgeons choose it: in the sensorimotor
+  // GPi (the atlas's posteroventral GPi, 1-2 mm above its ventral border, carried into the patient
+  // and on the patient's own GPi label) and inside the published indirect range (the atlas
+  // catalogue's indirect_targets_acpc ranges, in this patient's AC-PC frame). Of those points, the one
+  // nearest the atlas target; where none lies inside the range, the one nearest the range.
+  ProposedTarget proposed;
   Vec3 gpiCentroidRas, gpCentroidRas;
   double gpiVolumeMm3 = 0, gpeVolumeMm3 = 0;
 };

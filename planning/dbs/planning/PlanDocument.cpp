@@ -569,6 +569,12 @@ PlannedTrajectory* chosenTrajectory(PlanDocument& plan, char side) {
   return const_cast<PlannedTrajectory*>(chosenTrajectory(static_cast<const PlanDocument&>(plan), side));
 }
 
+const PlanTarget* planTarget(const PlanDocument& plan, char side, const std::string& source) {
+  for (const PlanTarget& t : plan.targets)
+    if (t.side == side && t.source == source) return &t;
+  return nullptr;
+}
+
 std::vector<TargetAgreement> targetAgreements(const PlanDocument& plan) {
   std::vector<TargetAgreement> out;
   for (char side : {'L', 'R'}) {

@@ -32,7 +32,10 @@ constexpr int kOldestReadablePlanSchemaVersion = 1;
 
 struct PlanTarget {
   char side = 'L';
-  std::string source;  // "atlas" (template target carried in), "indirect" (AC-PC rule), "manual"
+  // "proposed" (the default: the sensorimotor GPi inside the published indirect range, Locate.h),
+  // "atlas" (the template's posteroventral GPi target carried in), "indirect" (the published AC-PC
+  // coordinates), "manual"
+  std::string source;
   Vec3 ras, acpc;
   std::optional<Vec3> mni;
 };
@@ -88,6 +91,8 @@ std::string utcNowIso8601();
 
 // The chosen trajectory of a side, or null.
 PlannedTrajectory* chosenTrajectory(PlanDocument& plan, char side);
+// `side`'s target of that source ("proposed", "atlas", "indirect"), or nullptr.
+const PlanTarget* planTarget(const PlanDocument& plan, char side, const std::string& source);
 const PlannedTrajectory* chosenTrajectory(const PlanDocument& plan, char side);
 // A trajectory id not used by the plan yet for `side` ("L4" after L1..L3), nor named in its history.
 std::string nextTrajectoryId(const PlanDocument& plan, char side);
