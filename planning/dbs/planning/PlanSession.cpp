@@ -38,11 +38,17 @@ PlanningContext contextWithFrame(const PlanResult& basis, const AcpcFrame& frame
 
 // Search results from the chosen trajectory's target, electrode and depth, without the ones that
 // enter where the chosen one does (they would be the same path twice). Ids are given on install.
+// As many as the plan's own search keeps beside its chosen one (settings.alternatives - 1). The
+// search is asked for more: the best entries are distinct from each other, but up to three of them
+// can lie near the chosen entry (a small safe patch around it), which left a side with none.
 std::vector<PlannedTrajectory> searchAlternatives(const PlanningContext& context, const Trajectory& chosen) {
-  const SearchResult search = searchTrajectories(context, chosen.side, chosen.targetRas, chosen.electrodeId,
+  PlanningContext wider = context;
+  const std::size_t wanted = context.settings.alternatives > 0 ? context.settings.alternatives - 1 : 0;
+  wider.settings.alternatives = context.settings.alternatives + 3;
+  const SearchResult search = searchTrajectories(wider, chosen.side, chosen.targetRas, chosen.electrodeId,
                                                  chosen.deepestContactBeyondTargetMm);
   std::vector<PlannedTrajectory> alternatives;
-  for (std::size_t i = 0; i < search.best.size(); ++i) {
+  for (std::size_t i = 0; i < search.best.size() && alternatives.size() < wanted; ++i) {
     if (norm(search.best[i].entryRas - chosen.entryRas) < context.settings.distinctEntryMm) continue;
     alternatives.push_back({search.best[i], search.bestMetrics[i]});
     alternatives.back().trajectory.markerRollDeg = chosen.markerRollDeg;
