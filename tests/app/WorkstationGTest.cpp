@@ -688,18 +688,27 @@ TEST_F(Workstation, ScalpRiskMapMarksVentricleCrossingEntriesRedAndAClickSetsThe
   const QPointF ventriclePixel = drawnAt(map.verticesRas[*overVentricle]);
   const auto pickedVentricle = scene->riskMapAtWidgetPosition(ventriclePixel);
   ASSERT_TRUE(pickedVentricle);
-  EXPECT_LT(norm(*pickedVentricle - map.verticesRas[*overVentricle]), 2.0) << "hidden from this camera";
+  // 3 mm, not the entry's 2: this vertex is near the crown, seen at a grazing angle, where one pixel
+  // spans more than a millimetre of depth; a hidden vertex would pick a surface centimetres away.
+  EXPECT_LT(norm(*pickedVentricle - map.verticesRas[*overVentricle]), 3.0) << "hidden from this camera";
   const QColor ventricleColour = shownColour(ventriclePixel);
   EXPECT_TRUE(red(ventricleColour)) << "a path through the ventricle is drawn "
                                     << ventricleColour.name().toStdString();
 
-  // A click on a safe vertex of the window about 8 mm from the entry, seen by this camera.
+  // A click on a safe vertex of the window, seen by this camera, as near 8 mm from the entry as there
+  // is one (4-16 mm): far enough to be a different entry, near enough to stay in the same region. The
+  // search may put the entry at the window's edge, where the ring at exactly 8 mm lies outside it.
   std::optional<std::size_t> other;
-  for (std::size_t i = 0; i < map.verticesRas.size() && !other; ++i) {
+  double otherOffEightMm = 1e30;
+  for (std::size_t i = 0; i < map.verticesRas.size(); ++i) {
     const double d = norm(map.verticesRas[i] - planned.trajectory.entryRas);
-    if (d < 7 || d > 9 || !map.assessments[i].safe || !map.assessments[i].inWindow) continue;
+    if (d < 4 || d > 16 || std::abs(d - 8) >= otherOffEightMm) continue;
+    if (!map.assessments[i].safe || !map.assessments[i].inWindow) continue;
     const auto seen = scene->riskMapAtWidgetPosition(drawnAt(map.verticesRas[i]));
-    if (seen && norm(*seen - map.verticesRas[i]) < 1.0) other = i;
+    if (seen && norm(*seen - map.verticesRas[i]) < 1.0) {
+      other = i;
+      otherOffEightMm = std::abs(d - 8);
+    }
   }
   ASSERT_TRUE(other) << "no safe scalp point near the entry in view";
   const QPoint clickAt = drawnAt(map.verticesRas[*other]).toPoint();

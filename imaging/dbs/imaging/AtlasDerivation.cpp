@@ -504,11 +504,10 @@ DerivedAtlas deriveAtlas(const AtlasInputs& inputs, const AtlasDerivationParamet
     target.name = side == 0 ? "GPi_posteroventral_L" : "GPi_posteroventral_R";
     target.pointRas = {tx, ty, border + parameters.targetAboveVentralBorderMm};
     target.ventralBorderZ = border;
-    target.rule =
-        "sensorimotor GPi: x, y = mean of the GPi columns in its posterior half (y <= " + fixed(motor.medianY) +
-        "); z = " + fixed(parameters.targetAboveVentralBorderMm) +
-        " mm above the GPi's ventral border there (z " + fixed(border) + ", mean of " +
-        std::to_string(borders.size()) + " columns within 1.5 mm)";
+    target.rule = "sensorimotor GPi: x, y = mean of the GPi columns in its posterior half (y <= " +
+                  fixed(motor.medianY) + "); z = " + fixed(parameters.targetAboveVentralBorderMm) +
+                  " mm above the GPi's ventral border there (z " + fixed(border) + ", mean of " +
+                  std::to_string(borders.size()) + " columns within 1.5 mm)";
     atlas.targets.push_back(target);
   }
   report(progress, 1.0, "atlas derived");
@@ -528,6 +527,8 @@ SensorimotorGpi sensorimotorGpi(const LabelVolume& labels, char side) {
       for (std::size_t i = 0; i < g.size[0]; ++i, ++idx)
         if (l[idx] == gpi) voxels.push_back(g.rasFromIndex({double(i), double(j), double(k)}));
   SensorimotorGpi out;
+  out.cellMm = {std::abs((g.rasFromIndex({1, 0, 0}) - g.rasFromIndex({0, 0, 0})).x),
+                std::abs((g.rasFromIndex({0, 1, 0}) - g.rasFromIndex({0, 0, 0})).y), kAxis.z};
   if (voxels.empty()) return out;
   std::vector<double> ys;
   for (const Vec3& p : voxels) ys.push_back(p.y);
@@ -549,10 +550,22 @@ SensorimotorGpi sensorimotorGpi(const LabelVolume& labels, char side) {
 
 std::vector<Vec3> SensorimotorGpi::pointsAboveVentralBorder(double minAboveMm, double maxAboveMm,
                                                             double stepMm) const {
+  // Across each column's voxel cell too (a 0.25 mm sub-grid centred in the cell): the label says the
+  // whole cell is GPi, and near the GPi's medial edge a quarter of a millimetre decides whether a
+  // point lies inside a published range.
+  auto offsets = [stepMm](double width) {
+    const int n = std::max(1, static_cast<int>(std::lround(width / stepMm)));
+    std::vector<double> o;
+    for (int k = 0; k < n; ++k) o.push_back(-0.5 * width + (k + 0.5) * width / n);
+    return o;
+  };
+  const std::vector<double> dx = offsets(cellMm.x), dy = offsets(cellMm.y);
   std::vector<Vec3> points;
   for (const GpiColumn& c : columns)
     for (double h = minAboveMm; h <= maxAboveMm + 1e-9; h += stepMm)
-      if (c.ventralBorderZ + h <= c.topZ) points.push_back({c.x, c.y, c.ventralBorderZ + h});
+      if (c.ventralBorderZ + h <= c.topZ)
+        for (double ox : dx)
+          for (double oy : dy) points.push_back({c.x + ox, c.y + oy, c.ventralBorderZ + h});
   return points;
 }
 

@@ -129,9 +129,11 @@ struct GpiColumn {
 };
 struct SensorimotorGpi {
   double medianY = 0;  // RAS y mm dividing the GPi's posterior half from its anterior half
+  Vec3 cellMm;         // the label grid's voxel size along x, y, z (mm)
   std::vector<GpiColumn> columns;
   // Where a deepest contact may go: in each column, from `minAboveMm` to `maxAboveMm` above the
-  // ventral border (the clinical aim is 1-2 mm), every `stepMm`, while still inside the GPi. RAS mm.
+  // ventral border (the clinical aim is 1-2 mm), every `stepMm`, while still inside the GPi, and
+  // across the column's voxel cell on a `stepMm` grid. RAS mm.
   std::vector<Vec3> pointsAboveVentralBorder(double minAboveMm, double maxAboveMm, double stepMm) const;
 };
 SensorimotorGpi sensorimotorGpi(const LabelVolume& labels, char side);
