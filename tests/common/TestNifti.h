@@ -36,7 +36,14 @@ struct TestNifti {
   std::size_t truncateDataTo = static_cast<std::size_t>(-1);  // write fewer data bytes (a lying header)
 
   void setSize(int nx, int ny, int nz) {
-    dim = {3, static_cast<std::int16_t>(nx), static_cast<std::int16_t>(ny), static_cast<std::int16_t>(nz), 1, 1, 1, 1};
+    dim = {3,
+           static_cast<std::int16_t>(nx),
+           static_cast<std::int16_t>(ny),
+           static_cast<std::int16_t>(nz),
+           1,
+           1,
+           1,
+           1};
     voxels.assign(static_cast<std::size_t>(nx) * ny * nz, 0.0f);
   }
   float& at(int i, int j, int k) { return voxels[(static_cast<std::size_t>(k) * dim[2] + j) * dim[1] + i]; }
@@ -58,7 +65,8 @@ struct TestNifti {
       spacing[c] = norm(col);
       for (int i = 0; i < 3; ++i) r[i][c] = col[i] / spacing[c];
     }
-    const double det = r[0][0] * (r[1][1] * r[2][2] - r[1][2] * r[2][1]) - r[0][1] * (r[1][0] * r[2][2] - r[1][2] * r[2][0]) +
+    const double det = r[0][0] * (r[1][1] * r[2][2] - r[1][2] * r[2][1]) -
+                       r[0][1] * (r[1][0] * r[2][2] - r[1][2] * r[2][0]) +
                        r[0][2] * (r[1][0] * r[2][1] - r[1][1] * r[2][0]);
     double qfac = 1.0;
     if (det < 0) {  // improper: flip the third column, record it in qfac
@@ -105,10 +113,12 @@ struct TestNifti {
   }
 
   std::vector<unsigned char> bytes() const {
-    std::vector<unsigned char> out(std::max<std::size_t>(352, static_cast<std::size_t>(std::max(0.0f, voxOffset))), 0);
+    std::vector<unsigned char> out(
+        std::max<std::size_t>(352, static_cast<std::size_t>(std::max(0.0f, voxOffset))), 0);
     auto put = [&](std::size_t offset, const void* value, std::size_t size) {
       std::memcpy(out.data() + offset, value, size);
-      if (bigEndian) std::reverse(out.begin() + static_cast<long>(offset), out.begin() + static_cast<long>(offset + size));
+      if (bigEndian)
+        std::reverse(out.begin() + static_cast<long>(offset), out.begin() + static_cast<long>(offset + size));
     };
     put(0, &sizeofHdr, 4);
     for (int i = 0; i < 8; ++i) {
@@ -145,13 +155,16 @@ struct TestNifti {
       gzwrite(gz, data.data(), static_cast<unsigned>(data.size()));
       gzclose(gz);
     } else {
-      std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(data.data()), static_cast<long>(data.size()));
+      std::ofstream(path, std::ios::binary)
+          .write(reinterpret_cast<const char*>(data.data()), static_cast<long>(data.size()));
     }
   }
 };
 
 // Rotation about a RAS axis (0 = x, 1 = y, 2 = z) by `degrees`, as an affine without translation.
-inline Affine rotationAbout(int axis, double degrees) { return rotationAboutRasAxis(axis, degrees); }
+inline Affine rotationAbout(int axis, double degrees) {
+  return rotationAboutRasAxis(axis, degrees);
+}
 
 // An affine from three voxel-axis columns (RAS mm per voxel step) and an origin (RAS mm).
 inline Affine affineFromColumns(Vec3 i, Vec3 j, Vec3 k, Vec3 origin) {

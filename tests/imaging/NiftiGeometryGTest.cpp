@@ -36,9 +36,10 @@ void expectAffineNear(const Affine& got, const Affine& want, double tolerance = 
 // The ITK image's index-to-physical mapping (LPS), converted to RAS, must equal the geometry.
 void expectItkAgrees(const Volume& v) {
   const auto& g = v.geometry;
-  const FloatImage::IndexType probes[3] = {{{0, 0, 0}},
-                                           {{static_cast<long>(g.size[0]) - 1, 0, static_cast<long>(g.size[2]) - 1}},
-                                           {{1, static_cast<long>(g.size[1]) - 1, 2}}};
+  const FloatImage::IndexType probes[3] = {
+      {{0, 0, 0}},
+      {{static_cast<long>(g.size[0]) - 1, 0, static_cast<long>(g.size[2]) - 1}},
+      {{1, static_cast<long>(g.size[1]) - 1, 2}}};
   for (const auto& idx : probes) {
     FloatImage::PointType lps;
     v.image->TransformIndexToPhysicalPoint(idx, lps);
@@ -55,7 +56,9 @@ struct OrientationCase {
   std::string orientation;
 };
 
-void PrintTo(const OrientationCase& c, std::ostream* os) { *os << c.name << " (" << c.orientation << ")"; }
+void PrintTo(const OrientationCase& c, std::ostream* os) {
+  *os << c.name << " (" << c.orientation << ")";
+}
 
 class NiftiOrientation : public ::testing::TestWithParam<OrientationCase> {};
 
@@ -94,18 +97,23 @@ Affine withOrigin(Affine a, Vec3 origin) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, NiftiOrientation,
     ::testing::Values(
-        OrientationCase{"ras_sform", affineFromColumns({1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {-3, -2, -2}), true, false, "RAS"},
-        OrientationCase{"lps_sform", affineFromColumns({-1, 0, 0}, {0, -1, 0}, {0, 0, 1}, {3, 2, -2}), true, false, "LPS"},
+        OrientationCase{"ras_sform", affineFromColumns({1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {-3, -2, -2}), true,
+                        false, "RAS"},
+        OrientationCase{"lps_sform", affineFromColumns({-1, 0, 0}, {0, -1, 0}, {0, 0, 1}, {3, 2, -2}), true,
+                        false, "LPS"},
         OrientationCase{"coronal_2x2x3_both",
                         affineFromColumns({2, 0, 0}, {0, 0, 2}, {0, -3, 0}, {-6, 7, -4}), true, true, "RSP"},
         OrientationCase{"permuted_pil_anisotropic",
-                        affineFromColumns({0, -1.2, 0}, {0, 0, -0.9}, {-2.5, 0, 0}, {5, 4, 3}), true, false, "PIL"},
+                        affineFromColumns({0, -1.2, 0}, {0, 0, -0.9}, {-2.5, 0, 0}, {5, 4, 3}), true, false,
+                        "PIL"},
         OrientationCase{"oblique_qform_only", withOrigin(kOblique, {-10.5, 22.25, 7}), false, true, "RAS"},
         OrientationCase{"oblique_sform_only", withOrigin(kOblique, {-10.5, 22.25, 7}), true, false, "RAS"},
         OrientationCase{"flipped_qform_qfac_minus1",
-                        affineFromColumns({0.8, 0, 0}, {0, 0.8, 0}, {0, 0, -1.5}, {1, 2, 30}), false, true, "RAI"},
-        OrientationCase{"sagittal_qform", affineFromColumns({0, 0, -1}, {0, -1, 0}, {-1.3, 0, 0}, {80, 90, 100}), false,
-                        true, "IPL"}),
+                        affineFromColumns({0.8, 0, 0}, {0, 0.8, 0}, {0, 0, -1.5}, {1, 2, 30}), false, true,
+                        "RAI"},
+        OrientationCase{"sagittal_qform",
+                        affineFromColumns({0, 0, -1}, {0, -1, 0}, {-1.3, 0, 0}, {80, 90, 100}), false, true,
+                        "IPL"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(NiftiGeometry, SformWinsOverQformAndDisagreementIsReported) {

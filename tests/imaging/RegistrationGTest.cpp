@@ -19,7 +19,8 @@ TEST(Registration, RigidCoregistrationRecoversAKnownMotion) {
   p.seed = 3;
   p.warpMm = 0;
   p.spacingMm = {2, 2, 2};
-  const SyntheticPatient patient = makeSyntheticPatient(loadVolume(t + "/ch2.nii.gz"), loadLabelVolume(t + "/aal.nii.gz"), p);
+  const SyntheticPatient patient =
+      makeSyntheticPatient(loadVolume(t + "/ch2.nii.gz"), loadLabelVolume(t + "/aal.nii.gz"), p);
   // The second volume: same head, moved by 6 degrees about z and (4, -3, 5) mm, contrast inverted.
   const Volume& fixed = patient.t1;
   Volume moving = fixed;
@@ -32,7 +33,8 @@ TEST(Registration, RigidCoregistrationRecoversAKnownMotion) {
     m.m[0][1] = -std::sin(a);
     m.m[1][0] = std::sin(a);
     m.m[1][1] = std::cos(a);
-    const Vec3 centre = fixed.geometry.rasFromIndex({fixed.geometry.size[0] / 2.0, fixed.geometry.size[1] / 2.0, fixed.geometry.size[2] / 2.0});
+    const Vec3 centre = fixed.geometry.rasFromIndex(
+        {fixed.geometry.size[0] / 2.0, fixed.geometry.size[1] / 2.0, fixed.geometry.size[2] / 2.0});
     Affine toCentre, back;
     for (int r = 0; r < 3; ++r) {
       toCentre.m[r][3] = -centre[r];
@@ -51,19 +53,24 @@ TEST(Registration, RigidCoregistrationRecoversAKnownMotion) {
     for (std::size_t k = 0, idx = 0; k < g.size[2]; ++k)
       for (std::size_t j = 0; j < g.size[1]; ++j)
         for (std::size_t i = 0; i < g.size[0]; ++i, ++idx) {
-          const Vec3 src = ijkFromRas.apply(fixedFromMoving.apply(g.rasFromIndex({double(i), double(j), double(k)})));
+          const Vec3 src =
+              ijkFromRas.apply(fixedFromMoving.apply(g.rasFromIndex({double(i), double(j), double(k)})));
           itk::ContinuousIndex<double, 3> c;
           c[0] = src.x;
           c[1] = src.y;
           c[2] = src.z;
-          const float v = interpolator->IsInsideBuffer(c) ? static_cast<float>(interpolator->EvaluateAtContinuousIndex(c)) : 0.0f;
-          out->GetBufferPointer()[idx] = v > 0.05 * range.robustHigh ? static_cast<float>(range.robustHigh * 1.2 - v) : 0.0f;
+          const float v = interpolator->IsInsideBuffer(c)
+                              ? static_cast<float>(interpolator->EvaluateAtContinuousIndex(c))
+                              : 0.0f;
+          out->GetBufferPointer()[idx] =
+              v > 0.05 * range.robustHigh ? static_cast<float>(range.robustHigh * 1.2 - v) : 0.0f;
         }
     moving.image = out;
     const RigidRegistration r = registerRigid(fixed, moving);
     // Compare the recovered and the true moving -> fixed maps at points around the brain.
     double worst = 0;
-    for (const Vec3 offset : {Vec3{0, 0, 0}, Vec3{30, 0, 0}, Vec3{0, 40, 0}, Vec3{0, 0, 30}, Vec3{-30, -30, 20}}) {
+    for (const Vec3 offset :
+         {Vec3{0, 0, 0}, Vec3{30, 0, 0}, Vec3{0, 40, 0}, Vec3{0, 0, 30}, Vec3{-30, -30, 20}}) {
       const Vec3 x = centre + offset;
       worst = std::max(worst, norm(r.fixedRasFromMovingRas.apply(x) - fixedFromMoving.apply(x)));
     }

@@ -22,7 +22,8 @@ TEST(AcpcFrame, AlignedHeadGivesTheObviousFrame) {
 
 TEST(AcpcFrame, RotatedAndShiftedHeadRoundTrips) {
   // The same anatomy after a rigid motion: AC-PC coordinates must not change.
-  const Affine motion = test::rotationAbout(0, 14.0) * test::rotationAbout(2, -9.0) * test::rotationAbout(1, 6.0);
+  const Affine motion =
+      test::rotationAbout(0, 14.0) * test::rotationAbout(2, -9.0) * test::rotationAbout(1, 6.0);
   auto move = [&](Vec3 p) { return motion.apply(p) + Vec3{4, -7, 11}; };
   const Vec3 ac{0.5, 13, -1}, pc{0.5, -12, 1}, top{0.5, 0, 60};
   const AcpcFrame original(ac, pc, top), moved(move(ac), move(pc), move(top));

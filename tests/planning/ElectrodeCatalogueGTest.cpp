@@ -14,7 +14,8 @@ namespace {
 
 TEST(ElectrodeCatalogue, HasTheRequiredLeadsWithSources) {
   const auto& catalogue = ElectrodeCatalogue::standard();
-  for (const char* id : {"medtronic_3389", "medtronic_3387", "boston_scientific_db2202", "abbott_6172", "abbott_6173"}) {
+  for (const char* id :
+       {"medtronic_3389", "medtronic_3387", "boston_scientific_db2202", "abbott_6172", "abbott_6173"}) {
     SCOPED_TRACE(id);
     const ElectrodeModel& m = catalogue.find(id);
     EXPECT_FALSE(m.sources.empty());
@@ -107,9 +108,10 @@ TEST(ElectrodeCatalogue, MalformedFilesNameTheFieldAndProblem) {
   };
   expectError("{not json", "not valid JSON");
   expectError(R"({"schema": "dbsplan.electrodes/1"})", "\"electrodes\"");
-  expectError(R"({"schema": "dbsplan.electrodes/1", "electrodes": [{"id": "x", "manufacturer": "m", "model": "x",
+  expectError(
+      R"({"schema": "dbsplan.electrodes/1", "electrodes": [{"id": "x", "manufacturer": "m", "model": "x",
     "name": "n", "diameter_mm": -1, "tip_length_mm": 1, "tip_is_contact": false, "contacts": [], "sources": []}]})",
-              "diameter_mm must be positive");
+      "diameter_mm must be positive");
 }
 
 }  // namespace

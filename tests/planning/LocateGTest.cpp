@@ -58,7 +58,8 @@ void expectProposedTargetInTheSensorimotorGpiAndTheRange(const LocateResult& res
   const Vec3 inTemplate = result.registration.templateRasFromPatientRas(side.proposed.ras);
   EXPECT_EQ(atlasLabelAt(inTemplate), gpiValue) << "not on the atlas's GPi";
   double heightAboveBorder = 0;
-  while (heightAboveBorder < 10 && atlasLabelAt(inTemplate - Vec3{0, 0, heightAboveBorder + 0.05}) == gpiValue)
+  while (heightAboveBorder < 10 &&
+         atlasLabelAt(inTemplate - Vec3{0, 0, heightAboveBorder + 0.05}) == gpiValue)
     heightAboveBorder += 0.05;
   EXPECT_GE(heightAboveBorder, 0.95);
   EXPECT_LE(heightAboveBorder, 2.05);
@@ -256,7 +257,8 @@ TEST(LocateRealScan, PatientCoronalDeformationNeverFolds) {
   EXPECT_GT(result.registration.quality().jacobianMin, 0.0);
   // Its targets, in the sensorimotor GPi and the published range (with atlas v1 they were 1.2 and
   // 2.3 mm above the AC-PC plane; the atlas targets of atlas v2 alone are 1.2 and 0.3 mm below it).
-  for (const LocateSide& side : result.sides) expectProposedTargetInTheSensorimotorGpiAndTheRange(result, side);
+  for (const LocateSide& side : result.sides)
+    expectProposedTargetInTheSensorimotorGpiAndTheRange(result, side);
   const ImageGeometry& g = result.patient.geometry;
   const Vec3 spacing = g.spacingMm();
   const double h = 0.5, step = 2.5;  // mm

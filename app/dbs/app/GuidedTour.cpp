@@ -166,7 +166,8 @@ std::vector<TourStep> guidedTourSteps(const PlanResult& result) {
            "ventral border, inside that published range where the two overlap, and of those the one "
            "nearest the atlas's own target. The crosshair is on it, at %1 in the AC-PC frame (%2)%3.</p>")
            .arg(acpcText(m.targetAcpc), rasText(target),
-                atlas ? QString(", %1 mm from the atlas target").arg(mm(norm(atlas->ras - target))) : QString()),
+                atlas ? QString(", %1 mm from the atlas target").arg(mm(norm(atlas->ras - target)))
+                      : QString()),
        QString("%1 target").arg(sideWord(side)), target, side, TourStep::Figure::None, false, 2.5});
   if (indirect && atlas) {
     const double apart = norm(atlas->ras - indirect->ras);

@@ -79,9 +79,10 @@ int runLocate(const std::vector<std::string>& args) {
   std::cerr << std::fixed << std::setprecision(2) << "locate: " << wall << " s wall, peak memory "
             << usage.ru_maxrss / 1024.0 << " MB; outputs in " << outDir << "\n";
   for (const auto& s : result.sides)
-    std::cerr << "  GPi " << s.side << ": proposed target RAS (" << s.proposed.ras.x << ", " << s.proposed.ras.y
-              << ", " << s.proposed.ras.z << "), AC-PC (" << s.proposed.acpc.x << ", " << s.proposed.acpc.y << ", "
-              << s.proposed.acpc.z << "), " << (s.proposed.insideRange ? "inside" : "OUTSIDE")
+    std::cerr << "  GPi " << s.side << ": proposed target RAS (" << s.proposed.ras.x << ", "
+              << s.proposed.ras.y << ", " << s.proposed.ras.z << "), AC-PC (" << s.proposed.acpc.x << ", "
+              << s.proposed.acpc.y << ", " << s.proposed.acpc.z << "), "
+              << (s.proposed.insideRange ? "inside" : "OUTSIDE")
               << " the published indirect range; atlas target RAS (" << s.atlasTargetRas.x << ", "
               << s.atlasTargetRas.y << ", " << s.atlasTargetRas.z << "), indirect (" << s.indirectTargetRas.x
               << ", " << s.indirectTargetRas.y << ", " << s.indirectTargetRas.z << "), " << s.targetDistanceMm

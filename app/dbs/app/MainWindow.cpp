@@ -136,7 +136,8 @@ MainWindow::MainWindow(QWidget* parent, bool rememberLayout)
   connect(sceneView_, &SceneViewWidget::riskMapClicked, this, [this](Vec3 pointRas) {
     // Onto the nearest scored vertex: the entry gets the margin whose colour was clicked.
     if (riskMap_ && !riskMap_->verticesRas.empty())
-      applyEdit(PlanEdit::moveEntry(riskMap_->side, riskMap_->verticesRas[nearestVertex(riskMap_->verticesRas, pointRas)]));
+      applyEdit(PlanEdit::moveEntry(riskMap_->side,
+                                    riskMap_->verticesRas[nearestVertex(riskMap_->verticesRas, pointRas)]));
   });
   connect(panel_, &PlanPanel::sideSelected, this, [this](char side) {
     selectedSide_ = side;

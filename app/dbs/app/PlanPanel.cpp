@@ -379,7 +379,8 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
                       "Distance, mm, from this target to the atlas target (the template's posteroventral GPi "
                       "target carried into the patient). The proposed target is the sensorimotor GPi point "
                       "inside the published indirect range nearest it") +
-                " " + explained("(AC-PC " + triple(atlas->acpc) + ")", QString("The atlas target. ") + kAcpcTip));
+                " " +
+                explained("(AC-PC " + triple(atlas->acpc) + ")", QString("The atlas target. ") + kAcpcTip));
   for (const PlanTarget& indirect : plan->targets)
     if (indirect.side == t.side && indirect.source == "indirect")
       row("",

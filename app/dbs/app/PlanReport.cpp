@@ -134,11 +134,12 @@ QString summaryPage(const PlanResult& result) {
   html += "<p>AC-PC distance: " + number(norm(plan.acRas - plan.pcRas)) + " mm.</p>\n";
 
   if (!plan.targets.empty()) {
-    html += "<h3>Targets</h3>\n<p><i>proposed</i>: the one the trajectories aim at, the point of the "
-            "atlas's sensorimotor (posteroventral) GPi, 1-2 mm above its ventral border, inside the published "
-            "indirect range where the two overlap, nearest the atlas target; <i>atlas</i>: the template's "
-            "posteroventral GPi target carried in; <i>indirect</i>: the middle of the published AC-PC range "
-            "(Valsky et al. 2020).</p>\n";
+    html +=
+        "<h3>Targets</h3>\n<p><i>proposed</i>: the one the trajectories aim at, the point of the "
+        "atlas's sensorimotor (posteroventral) GPi, 1-2 mm above its ventral border, inside the published "
+        "indirect range where the two overlap, nearest the atlas target; <i>atlas</i>: the template's "
+        "posteroventral GPi target carried in; <i>indirect</i>: the middle of the published AC-PC range "
+        "(Valsky et al. 2020).</p>\n";
     std::vector<QStringList> rows;
     for (const PlanTarget& t : plan.targets)
       rows.push_back({sideTitle(t.side), escaped(t.source), vec(t.ras), vec(t.acpc),

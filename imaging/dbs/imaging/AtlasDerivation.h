@@ -123,9 +123,9 @@ struct DerivedAtlas {
 // posterior half (y <= the GPi's median y), which are also its lateral part (see the rules above).
 // One definition for the atlas target (deriveAtlas) and for the target a plan proposes (Locate).
 struct GpiColumn {
-  double x = 0, y = 0;         // the column's voxel centres, RAS mm
-  double ventralBorderZ = 0;   // the lowest GPi voxel's lower face, RAS z mm
-  double topZ = 0;             // the highest GPi voxel's upper face, RAS z mm
+  double x = 0, y = 0;        // the column's voxel centres, RAS mm
+  double ventralBorderZ = 0;  // the lowest GPi voxel's lower face, RAS z mm
+  double topZ = 0;            // the highest GPi voxel's upper face, RAS z mm
 };
 struct SensorimotorGpi {
   double medianY = 0;  // RAS y mm dividing the GPi's posterior half from its anterior half

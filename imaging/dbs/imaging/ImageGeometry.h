@@ -14,7 +14,7 @@ namespace dbs {
 
 struct ImageGeometry {
   std::array<std::size_t, 3> size{0, 0, 0};  // voxels along i, j, k
-  Affine rasFromIjk;                           // voxel index -> RAS mm
+  Affine rasFromIjk;                         // voxel index -> RAS mm
 
   // Voxel size along each index axis in mm (length of each column of rasFromIjk).
   Vec3 spacingMm() const;

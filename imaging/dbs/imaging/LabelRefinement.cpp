@@ -7,14 +7,17 @@
 
 namespace dbs {
 
-std::array<SideRefinement, 2> refineGpiGpe(const Volume& image, LabelVolume& labels, const RefinementParameters& p) {
+std::array<SideRefinement, 2> refineGpiGpe(const Volume& image, LabelVolume& labels,
+                                           const RefinementParameters& p) {
   const ImageGeometry& g = labels.geometry;
   if (g.size != image.geometry.size) throw ImagingError("labels and image are not on the same grid");
   const float* t1 = image.image->GetBufferPointer();
   unsigned short* l = labels.image->GetBufferPointer();
-  const long nx = static_cast<long>(g.size[0]), ny = static_cast<long>(g.size[1]), nz = static_cast<long>(g.size[2]);
+  const long nx = static_cast<long>(g.size[0]), ny = static_cast<long>(g.size[1]),
+             nz = static_cast<long>(g.size[2]);
   const Vec3 spacing = g.spacingMm();
-  const long rx = std::max(1L, std::lround(p.bandMm / spacing.x)), ry = std::max(1L, std::lround(p.bandMm / spacing.y)),
+  const long rx = std::max(1L, std::lround(p.bandMm / spacing.x)),
+             ry = std::max(1L, std::lround(p.bandMm / spacing.y)),
              rz = std::max(1L, std::lround(p.bandMm / spacing.z));
   std::array<SideRefinement, 2> out;
   for (int side = 0; side < 2; ++side) {
@@ -33,7 +36,8 @@ std::array<SideRefinement, 2> refineGpiGpe(const Volume& image, LabelVolume& lab
     }
     if (n[0] < 10 || n[1] < 10) continue;
     const double mean[2] = {sum[0] / n[0], sum[1] / n[1]};
-    const double var[2] = {std::max(1e-6, sumSq[0] / n[0] - mean[0] * mean[0]), std::max(1e-6, sumSq[1] / n[1] - mean[1] * mean[1])};
+    const double var[2] = {std::max(1e-6, sumSq[0] / n[0] - mean[0] * mean[0]),
+                           std::max(1e-6, sumSq[1] / n[1] - mean[1] * mean[1])};
     const double pooled = std::sqrt((var[0] * n[0] + var[1] * n[1]) / (n[0] + n[1]));
     r.separationSd = std::abs(mean[0] - mean[1]) / pooled;
     if (r.separationSd < p.minimumSeparationSd) continue;
@@ -60,7 +64,8 @@ std::array<SideRefinement, 2> refineGpiGpe(const Volume& image, LabelVolume& lab
             return -0.5 * d * d / var[cls] - 0.5 * std::log(var[cls]);
           };
           const int current = l[idx] == gpi ? 0 : 1;
-          if (logLikelihood(1 - current) > logLikelihood(current) + p.atlasPriorNats) changes.emplace_back(idx, other);
+          if (logLikelihood(1 - current) > logLikelihood(current) + p.atlasPriorNats)
+            changes.emplace_back(idx, other);
         }
     for (const auto& [idx, value] : changes) l[idx] = value;
     r.relabelled = changes.size();

@@ -25,6 +25,7 @@ struct SideRefinement {
 };
 
 // `labels` must be on `image`'s grid. Returns what was done per side (left, right).
-std::array<SideRefinement, 2> refineGpiGpe(const Volume& image, LabelVolume& labels, const RefinementParameters& p = {});
+std::array<SideRefinement, 2> refineGpiGpe(const Volume& image, LabelVolume& labels,
+                                           const RefinementParameters& p = {});
 
 }  // namespace dbs

@@ -399,7 +399,8 @@ RiskStructures riskStructuresFromMap(const LabelVolume& map, const std::array<bo
   out.geometry = map.geometry;
   const unsigned short* v = map.image->GetBufferPointer();
   const std::size_t n = map.geometry.voxelCount();
-  if (const unsigned short* bad = std::find_if(v, v + n, [](unsigned short x) { return x > 5; }); bad != v + n)
+  if (const unsigned short* bad = std::find_if(v, v + n, [](unsigned short x) { return x > 5; });
+      bad != v + n)
     throw ImagingError(map.path + ": value " + std::to_string(*bad) + " is not a risk structure (0-5)");
   auto maskWhere = [&](auto inside) {
     auto mask = emptyMaskLike(*map.image);

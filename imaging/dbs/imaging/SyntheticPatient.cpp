@@ -5,7 +5,6 @@
 #include <random>
 #include <thread>
 
-
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
 
@@ -15,13 +14,20 @@ namespace {
 // Voxel axes from nibabel letters: each letter is the RAS direction the axis points towards.
 Vec3 axisFromLetter(char letter) {
   switch (letter) {
-    case 'R': return {1, 0, 0};
-    case 'L': return {-1, 0, 0};
-    case 'A': return {0, 1, 0};
-    case 'P': return {0, -1, 0};
-    case 'S': return {0, 0, 1};
-    case 'I': return {0, 0, -1};
-    default: throw ImagingError(std::string("orientation letter '") + letter + "' is not one of RLAPSI");
+    case 'R':
+      return {1, 0, 0};
+    case 'L':
+      return {-1, 0, 0};
+    case 'A':
+      return {0, 1, 0};
+    case 'P':
+      return {0, -1, 0};
+    case 'S':
+      return {0, 0, 1};
+    case 'I':
+      return {0, 0, -1};
+    default:
+      throw ImagingError(std::string("orientation letter '") + letter + "' is not one of RLAPSI");
   }
 }
 
@@ -68,7 +74,8 @@ SyntheticPatient makeSyntheticPatient(const Volume& templateT1, const LabelVolum
   const double sigma = 30.0;
   auto rawWarp = [&](Vec3 q) {
     Vec3 d;
-    for (const Bump& b : bumps) d = d + std::exp(-dot(q - b.centre, q - b.centre) / (2 * sigma * sigma)) * b.vector;
+    for (const Bump& b : bumps)
+      d = d + std::exp(-dot(q - b.centre, q - b.centre) / (2 * sigma * sigma)) * b.vector;
     return d;
   };
   double maxRaw = 1e-9;
@@ -113,7 +120,8 @@ SyntheticPatient makeSyntheticPatient(const Volume& templateT1, const LabelVolum
   out.labels = makeLabelVolume(g);
 
   const IntensityRange range = intensityRange(*templateT1.image);
-  const std::array<long, 3> tn{static_cast<long>(templateT1.geometry.size[0]), static_cast<long>(templateT1.geometry.size[1]),
+  const std::array<long, 3> tn{static_cast<long>(templateT1.geometry.size[0]),
+                               static_cast<long>(templateT1.geometry.size[1]),
                                static_cast<long>(templateT1.geometry.size[2])};
   const Affine templateIjkFromRas = templateT1.geometry.ijkFromRas();
   const Affine labelIjkFromRas = templateLabels.geometry.ijkFromRas();
@@ -133,13 +141,15 @@ SyntheticPatient makeSyntheticPatient(const Volume& templateT1, const LabelVolum
           q = q + warpScale * rawWarp(q);
           double value = trilinear(*templateT1.image, tn, templateIjkFromRas.apply(q));
           const Vec3 rel{(patientRas.x - centre.x) / half.x, 0, (patientRas.z - centre.z) / half.z};
-          value = std::pow(std::max(0.0, value * (1 + p.biasFraction * rel.x - 0.1 * rel.z * rel.z)), p.gamma);
+          value =
+              std::pow(std::max(0.0, value * (1 + p.biasFraction * rel.x - 0.1 * rel.z * rel.z)), p.gamma);
           value += gauss(noise);
           const std::size_t idx = (static_cast<std::size_t>(k) * g.size[1] + j) * g.size[0] + i;
           t1[idx] = static_cast<float>(std::max(0.0, value));
           const Vec3 lijk = labelIjkFromRas.apply(q);
           const long li = std::lround(lijk.x), lj = std::lround(lijk.y), lk = std::lround(lijk.z);
-          labels[idx] = (li < 0 || lj < 0 || lk < 0 || li >= long(lg.size[0]) || lj >= long(lg.size[1]) || lk >= long(lg.size[2]))
+          labels[idx] = (li < 0 || lj < 0 || lk < 0 || li >= long(lg.size[0]) || lj >= long(lg.size[1]) ||
+                         lk >= long(lg.size[2]))
                             ? 0
                             : templateLabelData[(lk * lg.size[1] + lj) * lg.size[0] + li];
         }
@@ -158,9 +168,12 @@ void writeVolume(const Volume& volume, const std::string& path) {
 
 OverlapScore scoreOverlap(const LabelVolume& a, const std::vector<int>& labels, const LabelVolume& truth,
                           const std::vector<int>& truthLabels) {
-  if (a.geometry.size != truth.geometry.size || a.geometry.rasFromIjk.maxAbsDifference(truth.geometry.rasFromIjk) > 1e-3)
+  if (a.geometry.size != truth.geometry.size ||
+      a.geometry.rasFromIjk.maxAbsDifference(truth.geometry.rasFromIjk) > 1e-3)
     throw ImagingError("label maps to compare are not on the same grid");
-  auto in = [](int v, const std::vector<int>& set) { return std::find(set.begin(), set.end(), v) != set.end(); };
+  auto in = [](int v, const std::vector<int>& set) {
+    return std::find(set.begin(), set.end(), v) != set.end();
+  };
   const unsigned short* pa = a.image->GetBufferPointer();
   const unsigned short* pt = truth.image->GetBufferPointer();
   const auto& g = a.geometry;

@@ -16,18 +16,18 @@ namespace dbs {
 
 struct SyntheticPatientParameters {
   std::uint64_t seed = 1;
-  double warpMm = 6.0;                // largest displacement of the smooth warp
-  Vec3 spacingMm{1.0, 1.0, 1.2};      // patient voxel size
-  std::string orientation = "LPI";    // nibabel letters of the patient grid
-  double noiseFraction = 0.03;        // Gaussian noise sigma, fraction of the robust maximum
-  double biasFraction = 0.15;         // left-right linear bias amplitude (plus a quadratic in z)
-  double gamma = 1.1;                 // contrast change: intensity^gamma
+  double warpMm = 6.0;              // largest displacement of the smooth warp
+  Vec3 spacingMm{1.0, 1.0, 1.2};    // patient voxel size
+  std::string orientation = "LPI";  // nibabel letters of the patient grid
+  double noiseFraction = 0.03;      // Gaussian noise sigma, fraction of the robust maximum
+  double biasFraction = 0.15;       // left-right linear bias amplitude (plus a quadratic in z)
+  double gamma = 1.1;               // contrast change: intensity^gamma
 };
 
 struct SyntheticPatient {
   Volume t1;
-  LabelVolume labels;                 // template labels carried onto the patient grid (truth)
-  Affine patientRasFromTemplateRas;   // the pose (without the warp)
+  LabelVolume labels;                // template labels carried onto the patient grid (truth)
+  Affine patientRasFromTemplateRas;  // the pose (without the warp)
 };
 
 SyntheticPatient makeSyntheticPatient(const Volume& templateT1, const LabelVolume& templateLabels,

@@ -25,9 +25,9 @@ struct Volume {
   FloatImage::Pointer image;  // ITK image, physical space LPS mm
   ImageGeometry geometry;     // exact voxel -> RAS affine as the file defines it
   std::string path;
-  std::string format;          // "NIfTI-1", "NRRD", "MetaImage", "DICOM"
-  std::string storedPixelType;  // pixel type on disk, e.g. "int16"
-  std::string geometrySource;  // where the affine came from, e.g. "sform (sform_code 4)"
+  std::string format;              // "NIfTI-1", "NRRD", "MetaImage", "DICOM"
+  std::string storedPixelType;     // pixel type on disk, e.g. "int16"
+  std::string geometrySource;      // where the affine came from, e.g. "sform (sform_code 4)"
   std::vector<std::string> notes;  // things the user should know (e.g. which DICOM series was chosen)
 };
 

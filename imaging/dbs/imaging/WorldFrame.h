@@ -21,15 +21,27 @@ struct Vec3 {
   double operator[](int i) const { return i == 0 ? x : (i == 1 ? y : z); }
   double& operator[](int i) { return i == 0 ? x : (i == 1 ? y : z); }
 };
-inline Vec3 operator+(Vec3 a, Vec3 b) { return {a.x + b.x, a.y + b.y, a.z + b.z}; }
-inline Vec3 operator-(Vec3 a, Vec3 b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
-inline Vec3 operator*(double s, Vec3 a) { return {s * a.x, s * a.y, s * a.z}; }
-inline double dot(Vec3 a, Vec3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+inline Vec3 operator+(Vec3 a, Vec3 b) {
+  return {a.x + b.x, a.y + b.y, a.z + b.z};
+}
+inline Vec3 operator-(Vec3 a, Vec3 b) {
+  return {a.x - b.x, a.y - b.y, a.z - b.z};
+}
+inline Vec3 operator*(double s, Vec3 a) {
+  return {s * a.x, s * a.y, s * a.z};
+}
+inline double dot(Vec3 a, Vec3 b) {
+  return a.x * b.x + a.y * b.y + a.z * b.z;
+}
 inline Vec3 cross(Vec3 a, Vec3 b) {
   return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
 }
-inline double norm(Vec3 a) { return std::sqrt(dot(a, a)); }
-inline Vec3 normalized(Vec3 a) { return (1.0 / norm(a)) * a; }
+inline double norm(Vec3 a) {
+  return std::sqrt(dot(a, a));
+}
+inline Vec3 normalized(Vec3 a) {
+  return (1.0 / norm(a)) * a;
+}
 
 // A 4x4 homogeneous affine transform, row-major; the name says which frames it maps between,
 // destination first: rasFromIjk maps a voxel index to RAS mm.
@@ -37,11 +49,11 @@ struct Affine {
   std::array<std::array<double, 4>, 4> m{{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}}};
 
   static Affine identity() { return {}; }
-  Vec3 apply(Vec3 p) const;          // a point: rotation, scale and translation
-  Vec3 applyLinear(Vec3 v) const;    // a direction or displacement: no translation
+  Vec3 apply(Vec3 p) const;        // a point: rotation, scale and translation
+  Vec3 applyLinear(Vec3 v) const;  // a direction or displacement: no translation
   Vec3 column(int c) const { return {m[0][c], m[1][c], m[2][c]}; }
   Vec3 translation() const { return column(3); }
-  Affine inverse() const;            // throws std::domain_error when singular
+  Affine inverse() const;  // throws std::domain_error when singular
   Affine operator*(const Affine& rhs) const;
   double determinant3x3() const;
   double maxAbsDifference(const Affine& other) const;
@@ -51,8 +63,12 @@ struct Affine {
 Affine rotationAboutRasAxis(int axis, double degrees);
 
 // Frame conversions: the only code in dbsplan that flips between ITK's LPS and RAS.
-inline Vec3 rasFromLps(Vec3 lps) { return {-lps.x, -lps.y, lps.z}; }
-inline Vec3 lpsFromRas(Vec3 ras) { return {-ras.x, -ras.y, ras.z}; }
+inline Vec3 rasFromLps(Vec3 lps) {
+  return {-lps.x, -lps.y, lps.z};
+}
+inline Vec3 lpsFromRas(Vec3 ras) {
+  return {-ras.x, -ras.y, ras.z};
+}
 // For a transform whose output is LPS (e.g. ITK's index-to-physical), the same map with RAS output.
 Affine rasFromLpsOutput(const Affine& lpsFromSomething);
 Affine lpsFromRasOutput(const Affine& rasFromSomething);

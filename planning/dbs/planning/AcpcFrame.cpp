@@ -14,7 +14,8 @@ AcpcFrame::AcpcFrame(Vec3 acRas, Vec3 pcRas, Vec3 midlinePointRas) {
   const Vec3 up = midlinePointRas - mcpRas_;
   const Vec3 upPerp = up - dot(up, yRas_) * yRas_;
   if (norm(upPerp) < 1e-3)
-    throw std::invalid_argument("the midline point lies on the AC-PC line: the midsagittal plane is undefined");
+    throw std::invalid_argument(
+        "the midline point lies on the AC-PC line: the midsagittal plane is undefined");
   zRas_ = normalized(upPerp);
   xRas_ = cross(yRas_, zRas_);
 }
@@ -24,7 +25,9 @@ Vec3 AcpcFrame::acpcFromRas(Vec3 p) const {
   return {dot(d, xRas_), dot(d, yRas_), dot(d, zRas_)};
 }
 
-Vec3 AcpcFrame::rasFromAcpc(Vec3 q) const { return mcpRas_ + q.x * xRas_ + q.y * yRas_ + q.z * zRas_; }
+Vec3 AcpcFrame::rasFromAcpc(Vec3 q) const {
+  return mcpRas_ + q.x * xRas_ + q.y * yRas_ + q.z * zRas_;
+}
 
 Affine AcpcFrame::rasFromAcpcTransform() const {
   Affine a;

@@ -20,7 +20,9 @@ std::string buildDataPath(const std::string& relative) {
   return fromEnvironment("DBSPLAN_BUILD_DATA_DIR", DBS_BUILD_DATA_DIR) + "/" + relative;
 }
 
-std::string mricronTemplatesDir() { return fromEnvironment("DBSPLAN_MRICRON_DIR", DBS_MRICRON_DIR); }
+std::string mricronTemplatesDir() {
+  return fromEnvironment("DBSPLAN_MRICRON_DIR", DBS_MRICRON_DIR);
+}
 
 std::string itkExampleDataDir() {
   return fromEnvironment("DBSPLAN_ITK_EXAMPLES_DIR", "/usr/share/doc/insighttoolkit5-examples/examples/Data");

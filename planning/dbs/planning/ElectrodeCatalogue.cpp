@@ -22,7 +22,8 @@ const json& field(const json& object, const std::string& name, const std::string
 
 double positiveNumber(const json& object, const std::string& name, const std::string& where, bool allowZero) {
   const json& v = field(object, name, where);
-  if (!v.is_number()) throw std::runtime_error("electrode catalogue: " + where + "." + name + " is not a number");
+  if (!v.is_number())
+    throw std::runtime_error("electrode catalogue: " + where + "." + name + " is not a number");
   const double x = v.get<double>();
   if (x < 0 || (!allowZero && x == 0))
     throw std::runtime_error("electrode catalogue: " + where + "." + name + " must be " +
@@ -83,10 +84,12 @@ ElectrodeCatalogue ElectrodeCatalogue::load(const std::string& path) {
       contact.level = field(c, "level", cw).get<int>();
       contact.startMm = positiveNumber(c, "start_mm", cw, true);
       contact.endMm = positiveNumber(c, "end_mm", cw, false);
-      if (contact.endMm <= contact.startMm) throw std::runtime_error("electrode catalogue: " + cw + " ends before it starts");
+      if (contact.endMm <= contact.startMm)
+        throw std::runtime_error("electrode catalogue: " + cw + " ends before it starts");
       const json& s = field(c, "segment", cw);
       if (!s.is_null())
-        contact.segment = ElectrodeSegment{field(s, "centre_deg", cw).get<double>(), positiveNumber(s, "arc_deg", cw, false)};
+        contact.segment = ElectrodeSegment{field(s, "centre_deg", cw).get<double>(),
+                                           positiveNumber(s, "arc_deg", cw, false)};
       m.contacts.push_back(contact);
     }
     if (m.contacts.empty()) throw std::runtime_error("electrode catalogue: " + where + " has no contacts");

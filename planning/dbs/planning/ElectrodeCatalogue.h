@@ -19,9 +19,9 @@ struct ElectrodeSegment {
 };
 
 struct ElectrodeContact {
-  std::string label;  // as the manufacturer numbers it ("0", "2A", "5")
-  int level = 0;      // 0 = most distal level
-  double startMm = 0, endMm = 0;  // along the axis from the distal end
+  std::string label;                        // as the manufacturer numbers it ("0", "2A", "5")
+  int level = 0;                            // 0 = most distal level
+  double startMm = 0, endMm = 0;            // along the axis from the distal end
   std::optional<ElectrodeSegment> segment;  // empty for ring (and tip) contacts
   double centreMm() const { return 0.5 * (startMm + endMm); }
 };

@@ -41,9 +41,10 @@ nlohmann::json jsonAffine(const Affine& a) {
 
 // The proposed target of one side (LocateSide::proposed). `sensorimotorTemplate` are the atlas's
 // candidate points in template RAS mm.
-ProposedTarget proposeTarget(const std::vector<Vec3>& sensorimotorTemplate, const TemplateRegistration& registration,
-                             const LabelVolume& patientLabels, const AcpcFrame& frame, const IndirectRange& range,
-                             char side, Vec3 atlasTargetRas) {
+ProposedTarget proposeTarget(const std::vector<Vec3>& sensorimotorTemplate,
+                             const TemplateRegistration& registration, const LabelVolume& patientLabels,
+                             const AcpcFrame& frame, const IndirectRange& range, char side,
+                             Vec3 atlasTargetRas) {
   const unsigned short gpi = static_cast<unsigned short>(labelValue(side == 'L' ? "GPi_L" : "GPi_R"));
   const ImageGeometry& g = patientLabels.geometry;
   const Affine ijkFromRas = g.ijkFromRas();
@@ -51,7 +52,8 @@ ProposedTarget proposeTarget(const std::vector<Vec3>& sensorimotorTemplate, cons
   auto onPatientGpi = [&](Vec3 ras) {  // nearest voxel, as the plan's own label lookup
     const Vec3 q = ijkFromRas.apply(ras);
     const long i = std::lround(q.x), j = std::lround(q.y), k = std::lround(q.z);
-    if (i < 0 || j < 0 || k < 0 || i >= long(g.size[0]) || j >= long(g.size[1]) || k >= long(g.size[2])) return false;
+    if (i < 0 || j < 0 || k < 0 || i >= long(g.size[0]) || j >= long(g.size[1]) || k >= long(g.size[2]))
+      return false;
     return l[(static_cast<std::size_t>(k) * g.size[1] + static_cast<std::size_t>(j)) * g.size[0] +
              static_cast<std::size_t>(i)] == gpi;
   };
@@ -66,7 +68,8 @@ ProposedTarget proposeTarget(const std::vector<Vec3>& sensorimotorTemplate, cons
   }
   ProposedTarget out;
   out.candidates = candidates.size();
-  const bool anyOnGpi = std::any_of(candidates.begin(), candidates.end(), [](const Candidate& c) { return c.onGpi; });
+  const bool anyOnGpi =
+      std::any_of(candidates.begin(), candidates.end(), [](const Candidate& c) { return c.onGpi; });
   // Order: on the patient's GPi label (where any is), then inside the range (or nearer it), then
   // nearer the atlas target: the smallest correction of the anatomical target that meets the range.
   const Candidate* best = nullptr;
@@ -75,7 +78,8 @@ ProposedTarget proposeTarget(const std::vector<Vec3>& sensorimotorTemplate, cons
     if (anyOnGpi && !c.onGpi) continue;
     const double outside = range.outsideMm(c.acpc), distance = norm(c.ras - atlasTargetRas);
     if (outside == 0) ++out.candidatesInRange;
-    if (!best || outside < bestOutside - 1e-9 || (std::abs(outside - bestOutside) <= 1e-9 && distance < bestDistance)) {
+    if (!best || outside < bestOutside - 1e-9 ||
+        (std::abs(outside - bestOutside) <= 1e-9 && distance < bestDistance)) {
       best = &c;
       bestOutside = outside;
       bestDistance = distance;
@@ -102,8 +106,8 @@ ProposedTarget proposeTarget(const std::vector<Vec3>& sensorimotorTemplate, cons
   rule << "the sensorimotor GPi point (posterior half, 1-2 mm above the ventral border; " << out.candidates
        << " points carried in" << (anyOnGpi ? ", on the patient's GPi label" : "") << ") ";
   if (out.insideRange)
-    rule << "inside the published indirect range (" << out.candidatesInRange << " points) nearest the atlas target: "
-         << out.fromAtlasTargetMm << " mm from it";
+    rule << "inside the published indirect range (" << out.candidatesInRange
+         << " points) nearest the atlas target: " << out.fromAtlasTargetMm << " mm from it";
   else
     rule << "nearest the published indirect range: none lies inside it, the nearest is " << out.outsideRangeMm
          << " mm outside";
@@ -228,8 +232,9 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
       sensorimotor = sensorimotorGpi(atlas, side.side).pointsAboveVentralBorder(1.0, 2.0, 0.25);
     } catch (const ImagingError&) {
     }
-    side.proposed = proposeTarget(sensorimotor, result.registration, result.labels, frame,
-                                  indirectRangeOf(result.atlasInfo, side.side), side.side, side.atlasTargetRas);
+    side.proposed =
+        proposeTarget(sensorimotor, result.registration, result.labels, frame,
+                      indirectRangeOf(result.atlasInfo, side.side), side.side, side.atlasTargetRas);
     const int gpi = labelValue("GPi" + suffix), gpe = labelValue("GPe" + suffix);
     Vec3 gpSum;
     for (const auto& st : stats) {

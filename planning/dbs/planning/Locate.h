@@ -37,14 +37,14 @@ struct IndirectRange {
 IndirectRange indirectRangeOf(const nlohmann::json& atlasInfo, char side);
 
 struct ProposedTarget {
-  Vec3 ras, acpc;                  // patient RAS mm; AC-PC mm from the MCP
-  bool insideRange = false;        // inside the published indirect range
-  double outsideRangeMm = 0;       // how far outside it (AC-PC mm; 0 inside)
-  double fromAtlasTargetMm = 0;    // moved this far from the atlas target
-  bool onPatientGpi = false;       // on a GPi voxel of the patient's labels
-  std::size_t candidates = 0;      // sensorimotor GPi points considered
+  Vec3 ras, acpc;                // patient RAS mm; AC-PC mm from the MCP
+  bool insideRange = false;      // inside the published indirect range
+  double outsideRangeMm = 0;     // how far outside it (AC-PC mm; 0 inside)
+  double fromAtlasTargetMm = 0;  // moved this far from the atlas target
+  bool onPatientGpi = false;     // on a GPi voxel of the patient's labels
+  std::size_t candidates = 0;    // sensorimotor GPi points considered
   std::size_t candidatesInRange = 0;
-  std::string rule;                // how it was chosen, in words, for plan notes and reports
+  std::string rule;  // how it was chosen, in words, for plan notes and reports
 };
 
 struct LocateSide {
@@ -77,7 +77,7 @@ struct LocateResult {
   Vec3 acRas, pcRas, mcpRas, midlineRas;  // mapped landmarks, patient RAS
   std::array<LocateSide, 2> sides;        // left, right
   std::vector<CoregisteredVolume> coregistered;
-  std::array<SideRefinement, 2> refinement;     // GPi/GPe boundary moved by the patient's T1
+  std::array<SideRefinement, 2> refinement;    // GPi/GPe boundary moved by the patient's T1
   std::size_t labelsRemovedAcrossMidline = 0;  // voxels the warp had put on the wrong side
   double loadSeconds = 0, totalSeconds = 0;
   nlohmann::json atlasInfo;  // the atlas JSON (sources of landmarks and targets)

@@ -54,8 +54,7 @@ Vec3 targetInsideGpi(const RiskField& field, const LabelVolume& labels, char sid
     note << "target " << side << ": the proposed target fell " << best
          << " mm outside the located GPi; moved to the nearest GPi voxel";
   else
-    note << "target " << side
-         << ": no located GPi voxel within 6 mm of the proposed target; it is kept";
+    note << "target " << side << ": no located GPi voxel within 6 mm of the proposed target; it is kept";
   notes.push_back(note.str());
   return bestRas;
 }
@@ -177,9 +176,10 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
     // one the trajectories aim at; the atlas and indirect targets are kept beside it for review.
     const Vec3 target =
         targetInsideGpi(*result.field, located.labels, side.side, side.proposed.ras, plan.notes);
-    plan.targets.push_back({side.side, "proposed", target, result.acpc->acpcFromRas(target),
-                            context.mniFromPatientRas(target)});
-    plan.targets.push_back({side.side, "atlas", side.atlasTargetRas, result.acpc->acpcFromRas(side.atlasTargetRas),
+    plan.targets.push_back(
+        {side.side, "proposed", target, result.acpc->acpcFromRas(target), context.mniFromPatientRas(target)});
+    plan.targets.push_back({side.side, "atlas", side.atlasTargetRas,
+                            result.acpc->acpcFromRas(side.atlasTargetRas),
                             context.mniFromPatientRas(side.atlasTargetRas)});
     plan.targets.push_back({side.side, "indirect", side.indirectTargetRas, side.indirectTargetAcpc,
                             context.mniFromPatientRas(side.indirectTargetRas)});
@@ -188,8 +188,9 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
       note.precision(2);
       note << std::fixed << "target " << side.side << ": " << side.proposed.rule;
       if (!side.proposed.insideRange)
-        note << "; this patient's located sensorimotor GPi and the published coordinates disagree: review the "
-                "target against the patient's own anatomy";
+        note
+            << "; this patient's located sensorimotor GPi and the published coordinates disagree: review the "
+               "target against the patient's own anatomy";
       plan.notes.push_back(note.str());
     }
     const SearchResult search = searchTrajectories(context, side.side, target, inputs.electrodeId);

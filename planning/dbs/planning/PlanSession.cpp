@@ -102,7 +102,8 @@ PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdi
     case Kind::MoveTarget:
     case Kind::MoveEntry: {
       const bool target = edit.kind == Kind::MoveTarget;
-      movePoint(target ? t.targetRas : t.entryRas, edit.pointRas, target ? "move_target" : "move_entry", entry);
+      movePoint(target ? t.targetRas : t.entryRas, edit.pointRas, target ? "move_target" : "move_entry",
+                entry);
       t.origin = "manual";
       if (target) {
         plan.targets.erase(
@@ -280,9 +281,13 @@ void PlanSession::step(std::vector<UndoState>& from, std::vector<UndoState>& to)
   from.pop_back();
 }
 
-void PlanSession::undo() { step(undo_, redo_); }
+void PlanSession::undo() {
+  step(undo_, redo_);
+}
 
-void PlanSession::redo() { step(redo_, undo_); }
+void PlanSession::redo() {
+  step(redo_, undo_);
+}
 
 AlternativesJob PlanSession::alternativesJob(char side) const {
   const PlannedTrajectory* chosen = chosenTrajectory(plan(), side);

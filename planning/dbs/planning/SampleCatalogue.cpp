@@ -18,7 +18,8 @@ std::string resolve(std::string path) {
   for (const auto& [key, value] : variables) {
     std::string dir = value;
     if (!dir.empty() && dir.back() == '/') dir.pop_back();
-    for (auto at = path.find(key); at != std::string::npos; at = path.find(key)) path.replace(at, key.size(), dir);
+    for (auto at = path.find(key); at != std::string::npos; at = path.find(key))
+      path.replace(at, key.size(), dir);
   }
   return path;
 }
@@ -30,7 +31,8 @@ std::string Sample::missingReason() const {
   for (const std::string& p : {t1Path, labelsPath, labelsJsonPath})
     if (!p.empty() && !std::filesystem::exists(p)) missing.push_back(p);
   if (missing.empty()) return {};
-  if (generated) return "not generated yet: `dbsplan sample path " + name + "` generates it (" + missing.front() + ")";
+  if (generated)
+    return "not generated yet: `dbsplan sample path " + name + "` generates it (" + missing.front() + ")";
   if (!debianPackage.empty() && !std::filesystem::exists(t1Path))
     return "the Debian package " + debianPackage + " is not installed (missing " + t1Path +
            "): run scripts/setup.sh or `sudo apt-get install " + debianPackage + "`";
