@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "dbs/app/Commands.h"
-#include "dbs/app/PhantomCommand.h"
+#include "cli/Commands.h"
+#include "cli/PhantomCommand.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/ItkSetup.h"
 

@@ -14,8 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "dbs/generators/SyntheticPatient.h"
+#include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ItkSetup.h"
-#include "dbs/imaging/SyntheticPatient.h"
 
 namespace {
 

@@ -19,9 +19,9 @@
 #include <nlohmann/json.hpp>
 
 #include "BenchSupport.h"
-#include "dbs/app/ScalpRiskMap.h"
 #include "dbs/imaging/ItkSetup.h"
 #include "dbs/planning/PlanSession.h"
+#include "render/ScalpRiskMap.h"
 
 using dbs::bench::Clock;
 using dbs::bench::msSince;

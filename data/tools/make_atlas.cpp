@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dbs/imaging/AtlasDerivation.h"
+#include "dbs/atlas/AtlasDerivation.h"
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/ItkSetup.h"

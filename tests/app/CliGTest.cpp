@@ -29,8 +29,8 @@
 #include "RiskMapTestSupport.h"
 #include "TestNifti.h"
 #include "TestSupport.h"
-#include "dbs/app/ScalpRiskMap.h"
 #include "dbs/planning/PlanDocument.h"
+#include "render/ScalpRiskMap.h"
 
 namespace dbs {
 namespace {

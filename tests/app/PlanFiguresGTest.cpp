@@ -18,9 +18,9 @@
 #include <memory>
 #include <string>
 
-#include "dbs/app/PlanFigures.h"
-#include "dbs/app/PlanReport.h"
 #include "dbs/imaging/Volume.h"
+#include "figures/PlanFigures.h"
+#include "figures/PlanReport.h"
 
 namespace dbs::app {
 namespace {

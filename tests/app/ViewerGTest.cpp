@@ -11,8 +11,8 @@
 #include <vtkRenderer.h>
 
 #include "TestNifti.h"
-#include "dbs/app/MainWindow.h"
 #include "dbs/planning/PlanDocument.h"
+#include "gui/MainWindow.h"
 
 namespace dbs::app {
 namespace {

@@ -41,12 +41,12 @@
 
 #include "RiskMapTestSupport.h"
 #include "TestSupport.h"
-#include "dbs/app/GuidedTour.h"
-#include "dbs/app/MainWindow.h"
-#include "dbs/app/PlanFigureView.h"
-#include "dbs/app/PlanFigures.h"
-#include "dbs/app/PlanPanel.h"
-#include "dbs/app/ScalpRiskMap.h"
+#include "figures/PlanFigures.h"
+#include "gui/GuidedTour.h"
+#include "gui/MainWindow.h"
+#include "gui/PlanFigureView.h"
+#include "gui/PlanPanel.h"
+#include "render/ScalpRiskMap.h"
 
 #include <vtkRenderer.h>
 

@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "dbs/app/VtkOpenGLWidget.h"
 #include "dbs/imaging/ItkSetup.h"
+#include "render/GlContext.h"
 
 namespace dbs::app {
 // WorkstationGTest.cpp: the child process of the kill-and-recover test.

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dbs/imaging/AtlasDerivation.h"
+#include "dbs/atlas/AtlasDerivation.h"
 
 namespace dbs {
 namespace {

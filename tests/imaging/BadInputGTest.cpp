@@ -11,9 +11,9 @@
 #include <fstream>
 
 #include "TestNifti.h"
+#include "dbs/generators/SyntheticPatient.h"
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
-#include "dbs/imaging/SyntheticPatient.h"
 #include "dbs/imaging/Volume.h"
 
 namespace dbs {

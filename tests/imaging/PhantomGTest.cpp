@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dbs/generators/Phantom.h"
 #include "dbs/imaging/ImagingError.h"
-#include "dbs/imaging/Phantom.h"
 #include "dbs/imaging/Volume.h"
 
 namespace dbs {

@@ -6,8 +6,8 @@
 
 #include <itkLinearInterpolateImageFunction.h>
 
+#include "dbs/generators/SyntheticPatient.h"
 #include "dbs/imaging/Registration.h"
-#include "dbs/imaging/SyntheticPatient.h"
 
 namespace dbs {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <cmath>
 
+#include "dbs/generators/Phantom.h"
 #include "dbs/imaging/ImagingError.h"
-#include "dbs/imaging/Phantom.h"
 #include "dbs/imaging/RiskStructures.h"
 
 namespace dbs {

@@ -14,8 +14,9 @@
 #include <itkTransformFileReader.h>
 #include <itkTxtTransformIOFactory.h>
 
+#include "dbs/generators/SyntheticPatient.h"
+#include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
-#include "dbs/imaging/SyntheticPatient.h"
 #include "dbs/planning/AcpcFrame.h"
 #include "dbs/planning/Locate.h"
 #include "dbs/planning/SampleCatalogue.h"

@@ -10,8 +10,9 @@
 #include <unistd.h>
 
 #include "TestSupport.h"
+#include "dbs/generators/SyntheticPatient.h"
+#include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
-#include "dbs/imaging/SyntheticPatient.h"
 #include "dbs/planning/PlanPipeline.h"
 #include "dbs/planning/SampleCatalogue.h"
 

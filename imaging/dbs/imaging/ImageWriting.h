@@ -12,6 +12,7 @@
 
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/NiftiHeader.h"
+#include "dbs/imaging/Volume.h"
 
 #include <unistd.h>
 
@@ -84,6 +85,11 @@ inline void writeTextAtomically(const std::string& path, const std::string& text
     fs::remove(temporary, ignored);
     throw ImagingError(path + ": cannot write: " + ec.message());
   }
+}
+
+// A float volume as NIfTI (ITK's compression on: gzip for .nii.gz), written atomically as above.
+inline void writeVolume(const Volume& volume, const std::string& path) {
+  writeImageAtomically(volume.image.GetPointer(), path, /*compress=*/true);
 }
 
 }  // namespace dbs

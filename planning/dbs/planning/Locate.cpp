@@ -9,11 +9,11 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "dbs/imaging/AtlasDerivation.h"
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/LabelRefinement.h"
-#include "dbs/imaging/SyntheticPatient.h"
+#include "dbs/imaging/SensorimotorGpi.h"
+#include "dbs/imaging/TemplateSpace.h"
 #include "dbs/planning/AcpcFrame.h"
 #include "dbs/planning/DataPaths.h"
 #include "dbs/planning/SampleCatalogue.h"

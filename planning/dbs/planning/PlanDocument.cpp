@@ -2,8 +2,8 @@
 
 #include "dbs/planning/OutputGeneration.h"
 
-#include "dbs/imaging/AtlasDerivation.h"
 #include "dbs/imaging/HeaderScreening.h"
+#include "dbs/imaging/TemplateSpace.h"
 
 #include <algorithm>
 #include <cmath>

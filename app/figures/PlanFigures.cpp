@@ -1,0 +1,812 @@
+#include "figures/PlanFigures.h"
+
+#include <QFileInfo>
+#include <QOpenGLContext>
+#include <QPainter>
+#include <QPainterPath>
+#include <QSaveFile>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+
+#include <vtkAOSDataArrayTemplate.h>
+#include <vtkActor.h>
+#include <vtkCamera.h>
+#include <vtkCellArray.h>
+#include <vtkDoubleArray.h>
+#include <vtkFlyingEdges3D.h>
+#include <vtkImageCast.h>
+#include <vtkImageChangeInformation.h>
+#include <vtkImageData.h>
+#include <vtkImageMapToColors.h>
+#include <vtkImageMapToWindowLevelColors.h>
+#include <vtkImageReslice.h>
+#include <vtkImageShrink3D.h>
+#include <vtkLineSource.h>
+#include <vtkMatrix4x4.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkPolyDataNormals.h>
+#include <vtkProperty.h>
+#include <vtkRenderWindow.h>
+#include <vtkRenderer.h>
+#include <vtkSphereSource.h>
+#include <vtkTransform.h>
+#include <vtkTubeFilter.h>
+#include <vtkWindowToImageFilter.h>
+
+#include "dbs/imaging/Labels.h"
+#include "dbs/planning/ElectrodeCatalogue.h"
+#include "render/ColourTables.h"
+#include "render/GlContext.h"
+#include "render/LabelDisplay.h"
+#include "render/PlanActors.h"
+#include "render/ScalpRiskMap.h"
+#include "render/SceneRenderer3D.h"
+#include "render/SliceRenderer.h"
+#include "render/VtkImages.h"
+
+namespace dbs::app {
+
+QPointF FigurePlane::pixelFromRas(Vec3 pointRas) const {
+  const Vec3 d = pointRas - centreRas;
+  return {size.width() / 2 + dot(d, rightRas) / mmPerPixel, size.height() / 2 - dot(d, upRas) / mmPerPixel};
+}
+
+Vec3 FigurePlane::rasFromPixel(QPointF pixel) const {
+  return centreRas + ((pixel.x() - size.width() / 2) * mmPerPixel) * rightRas +
+         ((size.height() / 2 - pixel.y()) * mmPerPixel) * upRas;
+}
+
+namespace {
+
+const char* sideName(char side) {
+  return side == 'R' ? "right" : "left";
+}
+
+void requireSize(QSize size) {
+  if (size.width() < 16 || size.height() < 16 || size.width() > 8192 || size.height() > 8192)
+    throw std::invalid_argument("figure size must be between 16x16 and 8192x8192 pixels");
+}
+
+// ---- VTK images --------------------------------------------------------------------------------
+
+// plane mm (u along rightRas, v along upRas, w along the normal) -> RAS mm.
+Affine rasFromPlane(const FigurePlane& plane) {
+  Affine a;
+  const Vec3 columns[4] = {plane.rightRas, plane.upRas, plane.normalRas(), plane.centreRas};
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c) a.m[r][c] = columns[c][r];
+  return a;
+}
+
+// Samples an index-space image on the figure's pixel grid: output sample (i, j) is figure pixel
+// (i, height - 1 - j), exactly at FigurePlane::rasFromPixel. The reslice goes plane -> RAS -> ijk
+// with the image's exact rasFromIjk (direction matrix included), as SliceRenderer does.
+vtkSmartPointer<vtkImageData> resliceOnPlane(vtkImageData* indexSpace, const ImageGeometry& geometry,
+                                             const FigurePlane& plane, bool nearest, double background) {
+  const int w = plane.size.width(), h = plane.size.height();
+  const double s = plane.mmPerPixel;
+  vtkNew<vtkImageReslice> reslice;
+  reslice->SetInputData(indexSpace);
+  vtkNew<vtkTransform> ijkFromRas;
+  ijkFromRas->SetMatrix(vtkMatrixFromAffine(geometry.ijkFromRas()));
+  reslice->SetResliceTransform(ijkFromRas);
+  reslice->SetResliceAxes(vtkMatrixFromAffine(rasFromPlane(plane)));
+  reslice->SetOutputDimensionality(2);
+  reslice->SetOutputSpacing(s, s, 1.0);
+  reslice->SetOutputOrigin(-(w / 2) * s, -(h - 1 - h / 2) * s, 0.0);
+  reslice->SetOutputExtent(0, w - 1, 0, h - 1, 0, 0);
+  if (nearest)
+    reslice->SetInterpolationModeToNearestNeighbor();
+  else
+    reslice->SetInterpolationModeToLinear();  // display only; measurements never use this
+  reslice->SetBackgroundLevel(background);
+  reslice->Update();
+  auto out = vtkSmartPointer<vtkImageData>::New();
+  out->ShallowCopy(reslice->GetOutput());
+  return out;
+}
+
+// An unsigned-char RGB or RGBA VTK image (row 0 at the bottom) as a QImage (row 0 at the top).
+QImage qImageFromVtk(vtkImageData* image) {
+  int dims[3];
+  image->GetDimensions(dims);
+  const int components = image->GetNumberOfScalarComponents();
+  const QImage::Format format = components == 4 ? QImage::Format_RGBA8888 : QImage::Format_RGB888;
+  QImage out(dims[0], dims[1], format);
+  const auto* pixels = static_cast<const unsigned char*>(image->GetScalarPointer());
+  const std::size_t rowBytes = static_cast<std::size_t>(dims[0]) * components;
+  for (int y = 0; y < dims[1]; ++y)
+    std::memcpy(out.scanLine(y), pixels + static_cast<std::size_t>(dims[1] - 1 - y) * rowBytes, rowBytes);
+  return out.convertToFormat(components == 4 ? QImage::Format_ARGB32 : QImage::Format_RGB32);
+}
+
+// The T1 on the figure's plane, window/level from its robust intensity range (0.5-99.5 percentile).
+QImage greyOnPlane(const Volume& volume, const FigurePlane& plane) {
+  if (!volume.image) throw std::invalid_argument("the plan has no patient volume to draw");
+  const IntensityRange range = intensityRange(*volume.image);
+  auto input = indexSpaceImage(volume.image.GetPointer(), volume.geometry, "patient volume");
+  vtkNew<vtkImageMapToWindowLevelColors> colours;
+  colours->SetInputData(resliceOnPlane(input, volume.geometry, plane, false, range.min));
+  colours->SetWindow(std::max(range.robustHigh - range.robustLow, 1e-6));
+  colours->SetLevel(0.5 * (range.robustHigh + range.robustLow));
+  colours->SetOutputFormatToRGB();
+  colours->Update();
+  return qImageFromVtk(colours->GetOutput());
+}
+
+// The label map on the figure's plane as colours (transparent where there is no structure), or a
+// null image when the plan has no labels.
+QImage labelsOnPlane(const LabelVolume& labels, const FigurePlane& plane) {
+  if (!labels.image) return {};
+  auto input = indexSpaceImage(labels.image.GetPointer(), labels.geometry, "label map");
+  vtkNew<vtkImageMapToColors> colours;
+  colours->SetInputData(resliceOnPlane(input, labels.geometry, plane, true, 0));
+  colours->SetLookupTable(labelLookupTable());
+  colours->SetOutputFormatToRGBA();
+  colours->Update();
+  return qImageFromVtk(colours->GetOutput());
+}
+
+// ---- QPainter annotations ------------------------------------------------------------------------
+
+int baseFontPixels(QSize size) {
+  return std::max(11, std::min(size.width(), size.height()) / 38);
+}
+
+// Text with a dark halo, readable on any image. `anchor` is where `alignment` puts the text.
+void drawHaloText(QPainter& painter, QPointF anchor, const QString& text, QColor colour, int pixelSize,
+                  bool bold, Qt::Alignment alignment) {
+  QFont font = painter.font();
+  font.setPixelSize(pixelSize);
+  font.setBold(bold);
+  const QFontMetricsF metrics(font);
+  const QRectF box = metrics.boundingRect(text);
+  double x = anchor.x(), y = anchor.y();
+  if (alignment & Qt::AlignRight) x -= box.width();
+  if (alignment & Qt::AlignHCenter) x -= 0.5 * box.width();
+  if (alignment & Qt::AlignTop) y += metrics.ascent();
+  if (alignment & Qt::AlignVCenter) y += 0.5 * (metrics.ascent() - metrics.descent());
+  if (alignment & Qt::AlignBottom) y -= metrics.descent();
+  QPainterPath path;
+  path.addText(QPointF(x, y), font, text);
+  painter.save();
+  painter.setRenderHint(QPainter::Antialiasing);
+  painter.strokePath(path, QPen(QColor(0, 0, 0, 200), std::max(2.0, pixelSize / 6.0), Qt::SolidLine,
+                                Qt::RoundCap, Qt::RoundJoin));
+  painter.fillPath(path, colour);
+  painter.restore();
+}
+
+const QColor kLetterColour(255, 217, 51);  // the viewer's edge letters (SliceRenderer)
+
+// The patient direction each edge of a planar figure faces, as in the slice views; with
+// "lateral"/"medial" for the target's side when `side` is given.
+void drawEdgeLetters(QPainter& painter, const FigurePlane& plane, char side) {
+  const int w = plane.size.width(), h = plane.size.height();
+  const int px = baseFontPixels(plane.size) * 3 / 2;
+  const double margin = 0.4 * px;
+  const Vec3 lateralRas{side == 'R' ? 1.0 : -1.0, 0, 0};
+  struct Edge {
+    Vec3 directionRas;
+    QPointF anchor;
+    Qt::Alignment alignment;
+  };
+  const Edge edges[4] = {{plane.rightRas, {w - margin, h / 2.0}, Qt::AlignRight | Qt::AlignVCenter},
+                         {-1.0 * plane.rightRas, {margin, h / 2.0}, Qt::AlignLeft | Qt::AlignVCenter},
+                         {plane.upRas, {w / 2.0, margin}, Qt::AlignHCenter | Qt::AlignTop},
+                         {-1.0 * plane.upRas, {w / 2.0, h - margin}, Qt::AlignHCenter | Qt::AlignBottom}};
+  for (const Edge& e : edges) {
+    drawHaloText(painter, e.anchor, QString(QChar(anatomicalLetter(e.directionRas))), kLetterColour, px, true,
+                 e.alignment);
+    if (side != 'L' && side != 'R') continue;
+    const double lateral = dot(e.directionRas, lateralRas);
+    if (std::abs(lateral) < 0.7) continue;
+    const QPointF below = e.anchor + QPointF(0, (e.alignment & Qt::AlignBottom) ? -1.1 * px : 1.1 * px);
+    drawHaloText(painter, below, lateral > 0 ? "lateral" : "medial", kLetterColour, px * 2 / 3, false,
+                 e.alignment);
+  }
+}
+
+// A scale bar of `lengthMm` at the bottom left, and the field of view at the bottom right.
+void drawScaleBar(QPainter& painter, const FigurePlane& plane, double lengthMm) {
+  const int px = baseFontPixels(plane.size);
+  const double length = lengthMm / plane.mmPerPixel;
+  const QPointF start(1.2 * px, plane.size.height() - 1.2 * px);
+  const QPointF end = start + QPointF(length, 0);
+  painter.save();
+  painter.setRenderHint(QPainter::Antialiasing);
+  painter.setPen(QPen(Qt::black, 5, Qt::SolidLine, Qt::FlatCap));
+  painter.drawLine(start, end);
+  painter.setPen(QPen(Qt::white, 2.5, Qt::SolidLine, Qt::FlatCap));
+  painter.drawLine(start, end);
+  painter.drawLine(start, start - QPointF(0, 0.4 * px));
+  painter.drawLine(end, end - QPointF(0, 0.4 * px));
+  painter.restore();
+  drawHaloText(painter, start + QPointF(0.5 * length, -0.5 * px), QString("%1 mm").arg(lengthMm), Qt::white,
+               px, false, Qt::AlignHCenter | Qt::AlignBottom);
+  const double fieldMm = std::min(plane.size.width(), plane.size.height()) * plane.mmPerPixel;
+  drawHaloText(painter, QPointF(plane.size.width() - 1.2 * px, plane.size.height() - 0.8 * px),
+               QString("field %1 mm").arg(fieldMm, 0, 'f', 0), QColor(220, 220, 220), px, false,
+               Qt::AlignRight | Qt::AlignBottom);
+}
+
+// A title and smaller lines under it at the top left, each elided to `maxWidth` pixels (2-D figures
+// keep clear of the top edge's letter).
+void drawTitle(QPainter& painter, QSize size, const QString& title, const QStringList& lines,
+               double maxWidth) {
+  const int px = baseFontPixels(size);
+  auto elided = [&](const QString& text, int pixelSize, bool bold) {
+    QFont font = painter.font();
+    font.setPixelSize(pixelSize);
+    font.setBold(bold);
+    return QFontMetricsF(font).elidedText(text, Qt::ElideRight, maxWidth);
+  };
+  drawHaloText(painter, QPointF(0.8 * px, 0.6 * px), elided(title, px * 5 / 4, true), QColor(235, 235, 235),
+               px * 5 / 4, true, Qt::AlignLeft | Qt::AlignTop);
+  double y = 0.6 * px + 1.6 * px;
+  for (const QString& line : lines) {
+    drawHaloText(painter, QPointF(0.8 * px, y), elided(line, px, false), QColor(205, 205, 205), px, false,
+                 Qt::AlignLeft | Qt::AlignTop);
+    y += 1.25 * px;
+  }
+}
+
+// Room for a 2-D figure's title: the left part of the top edge, clear of the centred letter.
+double titleWidth(QSize size) {
+  return 0.5 * size.width() - 1.5 * baseFontPixels(size) - 0.8 * baseFontPixels(size);
+}
+
+// T1 with the translucent label overlay on a figure plane (the viewer's 45 % opacity).
+QImage anatomyOnPlane(const PlanResult& result, const FigurePlane& plane) {
+  QImage image = greyOnPlane(result.locate.patient, plane);
+  const QImage labels = labelsOnPlane(result.locate.labels, plane);
+  if (!labels.isNull()) {
+    QPainter painter(&image);
+    painter.setOpacity(0.45);
+    painter.drawImage(0, 0, labels);
+  }
+  return image;
+}
+
+SliceOrientation orientationOfAxis(int axis) {
+  switch (axis) {
+    case 0:
+      return SliceOrientation::Sagittal;
+    case 1:
+      return SliceOrientation::Coronal;
+    case 2:
+      return SliceOrientation::Axial;
+    default:
+      break;
+  }
+  throw std::invalid_argument("slice axis must be 0 (sagittal), 1 (coronal) or 2 (axial), got " +
+                              std::to_string(axis));
+}
+
+std::optional<QPointF> imagePixelOfRas(vtkRenderer* renderer, Vec3 pointRas, int imageHeight) {
+  renderer->SetWorldPoint(pointRas.x, pointRas.y, pointRas.z, 1.0);
+  renderer->WorldToDisplay();
+  double display[3];
+  renderer->GetDisplayPoint(display);
+  if (!std::isfinite(display[0]) || !std::isfinite(display[1])) return std::nullopt;
+  return QPointF(display[0], imageHeight - 1 - display[1]);
+}
+
+QColor qColour(const std::array<double, 3>& c) {
+  return QColor::fromRgbF(float(c[0]), float(c[1]), float(c[2]));
+}
+
+}  // namespace
+
+// ---- Planes ------------------------------------------------------------------------------------
+
+FigurePlane probesEyePlane(const PlannedTrajectory& trajectory, QSize size, double depthMm) {
+  requireSize(size);
+  const Vec3 towardsTarget = trajectory.trajectory.targetRas - trajectory.trajectory.entryRas;
+  if (norm(towardsTarget) < 1e-6) throw std::invalid_argument("trajectory entry and target coincide");
+  const Vec3 view = normalized(towardsTarget);
+  // Screen up: anterior as it projects on the plane; superior when the lead runs front to back.
+  Vec3 up = Vec3{0, 1, 0} - dot(Vec3{0, 1, 0}, view) * view;
+  if (norm(up) < 0.2) up = Vec3{0, 0, 1} - dot(Vec3{0, 0, 1}, view) * view;
+  FigurePlane plane;
+  plane.centreRas = trajectory.trajectory.targetRas - depthMm * view;  // positive depth: towards the entry
+  plane.upRas = normalized(up);
+  plane.rightRas = normalized(cross(view, plane.upRas));
+  plane.size = size;
+  plane.mmPerPixel = kProbesEyeFieldOfViewMm / std::min(size.width(), size.height());
+  return plane;
+}
+
+FigurePlane targetSlicePlane(const PlannedTrajectory& trajectory, int axis, QSize size) {
+  requireSize(size);
+  const SlicePlaneAxes axes = SlicePlaneAxes::standard(orientationOfAxis(axis));
+  FigurePlane plane;
+  plane.centreRas = trajectory.trajectory.targetRas;
+  plane.rightRas = axes.rightRas;
+  plane.upRas = axes.upRas;
+  plane.size = size;
+  const Vec3 path = trajectory.trajectory.entryRas - trajectory.trajectory.targetRas;
+  const double halfFieldMm =
+      std::max(std::abs(dot(path, axes.rightRas)), std::abs(dot(path, axes.upRas))) + 10.0;
+  plane.mmPerPixel = std::clamp(2 * halfFieldMm, 60.0, 300.0) / std::min(size.width(), size.height());
+  return plane;
+}
+
+FigurePlane alongTrajectoryPlane(const PlannedTrajectory& trajectory, QSize size, double rotationDeg) {
+  requireSize(size);
+  const LeadShape lead = leadShape(trajectory);
+  const Vec3 up = lead.axisRas;  // tip -> entry: the entry at the top
+  // The patient's left-right axis made perpendicular to the lead (the anterior axis if the lead
+  // runs left-right), turned about the lead by the rotation.
+  Vec3 lateral = Vec3{-1, 0, 0} - dot(Vec3{-1, 0, 0}, up) * up;  // screen right = patient left
+  if (norm(lateral) < 0.2) lateral = Vec3{0, 1, 0} - dot(Vec3{0, 1, 0}, up) * up;
+  lateral = normalized(lateral);
+  const Vec3 other = normalized(cross(up, lateral));
+  const double angle = rotationDeg * std::acos(-1.0) / 180.0;
+  FigurePlane plane;
+  plane.upRas = up;
+  plane.rightRas = normalized(std::cos(angle) * lateral + std::sin(angle) * other);
+  const double pathMm = norm(lead.entryRas - lead.tipRas);
+  plane.centreRas = lead.tipRas + (0.5 * pathMm) * up;
+  plane.size = size;
+  plane.mmPerPixel = (pathMm + 10.0) / std::min(size.width(), size.height());
+  return plane;
+}
+
+// ---- 2-D figures -----------------------------------------------------------------------------------
+
+// The lead drawn on a plane figure (the target slices, the along-trajectory view): its projection
+// from the entry to the tip at its real diameter (at least `minimumWidthPixels`) over a dark edge,
+// the contacts' extents along the axis, and a ring around the target (the target's pixel itself
+// stays the lead's). Returns the lead's width in pixels.
+double drawLeadOnPlane(QPainter& painter, const FigurePlane& plane, const LeadShape& lead,
+                       double minimumWidthPixels) {
+  const double leadWidth = std::max(minimumWidthPixels, lead.model->diameterMm / plane.mmPerPixel);
+  const QPointF entry = plane.pixelFromRas(lead.entryRas), tip = plane.pixelFromRas(lead.tipRas);
+  painter.setPen(QPen(QColor(0, 0, 0, 180), leadWidth + 2.5, Qt::SolidLine, Qt::FlatCap));
+  painter.drawLine(entry, tip);
+  painter.setPen(QPen(QColor(kLeadFigureColour), leadWidth, Qt::SolidLine, Qt::FlatCap));
+  painter.drawLine(entry, tip);
+  painter.setPen(QPen(QColor(kContactFigureColour), leadWidth + 2, Qt::SolidLine, Qt::FlatCap));
+  for (const LeadContactShape& c : lead.contacts)
+    painter.drawLine(plane.pixelFromRas(c.centreRas - (0.5 * c.lengthMm) * lead.axisRas),
+                     plane.pixelFromRas(c.centreRas + (0.5 * c.lengthMm) * lead.axisRas));
+  const double ringRadius = std::max(6.0, 1.5 / plane.mmPerPixel);
+  painter.setPen(QPen(QColor(kTargetFigureColour), 2));
+  painter.setBrush(Qt::NoBrush);
+  painter.drawEllipse(plane.pixelFromRas(lead.targetRas), ringRadius, ringRadius);
+  return leadWidth;
+}
+
+QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& trajectory, int axis,
+                         QSize size) {
+  const FigurePlane plane = targetSlicePlane(trajectory, axis, size);
+  const LeadShape lead = leadShape(trajectory);
+  QImage image = anatomyOnPlane(result, plane);
+  QPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing);
+
+  // The lead's projection from the entry to the tip: width of its real diameter (at least 2 px).
+  drawLeadOnPlane(painter, plane, lead, 2.0);
+
+  const SliceOrientation orientation = orientationOfAxis(axis);
+  const int normalAxis = axis;  // sagittal: x, coronal: y, axial: z
+  drawTitle(
+      painter, size,
+      QString("%1, %2 target")
+          .arg(QString(sliceOrientationName(orientation)), QString(sideName(trajectory.trajectory.side))),
+      {QString("%1 = %2 mm (RAS)").arg(QChar("xyz"[normalAxis])).arg(lead.targetRas[normalAxis], 0, 'f', 1)},
+      titleWidth(size));
+  drawEdgeLetters(painter, plane, 0);
+  drawScaleBar(painter, plane, 10);
+  return image;
+}
+
+QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size,
+                           double depthMm) {
+  const FigurePlane plane = probesEyePlane(trajectory, size, depthMm);
+  const LeadShape lead = leadShape(trajectory);
+  QImage image = anatomyOnPlane(result, plane);
+  QPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing);
+
+  // Where the plane cuts the lead: its cross-section, the real diameter. Beyond the tip the lead
+  // is not there: a dashed outline shows where it would pass.
+  const QPointF centre = plane.pixelFromRas(plane.centreRas);
+  const double radius = 0.5 * lead.model->diameterMm / plane.mmPerPixel;
+  const double planeFromTipMm = dot(plane.centreRas - lead.tipRas, lead.axisRas);  // along the lead
+  const bool cutsLead = planeFromTipMm >= 0 && planeFromTipMm <= norm(lead.entryRas - lead.tipRas);
+  if (cutsLead) {
+    painter.setPen(QPen(Qt::black, 1.5));
+    painter.setBrush(QColor(kLeadFigureColour));
+  } else {
+    painter.setPen(QPen(QColor(kLeadFigureColour), 1.5, Qt::DashLine));
+    painter.setBrush(Qt::NoBrush);
+  }
+  painter.drawEllipse(centre, radius, radius);
+
+  // The contacts the plane cuts (ring: a full circle; directional: the segment's arc, facing where
+  // the plan says), else the nearest level's, dashed.
+  const double targetDepthMm = planeFromTipMm;  // the plane's position along the lead, from the tip
+  double nearestOffsetMm = 1e300;
+  int nearestLevel = -1;
+  for (const LeadContactShape& c : lead.contacts) {
+    const double offset =
+        std::abs(dot(c.centreRas - lead.tipRas, lead.axisRas) - targetDepthMm) - 0.5 * c.lengthMm;
+    if (offset < nearestOffsetMm) {
+      nearestOffsetMm = offset;
+      nearestLevel = c.level;
+    }
+  }
+  const bool cutsContact = nearestOffsetMm <= 0;
+  const double arcRadius = radius + std::max(3.0, 0.25 / plane.mmPerPixel);
+  const int px = baseFontPixels(size);
+  QStringList levelLabels;
+  for (const LeadContactShape& c : lead.contacts) {
+    if (c.level != nearestLevel) continue;
+    levelLabels << QString::fromStdString(c.label);
+    QPen pen(QColor(kContactFigureColour), std::max(3.0, 0.3 / plane.mmPerPixel),
+             cutsContact ? Qt::SolidLine : Qt::DashLine, Qt::FlatCap);
+    painter.setPen(pen);
+    painter.setBrush(Qt::NoBrush);
+    const QRectF arcBox(centre.x() - arcRadius, centre.y() - arcRadius, 2 * arcRadius, 2 * arcRadius);
+    if (!c.facingRas) {
+      painter.drawEllipse(arcBox);
+      continue;
+    }
+    // Screen angle of the facing (counter-clockwise from screen right, y up), as QPainter measures arcs.
+    const double facingDeg = std::atan2(dot(*c.facingRas, plane.upRas), dot(*c.facingRas, plane.rightRas)) *
+                             180.0 / std::acos(-1.0);
+    painter.drawArc(arcBox, static_cast<int>(std::lround((facingDeg - 0.5 * c.arcDeg) * 16)),
+                    static_cast<int>(std::lround(c.arcDeg * 16)));
+    const double labelRadius = arcRadius + 1.2 * px;
+    const double rad = facingDeg * std::acos(-1.0) / 180.0;
+    drawHaloText(painter, centre + QPointF(labelRadius * std::cos(rad), -labelRadius * std::sin(rad)),
+                 QString::fromStdString(c.label), QColor(kContactFigureColour), px, true,
+                 Qt::AlignHCenter | Qt::AlignVCenter);
+  }
+
+  const QString depth = std::abs(depthMm) < 0.05
+                            ? QString("at the target")
+                            : QString("%1 mm %2 the target")
+                                  .arg(std::abs(depthMm), 0, 'f', 1)
+                                  .arg(depthMm > 0 ? "above (towards the entry)" : "beyond");
+  drawTitle(painter, size, QString("Probe's eye, %1 target").arg(sideName(trajectory.trajectory.side)),
+            {depth, "perpendicular to the lead, seen from the entry",
+             !cutsLead     ? QString("beyond the lead's tip")
+             : cutsContact ? QString("cuts contact %1").arg(levelLabels.join("/"))
+                           : QString("nearest contact %1").arg(levelLabels.join("/"))},
+            titleWidth(size));
+  drawEdgeLetters(painter, plane, trajectory.trajectory.side);
+  drawScaleBar(painter, plane, 5);
+  return image;
+}
+
+QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size,
+                                 double rotationDeg) {
+  const FigurePlane plane = alongTrajectoryPlane(trajectory, size, rotationDeg);
+  const LeadShape lead = leadShape(trajectory);
+  QImage image = anatomyOnPlane(result, plane);
+  QPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing);
+
+  // The lead lies in the plane: one line from the tip to the entry, its real diameter (at least 3 px).
+  const double leadWidth = drawLeadOnPlane(painter, plane, lead, 3.0);
+
+  // Where each margin is smallest: a tick across the lead and the margin, alternately left and
+  // right of it so neighbouring labels do not overlap.
+  struct Mark {
+    Vec3 pointRas;
+    QString text;
+    bool kept;
+  };
+  std::vector<Mark> marks;
+  for (const ClosestApproach& c : trajectory.metrics.closest)
+    if (c.present)
+      marks.push_back({c.pointRas, QString("%1 %2 mm").arg(riskName(c.kind)).arg(c.distanceMm, 0, 'f', 1),
+                       c.distanceMm >= c.requiredMarginMm});
+  for (const SideEffectMargin& m : trajectory.metrics.sideEffects)
+    if (m.assessed)
+      marks.push_back(
+          {m.pointRas,
+           QString("%1 %2 mm").arg(QString(sideEffectDisplayName(m.structure))).arg(m.distanceMm, 0, 'f', 1),
+           m.distanceMm > 0});
+  const int px = baseFontPixels(size);
+  const QPointF across(1, 0);
+  for (std::size_t n = 0; n < marks.size(); ++n) {
+    const QPointF at = plane.pixelFromRas(marks[n].pointRas);
+    const QColor colour = marks[n].kept ? QColor(120, 235, 255) : QColor(255, 70, 70);
+    painter.setPen(QPen(colour, 2));
+    const double half = leadWidth + 6;
+    painter.drawLine(at - half * across, at + half * across);
+    const bool right = n % 2 == 0;
+    drawHaloText(painter, at + (right ? 1 : -1) * (half + 3) * across, marks[n].text, colour, px, false,
+                 (right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignVCenter);
+  }
+
+  drawTitle(painter, size, QString("Along the path, %1 lead").arg(sideName(trajectory.trajectory.side)),
+            {QString("rotated %1 deg about the lead").arg(rotationDeg, 0, 'f', 0), "entry at the top",
+             "ticks: where each margin is smallest"},
+            titleWidth(size));
+  drawScaleBar(painter, plane, 10);
+  return image;
+}
+
+// ---- 3-D scene ---------------------------------------------------------------------------------------
+
+// VTK's X11 render window aborts the process without an X display, so the callers ask first.
+// Renders `scene` (its renderer and orientation cube) at `size` off-screen and returns the picture;
+// `whileRendered` runs while the render window still holds the renderer (for projecting points).
+// VTK's own render window (its GLX context) draws into framebuffer objects and never maps a
+// window; Qt's current context, if any, is made current again afterwards.
+static QImage renderSceneOffScreen(SceneRenderer3D& scene, QSize size,
+                                   const std::function<void(vtkRenderer*)>& whileRendered = {}) {
+  vtkRenderer* renderer = scene.renderer();
+  QOpenGLContext* qtContext = QOpenGLContext::currentContext();
+  QSurface* qtSurface = qtContext ? qtContext->surface() : nullptr;
+  QImage image;
+  {
+    vtkNew<vtkRenderWindow> window;
+    window->SetShowWindow(false);
+    window->SetUseOffScreenBuffers(true);
+    window->SetMultiSamples(0);  // depth peeling and multisampling do not mix; FXAA smooths instead
+    window->SetAlphaBitPlanes(1);
+    window->SetNumberOfLayers(2);
+    window->AddRenderer(renderer);
+    window->AddRenderer(scene.orientationRenderer());
+    window->SetSize(size.width(), size.height());
+    window->Render();
+    vtkNew<vtkWindowToImageFilter> capture;
+    capture->SetInput(window);
+    capture->SetInputBufferTypeToRGB();
+    capture->ReadFrontBufferOff();
+    capture->Update();
+    int dims[3];
+    capture->GetOutput()->GetDimensions(dims);
+    if (dims[0] != size.width() || dims[1] != size.height() ||
+        capture->GetOutput()->GetNumberOfScalarComponents() != 3)
+      throw std::runtime_error("the off-screen 3-D render failed");
+    image = qImageFromVtk(capture->GetOutput());
+    if (whileRendered) whileRendered(renderer);
+    window->RemoveRenderer(scene.orientationRenderer());
+    window->RemoveRenderer(renderer);
+  }
+  if (qtContext) qtContext->makeCurrent(qtSurface);
+  return image;
+}
+
+bool canRenderPlanScene() {
+  return displayProblem().empty();
+}
+
+QImage renderPlanScene(const PlanResult& result, QSize size) {
+  requireSize(size);
+  if (!canRenderPlanScene())
+    throw std::runtime_error("the 3-D scene needs an X display (run under xvfb-run -a when there is none)");
+
+  SceneRenderer3D scene;  // its camera (front-left, above) and orientation cube
+  vtkRenderer* renderer = scene.renderer();
+  // The viewer's own caption ("3D") is not this figure's: the figure is annotated with QPainter.
+  scene.setTitleVisible(false);
+
+  // Deep structures: both GPi green and nearly opaque (so the contacts inside still show), the
+  // others faint. The internal capsule (13, 14) and the tissue classes (scalp, grey matter...,
+  // labels 20-25) stay off: they would veil the GPi.
+  if (const LabelVolume& labels = result.locate.labels; labels.image) {
+    auto labelImage = indexSpaceImage(labels.image.GetPointer(), labels.geometry, "label map");
+    double range[2];
+    labelImage->GetScalarRange(range);
+    for (const LabelInfo& label : standardLabels()) {
+      if (label.value > 12 || label.value > range[1]) continue;
+      const bool gpi = label.name.rfind("GPi", 0) == 0;
+      if (auto actor = labelSurfaceActor(labelImage, label.value, labels.geometry.rasFromIjk, label.colour,
+                                         gpi ? 0.7 : 0.14)) {
+        actor->GetProperty()->SetSpecular(gpi ? 0.3 : 0.0);
+        renderer->AddActor(actor);
+      }
+    }
+  }
+  // Head and brain: translucent surfaces of the risk segmentation's masks (the T1's grid).
+  vtkSmartPointer<vtkActor> head, brain;
+  if (result.risks.headMask) {
+    auto mask = indexSpaceImage(result.risks.headMask.GetPointer(), result.risks.geometry, "head mask");
+    head = maskSurfaceActor(mask, result.risks.geometry.rasFromIjk, kScalpColour, 0.2);
+  }
+  if (result.risks.brainMask) {
+    auto mask = indexSpaceImage(result.risks.brainMask.GetPointer(), result.risks.geometry, "brain mask");
+    brain = maskSurfaceActor(mask, result.risks.geometry.rasFromIjk, kBrainColour, 0.12);
+  }
+  for (const auto& actor : {head, brain})
+    if (actor) renderer->AddActor(actor);
+  std::vector<LeadShape> leads;
+  for (const PlannedTrajectory& t : result.plan.trajectories) {
+    leads.push_back(leadShape(t));
+    for (const auto& actor : leadActors(leads.back())) renderer->AddViewProp(actor);
+  }
+
+  renderer->GradientBackgroundOn();  // dark, lighter towards the top: the translucent head stands out
+  renderer->SetBackground(0.04, 0.05, 0.07);
+  renderer->SetBackground2(0.2, 0.23, 0.3);
+  renderer->SetUseDepthPeeling(true);
+  renderer->SetMaximumNumberOfPeels(12);
+  renderer->SetOcclusionRatio(0.0);
+  renderer->UseFXAAOn();
+  scene.resetCamera();  // from the front-left, above, superior up
+  renderer->GetActiveCamera()->Zoom(1.3);
+  renderer->ResetCameraClippingRange();
+  scene.syncOrientationCamera();
+
+  // Where the annotations go: beside the head's right and left sides, above each lead's entry.
+  double bounds[6];
+  if (vtkActor* extent = head ? head.Get() : brain.Get())
+    extent->GetBounds(bounds);
+  else
+    renderer->ComputeVisiblePropBounds(bounds);
+  const Vec3 middle{0.5 * (bounds[0] + bounds[1]), 0.5 * (bounds[2] + bounds[3]),
+                    0.5 * (bounds[4] + bounds[5])};
+  const double reach = 0.05 * (bounds[1] - bounds[0]);
+  struct Annotation {
+    Vec3 pointRas;
+    QString text;
+    bool sideLetter;
+    std::optional<QPointF> pixel;
+  };
+  std::vector<Annotation> annotations = {{{bounds[1] + reach, middle.y, middle.z}, "R", true, {}},
+                                         {{bounds[0] - reach, middle.y, middle.z}, "L", true, {}}};
+  for (const LeadShape& lead : leads)
+    annotations.push_back(
+        {lead.entryRas + 6.0 * lead.axisRas,
+         QString("%1 lead: %2")
+             .arg(QString(sideName(lead.side)),
+                  QString::fromStdString(lead.model->manufacturer + " " + lead.model->model)),
+         false,
+         {}});
+
+  const QImage rendered = renderSceneOffScreen(scene, size, [&](vtkRenderer* r) {
+    for (Annotation& a : annotations) a.pixel = imagePixelOfRas(r, a.pointRas, size.height());
+  });
+  QImage image = rendered;
+
+  QPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing);
+  const int px = baseFontPixels(size);
+  const QString file = QFileInfo(QString::fromStdString(result.plan.image.path)).fileName();
+  drawTitle(painter, size, "DBS plan, both GPi" + (file.isEmpty() ? QString() : ": " + file),
+            {"3-D, seen from the front-left, above (patient RAS)"}, size.width() - 2.0 * px);
+  const QRectF inside = QRectF(image.rect()).adjusted(2 * px, 4 * px, -2 * px, -2 * px);
+  for (const Annotation& a : annotations) {
+    if (!a.pixel) continue;
+    const QPointF p(std::clamp(a.pixel->x(), inside.left(), inside.right()),
+                    std::clamp(a.pixel->y(), inside.top(), inside.bottom()));
+    if (a.sideLetter) {
+      drawHaloText(painter, p, a.text, kLetterColour, px * 5 / 2, true, Qt::AlignHCenter | Qt::AlignVCenter);
+      continue;
+    }
+    // Lead captions run away from the picture's middle and stay inside it.
+    QFont font = painter.font();
+    font.setPixelSize(px);
+    const double width = QFontMetricsF(font).horizontalAdvance(a.text);
+    const bool leftward = p.x() < 0.5 * size.width();
+    const double x =
+        leftward ? std::max(p.x(), inside.left() + width) : std::min(p.x(), inside.right() - width);
+    drawHaloText(painter, QPointF(x, p.y()), a.text, QColor(235, 235, 235), px, false,
+                 (leftward ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignBottom);
+  }
+  // Legend, bottom left.
+  const std::pair<QColor, QString> legend[] = {{qColour(standardLabels()[0].colour), "GPi"},
+                                               {qColour(kContactMetalColour), "contacts"},
+                                               {qColour(kLeadBodyColour), "lead (real diameter)"},
+                                               {qColour(kTargetColour), "target"},
+                                               {qColour(kBrainColour), "brain"},
+                                               {qColour(kScalpColour), "scalp"}};
+  double y = size.height() - 1.0 * px;
+  for (const auto& [colour, text] : legend) {
+    painter.setPen(QPen(Qt::black, 1));
+    painter.setBrush(colour);
+    painter.drawRect(QRectF(1.0 * px, y - 0.9 * px, 0.9 * px, 0.9 * px));
+    drawHaloText(painter, QPointF(2.3 * px, y), text, QColor(230, 230, 230), px, false,
+                 Qt::AlignLeft | Qt::AlignBottom);
+    y -= 1.4 * px;
+  }
+  return image;
+}
+
+QImage renderRiskMapFigure(const PlanResult& result, const PlannedTrajectory& trajectory, QSize size) {
+  requireSize(size);
+  if (!canRenderPlanScene())
+    throw std::runtime_error(
+        "the risk map figure needs an X display (run under xvfb-run -a when there is none)");
+  const ScalpRiskMap map = makeScalpRiskMap(result, trajectory.trajectory.side);
+  SceneRenderer3D scene;
+  scene.setTitleVisible(false);
+  scene.setRiskMap(map.surface, /*withLegend=*/false);  // the figure draws its own, with QPainter
+  vtkRenderer* renderer = scene.renderer();
+  for (const auto& actor : plannedLeadActors({trajectory})) renderer->AddViewProp(actor);
+  renderer->GradientBackgroundOn();
+  renderer->SetBackground(0.04, 0.05, 0.07);
+  renderer->SetBackground2(0.2, 0.23, 0.3);
+  // Looking down the path at the entry from 300 mm outside, anterior up: the window lies around
+  // the entry, the head's outline around it.
+  const Vec3 entry = trajectory.trajectory.entryRas;
+  const Vec3 along = normalized(entry - trajectory.trajectory.targetRas);
+  vtkCamera* camera = renderer->GetActiveCamera();
+  camera->SetFocalPoint(entry.x, entry.y, entry.z);
+  const Vec3 eye = entry + 300.0 * along;
+  camera->SetPosition(eye.x, eye.y, eye.z);
+  const Vec3 up = std::abs(along.y) > 0.9 ? Vec3{0, 0, 1} : Vec3{0, 1, 0};
+  camera->SetViewUp(up.x, up.y, up.z);
+  camera->OrthogonalizeViewUp();
+  camera->SetViewAngle(30);
+  renderer->ResetCameraClippingRange();
+  scene.syncOrientationCamera();
+  std::optional<QPointF> entryPixel;
+  QImage image = renderSceneOffScreen(
+      scene, size, [&](vtkRenderer* r) { entryPixel = imagePixelOfRas(r, entry, size.height()); });
+
+  QPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing);
+  const int px = baseFontPixels(size);
+  const QString side = trajectory.trajectory.side == 'L' ? "left" : "right";
+  drawTitle(painter, size, "Scalp risk map, " + side + " target",
+            {QString("%1 scalp vertices above the target scored, %2 inside the search window, %3 safe")
+                 .arg(map.scoredVertices)
+                 .arg(map.inWindowVertices)
+                 .arg(map.safeVertices),
+             "each vertex the entry of a straight path to the target, seen down the planned path"},
+            size.width() - 2.0 * px);
+  if (entryPixel) {  // the planned entry: a white ring
+    painter.setPen(QPen(Qt::white, std::max(2, px / 6)));
+    painter.setBrush(Qt::NoBrush);
+    painter.drawEllipse(*entryPixel, 0.9 * px, 0.9 * px);
+    drawHaloText(painter, *entryPixel + QPointF(1.2 * px, -0.4 * px), "planned entry", Qt::white, px, false,
+                 Qt::AlignLeft | Qt::AlignBottom);
+  }
+  // The colour scale (the one riskMapColour uses), bottom left, with what red, dark and grey mean.
+  const QRectF bar(1.0 * px, size.height() - 9.0 * px, 10.0 * px, 0.9 * px);
+  for (int i = 0; i < 100; ++i) {
+    const double mm = kRiskMapRangeMinMm + (kRiskMapGreenAtMm - kRiskMapRangeMinMm) * (i + 0.5) / 100.0;
+    EntryAssessment a;
+    a.scored = a.inWindow = true;
+    a.safe = mm >= 0;
+    a.marginMm = static_cast<float>(mm);
+    const auto rgb = riskMapColour(a);
+    painter.fillRect(
+        QRectF(bar.left() + bar.width() * i / 100.0, bar.top(), bar.width() / 100.0 + 0.5, bar.height()),
+        QColor(rgb[0], rgb[1], rgb[2]));
+  }
+  for (double mm : {kRiskMapRangeMinMm, 0.0, kRiskMapGreenAtMm}) {
+    const double x =
+        bar.left() + bar.width() * (mm - kRiskMapRangeMinMm) / (kRiskMapGreenAtMm - kRiskMapRangeMinMm);
+    drawHaloText(painter, QPointF(x, bar.bottom() + 1.2 * px), QString::number(mm, 'f', 0),
+                 QColor(230, 230, 230), px, false, Qt::AlignHCenter | Qt::AlignBottom);
+  }
+  drawHaloText(painter, QPointF(bar.left(), bar.top() - 0.4 * px),
+               "smallest margin beyond the required clearance (mm)", QColor(230, 230, 230), px, false,
+               Qt::AlignLeft | Qt::AlignBottom);
+  const QString below[] = {"red: a required margin not met (ventricles 2, sulci 1, vessels 2 mm)",
+                           "dark: outside the search window;  grey: not above the target"};
+  for (int i = 0; i < 2; ++i)
+    drawHaloText(painter, QPointF(bar.left(), bar.bottom() + (2.5 + 1.3 * i) * px), below[i],
+                 QColor(230, 230, 230), px, false, Qt::AlignLeft | Qt::AlignBottom);
+  return image;
+}
+
+QImage writeSceneImage(const PlanResult& result, const std::string& pngPath) {
+  const QImage image = renderPlanScene(result, QSize(1600, 1200));
+  QSaveFile file(QString::fromStdString(pngPath));
+  if (!file.open(QIODevice::WriteOnly))
+    throw std::runtime_error("cannot write " + pngPath + ": " + file.errorString().toStdString());
+  if (!image.save(&file, "PNG") || !file.commit())
+    throw std::runtime_error("cannot write " + pngPath + ": " + file.errorString().toStdString());
+  return image;
+}
+
+}  // namespace dbs::app

@@ -1,0 +1,193 @@
+// MainWindow: the planning workstation. Axial, coronal and sagittal slice views and a 3D view around
+// one linked crosshair; a side panel with the structures, the trajectories and the selected one;
+// File (open image, DICOM folder, sample, plan; save, save as, export report and scene, screenshots),
+// Edit (undo, redo, AC/PC placement, review note), View, Tools (locate, plan) and Help menus; drag and
+// drop; recent files and the window layout kept in QSettings.
+//
+// The open plan lives in one PlanSession (planning/, no Qt): a drag on a target or entry handle in
+// a slice view previews the edit (re-scored, nothing changed) and commits it on release; the panel's
+// electrode, depth and roll and the Edit menu send the same edits. A commit pushes undo, searches the
+// side's alternatives on a worker thread and writes an autosave a few seconds later, which is
+// offered back when the plan is opened after a crash or a kill. Long steps (loading, locating,
+// planning, reopening a plan) run on a worker thread behind a cancellable progress dialog; a cancel
+// or a failure leaves what was shown before untouched.
+#pragma once
+
+#include <QMainWindow>
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "dbs/planning/PlanSession.h"
+#include "gui/SampleLoading.h"
+#include "gui/ViewWidgets.h"
+#include "gui/ViewerModel.h"
+#include "render/ScalpRiskMap.h"
+
+class QAction;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QTimer;
+
+namespace dbs::app {
+
+class PlanPanel;
+class PlanFigureView;
+class TourPanel;
+
+// Help > About: dbsplan's version, the Qt, VTK and ITK versions it runs with, the atlas (version and
+// the files it was derived from), the template space and where the atlas numbers' sources are.
+QString aboutText();
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  // `rememberLayout`: restore the window's geometry and panel layout from the settings and save
+  // them on close (false for a one-shot `view --screenshot`, which must neither depend on nor
+  // change the user's layout).
+  explicit MainWindow(QWidget* parent = nullptr, bool rememberLayout = true);
+  ~MainWindow() override;
+
+  ViewerModel& model() { return model_; }
+  SliceViewWidget* sliceView(SliceOrientation orientation) const;
+  SceneViewWidget* sceneView() const { return sceneView_; }
+  PlanPanel* planPanel() const { return panel_; }
+  // The open plan (null when none): what the window shows and edits.
+  PlanSession* session() const { return session_.get(); }
+
+  // Shows an already loaded volume (the CLI loads synchronously; the GUI through openPath()).
+  void showVolume(std::shared_ptr<const Volume> volume);
+  // Shows a volume with its labels, the crosshair on the left GPi when there is one.
+  void showScene(const LoadedScene& scene);
+  // Opens a sample from the catalogue in the background (File > Open sample).
+  void openSample(const QString& name);
+  void openLabels(const QString& path);
+  // Runs the GPi localisation (the pipeline `dbsplan locate` runs) on the open image, in the
+  // background with progress and cancel, then shows its labels with the crosshair on the left target.
+  void locateGpiInCurrentImage();
+  // Shows a plan's leads read-only (no session: e.g. a plan whose files are gone).
+  void showPlan(const PlanDocument& plan);
+  // Shows an open plan session (its image, labels and leads) and edits it from now on.
+  void showSession(std::shared_ptr<PlanSession> session);
+  // Reopens a plan file editable (PlanSession::open, in the background): its image, labels and
+  // leads; offers an autosave newer than the file (File > Open plan).
+  void openPlan(const QString& planPath);
+  // Plans both trajectories on the open image (the pipeline `dbsplan plan` runs) in the background
+  // with progress and cancel, writes plan.json, labels, risk structures, report.pdf and scene.png to
+  // `outDir`, then opens the plan for editing.
+  void planTrajectoriesForCurrentImage(const QString& outDir);
+  // Loads a file or DICOM folder in the background with a cancellable progress dialog; errors are
+  // reported in a message box and leave the current volume untouched.
+  void openPath(const QString& path);
+  // Renders every view and returns the whole window as an image (what a user sees).
+  QImage renderToImage();
+
+  // The plan session's edits, as the panel, the menus and the drags send them. Returns false (and
+  // says why in a message box) for an edit the session refuses.
+  bool applyEdit(const PlanEdit& edit);
+  void undo();
+  void redo();
+  // Saves the plan in place (Ctrl+S) or to a new file; false when it could not be written (said).
+  bool savePlan();
+  bool savePlanAs(const QString& path);
+  // Start writing the report or the scene in the background (progress, cancel); false without a plan.
+  bool exportReport(const QString& pdfPath);
+  bool exportScene(const QString& pngPath);
+  // View > Schematic: the report's 3-D scene of both leads (renderPlanScene) in a dialog, rendered
+  // in the background, with Save (PNG, atomic).
+  void showSchematic();
+  // View > Scalp risk map: the selected side's map (ScalpRiskMap.h) on the 3-D view, built in the
+  // background, re-scored in the window while that side's target is dragged and again after each
+  // edit; a click on it moves that side's entry there. Null while none is shown.
+  const ScalpRiskMap* riskMap() const { return riskMap_.get(); }
+  // Help > Guided tour: the teaching tour (GuidedTour.h) of the open plan; without one, of the colin27
+  // sample, planned once into the user's cache folder (and reopened from there afterwards).
+  void startGuidedTour();
+  TourPanel* tourPanel() const { return tour_; }
+  // Whether a background step (load, plan, alternatives' search, risk map) is still running.
+  bool busy() const { return runningJobs_ > 0; }
+
+ signals:
+  // After every change of what the plan session holds (commit, undo, redo, alternatives, open).
+  void planChanged();
+
+ protected:
+  void dragEnterEvent(QDragEnterEvent* e) override;
+  void dropEvent(QDropEvent* e) override;
+  void closeEvent(QCloseEvent* e) override;
+  void showEvent(QShowEvent* e) override;
+
+ private:
+  void buildMenus();
+  // Runs `work` on a worker thread behind a cancellable progress dialog, then `onDone` with its
+  // result on this thread; an exception becomes a message box titled `failureTitle`. A cancel or a
+  // newer request drops the result, and what is shown stays as it was.
+  // `modality`: window-modal for steps whose result replaces what is shown (loading, planning); not
+  // modal for writing figures from a snapshot, while editing goes on.
+  template <typename Result>
+  void runInBackground(const QString& what, const QString& failureTitle,
+                       std::function<Result(const ProgressCallback&)> work,
+                       std::function<void(Result)> onDone, Qt::WindowModality modality = Qt::WindowModal);
+  // The 3-D scene (PNG) and/or the report (PDF) of the plan as it is now, on a worker thread; each
+  // file written atomically. An empty path skips that file.
+  bool writeFigures(const QString& scenePath, const QString& pdfPath);
+  void addRecentFile(const QString& path);
+  void rebuildRecentMenu();
+  QString lastFolder() const;
+  QString planFolder() const;  // the open plan's folder, else the last folder
+  void rememberFolder(const QString& path);
+  // Asks what to do with unsaved plan edits before they would be lost; false = the user cancelled.
+  bool maybeKeepChanges();
+  void setSession(std::shared_ptr<PlanSession> session);
+  // Shows `plan` (the session's, or a preview of an edit) in every view and the panel.
+  void showPlanDocument(const PlanDocument* plan, bool preview);
+  void onSessionChanged();
+  void onHandleDragged(char side, bool entry, Vec3 pointRas, bool finished);
+  void searchAlternatives(char side);
+  // The risk map follows the shown plan: refreshRiskMap after a change of the session or the side
+  // (a full scoring in the background when its inputs changed), previewRiskMap on each drag step.
+  void refreshRiskMap();
+  void showTourStep(int index);
+  // Plans both sides of the T1 at `imagePath` into `outDir` in the background and opens the plan.
+  void planImage(const std::string& imagePath, const QString& outDir);
+  void previewRiskMap(const PlanDocument& preview);
+  void saveViewScreenshot(QWidget* view, const QString& name);
+  void updateActions();
+
+  ViewerModel model_;
+  std::array<SliceViewWidget*, 3> sliceViews_{};
+  SceneViewWidget* sceneView_ = nullptr;
+  PlanPanel* panel_ = nullptr;
+  QDockWidget* planDock_ = nullptr;
+  PlanFigureView *probesEye_ = nullptr, *alongPath_ = nullptr;
+  QDockWidget *probesEyeDock_ = nullptr, *alongPathDock_ = nullptr;
+  bool rememberLayout_ = true, layoutRestored_ = false, dockSized_ = false;
+  QLabel* positionLabel_ = nullptr;
+  QLabel* planLabel_ = nullptr;
+  QMenu* recentMenu_ = nullptr;
+  QAction *saveAction_ = nullptr, *saveAsAction_ = nullptr, *exportReportAction_ = nullptr,
+          *exportSceneAction_ = nullptr, *undoAction_ = nullptr, *redoAction_ = nullptr,
+          *placeAcAction_ = nullptr, *placePcAction_ = nullptr, *noteAction_ = nullptr;
+  QTimer* autosaveTimer_ = nullptr;
+  std::shared_ptr<std::atomic<bool>> cancelLoad_;
+  std::shared_ptr<PlanSession> session_;
+  unsigned long sessionGeneration_ = 0;  // changes with every session set, so stale results are dropped
+  char selectedSide_ = 'L';
+  QAction* riskMapAction_ = nullptr;
+  TourPanel* tour_ = nullptr;
+  QDockWidget* tourDock_ = nullptr;
+  bool tourPending_ = false;  // start the tour when the plan being opened or planned arrives
+  std::shared_ptr<ScalpRiskMap> riskMap_;
+  vtkSmartPointer<vtkPolyData> scalpSurface_;  // of the session's T1, built once per session
+  std::optional<AcpcFrame> riskMapFrame_;      // the frame riskMap_ was scored in
+  bool riskMapStale_ = false;                  // re-scored for a preview: score again when shown
+  bool riskMapJobRunning_ = false, riskMapPending_ = false;
+  bool dragging_ = false;
+  int runningJobs_ = 0;
+};
+
+}  // namespace dbs::app

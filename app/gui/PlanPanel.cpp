@@ -1,0 +1,479 @@
+#include "gui/PlanPanel.h"
+
+#include "dbs/imaging/TemplateSpace.h"
+
+#include <QAbstractTextDocumentLayout>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHeaderView>
+#include <QHelpEvent>
+#include <QLabel>
+#include <QPainter>
+#include <QPushButton>
+#include <QSlider>
+#include <QTableWidget>
+#include <QTextBrowser>
+#include <QTextCursor>
+#include <QTextDocument>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+#include "dbs/imaging/Labels.h"
+#include "gui/ViewerModel.h"
+
+namespace dbs::app {
+
+namespace {
+
+QString mm(double v, int decimals = 1) {
+  return QString::number(v, 'f', decimals);
+}
+QString triple(Vec3 v) {
+  return QString("(%1, %2, %3)").arg(mm(v.x), mm(v.y), mm(v.z));
+}
+QString sideWord(char side) {
+  return side == 'L' ? "Left" : "Right";
+}
+
+// "9.9 mm at 27.5 mm above the target" (depths along the path from the target towards the entry).
+QString marginText(const ClosestApproach& c) {
+  if (!c.present) return "not assessed";
+  return QString("%1 mm at %2 mm %3 the target%4")
+      .arg(mm(c.distanceMm), mm(std::abs(c.depthMm)), c.depthMm >= 0 ? "above" : "below",
+           c.safe ? "" : "  UNSAFE");
+}
+
+// The maker's model number ("3389"), short enough for a table cell; the id when it is unknown.
+QString electrodeModelName(const std::string& id) {
+  try {
+    return QString::fromStdString(ElectrodeCatalogue::standard().find(id).model);
+  } catch (const std::out_of_range&) {
+    return QString::fromStdString(id);
+  }
+}
+
+QIcon colourSwatch(const std::array<double, 3>& rgb) {
+  QPixmap pixmap(14, 14);
+  pixmap.fill(
+      QColor::fromRgbF(static_cast<float>(rgb[0]), static_cast<float>(rgb[1]), static_cast<float>(rgb[2])));
+  return QIcon(pixmap);
+}
+
+const char* kMarginTooltip =
+    "Smallest distance from the lead's path (target to entry) to the structure's surface, in mm, and where "
+    "along the path it occurs (mm from the target towards the entry). Negative = the path passes through it.";
+
+// The selected trajectory's numbers: rich text whose spans carry their own tooltip (an HTML title:
+// what the number is, its frame and unit), shown where the mouse rests; as tall as its text, so the
+// panel's scroll area scrolls, not this.
+class DetailsBrowser : public QTextBrowser {
+ public:
+  explicit DetailsBrowser(QWidget* parent) : QTextBrowser(parent) {
+    setFrameShape(QFrame::NoFrame);
+    setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    viewport()->setAutoFillBackground(false);
+    setStyleSheet("QTextBrowser { background: transparent; }");
+    connect(document()->documentLayout(), &QAbstractTextDocumentLayout::documentSizeChanged, this,
+            [this](const QSizeF& size) { setFixedHeight(static_cast<int>(std::ceil(size.height())) + 4); });
+  }
+
+ protected:
+  bool viewportEvent(QEvent* e) override {
+    if (e->type() == QEvent::ToolTip) {
+      auto* help = static_cast<QHelpEvent*>(e);
+      const QString tip = cursorForPosition(help->pos()).charFormat().toolTip();
+      if (tip.isEmpty())
+        QToolTip::hideText();
+      else
+        QToolTip::showText(help->globalPos(), tip, this);
+      return true;
+    }
+    return QTextBrowser::viewportEvent(e);
+  }
+};
+
+// An HTML span whose tooltip is `tip`.
+QString explained(const QString& text, const QString& tip) {
+  return "<span title=\"" + tip.toHtmlEscaped() + "\">" + text + "</span>";
+}
+
+const char* kRasTip =
+    "Patient RAS, mm: x towards the patient's right, y anterior, z superior (the image's world frame)";
+const char* kPatientWordsTip =
+    "The same patient RAS point in a clinician's words, mm: L/R (left/right), A/P (anterior/posterior), S/I "
+    "(superior/inferior) of the image's world origin";
+const char* kAcpcTip =
+    "AC-PC frame, mm: origin at the mid-commissural point (MCP), x towards the patient's right, y anterior "
+    "along PC->AC, z superior in the midsagittal plane";
+
+}  // namespace
+
+PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), model_(model) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+
+  auto* structuresBox = new QGroupBox("Structures", this);
+  auto* structuresLayout = new QVBoxLayout(structuresBox);
+  structures_ = new QTableWidget(0, 3, structuresBox);
+  structures_->setObjectName("structuresTable");
+  structures_->setHorizontalHeaderLabels({"Structure", "Show", "Opacity"});
+  structures_->verticalHeader()->hide();
+  structures_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+  structures_->setSelectionMode(QAbstractItemView::NoSelection);
+  structures_->setToolTip("The structures of the label map: colour, visibility and opacity in every view");
+  structuresLayout->addWidget(structures_);
+  layout->addWidget(structuresBox, 2);
+
+  auto* trajectoriesBox = new QGroupBox("Trajectories", this);
+  auto* trajectoriesLayout = new QVBoxLayout(trajectoriesBox);
+  trajectories_ = new QTableWidget(0, 9, trajectoriesBox);
+  trajectories_->setObjectName("trajectoryTable");
+  trajectories_->setHorizontalHeaderLabels(
+      {"Id", "Role", "Lead", "Length\nmm", "Ventr.\nmm", "Sulci\nmm", "Vessels\nmm", "In GPi", "Safe"});
+  const QStringList headerTips = {
+      "Trajectory id, stable within the plan (L = left hemisphere, R = right)",
+      "chosen = the side's planned trajectory; alternative = another distinct path the search found",
+      "Electrode model from the catalogue (its id in the tooltip)",
+      "Path length from the entry to the target, mm",
+      QString("Ventricles: ") + kMarginTooltip,
+      QString("Sulci: ") + kMarginTooltip,
+      QString("Vessels: ") + kMarginTooltip,
+      "Contact levels whose centre lies in the target side's GPi",
+      "Whether every assessed structure keeps its required margin"};
+  for (int c = 0; c < headerTips.size(); ++c)
+    trajectories_->horizontalHeaderItem(c)->setToolTip(headerTips[c]);
+  trajectories_->verticalHeader()->hide();
+  trajectories_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  trajectories_->setSelectionMode(QAbstractItemView::SingleSelection);
+  trajectories_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  trajectories_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+  trajectories_->horizontalHeader()->setDefaultSectionSize(56);
+  trajectories_->horizontalHeader()->setMinimumSectionSize(24);
+  // Room for both sides' chosen trajectory and their alternatives (8 rows); the panel scrolls
+  // rather than squeezing the table when the details below are long.
+  trajectories_->setMinimumHeight(8 * trajectories_->verticalHeader()->defaultSectionSize() + 48);
+  trajectoriesLayout->addWidget(trajectories_);
+  useAlternative_ = new QPushButton("Use this alternative", trajectoriesBox);
+  useAlternative_->setObjectName("useAlternative");
+  useAlternative_->setToolTip("Make the selected alternative its side's trajectory (Ctrl+Z undoes)");
+  useAlternative_->setEnabled(false);
+  trajectoriesLayout->addWidget(useAlternative_);
+  layout->addWidget(trajectoriesBox, 3);
+
+  auto* selectedBox = new QGroupBox("Selected trajectory", this);
+  auto* selectedLayout = new QVBoxLayout(selectedBox);
+  previewBanner_ = new QLabel("Preview: release the mouse to apply (Ctrl+Z undoes)", selectedBox);
+  previewBanner_->setWordWrap(true);
+  previewBanner_->setStyleSheet("QLabel { background: #664400; color: white; padding: 2px; }");
+  previewBanner_->hide();
+  selectedLayout->addWidget(previewBanner_);
+  details_ = new DetailsBrowser(selectedBox);
+  details_->setObjectName("trajectoryDetails");
+  details_->setText("No plan open: Tools > Plan bilateral trajectories, or File > Open plan.");
+  selectedLayout->addWidget(details_);
+  auto* form = new QFormLayout();
+  electrode_ = new QComboBox(selectedBox);
+  electrode_->setObjectName("electrodeChoice");
+  electrode_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  electrode_->setMinimumContentsLength(16);  // the full names are long; the list shows them whole
+  for (const ElectrodeModel& m : ElectrodeCatalogue::standard().models())
+    electrode_->addItem(QString::fromStdString(m.name), QString::fromStdString(m.id));
+  electrode_->setToolTip(
+      "Electrode model (data/electrodes/electrodes.json): its contacts are placed from the target");
+  form->addRow("Electrode", electrode_);
+  depth_ = new QDoubleSpinBox(selectedBox);
+  depth_->setObjectName("depthSpin");
+  depth_->setRange(-10, 10);
+  depth_->setSingleStep(0.5);
+  depth_->setDecimals(1);
+  depth_->setSuffix(" mm");
+  depth_->setToolTip(
+      "Centre of the deepest contact beyond the target along the path, mm (negative = short of it)");
+  form->addRow("Depth", depth_);
+  roll_ = new QDoubleSpinBox(selectedBox);
+  roll_->setObjectName("rollSpin");
+  roll_->setRange(0, 359);
+  roll_->setSingleStep(15);
+  roll_->setDecimals(0);
+  roll_->setWrapping(true);
+  roll_->setSuffix(" deg");
+  roll_->setToolTip(
+      "Orientation marker of a directional lead: degrees about the lead axis from the patient's anterior, "
+      "counter-clockwise seen from the proximal end");
+  form->addRow("Roll", roll_);
+  selectedLayout->addLayout(form);
+  selectedLayout->addStretch(1);
+  layout->addWidget(selectedBox, 4);
+
+  connect(model_, &ViewerModel::labelsChanged, this, &PlanPanel::rebuildStructures);
+  connect(trajectories_, &QTableWidget::currentCellChanged, this, [this](int row, int, int, int) {
+    if (updating_ || row < 0 || row >= static_cast<int>(rows_.size())) return;
+    useAlternative_->setEnabled(!rows_[static_cast<std::size_t>(row)].chosen);
+    if (rows_[static_cast<std::size_t>(row)].side != selectedSide_) {
+      selectedSide_ = rows_[static_cast<std::size_t>(row)].side;
+      emit sideSelected(selectedSide_);
+    }
+  });
+  connect(trajectories_, &QTableWidget::cellDoubleClicked, this,
+          [this](int row, int) { onTrajectoryRowActivated(row); });
+  connect(useAlternative_, &QPushButton::clicked, this,
+          [this] { onTrajectoryRowActivated(trajectories_->currentRow()); });
+  connect(electrode_, &QComboBox::currentIndexChanged, this, [this](int index) {
+    if (!updating_ && index >= 0)
+      emit editRequested(
+          PlanEdit::setElectrode(selectedSide_, electrode_->itemData(index).toString().toStdString()));
+  });
+  connect(depth_, &QDoubleSpinBox::valueChanged, this, [this](double v) {
+    if (!updating_) emit editRequested(PlanEdit::setDepth(selectedSide_, v));
+  });
+  connect(roll_, &QDoubleSpinBox::valueChanged, this, [this](double v) {
+    if (!updating_) emit editRequested(PlanEdit::setRoll(selectedSide_, v));
+  });
+  showPlan(nullptr, 'L', false);
+}
+
+void PlanPanel::onTrajectoryRowActivated(int row) {
+  if (row < 0 || row >= static_cast<int>(rows_.size())) return;
+  const Row& r = rows_[static_cast<std::size_t>(row)];
+  if (!r.chosen) emit editRequested(PlanEdit::chooseAlternative(r.side, r.id));
+}
+
+void PlanPanel::rebuildStructures() {
+  structures_->setRowCount(0);
+  if (!model_->labels()) return;
+  for (int value : model_->presentLabelValues()) {
+    const std::string name = labelName(value);
+    const auto& labels = standardLabels();
+    const auto info =
+        std::find_if(labels.begin(), labels.end(), [value](const LabelInfo& l) { return l.value == value; });
+    const int row = structures_->rowCount();
+    structures_->insertRow(row);
+    auto* item = new QTableWidgetItem(QString::fromStdString(name));
+    if (info != labels.end()) item->setIcon(colourSwatch(info->colour));
+    item->setFlags(Qt::ItemIsEnabled);
+    structures_->setItem(row, 0, item);
+    const ViewerModel::LabelAppearance appearance = model_->labelAppearance(value);
+    auto* show = new QCheckBox(structures_);
+    show->setChecked(appearance.visible);
+    show->setToolTip("Show " + QString::fromStdString(name) + " in every view");
+    auto* opacity = new QSlider(Qt::Horizontal, structures_);
+    opacity->setRange(0, 100);
+    opacity->setValue(static_cast<int>(std::lround(appearance.opacity * 100)));
+    opacity->setToolTip("Opacity of " + QString::fromStdString(name) + ", % of its usual");
+    structures_->setCellWidget(row, 1, show);
+    structures_->setCellWidget(row, 2, opacity);
+    auto apply = [this, value, show, opacity] {
+      model_->setLabelAppearance(value, {show->isChecked(), opacity->value() / 100.0});
+    };
+    connect(show, &QCheckBox::toggled, this, apply);
+    connect(opacity, &QSlider::valueChanged, this, apply);
+  }
+}
+
+void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool preview) {
+  updating_ = true;
+  selectedSide_ = selectedSide;
+  previewBanner_->setVisible(preview && plan);
+  trajectories_->setRowCount(0);
+  rows_.clear();
+  const PlannedTrajectory* selected = plan ? chosenTrajectory(*plan, selectedSide) : nullptr;
+  electrode_->setEnabled(selected);
+  depth_->setEnabled(selected);
+  roll_->setEnabled(false);
+  useAlternative_->setEnabled(false);
+  if (!plan) {
+    details_->setText("No plan open: Tools > Plan bilateral trajectories, or File > Open plan.");
+    updating_ = false;
+    return;
+  }
+  // Rows: each side's chosen trajectory, then its alternatives.
+  int selectedRow = -1;
+  for (char side : {'L', 'R'}) {
+    std::vector<std::pair<const PlannedTrajectory*, bool>> list;
+    if (const PlannedTrajectory* c = chosenTrajectory(*plan, side)) list.push_back({c, true});
+    for (const PlannedTrajectory& a : plan->alternatives)
+      if (a.trajectory.side == side) list.push_back({&a, false});
+    for (const auto& [p, chosen] : list) {
+      const int row = trajectories_->rowCount();
+      trajectories_->insertRow(row);
+      const TrajectoryMetrics& m = p->metrics;
+      const QStringList cells = {QString::fromStdString(p->trajectory.id),
+                                 chosen ? "chosen" : "alternative",  // the panel's words: tests read them
+                                 electrodeModelName(p->trajectory.electrodeId),
+                                 mm(m.lengthMm),
+                                 m.closest[0].present ? mm(m.closest[0].distanceMm) : "n/a",
+                                 m.closest[1].present ? mm(m.closest[1].distanceMm) : "n/a",
+                                 m.closest[2].present ? mm(m.closest[2].distanceMm) : "n/a",
+                                 QString("%1 of %2").arg(m.contactsInGpi).arg(m.contacts.size()),
+                                 m.safe ? "yes" : "NO"};
+      QStringList failed;
+      for (const ClosestApproach& c : m.closest)
+        if (c.present && !c.safe) failed << riskName(c.kind);
+      const QStringList cellTips = {
+          "Trajectory id, stable within the plan (L = left hemisphere, R = right)",
+          chosen ? "The side's planned trajectory"
+                 : "Another distinct path the search found; double-click to use it",
+          "Electrode " + QString::fromStdString(p->trajectory.electrodeId) + " from the catalogue",
+          "Straight length from the entry to the target, mm",
+          "Ventricles: " + marginText(m.closest[0]) + ". " + kMarginTooltip,
+          "Sulci: " + marginText(m.closest[1]) + ". " + kMarginTooltip,
+          "Vessels: " + marginText(m.closest[2]) + ". " + kMarginTooltip,
+          "Contact levels whose centre lies in the target side's GPi, of the electrode's levels",
+          m.safe ? "Every assessed structure keeps its required margin"
+                 : "Required margin not kept: " + failed.join(", ")};
+      for (int c = 0; c < cells.size(); ++c) {
+        auto* item = new QTableWidgetItem(cells[c]);
+        item->setToolTip(cellTips[c]);
+        if (chosen) {
+          QFont bold = item->font();
+          bold.setBold(true);
+          item->setFont(bold);
+        }
+        if (!m.safe) item->setForeground(QColor(200, 30, 30));
+        trajectories_->setItem(row, c, item);
+      }
+      rows_.push_back({side, p->trajectory.id, chosen});
+      if (chosen && side == selectedSide) selectedRow = row;
+    }
+  }
+  if (selectedRow >= 0) trajectories_->setCurrentCell(selectedRow, 0);
+
+  if (!selected) {
+    details_->setText("The plan has no " + sideWord(selectedSide).toLower() + " trajectory.");
+    updating_ = false;
+    return;
+  }
+  const Trajectory& t = selected->trajectory;
+  const TrajectoryMetrics& m = selected->metrics;
+  QString html;
+  html += QString("<b>%1 %2</b> (%3), %4<br>")
+              .arg(sideWord(t.side),
+                   explained(QString::fromStdString(t.id), "The trajectory's id, stable within the plan"),
+                   t.origin == "manual" ? "set by hand" : "found by the search",
+                   explained(QString::fromStdString(t.electrodeId), "The electrode's id in the catalogue"));
+  html += "<table cellspacing=2>";
+  auto row = [&html](const QString& a, const QString& b) {
+    html += "<tr><td>" + a + "</td><td>" + b + "</td></tr>";
+  };
+  row("Target", explained("RAS " + triple(t.targetRas) + " mm",
+                          QString("The target (the deepest contact's aim). ") + kRasTip) +
+                    " = " +
+                    explained(QString::fromStdString(patientPositionText(t.targetRas)), kPatientWordsTip));
+  row("",
+      explained("AC-PC " + triple(m.targetAcpc) + " mm from the MCP", QString("The target. ") + kAcpcTip));
+  if (m.targetMni)
+    row("",
+        explained(QString(kTemplateSpaceShortName) + " " + triple(*m.targetMni) + " mm",
+                  "The target in the atlas template's space (Colin27 RAS, mm) through the registration; not "
+                  "MNI ICBM 2009b, whose AC lies about 2 mm elsewhere"));
+  if (const PlanTarget* atlas = planTarget(*plan, t.side, "atlas"))
+    row("", explained(QString("%1 mm from the atlas target").arg(mm(norm(t.targetRas - atlas->ras))),
+                      "Distance, mm, from this target to the atlas target (the template's posteroventral GPi "
+                      "target carried into the patient). The proposed target is the sensorimotor GPi point "
+                      "inside the published indirect range nearest it") +
+                " " +
+                explained("(AC-PC " + triple(atlas->acpc) + ")", QString("The atlas target. ") + kAcpcTip));
+  for (const PlanTarget& indirect : plan->targets)
+    if (indirect.side == t.side && indirect.source == "indirect")
+      row("",
+          explained(QString("%1 mm from the indirect target").arg(mm(norm(t.targetRas - indirect.ras))),
+                    "Distance, mm, from this target to the indirect target (the published AC-PC rule); more "
+                    "than 2 mm is flagged for review") +
+              " " +
+              explained("(AC-PC " + triple(indirect.acpc) + ")",
+                        QString("The indirect target. ") + kAcpcTip));
+  row("Entry", explained("RAS " + triple(t.entryRas) + " mm", QString("The entry on the scalp. ") + kRasTip) +
+                   " = " +
+                   explained(QString::fromStdString(patientPositionText(t.entryRas)), kPatientWordsTip));
+  row("", explained("AC-PC " + triple(m.entryAcpc) + " mm", QString("The entry. ") + kAcpcTip));
+  row("Path",
+      explained(mm(m.lengthMm) + " mm long", "Straight length from the entry to the target, mm") + "; " +
+          explained(mm(m.sagittalAngleDeg, 0) + "&deg; to the AC-PC line",
+                    "Sagittal angle, degrees: between the path's projection on the midsagittal plane and "
+                    "the AC-PC line, measured from anterior (90 = vertical)") +
+          ", " +
+          explained(mm(m.lateralAngleDeg, 0) + "&deg; lateral",
+                    "Lateral angle, degrees: between the path and the midsagittal plane; positive = the "
+                    "entry lies further from the midline than the target"));
+  for (const ClosestApproach& c : m.closest)
+    row(QString(riskName(c.kind)),
+        explained(marginText(c), QString(riskName(c.kind)) + ": " + kMarginTooltip) +
+            (c.present
+                 ? " " + explained(QString("(needs %1)").arg(mm(c.requiredMarginMm)),
+                                   "The required clearance from this structure, mm: a path closer is unsafe")
+                 : QString()));
+  for (const SideEffectMargin& e : m.sideEffects) {
+    const bool inside = e.assessed && e.distanceMm <= 0;
+    const bool capsule = e.structure == SideEffectStructure::InternalCapsule;
+    row(capsule ? "Capsule" : "Optic tract",
+        explained(QString(inside ? "<b style='color:#c00'>%1</b>" : "%1")
+                      .arg(QString::fromStdString(sideEffectMarginText(e)).toHtmlEscaped()),
+                  QString(capsule ? "Internal capsule (capsular, i.e. motor, side effects)"
+                                  : "Optic tract (phosphenes)") +
+                      ": distance in mm from the nearest contact's surface (the lead's cylinder over the "
+                      "contact) to the structure, and which contact; 0 or less = the contact is inside it"));
+  }
+  QStringList inGpi;
+  for (const PlacedContact& c : m.contacts)
+    if (c.inGpi) inGpi << QString::fromStdString(c.label);
+  row("Contacts in GPi",
+      explained(QString("%1 of %2 levels%3")
+                    .arg(m.contactsInGpi)
+                    .arg(m.contacts.size())
+                    .arg(inGpi.isEmpty() ? "" : " (" + inGpi.join(", ") + ")"),
+                "Contact levels whose centre lies in the target side's GPi label, of the electrode's levels "
+                "(the contacts' labels as the manufacturer numbers them)"));
+  row("Verdict", m.safe ? "keeps every required margin"
+                        : "<b style='color:#c00'>DOES NOT keep every required margin</b>");
+  html += "</table>";
+  html +=
+      "<p style='color:#555'>Drag a target (magenta) or an entry (cyan) in any slice view to move it; "
+      "Ctrl+Z undoes, Ctrl+S saves.</p>";
+  details_->setHtml(html);
+
+  electrode_->setCurrentIndex(electrode_->findData(QString::fromStdString(t.electrodeId)));
+  depth_->setValue(t.deepestContactBeyondTargetMm);
+  bool directional = false;
+  try {
+    directional = ElectrodeCatalogue::standard().find(t.electrodeId).directional();
+  } catch (const std::out_of_range&) {
+  }
+  roll_->setEnabled(directional);
+  roll_->setValue(t.markerRollDeg);
+  updating_ = false;
+}
+
+QString PlanPanel::detailsText() const {
+  return details_->toPlainText();
+}
+
+QString PlanPanel::detailsToolTipAt(int position) const {
+  QTextCursor cursor(details_->document());
+  cursor.setPosition(std::clamp(position, 0, details_->document()->characterCount() - 1) + 1);
+  return cursor.charFormat().toolTip();
+}
+
+QString PlanPanel::trajectoryCellToolTip(int row, int column) const {
+  const QTableWidgetItem* item = trajectories_->item(row, column);
+  return item ? item->toolTip() : QString();
+}
+
+QString PlanPanel::trajectoryTableText() const {
+  QStringList lines;
+  for (int r = 0; r < trajectories_->rowCount(); ++r) {
+    QStringList cells;
+    for (int c = 0; c < trajectories_->columnCount(); ++c) cells << trajectories_->item(r, c)->text();
+    lines << cells.join(" | ");
+  }
+  return lines.join("\n");
+}
+
+}  // namespace dbs::app

@@ -1,0 +1,302 @@
+#include "gui/ViewWidgets.h"
+
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QNativeGestureEvent>
+
+#include <QWheelEvent>
+#include <cmath>
+
+#include <vtkInteractorStyleTrackballCamera.h>
+#include <vtkRenderWindow.h>
+#include <vtkRenderer.h>
+
+#include "gui/ViewerModel.h"
+
+namespace dbs::app {
+
+SliceViewWidget::SliceViewWidget(SliceOrientation orientation, ViewerModel* model, QWidget* parent)
+    : VtkOpenGLWidget(parent), model_(model), slice_(orientation) {
+  renderWindow()->AddRenderer(slice_.renderer());
+  setFocusPolicy(Qt::StrongFocus);  // a click gives the keys (slice stepping, zoom) to this view
+  connect(model_, &ViewerModel::volumeChanged, this, &SliceViewWidget::onVolumeChanged);
+  connect(model_, &ViewerModel::crosshairChanged, this, [this](Vec3 p) {
+    slice_.setCrosshair(p);
+    update();
+  });
+  connect(model_, &ViewerModel::windowLevelChanged, this, [this](double w, double l) {
+    slice_.setWindowLevel(w, l);
+    update();
+  });
+  connect(model_, &ViewerModel::labelsChanged, this, [this] {
+    if (model_->labels())
+      slice_.setLabels(model_->labelsIndexSpaceImage(), model_->labels()->geometry);
+    else
+      slice_.clearLabels();
+    slice_.setLabelsVisible(model_->labelsVisible());
+    update();
+  });
+  connect(model_, &ViewerModel::labelAppearanceChanged, this, [this](int value) {
+    const auto a = model_->labelAppearance(value);
+    slice_.setLabelAppearance(value, a.visible, a.opacity);
+    update();
+  });
+}
+
+SliceViewWidget::Handle SliceViewWidget::handleAt(QPointF widgetPos) const {
+  Handle best;
+  double bestDistance = kHandlePickRadius;
+  for (const auto& lead : slice_.leads())
+    for (bool entry : {false, true}) {
+      const Vec3 p = entry ? lead.entryRas : lead.targetRas;
+      const QPointF d = widgetPositionOfRas(p) - widgetPos;
+      const double distance = std::hypot(d.x(), d.y());
+      if (distance <= bestDistance) {
+        bestDistance = distance;
+        best = {lead.side, entry, p};
+      }
+    }
+  return best;
+}
+
+void SliceViewWidget::onVolumeChanged() {
+  slice_.setVolume(model_->indexSpaceImage(), model_->volume()->geometry);
+  slice_.setCrosshair(model_->crosshairRas());
+  slice_.setWindowLevel(model_->window(), model_->level());
+  const double ratio = devicePixelRatioF();
+  slice_.fitToViewport(static_cast<int>(width() * ratio), static_cast<int>(height() * ratio));
+  update();
+}
+
+void SliceViewWidget::resizeGL(int w, int h) {
+  VtkOpenGLWidget::resizeGL(w, h);
+  const double ratio = devicePixelRatioF();
+  slice_.fitToViewport(static_cast<int>(w * ratio), static_cast<int>(h * ratio));
+}
+
+Vec3 SliceViewWidget::rasAtWidgetPosition(QPointF widgetPos) const {
+  const QPointF d = vtkDisplayFromWidget(widgetPos);
+  return slice_.rasFromDisplay(d.x(), d.y());
+}
+
+QPointF SliceViewWidget::widgetPositionOfRas(Vec3 pointRas) const {
+  const auto d = slice_.displayFromRas(pointRas);
+  return widgetFromVtkDisplay({d[0], d[1]});
+}
+
+void SliceViewWidget::mousePressEvent(QMouseEvent* e) {
+  if (!model_->volume()) return;
+  dragButton_ = e->button();
+  dragStart_ = lastDragPosition_ = e->position();
+  dragStartWindow_ = model_->window();
+  dragStartLevel_ = model_->level();
+  draggedHandle_ = {};
+  if (dragButton_ != Qt::LeftButton) return;
+  // A press on a target or entry handle drags it; anywhere else it moves the crosshair.
+  draggedHandle_ = handleAt(e->position());
+  if (draggedHandle_.side) {
+    dragStartRas_ = rasAtWidgetPosition(e->position());
+    setCursor(Qt::ClosedHandCursor);
+    return;
+  }
+  model_->setCrosshairRas(rasAtWidgetPosition(e->position()));
+}
+
+void SliceViewWidget::mouseMoveEvent(QMouseEvent* e) {
+  if (!model_->volume()) return;
+  const Vec3 p = rasAtWidgetPosition(e->position());
+  emit hovered(p);
+  if (dragButton_ == Qt::LeftButton && draggedHandle_.side) {
+    // Both picks lie on this view's plane, so their difference is the in-plane motion.
+    emit handleDragged(draggedHandle_.side, draggedHandle_.entry,
+                       draggedHandle_.pointRas + (p - dragStartRas_), false);
+  } else if (dragButton_ == Qt::NoButton) {
+    if (handleAt(e->position()).side)
+      setCursor(Qt::OpenHandCursor);
+    else
+      unsetCursor();
+  } else if (dragButton_ == Qt::LeftButton) {
+    model_->setCrosshairRas(p);
+  } else if (dragButton_ == Qt::RightButton) {
+    // Right-drag: horizontal changes the window (contrast), vertical the level (brightness).
+    const auto& range = model_->intensityRange();
+    const double scale = (range.max - range.min) / std::max(1, width());
+    const QPointF delta = e->position() - dragStart_;
+    slice_.setWindowLevelReadoutVisible(true);  // the values while they change
+    model_->setWindowLevel(dragStartWindow_ + delta.x() * scale, dragStartLevel_ - delta.y() * scale);
+  } else if (dragButton_ == Qt::MiddleButton) {
+    // Middle-drag pans: the image follows the mouse (display y is up, widget y down).
+    const QPointF delta = (e->position() - lastDragPosition_) * devicePixelRatioF();
+    slice_.panByDisplay(delta.x(), -delta.y());
+    update();
+  }
+  lastDragPosition_ = e->position();
+}
+
+void SliceViewWidget::mouseReleaseEvent(QMouseEvent* e) {
+  if (dragButton_ == Qt::LeftButton && draggedHandle_.side) {
+    const Vec3 p = rasAtWidgetPosition(e->position());
+    const Handle handle = draggedHandle_;
+    draggedHandle_ = {};
+    unsetCursor();
+    dragButton_ = Qt::NoButton;
+    emit handleDragged(handle.side, handle.entry, handle.pointRas + (p - dragStartRas_), true);
+    return;
+  }
+  if (dragButton_ == Qt::RightButton) {
+    slice_.setWindowLevelReadoutVisible(false);
+    update();
+  }
+  dragButton_ = Qt::NoButton;
+}
+
+void SliceViewWidget::stepSlices(int slices) {
+  // Forward is anatomical, whatever side the view is seen from: superior in axial, anterior in
+  // coronal, the patient's right in sagittal (the normal's largest component made positive).
+  Vec3 forward = slice_.axes().normalRas();
+  const double largest = std::abs(forward.x) >= std::max(std::abs(forward.y), std::abs(forward.z))
+                             ? forward.x
+                             : (std::abs(forward.y) >= std::abs(forward.z) ? forward.y : forward.z);
+  if (largest < 0) forward = -1.0 * forward;
+  const Vec3 step = slice_.sliceStepMm() * forward;
+  model_->setCrosshairRas(model_->crosshairRas() + static_cast<double>(slices) * step);
+}
+
+void SliceViewWidget::zoomAt(double factor, QPointF widgetPos) {
+  const QPointF d = vtkDisplayFromWidget(widgetPos);
+  slice_.zoomAbout(factor, d.x(), d.y());
+  update();
+}
+
+void SliceViewWidget::showZoomedAt(double zoom, Vec3 centreRas) {
+  slice_.resetZoomAndPan();
+  if (zoom != 1.0) {
+    // Zoom about the point, then pan it to the middle of the view.
+    const QPointF at = widgetPositionOfRas(centreRas);
+    zoomAt(zoom, at);
+    const QPointF delta =
+        (QPointF(width() / 2.0, height() / 2.0) - widgetPositionOfRas(centreRas)) * devicePixelRatioF();
+    slice_.panByDisplay(delta.x(), -delta.y());
+  }
+  update();
+}
+
+void SliceViewWidget::wheelEvent(QWheelEvent* e) {
+  if (!model_->volume()) return;
+  const int notches = e->angleDelta().y() / 120;
+  if (notches == 0) return;
+  if (e->modifiers() & Qt::ControlModifier) {
+    zoomAt(std::pow(1.25, notches), e->position());
+    return;
+  }
+  stepSlices(notches);  // one slice per notch along the view's normal
+}
+
+void SliceViewWidget::keyPressEvent(QKeyEvent* e) {
+  if (!model_->volume()) return VtkOpenGLWidget::keyPressEvent(e);
+  const int step = (e->modifiers() & Qt::ShiftModifier) ? 5 : 1;
+  const QPointF centre(width() / 2.0, height() / 2.0);
+  switch (e->key()) {
+    case Qt::Key_PageUp:
+    case Qt::Key_Up:
+      stepSlices(step);
+      return;
+    case Qt::Key_PageDown:
+    case Qt::Key_Down:
+      stepSlices(-step);
+      return;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+      zoomAt(1.25, centre);
+      return;
+    case Qt::Key_Minus:
+      zoomAt(1 / 1.25, centre);
+      return;
+    case Qt::Key_Home:
+      slice_.resetZoomAndPan();
+      update();
+      return;
+    default:
+      VtkOpenGLWidget::keyPressEvent(e);
+  }
+}
+
+bool SliceViewWidget::event(QEvent* e) {
+  if (e->type() == QEvent::NativeGesture && model_->volume()) {
+    auto* gesture = static_cast<QNativeGestureEvent*>(e);
+    if (gesture->gestureType() == Qt::ZoomNativeGesture) {
+      zoomAt(1.0 + gesture->value(), gesture->position());
+      return true;
+    }
+  }
+  return VtkOpenGLWidget::event(e);
+}
+
+SceneViewWidget::SceneViewWidget(ViewerModel* model, const std::array<SliceRenderer*, 3>& slices,
+                                 QWidget* parent)
+    : VtkOpenGLWidget(parent), model_(model), slices_(slices) {
+  renderWindow()->SetNumberOfLayers(2);
+  renderWindow()->AddRenderer(scene_.renderer());
+  renderWindow()->AddRenderer(scene_.orientationRenderer());
+  vtkNew<vtkInteractorStyleTrackballCamera> style;
+  interactor()->SetInteractorStyle(style);
+  setForwardEventsToVtk(true);
+  connect(model_, &ViewerModel::volumeChanged, this, [this] {
+    scene_.setVolume(model_->volume()->geometry, slices_);
+    update();
+  });
+  connect(model_, &ViewerModel::crosshairChanged, this, [this] {
+    scene_.crosshairMoved();
+    update();
+  });
+  connect(model_, &ViewerModel::windowLevelChanged, this, [this] { update(); });
+  connect(model_, &ViewerModel::labelsChanged, this, [this] {
+    const bool sameLabels = model_->labelsIndexSpaceImage() == shownLabels_;
+    if (!sameLabels) {
+      shownLabels_ = model_->labelsIndexSpaceImage();
+      if (model_->labels())
+        scene_.setLabels(model_->labelsIndexSpaceImage(), model_->labels()->geometry);
+      else
+        scene_.clearLabels();
+    }
+    scene_.setLabelsVisible(model_->labelsVisible());
+    if (!sameLabels)
+      for (int value : model_->presentLabelValues()) {
+        const auto a = model_->labelAppearance(value);
+        scene_.setLabelAppearance(value, a.visible, a.opacity);
+      }
+    update();
+  });
+  connect(model_, &ViewerModel::labelAppearanceChanged, this, [this](int value) {
+    const auto a = model_->labelAppearance(value);
+    scene_.setLabelAppearance(value, a.visible, a.opacity);
+    update();
+  });
+}
+
+void SceneViewWidget::paintGL() {
+  scene_.syncOrientationCamera();
+  scene_.renderer()->ResetCameraClippingRange();
+  VtkOpenGLWidget::paintGL();
+}
+
+std::optional<Vec3> SceneViewWidget::riskMapAtWidgetPosition(QPointF widgetPos) const {
+  const QPointF display = vtkDisplayFromWidget(widgetPos);
+  return scene_.pickRiskMap(display.x(), display.y());
+}
+
+void SceneViewWidget::mousePressEvent(QMouseEvent* e) {
+  if (e->button() == Qt::LeftButton) leftPressAt_ = e->position();
+  VtkOpenGLWidget::mousePressEvent(e);
+}
+
+void SceneViewWidget::mouseReleaseEvent(QMouseEvent* e) {
+  VtkOpenGLWidget::mouseReleaseEvent(e);
+  if (e->button() != Qt::LeftButton || !leftPressAt_) return;
+  const QPointF moved = e->position() - *leftPressAt_;
+  leftPressAt_.reset();
+  if (std::hypot(moved.x(), moved.y()) > kClickSlop || !scene_.riskMapShown()) return;
+  if (const auto point = riskMapAtWidgetPosition(e->position())) emit riskMapClicked(*point);
+}
+
+}  // namespace dbs::app

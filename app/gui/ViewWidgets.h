@@ -1,0 +1,98 @@
+// The view widgets: each hosts one renderer in a VtkOpenGLWidget and turns Qt input into model
+// edits (crosshair, slice, window/level) or, on a plan's handles, into drags of a target or an
+// entry (reported as signals; the window turns them into plan-session previews and commits). They
+// hold no image or plan state of their own.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "gui/VtkOpenGLWidget.h"
+#include "render/SceneRenderer3D.h"
+#include "render/SliceRenderer.h"
+
+namespace dbs::app {
+
+class ViewerModel;
+
+class SliceViewWidget : public VtkOpenGLWidget {
+  Q_OBJECT
+ public:
+  SliceViewWidget(SliceOrientation orientation, ViewerModel* model, QWidget* parent = nullptr);
+  SliceRenderer& sliceRenderer() { return slice_; }
+  // Widget position (logical pixels) <-> RAS on this view's plane.
+  Vec3 rasAtWidgetPosition(QPointF widgetPos) const;
+  QPointF widgetPositionOfRas(Vec3 pointRas) const;
+
+  // A lead handle under a widget position (within kHandlePickRadius logical pixels), if any.
+  struct Handle {
+    char side = 0;  // 0 = none
+    bool entry = false;
+    Vec3 pointRas;
+  };
+  Handle handleAt(QPointF widgetPos) const;
+  static constexpr double kHandlePickRadius = 9.0;
+  // Shows the slice at `zoom` (1: the whole slice) centred on `centreRas`' projection.
+  void showZoomedAt(double zoom, Vec3 centreRas);
+
+ signals:
+  void hovered(dbs::Vec3 pointRas);
+  // A target (entry = false) or entry of `side` dragged to `pointRas` (RAS mm; the in-plane motion
+  // of the mouse, the handle's offset along the view normal kept); `finished` on release.
+  void handleDragged(char side, bool entry, dbs::Vec3 pointRas, bool finished);
+
+ protected:
+  void resizeGL(int w, int h) override;
+  void mousePressEvent(QMouseEvent* e) override;
+  void mouseMoveEvent(QMouseEvent* e) override;
+  void mouseReleaseEvent(QMouseEvent* e) override;
+  // Wheel: one slice per notch (up: superior, anterior or right); Ctrl+wheel (or a pinch) zooms
+  // about the mouse.
+  void wheelEvent(QWheelEvent* e) override;
+  // PgUp/Up and PgDn/Down step one slice as the wheel does (five with Shift), + and - zoom about
+  // the view's centre,
+  // Home shows the whole slice again.
+  void keyPressEvent(QKeyEvent* e) override;
+  bool event(QEvent* e) override;  // pinch (native zoom gesture)
+
+ private:
+  void onVolumeChanged();
+  void stepSlices(int slices);
+  void zoomAt(double factor, QPointF widgetPos);
+  ViewerModel* model_;
+  SliceRenderer slice_;
+  Qt::MouseButton dragButton_ = Qt::NoButton;
+  QPointF dragStart_, lastDragPosition_;
+  double dragStartWindow_ = 0, dragStartLevel_ = 0;
+  Handle draggedHandle_;
+  Vec3 dragStartRas_;
+};
+
+class SceneViewWidget : public VtkOpenGLWidget {
+  Q_OBJECT
+ public:
+  SceneViewWidget(ViewerModel* model, const std::array<SliceRenderer*, 3>& slices, QWidget* parent = nullptr);
+  SceneRenderer3D& sceneRenderer() { return scene_; }
+  // The RAS point of the scalp risk map drawn at a widget position (logical pixels), if any.
+  std::optional<Vec3> riskMapAtWidgetPosition(QPointF widgetPos) const;
+
+ signals:
+  // A click (press and release within kClickSlop pixels, the left button) on the scalp risk map:
+  // the RAS mm point of the surface under the mouse. A drag rotates the camera as before.
+  void riskMapClicked(dbs::Vec3 pointRas);
+
+ protected:
+  void paintGL() override;
+  void mousePressEvent(QMouseEvent* e) override;
+  void mouseReleaseEvent(QMouseEvent* e) override;
+
+ private:
+  ViewerModel* model_;
+  std::array<SliceRenderer*, 3> slices_;
+  SceneRenderer3D scene_;
+  vtkImageData* shownLabels_ = nullptr;  // the label image whose surfaces are built (not owned)
+  std::optional<QPointF> leftPressAt_;
+  static constexpr double kClickSlop = 4.0;
+};
+
+}  // namespace dbs::app

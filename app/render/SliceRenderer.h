@@ -1,0 +1,158 @@
+// SliceRenderer: the VTK pipeline of one 2-D slice view (axial, coronal or sagittal): reslices the
+// volume on a plane through the crosshair, maps window/level, and draws the crosshair, the anatomical
+// direction letters on all four edges, and the slice position. No Qt here: a widget hosts it.
+//
+// Coordinate systems used:
+//  - RAS mm (world): crosshair, picks, plane axes.
+//  - plane mm (u, v): the rendered scene. u runs to the screen's right along rightRas, v up along
+//    upRas; u = dot(rightRas, p), v = dot(upRas, p) for a RAS point p on the plane, so planeToRas is
+//    a pure rotation plus the plane's offset along its normal.
+//  - ijk: the volume is imported in index space (origin 0, spacing 1); the reslice maps plane -> RAS
+//    -> ijk with the exact rasFromIjk, so oblique volumes appear anatomically upright and nothing is
+//    approximated (resampling is for display only).
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include <vtkNew.h>
+#include <vtkSmartPointer.h>
+
+#include "dbs/imaging/ImageGeometry.h"
+
+class vtkActor;
+class vtkAlgorithmOutput;
+class vtkImageActor;
+class vtkImageData;
+class vtkImageMapToColors;
+class vtkImageMapToWindowLevelColors;
+class vtkImageReslice;
+class vtkLookupTable;
+class vtkMatrix4x4;
+class vtkPolyData;
+class vtkRenderer;
+class vtkTextActor;
+class vtkTransform;
+
+namespace dbs::app {
+
+enum class SliceOrientation { Axial, Coronal, Sagittal };
+
+// Screen axes of a standard view, in RAS. Radiological convention for axial and coronal (the
+// patient's right on the screen's left), anterior on the left in sagittal (as ITK-SNAP); every view
+// is labelled with the letters, so the convention is always visible.
+struct SlicePlaneAxes {
+  Vec3 rightRas;  // screen right
+  Vec3 upRas;     // screen up
+  Vec3 normalRas() const { return cross(rightRas, upRas); }
+  static SlicePlaneAxes standard(SliceOrientation orientation);
+};
+
+const char* sliceOrientationName(SliceOrientation orientation);
+
+class SliceRenderer {
+ public:
+  explicit SliceRenderer(SliceOrientation orientation);
+  ~SliceRenderer();
+  SliceRenderer(const SliceRenderer&) = delete;
+  SliceRenderer& operator=(const SliceRenderer&) = delete;
+
+  vtkRenderer* renderer() const;
+  SliceOrientation orientation() const { return orientation_; }
+  const SlicePlaneAxes& axes() const { return axes_; }
+
+  // `indexSpaceImage`: the volume with origin 0 and spacing 1 (voxel index space).
+  void setVolume(vtkImageData* indexSpaceImage, const ImageGeometry& geometry);
+  void setCrosshair(Vec3 crosshairRas);
+  void setWindowLevel(double window, double level);
+  // Coloured, translucent label overlay (index-space label image with its own exact geometry).
+  void setLabels(vtkImageData* indexSpaceLabels, const ImageGeometry& labelGeometry);
+  void clearLabels();
+  void setLabelsVisible(bool visible);
+  // Per-label appearance of the overlay: hidden, or shown at `opacity` (0-1) of its usual strength.
+  void setLabelAppearance(int value, bool visible, double opacity);
+  // Planned leads drawn on this view: each lead's axis from tip to entry projected orthogonally onto
+  // the view plane (yellow) and its contact centres (orange), with the handles a user drags: the
+  // target (magenta) and the entry (cyan), RAS mm; an empty list clears them. The part of a lead
+  // within kLeadSlabHalfWidthMm of the slice is drawn solid, the rest (and contacts outside the
+  // slab) faded to kFadedLeadOpacity, so a lead 16 mm from a sagittal slice is not shown as if it
+  // crossed it.
+  static constexpr double kLeadSlabHalfWidthMm = 2.0;  // lead radius 0.6-0.7 mm plus a voxel or so
+  static constexpr double kFadedLeadOpacity = 0.3;
+  struct LeadOverlay {
+    Vec3 tipRas, entryRas;
+    std::vector<Vec3> contactCentresRas;
+    Vec3 targetRas;
+    char side = 'L';
+  };
+  void setLeads(const std::vector<LeadOverlay>& leads);
+  const std::vector<LeadOverlay>& leads() const { return leads_; }
+  // Fits the whole volume into the viewport (then applies the zoom and pan); call after the
+  // viewport size changes.
+  void fitToViewport(int widthPixels, int heightPixels);
+  // Zoom (1 = the whole volume fits) about a VTK display pixel, which keeps showing the same point;
+  // clamped to 0.5-40 (at 40 a 1 mm voxel spans about 100 pixels on a 1000-pixel view).
+  void zoomAbout(double factor, double displayX, double displayY);
+  // Moves what is shown by a display-pixel offset (the image follows the mouse).
+  void panByDisplay(double dx, double dy);
+  void resetZoomAndPan();
+  double zoom() const { return zoom_; }
+  static constexpr double kMinZoom = 0.5, kMaxZoom = 40.0;
+  // The window/level readout ("W 400  L 200", the image's units) in the view's lower-left corner,
+  // shown while the user adjusts them.
+  void setWindowLevelReadoutVisible(bool visible);
+  std::string windowLevelReadout() const;
+
+  // Picking: VTK display pixel (x right, y up) <-> RAS point on the current slice plane.
+  Vec3 rasFromDisplay(double displayX, double displayY) const;
+  std::array<double, 2> displayFromRas(Vec3 pointRas) const;
+  // Distance between neighbouring slices along the plane normal (mm).
+  double sliceStepMm() const;
+
+  // For the 3D scene: the window/levelled slice image (plane mm) and the plane -> RAS matrix.
+  vtkAlgorithmOutput* colouredSliceOutput() const;
+  vtkMatrix4x4* rasFromPlaneMatrix() const;
+
+ private:
+  void updateReslice();
+  void updateOverlay();
+  void updateLeadGeometry();
+
+  SliceOrientation orientation_;
+  SlicePlaneAxes axes_;
+  ImageGeometry geometry_;
+  Vec3 crosshairRas_;
+  bool hasVolume_ = false;
+  double outputSpacingMm_ = 1.0;
+  std::array<double, 4> planeBounds_{0, 1, 0, 1};  // umin, umax, vmin, vmax of the volume's projection
+
+  vtkNew<vtkRenderer> renderer_;
+  vtkNew<vtkImageReslice> reslice_;
+  vtkNew<vtkTransform> ijkFromRas_;
+  vtkNew<vtkMatrix4x4> rasFromPlane_;
+  vtkNew<vtkImageMapToWindowLevelColors> windowLevel_;
+  vtkNew<vtkImageActor> imageActor_;
+  vtkNew<vtkImageReslice> labelReslice_;
+  vtkNew<vtkTransform> labelIjkFromRas_;
+  vtkNew<vtkImageMapToColors> labelColours_;
+  vtkNew<vtkImageActor> labelActor_;
+  bool hasLabels_ = false;
+  vtkNew<vtkPolyData> leadLines_, leadContacts_, targetHandles_, entryHandles_;
+  vtkNew<vtkActor> leadLineActor_, leadContactActor_, targetHandleActor_, entryHandleActor_;
+  vtkNew<vtkPolyData> fadedLeadLines_, fadedLeadContacts_;
+  vtkNew<vtkActor> fadedLeadLineActor_, fadedContactActor_;
+  std::vector<LeadOverlay> leads_;
+  vtkSmartPointer<vtkLookupTable> labelTable_;
+  std::vector<double> labelBaseAlpha_;  // the table's alpha per value before any appearance change
+  vtkNew<vtkPolyData> crosshairLines_;
+  vtkNew<vtkActor> crosshairActor_;
+  std::array<vtkSmartPointer<vtkTextActor>, 4> edgeLetters_;  // right, left, top, bottom
+  vtkNew<vtkTextActor> windowLevelText_;
+  double zoom_ = 1.0;
+  std::array<double, 2> panMm_{0, 0};  // plane mm added to the fitted view's centre
+  std::array<int, 2> viewportPixels_{0, 0};
+  vtkNew<vtkTextActor> title_;
+};
+
+}  // namespace dbs::app
