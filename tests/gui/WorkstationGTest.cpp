@@ -39,6 +39,7 @@
 #include <iostream>
 #include <map>
 
+#include "QtTestMain.h"
 #include "RiskMapTestSupport.h"
 #include "TestSupport.h"
 #include "figures/PlanFigures.h"
@@ -992,5 +993,10 @@ int runWorkstationChild(const std::string& planPath) {
   std::fflush(stdout);
   for (;;) QTest::qWait(1000);
 }
+
+// The child process of AutosaveIsOfferedBackAfterTheProcessIsKilled: this test executable started
+// again with the plan to open in DBS_WORKSTATION_CHILD_PLAN.
+const bool kWorkstationChildRegistered =
+    test::registerChildEntry("DBS_WORKSTATION_CHILD_PLAN", &runWorkstationChild);
 
 }  // namespace dbs::app

@@ -1,0 +1,166 @@
+// The dbsplan command line without a display, run as a user runs it: `info --json` reports the
+// file's exact affine, bad files and bad options give one line on stderr and a non-zero exit naming
+// them, `view` says it needs a display, and `plan` refuses bad input before it writes anything.
+// ctest runs these with DISPLAY unset (label cli), so they also run in the sanitizer build.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "CliTestSupport.h"
+#include "TestSupport.h"
+
+namespace dbs {
+namespace {
+
+namespace fs = std::filesystem;
+using test::runDbsplan;
+using test::RunResult;
+using test::writeCoronalVolume;
+
+TEST(Cli, InfoJsonReportsTheExactAffine) {
+  const std::string path = writeCoronalVolume();
+  const RunResult r = runDbsplan("info " + path + " --json");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["orientation"], "RSP");
+  EXPECT_EQ(j["dimensions"], nlohmann::json::array({90, 80, 70}));
+  const double want[4][4] = {{2, 0, 0, -90}, {0, 0, -3, 100}, {0, 2, 0, -70}, {0, 0, 0, 1}};
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) EXPECT_DOUBLE_EQ(j["ras_from_ijk"][r][c].get<double>(), want[r][c]);
+  EXPECT_DOUBLE_EQ(j["spacing_mm"][2].get<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(j["intensity"]["max"].get<double>(), 1000.0);
+}
+
+TEST(Cli, BadFileGivesOneLineAndNonZeroExit) {
+  const fs::path bad = fs::temp_directory_path() / "dbs_app_tests" / "garbage.nii";
+  std::ofstream(bad)
+      << "definitely not a NIfTI header, but long enough to be read as one by a careless reader";
+  for (const std::string& command :
+       {"info " + bad.string(), "view " + bad.string() + " --screenshot /tmp/x.png",
+        std::string("info /no/such/file.nii.gz"), std::string("info")}) {
+    SCOPED_TRACE(command);
+    const RunResult r = runDbsplan(command);
+    EXPECT_NE(r.exitCode, 0);
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    ASSERT_FALSE(r.err.empty());
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "exactly one line: " << r.err;
+  }
+  EXPECT_FALSE(fs::exists("/tmp/x.png"));
+}
+
+// Every long loop has a bound, and an option outside it is refused by name before any work (issue
+// 11: --demons-iterations -1 wrapped to 2^32 iterations; "dbsplan: stod" named nothing).
+TEST(Cli, OptionsOutsideTheirRangeAreRefusedByName) {
+  const std::string image = std::string(DBS_MRICRON_DIR_FOR_APP) + "/ch2.nii.gz";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"locate " + image + " --out /tmp/dbs_never --demons-iterations -1", "--demons-iterations"},
+      {"locate " + image + " --out /tmp/dbs_never --demons-iterations 2000", "--demons-iterations"},
+      {"locate " + image + " --out /tmp/dbs_never --demons-sigma abc", "--demons-sigma"},
+      {"locate " + image + " --out /tmp/dbs_never --demons-spacing 0.01", "--demons-spacing"},
+      {"plan --sample colin27 --out /tmp/dbs_never --candidates 99999999 --no-figures", "--candidates"},
+      {"phantom --out /tmp/dbs_never --spacing 0.2", "spacing"}};
+  for (const auto& [command, option] : cases) {
+    SCOPED_TRACE(command);
+    const RunResult r = runDbsplan(command);
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find(option), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists("/tmp/dbs_never"));
+  const RunResult help = runDbsplan("locate --help");
+  EXPECT_EQ(help.exitCode, 0);
+  EXPECT_NE(help.out.find("--demons-iterations"), std::string::npos);
+}
+
+// Yellow (the direction letters) within a box of the screenshot.
+TEST(Cli, ViewWithoutADisplayIsAClearError) {
+  const std::string image = writeCoronalVolume();
+  for (const std::string& display : {std::string("env -u DISPLAY"), std::string("env DISPLAY=:987")}) {
+    SCOPED_TRACE(display);
+    const fs::path dir = fs::temp_directory_path() / "dbs_app_tests";
+    const std::string err = (dir / ("nodisplay_" + std::to_string(getpid()) + ".err")).string();
+    const int status =
+        std::system((display + " " + DBSPLAN_EXECUTABLE + " view " + image + " 2>" + err).c_str());
+    ASSERT_TRUE(WIFEXITED(status)) << "the viewer crashed";
+    EXPECT_EQ(WEXITSTATUS(status), 2);
+    std::stringstream message;
+    message << std::ifstream(err).rdbuf();
+    EXPECT_NE(message.str().find("the viewer needs an X display"), std::string::npos) << message.str();
+    EXPECT_EQ(message.str().find('\n'), message.str().size() - 1) << "one line: " << message.str();
+  }
+}
+
+TEST(CliPlan, BadInputFailsFastWithOneLineAndWritesNothing) {
+  const fs::path dir = fs::temp_directory_path() / ("dbs_cli_planbad_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream((dir / "text.nii").string()) << "not an image";
+  const RunResult notImage =
+      runDbsplan("plan " + (dir / "text.nii").string() + " --no-figures --out " + (dir / "out").string());
+  EXPECT_EQ(notImage.exitCode, 1);
+  EXPECT_NE(notImage.err.find("text.nii"), std::string::npos) << notImage.err;
+  EXPECT_FALSE(fs::exists(dir / "out" / "plan.json"));
+  const RunResult lead = runDbsplan("plan --sample colin27 --no-figures --electrode no_such_lead --out " +
+                                    (dir / "out").string());
+  EXPECT_EQ(lead.exitCode, 2);
+  EXPECT_NE(lead.err.find("no_such_lead"), std::string::npos) << lead.err;
+  const RunResult usage = runDbsplan("plan --out " + (dir / "out").string());
+  EXPECT_EQ(usage.exitCode, 2);
+  EXPECT_NE(usage.err.find("usage"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+// The whole job without a display, as a cohort script on a headless node runs it: `plan
+// --no-figures` on the phantom writes the plan and its companion files (no report, no scene), and
+// plan-info, edit and risk-map read it; `plan` that would render is refused before anything is
+// written, saying how to get a display or skip the figures.
+TEST(CliPlan, PhantomPlansWithoutADisplayAndIsReadEditedAndMapped) {
+  const fs::path dir = fs::temp_directory_path() / ("dbs_cli_headless_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  const RunResult refused = runDbsplan("plan --sample phantom --out " + (dir / "figures").string());
+  EXPECT_EQ(refused.exitCode, 2);
+  EXPECT_NE(refused.err.find("need an X display"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--no-figures"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(dir / "figures"));
+
+  const RunResult r =
+      runDbsplan("plan --sample phantom --no-figures --candidates 2000 --out " + dir.string());
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  for (const char* file :
+       {"plan.json", "labels.nii.gz", "labels.json", "locate.json", "risk_structures.nii.gz"})
+    EXPECT_TRUE(fs::exists(dir / file)) << file;
+  EXPECT_FALSE(fs::exists(dir / "report.pdf"));
+  EXPECT_FALSE(fs::exists(dir / "scene.png"));
+  const std::string planJson = (dir / "plan.json").string();
+
+  const RunResult info = runDbsplan("plan-info " + planJson);
+  EXPECT_EQ(info.exitCode, 0) << info.err;
+  EXPECT_NE(info.out.find("matches the image on disk"), std::string::npos) << info.out;
+
+  const RunResult edit = runDbsplan("edit " + planJson + " --depth L 1 --json");
+  ASSERT_EQ(edit.exitCode, 0) << edit.err;
+  nlohmann::json plan;
+  std::ifstream(planJson) >> plan;
+  ASSERT_FALSE(plan.at("history").empty());
+  EXPECT_EQ(plan.at("history").back().at("action"), "set_depth");
+  EXPECT_EQ(runDbsplan("plan-info " + planJson).exitCode, 0) << "the edited plan must stay valid";
+
+  const std::string vtp = (dir / "risk_R.vtp").string();
+  const RunResult map = runDbsplan("risk-map " + planJson + " --side R --out " + vtp + " --json");
+  ASSERT_EQ(map.exitCode, 0) << map.err;
+  const nlohmann::json summary = nlohmann::json::parse(map.out);
+  EXPECT_GT(summary.at("vertices").get<long>(), 10000);
+  EXPECT_GT(summary.at("safe_vertices").get<long>(), 0);
+  EXPECT_TRUE(fs::exists(vtp));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dbs

@@ -1,0 +1,44 @@
+// Test main for the executables that open windows or render: creates the QApplication (with the
+// OpenGL format VTK needs) only when tests actually run, so test discovery works without a display.
+// They need X: ctest runs them under xvfb-run -a (labels gui and render).
+#include "QtTestMain.h"
+
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QStandardPaths>
+
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include "dbs/imaging/ItkSetup.h"
+#include "render/GlContext.h"
+
+namespace dbs::test {
+namespace {
+std::map<std::string, int (*)(const std::string&)>& childEntries() {
+  static std::map<std::string, int (*)(const std::string&)> entries;
+  return entries;
+}
+}  // namespace
+
+bool registerChildEntry(const char* variable, int (*entry)(const std::string& value)) {
+  childEntries()[variable] = entry;
+  return true;
+}
+
+}  // namespace dbs::test
+
+int main(int argc, char** argv) {
+  dbs::configureItk();
+  testing::InitGoogleTest(&argc, argv);
+  if (testing::GTEST_FLAG(list_tests)) return RUN_ALL_TESTS();
+  dbs::app::setDefaultOpenGLSurfaceFormat();
+  QApplication app(argc, argv);
+  // Settings (recent files, window layout) go to a test location, never the user's own.
+  QStandardPaths::setTestModeEnabled(true);
+  for (const auto& [variable, entry] : dbs::test::childEntries())
+    if (const char* value = std::getenv(variable.c_str())) return entry(value);
+  return RUN_ALL_TESTS();
+}
