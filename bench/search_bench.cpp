@@ -17,6 +17,7 @@
 
 #include "dbs/imaging/ItkSetup.h"
 #include "dbs/planning/PlanPipeline.h"
+#include "dbs/planning/TrajectorySearch.h"
 
 int main(int argc, char** argv) {
   dbs::configureItk();

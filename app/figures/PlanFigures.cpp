@@ -43,6 +43,7 @@
 
 #include "dbs/imaging/Labels.h"
 #include "dbs/planning/ElectrodeCatalogue.h"
+#include "dbs/planning/TrajectorySearch.h"
 #include "render/ColourTables.h"
 #include "render/GlContext.h"
 #include "render/LabelDisplay.h"

@@ -41,6 +41,7 @@
 #include "dbs/planning/Locate.h"
 #include "dbs/planning/OutputGeneration.h"
 #include "dbs/planning/PlanPipeline.h"
+#include "dbs/planning/TrajectorySearch.h"
 #include "figures/PlanFigures.h"
 #include "figures/PlanReport.h"
 #include "gui/GuidedTour.h"

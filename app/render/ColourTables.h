@@ -9,6 +9,7 @@
 #include <vtkSmartPointer.h>
 
 #include "dbs/planning/Trajectory.h"
+#include "dbs/planning/TrajectorySearch.h"
 
 namespace dbs::app {
 

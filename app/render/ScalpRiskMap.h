@@ -19,6 +19,7 @@
 #include <vtkSmartPointer.h>
 
 #include "dbs/planning/PlanPipeline.h"
+#include "dbs/planning/TrajectorySearch.h"
 
 namespace dbs::app {
 

@@ -8,6 +8,7 @@
 
 #include "dbs/imaging/RiskStructures.h"
 #include "dbs/planning/Trajectory.h"
+#include "dbs/planning/TrajectorySearch.h"
 
 namespace dbs {
 namespace {

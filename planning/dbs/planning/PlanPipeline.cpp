@@ -9,6 +9,7 @@
 
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/planning/DataPaths.h"
+#include "dbs/planning/TrajectorySearch.h"
 
 namespace dbs {
 

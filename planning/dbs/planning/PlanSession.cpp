@@ -9,6 +9,7 @@
 
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/planning/TrajectorySearch.h"
 
 namespace dbs {
 

@@ -1,8 +1,10 @@
-// Trajectory: a straight DBS lead path (target, entry, electrode model, depth), how it is scored
-// against the patient's risk structures, and the automatic search over scalp entry points.
+// Trajectory: a straight DBS lead path (target, entry, electrode model, depth) and how it is scored
+// against the patient's risk structures (evaluateTrajectory). The fields it is scored against are
+// RiskField.h; the automatic search over scalp entry points and the scalp risk map's assessment of
+// entries are TrajectorySearch.h.
 //
-// The same function, scorePath(), scores the search's candidates and any trajectory a user sets by
-// hand, so a manual edit is re-scored exactly as the search would have scored it.
+// The same scan (PathScoring.h, scanPath) scores the search's candidates and any trajectory a user
+// sets by hand, so a manual edit is re-scored exactly as the search would have scored it.
 //
 // Coordinate systems used: patient RAS mm for every point; AC-PC mm (AcpcFrame.h) for the angles
 // and the frontal window; MNI (template RAS mm) through an optional mapping. Depths along a path are
@@ -20,6 +22,7 @@
 #include "dbs/imaging/RiskStructures.h"
 #include "dbs/planning/AcpcFrame.h"
 #include "dbs/planning/ElectrodeCatalogue.h"
+#include "dbs/planning/RiskField.h"
 
 namespace dbs {
 
@@ -61,51 +64,6 @@ struct SearchSettings {
   double stepMm = 1.0;                // sampling step along a path
   std::size_t alternatives = 3;       // distinct trajectories kept per side
   double distinctEntryMm = 8.0;       // two kept entries are at least this far apart
-};
-
-// Structures beside the GPi whose stimulation causes side effects: the internal capsule (posterior
-// limb, medial and behind the GPi: capsular, i.e. motor, side effects) and the optic tract (below
-// it: phosphenes). Reported per trajectory, not part of the search's score or safety.
-enum class SideEffectStructure { InternalCapsule = 0, OpticTract = 1 };
-constexpr int kSideEffectStructures = 2;
-const char* sideEffectName(SideEffectStructure structure);         // "internal_capsule", "optic_tract"
-const char* sideEffectDisplayName(SideEffectStructure structure);  // "internal capsule", "optic tract"
-
-// The precomputed fields a path is scored against: the distance maps, interleaved for fast
-// trilinear sampling, and the labels for nearest-neighbour lookup. Built once per image.
-class RiskField {
- public:
-  RiskField(const RiskStructures& risks, const LabelVolume& labels);
-  // Signed distance to the scalp surface and to each risk structure at a RAS point (trilinear), mm.
-  // Distances are to the structure's voxel surface (centre distance less half a voxel), the scalp's too.
-  // Absent structures report kFar. Outside the grid the nearest border value is used, except the
-  // scalp, which is then "outside the head" (+kFar).
-  struct Sample {
-    float head;
-    std::array<float, kRiskKinds> risk;
-  };
-  Sample sample(Vec3 pointRas) const;
-  int labelAt(Vec3 pointRas) const;  // 0 outside the grid
-  bool present(RiskKind kind) const { return present_[static_cast<std::size_t>(kind)]; }
-  // Signed distance (trilinear, mm, negative inside) to the nearest voxel surface of a side-effect
-  // structure (either side's label), from the label map; kFar when the labels lack it.
-  float sideEffectDistanceMm(SideEffectStructure structure, Vec3 pointRas) const;
-  bool present(SideEffectStructure structure) const {
-    return sideEffectPresent_[static_cast<std::size_t>(structure)];
-  }
-  static constexpr float kFar = 1e6f;
-
- private:
-  template <std::size_t Channels>
-  std::array<float, Channels> interpolate(const std::vector<float>& interleaved, Vec3 pointRas,
-                                          bool& outside) const;
-  std::array<std::size_t, 3> size_{};
-  Affine ijkFromRas_;
-  std::vector<float> channels_;            // per voxel: head, ventricles, sulci, vessels
-  std::vector<float> sideEffectChannels_;  // per voxel: internal capsule, optic tract
-  std::array<bool, kSideEffectStructures> sideEffectPresent_{};
-  std::vector<unsigned short> labels_;
-  std::array<bool, kRiskKinds> present_{};
 };
 
 struct ClosestApproach {
@@ -184,45 +142,6 @@ TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Traje
 // The entry where a straight line from `targetRas` along `directionRas` leaves the head, or nothing
 // when it never does inside the image. Sphere tracing on the scalp distance map.
 std::optional<Vec3> scalpEntryAlong(const RiskField& field, Vec3 targetRas, Vec3 directionRas);
-
-struct SearchResult {
-  char side = 'L';
-  std::vector<Trajectory> best;  // best first, at most settings.alternatives, distinct entries
-  std::vector<TrajectoryMetrics> bestMetrics;
-  std::size_t candidates = 0;  // paths scored
-  std::size_t safeCandidates = 0;
-  double seconds = 0;  // wall time of the scoring
-};
-
-// Scores at least settings.candidatesPerSide entry points on the scalp inside the frontal window
-// for a target, on all cores, and returns the best distinct ones (fully evaluated).
-SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 targetRas,
-                                const std::string& electrodeId, double deepestContactBeyondTargetMm = 0);
-
-// What entering at one scalp point would mean for a trajectory's target (the scalp risk map): the
-// straight path from the point to the target with the trajectory's electrode and depth, scored
-// exactly as the search scores a candidate (same samples, same margins, same score).
-struct EntryAssessment {
-  bool scored = false;    // false: the point lies within 1 mm of the target (no path)
-  float score = 0;        // the search's objective (higher is better)
-  float clearanceMm = 0;  // smallest distance along the path to any present risk structure, mm
-  // Smallest (distance - required margin) over the present structures, mm: < 0 = a margin is not met.
-  float marginMm = 0;
-  bool safe = false;      // every present structure kept at its required margin
-  bool inWindow = false;  // the point is inside the search's frontal window for this target
-};
-
-// Which entries assessEntries scores: all of them, or only those inside the search window (the
-// others come back with scored = false and inWindow = false; the window test costs a fraction of a
-// path's scan, so a dragged target's map re-scores its window many times a second).
-enum class EntryScope { All, InWindowOnly };
-
-// Assesses `entriesRas[i]` (patient RAS mm, typically scalp surface vertices) for `trajectory`'s
-// side, target, electrode and depth (its entry is not used), on all cores. Throws
-// std::invalid_argument like evaluateTrajectory for an unknown electrode or side.
-std::vector<EntryAssessment> assessEntries(const PlanningContext& context, const Trajectory& trajectory,
-                                           const std::vector<Vec3>& entriesRas,
-                                           EntryScope scope = EntryScope::All);
 
 // Unit direction from target to entry for sagittal/lateral angles in the AC-PC frame (the window's
 // parametrisation; `side` decides which way "lateral" points).

@@ -1,0 +1,62 @@
+// RiskField: the precomputed fields a trajectory is scored against, built once per image from the
+// risk structures' distance maps and the located labels, and the side-effect structures it
+// measures margins to (internal capsule, optic tract).
+//
+// Coordinate systems used: patient RAS mm at the interface; the grid's voxel index inside.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <vector>
+
+#include "dbs/imaging/Labels.h"
+#include "dbs/imaging/RiskStructures.h"
+
+namespace dbs {
+
+// Structures beside the GPi whose stimulation causes side effects: the internal capsule (posterior
+// limb, medial and behind the GPi: capsular, i.e. motor, side effects) and the optic tract (below
+// it: phosphenes). Reported per trajectory, not part of the search's score or safety.
+enum class SideEffectStructure { InternalCapsule = 0, OpticTract = 1 };
+constexpr int kSideEffectStructures = 2;
+const char* sideEffectName(SideEffectStructure structure);         // "internal_capsule", "optic_tract"
+const char* sideEffectDisplayName(SideEffectStructure structure);  // "internal capsule", "optic tract"
+
+// The precomputed fields a path is scored against: the distance maps, interleaved for fast
+// trilinear sampling, and the labels for nearest-neighbour lookup. Built once per image.
+class RiskField {
+ public:
+  RiskField(const RiskStructures& risks, const LabelVolume& labels);
+  // Signed distance to the scalp surface and to each risk structure at a RAS point (trilinear), mm.
+  // Distances are to the structure's voxel surface (centre distance less half a voxel), the scalp's too.
+  // Absent structures report kFar. Outside the grid the nearest border value is used, except the
+  // scalp, which is then "outside the head" (+kFar).
+  struct Sample {
+    float head;
+    std::array<float, kRiskKinds> risk;
+  };
+  Sample sample(Vec3 pointRas) const;
+  int labelAt(Vec3 pointRas) const;  // 0 outside the grid
+  bool present(RiskKind kind) const { return present_[static_cast<std::size_t>(kind)]; }
+  // Signed distance (trilinear, mm, negative inside) to the nearest voxel surface of a side-effect
+  // structure (either side's label), from the label map; kFar when the labels lack it.
+  float sideEffectDistanceMm(SideEffectStructure structure, Vec3 pointRas) const;
+  bool present(SideEffectStructure structure) const {
+    return sideEffectPresent_[static_cast<std::size_t>(structure)];
+  }
+  static constexpr float kFar = 1e6f;
+
+ private:
+  template <std::size_t Channels>
+  std::array<float, Channels> interpolate(const std::vector<float>& interleaved, Vec3 pointRas,
+                                          bool& outside) const;
+  std::array<std::size_t, 3> size_{};
+  Affine ijkFromRas_;
+  std::vector<float> channels_;            // per voxel: head, ventricles, sulci, vessels
+  std::vector<float> sideEffectChannels_;  // per voxel: internal capsule, optic tract
+  std::array<bool, kSideEffectStructures> sideEffectPresent_{};
+  std::vector<unsigned short> labels_;
+  std::array<bool, kRiskKinds> present_{};
+};
+
+}  // namespace dbs
