@@ -10,6 +10,7 @@
 
 #include "TestSupport.h"
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/planning/PlanMigration.h"
 #include "dbs/planning/PlanPipeline.h"
 
 namespace dbs {
@@ -97,6 +98,58 @@ TEST(PlanFile, RoundTripsExactlyAndIsWrittenAtomically) {
 // dbsplan never writes a plan its own reader refuses (a noise image once gave an entry 1e15 mm away,
 // written with exit 0 and then refused by plan-info): the write fails, naming the field, and the
 // previous plan stays.
+// A version 1 file (no ids, history, note or checksums) is brought up to version 2 before the one
+// strict reader sees it: ids as version 2 numbers them (per side, chosen first, then alternatives),
+// an empty history and note, no checksums; the rest of the plan as it was. A version 2 file is left
+// as it is, and a version this dbsplan does not read is refused by the reader, naming the field.
+TEST(PlanFile, Version1FilesAreMigratedToVersion2BeforeReading) {
+  PlanDocument plan = handMadePlan();
+  PlannedTrajectory alternative = plan.trajectories[0];
+  alternative.trajectory.entryRas = alternative.trajectory.entryRas + Vec3{0, 5, 0};
+  alternative.metrics.lengthMm = norm(alternative.trajectory.entryRas - alternative.trajectory.targetRas);
+  plan.alternatives.push_back(alternative);
+  plan.alternatives.push_back(alternative);
+  assignMissingTrajectoryIds(plan);
+  const nlohmann::json current = planToJson(plan);
+  EXPECT_EQ(migratePlanJson(current), current) << "a current file is left as it is";
+
+  nlohmann::json version1 = current;
+  version1["schema_version"] = 1;
+  for (const char* key : {"history", "review_note", "file_checksums"}) version1.erase(key);
+  for (const char* list : {"trajectories", "alternatives"})
+    for (auto& t : version1[list]) t.erase("id");
+  const nlohmann::json migrated = migratePlanJson(version1);
+  EXPECT_EQ(migrated["schema_version"], 2);
+  EXPECT_EQ(migrated["trajectories"][0]["id"], "L1");
+  EXPECT_EQ(migrated["trajectories"][1]["id"], "R1");
+  EXPECT_EQ(migrated["alternatives"][0]["id"], "L2");
+  EXPECT_EQ(migrated["alternatives"][1]["id"], "L3");
+  EXPECT_TRUE(migrated["history"].empty());
+  EXPECT_EQ(migrated["review_note"], "");
+  EXPECT_TRUE(migrated["file_checksums"].empty());
+
+  const PlanDocument read = planFromJson(version1, "v1.json");
+  EXPECT_EQ(read.schemaVersion, kPlanSchemaVersion);
+  EXPECT_TRUE(read.fileSha256.empty());
+  EXPECT_EQ(read.alternatives[1].trajectory.id, "L3");
+  nlohmann::json expected = current;  // what the migration cannot know is empty
+  expected["history"] = nlohmann::json::array();
+  expected["review_note"] = "";
+  expected["file_checksums"] = nlohmann::json::object();
+  EXPECT_EQ(planToJson(read), expected);
+
+  nlohmann::json future = current;
+  future["schema_version"] = 3;
+  try {
+    planFromJson(future, "future.json");
+    ADD_FAILURE() << "a version 3 file was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("future.json: schema_version: version 3 is not supported"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(PlanFile, APlanTheReaderWouldRefuseIsNeverWritten) {
   const std::string dir = test::freshTestDir("dbs_planrefused_test");
   const PlanDocument good = handMadePlan();

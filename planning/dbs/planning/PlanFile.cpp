@@ -1,0 +1,576 @@
+#include "dbs/planning/PlanFile.h"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#include "dbs/imaging/HeaderScreening.h"
+#include "dbs/imaging/ImageWriting.h"
+#include "dbs/imaging/TemplateSpace.h"
+#include "dbs/planning/OutputGeneration.h"
+#include "dbs/planning/PlanMigration.h"
+
+namespace dbs {
+
+namespace {
+
+using nlohmann::json;
+
+json vec(Vec3 v) {
+  return json::array({v.x, v.y, v.z});
+}
+
+json affineJson(const Affine& a) {
+  json rows = json::array();
+  for (const auto& row : a.m) rows.push_back(json::array({row[0], row[1], row[2], row[3]}));
+  return rows;
+}
+
+json closestJson(const ClosestApproach& c) {
+  json j = {{"assessed", c.present}, {"required_margin_mm", c.requiredMarginMm}};
+  if (!c.present) return j;
+  j["distance_mm"] = c.distanceMm;
+  j["depth_mm"] = c.depthMm;
+  j["point_ras"] = vec(c.pointRas);
+  j["safe"] = c.safe;
+  return j;
+}
+
+json sideEffectJson(const SideEffectMargin& margin, const std::string& notLocatedReason) {
+  if (!margin.assessed)
+    return {{"assessed", false}, {"status", "not assessed"}, {"reason", notLocatedReason}};
+  return {{"assessed", true},
+          {"distance_mm", margin.distanceMm},
+          {"measured_from", "nearest contact's surface"},
+          {"nearest_contact", margin.contact},
+          {"point_ras", vec(margin.pointRas)}};
+}
+
+json metricsJson(const TrajectoryMetrics& m) {
+  json closest = json::object();
+  // Keyed by position: closest[k] is always the structure RiskKind(k).
+  for (std::size_t k = 0; k < kRiskKinds; ++k)
+    closest[riskName(static_cast<RiskKind>(k))] = closestJson(m.closest[k]);
+  json sections = json::array();
+  for (const PathSection& p : m.passesThrough)
+    sections.push_back(
+        {{"structure", p.structure}, {"from_depth_mm", p.fromDepthMm}, {"to_depth_mm", p.toDepthMm}});
+  json contacts = json::array();
+  for (const PlacedContact& c : m.contacts) {
+    json cj = {{"label", c.label},
+               {"level", c.level},
+               {"centre_ras", vec(c.centreRas)},
+               {"structure", c.structure},
+               {"in_gpi", c.inGpi}};
+    if (c.segmentDirectionRas) cj["segment_direction_ras"] = vec(*c.segmentDirectionRas);
+    contacts.push_back(cj);
+  }
+  json sideEffects = json::object();
+  for (const SideEffectMargin& margin : m.sideEffects)
+    sideEffects[sideEffectName(margin.structure)] =
+        sideEffectJson(margin, std::string("the atlas has no ") + sideEffectDisplayName(margin.structure) +
+                                   " label, so it was not located in this patient");
+  json j = {{"length_mm", m.lengthMm},
+            {"tip_beyond_target_mm", m.tipBeyondTargetMm},
+            {"tip_ras", vec(m.tipRas)},
+            {"score", m.score},
+            {"safe", m.safe},
+            {"own_side", m.ownSide},
+            {"in_window", m.inWindow},
+            {"entry_scalp_distance_mm", m.entryScalpDistanceMm},
+            {"closest", closest},
+            {"passes_through", sections},
+            {"contacts", contacts},
+            {"contacts_in_gpi", m.contactsInGpi},
+            {"side_effect_margins", sideEffects},
+            {"target_acpc", vec(m.targetAcpc)},
+            {"entry_acpc", vec(m.entryAcpc)},
+            {"sagittal_angle_deg", m.sagittalAngleDeg},
+            {"lateral_angle_deg", m.lateralAngleDeg},
+            {"angle_to_acpc_line_deg", m.angleToAcpcLineDeg}};
+  if (m.targetMni) j["target_mni"] = vec(*m.targetMni);
+  return j;
+}
+
+}  // namespace
+
+json plannedTrajectoryToJson(const PlannedTrajectory& p) {
+  const Trajectory& t = p.trajectory;
+  return {{"id", t.id},
+          {"side", std::string(1, t.side)},
+          {"target_ras", vec(t.targetRas)},
+          {"entry_ras", vec(t.entryRas)},
+          {"electrode", t.electrodeId},
+          {"deepest_contact_beyond_target_mm", t.deepestContactBeyondTargetMm},
+          {"marker_roll_deg", t.markerRollDeg},
+          {"origin", t.origin},
+          {"metrics", metricsJson(p.metrics)}};
+}
+
+namespace {
+
+// Validating reader: every accessor names the full field path in its error.
+class Field {
+ public:
+  Field(const json& j, std::string where, std::string path)
+      : j_(j), where_(std::move(where)), path_(std::move(path)) {}
+
+  [[noreturn]] void fail(const std::string& problem) const {
+    throw std::runtime_error(where_ + ": " + (path_.empty() ? "top level" : path_) + ": " + problem);
+  }
+  Field operator[](const std::string& key) const {
+    if (!j_.is_object()) fail("must be an object");
+    const auto it = j_.find(key);
+    const std::string child = path_.empty() ? key : path_ + "." + key;
+    if (it == j_.end()) Field(j_, where_, child).fail("missing");
+    return Field(*it, where_, child);
+  }
+  Field at(std::size_t i) const { return Field(j_.at(i), where_, path_ + "[" + std::to_string(i) + "]"); }
+  bool has(const std::string& key) const { return j_.is_object() && j_.contains(key); }
+  std::size_t arraySize() const {
+    if (!j_.is_array()) fail("must be an array");
+    return j_.size();
+  }
+  double number() const {
+    if (!j_.is_number()) fail("must be a number");
+    const double v = j_.get<double>();
+    if (!std::isfinite(v)) fail("must be finite");
+    return v;
+  }
+  double numberIn(double lo, double hi) const {
+    const double v = number();
+    if (v < lo || v > hi) {
+      std::ostringstream s;
+      s << "must be between " << lo << " and " << hi << " (is " << v << ")";
+      fail(s.str());
+    }
+    return v;
+  }
+  long integer() const {
+    if (!j_.is_number_integer() && !j_.is_number_unsigned()) fail("must be a whole number");
+    return j_.get<long>();
+  }
+  bool boolean() const {
+    if (!j_.is_boolean()) fail("must be true or false");
+    return j_.get<bool>();
+  }
+  std::string string() const {
+    if (!j_.is_string()) fail("must be a string");
+    return j_.get<std::string>();
+  }
+  Vec3 vec3() const {
+    if (!j_.is_array() || j_.size() != 3) fail("must be an array of 3 numbers [x, y, z] in mm");
+    return {at(0).number(), at(1).number(), at(2).number()};
+  }
+  char side() const {
+    const std::string s = string();
+    if (s != "L" && s != "R") fail("must be \"L\" or \"R\" (is \"" + s + "\")");
+    return s[0];
+  }
+  const json& raw() const { return j_; }
+
+ private:
+  const json& j_;
+  std::string where_, path_;
+};
+
+ClosestApproach closestFromJson(const Field& f, RiskKind kind) {
+  ClosestApproach c;
+  c.kind = kind;
+  c.present = f["assessed"].boolean();
+  c.requiredMarginMm = f["required_margin_mm"].numberIn(0, 100);
+  if (!c.present) return c;
+  c.distanceMm = f["distance_mm"].number();
+  c.depthMm = f["depth_mm"].number();
+  c.pointRas = f["point_ras"].vec3();
+  c.safe = f["safe"].boolean();
+  return c;
+}
+
+TrajectoryMetrics metricsFromJson(const Field& f) {
+  TrajectoryMetrics m;
+  m.lengthMm = f["length_mm"].numberIn(0, 1000);
+  m.tipBeyondTargetMm = f["tip_beyond_target_mm"].number();
+  m.tipRas = f["tip_ras"].vec3();
+  m.score = f["score"].number();
+  m.safe = f["safe"].boolean();
+  m.ownSide = f["own_side"].boolean();
+  m.inWindow = f["in_window"].boolean();
+  m.entryScalpDistanceMm = f["entry_scalp_distance_mm"].number();
+  const Field closest = f["closest"];
+  for (std::size_t k = 0; k < kRiskKinds; ++k)
+    m.closest[k] = closestFromJson(closest[riskName(static_cast<RiskKind>(k))], static_cast<RiskKind>(k));
+  const Field sections = f["passes_through"];
+  for (std::size_t i = 0; i < sections.arraySize(); ++i) {
+    const Field s = sections.at(i);
+    m.passesThrough.push_back(
+        {s["structure"].string(), s["from_depth_mm"].number(), s["to_depth_mm"].number()});
+  }
+  const Field contacts = f["contacts"];
+  for (std::size_t i = 0; i < contacts.arraySize(); ++i) {
+    const Field c = contacts.at(i);
+    PlacedContact p;
+    p.label = c["label"].string();
+    p.level = static_cast<int>(c["level"].integer());
+    p.centreRas = c["centre_ras"].vec3();
+    if (c.has("segment_direction_ras")) p.segmentDirectionRas = c["segment_direction_ras"].vec3();
+    p.structure = c["structure"].string();
+    p.inGpi = c["in_gpi"].boolean();
+    m.contacts.push_back(p);
+  }
+  m.contactsInGpi = static_cast<int>(f["contacts_in_gpi"].integer());
+  // Side-effect margins: schema v2 plans written before they existed have none (not assessed).
+  if (f.has("side_effect_margins")) {
+    const Field sideEffects = f["side_effect_margins"];
+    for (std::size_t k = 0; k < kSideEffectStructures; ++k) {
+      SideEffectMargin& margin = m.sideEffects[k];
+      margin.structure = static_cast<SideEffectStructure>(k);
+      const char* name = sideEffectName(margin.structure);
+      if (!sideEffects.has(name)) continue;
+      const Field e = sideEffects[name];
+      margin.assessed = e["assessed"].boolean();
+      if (!margin.assessed) continue;
+      margin.distanceMm = e["distance_mm"].numberIn(-100, 1000);
+      margin.contact = e["nearest_contact"].string();
+      margin.pointRas = e["point_ras"].vec3();
+    }
+  }
+  m.targetAcpc = f["target_acpc"].vec3();
+  m.entryAcpc = f["entry_acpc"].vec3();
+  if (f.has("target_mni")) m.targetMni = f["target_mni"].vec3();
+  m.sagittalAngleDeg = f["sagittal_angle_deg"].numberIn(-180, 180);
+  m.lateralAngleDeg = f["lateral_angle_deg"].numberIn(-90, 90);
+  m.angleToAcpcLineDeg = f["angle_to_acpc_line_deg"].numberIn(0, 180);
+  return m;
+}
+
+PlannedTrajectory trajectoryFromJson(const Field& f) {
+  PlannedTrajectory p;
+  Trajectory& t = p.trajectory;
+  t.side = f["side"].side();
+  t.id = f["id"].string();
+  if (t.id.size() < 2 || t.id[0] != t.side || !std::all_of(t.id.begin() + 1, t.id.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      }))
+    f["id"].fail("must be the side's letter and a number, e.g. \"" + std::string(1, t.side) + "1\" (is \"" +
+                 t.id + "\")");
+  t.targetRas = f["target_ras"].vec3();
+  t.entryRas = f["entry_ras"].vec3();
+  if (norm(t.entryRas - t.targetRas) < 1.0) f["entry_ras"].fail("must lie at least 1 mm from target_ras");
+  t.electrodeId = f["electrode"].string();
+  try {
+    ElectrodeCatalogue::standard().find(t.electrodeId);
+  } catch (const std::out_of_range& e) {
+    f["electrode"].fail(e.what());
+  }
+  t.deepestContactBeyondTargetMm = f["deepest_contact_beyond_target_mm"].numberIn(-20, 20);
+  t.markerRollDeg = f["marker_roll_deg"].numberIn(-360, 360);
+  t.origin = f["origin"].string();
+  if (t.origin != "search" && t.origin != "manual") f["origin"].fail("must be \"search\" or \"manual\"");
+  p.metrics = metricsFromJson(f["metrics"]);
+  // Metrics belong to this target and entry: an entry edited in the file leaves them stale.
+  const Vec3 u = normalized(t.entryRas - t.targetRas);
+  if (std::abs(p.metrics.lengthMm - norm(t.entryRas - t.targetRas)) > 0.01)
+    f["metrics"]["length_mm"].fail(
+        "does not match target_ras and entry_ras (the file was edited by hand: re-plan it)");
+  if (norm(p.metrics.tipRas - (t.targetRas - p.metrics.tipBeyondTargetMm * u)) > 0.01)
+    f["metrics"]["tip_ras"].fail(
+        "does not lie on the trajectory's line (the file was edited by hand: re-plan it)");
+  return p;
+}
+
+}  // namespace
+
+json searchSettingsToJson(const SearchSettings& s) {
+  json margins = json::object(), saturation = json::object(), weights = json::object();
+  for (std::size_t k = 0; k < kRiskKinds; ++k) {
+    const char* name = riskName(static_cast<RiskKind>(k));
+    margins[name] = s.requiredMarginMm[k];
+    saturation[name] = s.saturationMm[k];
+    weights[name] = s.weight[k];
+  }
+  return {{"candidates_per_side", s.candidatesPerSide},
+          {"sagittal_angle_deg", {s.sagittalAngleMinDeg, s.sagittalAngleMaxDeg}},
+          {"lateral_angle_deg", {s.lateralAngleMinDeg, s.lateralAngleMaxDeg}},
+          {"entry_min_lateral_mm", s.entryMinLateralMm},
+          {"entry_min_anterior_mm", s.entryMinAnteriorMm},
+          {"required_margin_mm", margins},
+          {"saturation_mm", saturation},
+          {"weight", weights},
+          {"contacts_in_target_weight", s.contactsInTargetWeight},
+          {"length_weight_per_10mm", s.lengthWeightPer10Mm},
+          {"step_mm", s.stepMm},
+          {"alternatives", s.alternatives},
+          {"distinct_entry_mm", s.distinctEntryMm},
+          {"frame",
+           "AC-PC: angles to the AC-PC line (sagittal, 90 = vertical) and to the midsagittal plane "
+           "(lateral, positive = entry further from the midline); entry limits in AC-PC mm"}};
+}
+
+SearchSettings searchSettingsFromJson(const json& j, const std::string& where) {
+  const Field f(j, where, "search.settings");
+  SearchSettings s;
+  const long candidates = f["candidates_per_side"].integer();
+  if (candidates < 1 || candidates > 10'000'000)
+    f["candidates_per_side"].fail("must be between 1 and 10000000");
+  s.candidatesPerSide = static_cast<std::size_t>(candidates);
+  auto range = [&](const char* key, double lo, double hi, double& min, double& max) {
+    const Field r = f[key];
+    if (r.arraySize() != 2) r.fail("must be [min, max]");
+    min = r.at(0).numberIn(lo, hi);
+    max = r.at(1).numberIn(min, hi);
+  };
+  range("sagittal_angle_deg", -180, 180, s.sagittalAngleMinDeg, s.sagittalAngleMaxDeg);
+  range("lateral_angle_deg", -90, 90, s.lateralAngleMinDeg, s.lateralAngleMaxDeg);
+  s.entryMinLateralMm = f["entry_min_lateral_mm"].numberIn(-200, 200);
+  s.entryMinAnteriorMm = f["entry_min_anterior_mm"].numberIn(-200, 200);
+  for (std::size_t k = 0; k < kRiskKinds; ++k) {
+    const char* name = riskName(static_cast<RiskKind>(k));
+    s.requiredMarginMm[k] = f["required_margin_mm"][name].numberIn(0, 100);
+    s.saturationMm[k] = f["saturation_mm"][name].numberIn(0, 1000);
+    s.weight[k] = f["weight"][name].numberIn(0, 1000);
+  }
+  s.contactsInTargetWeight = f["contacts_in_target_weight"].numberIn(0, 1000);
+  s.lengthWeightPer10Mm = f["length_weight_per_10mm"].numberIn(0, 1000);
+  s.stepMm = f["step_mm"].numberIn(0.05, 10);
+  const long alternatives = f["alternatives"].integer();
+  if (alternatives < 1 || alternatives > 100) f["alternatives"].fail("must be between 1 and 100");
+  s.alternatives = static_cast<std::size_t>(alternatives);
+  s.distinctEntryMm = f["distinct_entry_mm"].numberIn(0, 1000);
+  return s;
+}
+
+json planToJson(const PlanDocument& p) {
+  // Never write what the reader refuses: a plan assembled by hand may not have ids yet.
+  for (const auto* list : {&p.trajectories, &p.alternatives})
+    for (const PlannedTrajectory& t : *list)
+      if (t.trajectory.id.empty()) {
+        PlanDocument withIds = p;
+        assignMissingTrajectoryIds(withIds);
+        return planToJson(withIds);
+      }
+  json targets = json::array();
+  for (const PlanTarget& t : p.targets) {
+    json tj = {
+        {"side", std::string(1, t.side)}, {"source", t.source}, {"ras", vec(t.ras)}, {"acpc", vec(t.acpc)}};
+    if (t.mni) tj["mni"] = vec(*t.mni);
+    targets.push_back(tj);
+  }
+  json trajectories = json::array(), alternatives = json::array();
+  for (const auto& t : p.trajectories) trajectories.push_back(plannedTrajectoryToJson(t));
+  for (const auto& t : p.alternatives) alternatives.push_back(plannedTrajectoryToJson(t));
+  json electrodes = json::object();
+  for (const auto& t : p.trajectories)
+    electrodes[std::string(1, t.trajectory.side)] = t.trajectory.electrodeId;
+  json notes = json::array();
+  for (const auto& n : p.notes) notes.push_back(n);
+  json history = json::array();
+  for (const PlanHistoryEntry& h : p.history)
+    history.push_back({{"time", h.time},
+                       {"action", h.action},
+                       {"side", h.side},
+                       {"trajectory", h.trajectoryId},
+                       {"from", h.from},
+                       {"to", h.to}});
+  return {
+      {"schema", kPlanSchema},
+      {"schema_version", p.schemaVersion},
+      {"coordinates",
+       std::string("patient RAS mm (_ras); AC-PC mm relative to the MCP, x right, y anterior, z superior "
+                   "(_acpc); template RAS mm (_mni, a key name kept for compatibility: the space is the ") +
+           kTemplateSpaceShortName +
+           " space, see template_space); depths in mm from the target towards the entry"},
+      {"template_space", {{"name", kTemplateSpaceName}, {"relation_to_mni_2009b", kTemplateSpaceNote}}},
+      {"program", {{"name", "dbsplan"}, {"version", p.programVersion}}},
+      {"created", p.created},
+      {"image",
+       {{"path", p.image.path},
+        {"sha256", p.image.sha256},
+        {"size", {p.image.geometry.size[0], p.image.geometry.size[1], p.image.geometry.size[2]}},
+        {"ras_from_ijk", affineJson(p.image.geometry.rasFromIjk)}}},
+      {"labels", p.labelsFile},
+      {"transforms",
+       {{"affine", p.transforms.affineFile},
+        {"displacement", p.transforms.displacementFile},
+        {"direction", p.transforms.direction}}},
+      {"landmarks_ras",
+       {{"AC", vec(p.acRas)}, {"PC", vec(p.pcRas)}, {"MCP", vec(p.mcpRas)}, {"midline", vec(p.midlineRas)}}},
+      {"targets", targets},
+      {"electrodes", electrodes},
+      {"trajectories", trajectories},
+      {"alternatives", alternatives},
+      {"search",
+       {{"candidates", p.search.candidates}, {"seconds", p.search.seconds}, {"settings", p.search.settings}}},
+      {"risk_structures", p.riskStructures},
+      {"notes", notes},
+      {"review_note", p.reviewNote},
+      {"history", history},
+      {"file_checksums", p.fileSha256}};
+}
+
+PlanDocument planFromJson(const json& file, const std::string& where) {
+  // An older version is first brought up to this one (PlanMigration.h): one reader, one version.
+  const json j = migratePlanJson(file);
+  const Field root(j, where, "");
+  if (!j.is_object()) root.fail("a plan must be a JSON object");
+  PlanDocument p;
+  if (root["schema"].string() != kPlanSchema)
+    root["schema"].fail("must be \"" + std::string(kPlanSchema) + "\" (is \"" + root["schema"].string() +
+                        "\")");
+  const long version = root["schema_version"].integer();
+  if (version < kOldestReadablePlanSchemaVersion || version > kPlanSchemaVersion)
+    root["schema_version"].fail(
+        "version " + std::to_string(version) + " is not supported (this dbsplan reads " +
+        std::to_string(kOldestReadablePlanSchemaVersion) + " to " + std::to_string(kPlanSchemaVersion) + ")");
+  p.schemaVersion = kPlanSchemaVersion;
+  p.programVersion = root["program"]["version"].string();
+  p.created = root["created"].string();
+  const Field image = root["image"];
+  p.image.path = image["path"].string();
+  p.image.sha256 = image["sha256"].string();
+  if (p.image.sha256.size() != 64 || !std::all_of(p.image.sha256.begin(), p.image.sha256.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c));
+      }))
+    image["sha256"].fail("must be 64 hexadecimal digits");
+  const Field size = image["size"];
+  if (size.arraySize() != 3) size.fail("must be [nx, ny, nz]");
+  for (std::size_t a = 0; a < 3; ++a) {
+    const long v = size.at(a).integer();
+    if (v < 1) size.at(a).fail("must be at least 1");
+    p.image.geometry.size[a] = static_cast<std::size_t>(v);
+  }
+  const Field affine = image["ras_from_ijk"];
+  if (affine.arraySize() != 4) affine.fail("must be a 4x4 matrix");
+  for (std::size_t r = 0; r < 4; ++r) {
+    const Field row = affine.at(r);
+    if (row.arraySize() != 4) row.fail("must have 4 numbers");
+    for (std::size_t c = 0; c < 4; ++c) p.image.geometry.rasFromIjk.m[r][c] = row.at(c).number();
+  }
+  if (std::abs(p.image.geometry.rasFromIjk.determinant3x3()) < 1e-9) affine.fail("is singular");
+  p.labelsFile = root["labels"].string();
+  const Field transforms = root["transforms"];
+  p.transforms.affineFile = transforms["affine"].string();
+  p.transforms.displacementFile = transforms["displacement"].string();
+  p.transforms.direction = transforms["direction"].string();
+  const Field landmarks = root["landmarks_ras"];
+  p.acRas = landmarks["AC"].vec3();
+  p.pcRas = landmarks["PC"].vec3();
+  p.mcpRas = landmarks["MCP"].vec3();
+  p.midlineRas = landmarks["midline"].vec3();
+  if (norm(p.acRas - p.pcRas) < 1.0) landmarks["PC"].fail("AC and PC must be at least 1 mm apart");
+  const Field targets = root["targets"];
+  for (std::size_t i = 0; i < targets.arraySize(); ++i) {
+    const Field t = targets.at(i);
+    PlanTarget target;
+    target.side = t["side"].side();
+    target.source = t["source"].string();
+    target.ras = t["ras"].vec3();
+    target.acpc = t["acpc"].vec3();
+    if (t.has("mni")) target.mni = t["mni"].vec3();
+    p.targets.push_back(target);
+  }
+  const Field trajectories = root["trajectories"];
+  if (trajectories.arraySize() == 0) trajectories.fail("must hold at least one trajectory");
+  for (std::size_t i = 0; i < trajectories.arraySize(); ++i) {
+    p.trajectories.push_back(trajectoryFromJson(trajectories.at(i)));
+    for (std::size_t k = 0; k < i; ++k)
+      if (p.trajectories[k].trajectory.side == p.trajectories[i].trajectory.side)
+        trajectories.at(i)["side"].fail(
+            "a second trajectory for the same side (alternatives go under \"alternatives\")");
+  }
+  const Field electrodes = root["electrodes"];
+  for (const auto& t : p.trajectories) {
+    const std::string side(1, t.trajectory.side);
+    if (electrodes[side].string() != t.trajectory.electrodeId)
+      electrodes[side].fail("disagrees with the trajectory's electrode \"" + t.trajectory.electrodeId + "\"");
+  }
+  const Field alternatives = root["alternatives"];
+  for (std::size_t i = 0; i < alternatives.arraySize(); ++i)
+    p.alternatives.push_back(trajectoryFromJson(alternatives.at(i)));
+  const Field search = root["search"];
+  const long candidates = search["candidates"].integer();
+  if (candidates < 0) search["candidates"].fail("must not be negative");
+  p.search.candidates = static_cast<std::size_t>(candidates);
+  p.search.seconds = search["seconds"].numberIn(0, 1e6);
+  if (!search["settings"].raw().is_object()) search["settings"].fail("must be an object");
+  p.search.settings = search["settings"].raw();
+  if (!root["risk_structures"].raw().is_object()) root["risk_structures"].fail("must be an object");
+  p.riskStructures = root["risk_structures"].raw();
+  const Field notes = root["notes"];
+  for (std::size_t i = 0; i < notes.arraySize(); ++i) p.notes.push_back(notes.at(i).string());
+  p.reviewNote = root["review_note"].string();
+  const Field history = root["history"];
+  for (std::size_t i = 0; i < history.arraySize(); ++i) {
+    const Field h = history.at(i);
+    PlanHistoryEntry entry;
+    entry.time = h["time"].string();
+    entry.action = h["action"].string();
+    static const std::vector<std::string> actions = {"move_target",   "move_entry", "choose_alternative",
+                                                     "set_electrode", "set_depth",  "set_roll",
+                                                     "place_ac",      "place_pc",   "edit_note"};
+    if (std::find(actions.begin(), actions.end(), entry.action) == actions.end())
+      h["action"].fail("unknown edit \"" + entry.action + "\"");
+    entry.side = h["side"].string();
+    if (entry.side != "" && entry.side != "L" && entry.side != "R")
+      h["side"].fail("must be \"L\", \"R\" or \"\"");
+    entry.trajectoryId = h["trajectory"].string();
+    entry.from = h["from"].raw();
+    entry.to = h["to"].raw();
+    p.history.push_back(entry);
+  }
+  const Field checksums = root["file_checksums"];
+  if (!checksums.raw().is_object()) checksums.fail("must be an object {file: sha256}");
+  for (const auto& [file, digest] : checksums.raw().items()) {
+    const std::string d = checksums[file].string();
+    if (d.size() != 64) checksums[file].fail("must be 64 hexadecimal digits");
+    p.fileSha256[file] = d;
+  }
+  // Ids are unique within the plan: the panel, the history and `edit --choose` rely on it.
+  assignMissingTrajectoryIds(p);
+  std::vector<std::string> ids;
+  for (const auto* list : {&p.trajectories, &p.alternatives})
+    for (const PlannedTrajectory& t : *list) {
+      if (std::find(ids.begin(), ids.end(), t.trajectory.id) != ids.end())
+        root["trajectories"].fail("trajectory id \"" + t.trajectory.id + "\" is used twice");
+      ids.push_back(t.trajectory.id);
+    }
+  return p;
+}
+
+void writePlan(const PlanDocument& plan, const std::string& path) {
+  // Never write what dbsplan's own reader (plan-info, File > Open plan) would refuse: the JSON is
+  // read back through the same validation first (issue 11: a noise image gave an entry 1e15 mm away).
+  const json j = planToJson(plan);
+  try {
+    planFromJson(j, path);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("refusing to write a plan that could not be read back: ") +
+                             e.what());
+  }
+  writeTextAtomically(path, j.dump(2) + "\n");
+}
+
+PlanDocument readPlan(const std::string& path) {
+  // A `plan` killed while renaming its outputs into place left a complete manifest: finish it first,
+  // so what is read is one whole generation (best effort: a read-only folder is read as it is, and
+  // the checksums then name any file that does not belong to this plan.json).
+  const std::filesystem::path planFolder = std::filesystem::path(path).parent_path();
+  recoverInterruptedGenerations(planFolder.empty() ? "." : planFolder.string());
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open the plan file");
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error(path + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
+  return planFromJson(j, path);
+}
+
+}  // namespace dbs

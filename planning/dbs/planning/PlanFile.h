@@ -1,0 +1,31 @@
+// PlanFile: the plan's versioned JSON file, schema "dbsplan.plan" version 2, described by
+// planning/schema/plan.schema.json. planToJson writes it; planFromJson reads it with validation that
+// names the field and the problem (after PlanMigration.h has brought an older version up to the
+// current one); writePlan and readPlan add the atomic file write and the file's own errors.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "dbs/planning/PlanModel.h"
+
+namespace dbs {
+
+nlohmann::json planToJson(const PlanDocument& plan);
+// One trajectory as the plan file holds it (id, side, points, electrode, metrics).
+nlohmann::json plannedTrajectoryToJson(const PlannedTrajectory& trajectory);
+// Validates everything; throws std::runtime_error "<where>: <field>: <problem>" on the first error.
+PlanDocument planFromJson(const nlohmann::json& json, const std::string& where);
+
+// Atomic: temporary file in the same folder, then rename. Throws std::runtime_error, writing
+// nothing, when the plan would not pass planFromJson's validation.
+void writePlan(const PlanDocument& plan, const std::string& path);
+// Throws std::runtime_error naming the file, the field and the problem.
+PlanDocument readPlan(const std::string& path);
+
+nlohmann::json searchSettingsToJson(const SearchSettings& settings);
+// The inverse, validated (throws std::runtime_error naming `where` and the field).
+SearchSettings searchSettingsFromJson(const nlohmann::json& json, const std::string& where);
+
+}  // namespace dbs

@@ -1,0 +1,42 @@
+#include "dbs/planning/PlanMigration.h"
+
+#include <map>
+
+#include "dbs/planning/PlanModel.h"
+
+namespace dbs {
+
+namespace {
+
+// Version 1 -> 2 (see the header).
+nlohmann::json migrateVersion1To2(nlohmann::json plan) {
+  std::map<std::string, int> lastNumber;  // per side letter
+  for (const char* list : {"trajectories", "alternatives"}) {
+    if (!plan.contains(list) || !plan[list].is_array()) continue;
+    for (nlohmann::json& trajectory : plan[list]) {
+      if (!trajectory.is_object() || !trajectory.contains("side") || !trajectory["side"].is_string())
+        continue;
+      const std::string side = trajectory["side"];
+      trajectory["id"] = side + std::to_string(++lastNumber[side]);
+    }
+  }
+  plan["review_note"] = "";
+  plan["history"] = nlohmann::json::array();
+  plan["file_checksums"] = nlohmann::json::object();
+  plan["schema_version"] = 2;
+  return plan;
+}
+
+}  // namespace
+
+nlohmann::json migratePlanJson(const nlohmann::json& json) {
+  if (!json.is_object() || !json.contains("schema_version") || !json["schema_version"].is_number_integer())
+    return json;
+  const long version = json["schema_version"].get<long>();
+  if (version < kOldestReadablePlanSchemaVersion || version >= kPlanSchemaVersion) return json;
+  nlohmann::json plan = json;
+  if (version == 1) plan = migrateVersion1To2(std::move(plan));
+  return plan;
+}
+
+}  // namespace dbs

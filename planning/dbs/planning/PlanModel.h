@@ -1,0 +1,111 @@
+// PlanModel: a DBS plan as plain data (the model; no file format here): the image it was made
+// from, the landmarks, the targets per side, one chosen trajectory per side with its electrode and
+// metrics, the search's alternatives and summary, notes, stable trajectory ids, the typed history
+// of hand edits, the reviewer's note and the checksums of the files it refers to; and the small
+// operations on it that every editor shares (the chosen trajectory of a side, fresh ids, target
+// agreement). Its file format is PlanFile.h; the files it refers to, PlanReferences.h.
+//
+// Coordinate systems used: patient RAS mm everywhere ("_ras"); AC-PC mm relative to the MCP
+// ("_acpc"); MNI = template RAS mm ("_mni").
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dbs/imaging/ImageGeometry.h"
+#include "dbs/planning/Trajectory.h"
+
+namespace dbs {
+
+constexpr const char* kPlanSchema = "dbsplan.plan";
+constexpr int kPlanSchemaVersion = 2;
+constexpr int kOldestReadablePlanSchemaVersion = 1;
+
+struct PlanTarget {
+  char side = 'L';
+  // "proposed" (the default: the sensorimotor GPi inside the published indirect range, Locate.h),
+  // "atlas" (the template's posteroventral GPi target carried in), "indirect" (the published AC-PC
+  // coordinates), "manual"
+  std::string source;
+  Vec3 ras, acpc;
+  std::optional<Vec3> mni;
+};
+
+struct PlannedTrajectory {
+  Trajectory trajectory;
+  TrajectoryMetrics metrics;
+};
+
+// One hand edit, as the plan records it: what changed, from what, to what, and when. Values are in
+// the units the action names: RAS mm arrays for points, mm for depth, degrees for roll, ids and text.
+struct PlanHistoryEntry {
+  std::string time;          // ISO 8601 UTC
+  std::string action;        // move_target, move_entry, choose_alternative, set_electrode, set_depth,
+                             // set_roll, place_ac, place_pc, edit_note
+  std::string side;          // "L", "R", or "" for an edit of the whole plan (landmarks, note)
+  std::string trajectoryId;  // the chosen trajectory of that side after the edit ("" for plan-wide)
+  nlohmann::json from, to;
+};
+
+struct PlanDocument {
+  int schemaVersion = kPlanSchemaVersion;
+  std::string programVersion;
+  std::string created;  // ISO 8601 UTC
+  struct Image {
+    std::string path, sha256;
+    ImageGeometry geometry;
+  } image;
+  std::string labelsFile;  // relative to the plan file's folder
+  struct Transforms {
+    std::string affineFile, displacementFile;  // relative to the plan's folder; ITK formats
+    std::string direction = "patient LPS -> template LPS (ITK); template = affine(x + displacement(x))";
+  } transforms;
+  Vec3 acRas, pcRas, mcpRas, midlineRas;
+  std::vector<PlanTarget> targets;              // proposed, per side
+  std::vector<PlannedTrajectory> trajectories;  // the chosen one per side (L first)
+  std::vector<PlannedTrajectory> alternatives;  // further distinct search results
+  struct Search {
+    std::size_t candidates = 0;  // paths scored, both sides
+    double seconds = 0;          // scoring wall time, both sides
+    nlohmann::json settings;     // SearchSettings as used
+  } search;
+  nlohmann::json riskStructures;          // volumes, thresholds, notes; "file" names the risk-structure map
+  std::vector<std::string> notes;         // what the pipeline wants a reviewer to see (warnings)
+  std::string reviewNote;                 // the reviewing team's own note (free text)
+  std::vector<PlanHistoryEntry> history;  // hand edits, oldest first
+  // SHA-256 of the files the plan refers to, keyed by their path relative to the plan's folder.
+  std::map<std::string, std::string> fileSha256;
+};
+
+// Current UTC time, ISO 8601 ("2026-12-01T20:14:42Z").
+std::string utcNowIso8601();
+
+// The chosen trajectory of a side, or null.
+PlannedTrajectory* chosenTrajectory(PlanDocument& plan, char side);
+// `side`'s target of that source ("proposed", "atlas", "indirect"), or nullptr.
+const PlanTarget* planTarget(const PlanDocument& plan, char side, const std::string& source);
+const PlannedTrajectory* chosenTrajectory(const PlanDocument& plan, char side);
+// A trajectory id not used by the plan yet for `side` ("L4" after L1..L3), nor named in its history.
+std::string nextTrajectoryId(const PlanDocument& plan, char side);
+
+// The atlas target (the template's posteroventral GPi carried into the patient) against the
+// indirect one (the published AC-PC rule) on one side. Users tolerate 1-2 mm between them; more
+// means the atlas, the registration or the landmarks disagree and the target needs review.
+constexpr double kTargetAgreementToleranceMm = 2.0;
+struct TargetAgreement {
+  char side = 'L';
+  Vec3 atlasAcpc, indirectAcpc;
+  double distanceMm = 0;
+  bool agrees() const { return distanceMm <= kTargetAgreementToleranceMm; }
+};
+std::vector<TargetAgreement> targetAgreements(const PlanDocument& plan);  // sides with both targets
+// Replaces `side`'s alternatives by `alternatives`, each given a fresh id numbered past every id the
+// plan knew before (ids are never reused, also not those of the alternatives it drops).
+void replaceAlternatives(PlanDocument& plan, char side, std::vector<PlannedTrajectory> alternatives);
+// Gives every trajectory without an id one (plans of schema version 1 had none).
+void assignMissingTrajectoryIds(PlanDocument& plan);
+
+}  // namespace dbs

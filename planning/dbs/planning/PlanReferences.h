@@ -1,0 +1,31 @@
+// PlanReferences: the files a plan refers to beside it (labels, risk structures, transforms) and
+// the image it was made from, with their SHA-256 checksums, so that a reopened plan is re-scored
+// against exactly the data it was made from, and a plan saved elsewhere still names the same files.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dbs/planning/PlanModel.h"
+
+namespace dbs {
+
+// The files the plan refers to (labels, risk structures, transforms), relative to its folder.
+std::vector<std::string> planReferencedFiles(const PlanDocument& plan);
+// Rewrites those references (and their checksum keys) for a plan file moving from `fromDir` to
+// `toDir`, so that they still name the same files.
+void relocatePlanReferences(PlanDocument& plan, const std::string& fromDir, const std::string& toDir);
+// Records the SHA-256 of every referenced file present in `planDir`.
+void recordReferencedChecksums(PlanDocument& plan, const std::string& planDir);
+// Empty when every referenced file is in `planDir` with the recorded checksum; else why not (one
+// line per file: missing, or changed since the plan was written).
+std::string planReferencedFilesProblem(const PlanDocument& plan, const std::string& planDir);
+
+// Empty when the plan's image is on disk with the plan's checksum; otherwise why not, in one line
+// (missing, or changed since the plan was made).
+std::string planImageProblem(const PlanDocument& plan);
+
+// SHA-256 of a file (or of every file of a DICOM folder, in name order), lower-case hex.
+std::string sha256OfPath(const std::string& path);
+
+}  // namespace dbs
