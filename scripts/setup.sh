@@ -20,8 +20,9 @@ PACKAGES=(
   mricron-data
   # a real coronal, anisotropic T1 of another person (ITK example data) for the locate benchmark
   insighttoolkit5-examples
-  # JSON for plan documents and machine-readable CLI output
-  nlohmann-json3-dev zlib1g-dev
+  # JSON for plan documents and machine-readable CLI output; the tests validate every plan they
+  # write against planning/schema/plan.schema.json with the standard validator
+  nlohmann-json3-dev zlib1g-dev python3-jsonschema
   # command-line parsing (per-subcommand --help, typed options, errors that name the option)
   libcli11-dev
   # SHA-256 checksums of the planned image in plan files (OpenSSL's libcrypto)

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "CliTestSupport.h"
+#include "PlanSchema.h"
 #include "TestSupport.h"
 
 namespace dbs {
@@ -139,6 +140,7 @@ TEST(CliPlan, PhantomPlansWithoutADisplayAndIsReadEditedAndMapped) {
   EXPECT_FALSE(fs::exists(dir / "report.pdf"));
   EXPECT_FALSE(fs::exists(dir / "scene.png"));
   const std::string planJson = (dir / "plan.json").string();
+  EXPECT_EQ(test::planSchemaProblems(planJson), "");
 
   const RunResult info = runDbsplan("plan-info " + planJson);
   EXPECT_EQ(info.exitCode, 0) << info.err;
@@ -151,6 +153,7 @@ TEST(CliPlan, PhantomPlansWithoutADisplayAndIsReadEditedAndMapped) {
   ASSERT_FALSE(plan.at("history").empty());
   EXPECT_EQ(plan.at("history").back().at("action"), "set_depth");
   EXPECT_EQ(runDbsplan("plan-info " + planJson).exitCode, 0) << "the edited plan must stay valid";
+  EXPECT_EQ(test::planSchemaProblems(planJson), "");
 
   const std::string vtp = (dir / "risk_R.vtp").string();
   const RunResult map = runDbsplan("risk-map " + planJson + " --side R --out " + vtp + " --json");

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "CliTestSupport.h"
+#include "PlanSchema.h"
 #include "RiskMapTestSupport.h"
 #include "TestNifti.h"
 #include "TestSupport.h"
@@ -144,6 +145,7 @@ TEST(CliPlan, Colin27PlanWritesPlanLabelsReportSceneAndPlanInfoReadsIt) {
   ASSERT_FALSE(scene.isNull());
   EXPECT_GE(scene.width(), 800);
 
+  EXPECT_EQ(test::planSchemaProblems((dir / "plan.json").string()), "");
   nlohmann::json plan;
   std::ifstream((dir / "plan.json").string()) >> plan;
   EXPECT_EQ(plan.at("schema"), "dbsplan.plan");

@@ -2,12 +2,15 @@
 // errors that name the field on malformed files, and image paths that are not regular files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "PlanSchema.h"
 #include "TestSupport.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/planning/PlanMigration.h"
@@ -62,7 +65,24 @@ PlanDocument handMadePlan() {
   p.search.candidates = 20480;
   p.search.seconds = 0.0625;
   p.search.settings = searchSettingsToJson(SearchSettings{});
-  p.riskStructures = {{"brain_volume_mm3", 1.2e6}};
+  // As the pipeline writes it (risksJson): the summary of the segmentation beside the plan.
+  p.riskStructures = {{"brain_volume_mm3", 1.2e6},
+                      {"csf_upper_intensity", 68.0},
+                      {"file", "risk_structures.nii.gz"},
+                      {"file_values",
+                       {{"1", "head (scalp to brain)"},
+                        {"2", "brain"},
+                        {"3", "ventricles"},
+                        {"4", "sulcal CSF"},
+                        {"5", "vessels"}}},
+                      {"grey_upper_intensity", 96.0},
+                      {"head_volume_mm3", 4.0e6},
+                      {"notes", nlohmann::json::array({"vessels: not assessed"})},
+                      {"seconds", 5.0},
+                      {"structures",
+                       {{"sulci", {{"assessed", true}, {"volume_mm3", 141039.0}}},
+                        {"ventricles", {{"assessed", true}, {"volume_mm3", 24018.0}}},
+                        {"vessels", {{"assessed", false}, {"volume_mm3", 0.0}}}}}};
   p.notes = {"a note"};
   return p;
 }
@@ -71,6 +91,7 @@ TEST(PlanFile, RoundTripsExactlyAndIsWrittenAtomically) {
   const std::string dir = test::freshTestDir("dbs_planfile_test");
   const PlanDocument plan = handMadePlan();
   writePlan(plan, dir + "/plan.json");
+  EXPECT_EQ(test::planSchemaProblems(dir + "/plan.json"), "");
   const PlanDocument back = readPlan(dir + "/plan.json");
   EXPECT_EQ(planToJson(back), planToJson(plan));
   EXPECT_EQ(back.trajectories[1].trajectory.electrodeId, "boston_scientific_db2202");
@@ -148,6 +169,48 @@ TEST(PlanFile, Version1FilesAreMigratedToVersion2BeforeReading) {
               std::string::npos)
         << e.what();
   }
+}
+
+// The schema is the plan's published contract: its electrode list mirrors the catalogue (the one
+// source of truth), and it refuses what the writer never writes: an unknown key at the top or in a
+// trajectory, a side that is neither L nor R, a point of two numbers, a checksum that is not
+// SHA-256, a missing required key.
+TEST(PlanFile, SchemaMirrorsTheCatalogueAndRefusesWhatTheWriterNeverWrites) {
+  std::ifstream schemaFile(test::planSchemaPath());
+  const nlohmann::json schema = nlohmann::json::parse(schemaFile);
+  std::vector<std::string> schemaIds = schema.at("$defs").at("electrodeId").at("enum");
+  std::vector<std::string> catalogueIds;
+  for (const ElectrodeModel& m : ElectrodeCatalogue::standard().models()) catalogueIds.push_back(m.id);
+  std::sort(schemaIds.begin(), schemaIds.end());
+  std::sort(catalogueIds.begin(), catalogueIds.end());
+  EXPECT_EQ(schemaIds, catalogueIds) << "planning/schema/plan.schema.json lists other electrodes than "
+                                        "data/electrodes/electrodes.json";
+
+  const std::string dir = test::freshTestDir("dbs_planschema_test");
+  PlanDocument plan = handMadePlan();
+  assignMissingTrajectoryIds(plan);
+  const nlohmann::json valid = planToJson(plan);
+  const std::vector<std::pair<std::string, std::function<void(nlohmann::json&)>>> mutations = {
+      {"unknown top-level key", [](nlohmann::json& j) { j["surgeon"] = "x"; }},
+      {"unknown trajectory key", [](nlohmann::json& j) { j["trajectories"][0]["colour"] = "red"; }},
+      {"side X", [](nlohmann::json& j) { j["trajectories"][0]["side"] = "X"; }},
+      {"a point of two numbers",
+       [](nlohmann::json& j) {
+         j["trajectories"][0]["target_ras"] = {1.0, 2.0};
+       }},
+      {"a checksum that is not SHA-256", [](nlohmann::json& j) { j["image"]["sha256"] = "abc123"; }},
+      {"no trajectories", [](nlohmann::json& j) { j.erase("trajectories"); }},
+  };
+  std::ofstream(dir + "/valid.json") << valid.dump(2);
+  EXPECT_EQ(test::planSchemaProblems(dir + "/valid.json"), "");
+  for (const auto& [what, mutate] : mutations) {
+    nlohmann::json bad = valid;
+    mutate(bad);
+    const std::string path = dir + "/bad.json";
+    std::ofstream(path) << bad.dump(2);
+    EXPECT_NE(test::planSchemaProblems(path), "") << what << " passed the schema";
+  }
+  fs::remove_all(dir);
 }
 
 TEST(PlanFile, APlanTheReaderWouldRefuseIsNeverWritten) {

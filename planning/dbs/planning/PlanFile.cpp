@@ -1,6 +1,7 @@
 #include "dbs/planning/PlanFile.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -528,7 +529,9 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
   if (!checksums.raw().is_object()) checksums.fail("must be an object {file: sha256}");
   for (const auto& [file, digest] : checksums.raw().items()) {
     const std::string d = checksums[file].string();
-    if (d.size() != 64) checksums[file].fail("must be 64 hexadecimal digits");
+    if (d.size() != 64 ||
+        !std::all_of(d.begin(), d.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+      checksums[file].fail("must be 64 hexadecimal digits");
     p.fileSha256[file] = d;
   }
   // Ids are unique within the plan: the panel, the history and `edit --choose` rely on it.
