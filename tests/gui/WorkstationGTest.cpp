@@ -39,6 +39,7 @@
 #include <iostream>
 #include <map>
 
+#include "PlanCache.h"
 #include "QtTestMain.h"
 #include "RiskMapTestSupport.h"
 #include "TestSupport.h"
@@ -203,32 +204,16 @@ Vec3 dragLeftTarget(MainWindow& window, Vec3 offsetRas, const std::function<void
 // test cache, keyed by the dbsplan executable's size and time, and every test copies it (its files
 // and their checksums unchanged). `dbsplan plan` itself is tested in CliGTest.
 std::string planColin27WithTheCli(const std::string& outDir) {
-  const fs::path executable(DBSPLAN_EXECUTABLE);
-  const auto stamp = fs::last_write_time(executable).time_since_epoch().count();
-  const fs::path cacheRoot(DBS_TEST_CACHE_DIR);
-  fs::create_directories(cacheRoot);
-  const fs::path cached =
-      cacheRoot / ("colin27-plan-" + std::to_string(fs::file_size(executable)) + "-" + std::to_string(stamp));
-  {
-    const int lock = ::open(cacheRoot.c_str(), O_RDONLY | O_DIRECTORY);
-    EXPECT_GE(lock, 0);
-    ::flock(lock, LOCK_EX);
-    if (!fs::exists(cached / "plan.json")) {
-      const fs::path making = cached.string() + ".making-" + std::to_string(getpid());
-      fs::remove_all(making);
-      fs::create_directories(making);
-      const std::string command = std::string(DBSPLAN_EXECUTABLE) +
-                                  " plan --sample colin27 --no-figures --out " + making.string() + " > " +
-                                  making.string() + ".log 2>&1";
-      EXPECT_EQ(std::system(command.c_str()), 0) << "see " << making << ".log";
-      fs::rename(making, cached);
-    }
-    ::flock(lock, LOCK_UN);
-    ::close(lock);
-  }
-  fs::create_directories(outDir);
-  fs::copy(cached, outDir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-  return outDir + "/plan.json";
+  const std::string key = "colin27-plan-" + test::fileStamp(DBSPLAN_EXECUTABLE);
+  return test::copyOfCachedPlan(
+      key,
+      [](const std::string& folder) {
+        const std::string command = std::string(DBSPLAN_EXECUTABLE) +
+                                    " plan --sample colin27 --no-figures --out " + folder + " > " + folder +
+                                    ".log 2>&1";
+        EXPECT_EQ(std::system(command.c_str()), 0) << "see " << folder << ".log";
+      },
+      outDir);
 }
 
 // Shows `window` at `size` and opens `planPath` in it by File > Open plan..., as a user does;

@@ -322,5 +322,45 @@ TEST(PlanTrust, ImagePathThatIsAFifoOrADeviceIsReportedNotRead) {
   fs::remove_all(dir);
 }
 
+// Issue 26: a plan file is a regular file of bounded size and JSON, refused by name otherwise, in
+// dbsplan's words: a FIFO or a device is not read (it would block or stream forever), 16 MiB of
+// whitespace is refused before it is parsed, and a number JSON cannot hold is named without the JSON
+// library's error code.
+TEST(PlanTrust, PlanFilesThatAreFifosDevicesHugeOrNotJsonAreRefusedByName) {
+  const fs::path dir = fs::temp_directory_path() / ("dbs_plan_hostile_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto refusal = [](const std::string& path) -> std::string {
+    try {
+      readPlan(path);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  const std::string fifo = (dir / "plan.json").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_NE(refusal(fifo).find("not a regular file"), std::string::npos) << refusal(fifo);
+  EXPECT_NE(refusal("/dev/zero").find("not a regular file"), std::string::npos);
+
+  const std::string huge = (dir / "huge.json").string();
+  {
+    std::ofstream out(huge);
+    const std::string spaces(1 << 20, ' ');
+    for (int mib = 0; mib < 17; ++mib) out << spaces;
+    out << "{}";
+  }
+  const std::string tooBig = refusal(huge);
+  EXPECT_NE(tooBig.find("huge.json"), std::string::npos) << tooBig;
+  EXPECT_NE(tooBig.find("at most 16 MiB"), std::string::npos) << tooBig;
+
+  const std::string overflow = (dir / "overflow.json").string();
+  std::ofstream(overflow) << R"({"schema": "dbsplan.plan", "schema_version": 1e999})";
+  const std::string notJson = refusal(overflow);
+  EXPECT_NE(notJson.find("overflow.json: not valid JSON"), std::string::npos) << notJson;
+  EXPECT_EQ(notJson.find("json.exception"), std::string::npos) << notJson;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace dbs

@@ -2,7 +2,7 @@
 // typed history entry, re-scored exactly as the search scores; undo and redo restore whole states;
 // the AC-PC frame follows the landmarks; a saved plan reopens from its own folder with the same
 // numbers, also from another folder; a changed or missing file is refused by name; an autosave is
-// offered back. On the colin27 sample (Colin27 with dbsplan's atlas).
+// offered back. On the colin27 sample (Colin27 with dbsplan's atlas), planned once per build.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include "PlanCache.h"
 #include "TestSupport.h"
 #include "dbs/planning/PlanSession.h"
 #include "dbs/planning/SampleCatalogue.h"
@@ -19,21 +20,29 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The colin27 plan, written to `dir` (plan.json and the files it refers to).
-std::shared_ptr<PlanResult> planColin27(const std::string& dir) {
-  const Sample& colin = SampleCatalogue::standard().find("colin27");
-  EXPECT_EQ(colin.missingReason(), "");
-  PlanInputs inputs;
-  inputs.locate.imagePath = colin.t1Path;
-  inputs.programVersion = "test";
-  auto result = std::make_shared<PlanResult>(runPlanPipeline(inputs));
-  result->plan = writePlanOutputs(*result, dir);
-  return result;
+// The colin27 plan in `dir` (plan.json and the files it refers to), opened as a session from there:
+// planned once per build by the library's pipeline (PlanCache.h) and copied, as the two tests
+// would otherwise each run the whole registration.
+std::unique_ptr<PlanSession> openColin27Plan(const std::string& dir) {
+  const std::string key = "planning-colin27-plan-" + test::fileStamp("/proc/self/exe");
+  const std::string planPath = test::copyOfCachedPlan(
+      key,
+      [](const std::string& folder) {
+        const Sample& colin = SampleCatalogue::standard().find("colin27");
+        EXPECT_EQ(colin.missingReason(), "");
+        PlanInputs inputs;
+        inputs.locate.imagePath = colin.t1Path;
+        inputs.programVersion = "test";
+        writePlanOutputs(runPlanPipeline(inputs), folder);
+      },
+      dir);
+  return PlanSession::open(planPath);
 }
 
 TEST(PlanSession, EditsArePreviewedCommittedUndoneAndRecorded) {
   const std::string dir = test::freshTestDir("dbs_session_test");
-  PlanSession session(planColin27(dir), dir + "/plan.json");
+  const std::unique_ptr<PlanSession> opened = openColin27Plan(dir);
+  PlanSession& session = *opened;
   const nlohmann::json original = planToJson(session.plan());
   const PlannedTrajectory left = *chosenTrajectory(session.plan(), 'L');
   ASSERT_EQ(left.trajectory.id, "L1");
@@ -146,7 +155,8 @@ TEST(PlanSession, EditsArePreviewedCommittedUndoneAndRecorded) {
 TEST(PlanSession, ReopensFromItsFolderAndRefusesChangedFiles) {
   const std::string dir = test::freshTestDir("dbs_session_reopen");
   const std::string planPath = dir + "/plan.json";
-  PlanSession session(planColin27(dir), planPath);
+  const std::unique_ptr<PlanSession> opened = openColin27Plan(dir);
+  PlanSession& session = *opened;
   session.commit(
       PlanEdit::moveEntry('L', chosenTrajectory(session.plan(), 'L')->trajectory.entryRas + Vec3{0, 3, 0}));
   session.commit(PlanEdit::setDepth('R', -1));

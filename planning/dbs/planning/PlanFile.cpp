@@ -565,15 +565,32 @@ PlanDocument readPlan(const std::string& path) {
   // the checksums then name any file that does not belong to this plan.json).
   const std::filesystem::path planFolder = std::filesystem::path(path).parent_path();
   recoverInterruptedGenerations(planFolder.empty() ? "." : planFolder.string());
+  return planFromJson(readPlanJson(path), path);
+}
+
+nlohmann::json readPlanJson(const std::string& path) {
+  // A FIFO or a device would be read forever; a file far larger than any plan is not one (and
+  // parsing it would take memory in proportion).
+  requireRegularFile(path, "plan file");
+  std::error_code sizeError;
+  const auto bytes = std::filesystem::file_size(path, sizeError);
+  if (sizeError) throw std::runtime_error(path + ": cannot open the plan file (" + sizeError.message() + ")");
+  if (bytes > kMaxPlanFileBytes)
+    throw std::runtime_error(path + ": " + std::to_string(bytes) +
+                             " bytes is not a plan file (a plan is at most " +
+                             std::to_string(kMaxPlanFileBytes / (1024 * 1024)) + " MiB)");
   std::ifstream in(path);
   if (!in) throw std::runtime_error(path + ": cannot open the plan file");
-  json j;
   try {
-    j = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error(path + ": not valid JSON (" + std::string(e.what()) + ")");
+    return json::parse(in);
+  } catch (const json::exception& e) {
+    // nlohmann's text starts with its own code ("[json.exception.parse_error.101] "): the reader is
+    // told what is wrong, in dbsplan's words, not the library's error number.
+    std::string why = e.what();
+    if (const auto end = why.find("] "); why.rfind("[json.exception.", 0) == 0 && end != std::string::npos)
+      why = why.substr(end + 2);
+    throw std::runtime_error(path + ": not valid JSON (" + why + ")");
   }
-  return planFromJson(j, path);
 }
 
 }  // namespace dbs

@@ -4,6 +4,7 @@
 // current one); writePlan and readPlan add the atomic file write and the file's own errors.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,12 @@ PlanDocument planFromJson(const nlohmann::json& json, const std::string& where);
 void writePlan(const PlanDocument& plan, const std::string& path);
 // Throws std::runtime_error naming the file, the field and the problem.
 PlanDocument readPlan(const std::string& path);
+// The JSON of a plan file, unvalidated: refuses (std::runtime_error / ImagingError naming the file) a
+// FIFO, a device, a file over kMaxPlanFileBytes and text that is not JSON.
+nlohmann::json readPlanJson(const std::string& path);
+// The largest plan file read, bytes: a colin27 plan is about 40 KB; 16 MiB leaves room for
+// hundreds of alternatives and a long history, and bounds what a hostile file costs to parse.
+constexpr std::uintmax_t kMaxPlanFileBytes = 16u * 1024u * 1024u;
 
 nlohmann::json searchSettingsToJson(const SearchSettings& settings);
 // The inverse, validated (throws std::runtime_error naming `where` and the field).
