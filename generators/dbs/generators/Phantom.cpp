@@ -563,17 +563,11 @@ void validatePhantomParameters(const PhantomParameters& p) {
     throw ImagingError("phantom bias field must be between 0 and 0.3");
 }
 
-PhantomResult generatePhantom(const PhantomParameters& parameters, const ProgressCallback& progress) {
-  validatePhantomParameters(parameters);
-  report(progress, 0.0, "building the head model");
-  PhantomResult result;
-  PhantomTruth& truth = result.truth;
-  truth.parameters = parameters;
-  truth.parameters.orientation.clear();
-  for (char c : parameters.orientation)
-    truth.parameters.orientation += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+namespace {
 
-  // Pose: patient = T * Rz * Ry * Rx * S * model (rotations about the model origin, near the AC).
+// Pose: patient = T * Rz * Ry * Rx * S * model (rotations about the model origin, near the AC),
+// drawn from the seed (seed 0: the identity). Sets the truth's pose and patientRasFromModelRas.
+void drawPhantomPose(const PhantomParameters& parameters, PhantomTruth& truth) {
   Random poseRng(parameters.seed);
   if (parameters.seed != 0) {
     truth.poseRotationDeg = {poseRng.uniform(-10, 10), poseRng.uniform(-10, 10), poseRng.uniform(-10, 10)};
@@ -588,13 +582,13 @@ PhantomResult generatePhantom(const PhantomParameters& parameters, const Progres
     for (int c = 0; c < 3; ++c) pose.m[r][c] = rot.m[r][c] * truth.poseScale[c];
     pose.m[r][3] = truth.poseTranslationMm[r];
   }
-  const Affine modelFromPatient = pose.inverse();
-  const HeadModel model;
-  const Warp warp(parameters.seed, parameters.warpMm);
+}
 
-  // Grid: axes from the orientation code, covering the posed head (exact ellipsoid extents) plus the
-  // warp and a 4 mm margin. Spacing and origin are rounded to float32 so the file holds them exactly.
-  const auto axes = axesForOrientation(truth.parameters.orientation);
+// Grid: axes from the orientation code, covering the posed head (exact ellipsoid extents) plus the
+// warp and a 4 mm margin. Spacing and origin are rounded to float32 so the file holds them exactly.
+// Writes size and rasFromIjk (voxel index -> patient RAS mm) into `grid`.
+void layOutPhantomGrid(const PhantomParameters& parameters, const std::array<Vec3, 3>& axes,
+                       const Affine& pose, ImageGeometry& grid) {
   Vec3 centreRas = pose.apply(kHeadCentre), extentRas;
   for (int k = 0; k < 3; ++k) {
     double e2 = 0;
@@ -602,7 +596,6 @@ PhantomResult generatePhantom(const PhantomParameters& parameters, const Progres
     extentRas[k] = std::sqrt(e2) + parameters.warpMm * 1.1 + 4.0;
     centreRas[k] = std::round(centreRas[k] * 2.0) / 2.0;
   }
-  ImageGeometry& grid = truth.grid;
   Vec3 originRas = centreRas;
   for (int i = 0; i < 3; ++i) {
     const double spacing = asFloat(parameters.spacingMm[i]);
@@ -614,44 +607,56 @@ PhantomResult generatePhantom(const PhantomParameters& parameters, const Progres
     for (int r = 0; r < 3; ++r) grid.rasFromIjk.m[r][i] = axes[i][r] * spacing;
   }
   for (int r = 0; r < 3; ++r) grid.rasFromIjk.m[r][3] = asFloat(originRas[r]);
-  checkVoxelBudget("phantom", grid.size, 4);
+}
 
-  // Images.
-  auto t1 = FloatImage::New();
-  LabelVolume labelVolume = makeLabelVolume(grid);
-  LabelImage& labels = *labelVolume.image;
-  t1->SetRegions(FloatImage::SizeType{{grid.size[0], grid.size[1], grid.size[2]}});
-  applyGeometryToItk(grid, *t1, "phantom");
-  t1->Allocate();
-  float* t1Data = t1->GetBufferPointer();
-  LabelImage::PixelType* labelData = labels.GetBufferPointer();
-
-  // Bias field: 1 + biasFraction * (low-order polynomial in the head-normalised patient position).
-  Random biasRng(parameters.seed ^ 0xB1A5ull);
-  std::array<double, 6> biasCoefficients{};
-  double biasNorm = 0;
-  for (auto& c : biasCoefficients) {
-    c = biasRng.uniform(-1, 1);
-    biasNorm += std::abs(c);
+// Bias field: 1 + biasFraction * (low-order polynomial in the head-normalised patient position),
+// its six coefficients drawn from the seed; 1 everywhere when biasFraction is 0.
+class BiasField {
+ public:
+  BiasField(std::uint64_t seed, double biasFraction, Vec3 headCentreRas, double headRadius)
+      : biasFraction_(biasFraction), headCentreRas_(headCentreRas), headRadius_(headRadius) {
+    Random biasRng(seed ^ 0xB1A5ull);
+    for (auto& c : biasCoefficients_) {
+      c = biasRng.uniform(-1, 1);
+      biasNorm_ += std::abs(c);
+    }
   }
-  const Vec3 headCentreRas = pose.apply(kHeadCentre);
-  const double headRadius = kHeadSemi.y * 1.05;
-  auto biasAt = [&](Vec3 xRas) {
-    if (parameters.biasFraction <= 0) return 1.0;
-    const Vec3 u = (1.0 / headRadius) * (xRas - headCentreRas);
-    const double poly = biasCoefficients[0] * u.x + biasCoefficients[1] * u.y + biasCoefficients[2] * u.z +
-                        biasCoefficients[3] * u.x * u.y + biasCoefficients[4] * u.y * u.z +
-                        biasCoefficients[5] * (u.z * u.z - 0.5);
-    return 1.0 + parameters.biasFraction * std::clamp(poly / biasNorm, -1.0, 1.0);
-  };
+  double at(Vec3 xRas) const {
+    if (biasFraction_ <= 0) return 1.0;
+    const Vec3 u = (1.0 / headRadius_) * (xRas - headCentreRas_);
+    const double poly = biasCoefficients_[0] * u.x + biasCoefficients_[1] * u.y + biasCoefficients_[2] * u.z +
+                        biasCoefficients_[3] * u.x * u.y + biasCoefficients_[4] * u.y * u.z +
+                        biasCoefficients_[5] * (u.z * u.z - 0.5);
+    return 1.0 + biasFraction_ * std::clamp(poly / biasNorm_, -1.0, 1.0);
+  }
 
-  const std::size_t nx = grid.size[0], ny = grid.size[1], nz = grid.size[2];
-  const Affine modelFromIjk = modelFromPatient * grid.rasFromIjk;
-  const double sigma = parameters.noiseFraction * kWhiteMatterT1;
-  const std::uint64_t noiseSeed = splitmix(parameters.seed ^ 0x4E015Eull);
-  auto sampleModel = [&](Vec3 ijk) { return model.evaluate(warp.apply(modelFromIjk.apply(ijk))); };
+ private:
+  double biasFraction_;
+  Vec3 headCentreRas_;
+  double headRadius_;
+  std::array<double, 6> biasCoefficients_{};
+  double biasNorm_ = 0;
+};
 
-  auto sliceWork = [&](std::size_t k) {
+// Samples the posed, warped head model on the phantom grid one axial slice (k) at a time: the T1
+// (optionally averaged over 8 sub-voxel points, times the bias field, with Rician noise from a hash
+// of the voxel index, so independent of the thread) and the label. Slices are independent.
+struct PhantomSliceSampler {
+  const PhantomParameters& parameters;
+  const HeadModel& model;
+  const Warp& warp;
+  const ImageGeometry& grid;
+  const BiasField& bias;
+  Affine modelFromIjk;
+  double sigma;
+  std::uint64_t noiseSeed;
+  float* t1Data;
+  LabelImage::PixelType* labelData;
+
+  Sample sampleModel(Vec3 ijk) const { return model.evaluate(warp.apply(modelFromIjk.apply(ijk))); }
+
+  void sampleSlice(std::size_t k) const {
+    const std::size_t nx = grid.size[0], ny = grid.size[1];
     for (std::size_t j = 0; j < ny; ++j) {
       for (std::size_t i = 0; i < nx; ++i) {
         const Vec3 ijk{double(i), double(j), double(k)};
@@ -666,7 +671,7 @@ PhantomResult generatePhantom(const PhantomParameters& parameters, const Progres
           }
           value /= 8.0;
         }
-        value *= biasAt(grid.rasFromIjk.apply(ijk));
+        value *= bias.at(grid.rasFromIjk.apply(ijk));
         if (sigma > 0) {  // Rician: magnitude of a complex signal with Gaussian noise in both channels
           const auto [n1, n2] = voxelNormals(noiseSeed, index);
           value = std::sqrt((value + sigma * n1) * (value + sigma * n1) + (sigma * n2) * (sigma * n2));
@@ -675,10 +680,14 @@ PhantomResult generatePhantom(const PhantomParameters& parameters, const Progres
         labelData[index] = s.label;
       }
     }
-  };
+  }
+};
 
-  // Sample in chunks of slices; the worker threads share a slice counter within a chunk, and the
-  // calling thread reports progress (and honours cancellation) between chunks.
+// Runs sampler.sampleSlice(k) for every k < nz in chunks of slices; the worker threads share a
+// slice counter within a chunk, and the calling thread reports progress (0.05-0.9, and honours
+// cancellation) between chunks.
+void sampleSlicesInChunks(const PhantomSliceSampler& sampler, std::size_t nz,
+                          const ProgressCallback& progress) {
   const unsigned threads = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
   const std::size_t chunk = std::max<std::size_t>(4, nz / 20);
   for (std::size_t k0 = 0; k0 < nz; k0 += chunk) {
@@ -686,16 +695,21 @@ PhantomResult generatePhantom(const PhantomParameters& parameters, const Progres
     const std::size_t k1 = std::min(nz, k0 + chunk);
     std::atomic<std::size_t> next{k0};
     auto worker = [&] {
-      for (std::size_t k = next++; k < k1; k = next++) sliceWork(k);
+      for (std::size_t k = next++; k < k1; k = next++) sampler.sampleSlice(k);
     };
     std::vector<std::thread> pool;
     for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
     worker();
     for (auto& t : pool) t.join();
   }
+}
 
-  // Truth measured from the label map as generated: exact integer sums of voxel indices per label.
-  report(progress, 0.92, "measuring the label map");
+// Truth measured from the label map as generated: exact integer sums of voxel indices per label,
+// giving each label's voxel count, centroid (patient RAS mm) and mean T1, and each side's GPi, GPe
+// and whole-GP centroids and volumes (mm3).
+void measurePhantomLabels(const ImageGeometry& grid, const LabelImage::PixelType* labelData,
+                          const float* t1Data, PhantomTruth& truth) {
+  const std::size_t nx = grid.size[0], ny = grid.size[1], nz = grid.size[2];
   std::array<std::array<std::uint64_t, 3>, 256> indexSums{};
   std::array<double, 256> t1Sums{};
   for (std::size_t k = 0, index = 0; k < nz; ++k)
@@ -735,6 +749,56 @@ PhantomResult generatePhantom(const PhantomParameters& parameters, const Progres
     s.gpeVolumeMm3 = double(truth.labelVoxelCounts[gpe]) * voxelVolume;
     s.gpVolumeMm3 = s.gpiVolumeMm3 + s.gpeVolumeMm3;
   }
+}
+
+}  // namespace
+
+PhantomResult generatePhantom(const PhantomParameters& parameters, const ProgressCallback& progress) {
+  validatePhantomParameters(parameters);
+  report(progress, 0.0, "building the head model");
+  PhantomResult result;
+  PhantomTruth& truth = result.truth;
+  truth.parameters = parameters;
+  truth.parameters.orientation.clear();
+  for (char c : parameters.orientation)
+    truth.parameters.orientation += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+
+  drawPhantomPose(parameters, truth);
+  const Affine& pose = truth.patientRasFromModelRas;
+  const Affine modelFromPatient = pose.inverse();
+  const HeadModel model;
+  const Warp warp(parameters.seed, parameters.warpMm);
+
+  const auto axes = axesForOrientation(truth.parameters.orientation);
+  ImageGeometry& grid = truth.grid;
+  layOutPhantomGrid(parameters, axes, pose, grid);
+  checkVoxelBudget("phantom", grid.size, 4);
+
+  // Images.
+  auto t1 = FloatImage::New();
+  LabelVolume labelVolume = makeLabelVolume(grid);
+  LabelImage& labels = *labelVolume.image;
+  t1->SetRegions(FloatImage::SizeType{{grid.size[0], grid.size[1], grid.size[2]}});
+  applyGeometryToItk(grid, *t1, "phantom");
+  t1->Allocate();
+  float* t1Data = t1->GetBufferPointer();
+  LabelImage::PixelType* labelData = labels.GetBufferPointer();
+
+  const BiasField bias(parameters.seed, parameters.biasFraction, pose.apply(kHeadCentre), kHeadSemi.y * 1.05);
+  const PhantomSliceSampler sampler{parameters,
+                                    model,
+                                    warp,
+                                    grid,
+                                    bias,
+                                    modelFromPatient * grid.rasFromIjk,
+                                    parameters.noiseFraction * kWhiteMatterT1,
+                                    splitmix(parameters.seed ^ 0x4E015Eull),
+                                    t1Data,
+                                    labelData};
+  sampleSlicesInChunks(sampler, grid.size[2], progress);
+
+  report(progress, 0.92, "measuring the label map");
+  measurePhantomLabels(grid, labelData, t1Data, truth);
   const Vec3 mcpModel = 0.5 * (kAcModel + kPcModel);
   for (const auto& [name, m] : {std::pair<const char*, Vec3>{"AC", kAcModel},
                                 {"PC", kPcModel},

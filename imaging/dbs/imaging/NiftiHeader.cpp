@@ -181,13 +181,11 @@ Affine NiftiHeader::bestAffine(std::string* source) const {
   return fallbackAffine();
 }
 
-NiftiHeader readNiftiHeader(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw ImagingError(path + ": no such file");
-  NiftiHeader h;
-  h.gzipped = isGzipFile(path);
+namespace {
 
-  unsigned char raw[kNifti1HeaderBytes];
+// Reads the first 348 bytes (the NIfTI-1 header) through zlib, which reads uncompressed files
+// transparently, into `raw`; returns how many it got (at least 4).
+int readRawHeaderBytes(const std::string& path, unsigned char (&raw)[kNifti1HeaderBytes]) {
   gzFile gz = gzopen(path.c_str(), "rb");  // zlib reads uncompressed files transparently
   if (!gz) throw ImagingError(path + ": cannot open for reading");
   const int got = gzread(gz, raw, kNifti1HeaderBytes);
@@ -198,7 +196,12 @@ NiftiHeader readNiftiHeader(const std::string& path) {
     throw ImagingError(path + ": damaged compressed data (" + zlibMessage +
                        "): the file was corrupted, do not plan on it");
   if (got < 4) throw ImagingError(path + ": file is empty or not a NIfTI image");
+  return got;
+}
 
+// Sets h.byteSwapped from the header-size field (348 either way round) and checks the whole header
+// is there with the single-file magic "n+1"; refuses NIfTI-2 and .hdr/.img pairs.
+void checkNifti1SizeAndMagic(const std::string& path, const unsigned char* raw, int got, NiftiHeader& h) {
   const std::int32_t sizeofHdr = readField<std::int32_t>(raw, 0, false);
   const std::int32_t swappedSizeofHdr = readField<std::int32_t>(raw, 0, true);
   if (sizeofHdr == 540 || swappedSizeofHdr == 540)
@@ -212,13 +215,16 @@ NiftiHeader readNiftiHeader(const std::string& path) {
                        ", expected 348)");
   }
   if (got < kNifti1HeaderBytes) throw ImagingError(path + ": truncated NIfTI header");
-  const bool sw = h.byteSwapped;
   if (std::memcmp(raw + 344, "n+1", 4) != 0) {
     if (std::memcmp(raw + 344, "ni1", 4) == 0)
       throw ImagingError(path + ": header says the data are in a separate .img file (magic 'ni1')");
     throw ImagingError(path + ": not a NIfTI-1 file (bad magic string)");
   }
+}
 
+// The fields dbsplan uses, at their NIfTI-1 byte offsets, in the header's byte order.
+void decodeNifti1Fields(const unsigned char* raw, NiftiHeader& h) {
+  const bool sw = h.byteSwapped;
   for (int i = 0; i < 8; ++i) {
     h.dim[i] = readField<std::int16_t>(raw, 40 + 2 * i, sw);
     h.pixdim[i] = readField<float>(raw, 76 + 4 * i, sw);
@@ -235,7 +241,11 @@ NiftiHeader readNiftiHeader(const std::string& path) {
     h.qoffset[i] = readField<float>(raw, 268 + 4 * i, sw);
     for (int j = 0; j < 4; ++j) h.srow[i][j] = readField<float>(raw, 280 + 16 * i + 4 * j, sw);
   }
+}
 
+// Checks dimensions, datatype and vox_offset describe one scalar 3-D volume; returns the bytes per
+// voxel.
+int checkSingleScalarVolume(const std::string& path, const NiftiHeader& h) {
   // Dimensions: 1 to 7, every size positive; dbsplan works on single 3-D volumes.
   if (h.dim[0] < 1 || h.dim[0] > 7)
     throw ImagingError(path + ": invalid NIfTI dim[0] = " + std::to_string(h.dim[0]) + " (must be 1 to 7)");
@@ -260,12 +270,14 @@ NiftiHeader readNiftiHeader(const std::string& path) {
   // Bounded before it is converted to an integer: a vox_offset of 1e30 wrapped the conversion.
   if (!std::isfinite(h.voxOffset) || h.voxOffset < kNifti1HeaderBytes || h.voxOffset > 1e12)
     throw ImagingError(path + ": invalid vox_offset " + std::to_string(h.voxOffset));
+  return bytes;
+}
 
-  std::array<std::size_t, 3> size{1, 1, 1};
-  for (int i = 0; i < 3 && i < h.dim[0]; ++i) size[i] = static_cast<std::size_t>(h.dim[i + 1]);
-  checkVoxelBudget(path, size, static_cast<std::size_t>(bytes));
-
-  // The file must hold every byte the header declares, checked before anything is allocated.
+// The file must hold every byte the header declares (vox_offset plus the voxels), checked before
+// anything is allocated: a gzip stream is inflated and counted, a plain file measured.
+void checkFileHoldsDeclaredData(const std::string& path, const NiftiHeader& h,
+                                const std::array<std::size_t, 3>& size, int bytes) {
+  std::error_code ec;
   const std::uint64_t needed = static_cast<std::uint64_t>(h.voxOffset) +
                                std::uint64_t(size[0]) * size[1] * size[2] * std::uint64_t(bytes);
   if (h.gzipped) {
@@ -277,8 +289,11 @@ NiftiHeader readNiftiHeader(const std::string& path) {
       throw ImagingError(path + ": truncated: the header declares " + std::to_string(needed) +
                          " bytes but the file has " + std::to_string(ec ? 0 : fileSize));
   }
+}
 
-  // The affine must be usable: finite and invertible.
+// The affine nibabel would use (voxel index -> RAS mm) must be usable: finite, invertible and
+// physically possible.
+void checkBestAffineIsPhysical(const std::string& path, const NiftiHeader& h) {
   std::string source;
   Affine best;
   try {
@@ -307,6 +322,27 @@ NiftiHeader readNiftiHeader(const std::string& path) {
       throw ImagingError(path + ": the " + source + " transform gives voxel axis " + std::to_string(c) +
                          " a length of " + std::to_string(length) + " mm (outside 0.001 to 1000 mm)");
   }
+}
+
+}  // namespace
+
+NiftiHeader readNiftiHeader(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw ImagingError(path + ": no such file");
+  NiftiHeader h;
+  h.gzipped = isGzipFile(path);
+
+  unsigned char raw[kNifti1HeaderBytes];
+  const int got = readRawHeaderBytes(path, raw);
+  checkNifti1SizeAndMagic(path, raw, got, h);
+  decodeNifti1Fields(raw, h);
+  const int bytes = checkSingleScalarVolume(path, h);
+
+  std::array<std::size_t, 3> size{1, 1, 1};
+  for (int i = 0; i < 3 && i < h.dim[0]; ++i) size[i] = static_cast<std::size_t>(h.dim[i + 1]);
+  checkVoxelBudget(path, size, static_cast<std::size_t>(bytes));
+  checkFileHoldsDeclaredData(path, h, size, bytes);
+  checkBestAffineIsPhysical(path, h);
   return h;
 }
 

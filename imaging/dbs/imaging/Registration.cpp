@@ -423,77 +423,263 @@ TemplateRegistration TemplateRegistration::readTransforms(const std::string& aff
   return result;
 }
 
+namespace {
+
+void reportOrCancel(const ProgressCallback& progress, double fraction, const std::string& step) {
+  if (progress && !progress(fraction, step)) throw Cancelled();
+}
+
+// The affine stage's result: the transform (patient LPS -> template LPS, ITK's fixed -> moving)
+// and the Mattes metric it ended at.
+struct AffineStage {
+  AffineTransformType::Pointer affine;
+  double metric = 0;
+};
+
+// Multi-resolution affine registration with Mattes mutual information, from the head centres
+// aligned, on both images block-averaged once by the finest shrink factor. Progress 0.02-0.4.
+AffineStage affineStageMattes(const Volume& patient, const Volume& templateT1,
+                              const RegistrationParameters& parameters, const ProgressCallback& progress) {
+  AffineStage stage;
+  auto affine = AffineTransformType::New();
+  using Optimizer = itk::RegularStepGradientDescentOptimizerv4<double>;
+  using Registration = itk::ImageRegistrationMethodv4<FloatImage, FloatImage, AffineTransformType>;
+  auto metric = MetricType::New();
+  metric->SetNumberOfHistogramBins(parameters.histogramBins);
+  // Gradients only at the sampled points, not as whole smoothed gradient images per level.
+  metric->SetUseMovingImageGradientFilter(false);
+  metric->SetUseFixedImageGradientFilter(false);
+  auto scales = itk::RegistrationParameterScalesFromPhysicalShift<MetricType>::New();
+  scales->SetMetric(metric);
+  auto optimizer = Optimizer::New();
+  optimizer->SetScalesEstimator(scales);
+  optimizer->SetLearningRate(2.0);  // mm of the largest physical shift of the first step
+  optimizer->SetMinimumStepLength(0.02);
+  optimizer->SetRelaxationFactor(0.6);
+  optimizer->SetNumberOfIterations(parameters.affineIterations);
+  optimizer->SetReturnBestParametersAndValue(true);
+  // The affine stage never needs full resolution: both images are block-averaged once by the
+  // finest shrink factor, and the pyramid runs on those small images.
+  const unsigned base = parameters.affineShrink.back();
+  std::vector<unsigned> shrink;
+  for (unsigned f : parameters.affineShrink) shrink.push_back(std::max(1u, f / base));
+  const FloatImage::Pointer fixedSmall = binShrink(patient.image, base),
+                            movingSmall = binShrink(templateT1.image, base);
+
+  // Initialisation: head centres aligned (centres of mass of the thresholded heads).
+  reportOrCancel(progress, 0.02, "registration: aligning head centres");
+  const Vec3 patientCentre = headCentreLps(*fixedSmall), templateCentre = headCentreLps(*movingSmall);
+  affine->SetCenter(itkPoint(patientCentre));
+  AffineTransformType::OutputVectorType translation;
+  for (int a = 0; a < 3; ++a) translation[a] = templateCentre[a] - patientCentre[a];
+  affine->SetTranslation(translation);
+
+  auto registration = Registration::New();
+  registration->SetFixedImage(fixedSmall);
+  registration->SetMovingImage(movingSmall);
+  registration->SetMetric(metric);
+  registration->SetOptimizer(optimizer);
+  registration->SetInitialTransform(affine);
+  registration->InPlaceOn();
+  setLevels(*registration, shrink, parameters.affineSmoothingMm);
+  registration->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::RANDOM);
+  registration->SetMetricSamplingPercentage(parameters.affineSamplingFraction);
+  registration->MetricSamplingReinitializeSeed(parameters.randomSeed);
+  auto observer = IterationObserver::New();
+  // A raw pointer: the optimizer owns the observer, so a SmartPointer would be a reference cycle.
+  observer->Setup(&progress, 0.05, 0.4,
+                  parameters.affineIterations * static_cast<unsigned>(parameters.affineShrink.size()),
+                  "registration: affine", [stop = optimizer.GetPointer()] { stop->StopOptimization(); });
+  optimizer->AddObserver(itk::IterationEvent(), observer);
+  try {
+    registration->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw ImagingError("affine registration failed: " + std::string(e.GetDescription()));
+  }
+  if (observer->cancelled()) throw Cancelled();
+  stage.metric = optimizer->GetValue();
+  stage.affine = affine;
+  return stage;
+}
+
+// A box of patient voxel indices, first and last on each axis (inclusive).
+struct PatientIndexBox {
+  std::array<long, 3> lo, hi;
+};
+
+// The patient voxels (clamped to the grid) that the template's deep-grey box (RAS mm) maps to
+// under the affine stage: the bounding box of its eight corners' patient indices.
+PatientIndexBox patientIndexBoxOfTemplateBox(const TemplateRegistration& registration,
+                                             const ImageGeometry& pg, const std::array<Vec3, 2>& box) {
+  std::array<long, 3> lo{0, 0, 0}, hi{static_cast<long>(pg.size[0]) - 1, static_cast<long>(pg.size[1]) - 1,
+                                      static_cast<long>(pg.size[2]) - 1};
+  const Affine patientFromTemplate = registration.affineTemplateRasFromPatientRas().inverse();
+  const Affine ijkFromRas = pg.ijkFromRas();
+  std::array<double, 3> mn{1e30, 1e30, 1e30}, mx{-1e30, -1e30, -1e30};
+  for (int corner = 0; corner < 8; ++corner) {
+    const Vec3 t{(corner & 1) ? box[1].x : box[0].x, (corner & 2) ? box[1].y : box[0].y,
+                 (corner & 4) ? box[1].z : box[0].z};
+    const Vec3 ijk = ijkFromRas.apply(patientFromTemplate.apply(t));
+    for (int a = 0; a < 3; ++a) {
+      mn[a] = std::min(mn[a], ijk[a]);
+      mx[a] = std::max(mx[a], ijk[a]);
+    }
+  }
+  for (int a = 0; a < 3; ++a) {
+    lo[a] = std::clamp(static_cast<long>(std::floor(mn[a])), 0L, hi[a]);
+    hi[a] = std::clamp(static_cast<long>(std::ceil(mx[a])), lo[a], hi[a]);
+  }
+  return {lo, hi};
+}
+
+// The patient's box resampled (linear) onto an isotropic grid of demonsSpacingMm with the patient's
+// axes. Isotropic, so the demons settings (voxels) mean the same millimetres for a 1 mm scan and
+// for a 2 x 2 x 3 mm coronal one.
+FloatImage::Pointer patientBoxOnIsotropicGrid(const Volume& patient, const PatientIndexBox& box,
+                                              double demonsSpacingMm) {
+  const auto& lo = box.lo;
+  const auto& hi = box.hi;
+  const Vec3 spacing = patient.geometry.spacingMm();
+  FloatImage::SpacingType isotropic;
+  isotropic.Fill(demonsSpacingMm);
+  FloatImage::SizeType size;
+  for (int a = 0; a < 3; ++a)
+    size[a] = static_cast<unsigned long>(
+        std::max(1.0, std::floor((hi[a] - lo[a]) * spacing[a] / demonsSpacingMm) + 1));
+  FloatImage::IndexType start;
+  start[0] = lo[0];
+  start[1] = lo[1];
+  start[2] = lo[2];
+  itk::Point<double, 3> origin;
+  patient.image->TransformIndexToPhysicalPoint(start, origin);
+  auto resampleFixed = itk::ResampleImageFilter<FloatImage, FloatImage, double>::New();
+  resampleFixed->SetInput(patient.image);
+  resampleFixed->SetInterpolator(itk::LinearInterpolateImageFunction<FloatImage, double>::New());
+  resampleFixed->SetOutputOrigin(origin);
+  resampleFixed->SetOutputSpacing(isotropic);
+  resampleFixed->SetOutputDirection(patient.image->GetDirection());
+  resampleFixed->SetSize(size);
+  resampleFixed->SetDefaultPixelValue(0);
+  resampleFixed->Update();
+  return resampleFixed->GetOutput();
+}
+
+// The two images demons compares, on the isotropic patient grid: the patient (fixed) and the
+// template (moving) brought there by the affine stage and histogram-matched to it.
+struct DemonsImages {
+  FloatImage::Pointer fixedGrid;
+  FloatImage::Pointer movingMatched;
+};
+
+// The template brought onto the fixed grid by the affine stage, then histogram-matched to the
+// patient, so that the demons forces compare like with like (same-modality T1 to T1); both images
+// divided by their local mean first when demonsBiasSigmaMm > 0.
+DemonsImages templateMatchedOnFixedGrid(FloatImage::Pointer fixedGrid, const Volume& templateT1,
+                                        const AffineTransformType::Pointer& affine,
+                                        const RegistrationParameters& parameters) {
+  const Vec3 margin{20, 20, 20};
+  const FloatImage::Pointer movingCrop =
+      cropToRasBox(templateT1.image, templateT1.geometry, parameters.deformableBoxTemplateRas[0] - margin,
+                   parameters.deformableBoxTemplateRas[1] + margin);
+  auto resample = itk::ResampleImageFilter<FloatImage, FloatImage, double>::New();
+  resample->SetInput(movingCrop);
+  resample->SetTransform(affine);
+  resample->SetInterpolator(itk::LinearInterpolateImageFunction<FloatImage, double>::New());
+  resample->SetReferenceImage(fixedGrid);
+  resample->UseReferenceImageOn();
+  resample->SetDefaultPixelValue(0);
+  resample->Update();
+  if (parameters.demonsBiasSigmaMm > 0)
+    fixedGrid = divideByLocalMean(fixedGrid, parameters.demonsBiasSigmaMm);
+  const FloatImage::Pointer movingGrid =
+      parameters.demonsBiasSigmaMm > 0
+          ? divideByLocalMean(resample->GetOutput(), parameters.demonsBiasSigmaMm)
+          : FloatImage::Pointer(resample->GetOutput());
+  auto match = itk::HistogramMatchingImageFilter<FloatImage, FloatImage>::New();
+  match->SetInput(movingGrid);
+  match->SetReferenceImage(fixedGrid);
+  match->SetNumberOfHistogramLevels(256);
+  match->SetNumberOfMatchPoints(24);
+  match->ThresholdAtMeanIntensityOn();
+  match->Update();
+  return {fixedGrid, match->GetOutput()};
+}
+
+// The demons stage's result: the tapered field (patient LPS mm on the padded grid) and its checks.
+struct DemonsStage {
+  TaperedField tapered;
+  double metric = 0;  // mean squared intensity difference at the end
+};
+
+// Multi-resolution diffeomorphic demons of the matched template onto the patient grid (progress
+// 0.42-0.95), the field then extended and faded to zero outside the box (padAndTaper).
+DemonsStage diffeomorphicDemonsStage(const DemonsImages& images, const RegistrationParameters& parameters,
+                                     const ProgressCallback& progress) {
+  DemonsStage stage;
+  using Demons = itk::DiffeomorphicDemonsRegistrationFilter<FloatImage, FloatImage, DisplacementFieldF>;
+  auto demons = Demons::New();
+  demons->SetStandardDeviations(parameters.demonsFieldSigmaVoxels);
+  demons->SmoothDisplacementFieldOn();
+  demons->SmoothUpdateFieldOff();
+  demons->SetUseFirstOrderExp(true);  // updates are small per iteration: exp(u) ~ id + u, much cheaper
+  demons->SetMaximumUpdateStepLength(parameters.demonsMaximumStepVoxels);  // voxels per iteration
+  demons->SetUseGradientType(itk::ESMDemonsRegistrationFunctionEnums::Gradient::Symmetric);
+  using MultiResolution =
+      itk::MultiResolutionPDEDeformableRegistration<FloatImage, FloatImage, DisplacementFieldF, float>;
+  auto multiResolution = MultiResolution::New();
+  multiResolution->SetRegistrationFilter(demons);
+  multiResolution->SetFixedImage(images.fixedGrid);
+  multiResolution->SetMovingImage(images.movingMatched);
+  const unsigned levels = static_cast<unsigned>(parameters.demonsIterations.size());
+  multiResolution->SetNumberOfLevels(levels);
+  std::vector<unsigned> iterations = parameters.demonsIterations;
+  multiResolution->SetNumberOfIterations(iterations.data());
+  unsigned totalIterations = 0;
+  for (unsigned n : iterations) totalIterations += n;
+  auto observer = IterationObserver::New();
+  observer->Setup(&progress, 0.42, 0.95, totalIterations,
+                  "registration: deformable (diffeomorphic demons) around the basal ganglia", [&] {
+                    demons->StopRegistration();
+                    multiResolution->StopRegistration();
+                  });
+  demons->AddObserver(itk::IterationEvent(), observer);
+  try {
+    multiResolution->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw ImagingError("deformable registration failed: " + std::string(e.GetDescription()));
+  }
+  if (observer->cancelled()) throw Cancelled();
+  stage.metric = demons->GetMetric();  // mean squared intensity difference
+
+  // Demons field u: patient x -> template A(x + u(x)); as an ITK transform applied before the affine.
+  auto cast = itk::CastImageFilter<DisplacementFieldF, DisplacementFieldD>::New();
+  cast->SetInput(multiResolution->GetOutput());
+  cast->Update();
+  // Outside its grid a displacement-field transform does not displace, so the field must reach
+  // zero continuously. The registered box is kept exactly as demons left it; the field is
+  // extended outwards (each padding voxel takes its nearest border value) and faded to zero
+  // across that padding. Fading over L mm adds a term of about |u| * 1.5 / L to the Jacobian, so
+  // L is chosen from the largest border displacement and doubled until every determinant,
+  // padding included, is positive: a fold there would map two patient points to one template
+  // point (the old in-box 10 mm taper folded, Jacobian -1.11, where |u| reached 20 mm).
+  stage.tapered = padAndTaper(cast->GetOutput(), parameters.demonsTaperMm);
+  return stage;
+}
+
+}  // namespace
+
 TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volume& templateT1,
                                                const RegistrationParameters& parameters,
                                                const ProgressCallback& progress) {
   if (patient.geometry.shear() > 1e-4 || templateT1.geometry.shear() > 1e-4)
     throw ImagingError("registration needs images with orthogonal voxel axes");
   TemplateRegistration result;
-  auto report = [&](double f, const std::string& s) {
-    if (progress && !progress(f, s)) throw Cancelled();
-  };
 
   // ---- Affine stage.
   const auto affineStart = Clock::now();
-  auto affine = AffineTransformType::New();
-  {
-    using Optimizer = itk::RegularStepGradientDescentOptimizerv4<double>;
-    using Registration = itk::ImageRegistrationMethodv4<FloatImage, FloatImage, AffineTransformType>;
-    auto metric = MetricType::New();
-    metric->SetNumberOfHistogramBins(parameters.histogramBins);
-    // Gradients only at the sampled points, not as whole smoothed gradient images per level.
-    metric->SetUseMovingImageGradientFilter(false);
-    metric->SetUseFixedImageGradientFilter(false);
-    auto scales = itk::RegistrationParameterScalesFromPhysicalShift<MetricType>::New();
-    scales->SetMetric(metric);
-    auto optimizer = Optimizer::New();
-    optimizer->SetScalesEstimator(scales);
-    optimizer->SetLearningRate(2.0);  // mm of the largest physical shift of the first step
-    optimizer->SetMinimumStepLength(0.02);
-    optimizer->SetRelaxationFactor(0.6);
-    optimizer->SetNumberOfIterations(parameters.affineIterations);
-    optimizer->SetReturnBestParametersAndValue(true);
-    // The affine stage never needs full resolution: both images are block-averaged once by the
-    // finest shrink factor, and the pyramid runs on those small images.
-    const unsigned base = parameters.affineShrink.back();
-    std::vector<unsigned> shrink;
-    for (unsigned f : parameters.affineShrink) shrink.push_back(std::max(1u, f / base));
-    const FloatImage::Pointer fixedSmall = binShrink(patient.image, base),
-                              movingSmall = binShrink(templateT1.image, base);
-
-    // Initialisation: head centres aligned (centres of mass of the thresholded heads).
-    report(0.02, "registration: aligning head centres");
-    const Vec3 patientCentre = headCentreLps(*fixedSmall), templateCentre = headCentreLps(*movingSmall);
-    affine->SetCenter(itkPoint(patientCentre));
-    AffineTransformType::OutputVectorType translation;
-    for (int a = 0; a < 3; ++a) translation[a] = templateCentre[a] - patientCentre[a];
-    affine->SetTranslation(translation);
-
-    auto registration = Registration::New();
-    registration->SetFixedImage(fixedSmall);
-    registration->SetMovingImage(movingSmall);
-    registration->SetMetric(metric);
-    registration->SetOptimizer(optimizer);
-    registration->SetInitialTransform(affine);
-    registration->InPlaceOn();
-    setLevels(*registration, shrink, parameters.affineSmoothingMm);
-    registration->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::RANDOM);
-    registration->SetMetricSamplingPercentage(parameters.affineSamplingFraction);
-    registration->MetricSamplingReinitializeSeed(parameters.randomSeed);
-    auto observer = IterationObserver::New();
-    // A raw pointer: the optimizer owns the observer, so a SmartPointer would be a reference cycle.
-    observer->Setup(&progress, 0.05, 0.4,
-                    parameters.affineIterations * static_cast<unsigned>(parameters.affineShrink.size()),
-                    "registration: affine", [stop = optimizer.GetPointer()] { stop->StopOptimization(); });
-    optimizer->AddObserver(itk::IterationEvent(), observer);
-    try {
-      registration->Update();
-    } catch (const itk::ExceptionObject& e) {
-      throw ImagingError("affine registration failed: " + std::string(e.GetDescription()));
-    }
-    if (observer->cancelled()) throw Cancelled();
-    result.quality_.affineMetric = optimizer->GetValue();
-  }
+  const AffineStage affineStage = affineStageMattes(patient, templateT1, parameters, progress);
+  const AffineTransformType::Pointer affine = affineStage.affine;
+  result.quality_.affineMetric = affineStage.metric;
   result.affine_ = affine;
   result.quality_.affineSeconds = secondsSince(affineStart);
 
@@ -502,137 +688,19 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
   result.full_ = full;
 
   // ---- Deformable stage, on the patient region that the template's deep-grey box maps to.
-  const auto& pg = patient.geometry;
-  std::array<long, 3> lo{0, 0, 0}, hi{static_cast<long>(pg.size[0]) - 1, static_cast<long>(pg.size[1]) - 1,
-                                      static_cast<long>(pg.size[2]) - 1};
-  {
-    const Affine patientFromTemplate = result.affineTemplateRasFromPatientRas().inverse();
-    const Affine ijkFromRas = pg.ijkFromRas();
-    std::array<double, 3> mn{1e30, 1e30, 1e30}, mx{-1e30, -1e30, -1e30};
-    const auto& box = parameters.deformableBoxTemplateRas;
-    for (int corner = 0; corner < 8; ++corner) {
-      const Vec3 t{(corner & 1) ? box[1].x : box[0].x, (corner & 2) ? box[1].y : box[0].y,
-                   (corner & 4) ? box[1].z : box[0].z};
-      const Vec3 ijk = ijkFromRas.apply(patientFromTemplate.apply(t));
-      for (int a = 0; a < 3; ++a) {
-        mn[a] = std::min(mn[a], ijk[a]);
-        mx[a] = std::max(mx[a], ijk[a]);
-      }
-    }
-    for (int a = 0; a < 3; ++a) {
-      lo[a] = std::clamp(static_cast<long>(std::floor(mn[a])), 0L, hi[a]);
-      hi[a] = std::clamp(static_cast<long>(std::ceil(mx[a])), lo[a], hi[a]);
-    }
-  }
+  const PatientIndexBox box =
+      patientIndexBoxOfTemplateBox(result, patient.geometry, parameters.deformableBoxTemplateRas);
   std::pair<double, double> fieldJacobian{1.0, 1.0};  // det(I + grad u); the identity without a field
   if (parameters.deformable) {
     const auto deformableStart = Clock::now();
-    report(0.42, "registration: deformable (diffeomorphic demons) around the basal ganglia");
-    // Fixed: the patient's box resampled onto an isotropic grid of demonsSpacingMm (linear), with
-    // the patient's axes. Isotropic, so the demons settings (voxels) mean the same millimetres for a
-    // 1 mm scan and for a 2 x 2 x 3 mm coronal one.
-    FloatImage::Pointer fixedGrid;
-    {
-      const Vec3 spacing = pg.spacingMm();
-      FloatImage::SpacingType isotropic;
-      isotropic.Fill(parameters.demonsSpacingMm);
-      FloatImage::SizeType size;
-      for (int a = 0; a < 3; ++a)
-        size[a] = static_cast<unsigned long>(
-            std::max(1.0, std::floor((hi[a] - lo[a]) * spacing[a] / parameters.demonsSpacingMm) + 1));
-      FloatImage::IndexType start;
-      start[0] = lo[0];
-      start[1] = lo[1];
-      start[2] = lo[2];
-      itk::Point<double, 3> origin;
-      patient.image->TransformIndexToPhysicalPoint(start, origin);
-      auto resampleFixed = itk::ResampleImageFilter<FloatImage, FloatImage, double>::New();
-      resampleFixed->SetInput(patient.image);
-      resampleFixed->SetInterpolator(itk::LinearInterpolateImageFunction<FloatImage, double>::New());
-      resampleFixed->SetOutputOrigin(origin);
-      resampleFixed->SetOutputSpacing(isotropic);
-      resampleFixed->SetOutputDirection(patient.image->GetDirection());
-      resampleFixed->SetSize(size);
-      resampleFixed->SetDefaultPixelValue(0);
-      resampleFixed->Update();
-      fixedGrid = resampleFixed->GetOutput();
-    }
-
-    // Moving: the template brought onto that grid by the affine stage, then histogram-matched to the
-    // patient, so that the demons forces compare like with like (same-modality T1 to T1).
-    const Vec3 margin{20, 20, 20};
-    const FloatImage::Pointer movingCrop =
-        cropToRasBox(templateT1.image, templateT1.geometry, parameters.deformableBoxTemplateRas[0] - margin,
-                     parameters.deformableBoxTemplateRas[1] + margin);
-    auto resample = itk::ResampleImageFilter<FloatImage, FloatImage, double>::New();
-    resample->SetInput(movingCrop);
-    resample->SetTransform(affine);
-    resample->SetInterpolator(itk::LinearInterpolateImageFunction<FloatImage, double>::New());
-    resample->SetReferenceImage(fixedGrid);
-    resample->UseReferenceImageOn();
-    resample->SetDefaultPixelValue(0);
-    resample->Update();
-    if (parameters.demonsBiasSigmaMm > 0)
-      fixedGrid = divideByLocalMean(fixedGrid, parameters.demonsBiasSigmaMm);
-    const FloatImage::Pointer movingGrid =
-        parameters.demonsBiasSigmaMm > 0
-            ? divideByLocalMean(resample->GetOutput(), parameters.demonsBiasSigmaMm)
-            : FloatImage::Pointer(resample->GetOutput());
-    auto match = itk::HistogramMatchingImageFilter<FloatImage, FloatImage>::New();
-    match->SetInput(movingGrid);
-    match->SetReferenceImage(fixedGrid);
-    match->SetNumberOfHistogramLevels(256);
-    match->SetNumberOfMatchPoints(24);
-    match->ThresholdAtMeanIntensityOn();
-    match->Update();
-
-    using Demons = itk::DiffeomorphicDemonsRegistrationFilter<FloatImage, FloatImage, DisplacementFieldF>;
-    auto demons = Demons::New();
-    demons->SetStandardDeviations(parameters.demonsFieldSigmaVoxels);
-    demons->SmoothDisplacementFieldOn();
-    demons->SmoothUpdateFieldOff();
-    demons->SetUseFirstOrderExp(true);  // updates are small per iteration: exp(u) ~ id + u, much cheaper
-    demons->SetMaximumUpdateStepLength(parameters.demonsMaximumStepVoxels);  // voxels per iteration
-    demons->SetUseGradientType(itk::ESMDemonsRegistrationFunctionEnums::Gradient::Symmetric);
-    using MultiResolution =
-        itk::MultiResolutionPDEDeformableRegistration<FloatImage, FloatImage, DisplacementFieldF, float>;
-    auto multiResolution = MultiResolution::New();
-    multiResolution->SetRegistrationFilter(demons);
-    multiResolution->SetFixedImage(fixedGrid);
-    multiResolution->SetMovingImage(match->GetOutput());
-    const unsigned levels = static_cast<unsigned>(parameters.demonsIterations.size());
-    multiResolution->SetNumberOfLevels(levels);
-    std::vector<unsigned> iterations = parameters.demonsIterations;
-    multiResolution->SetNumberOfIterations(iterations.data());
-    unsigned totalIterations = 0;
-    for (unsigned n : iterations) totalIterations += n;
-    auto observer = IterationObserver::New();
-    observer->Setup(&progress, 0.42, 0.95, totalIterations,
-                    "registration: deformable (diffeomorphic demons) around the basal ganglia", [&] {
-                      demons->StopRegistration();
-                      multiResolution->StopRegistration();
-                    });
-    demons->AddObserver(itk::IterationEvent(), observer);
-    try {
-      multiResolution->Update();
-    } catch (const itk::ExceptionObject& e) {
-      throw ImagingError("deformable registration failed: " + std::string(e.GetDescription()));
-    }
-    if (observer->cancelled()) throw Cancelled();
-    result.quality_.deformableMetric = demons->GetMetric();  // mean squared intensity difference
-
-    // Demons field u: patient x -> template A(x + u(x)); as an ITK transform applied before the affine.
-    auto cast = itk::CastImageFilter<DisplacementFieldF, DisplacementFieldD>::New();
-    cast->SetInput(multiResolution->GetOutput());
-    cast->Update();
-    // Outside its grid a displacement-field transform does not displace, so the field must reach
-    // zero continuously. The registered box is kept exactly as demons left it; the field is
-    // extended outwards (each padding voxel takes its nearest border value) and faded to zero
-    // across that padding. Fading over L mm adds a term of about |u| * 1.5 / L to the Jacobian, so
-    // L is chosen from the largest border displacement and doubled until every determinant,
-    // padding included, is positive: a fold there would map two patient points to one template
-    // point (the old in-box 10 mm taper folded, Jacobian -1.11, where |u| reached 20 mm).
-    const TaperedField tapered = padAndTaper(cast->GetOutput(), parameters.demonsTaperMm);
+    reportOrCancel(progress, 0.42,
+                   "registration: deformable (diffeomorphic demons) around the basal ganglia");
+    // Fixed: the patient's box on an isotropic grid; moving: the template matched to it.
+    const DemonsImages images = templateMatchedOnFixedGrid(
+        patientBoxOnIsotropicGrid(patient, box, parameters.demonsSpacingMm), templateT1, affine, parameters);
+    const DemonsStage demonsStage = diffeomorphicDemonsStage(images, parameters, progress);
+    result.quality_.deformableMetric = demonsStage.metric;
+    const TaperedField& tapered = demonsStage.tapered;
     auto displacement = DisplacementTransform::New();
     displacement->SetDisplacementField(tapered.field);
     result.displacement_ = tapered.field;
@@ -645,7 +713,7 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
   // ---- Quality: Jacobian determinant of patient -> template, det(A) * det(I + grad u), on every
   // voxel of the displacement field's grid (the registered box and its tapered padding); outside
   // that grid the map is the affine alone.
-  report(0.97, "registration: checking the deformation");
+  reportOrCancel(progress, 0.97, "registration: checking the deformation");
   const double affineDeterminant = result.affineTemplateRasFromPatientRas().determinant3x3();
   const double jmin = affineDeterminant * fieldJacobian.first,
                jmax = affineDeterminant * fieldJacobian.second;
@@ -654,7 +722,7 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
                        "): the template cannot be mapped one-to-one onto this image");
   result.quality_.jacobianMin = jmin;
   result.quality_.jacobianMax = jmax;
-  report(1.0, "registration: done");
+  reportOrCancel(progress, 1.0, "registration: done");
   return result;
 }
 

@@ -140,12 +140,14 @@ IndirectRange indirectRangeOf(const nlohmann::json& atlasInfo, char side) {
   return r;
 }
 
-LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progress) {
-  const auto start = Clock::now();
-  auto report = [&](double f, const std::string& s) {
-    if (progress && !progress(f, s)) throw Cancelled();
-  };
-  // Defaults: the colin27 sample's template and the atlas the build derived.
+namespace {
+
+// The template T1, the atlas labels and the atlas description to use: the inputs', each missing
+// one the colin27 sample's (the template and the atlas the build derived).
+struct TemplateAndAtlasPaths {
+  std::string templatePath, labelsPath, atlasJsonPath;
+};
+TemplateAndAtlasPaths templateAndAtlasPaths(const LocateInputs& inputs) {
   std::string templatePath = inputs.templatePath, labelsPath = inputs.atlasLabelsPath,
               atlasJsonPath = inputs.atlasJsonPath;
   if (templatePath.empty() || labelsPath.empty() || atlasJsonPath.empty()) {
@@ -157,18 +159,96 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
     if (labelsPath.empty()) labelsPath = colin.labelsPath;
     if (atlasJsonPath.empty()) atlasJsonPath = colin.labelsJsonPath;
   }
+  return {templatePath, labelsPath, atlasJsonPath};
+}
+
+// Never a label across the midline: a left structure must lie left of the patient's own
+// midsagittal plane (through AC, PC and the midline point), a right one right of it. Clears the
+// voxels that are not and counts them in result.labelsRemovedAcrossMidline.
+void removeLabelsAcrossMidline(const AcpcFrame& frame, LocateResult& result) {
+  unsigned short* labels = result.labels.image->GetBufferPointer();
+  const ImageGeometry& g = result.labels.geometry;
+  const Vec3 right = frame.rightAxisRas(), mcp = frame.mcpRas();
+  for (std::size_t k = 0, idx = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i, ++idx) {
+        const int value = labels[idx];
+        if (!isSidedLabel(value)) continue;  // sided labels: odd = left, even = right
+        const double x = dot(g.rasFromIndex({double(i), double(j), double(k)}) - mcp, right);
+        if ((value % 2 == 1 && x > 0) || (value % 2 == 0 && x < 0)) {
+          labels[idx] = 0;
+          ++result.labelsRemovedAcrossMidline;
+        }
+      }
+}
+
+// One side's targets (s: 0 left, 1 right) in patient RAS mm: the atlas's posteroventral GPi target
+// carried in, the indirect AC-PC target (`lateral`, `anterior`, `inferior` mm of the MCP) and the
+// proposed target chosen from the atlas's sensorimotor GPi.
+void locateSideTargets(const LabelVolume& atlas, const AcpcFrame& frame, double lateral, double anterior,
+                       double inferior, int s, LocateResult& result) {
+  LocateSide& side = result.sides[static_cast<std::size_t>(s)];
+  side.side = s == 0 ? 'L' : 'R';
+  const std::string suffix = s == 0 ? "_L" : "_R";
+  side.atlasTargetMni =
+      vecFromJson(result.atlasInfo.at("targets").at("GPi_posteroventral" + suffix).at("ras_mm"));
+  side.atlasTargetRas = result.registration.patientRasFromTemplateRas(side.atlasTargetMni);
+  // AC-PC x points to the patient's right: the left target is at negative x.
+  side.indirectTargetAcpc = {s == 0 ? -lateral : lateral, anterior, -inferior};
+  side.indirectTargetRas = frame.rasFromAcpc(side.indirectTargetAcpc);
+  side.targetDistanceMm = norm(side.indirectTargetRas - side.atlasTargetRas);
+  std::vector<Vec3> sensorimotor;
+  try {  // the atlas's own grid; an atlas on another kind of grid keeps its atlas target
+    sensorimotor = sensorimotorGpi(atlas, side.side).pointsAboveVentralBorder(1.0, 2.0, 0.25);
+  } catch (const ImagingError&) {
+  }
+  side.proposed = proposeTarget(sensorimotor, result.registration, result.labels, frame,
+                                indirectRangeOf(result.atlasInfo, side.side), side.side, side.atlasTargetRas);
+}
+
+// One side's (s: 0 left, 1 right) GPi and GPe volumes (mm3), GPi centroid and whole-GP centroid
+// (volume-weighted, patient RAS mm) from the located labels' statistics; throws without a GPi.
+void measureSideGp(const std::vector<LabelStatistics>& stats, int s, LocateSide& side) {
+  const std::string suffix = s == 0 ? "_L" : "_R";
+  const int gpi = labelValue("GPi" + suffix), gpe = labelValue("GPe" + suffix);
+  Vec3 gpSum;
+  for (const auto& st : stats) {
+    if (st.value == gpi) {
+      side.gpiVolumeMm3 = st.volumeMm3;
+      side.gpiCentroidRas = st.centroidRas;
+      gpSum = gpSum + st.volumeMm3 * st.centroidRas;
+    }
+    if (st.value == gpe) {
+      side.gpeVolumeMm3 = st.volumeMm3;
+      gpSum = gpSum + st.volumeMm3 * st.centroidRas;
+    }
+  }
+  if (side.gpiVolumeMm3 <= 0)
+    throw ImagingError("no GPi found on the " + std::string(s == 0 ? "left" : "right") + " side");
+  side.gpCentroidRas = (1.0 / (side.gpiVolumeMm3 + side.gpeVolumeMm3)) * gpSum;
+}
+
+}  // namespace
+
+LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progress) {
+  const auto start = Clock::now();
+  auto report = [&](double f, const std::string& s) {
+    if (progress && !progress(f, s)) throw Cancelled();
+  };
+  // Defaults: the colin27 sample's template and the atlas the build derived.
+  const TemplateAndAtlasPaths paths = templateAndAtlasPaths(inputs);
 
   LocateResult result;
   report(0.0, "loading " + inputs.imagePath);
   // The template and the atlas load on a second thread while the patient loads on this one.
   auto templateAndAtlas = std::async(std::launch::async, [&] {
-    return std::make_pair(loadVolume(templatePath), loadLabelVolume(labelsPath));
+    return std::make_pair(loadVolume(paths.templatePath), loadLabelVolume(paths.labelsPath));
   });
   result.patient = loadVolume(inputs.imagePath);
   const auto [templateT1, atlas] = templateAndAtlas.get();
   {
-    std::ifstream in(atlasJsonPath);
-    if (!in) throw std::runtime_error("cannot read the atlas description " + atlasJsonPath);
+    std::ifstream in(paths.atlasJsonPath);
+    if (!in) throw std::runtime_error("cannot read the atlas description " + paths.atlasJsonPath);
     result.atlasInfo = nlohmann::json::parse(in);
   }
   result.loadSeconds = secondsSince(start);
@@ -193,64 +273,15 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
   result.midlineRas = mapLandmark("midline");
   result.mcpRas = 0.5 * (result.acRas + result.pcRas);
   const AcpcFrame frame(result.acRas, result.pcRas, result.midlineRas);
-  // Never a label across the midline: a left structure must lie left of the patient's own
-  // midsagittal plane (through AC, PC and the midline point), a right one right of it.
-  {
-    unsigned short* labels = result.labels.image->GetBufferPointer();
-    const ImageGeometry& g = result.labels.geometry;
-    const Vec3 right = frame.rightAxisRas(), mcp = frame.mcpRas();
-    for (std::size_t k = 0, idx = 0; k < g.size[2]; ++k)
-      for (std::size_t j = 0; j < g.size[1]; ++j)
-        for (std::size_t i = 0; i < g.size[0]; ++i, ++idx) {
-          const int value = labels[idx];
-          if (!isSidedLabel(value)) continue;  // sided labels: odd = left, even = right
-          const double x = dot(g.rasFromIndex({double(i), double(j), double(k)}) - mcp, right);
-          if ((value % 2 == 1 && x > 0) || (value % 2 == 0 && x < 0)) {
-            labels[idx] = 0;
-            ++result.labelsRemovedAcrossMidline;
-          }
-        }
-  }
+  removeLabelsAcrossMidline(frame, result);
   const auto& indirect = result.atlasInfo.at("indirect_targets_acpc").at("GPi");
   const double lateral = indirect.at("lateral_mm").get<double>(),
                anterior = indirect.at("anterior_mm").get<double>(),
                inferior = indirect.at("inferior_mm").get<double>();
   const auto stats = labelStatistics(result.labels);
   for (int s = 0; s < 2; ++s) {
-    LocateSide& side = result.sides[static_cast<std::size_t>(s)];
-    side.side = s == 0 ? 'L' : 'R';
-    const std::string suffix = s == 0 ? "_L" : "_R";
-    side.atlasTargetMni =
-        vecFromJson(result.atlasInfo.at("targets").at("GPi_posteroventral" + suffix).at("ras_mm"));
-    side.atlasTargetRas = result.registration.patientRasFromTemplateRas(side.atlasTargetMni);
-    // AC-PC x points to the patient's right: the left target is at negative x.
-    side.indirectTargetAcpc = {s == 0 ? -lateral : lateral, anterior, -inferior};
-    side.indirectTargetRas = frame.rasFromAcpc(side.indirectTargetAcpc);
-    side.targetDistanceMm = norm(side.indirectTargetRas - side.atlasTargetRas);
-    std::vector<Vec3> sensorimotor;
-    try {  // the atlas's own grid; an atlas on another kind of grid keeps its atlas target
-      sensorimotor = sensorimotorGpi(atlas, side.side).pointsAboveVentralBorder(1.0, 2.0, 0.25);
-    } catch (const ImagingError&) {
-    }
-    side.proposed =
-        proposeTarget(sensorimotor, result.registration, result.labels, frame,
-                      indirectRangeOf(result.atlasInfo, side.side), side.side, side.atlasTargetRas);
-    const int gpi = labelValue("GPi" + suffix), gpe = labelValue("GPe" + suffix);
-    Vec3 gpSum;
-    for (const auto& st : stats) {
-      if (st.value == gpi) {
-        side.gpiVolumeMm3 = st.volumeMm3;
-        side.gpiCentroidRas = st.centroidRas;
-        gpSum = gpSum + st.volumeMm3 * st.centroidRas;
-      }
-      if (st.value == gpe) {
-        side.gpeVolumeMm3 = st.volumeMm3;
-        gpSum = gpSum + st.volumeMm3 * st.centroidRas;
-      }
-    }
-    if (side.gpiVolumeMm3 <= 0)
-      throw ImagingError("no GPi found on the " + std::string(s == 0 ? "left" : "right") + " side");
-    side.gpCentroidRas = (1.0 / (side.gpiVolumeMm3 + side.gpeVolumeMm3)) * gpSum;
+    locateSideTargets(atlas, frame, lateral, anterior, inferior, s, result);
+    measureSideGp(stats, s, result.sides[static_cast<std::size_t>(s)]);
   }
 
   for (std::size_t w = 0; w < inputs.withPaths.size(); ++w) {

@@ -93,6 +93,131 @@ PlanningContext PlanResult::context() const {
   return c;
 }
 
+namespace {
+
+// The brain prior: the template's brain mask carried by the same registration onto the patient
+// grid. For Colin27 that is mricron's brain-extracted ch2bet; another template must bring its own.
+LabelVolume carriedTemplateBrainMask(const PlanInputs& inputs, const LocateResult& located) {
+  std::string brainPath = inputs.templateBrainMaskPath;
+  if (brainPath.empty()) {
+    if (!inputs.locate.templatePath.empty())
+      throw std::runtime_error("plan: a template other than Colin27 needs its brain mask (--template-brain)");
+    brainPath = (std::filesystem::path(mricronTemplatesDir()) / "ch2bet.nii.gz").string();
+  }
+  return located.registration.warpLabelsToPatient(maskAsLabels(loadVolume(brainPath)),
+                                                  located.patient.geometry);
+}
+
+// Registration warnings a reviewer must see before trusting the targets. Thresholds from the
+// locate benchmark: template-like T1s reach Mattes MI below -1.2 with a fold-free field; the
+// phantom (no face, no cerebellum: its GPi are missed by about 10 mm) gives -0.48, a real coronal
+// 2 x 2 x 3 mm scan (GPi within 2 mm of elastix) -0.57 with folding at the box border.
+void addRegistrationWarnings(const RegistrationQuality& q, std::vector<std::string>& notes) {
+  std::ostringstream note;
+  note.precision(3);
+  if (q.affineMetric > -0.7) {
+    note << "registration: weak similarity between the template and this image (Mattes MI " << q.affineMetric
+         << "; template-like T1s reach below -1.2): check that the located GPi, putamen and ventricles sit "
+            "on "
+            "the patient's own anatomy before using the targets";
+    notes.push_back(note.str());
+    note.str("");
+  }
+  if (q.jacobianMin <= 0.1) {
+    note << "registration: the deformation folds or nearly folds somewhere in the basal-ganglia box "
+            "(Jacobian "
+            "determinant minimum "
+         << q.jacobianMin << "): review the labels near the targets";
+    notes.push_back(note.str());
+  }
+}
+
+// One side's targets in the plan (patient RAS mm, with AC-PC and MNI): the proposed one, moved
+// into the located GPi if needed, which the trajectories aim at, and the atlas and indirect ones
+// kept beside it for review; notes the proposed target's rule. Returns the proposed target.
+Vec3 addSideTargets(const PlanResult& result, const PlanningContext& context, const LocateSide& side,
+                    PlanDocument& plan) {
+  const LocateResult& located = result.locate;
+  // The proposed target (Locate: the sensorimotor GPi inside the published indirect range) is the
+  // one the trajectories aim at; the atlas and indirect targets are kept beside it for review.
+  const Vec3 target =
+      targetInsideGpi(*result.field, located.labels, side.side, side.proposed.ras, plan.notes);
+  plan.targets.push_back(
+      {side.side, "proposed", target, result.acpc->acpcFromRas(target), context.mniFromPatientRas(target)});
+  plan.targets.push_back({side.side, "atlas", side.atlasTargetRas,
+                          result.acpc->acpcFromRas(side.atlasTargetRas),
+                          context.mniFromPatientRas(side.atlasTargetRas)});
+  plan.targets.push_back({side.side, "indirect", side.indirectTargetRas, side.indirectTargetAcpc,
+                          context.mniFromPatientRas(side.indirectTargetRas)});
+  std::ostringstream note;
+  note.precision(2);
+  note << std::fixed << "target " << side.side << ": " << side.proposed.rule;
+  if (!side.proposed.insideRange)
+    note << "; this patient's located sensorimotor GPi and the published coordinates disagree: review the "
+            "target against the patient's own anatomy";
+  plan.notes.push_back(note.str());
+  return target;
+}
+
+// Searches one side's trajectories to `targetRas`: the best becomes the side's trajectory, the next
+// ones its alternatives; notes when no candidate keeps every required margin.
+void addSideTrajectories(const PlanningContext& context, char side, Vec3 targetRas,
+                         const std::string& electrodeId, PlanDocument& plan) {
+  const SearchResult search = searchTrajectories(context, side, targetRas, electrodeId);
+  plan.search.candidates += search.candidates;
+  plan.search.seconds += search.seconds;
+  if (search.best.empty())
+    throw std::runtime_error(
+        std::string("plan: no entry point on the scalp inside the frontal window for the ") +
+        (side == 'L' ? "left" : "right") + " target");
+  for (std::size_t i = 0; i < search.best.size(); ++i) {
+    PlannedTrajectory found{search.best[i], search.bestMetrics[i]};
+    found.trajectory.id = nextTrajectoryId(plan, side);
+    (i == 0 ? plan.trajectories : plan.alternatives).push_back(found);
+  }
+  if (!search.bestMetrics.front().safe) {
+    std::ostringstream note;
+    note << "trajectory " << side << ": no candidate keeps every required margin (" << search.safeCandidates
+         << " of " << search.candidates << " safe); the best-scoring one is shown, review it";
+    plan.notes.push_back(note.str());
+  }
+}
+
+// Atlas against indirect target, measured where the plan shows them (one computation,
+// targetAgreements): a note per side where they lie further apart than users tolerate.
+void addTargetDisagreementNotes(PlanDocument& plan) {
+  for (const TargetAgreement& agreement : targetAgreements(plan)) {
+    if (agreement.agrees()) continue;
+    std::ostringstream note;
+    note.precision(2);
+    note << std::fixed << "targets " << agreement.side
+         << ": the atlas target and the indirect (AC-PC) target are " << agreement.distanceMm
+         << " mm apart, more than the " << kTargetAgreementToleranceMm
+         << " mm users tolerate: review the target against the patient's own GPi";
+    plan.notes.push_back(note.str());
+  }
+}
+
+// What a reviewer must not miss about each chosen path, whichever way it was chosen.
+void addChosenPathWarnings(PlanDocument& plan) {
+  for (const PlannedTrajectory& p : plan.trajectories) {
+    const std::string who = std::string("trajectory ") + p.trajectory.side + ": ";
+    if (!p.metrics.ownSide)
+      plan.notes.push_back(who + "CROSSES THE MIDSAGITTAL PLANE (target and entry not both on its side)");
+    if (!p.metrics.inWindow)
+      plan.notes.push_back(who + "entry outside the frontal window of the search settings");
+    if (p.metrics.entryScalpDistanceMm > 2.0) {
+      std::ostringstream note;
+      note.precision(3);
+      note << who << "the entry lies " << p.metrics.entryScalpDistanceMm
+           << " mm from the scalp surface (off the skin, or where the image cuts the head)";
+      plan.notes.push_back(note.str());
+    }
+  }
+}
+
+}  // namespace
+
 PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& progress) {
   auto report = [&](double f, const std::string& s) {
     if (progress && !progress(f, s)) throw Cancelled();
@@ -113,17 +238,8 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
   result.locate = locateGpi(locateInputs, within(0.0, 0.55));
   const LocateResult& located = result.locate;
 
-  // The brain prior: the template's brain mask carried by the same registration. For Colin27 that is
-  // mricron's brain-extracted ch2bet; another template must bring its own.
   report(0.56, "carrying the template's brain mask");
-  std::string brainPath = inputs.templateBrainMaskPath;
-  if (brainPath.empty()) {
-    if (!inputs.locate.templatePath.empty())
-      throw std::runtime_error("plan: a template other than Colin27 needs its brain mask (--template-brain)");
-    brainPath = (std::filesystem::path(mricronTemplatesDir()) / "ch2bet.nii.gz").string();
-  }
-  const LabelVolume brainPrior =
-      located.registration.warpLabelsToPatient(maskAsLabels(loadVolume(brainPath)), located.patient.geometry);
+  const LabelVolume brainPrior = carriedTemplateBrainMask(inputs, located);
 
   result.risks = segmentRiskStructures(located.patient, located.labels, brainPrior,
                                        withVessels ? &located.coregistered.front().onPatientGrid : nullptr,
@@ -143,108 +259,22 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
   plan.pcRas = located.pcRas;
   plan.mcpRas = located.mcpRas;
   plan.midlineRas = located.midlineRas;
-  // Registration warnings a reviewer must see before trusting the targets. Thresholds from the
-  // locate benchmark: template-like T1s reach Mattes MI below -1.2 with a fold-free field; the
-  // phantom (no face, no cerebellum: its GPi are missed by about 10 mm) gives -0.48, a real coronal
-  // 2 x 2 x 3 mm scan (GPi within 2 mm of elastix) -0.57 with folding at the box border.
-  {
-    const RegistrationQuality& q = located.registration.quality();
-    std::ostringstream note;
-    note.precision(3);
-    if (q.affineMetric > -0.7) {
-      note << "registration: weak similarity between the template and this image (Mattes MI "
-           << q.affineMetric
-           << "; template-like T1s reach below -1.2): check that the located GPi, putamen and ventricles sit "
-              "on "
-              "the patient's own anatomy before using the targets";
-      plan.notes.push_back(note.str());
-      note.str("");
-    }
-    if (q.jacobianMin <= 0.1) {
-      note << "registration: the deformation folds or nearly folds somewhere in the basal-ganglia box "
-              "(Jacobian "
-              "determinant minimum "
-           << q.jacobianMin << "): review the labels near the targets";
-      plan.notes.push_back(note.str());
-    }
-  }
+  addRegistrationWarnings(located.registration.quality(), plan.notes);
   for (const std::string& note : result.risks.notes) plan.notes.push_back(note);
 
   for (const LocateSide& side : located.sides) {
     report(side.side == 'L' ? 0.88 : 0.93,
            std::string("searching trajectories, ") + (side.side == 'L' ? "left" : "right"));
-    // The proposed target (Locate: the sensorimotor GPi inside the published indirect range) is the
-    // one the trajectories aim at; the atlas and indirect targets are kept beside it for review.
-    const Vec3 target =
-        targetInsideGpi(*result.field, located.labels, side.side, side.proposed.ras, plan.notes);
-    plan.targets.push_back(
-        {side.side, "proposed", target, result.acpc->acpcFromRas(target), context.mniFromPatientRas(target)});
-    plan.targets.push_back({side.side, "atlas", side.atlasTargetRas,
-                            result.acpc->acpcFromRas(side.atlasTargetRas),
-                            context.mniFromPatientRas(side.atlasTargetRas)});
-    plan.targets.push_back({side.side, "indirect", side.indirectTargetRas, side.indirectTargetAcpc,
-                            context.mniFromPatientRas(side.indirectTargetRas)});
-    {
-      std::ostringstream note;
-      note.precision(2);
-      note << std::fixed << "target " << side.side << ": " << side.proposed.rule;
-      if (!side.proposed.insideRange)
-        note
-            << "; this patient's located sensorimotor GPi and the published coordinates disagree: review the "
-               "target against the patient's own anatomy";
-      plan.notes.push_back(note.str());
-    }
-    const SearchResult search = searchTrajectories(context, side.side, target, inputs.electrodeId);
-    plan.search.candidates += search.candidates;
-    plan.search.seconds += search.seconds;
-    if (search.best.empty())
-      throw std::runtime_error(
-          std::string("plan: no entry point on the scalp inside the frontal window for the ") +
-          (side.side == 'L' ? "left" : "right") + " target");
-    for (std::size_t i = 0; i < search.best.size(); ++i) {
-      PlannedTrajectory found{search.best[i], search.bestMetrics[i]};
-      found.trajectory.id = nextTrajectoryId(plan, side.side);
-      (i == 0 ? plan.trajectories : plan.alternatives).push_back(found);
-    }
-    if (!search.bestMetrics.front().safe) {
-      std::ostringstream note;
-      note << "trajectory " << side.side << ": no candidate keeps every required margin ("
-           << search.safeCandidates << " of " << search.candidates
-           << " safe); the best-scoring one is shown, review it";
-      plan.notes.push_back(note.str());
-    }
+    const Vec3 target = addSideTargets(result, context, side, plan);
+    addSideTrajectories(context, side.side, target, inputs.electrodeId, plan);
   }
-  // Atlas against indirect target, measured where the plan shows them (one computation, targetAgreements).
-  for (const TargetAgreement& agreement : targetAgreements(plan)) {
-    if (agreement.agrees()) continue;
-    std::ostringstream note;
-    note.precision(2);
-    note << std::fixed << "targets " << agreement.side
-         << ": the atlas target and the indirect (AC-PC) target are " << agreement.distanceMm
-         << " mm apart, more than the " << kTargetAgreementToleranceMm
-         << " mm users tolerate: review the target against the patient's own GPi";
-    plan.notes.push_back(note.str());
-  }
+  addTargetDisagreementNotes(plan);
   for (int s = 0; s < 2; ++s)
     if (inputs.manualTargetRas[static_cast<std::size_t>(s)] ||
         inputs.manualEntryRas[static_cast<std::size_t>(s)])
       editTrajectory(result, s == 0 ? 'L' : 'R', inputs.manualTargetRas[static_cast<std::size_t>(s)],
                      inputs.manualEntryRas[static_cast<std::size_t>(s)]);
-  // What a reviewer must not miss about each chosen path, whichever way it was chosen.
-  for (const PlannedTrajectory& p : plan.trajectories) {
-    const std::string who = std::string("trajectory ") + p.trajectory.side + ": ";
-    if (!p.metrics.ownSide)
-      plan.notes.push_back(who + "CROSSES THE MIDSAGITTAL PLANE (target and entry not both on its side)");
-    if (!p.metrics.inWindow)
-      plan.notes.push_back(who + "entry outside the frontal window of the search settings");
-    if (p.metrics.entryScalpDistanceMm > 2.0) {
-      std::ostringstream note;
-      note.precision(3);
-      note << who << "the entry lies " << p.metrics.entryScalpDistanceMm
-           << " mm from the scalp surface (off the skin, or where the image cuts the head)";
-      plan.notes.push_back(note.str());
-    }
-  }
+  addChosenPathWarnings(plan);
   plan.search.settings = searchSettingsToJson(inputs.search);
   plan.riskStructures = risksJson(result.risks);
   plan.labelsFile = "labels.nii.gz";

@@ -65,77 +65,67 @@ void movePoint(Vec3& point, Vec3 to, const char* action, PlanHistoryEntry& entry
   point = to;
 }
 
-// The edit applied to a copy of the document, re-scored. The one place an edit's meaning lives.
-PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdit& edit) {
-  using Kind = PlanEdit::Kind;
-  PlanHistoryEntry entry;
-  entry.time = utcNowIso8601();
-  if (edit.kind == Kind::PlaceAc || edit.kind == Kind::PlacePc) {
-    const bool ac = edit.kind == Kind::PlaceAc;
-    movePoint(ac ? plan.acRas : plan.pcRas, edit.pointRas, ac ? "place_ac" : "place_pc", entry);
-    if (norm(plan.acRas - plan.pcRas) < 1.0)
-      throw std::invalid_argument("AC and PC must be at least 1 mm apart");
-    const AcpcFrame frame = frameOf(plan);  // throws std::invalid_argument for a degenerate frame
-    plan.mcpRas = frame.mcpRas();
-    const PlanningContext context = contextWithFrame(basis, frame);
-    for (PlanTarget& t : plan.targets) t.acpc = frame.acpcFromRas(t.ras);
-    for (auto* list : {&plan.trajectories, &plan.alternatives})
-      for (PlannedTrajectory& p : *list) p.metrics = evaluateTrajectory(context, p.trajectory);
-    plan.history.push_back(entry);
-    return plan;
-  }
-  if (edit.kind == Kind::EditNote) {
-    entry.action = "edit_note";
-    entry.from = plan.reviewNote;
-    entry.to = edit.text;
-    plan.reviewNote = edit.text;
-    plan.history.push_back(entry);
-    return plan;
-  }
-  PlannedTrajectory* chosen = chosenTrajectory(plan, edit.side);
-  if (!chosen)
-    throw std::invalid_argument(std::string("the plan has no trajectory for side '") + edit.side + "'");
-  const AcpcFrame frame = frameOf(plan);
+// PlaceAc / PlacePc: moves the landmark (RAS mm), rebuilds the AC-PC frame from it, and re-derives
+// what depends on the frame: the MCP, every target's AC-PC coordinates, every path's scores.
+void placeAcOrPc(const PlanResult& basis, const PlanEdit& edit, PlanHistoryEntry& entry, PlanDocument& plan) {
+  const bool ac = edit.kind == PlanEdit::Kind::PlaceAc;
+  movePoint(ac ? plan.acRas : plan.pcRas, edit.pointRas, ac ? "place_ac" : "place_pc", entry);
+  if (norm(plan.acRas - plan.pcRas) < 1.0)
+    throw std::invalid_argument("AC and PC must be at least 1 mm apart");
+  const AcpcFrame frame = frameOf(plan);  // throws std::invalid_argument for a degenerate frame
+  plan.mcpRas = frame.mcpRas();
   const PlanningContext context = contextWithFrame(basis, frame);
-  Trajectory t = chosen->trajectory;
-  entry.side = std::string(1, edit.side);
+  for (PlanTarget& t : plan.targets) t.acpc = frame.acpcFromRas(t.ras);
+  for (auto* list : {&plan.trajectories, &plan.alternatives})
+    for (PlannedTrajectory& p : *list) p.metrics = evaluateTrajectory(context, p.trajectory);
+  plan.history.push_back(entry);
+}
+
+// MoveTarget / MoveEntry on `t` (a copy of the side's chosen path): the point moves (RAS mm) and the
+// path becomes manual; a moved target also replaces the side's manual target in plan.targets.
+void moveTargetOrEntry(const PlanEdit& edit, const AcpcFrame& frame, const PlanningContext& context,
+                       Trajectory& t, PlanHistoryEntry& entry, PlanDocument& plan) {
+  const bool target = edit.kind == PlanEdit::Kind::MoveTarget;
+  movePoint(target ? t.targetRas : t.entryRas, edit.pointRas, target ? "move_target" : "move_entry", entry);
+  t.origin = "manual";
+  if (target) {
+    plan.targets.erase(
+        std::remove_if(plan.targets.begin(), plan.targets.end(),
+                       [&](const PlanTarget& p) { return p.side == edit.side && p.source == "manual"; }),
+        plan.targets.end());
+    plan.targets.push_back({edit.side, "manual", t.targetRas, frame.acpcFromRas(t.targetRas),
+                            context.mniFromPatientRas
+                                ? std::optional<Vec3>(context.mniFromPatientRas(t.targetRas))
+                                : std::nullopt});
+  }
+}
+
+// ChooseAlternative: the named alternative and the side's chosen path swap places (nothing is
+// lost), the new chosen one re-scored; records the edit in the plan's history.
+void swapInAlternative(const PlanEdit& edit, const PlanningContext& context, const Trajectory& t,
+                       PlannedTrajectory& chosen, PlanHistoryEntry& entry, PlanDocument& plan) {
+  auto alternative =
+      std::find_if(plan.alternatives.begin(), plan.alternatives.end(), [&](const PlannedTrajectory& p) {
+        return p.trajectory.side == edit.side && p.trajectory.id == edit.text;
+      });
+  if (alternative == plan.alternatives.end())
+    throw std::invalid_argument("no alternative \"" + edit.text + "\" for the " + sideName(edit.side) +
+                                " side");
+  entry.action = "choose_alternative";
+  entry.from = t.id;
+  entry.to = edit.text;
+  // The chosen one becomes an alternative, the alternative the chosen one: nothing is lost.
+  std::swap(chosen, *alternative);
+  chosen.metrics = evaluateTrajectory(context, chosen.trajectory);
+  entry.trajectoryId = chosen.trajectory.id;
+  plan.history.push_back(entry);
+}
+
+// SetElectrode / SetDepth (mm beyond the target) / SetRoll (degrees, kept in [0, 360)) on `t`, each
+// value checked first.
+void setElectrodeDepthOrRoll(const PlanEdit& edit, Trajectory& t, PlanHistoryEntry& entry) {
+  using Kind = PlanEdit::Kind;
   switch (edit.kind) {
-    case Kind::MoveTarget:
-    case Kind::MoveEntry: {
-      const bool target = edit.kind == Kind::MoveTarget;
-      movePoint(target ? t.targetRas : t.entryRas, edit.pointRas, target ? "move_target" : "move_entry",
-                entry);
-      t.origin = "manual";
-      if (target) {
-        plan.targets.erase(
-            std::remove_if(plan.targets.begin(), plan.targets.end(),
-                           [&](const PlanTarget& p) { return p.side == edit.side && p.source == "manual"; }),
-            plan.targets.end());
-        plan.targets.push_back({edit.side, "manual", t.targetRas, frame.acpcFromRas(t.targetRas),
-                                context.mniFromPatientRas
-                                    ? std::optional<Vec3>(context.mniFromPatientRas(t.targetRas))
-                                    : std::nullopt});
-      }
-      break;
-    }
-    case Kind::ChooseAlternative: {
-      auto alternative =
-          std::find_if(plan.alternatives.begin(), plan.alternatives.end(), [&](const PlannedTrajectory& p) {
-            return p.trajectory.side == edit.side && p.trajectory.id == edit.text;
-          });
-      if (alternative == plan.alternatives.end())
-        throw std::invalid_argument("no alternative \"" + edit.text + "\" for the " + sideName(edit.side) +
-                                    " side");
-      entry.action = "choose_alternative";
-      entry.from = t.id;
-      entry.to = edit.text;
-      // The chosen one becomes an alternative, the alternative the chosen one: nothing is lost.
-      std::swap(*chosen, *alternative);
-      chosen->metrics = evaluateTrajectory(context, chosen->trajectory);
-      entry.trajectoryId = chosen->trajectory.id;
-      plan.history.push_back(entry);
-      return plan;
-    }
     case Kind::SetElectrode:
       try {
         ElectrodeCatalogue::standard().find(edit.text);
@@ -166,6 +156,48 @@ PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdi
       t.markerRollDeg = roll;
       break;
     }
+    default:
+      throw std::logic_error("unhandled plan edit");
+  }
+}
+
+// The edit applied to a copy of the document, re-scored. The one place an edit's meaning lives.
+PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdit& edit) {
+  using Kind = PlanEdit::Kind;
+  PlanHistoryEntry entry;
+  entry.time = utcNowIso8601();
+  if (edit.kind == Kind::PlaceAc || edit.kind == Kind::PlacePc) {
+    placeAcOrPc(basis, edit, entry, plan);
+    return plan;
+  }
+  if (edit.kind == Kind::EditNote) {
+    entry.action = "edit_note";
+    entry.from = plan.reviewNote;
+    entry.to = edit.text;
+    plan.reviewNote = edit.text;
+    plan.history.push_back(entry);
+    return plan;
+  }
+  PlannedTrajectory* chosen = chosenTrajectory(plan, edit.side);
+  if (!chosen)
+    throw std::invalid_argument(std::string("the plan has no trajectory for side '") + edit.side + "'");
+  const AcpcFrame frame = frameOf(plan);
+  const PlanningContext context = contextWithFrame(basis, frame);
+  Trajectory t = chosen->trajectory;
+  entry.side = std::string(1, edit.side);
+  switch (edit.kind) {
+    case Kind::MoveTarget:
+    case Kind::MoveEntry:
+      moveTargetOrEntry(edit, frame, context, t, entry, plan);
+      break;
+    case Kind::ChooseAlternative:
+      swapInAlternative(edit, context, t, *chosen, entry, plan);
+      return plan;
+    case Kind::SetElectrode:
+    case Kind::SetDepth:
+    case Kind::SetRoll:
+      setElectrodeDepthOrRoll(edit, t, entry);
+      break;
     default:
       throw std::logic_error("unhandled plan edit");
   }

@@ -79,27 +79,12 @@ Vec3 directionFromAngles(const AcpcFrame& acpc, char side, double sagittalDeg, d
   return dx * acpc.rightAxisRas() + dy * acpc.anteriorAxisRas() + dz * acpc.superiorAxisRas();
 }
 
-TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Trajectory& t) {
-  if (!context.field || !context.acpc)
-    throw std::invalid_argument("evaluateTrajectory: no risk field or AC-PC frame");
-  if (t.side != 'L' && t.side != 'R') throw std::invalid_argument("trajectory side must be 'L' or 'R'");
-  const Vec3 toEntry = t.entryRas - t.targetRas;
-  const double length = norm(toEntry);
-  if (!(length > 1.0))
-    throw std::invalid_argument("trajectory: the entry must lie at least 1 mm from the target");
-  const ElectrodeModel& model = electrodeOrThrow(context, t.electrodeId);
-  const RiskField& field = *context.field;
-  const AcpcFrame& acpc = *context.acpc;
-  const SearchSettings& s = context.settings;
-  const Vec3 u = (1.0 / length) * toEntry;  // along the lead, distal -> proximal
+namespace {
 
-  TrajectoryMetrics m;
-  m.lengthMm = length;
-  m.tipBeyondTargetMm = t.deepestContactBeyondTargetMm + tipBelowDeepestContactMm(model);
-  m.tipRas = t.targetRas - m.tipBeyondTargetMm * u;
-
-  const PathScan scan = scanPath(field, s, t.targetRas, t.entryRas, m.tipBeyondTargetMm,
-                                 leadLevels(model, t.deepestContactBeyondTargetMm, t.side));
+// Each risk's closest approach to the path (from the path scan), where it is (RAS mm, `u` the unit
+// vector from target to entry) and whether it keeps the required margin; absent risks unassessed.
+void fillClosestApproaches(const RiskField& field, const SearchSettings& s, const PathScan& scan,
+                           const Trajectory& t, Vec3 u, TrajectoryMetrics& m) {
   for (std::size_t k = 0; k < kRiskKinds; ++k) {
     ClosestApproach& c = m.closest[k];
     c.kind = static_cast<RiskKind>(k);
@@ -111,28 +96,31 @@ TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Traje
     c.pointRas = t.targetRas + c.depthMm * u;
     c.safe = c.distanceMm >= c.requiredMarginMm;
   }
-  m.safe = scan.safe;
-  m.score = scan.score;
-  m.entryScalpDistanceMm = std::abs(field.sample(t.entryRas).head);
+}
 
-  // Structures along the path, entry first, at 0.5 mm resolution.
-  {
-    const double step = 0.5;
-    const int steps = static_cast<int>(std::ceil((length + m.tipBeyondTargetMm) / step));
-    int current = -1;
-    for (int i = 0; i <= steps; ++i) {
-      const double depth = length - (length + m.tipBeyondTargetMm) * i / steps;
-      const int label = field.labelAt(t.targetRas + depth * u);
-      if (label != current) {
-        m.passesThrough.push_back({label == 0 ? "unlabelled" : labelName(label), depth, depth});
-        current = label;
-      }
-      m.passesThrough.back().toDepthMm = depth;
+// Structures along the path, entry first, at 0.5 mm resolution: each run of one label with the
+// depths (mm above the target along `u`) where it starts and ends, down to the tip.
+void fillStructuresAlongPath(const RiskField& field, const Trajectory& t, Vec3 u, double length,
+                             TrajectoryMetrics& m) {
+  const double step = 0.5;
+  const int steps = static_cast<int>(std::ceil((length + m.tipBeyondTargetMm) / step));
+  int current = -1;
+  for (int i = 0; i <= steps; ++i) {
+    const double depth = length - (length + m.tipBeyondTargetMm) * i / steps;
+    const int label = field.labelAt(t.targetRas + depth * u);
+    if (label != current) {
+      m.passesThrough.push_back({label == 0 ? "unlabelled" : labelName(label), depth, depth});
+      current = label;
     }
+    m.passesThrough.back().toDepthMm = depth;
   }
+}
 
-  // Contacts: centres along the axis from the distal end; segments rotate from the marker, which
-  // faces the patient's anterior (AC-PC) rotated by markerRollDeg about the lead axis.
+// Contacts: centres along the axis from the distal end (m.tipRas); segments rotate from the
+// marker, which faces the patient's anterior (AC-PC) rotated by markerRollDeg about the lead axis.
+// Each contact's structure and whether it is in the side's GPi.
+void placeContacts(const RiskField& field, const AcpcFrame& acpc, const ElectrodeModel& model,
+                   const Trajectory& t, Vec3 u, TrajectoryMetrics& m) {
   const int gpi = labelValue(t.side == 'L' ? "GPi_L" : "GPi_R");
   Vec3 marker = acpc.anteriorAxisRas() - dot(acpc.anteriorAxisRas(), u) * u;
   if (norm(marker) < 1e-6) marker = acpc.superiorAxisRas() - dot(acpc.superiorAxisRas(), u) * u;
@@ -150,9 +138,13 @@ TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Traje
     if (p.inGpi) ++m.contactsInGpi;
     m.contacts.push_back(p);
   }
-  // Side-effect margins: the contact's surface is a cylinder of the lead's radius over the contact's
-  // length; its distance to a structure is the smallest distance along that length (sampled every
-  // 0.25 mm) less the radius.
+}
+
+// Side-effect margins: the contact's surface is a cylinder of the lead's radius over the contact's
+// length; its distance to a structure is the smallest distance along that length (sampled every
+// 0.25 mm) less the radius. The nearest contact and point (RAS mm) per structure.
+void fillSideEffectMargins(const RiskField& field, const ElectrodeModel& model, Vec3 u,
+                           TrajectoryMetrics& m) {
   for (std::size_t k = 0; k < kSideEffectStructures; ++k) {
     SideEffectMargin& margin = m.sideEffects[k];
     margin.structure = static_cast<SideEffectStructure>(k);
@@ -174,6 +166,39 @@ TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Traje
       }
     }
   }
+}
+
+}  // namespace
+
+TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Trajectory& t) {
+  if (!context.field || !context.acpc)
+    throw std::invalid_argument("evaluateTrajectory: no risk field or AC-PC frame");
+  if (t.side != 'L' && t.side != 'R') throw std::invalid_argument("trajectory side must be 'L' or 'R'");
+  const Vec3 toEntry = t.entryRas - t.targetRas;
+  const double length = norm(toEntry);
+  if (!(length > 1.0))
+    throw std::invalid_argument("trajectory: the entry must lie at least 1 mm from the target");
+  const ElectrodeModel& model = electrodeOrThrow(context, t.electrodeId);
+  const RiskField& field = *context.field;
+  const AcpcFrame& acpc = *context.acpc;
+  const SearchSettings& s = context.settings;
+  const Vec3 u = (1.0 / length) * toEntry;  // along the lead, distal -> proximal
+
+  TrajectoryMetrics m;
+  m.lengthMm = length;
+  m.tipBeyondTargetMm = t.deepestContactBeyondTargetMm + tipBelowDeepestContactMm(model);
+  m.tipRas = t.targetRas - m.tipBeyondTargetMm * u;
+
+  const PathScan scan = scanPath(field, s, t.targetRas, t.entryRas, m.tipBeyondTargetMm,
+                                 leadLevels(model, t.deepestContactBeyondTargetMm, t.side));
+  fillClosestApproaches(field, s, scan, t, u, m);
+  m.safe = scan.safe;
+  m.score = scan.score;
+  m.entryScalpDistanceMm = std::abs(field.sample(t.entryRas).head);
+
+  fillStructuresAlongPath(field, t, u, length, m);
+  placeContacts(field, acpc, model, t, u, m);
+  fillSideEffectMargins(field, model, u, m);
 
   m.targetAcpc = acpc.acpcFromRas(t.targetRas);
   m.entryAcpc = acpc.acpcFromRas(t.entryRas);
