@@ -588,16 +588,14 @@ bool canRenderPlanScene() {
   return displayProblem().empty();
 }
 
-QImage renderPlanScene(const PlanResult& result, QSize size) {
-  requireSize(size);
-  if (!canRenderPlanScene())
-    throw std::runtime_error("the 3-D scene needs an X display (run under xvfb-run -a when there is none)");
+namespace {
 
-  SceneRenderer3D scene;  // its camera (front-left, above) and orientation cube
-  vtkRenderer* renderer = scene.renderer();
-  // The viewer's own caption ("3D") is not this figure's: the figure is annotated with QPainter.
-  scene.setTitleVisible(false);
-
+// The plan scene's anatomy: the deep structures and the translucent head and brain, added to
+// `renderer`. Returns the head and brain surfaces (either null without its mask).
+struct SceneSurfaces {
+  vtkSmartPointer<vtkActor> head, brain;
+};
+SceneSurfaces addSceneAnatomy(const PlanResult& result, vtkRenderer* renderer) {
   // Deep structures: both GPi green and nearly opaque (so the contacts inside still show), the
   // others faint. The internal capsule (13, 14) and the tissue classes (scalp, grey matter...,
   // labels 20-25) stay off: they would veil the GPi.
@@ -627,12 +625,12 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
   }
   for (const auto& actor : {head, brain})
     if (actor) renderer->AddActor(actor);
-  std::vector<LeadShape> leads;
-  for (const PlannedTrajectory& t : result.plan.trajectories) {
-    leads.push_back(leadShape(t));
-    for (const auto& actor : leadActors(leads.back())) renderer->AddViewProp(actor);
-  }
+  return {head, brain};
+}
 
+// The plan scene's background, transparency and camera (from the front-left, above, zoomed in).
+void setUpSceneView(SceneRenderer3D& scene) {
+  vtkRenderer* renderer = scene.renderer();
   renderer->GradientBackgroundOn();  // dark, lighter towards the top: the translucent head stands out
   renderer->SetBackground(0.04, 0.05, 0.07);
   renderer->SetBackground2(0.2, 0.23, 0.3);
@@ -644,7 +642,19 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
   renderer->GetActiveCamera()->Zoom(1.3);
   renderer->ResetCameraClippingRange();
   scene.syncOrientationCamera();
+}
 
+// A text drawn on the plan scene beside a RAS point: a side letter or a lead's caption.
+struct SceneAnnotation {
+  Vec3 pointRas;
+  QString text;
+  bool sideLetter;
+  std::optional<QPointF> pixel;  // where the point is drawn, once rendered
+};
+
+std::vector<SceneAnnotation> sceneAnnotations(vtkRenderer* renderer, const vtkSmartPointer<vtkActor>& head,
+                                              const vtkSmartPointer<vtkActor>& brain,
+                                              const std::vector<LeadShape>& leads) {
   // Where the annotations go: beside the head's right and left sides, above each lead's entry.
   double bounds[6];
   if (vtkActor* extent = head ? head.Get() : brain.Get())
@@ -654,14 +664,8 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
   const Vec3 middle{0.5 * (bounds[0] + bounds[1]), 0.5 * (bounds[2] + bounds[3]),
                     0.5 * (bounds[4] + bounds[5])};
   const double reach = 0.05 * (bounds[1] - bounds[0]);
-  struct Annotation {
-    Vec3 pointRas;
-    QString text;
-    bool sideLetter;
-    std::optional<QPointF> pixel;
-  };
-  std::vector<Annotation> annotations = {{{bounds[1] + reach, middle.y, middle.z}, "R", true, {}},
-                                         {{bounds[0] - reach, middle.y, middle.z}, "L", true, {}}};
+  std::vector<SceneAnnotation> annotations = {{{bounds[1] + reach, middle.y, middle.z}, "R", true, {}},
+                                              {{bounds[0] - reach, middle.y, middle.z}, "L", true, {}}};
   for (const LeadShape& lead : leads)
     annotations.push_back(
         {lead.entryRas + 6.0 * lead.axisRas,
@@ -670,20 +674,13 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
                   QString::fromStdString(lead.model->manufacturer + " " + lead.model->model)),
          false,
          {}});
+  return annotations;
+}
 
-  const QImage rendered = renderSceneOffScreen(scene, size, [&](vtkRenderer* r) {
-    for (Annotation& a : annotations) a.pixel = imagePixelOfRas(r, a.pointRas, size.height());
-  });
-  QImage image = rendered;
-
-  QPainter painter(&image);
-  painter.setRenderHint(QPainter::Antialiasing);
-  const int px = baseFontPixels(size);
-  const QString file = QFileInfo(QString::fromStdString(result.plan.image.path)).fileName();
-  drawTitle(painter, size, "DBS plan, both GPi" + (file.isEmpty() ? QString() : ": " + file),
-            {"3-D, seen from the front-left, above (patient RAS)"}, size.width() - 2.0 * px);
-  const QRectF inside = QRectF(image.rect()).adjusted(2 * px, 4 * px, -2 * px, -2 * px);
-  for (const Annotation& a : annotations) {
+// The annotations over the rendered scene, kept inside `inside`.
+void drawSceneAnnotations(QPainter& painter, const std::vector<SceneAnnotation>& annotations, QSize size,
+                          const QRectF& inside, int px) {
+  for (const SceneAnnotation& a : annotations) {
     if (!a.pixel) continue;
     const QPointF p(std::clamp(a.pixel->x(), inside.left(), inside.right()),
                     std::clamp(a.pixel->y(), inside.top(), inside.bottom()));
@@ -701,7 +698,10 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
     drawHaloText(painter, QPointF(x, p.y()), a.text, QColor(235, 235, 235), px, false,
                  (leftward ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignBottom);
   }
-  // Legend, bottom left.
+}
+
+// The legend, bottom left.
+void drawSceneLegend(QPainter& painter, QSize size, int px) {
   const std::pair<QColor, QString> legend[] = {{qColour(standardLabels()[0].colour), "GPi"},
                                                {qColour(kContactMetalColour), "contacts"},
                                                {qColour(kLeadBodyColour), "lead (real diameter)"},
@@ -717,6 +717,44 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
                  Qt::AlignLeft | Qt::AlignBottom);
     y -= 1.4 * px;
   }
+}
+
+}  // namespace
+
+QImage renderPlanScene(const PlanResult& result, QSize size) {
+  requireSize(size);
+  if (!canRenderPlanScene())
+    throw std::runtime_error("the 3-D scene needs an X display (run under xvfb-run -a when there is none)");
+
+  SceneRenderer3D scene;  // its camera (front-left, above) and orientation cube
+  vtkRenderer* renderer = scene.renderer();
+  // The viewer's own caption ("3D") is not this figure's: the figure is annotated with QPainter.
+  scene.setTitleVisible(false);
+
+  const SceneSurfaces surfaces = addSceneAnatomy(result, renderer);
+  std::vector<LeadShape> leads;
+  for (const PlannedTrajectory& t : result.plan.trajectories) {
+    leads.push_back(leadShape(t));
+    for (const auto& actor : leadActors(leads.back())) renderer->AddViewProp(actor);
+  }
+
+  setUpSceneView(scene);
+  std::vector<SceneAnnotation> annotations = sceneAnnotations(renderer, surfaces.head, surfaces.brain, leads);
+
+  const QImage rendered = renderSceneOffScreen(scene, size, [&](vtkRenderer* r) {
+    for (SceneAnnotation& a : annotations) a.pixel = imagePixelOfRas(r, a.pointRas, size.height());
+  });
+  QImage image = rendered;
+
+  QPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing);
+  const int px = baseFontPixels(size);
+  const QString file = QFileInfo(QString::fromStdString(result.plan.image.path)).fileName();
+  drawTitle(painter, size, "DBS plan, both GPi" + (file.isEmpty() ? QString() : ": " + file),
+            {"3-D, seen from the front-left, above (patient RAS)"}, size.width() - 2.0 * px);
+  const QRectF inside = QRectF(image.rect()).adjusted(2 * px, 4 * px, -2 * px, -2 * px);
+  drawSceneAnnotations(painter, annotations, size, inside, px);
+  drawSceneLegend(painter, size, px);
   return image;
 }
 

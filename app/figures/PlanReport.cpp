@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dbs/imaging/Labels.h"
+#include "dbs/imaging/TextFormat.h"
 #include "dbs/planning/ElectrodeCatalogue.h"
 #include "figures/PlanFigures.h"
 
@@ -25,14 +26,13 @@ QString escaped(const std::string& text) {
   return QString::fromStdString(text).toHtmlEscaped();
 }
 
-// A number with fixed decimals, without "-0.0".
+// A number or a point for a person to read: TextFormat.h's rules (fixed decimals, never "-0.0").
 QString number(double value, int decimals = 1) {
-  const double half = 0.5 * std::pow(10.0, -decimals);
-  return QString::number(std::abs(value) < half ? 0.0 : value, 'f', decimals);
+  return QString::fromStdString(fixedText(value, decimals));
 }
 
 QString vec(Vec3 v, int decimals = 1) {
-  return "(" + number(v.x, decimals) + ", " + number(v.y, decimals) + ", " + number(v.z, decimals) + ")";
+  return QString::fromStdString(vecText(v, decimals));
 }
 
 QString sideTitle(char side) {
@@ -87,20 +87,11 @@ QString marginStatus(const ClosestApproach& c) {
   return "<b>UNSAFE: closer than required</b>";
 }
 
-QString summaryPage(const PlanResult& result) {
-  const PlanDocument& plan = result.plan;
+// The summary page's sections, in order.
+QString imageSection(const PlanDocument& plan) {
   const ImageGeometry& g = plan.image.geometry;
   const Vec3 spacing = g.spacingMm();
   QString html;
-  html += "<h1>DBS plan report: globus pallidus internus, both sides</h1>\n";
-  html +=
-      "<p class=\"small\">Created " + escaped(plan.created.empty() ? "(not recorded)" : plan.created) +
-      " by dbsplan " + escaped(plan.programVersion.empty() ? DBS_VERSION : plan.programVersion) +
-      ". A planning aid: check every number against the images before use. Coordinates are millimetres; "
-      "patient RAS = x to the patient's Right, y Anterior, z Superior; AC-PC = origin at the mid-commissural "
-      "point (MCP), y along PC&#8594;AC, z up in the midsagittal plane; "
-      "template = the Colin27 atlas template's RAS (not MNI ICBM 2009b: the AC differs by about 3 mm).</p>\n";
-
   html += "<h3>Image</h3>\n";
   std::vector<std::pair<QString, QString>> image = {
       {"File", escaped(plan.image.path)},
@@ -120,7 +111,12 @@ QString summaryPage(const PlanResult& result) {
                                                     : " + " + escaped(plan.transforms.displacementFile)) +
                                                " (" + escaped(plan.transforms.direction) + ")"});
   html += keyValueTable(image);
+  return html;
+}
 
+QString landmarksSection(const PlanResult& result) {
+  const PlanDocument& plan = result.plan;
+  QString html;
   html += "<h3>Landmarks</h3>\n";
   std::vector<QStringList> landmarks;
   const std::pair<const char*, Vec3> points[] = {{"AC (anterior commissure)", plan.acRas},
@@ -132,7 +128,11 @@ QString summaryPage(const PlanResult& result) {
         {name, vec(ras), result.acpc ? vec(result.acpc->acpcFromRas(ras)) : QString("&#8212;")});
   html += table({"Landmark", "Patient RAS (mm)", "AC-PC (mm, origin MCP)"}, landmarks);
   html += "<p>AC-PC distance: " + number(norm(plan.acRas - plan.pcRas)) + " mm.</p>\n";
+  return html;
+}
 
+QString targetsSection(const PlanDocument& plan) {
+  QString html;
   if (!plan.targets.empty()) {
     html +=
         "<h3>Targets</h3>\n<p><i>proposed</i>: the one the trajectories aim at, the point of the "
@@ -156,7 +156,11 @@ QString summaryPage(const PlanResult& result) {
                           : QString(" <b>(more than %1 mm: review)</b>").arg(kTargetAgreementToleranceMm));
     if (!agreement.isEmpty()) html += "<p>" + agreement.join("; ") + ".</p>\n";
   }
+  return html;
+}
 
+QString trajectoriesSection(const PlanDocument& plan) {
+  QString html;
   html += "<h3>Planned trajectories</h3>\n";
   std::vector<QStringList> rows;
   for (const PlannedTrajectory& t : plan.trajectories) {
@@ -169,7 +173,13 @@ QString summaryPage(const PlanResult& result) {
   html += table({"Side", "Electrode", "Target RAS (mm)", "Entry RAS (mm)", "Length (mm)", "Contacts in GPi",
                  "Safe", "Score"},
                 rows);
+  return html;
+}
 
+// The search, the risk structures and the notes.
+QString searchRisksAndNotesSection(const PlanResult& result) {
+  const PlanDocument& plan = result.plan;
+  QString html;
   html += "<h3>Search</h3>\n";
   html += "<p>" + QString::number(plan.search.candidates) + " candidate paths scored (both sides) in " +
           number(plan.search.seconds, 3) + " s.</p>\n";
@@ -193,25 +203,31 @@ QString summaryPage(const PlanResult& result) {
   return html;
 }
 
-QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) {
-  const Trajectory& t = planned.trajectory;
-  const TrajectoryMetrics& m = planned.metrics;
-  const ElectrodeModel& model = ElectrodeCatalogue::standard().find(t.electrodeId);
-  const Vec3 axis = normalized(t.entryRas - t.targetRas);  // towards the entry: depth grows along it
+QString summaryPage(const PlanResult& result) {
+  const PlanDocument& plan = result.plan;
   QString html;
-  html += "<h2 style=\"page-break-before: always\">" + sideTitle(t.side) + " GPi: trajectory</h2>\n";
-  QStringList status;
-  status << (m.safe ? QString("Every assessed structure kept at its margin") : QString("<b>UNSAFE</b>"));
-  status << (m.inWindow ? QString("entry inside the frontal window")
-                        : QString("<b>entry outside the frontal window</b>"));
-  if (!m.ownSide) status << "<b>crosses the midsagittal plane</b>";
-  status << QString("%1 of %2 contacts in GPi").arg(m.contactsInGpi).arg(m.contacts.size());
-  html += "<p>" + escaped(model.name) + ", " +
-          (t.origin == "manual" ? "set by hand" : "found by the search") + ". " + status.join("; ") +
-          ". Score " + number(m.score, 3) + ".</p>\n";
+  html += "<h1>DBS plan report: globus pallidus internus, both sides</h1>\n";
+  html +=
+      "<p class=\"small\">Created " + escaped(plan.created.empty() ? "(not recorded)" : plan.created) +
+      " by dbsplan " + escaped(plan.programVersion.empty() ? DBS_VERSION : plan.programVersion) +
+      ". A planning aid: check every number against the images before use. Coordinates are millimetres; "
+      "patient RAS = x to the patient's Right, y Anterior, z Superior; AC-PC = origin at the mid-commissural "
+      "point (MCP), y along PC&#8594;AC, z up in the midsagittal plane; "
+      "template = the Colin27 atlas template's RAS (not MNI ICBM 2009b: the AC differs by about 3 mm).</p>\n";
 
-  html += "<h3>Coordinates</h3>\n";
+  html += imageSection(plan);
+  html += landmarksSection(result);
+  html += targetsSection(plan);
+  html += trajectoriesSection(plan);
+  html += searchRisksAndNotesSection(result);
+  return html;
+}
+
+// The numbers page's sections, in order (`none` stands in a table for a value that does not apply).
+QString coordinatesSection(const PlanResult& result, const Trajectory& t, const TrajectoryMetrics& m) {
   const QString none = "&#8212;";
+  QString html;
+  html += "<h3>Coordinates</h3>\n";
   html += table({"Point", "Patient RAS (mm)", "AC-PC (mm, origin MCP)", "Colin27 template (mm)"},
                 {{"Target", vec(t.targetRas), vec(m.targetAcpc), m.targetMni ? vec(*m.targetMni) : none},
                  {"Entry", vec(t.entryRas), vec(m.entryAcpc), none},
@@ -224,6 +240,13 @@ QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) 
         number(m.sagittalAngleDeg) + "&#176; (90&#176; = vertical)",
         number(m.lateralAngleDeg) + "&#176; (+: entry more lateral)", number(m.angleToAcpcLineDeg) + "&#176;",
         number(m.entryScalpDistanceMm) + " mm"}});
+  return html;
+}
+
+// The margins to the risk structures and to the side-effect structures beside the GPi.
+QString marginsSection(const TrajectoryMetrics& m) {
+  const QString none = "&#8212;";
+  QString html;
   html += "<h3>Margins to risk structures</h3>\n";
   std::vector<QStringList> margins;
   for (const ClosestApproach& c : m.closest) {
@@ -257,7 +280,11 @@ QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) 
   html += table({"Structure", "From the nearest contact's surface (mm)", "Contact",
                  "Closest point on its axis, RAS (mm)"},
                 sideEffects);
+  return html;
+}
 
+QString passesThroughSection(const TrajectoryMetrics& m) {
+  QString html;
   html += "<h3>Structures passed through, entry to tip</h3>\n<p>";
   QStringList sections;
   for (const PathSection& s : m.passesThrough)
@@ -265,7 +292,13 @@ QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) 
                     number(s.toDepthMm) + " mm (" + number(s.fromDepthMm - s.toDepthMm) + " mm)";
   html += (sections.isEmpty() ? QString("&#8212;") : sections.join(" &#183; ")) +
           "<br><span class=\"small\">depths from the target towards the entry</span></p>\n";
+  return html;
+}
 
+QString electrodeSection(const Trajectory& t, const TrajectoryMetrics& m, const ElectrodeModel& model) {
+  const Vec3 axis = normalized(t.entryRas - t.targetRas);  // towards the entry: depth grows along it
+  const QString none = "&#8212;";
+  QString html;
   html += "<h3>Electrode and contacts</h3>\n";
   html +=
       "<p>" + escaped(model.name) + " (id <tt>" + escaped(model.id) + "</tt>): diameter " +
@@ -295,7 +328,11 @@ QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) 
   html += table(
       {"Contact", "Level", "Centre RAS (mm)", "Depth (mm)", "Structure", "In GPi", "Segment faces (RAS)"},
       contacts);
+  return html;
+}
 
+QString alternativesSection(const PlanResult& result, const Trajectory& t) {
+  QString html;
   const auto alternatives = alternativesOf(result.plan, t.side);
   if (!alternatives.empty()) {
     html += "<h3>Alternatives found by the search</h3>\n";
@@ -314,6 +351,30 @@ QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) 
            << "Score";
     html += table(header, rows);
   }
+  return html;
+}
+
+QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) {
+  const Trajectory& t = planned.trajectory;
+  const TrajectoryMetrics& m = planned.metrics;
+  const ElectrodeModel& model = ElectrodeCatalogue::standard().find(t.electrodeId);
+  QString html;
+  html += "<h2 style=\"page-break-before: always\">" + sideTitle(t.side) + " GPi: trajectory</h2>\n";
+  QStringList status;
+  status << (m.safe ? QString("Every assessed structure kept at its margin") : QString("<b>UNSAFE</b>"));
+  status << (m.inWindow ? QString("entry inside the frontal window")
+                        : QString("<b>entry outside the frontal window</b>"));
+  if (!m.ownSide) status << "<b>crosses the midsagittal plane</b>";
+  status << QString("%1 of %2 contacts in GPi").arg(m.contactsInGpi).arg(m.contacts.size());
+  html += "<p>" + escaped(model.name) + ", " +
+          (t.origin == "manual" ? "set by hand" : "found by the search") + ". " + status.join("; ") +
+          ". Score " + number(m.score, 3) + ".</p>\n";
+
+  html += coordinatesSection(result, t, m);
+  html += marginsSection(m);
+  html += passesThroughSection(m);
+  html += electrodeSection(t, m, model);
+  html += alternativesSection(result, t);
   return html;
 }
 
@@ -336,12 +397,9 @@ QString figureLegend() {
          "lettered with the patient direction it faces.</p>";
 }
 
-}  // namespace
-
-void writePlanReport(const PlanResult& result, const std::string& pdfPath, const QImage& renderedScene) {
+// Every figure of the report as a resource of `document`, under the names the pages' HTML uses.
+void addFigures(QTextDocument& document, const PlanResult& result, const QImage& renderedScene) {
   const PlanDocument& plan = result.plan;
-  // Every figure first: an error here leaves no file behind at all.
-  QTextDocument document;
   const QImage scene = renderedScene.isNull() ? renderPlanScene(result, QSize(1600, 1200)) : renderedScene;
   document.addResource(QTextDocument::ImageResource, QUrl("scene.png"), scene);
   const QSize square(800, 800);
@@ -356,22 +414,55 @@ void writePlanReport(const PlanResult& result, const std::string& pdfPath, const
       document.addResource(QTextDocument::ImageResource, QUrl("risk-" + side + ".png"),
                            renderRiskMapFigure(result, t, QSize(1200, 1000)));
   }
+}
 
-  QSaveFile file(QString::fromStdString(pdfPath));
-  if (!file.open(QIODevice::WriteOnly))
-    throw std::runtime_error("cannot write " + pdfPath + ": " + file.errorString().toStdString());
-  QPdfWriter writer(&file);
-  writer.setPageSize(QPageSize(QPageSize::A4));
-  writer.setPageMargins(QMarginsF(15, 12, 15, 10), QPageLayout::Millimeter);
-  writer.setResolution(300);
-  writer.setCreator(QString("dbsplan ") + DBS_VERSION);
-  writer.setTitle("DBS plan report: " + QFileInfo(QString::fromStdString(plan.image.path)).fileName());
+// Per planned side, after its numbers page: the 3-D scene and probe's eye page, the slices page and
+// the scalp risk map page. `cssPixelsAcross`: the page's width in CSS pixels.
+QString figurePages(const PlanResult& result, const PlannedTrajectory& t, double cssPixelsAcross) {
+  const double half = 0.5 * cssPixelsAcross - 8;
+  const char s = t.trajectory.side;
+  const QString side{QChar(s)}, title = sideTitle(s) + " GPi";
+  QString html;
+  html += "<h2 style=\"page-break-before: always\">" + title + ": 3-D scene and probe's eye view</h2>\n";
+  html += "<p>" + imageTag("scene.png", cssPixelsAcross) + "</p>\n";
+  html +=
+      "<p class=\"small\">Both leads as planned, in the patient's head seen from the front-left, above; R "
+      "and L "
+      "mark the patient's sides; the cube shows the patient directions.</p>\n";
+  html += "<table width=\"100%\" cellspacing=\"0\" cellpadding=\"2\"><tr><td width=\"50%\">" +
+          imageTag("probe-" + side + ".png", half) +
+          "</td><td class=\"caption\">Probe's eye view at the target: the "
+          "T1 resliced perpendicular to the lead through the target, seen from the entry, with the lead's "
+          "cross-section (its real diameter) at the centre and the contacts the plane cuts (directional "
+          "segments "
+          "drawn where they face). Field of view " +
+          number(kProbesEyeFieldOfViewMm, 0) + " mm.<br>" + figureLegend() + "</td></tr></table>\n";
+  html += "<h2 style=\"page-break-before: always\">" + title + ": slices through the target</h2>\n";
+  html += "<table width=\"100%\" cellspacing=\"0\" cellpadding=\"2\"><tr><td>" +
+          imageTag("slice-" + side + "-0.png", half) + "</td><td>" +
+          imageTag("slice-" + side + "-1.png", half) + "</td></tr><tr><td>" +
+          imageTag("slice-" + side + "-2.png", half) +
+          "</td><td class=\"caption\">Sagittal, coronal and axial slices through the " +
+          sideTitle(s).toLower() + " target (" + vec(t.trajectory.targetRas) +
+          " mm RAS), with the trajectory's projection from the entry "
+          "to the lead's tip.<br>" +
+          figureLegend() + "</td></tr></table>\n";
+  html += "<h2 style=\"page-break-before: always\">" + title + ": scalp risk map</h2>\n";
+  html += result.field && result.risks.headDistanceMm
+              ? "<p>" + imageTag("risk-" + side + ".png", cssPixelsAcross) + "</p>\n"
+              : QString("<p><b>Not available:</b> this plan carries no scalp distance map to score.</p>\n");
+  html += "<p class=\"small\">Every scalp vertex above the " + sideTitle(s).toLower() +
+          " target is the entry of a straight path to it with this lead and depth, scored as the search "
+          "scores its candidates: red where a required clearance (ventricles, sulci, vessels) is not met, "
+          "orange to green for the smallest margin left beyond it, darker outside the search window. Seen "
+          "down the planned path; the planned entry is ringed. The same map is written by <i>dbsplan "
+          "risk-map</i> as VTK PolyData and shown in the window (View &gt; Scalp risk "
+          "map).</td></tr></table>\n";
+  return html;
+}
 
-  // Lay the document out on the PDF's page: units are the writer's pixels (300 per inch); HTML sizes
-  // (image widths, paddings) are in CSS pixels (96 per inch), which Qt scales to the device.
-  const QRectF page = writer.pageLayout().paintRectPixels(writer.resolution());
-  const double footerHeight = 0.025 * page.height();
-  const double cssPixelsAcross = page.width() * 96.0 / writer.resolution() - 2;
+// Lays `document` out on the PDF's pages (less a footer of `footerHeight` pixels) in the report's style.
+void layOutOn(QTextDocument& document, QPdfWriter& writer, const QRectF& page, double footerHeight) {
   document.documentLayout()->setPaintDevice(&writer);
   document.setDocumentMargin(0);
   document.setDefaultFont(QFont("DejaVu Sans", 9));
@@ -383,59 +474,12 @@ void writePlanReport(const PlanResult& result, const std::string& pdfPath, const
       "font-weight: bold; } table { border-color: #8c96a5; border-style: solid; border-collapse: collapse; } "
       ".small { font-size: 7.5pt; color: #333333; } td.caption { font-size: 8pt; }");
   document.setPageSize(QSizeF(page.width(), page.height() - footerHeight));
+}
 
-  QString html = summaryPage(result);
-  const double half = 0.5 * cssPixelsAcross - 8;
-  for (const PlannedTrajectory& t : plan.trajectories) {
-    const char s = t.trajectory.side;
-    const QString side{QChar(s)}, title = sideTitle(s) + " GPi";
-    html += numbersPage(result, t);
-    html += "<h2 style=\"page-break-before: always\">" + title + ": 3-D scene and probe's eye view</h2>\n";
-    html += "<p>" + imageTag("scene.png", cssPixelsAcross) + "</p>\n";
-    html +=
-        "<p class=\"small\">Both leads as planned, in the patient's head seen from the front-left, above; R "
-        "and L "
-        "mark the patient's sides; the cube shows the patient directions.</p>\n";
-    html += "<table width=\"100%\" cellspacing=\"0\" cellpadding=\"2\"><tr><td width=\"50%\">" +
-            imageTag("probe-" + side + ".png", half) +
-            "</td><td class=\"caption\">Probe's eye view at the target: the "
-            "T1 resliced perpendicular to the lead through the target, seen from the entry, with the lead's "
-            "cross-section (its real diameter) at the centre and the contacts the plane cuts (directional "
-            "segments "
-            "drawn where they face). Field of view " +
-            number(kProbesEyeFieldOfViewMm, 0) + " mm.<br>" + figureLegend() + "</td></tr></table>\n";
-    html += "<h2 style=\"page-break-before: always\">" + title + ": slices through the target</h2>\n";
-    html += "<table width=\"100%\" cellspacing=\"0\" cellpadding=\"2\"><tr><td>" +
-            imageTag("slice-" + side + "-0.png", half) + "</td><td>" +
-            imageTag("slice-" + side + "-1.png", half) + "</td></tr><tr><td>" +
-            imageTag("slice-" + side + "-2.png", half) +
-            "</td><td class=\"caption\">Sagittal, coronal and axial slices through the " +
-            sideTitle(s).toLower() + " target (" + vec(t.trajectory.targetRas) +
-            " mm RAS), with the trajectory's projection from the entry "
-            "to the lead's tip.<br>" +
-            figureLegend() + "</td></tr></table>\n";
-    html += "<h2 style=\"page-break-before: always\">" + title + ": scalp risk map</h2>\n";
-    html += result.field && result.risks.headDistanceMm
-                ? "<p>" + imageTag("risk-" + side + ".png", cssPixelsAcross) + "</p>\n"
-                : QString("<p><b>Not available:</b> this plan carries no scalp distance map to score.</p>\n");
-    html += "<p class=\"small\">Every scalp vertex above the " + sideTitle(s).toLower() +
-            " target is the entry of a straight path to it with this lead and depth, scored as the search "
-            "scores its candidates: red where a required clearance (ventricles, sulci, vessels) is not met, "
-            "orange to green for the smallest margin left beyond it, darker outside the search window. Seen "
-            "down the planned path; the planned entry is ringed. The same map is written by <i>dbsplan "
-            "risk-map</i> as VTK PolyData and shown in the window (View &gt; Scalp risk "
-            "map).</td></tr></table>\n";
-  }
-  document.setHtml(html);
-
-  QPainter painter;
-  if (!painter.begin(&writer))
-    throw std::runtime_error("cannot write " + pdfPath + ": the PDF writer did not start");
+// Paints `document` page by page, each with `footer` ("page %1 of %2" still to fill) at the bottom.
+void paintPages(QPainter& painter, QPdfWriter& writer, QTextDocument& document, const QRectF& page,
+                double footerHeight, const QString& footer) {
   const int pages = document.pageCount();
-  const QString footer =
-      QString("dbsplan %1  ·  %2  ·  page %3 of %4")
-          .arg(QString::fromStdString(plan.programVersion.empty() ? DBS_VERSION : plan.programVersion),
-               QFileInfo(QString::fromStdString(plan.image.path)).fileName());
   const double contentHeight = document.pageSize().height();
   for (int p = 0; p < pages; ++p) {
     if (p > 0) writer.newPage();
@@ -452,6 +496,48 @@ void writePlanReport(const PlanResult& result, const std::string& pdfPath, const
     painter.drawText(QRectF(0, page.height() - footerHeight * 0.7, page.width(), footerHeight * 0.7),
                      Qt::AlignRight | Qt::AlignVCenter, footer.arg(p + 1).arg(pages));
   }
+}
+
+}  // namespace
+
+void writePlanReport(const PlanResult& result, const std::string& pdfPath, const QImage& renderedScene) {
+  const PlanDocument& plan = result.plan;
+  // Every figure first: an error here leaves no file behind at all.
+  QTextDocument document;
+  addFigures(document, result, renderedScene);
+
+  QSaveFile file(QString::fromStdString(pdfPath));
+  if (!file.open(QIODevice::WriteOnly))
+    throw std::runtime_error("cannot write " + pdfPath + ": " + file.errorString().toStdString());
+  QPdfWriter writer(&file);
+  writer.setPageSize(QPageSize(QPageSize::A4));
+  writer.setPageMargins(QMarginsF(15, 12, 15, 10), QPageLayout::Millimeter);
+  writer.setResolution(300);
+  writer.setCreator(QString("dbsplan ") + DBS_VERSION);
+  writer.setTitle("DBS plan report: " + QFileInfo(QString::fromStdString(plan.image.path)).fileName());
+
+  // Lay the document out on the PDF's page: units are the writer's pixels (300 per inch); HTML sizes
+  // (image widths, paddings) are in CSS pixels (96 per inch), which Qt scales to the device.
+  const QRectF page = writer.pageLayout().paintRectPixels(writer.resolution());
+  const double footerHeight = 0.025 * page.height();
+  const double cssPixelsAcross = page.width() * 96.0 / writer.resolution() - 2;
+  layOutOn(document, writer, page, footerHeight);
+
+  QString html = summaryPage(result);
+  for (const PlannedTrajectory& t : plan.trajectories) {
+    html += numbersPage(result, t);
+    html += figurePages(result, t, cssPixelsAcross);
+  }
+  document.setHtml(html);
+
+  QPainter painter;
+  if (!painter.begin(&writer))
+    throw std::runtime_error("cannot write " + pdfPath + ": the PDF writer did not start");
+  const QString footer =
+      QString("dbsplan %1  ·  %2  ·  page %3 of %4")
+          .arg(QString::fromStdString(plan.programVersion.empty() ? DBS_VERSION : plan.programVersion),
+               QFileInfo(QString::fromStdString(plan.image.path)).fileName());
+  paintPages(painter, writer, document, page, footerHeight, footer);
   if (!painter.end() || !file.commit())
     throw std::runtime_error("cannot write " + pdfPath + ": " + file.errorString().toStdString());
 }

@@ -12,20 +12,22 @@
 #include <stdexcept>
 
 #include "dbs/imaging/Labels.h"
+#include "dbs/imaging/TextFormat.h"
 #include "dbs/planning/ElectrodeCatalogue.h"
 
 namespace dbs::app {
 
 namespace {
 
+// A number for a person to read: TextFormat.h's rules (fixed decimals, never "-0.0").
 QString mm(double value, int decimals = 1) {
-  return QString::number(value, 'f', decimals);
+  return QString::fromStdString(fixedText(value, decimals));
 }
 QString acpcText(Vec3 p) {
   return QString("x %1, y %2, z %3 mm").arg(mm(p.x), mm(p.y), mm(p.z));
 }
 QString rasText(Vec3 p) {
-  return QString("(%1, %2, %3) mm RAS").arg(mm(p.x), mm(p.y), mm(p.z));
+  return QString::fromStdString(vecText(p)) + " mm RAS";
 }
 QString sideWord(char side) {
   return side == 'L' ? "left" : "right";
@@ -53,21 +55,27 @@ std::optional<Vec3> nearestVoxelOf(const LabelVolume& labels, const std::string&
   return best;
 }
 
-}  // namespace
+// What every group of steps reads: the plan and its first trajectory, whose side the tour follows.
+struct TourContext {
+  const PlanResult& result;
+  const PlanDocument& plan;
+  const PlannedTrajectory& first;
+  char side;
+  const PlannedTrajectory* other;  // the other side's chosen trajectory, if any
+  std::string suffix;              // the side's label suffix ("_L", "_R")
+  const TrajectoryMetrics& m;
+  Vec3 target;
+};
 
-std::vector<TourStep> guidedTourSteps(const PlanResult& result) {
-  const PlanDocument& plan = result.plan;
-  if (plan.trajectories.empty())
-    throw std::invalid_argument("the guided tour needs a plan with a trajectory");
-  const PlannedTrajectory& first = plan.trajectories.front();
-  const char side = first.trajectory.side;
-  const PlannedTrajectory* other = chosenTrajectory(plan, side == 'L' ? 'R' : 'L');
-  const std::string suffix = side == 'L' ? "_L" : "_R";
-  const TrajectoryMetrics& m = first.metrics;
-  const Vec3 target = first.trajectory.targetRas;
+// The steps are a table of texts, each step one entry built from the plan's own numbers; they are
+// grouped by what they teach, each group a function that appends its steps in the tour's order.
+
+// Welcome, AC, PC, MCP and the AC-PC frame.
+void addLandmarkSteps(const TourContext& c, std::vector<TourStep>& steps) {
+  const PlanDocument& plan = c.plan;
+  const TrajectoryMetrics& m = c.m;
   const double acpcLength = norm(plan.acRas - plan.pcRas);
   const QString image = QFileInfo(QString::fromStdString(plan.image.path)).fileName();
-  std::vector<TourStep> steps;
 
   steps.push_back(
       {"Welcome",
@@ -108,7 +116,15 @@ std::vector<TourStep> guidedTourSteps(const PlanResult& result) {
            "scanner.</p><p>MCP here: %1. The left target is at %2 in this frame.</p>")
            .arg(rasText(plan.mcpRas), acpcText(m.targetAcpc)),
        "MCP", plan.mcpRas, 0, TourStep::Figure::None, false, 2.0});
+}
 
+// The pallidum and its neighbours: GPe and GPi, putamen, internal capsule, optic tract.
+void addAnatomySteps(const TourContext& c, std::vector<TourStep>& steps) {
+  const PlanResult& result = c.result;
+  const char side = c.side;
+  const std::string& suffix = c.suffix;
+  const TrajectoryMetrics& m = c.m;
+  const Vec3 target = c.target;
   const auto gpe = nearestVoxelOf(result.locate.labels, "GPe" + suffix, target);
   steps.push_back(
       {"GPi and GPe",
@@ -152,7 +168,14 @@ std::vector<TourStep> guidedTourSteps(const PlanResult& result) {
            "mm above the GPi's ventral border so the tract stays clear.</p><p>This plan: %1.</p>")
            .arg(QString::fromStdString(sideEffectMarginText(tractMargin)).toHtmlEscaped()),
        "optic tract", tract ? tract : std::optional<Vec3>(target), side, TourStep::Figure::None, false, 2.5});
+}
 
+// The target: why the posteroventral GPi, and the indirect target beside the atlas target.
+void addTargetSteps(const TourContext& c, std::vector<TourStep>& steps) {
+  const PlanDocument& plan = c.plan;
+  const char side = c.side;
+  const TrajectoryMetrics& m = c.m;
+  const Vec3 target = c.target;
   const PlanTarget* atlas = planTarget(plan, side, "atlas");
   const PlanTarget* indirect = planTarget(plan, side, "indirect");
   steps.push_back(
@@ -184,7 +207,15 @@ std::vector<TourStep> guidedTourSteps(const PlanResult& result) {
          QString("%1 indirect target").arg(sideWord(side)), indirect->ras, side, TourStep::Figure::None,
          false, 2.5});
   }
+}
 
+// The path and its margins, the electrode and its contacts.
+void addPathSteps(const TourContext& c, std::vector<TourStep>& steps) {
+  const PlanResult& result = c.result;
+  const PlannedTrajectory& first = c.first;
+  const char side = c.side;
+  const TrajectoryMetrics& m = c.m;
+  const Vec3 target = c.target;
   const SearchSettings& s = result.searchSettings;
   const ClosestApproach& ventricles = m.closest[static_cast<std::size_t>(RiskKind::Ventricles)];
   const ClosestApproach& sulci = m.closest[static_cast<std::size_t>(RiskKind::Sulci)];
@@ -232,7 +263,13 @@ std::vector<TourStep> guidedTourSteps(const PlanResult& result) {
                 mm(first.trajectory.deepestContactBeyondTargetMm), contacts),
        "deepest contact", m.contacts.empty() ? target : m.contacts.front().centreRas, side,
        TourStep::Figure::ProbesEye, false, 2.5});
+}
 
+// The scalp risk map, and the other side.
+void addClosingSteps(const TourContext& c, std::vector<TourStep>& steps) {
+  const PlannedTrajectory& first = c.first;
+  const char side = c.side;
+  const PlannedTrajectory* other = c.other;
   steps.push_back(
       {"Where else could it enter?",
        QString(
@@ -256,6 +293,30 @@ std::vector<TourStep> guidedTourSteps(const PlanResult& result) {
                   mm(other->metrics.lengthMm), other->metrics.safe ? "every margin met" : "a margin NOT met"),
          QString("%1 target").arg(sideWord(other->trajectory.side)), other->trajectory.targetRas,
          other->trajectory.side, TourStep::Figure::None, false, 2.5});
+}
+
+}  // namespace
+
+std::vector<TourStep> guidedTourSteps(const PlanResult& result) {
+  const PlanDocument& plan = result.plan;
+  if (plan.trajectories.empty())
+    throw std::invalid_argument("the guided tour needs a plan with a trajectory");
+  const PlannedTrajectory& first = plan.trajectories.front();
+  const char side = first.trajectory.side;
+  const TourContext context{result,
+                            plan,
+                            first,
+                            side,
+                            chosenTrajectory(plan, side == 'L' ? 'R' : 'L'),
+                            side == 'L' ? "_L" : "_R",
+                            first.metrics,
+                            first.trajectory.targetRas};
+  std::vector<TourStep> steps;
+  addLandmarkSteps(context, steps);
+  addAnatomySteps(context, steps);
+  addTargetSteps(context, steps);
+  addPathSteps(context, steps);
+  addClosingSteps(context, steps);
   return steps;
 }
 

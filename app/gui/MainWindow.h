@@ -11,37 +11,38 @@
 // offered back when the plan is opened after a crash or a kill. Long steps (loading, locating,
 // planning, reopening a plan) run on a worker thread behind a cancellable progress dialog; a cancel
 // or a failure leaves what was shown before untouched.
+//
+// This class lays the window out (views, docks, panel, status bar) and wires its pieces, each in its
+// own file: the menus (WindowActions), the worker threads and progress dialogs (BackgroundJobs), the
+// scalp risk map (RiskMapController), the autosave (PlanAutosave), what is kept between runs
+// (WindowSettings), the schematic's dialog (SchematicDialog), the slice views' mouse modes
+// (InteractionModes, inside the views), the panel (PlanPanel) and the tour (GuidedTour).
 #pragma once
 
 #include <QMainWindow>
 
 #include <array>
-#include <atomic>
-#include <functional>
 #include <memory>
-#include <optional>
+#include <string>
 
 #include "dbs/planning/PlanSession.h"
 #include "gui/SampleLoading.h"
 #include "gui/ViewWidgets.h"
 #include "gui/ViewerModel.h"
+#include "gui/WindowActions.h"  // aboutText()
 #include "render/ScalpRiskMap.h"
 
-class QAction;
 class QDockWidget;
 class QLabel;
-class QMenu;
-class QTimer;
 
 namespace dbs::app {
 
+class BackgroundJobs;
+class PlanAutosave;
 class PlanPanel;
 class PlanFigureView;
+class RiskMapController;
 class TourPanel;
-
-// Help > About: dbsplan's version, the Qt, VTK and ITK versions it runs with, the atlas (version and
-// the files it was derived from), the template space and where the atlas numbers' sources are.
-QString aboutText();
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -103,13 +104,13 @@ class MainWindow : public QMainWindow {
   // View > Scalp risk map: the selected side's map (ScalpRiskMap.h) on the 3-D view, built in the
   // background, re-scored in the window while that side's target is dragged and again after each
   // edit; a click on it moves that side's entry there. Null while none is shown.
-  const ScalpRiskMap* riskMap() const { return riskMap_.get(); }
+  const ScalpRiskMap* riskMap() const;
   // Help > Guided tour: the teaching tour (GuidedTour.h) of the open plan; without one, of the colin27
   // sample, planned once into the user's cache folder (and reopened from there afterwards).
   void startGuidedTour();
   TourPanel* tourPanel() const { return tour_; }
   // Whether a background step (load, plan, alternatives' search, risk map) is still running.
-  bool busy() const { return runningJobs_ > 0; }
+  bool busy() const;
 
  signals:
   // After every change of what the plan session holds (commit, undo, redo, alternatives, open).
@@ -122,40 +123,31 @@ class MainWindow : public QMainWindow {
   void showEvent(QShowEvent* e) override;
 
  private:
-  void buildMenus();
-  // Runs `work` on a worker thread behind a cancellable progress dialog, then `onDone` with its
-  // result on this thread; an exception becomes a message box titled `failureTitle`. A cancel or a
-  // newer request drops the result, and what is shown stays as it was.
-  // `modality`: window-modal for steps whose result replaces what is shown (loading, planning); not
-  // modal for writing figures from a snapshot, while editing goes on.
-  template <typename Result>
-  void runInBackground(const QString& what, const QString& failureTitle,
-                       std::function<Result(const ProgressCallback&)> work,
-                       std::function<void(Result)> onDone, Qt::WindowModality modality = Qt::WindowModal);
+  // The layout: the views in the middle, the docks around them, the status bar.
+  void buildViews();
+  void buildDocks();
+  void buildStatusBar();
+  // What each piece's signals do to the others.
+  void connectPieces();
   // The 3-D scene (PNG) and/or the report (PDF) of the plan as it is now, on a worker thread; each
   // file written atomically. An empty path skips that file.
   bool writeFigures(const QString& scenePath, const QString& pdfPath);
   void addRecentFile(const QString& path);
-  void rebuildRecentMenu();
-  QString lastFolder() const;
-  QString planFolder() const;  // the open plan's folder, else the last folder
-  void rememberFolder(const QString& path);
   // Asks what to do with unsaved plan edits before they would be lost; false = the user cancelled.
   bool maybeKeepChanges();
   void setSession(std::shared_ptr<PlanSession> session);
   // Shows `plan` (the session's, or a preview of an edit) in every view and the panel.
   void showPlanDocument(const PlanDocument* plan, bool preview);
+  // The plan at a glance in the status bar (`preview`: of an edit in progress).
+  void showPlanSummary(const PlanDocument* plan, bool preview);
   void onSessionChanged();
   void onHandleDragged(char side, bool entry, Vec3 pointRas, bool finished);
   void searchAlternatives(char side);
-  // The risk map follows the shown plan: refreshRiskMap after a change of the session or the side
-  // (a full scoring in the background when its inputs changed), previewRiskMap on each drag step.
-  void refreshRiskMap();
   void showTourStep(int index);
   // Plans both sides of the T1 at `imagePath` into `outDir` in the background and opens the plan.
   void planImage(const std::string& imagePath, const QString& outDir);
-  void previewRiskMap(const PlanDocument& preview);
-  void saveViewScreenshot(QWidget* view, const QString& name);
+  // Offers back the autosave of the plan at `path` when it holds edits never saved.
+  void offerAutosave(const std::string& path);
   void updateActions();
 
   ViewerModel model_;
@@ -165,29 +157,20 @@ class MainWindow : public QMainWindow {
   QDockWidget* planDock_ = nullptr;
   PlanFigureView *probesEye_ = nullptr, *alongPath_ = nullptr;
   QDockWidget *probesEyeDock_ = nullptr, *alongPathDock_ = nullptr;
+  TourPanel* tour_ = nullptr;
+  QDockWidget* tourDock_ = nullptr;
   bool rememberLayout_ = true, layoutRestored_ = false, dockSized_ = false;
   QLabel* positionLabel_ = nullptr;
   QLabel* planLabel_ = nullptr;
-  QMenu* recentMenu_ = nullptr;
-  QAction *saveAction_ = nullptr, *saveAsAction_ = nullptr, *exportReportAction_ = nullptr,
-          *exportSceneAction_ = nullptr, *undoAction_ = nullptr, *redoAction_ = nullptr,
-          *placeAcAction_ = nullptr, *placePcAction_ = nullptr, *noteAction_ = nullptr;
-  QTimer* autosaveTimer_ = nullptr;
-  std::shared_ptr<std::atomic<bool>> cancelLoad_;
+  std::unique_ptr<WindowActions> actions_;
+  BackgroundJobs* jobs_ = nullptr;
+  RiskMapController* riskMap_ = nullptr;
+  PlanAutosave* autosave_ = nullptr;
   std::shared_ptr<PlanSession> session_;
   unsigned long sessionGeneration_ = 0;  // changes with every session set, so stale results are dropped
   char selectedSide_ = 'L';
-  QAction* riskMapAction_ = nullptr;
-  TourPanel* tour_ = nullptr;
-  QDockWidget* tourDock_ = nullptr;
   bool tourPending_ = false;  // start the tour when the plan being opened or planned arrives
-  std::shared_ptr<ScalpRiskMap> riskMap_;
-  vtkSmartPointer<vtkPolyData> scalpSurface_;  // of the session's T1, built once per session
-  std::optional<AcpcFrame> riskMapFrame_;      // the frame riskMap_ was scored in
-  bool riskMapStale_ = false;                  // re-scored for a preview: score again when shown
-  bool riskMapJobRunning_ = false, riskMapPending_ = false;
   bool dragging_ = false;
-  int runningJobs_ = 0;
 };
 
 }  // namespace dbs::app

@@ -25,17 +25,19 @@
 #include <cmath>
 
 #include "dbs/imaging/Labels.h"
+#include "dbs/imaging/TextFormat.h"
 #include "gui/ViewerModel.h"
 
 namespace dbs::app {
 
 namespace {
 
+// A number or a point for a person to read: TextFormat.h's rules (fixed decimals, never "-0.0").
 QString mm(double v, int decimals = 1) {
-  return QString::number(v, 'f', decimals);
+  return QString::fromStdString(fixedText(v, decimals));
 }
 QString triple(Vec3 v) {
-  return QString("(%1, %2, %3)").arg(mm(v.x), mm(v.y), mm(v.z));
+  return QString::fromStdString(vecText(v));
 }
 QString sideWord(char side) {
   return side == 'L' ? "Left" : "Right";
@@ -114,12 +116,172 @@ const char* kAcpcTip =
     "AC-PC frame, mm: origin at the mid-commissural point (MCP), x towards the patient's right, y anterior "
     "along PC->AC, z superior in the midsagittal plane";
 
+// A trajectory table row's cells and their tooltips.
+QStringList trajectoryCells(const PlannedTrajectory& p, bool chosen) {
+  const TrajectoryMetrics& m = p.metrics;
+  return {QString::fromStdString(p.trajectory.id),
+          chosen ? "chosen" : "alternative",  // the panel's words: tests read them
+          electrodeModelName(p.trajectory.electrodeId),
+          mm(m.lengthMm),
+          m.closest[0].present ? mm(m.closest[0].distanceMm) : "n/a",
+          m.closest[1].present ? mm(m.closest[1].distanceMm) : "n/a",
+          m.closest[2].present ? mm(m.closest[2].distanceMm) : "n/a",
+          QString("%1 of %2").arg(m.contactsInGpi).arg(m.contacts.size()),
+          m.safe ? "yes" : "NO"};
+}
+
+QStringList trajectoryCellTips(const PlannedTrajectory& p, bool chosen) {
+  const TrajectoryMetrics& m = p.metrics;
+  QStringList failed;
+  for (const ClosestApproach& c : m.closest)
+    if (c.present && !c.safe) failed << riskName(c.kind);
+  return {"Trajectory id, stable within the plan (L = left hemisphere, R = right)",
+          chosen ? "The side's planned trajectory"
+                 : "Another distinct path the search found; double-click to use it",
+          "Electrode " + QString::fromStdString(p.trajectory.electrodeId) + " from the catalogue",
+          "Straight length from the entry to the target, mm",
+          "Ventricles: " + marginText(m.closest[0]) + ". " + kMarginTooltip,
+          "Sulci: " + marginText(m.closest[1]) + ". " + kMarginTooltip,
+          "Vessels: " + marginText(m.closest[2]) + ". " + kMarginTooltip,
+          "Contact levels whose centre lies in the target side's GPi, of the electrode's levels",
+          m.safe ? "Every assessed structure keeps its required margin"
+                 : "Required margin not kept: " + failed.join(", ")};
+}
+
+// The selected trajectory's details: a two-column HTML table, a row at a time.
+struct DetailsTable {
+  QString html;
+  void row(const QString& a, const QString& b) { html += "<tr><td>" + a + "</td><td>" + b + "</td></tr>"; }
+};
+
+// The target in every frame, and how far it lies from the atlas and the indirect targets.
+void addTargetRows(DetailsTable& table, const PlanDocument& plan, const Trajectory& t,
+                   const TrajectoryMetrics& m) {
+  table.row("Target",
+            explained("RAS " + triple(t.targetRas) + " mm",
+                      QString("The target (the deepest contact's aim). ") + kRasTip) +
+                " = " +
+                explained(QString::fromStdString(patientPositionText(t.targetRas)), kPatientWordsTip));
+  table.row("", explained("AC-PC " + triple(m.targetAcpc) + " mm from the MCP",
+                          QString("The target. ") + kAcpcTip));
+  if (m.targetMni)
+    table.row(
+        "",
+        explained(QString(kTemplateSpaceShortName) + " " + triple(*m.targetMni) + " mm",
+                  "The target in the atlas template's space (Colin27 RAS, mm) through the registration; not "
+                  "MNI ICBM 2009b, whose AC lies about 2 mm elsewhere"));
+  if (const PlanTarget* atlas = planTarget(plan, t.side, "atlas"))
+    table.row("",
+              explained(QString("%1 mm from the atlas target").arg(mm(norm(t.targetRas - atlas->ras))),
+                        "Distance, mm, from this target to the atlas target (the template's posteroventral "
+                        "GPi target carried into the patient). The proposed target is the sensorimotor GPi "
+                        "point inside the published indirect range nearest it") +
+                  " " +
+                  explained("(AC-PC " + triple(atlas->acpc) + ")", QString("The atlas target. ") + kAcpcTip));
+  for (const PlanTarget& indirect : plan.targets)
+    if (indirect.side == t.side && indirect.source == "indirect")
+      table.row("",
+                explained(QString("%1 mm from the indirect target").arg(mm(norm(t.targetRas - indirect.ras))),
+                          "Distance, mm, from this target to the indirect target (the published AC-PC rule); "
+                          "more than 2 mm is flagged for review") +
+                    " " +
+                    explained("(AC-PC " + triple(indirect.acpc) + ")",
+                              QString("The indirect target. ") + kAcpcTip));
+}
+
+// The entry in every frame, the path's length and angles.
+void addEntryAndPathRows(DetailsTable& table, const Trajectory& t, const TrajectoryMetrics& m) {
+  table.row("Entry",
+            explained("RAS " + triple(t.entryRas) + " mm", QString("The entry on the scalp. ") + kRasTip) +
+                " = " + explained(QString::fromStdString(patientPositionText(t.entryRas)), kPatientWordsTip));
+  table.row("", explained("AC-PC " + triple(m.entryAcpc) + " mm", QString("The entry. ") + kAcpcTip));
+  table.row(
+      "Path",
+      explained(mm(m.lengthMm) + " mm long", "Straight length from the entry to the target, mm") + "; " +
+          explained(mm(m.sagittalAngleDeg, 0) + "&deg; to the AC-PC line",
+                    "Sagittal angle, degrees: between the path's projection on the midsagittal plane and "
+                    "the AC-PC line, measured from anterior (90 = vertical)") +
+          ", " +
+          explained(mm(m.lateralAngleDeg, 0) + "&deg; lateral",
+                    "Lateral angle, degrees: between the path and the midsagittal plane; positive = the "
+                    "entry lies further from the midline than the target"));
+}
+
+// The margins to the risk structures and to the side-effect structures beside the GPi.
+void addMarginRows(DetailsTable& table, const TrajectoryMetrics& m) {
+  for (const ClosestApproach& c : m.closest)
+    table.row(
+        QString(riskName(c.kind)),
+        explained(marginText(c), QString(riskName(c.kind)) + ": " + kMarginTooltip) +
+            (c.present ? " " + explained(QString("(needs %1)").arg(mm(c.requiredMarginMm)),
+                                         "The required clearance from this structure, mm: a path closer "
+                                         "is unsafe")
+                       : QString()));
+  for (const SideEffectMargin& e : m.sideEffects) {
+    const bool inside = e.assessed && e.distanceMm <= 0;
+    const bool capsule = e.structure == SideEffectStructure::InternalCapsule;
+    table.row(
+        capsule ? "Capsule" : "Optic tract",
+        explained(QString(inside ? "<b style='color:#c00'>%1</b>" : "%1")
+                      .arg(QString::fromStdString(sideEffectMarginText(e)).toHtmlEscaped()),
+                  QString(capsule ? "Internal capsule (capsular, i.e. motor, side effects)"
+                                  : "Optic tract (phosphenes)") +
+                      ": distance in mm from the nearest contact's surface (the lead's cylinder over the "
+                      "contact) to the structure, and which contact; 0 or less = the contact is inside it"));
+  }
+}
+
+// The contacts in the GPi and the verdict.
+void addContactRows(DetailsTable& table, const TrajectoryMetrics& m) {
+  QStringList inGpi;
+  for (const PlacedContact& c : m.contacts)
+    if (c.inGpi) inGpi << QString::fromStdString(c.label);
+  table.row("Contacts in GPi",
+            explained(QString("%1 of %2 levels%3")
+                          .arg(m.contactsInGpi)
+                          .arg(m.contacts.size())
+                          .arg(inGpi.isEmpty() ? "" : " (" + inGpi.join(", ") + ")"),
+                      "Contact levels whose centre lies in the target side's GPi label, of the electrode's "
+                      "levels (the contacts' labels as the manufacturer numbers them)"));
+  table.row("Verdict", m.safe ? "keeps every required margin"
+                              : "<b style='color:#c00'>DOES NOT keep every required margin</b>");
+}
+
+QString selectedTrajectoryHtml(const PlanDocument& plan, const PlannedTrajectory& selected) {
+  const Trajectory& t = selected.trajectory;
+  const TrajectoryMetrics& m = selected.metrics;
+  DetailsTable table;
+  table.html +=
+      QString("<b>%1 %2</b> (%3), %4<br>")
+          .arg(sideWord(t.side),
+               explained(QString::fromStdString(t.id), "The trajectory's id, stable within the plan"),
+               t.origin == "manual" ? "set by hand" : "found by the search",
+               explained(QString::fromStdString(t.electrodeId), "The electrode's id in the catalogue"));
+  table.html += "<table cellspacing=2>";
+  addTargetRows(table, plan, t, m);
+  addEntryAndPathRows(table, t, m);
+  addMarginRows(table, m);
+  addContactRows(table, m);
+  table.html += "</table>";
+  table.html +=
+      "<p style='color:#555'>Drag a target (magenta) or an entry (cyan) in any slice view to move it; "
+      "Ctrl+Z undoes, Ctrl+S saves.</p>";
+  return table.html;
+}
+
 }  // namespace
 
 PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), model_(model) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
+  layout->addWidget(buildStructuresBox(), 2);
+  layout->addWidget(buildTrajectoriesBox(), 3);
+  layout->addWidget(buildSelectedBox(), 4);
+  connectWidgets();
+  showPlan(nullptr, 'L', false);
+}
 
+QGroupBox* PlanPanel::buildStructuresBox() {
   auto* structuresBox = new QGroupBox("Structures", this);
   auto* structuresLayout = new QVBoxLayout(structuresBox);
   structures_ = new QTableWidget(0, 3, structuresBox);
@@ -130,8 +292,10 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   structures_->setSelectionMode(QAbstractItemView::NoSelection);
   structures_->setToolTip("The structures of the label map: colour, visibility and opacity in every view");
   structuresLayout->addWidget(structures_);
-  layout->addWidget(structuresBox, 2);
+  return structuresBox;
+}
 
+QGroupBox* PlanPanel::buildTrajectoriesBox() {
   auto* trajectoriesBox = new QGroupBox("Trajectories", this);
   auto* trajectoriesLayout = new QVBoxLayout(trajectoriesBox);
   trajectories_ = new QTableWidget(0, 9, trajectoriesBox);
@@ -166,8 +330,10 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   useAlternative_->setToolTip("Make the selected alternative its side's trajectory (Ctrl+Z undoes)");
   useAlternative_->setEnabled(false);
   trajectoriesLayout->addWidget(useAlternative_);
-  layout->addWidget(trajectoriesBox, 3);
+  return trajectoriesBox;
+}
 
+QGroupBox* PlanPanel::buildSelectedBox() {
   auto* selectedBox = new QGroupBox("Selected trajectory", this);
   auto* selectedLayout = new QVBoxLayout(selectedBox);
   previewBanner_ = new QLabel("Preview: release the mouse to apply (Ctrl+Z undoes)", selectedBox);
@@ -211,8 +377,10 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   form->addRow("Roll", roll_);
   selectedLayout->addLayout(form);
   selectedLayout->addStretch(1);
-  layout->addWidget(selectedBox, 4);
+  return selectedBox;
+}
 
+void PlanPanel::connectWidgets() {
   connect(model_, &ViewerModel::labelsChanged, this, &PlanPanel::rebuildStructures);
   connect(trajectories_, &QTableWidget::currentCellChanged, this, [this](int row, int, int, int) {
     if (updating_ || row < 0 || row >= static_cast<int>(rows_.size())) return;
@@ -237,7 +405,6 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   connect(roll_, &QDoubleSpinBox::valueChanged, this, [this](double v) {
     if (!updating_) emit editRequested(PlanEdit::setRoll(selectedSide_, v));
   });
-  showPlan(nullptr, 'L', false);
 }
 
 void PlanPanel::onTrajectoryRowActivated(int row) {
@@ -294,41 +461,30 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
     updating_ = false;
     return;
   }
+  fillTrajectoryTable(*plan, selectedSide);
+  if (!selected) {
+    details_->setText("The plan has no " + sideWord(selectedSide).toLower() + " trajectory.");
+    updating_ = false;
+    return;
+  }
+  details_->setHtml(selectedTrajectoryHtml(*plan, *selected));
+  showEditors(selected->trajectory);
+  updating_ = false;
+}
+
+void PlanPanel::fillTrajectoryTable(const PlanDocument& plan, char selectedSide) {
   // Rows: each side's chosen trajectory, then its alternatives.
   int selectedRow = -1;
   for (char side : {'L', 'R'}) {
     std::vector<std::pair<const PlannedTrajectory*, bool>> list;
-    if (const PlannedTrajectory* c = chosenTrajectory(*plan, side)) list.push_back({c, true});
-    for (const PlannedTrajectory& a : plan->alternatives)
+    if (const PlannedTrajectory* c = chosenTrajectory(plan, side)) list.push_back({c, true});
+    for (const PlannedTrajectory& a : plan.alternatives)
       if (a.trajectory.side == side) list.push_back({&a, false});
     for (const auto& [p, chosen] : list) {
       const int row = trajectories_->rowCount();
       trajectories_->insertRow(row);
-      const TrajectoryMetrics& m = p->metrics;
-      const QStringList cells = {QString::fromStdString(p->trajectory.id),
-                                 chosen ? "chosen" : "alternative",  // the panel's words: tests read them
-                                 electrodeModelName(p->trajectory.electrodeId),
-                                 mm(m.lengthMm),
-                                 m.closest[0].present ? mm(m.closest[0].distanceMm) : "n/a",
-                                 m.closest[1].present ? mm(m.closest[1].distanceMm) : "n/a",
-                                 m.closest[2].present ? mm(m.closest[2].distanceMm) : "n/a",
-                                 QString("%1 of %2").arg(m.contactsInGpi).arg(m.contacts.size()),
-                                 m.safe ? "yes" : "NO"};
-      QStringList failed;
-      for (const ClosestApproach& c : m.closest)
-        if (c.present && !c.safe) failed << riskName(c.kind);
-      const QStringList cellTips = {
-          "Trajectory id, stable within the plan (L = left hemisphere, R = right)",
-          chosen ? "The side's planned trajectory"
-                 : "Another distinct path the search found; double-click to use it",
-          "Electrode " + QString::fromStdString(p->trajectory.electrodeId) + " from the catalogue",
-          "Straight length from the entry to the target, mm",
-          "Ventricles: " + marginText(m.closest[0]) + ". " + kMarginTooltip,
-          "Sulci: " + marginText(m.closest[1]) + ". " + kMarginTooltip,
-          "Vessels: " + marginText(m.closest[2]) + ". " + kMarginTooltip,
-          "Contact levels whose centre lies in the target side's GPi, of the electrode's levels",
-          m.safe ? "Every assessed structure keeps its required margin"
-                 : "Required margin not kept: " + failed.join(", ")};
+      const QStringList cells = trajectoryCells(*p, chosen);
+      const QStringList cellTips = trajectoryCellTips(*p, chosen);
       for (int c = 0; c < cells.size(); ++c) {
         auto* item = new QTableWidgetItem(cells[c]);
         item->setToolTip(cellTips[c]);
@@ -337,7 +493,7 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
           bold.setBold(true);
           item->setFont(bold);
         }
-        if (!m.safe) item->setForeground(QColor(200, 30, 30));
+        if (!p->metrics.safe) item->setForeground(QColor(200, 30, 30));
         trajectories_->setItem(row, c, item);
       }
       rows_.push_back({side, p->trajectory.id, chosen});
@@ -345,100 +501,9 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
     }
   }
   if (selectedRow >= 0) trajectories_->setCurrentCell(selectedRow, 0);
+}
 
-  if (!selected) {
-    details_->setText("The plan has no " + sideWord(selectedSide).toLower() + " trajectory.");
-    updating_ = false;
-    return;
-  }
-  const Trajectory& t = selected->trajectory;
-  const TrajectoryMetrics& m = selected->metrics;
-  QString html;
-  html += QString("<b>%1 %2</b> (%3), %4<br>")
-              .arg(sideWord(t.side),
-                   explained(QString::fromStdString(t.id), "The trajectory's id, stable within the plan"),
-                   t.origin == "manual" ? "set by hand" : "found by the search",
-                   explained(QString::fromStdString(t.electrodeId), "The electrode's id in the catalogue"));
-  html += "<table cellspacing=2>";
-  auto row = [&html](const QString& a, const QString& b) {
-    html += "<tr><td>" + a + "</td><td>" + b + "</td></tr>";
-  };
-  row("Target", explained("RAS " + triple(t.targetRas) + " mm",
-                          QString("The target (the deepest contact's aim). ") + kRasTip) +
-                    " = " +
-                    explained(QString::fromStdString(patientPositionText(t.targetRas)), kPatientWordsTip));
-  row("",
-      explained("AC-PC " + triple(m.targetAcpc) + " mm from the MCP", QString("The target. ") + kAcpcTip));
-  if (m.targetMni)
-    row("",
-        explained(QString(kTemplateSpaceShortName) + " " + triple(*m.targetMni) + " mm",
-                  "The target in the atlas template's space (Colin27 RAS, mm) through the registration; not "
-                  "MNI ICBM 2009b, whose AC lies about 2 mm elsewhere"));
-  if (const PlanTarget* atlas = planTarget(*plan, t.side, "atlas"))
-    row("", explained(QString("%1 mm from the atlas target").arg(mm(norm(t.targetRas - atlas->ras))),
-                      "Distance, mm, from this target to the atlas target (the template's posteroventral GPi "
-                      "target carried into the patient). The proposed target is the sensorimotor GPi point "
-                      "inside the published indirect range nearest it") +
-                " " +
-                explained("(AC-PC " + triple(atlas->acpc) + ")", QString("The atlas target. ") + kAcpcTip));
-  for (const PlanTarget& indirect : plan->targets)
-    if (indirect.side == t.side && indirect.source == "indirect")
-      row("",
-          explained(QString("%1 mm from the indirect target").arg(mm(norm(t.targetRas - indirect.ras))),
-                    "Distance, mm, from this target to the indirect target (the published AC-PC rule); more "
-                    "than 2 mm is flagged for review") +
-              " " +
-              explained("(AC-PC " + triple(indirect.acpc) + ")",
-                        QString("The indirect target. ") + kAcpcTip));
-  row("Entry", explained("RAS " + triple(t.entryRas) + " mm", QString("The entry on the scalp. ") + kRasTip) +
-                   " = " +
-                   explained(QString::fromStdString(patientPositionText(t.entryRas)), kPatientWordsTip));
-  row("", explained("AC-PC " + triple(m.entryAcpc) + " mm", QString("The entry. ") + kAcpcTip));
-  row("Path",
-      explained(mm(m.lengthMm) + " mm long", "Straight length from the entry to the target, mm") + "; " +
-          explained(mm(m.sagittalAngleDeg, 0) + "&deg; to the AC-PC line",
-                    "Sagittal angle, degrees: between the path's projection on the midsagittal plane and "
-                    "the AC-PC line, measured from anterior (90 = vertical)") +
-          ", " +
-          explained(mm(m.lateralAngleDeg, 0) + "&deg; lateral",
-                    "Lateral angle, degrees: between the path and the midsagittal plane; positive = the "
-                    "entry lies further from the midline than the target"));
-  for (const ClosestApproach& c : m.closest)
-    row(QString(riskName(c.kind)),
-        explained(marginText(c), QString(riskName(c.kind)) + ": " + kMarginTooltip) +
-            (c.present
-                 ? " " + explained(QString("(needs %1)").arg(mm(c.requiredMarginMm)),
-                                   "The required clearance from this structure, mm: a path closer is unsafe")
-                 : QString()));
-  for (const SideEffectMargin& e : m.sideEffects) {
-    const bool inside = e.assessed && e.distanceMm <= 0;
-    const bool capsule = e.structure == SideEffectStructure::InternalCapsule;
-    row(capsule ? "Capsule" : "Optic tract",
-        explained(QString(inside ? "<b style='color:#c00'>%1</b>" : "%1")
-                      .arg(QString::fromStdString(sideEffectMarginText(e)).toHtmlEscaped()),
-                  QString(capsule ? "Internal capsule (capsular, i.e. motor, side effects)"
-                                  : "Optic tract (phosphenes)") +
-                      ": distance in mm from the nearest contact's surface (the lead's cylinder over the "
-                      "contact) to the structure, and which contact; 0 or less = the contact is inside it"));
-  }
-  QStringList inGpi;
-  for (const PlacedContact& c : m.contacts)
-    if (c.inGpi) inGpi << QString::fromStdString(c.label);
-  row("Contacts in GPi",
-      explained(QString("%1 of %2 levels%3")
-                    .arg(m.contactsInGpi)
-                    .arg(m.contacts.size())
-                    .arg(inGpi.isEmpty() ? "" : " (" + inGpi.join(", ") + ")"),
-                "Contact levels whose centre lies in the target side's GPi label, of the electrode's levels "
-                "(the contacts' labels as the manufacturer numbers them)"));
-  row("Verdict", m.safe ? "keeps every required margin"
-                        : "<b style='color:#c00'>DOES NOT keep every required margin</b>");
-  html += "</table>";
-  html +=
-      "<p style='color:#555'>Drag a target (magenta) or an entry (cyan) in any slice view to move it; "
-      "Ctrl+Z undoes, Ctrl+S saves.</p>";
-  details_->setHtml(html);
-
+void PlanPanel::showEditors(const Trajectory& t) {
   electrode_->setCurrentIndex(electrode_->findData(QString::fromStdString(t.electrodeId)));
   depth_->setValue(t.deepestContactBeyondTargetMm);
   bool directional = false;
@@ -448,7 +513,6 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
   }
   roll_->setEnabled(directional);
   roll_->setValue(t.markerRollDeg);
-  updating_ = false;
 }
 
 QString PlanPanel::detailsText() const {

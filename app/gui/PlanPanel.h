@@ -16,6 +16,7 @@
 
 class QComboBox;
 class QDoubleSpinBox;
+class QGroupBox;
 class QLabel;
 class QPushButton;
 class QTableWidget;
@@ -50,8 +51,16 @@ class PlanPanel : public QWidget {
   void sideSelected(char side);
 
  private:
+  // The panel's three parts, top to bottom, and what their widgets do.
+  QGroupBox* buildStructuresBox();
+  QGroupBox* buildTrajectoriesBox();
+  QGroupBox* buildSelectedBox();
+  void connectWidgets();
   void rebuildStructures();
   void onTrajectoryRowActivated(int row);
+  // showPlan's parts: the table's rows, and the selected trajectory's electrode, depth and roll.
+  void fillTrajectoryTable(const PlanDocument& plan, char selectedSide);
+  void showEditors(const Trajectory& t);
 
   ViewerModel* model_;
   QTableWidget* structures_ = nullptr;

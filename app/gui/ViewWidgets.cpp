@@ -3,20 +3,28 @@
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QNativeGestureEvent>
-
 #include <QWheelEvent>
+
 #include <cmath>
+#include <initializer_list>
 
 #include <vtkInteractorStyleTrackballCamera.h>
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
 
+#include "gui/InteractionModes.h"
 #include "gui/ViewerModel.h"
 
 namespace dbs::app {
 
 SliceViewWidget::SliceViewWidget(SliceOrientation orientation, ViewerModel* model, QWidget* parent)
-    : VtkOpenGLWidget(parent), model_(model), slice_(orientation) {
+    : VtkOpenGLWidget(parent),
+      model_(model),
+      slice_(orientation),
+      handleDrag_(std::make_unique<HandleDragMode>(*this, *model)),
+      crosshair_(std::make_unique<CrosshairMode>(*this, *model)),
+      windowLevel_(std::make_unique<WindowLevelMode>(*this, *model)),
+      panZoom_(std::make_unique<PanZoomMode>(*this, *model)) {
   renderWindow()->AddRenderer(slice_.renderer());
   setFocusPolicy(Qt::StrongFocus);  // a click gives the keys (slice stepping, zoom) to this view
   connect(model_, &ViewerModel::volumeChanged, this, &SliceViewWidget::onVolumeChanged);
@@ -42,6 +50,8 @@ SliceViewWidget::SliceViewWidget(SliceOrientation orientation, ViewerModel* mode
     update();
   });
 }
+
+SliceViewWidget::~SliceViewWidget() = default;
 
 SliceViewWidget::Handle SliceViewWidget::handleAt(QPointF widgetPos) const {
   Handle best;
@@ -87,67 +97,34 @@ QPointF SliceViewWidget::widgetPositionOfRas(Vec3 pointRas) const {
 void SliceViewWidget::mousePressEvent(QMouseEvent* e) {
   if (!model_->volume()) return;
   dragButton_ = e->button();
-  dragStart_ = lastDragPosition_ = e->position();
-  dragStartWindow_ = model_->window();
-  dragStartLevel_ = model_->level();
-  draggedHandle_ = {};
-  if (dragButton_ != Qt::LeftButton) return;
-  // A press on a target or entry handle drags it; anywhere else it moves the crosshair.
-  draggedHandle_ = handleAt(e->position());
-  if (draggedHandle_.side) {
-    dragStartRas_ = rasAtWidgetPosition(e->position());
-    setCursor(Qt::ClosedHandCursor);
-    return;
-  }
-  model_->setCrosshairRas(rasAtWidgetPosition(e->position()));
+  // The first mode that takes the press gets the drag: a left press on a target or entry handle
+  // drags it, anywhere else it moves the crosshair; right is window/level, middle pans.
+  activeMode_ = nullptr;
+  for (SliceInteractionMode* mode : std::initializer_list<SliceInteractionMode*>{
+           handleDrag_.get(), crosshair_.get(), windowLevel_.get(), panZoom_.get()})
+    if (mode->press(*e)) {
+      activeMode_ = mode;
+      break;
+    }
 }
 
 void SliceViewWidget::mouseMoveEvent(QMouseEvent* e) {
   if (!model_->volume()) return;
   const Vec3 p = rasAtWidgetPosition(e->position());
   emit hovered(p);
-  if (dragButton_ == Qt::LeftButton && draggedHandle_.side) {
-    // Both picks lie on this view's plane, so their difference is the in-plane motion.
-    emit handleDragged(draggedHandle_.side, draggedHandle_.entry,
-                       draggedHandle_.pointRas + (p - dragStartRas_), false);
-  } else if (dragButton_ == Qt::NoButton) {
-    if (handleAt(e->position()).side)
-      setCursor(Qt::OpenHandCursor);
-    else
-      unsetCursor();
-  } else if (dragButton_ == Qt::LeftButton) {
-    model_->setCrosshairRas(p);
-  } else if (dragButton_ == Qt::RightButton) {
-    // Right-drag: horizontal changes the window (contrast), vertical the level (brightness).
-    const auto& range = model_->intensityRange();
-    const double scale = (range.max - range.min) / std::max(1, width());
-    const QPointF delta = e->position() - dragStart_;
-    slice_.setWindowLevelReadoutVisible(true);  // the values while they change
-    model_->setWindowLevel(dragStartWindow_ + delta.x() * scale, dragStartLevel_ - delta.y() * scale);
-  } else if (dragButton_ == Qt::MiddleButton) {
-    // Middle-drag pans: the image follows the mouse (display y is up, widget y down).
-    const QPointF delta = (e->position() - lastDragPosition_) * devicePixelRatioF();
-    slice_.panByDisplay(delta.x(), -delta.y());
-    update();
-  }
-  lastDragPosition_ = e->position();
+  if (dragButton_ == Qt::NoButton)
+    handleDrag_->hover(e->position());
+  else if (activeMode_)
+    activeMode_->move(*e, p);
 }
 
 void SliceViewWidget::mouseReleaseEvent(QMouseEvent* e) {
-  if (dragButton_ == Qt::LeftButton && draggedHandle_.side) {
-    const Vec3 p = rasAtWidgetPosition(e->position());
-    const Handle handle = draggedHandle_;
-    draggedHandle_ = {};
-    unsetCursor();
-    dragButton_ = Qt::NoButton;
-    emit handleDragged(handle.side, handle.entry, handle.pointRas + (p - dragStartRas_), true);
-    return;
-  }
-  if (dragButton_ == Qt::RightButton) {
-    slice_.setWindowLevelReadoutVisible(false);
-    update();
-  }
+  // The drag is over before its mode says so (a handle's release commits an edit, which may open a
+  // message box and its own event loop).
+  SliceInteractionMode* mode = activeMode_;
+  activeMode_ = nullptr;
   dragButton_ = Qt::NoButton;
+  if (mode) mode->release(*e);
 }
 
 void SliceViewWidget::stepSlices(int slices) {
@@ -185,11 +162,8 @@ void SliceViewWidget::wheelEvent(QWheelEvent* e) {
   if (!model_->volume()) return;
   const int notches = e->angleDelta().y() / 120;
   if (notches == 0) return;
-  if (e->modifiers() & Qt::ControlModifier) {
-    zoomAt(std::pow(1.25, notches), e->position());
-    return;
-  }
-  stepSlices(notches);  // one slice per notch along the view's normal
+  if (panZoom_->wheel(*e)) return;  // Ctrl+wheel zooms
+  stepSlices(notches);              // one slice per notch along the view's normal
 }
 
 void SliceViewWidget::keyPressEvent(QKeyEvent* e) {
@@ -222,13 +196,9 @@ void SliceViewWidget::keyPressEvent(QKeyEvent* e) {
 }
 
 bool SliceViewWidget::event(QEvent* e) {
-  if (e->type() == QEvent::NativeGesture && model_->volume()) {
-    auto* gesture = static_cast<QNativeGestureEvent*>(e);
-    if (gesture->gestureType() == Qt::ZoomNativeGesture) {
-      zoomAt(1.0 + gesture->value(), gesture->position());
-      return true;
-    }
-  }
+  if (e->type() == QEvent::NativeGesture && model_->volume() &&
+      panZoom_->pinch(*static_cast<QNativeGestureEvent*>(e)))
+    return true;
   return VtkOpenGLWidget::event(e);
 }
 

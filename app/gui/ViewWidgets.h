@@ -1,7 +1,9 @@
 // The view widgets: each hosts one renderer in a VtkOpenGLWidget and turns Qt input into model
 // edits (crosshair, slice, window/level) or, on a plan's handles, into drags of a target or an
 // entry (reported as signals; the window turns them into plan-session previews and commits). They
-// hold no image or plan state of their own.
+// hold no image or plan state of their own. What a mouse drag in a slice view does is decided by
+// its interaction modes (InteractionModes.h: crosshair, handle drag, window/level, pan/zoom), one
+// chosen per button press.
 #pragma once
 
 #include <memory>
@@ -14,11 +16,17 @@
 namespace dbs::app {
 
 class ViewerModel;
+class SliceInteractionMode;
+class HandleDragMode;
+class CrosshairMode;
+class WindowLevelMode;
+class PanZoomMode;
 
 class SliceViewWidget : public VtkOpenGLWidget {
   Q_OBJECT
  public:
   SliceViewWidget(SliceOrientation orientation, ViewerModel* model, QWidget* parent = nullptr);
+  ~SliceViewWidget() override;
   SliceRenderer& sliceRenderer() { return slice_; }
   // Widget position (logical pixels) <-> RAS on this view's plane.
   Vec3 rasAtWidgetPosition(QPointF widgetPos) const;
@@ -34,6 +42,8 @@ class SliceViewWidget : public VtkOpenGLWidget {
   static constexpr double kHandlePickRadius = 9.0;
   // Shows the slice at `zoom` (1: the whole slice) centred on `centreRas`' projection.
   void showZoomedAt(double zoom, Vec3 centreRas);
+  // Zooms by `factor` (> 1: in) about a widget position (logical pixels): the point there stays.
+  void zoomAt(double factor, QPointF widgetPos);
 
  signals:
   void hovered(dbs::Vec3 pointRas);
@@ -43,11 +53,13 @@ class SliceViewWidget : public VtkOpenGLWidget {
 
  protected:
   void resizeGL(int w, int h) override;
+  // Mouse: the drag's interaction mode, chosen on the press (see InteractionModes.h); with no
+  // button held, the cursor shows whether a handle is under the mouse.
   void mousePressEvent(QMouseEvent* e) override;
   void mouseMoveEvent(QMouseEvent* e) override;
   void mouseReleaseEvent(QMouseEvent* e) override;
   // Wheel: one slice per notch (up: superior, anterior or right); Ctrl+wheel (or a pinch) zooms
-  // about the mouse.
+  // about the mouse (PanZoomMode).
   void wheelEvent(QWheelEvent* e) override;
   // PgUp/Up and PgDn/Down step one slice as the wheel does (five with Shift), + and - zoom about
   // the view's centre,
@@ -58,14 +70,15 @@ class SliceViewWidget : public VtkOpenGLWidget {
  private:
   void onVolumeChanged();
   void stepSlices(int slices);
-  void zoomAt(double factor, QPointF widgetPos);
   ViewerModel* model_;
   SliceRenderer slice_;
-  Qt::MouseButton dragButton_ = Qt::NoButton;
-  QPointF dragStart_, lastDragPosition_;
-  double dragStartWindow_ = 0, dragStartLevel_ = 0;
-  Handle draggedHandle_;
-  Vec3 dragStartRas_;
+  // One of each mode, offered a press in this order (a handle before the crosshair).
+  std::unique_ptr<HandleDragMode> handleDrag_;
+  std::unique_ptr<CrosshairMode> crosshair_;
+  std::unique_ptr<WindowLevelMode> windowLevel_;
+  std::unique_ptr<PanZoomMode> panZoom_;
+  Qt::MouseButton dragButton_ = Qt::NoButton;   // the button held since the last press, if any
+  SliceInteractionMode* activeMode_ = nullptr;  // the mode that took that press (none: no mode)
 };
 
 class SceneViewWidget : public VtkOpenGLWidget {

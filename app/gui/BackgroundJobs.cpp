@@ -1,0 +1,59 @@
+#include "gui/BackgroundJobs.h"
+
+#include <QMessageBox>
+#include <QWidget>
+
+namespace dbs::app {
+
+BackgroundJobs::BackgroundJobs(QWidget* window) : QObject(window), window_(window) {}
+
+void BackgroundJobs::cancelCurrent() {
+  if (cancelCurrent_) *cancelCurrent_ = true;
+}
+
+BackgroundJobs::CancelFlag BackgroundJobs::startStep(const QString& what, Qt::WindowModality modality,
+                                                     QProgressDialog** dialog) {
+  cancelCurrent();  // a newer request supersedes a step in progress
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  cancelCurrent_ = cancel;
+  auto* progress = new QProgressDialog(what, "Cancel", 0, 100, window_);
+  progress->setWindowTitle("dbsplan");
+  progress->setWindowModality(modality);
+  progress->setMinimumDuration(300);
+  progress->setAutoClose(false);
+  progress->setAutoReset(false);
+  connect(progress, &QProgressDialog::canceled, this, [cancel] { *cancel = true; });
+  *dialog = progress;
+  return cancel;
+}
+
+bool BackgroundJobs::endStep(QProgressDialog* dialog, const CancelFlag& cancel) {
+  // Read the user's answer before closing the dialog: closing a QProgressDialog emits canceled()
+  // (QProgressDialog::closeEvent), which must not count as the user cancelling a finished step.
+  const bool cancelled = *cancel;
+  disconnect(dialog, &QProgressDialog::canceled, nullptr, nullptr);
+  dialog->close();
+  dialog->deleteLater();
+  if (cancelled) emit message("Cancelled: nothing was changed", 5000);
+  return cancelled;
+}
+
+ProgressCallback BackgroundJobs::progressTo(QPointer<QProgressDialog> dialog, CancelFlag cancel) {
+  return [cancel, dialog](double fraction, const std::string& step) {
+    QMetaObject::invokeMethod(
+        dialog,
+        [dialog, fraction, step] {
+          if (!dialog) return;
+          dialog->setValue(static_cast<int>(fraction * 99));
+          dialog->setLabelText(QString::fromStdString(step));
+        },
+        Qt::QueuedConnection);
+    return !*cancel;
+  };
+}
+
+void BackgroundJobs::fail(const QString& title, const QString& error) {
+  QMessageBox::critical(window_, title, error);
+}
+
+}  // namespace dbs::app

@@ -1,0 +1,49 @@
+#include "gui/SchematicDialog.h"
+
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPixmap>
+#include <QSaveFile>
+#include <QVBoxLayout>
+
+#include "gui/WindowSettings.h"
+
+namespace dbs::app {
+
+SchematicDialog::SchematicDialog(std::shared_ptr<const QImage> image, std::function<QString()> folder,
+                                 QWidget* parent)
+    : QDialog(parent), image_(std::move(image)), folder_(std::move(folder)) {
+  setObjectName("schematicDialog");
+  setAttribute(Qt::WA_DeleteOnClose);
+  setWindowTitle("dbsplan: schematic of both leads");
+  auto* layout = new QVBoxLayout(this);
+  auto* picture = new QLabel(this);
+  picture->setObjectName("schematicPicture");
+  picture->setPixmap(
+      QPixmap::fromImage(*image_).scaled(1000, 750, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+  picture->setToolTip(
+      "The scene report.pdf shows: translucent head and brain, both GPi (green) and GPe, both "
+      "leads with their contacts, from the front-left above");
+  layout->addWidget(picture);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, this);
+  layout->addWidget(buttons);
+  connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
+  connect(buttons, &QDialogButtonBox::accepted, this, &SchematicDialog::save);
+}
+
+void SchematicDialog::save() {
+  const QString path =
+      QFileDialog::getSaveFileName(this, "Save the schematic", folder_() + "/scene.png", "PNG (*.png)");
+  if (path.isEmpty()) return;
+  QSaveFile file(path);  // atomic: a failure never leaves a partial PNG
+  if (!file.open(QIODevice::WriteOnly) || !image_->save(&file, "PNG") || !file.commit()) {
+    QMessageBox::warning(this, "dbsplan", "Could not write " + path);
+    return;
+  }
+  WindowSettings::rememberFolder(path);
+  emit saved(path);
+}
+
+}  // namespace dbs::app
