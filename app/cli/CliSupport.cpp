@@ -1,0 +1,279 @@
+#include "cli/CliSupport.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "dbs/imaging/TemplateSpace.h"
+#include "dbs/imaging/TextFormat.h"
+
+namespace dbs::app {
+
+namespace {
+
+nlohmann::json vecJson(Vec3 v) {
+  return nlohmann::json::array({v.x, v.y, v.z});
+}
+
+}  // namespace
+
+// ---- Output --------------------------------------------------------------------------------------
+
+std::string terminalSafe(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  char hex[16];
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool c1 = c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+    if (c < 0x20 || c == 0x7F) {
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else if (c1) {
+      std::snprintf(hex, sizeof hex, "\\xc2\\x%02x", static_cast<unsigned char>(text[++i]));
+      out += hex;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+ProgressCallback stderrProgress() {
+  auto lastPercent = std::make_shared<int>(-1);
+  auto lastStep = std::make_shared<std::string>();
+  return [lastPercent, lastStep](double fraction, const std::string& step) {
+    const int percent = static_cast<int>(fraction * 100);
+    if (step != *lastStep || percent >= *lastPercent + 10) {
+      std::cerr << "[" << std::setw(3) << percent << "%] " << step << "\n";
+      *lastPercent = percent;
+      *lastStep = step;
+    }
+    return true;
+  };
+}
+
+bool printProgress(double fraction, const std::string& step) {
+  std::cerr << "[" << std::setw(3) << static_cast<int>(fraction * 100) << "%] " << step << "\n";
+  return true;
+}
+
+std::string fixed(double value, int digits) {
+  return fixedText(value, digits);
+}
+
+std::string triple(Vec3 v, int digits) {
+  return vecText(v, digits);
+}
+
+nlohmann::json volumeInfoJson(const Volume& volume) {
+  const ImageGeometry& g = volume.geometry;
+  const IntensityRange range = intensityRange(*volume.image);
+  nlohmann::json matrix = nlohmann::json::array();
+  for (int r = 0; r < 4; ++r)
+    matrix.push_back(
+        {g.rasFromIjk.m[r][0], g.rasFromIjk.m[r][1], g.rasFromIjk.m[r][2], g.rasFromIjk.m[r][3]});
+  const auto bounds = g.rasBoundsMm();
+  nlohmann::json j;
+  j["path"] = volume.path;
+  j["format"] = volume.format;
+  j["pixel_type"] = volume.storedPixelType;
+  j["dimensions"] = {g.size[0], g.size[1], g.size[2]};
+  j["spacing_mm"] = vecJson(g.spacingMm());
+  j["orientation"] = g.orientationCode();
+  j["orientation_convention"] = "letter i = patient direction voxel axis i points towards (nibabel)";
+  j["geometry_source"] = volume.geometrySource;
+  j["ras_from_ijk"] = matrix;
+  j["bounds_ras_mm"] = {{"min", vecJson(bounds[0])}, {"max", vecJson(bounds[1])}};
+  j["centre_ras_mm"] =
+      vecJson(g.rasFromIndex({(g.size[0] - 1) / 2.0, (g.size[1] - 1) / 2.0, (g.size[2] - 1) / 2.0}));
+  j["intensity"] = {
+      {"min", range.min}, {"max", range.max}, {"p0_5", range.robustLow}, {"p99_5", range.robustHigh}};
+  j["notes"] = volume.notes;
+  return j;
+}
+
+void printTrajectorySummary(const PlannedTrajectory& p, std::ostream& out) {
+  const Trajectory& t = p.trajectory;
+  const TrajectoryMetrics& m = p.metrics;
+  out << "  " << (t.side == 'L' ? "LEFT " : "RIGHT ") << terminalSafe(t.id) << " (" << terminalSafe(t.origin)
+      << "), electrode " << terminalSafe(t.electrodeId) << ", deepest contact "
+      << fixed(t.deepestContactBeyondTargetMm) << " mm beyond the target, roll " << fixed(t.markerRollDeg, 0)
+      << " deg\n";
+  out << "    target RAS " << triple(t.targetRas) << " mm, AC-PC " << triple(m.targetAcpc) << " mm from MCP";
+  if (m.targetMni) out << ", " << kTemplateSpaceShortName << " " << triple(*m.targetMni);
+  out << "\n    entry  RAS " << triple(t.entryRas) << " mm, AC-PC " << triple(m.entryAcpc) << "\n";
+  out << "    length " << fixed(m.lengthMm) << " mm, " << fixed(m.sagittalAngleDeg)
+      << " deg to the AC-PC line (sagittal projection), " << fixed(m.lateralAngleDeg)
+      << " deg lateral to the midsagittal plane\n";
+  out << "    margins:";
+  for (const ClosestApproach& c : m.closest) {
+    out << " " << riskName(c.kind) << " ";
+    if (!c.present) {
+      out << "not assessed;";
+      continue;
+    }
+    out << fixed(c.distanceMm) << " mm at " << fixed(std::abs(c.depthMm)) << " mm "
+        << (c.depthMm >= 0 ? "above" : "below") << " the target" << (c.safe ? "" : " UNSAFE") << ";";
+  }
+  out << "\n    side effects:";
+  for (const SideEffectMargin& e : m.sideEffects) out << " " << terminalSafe(sideEffectMarginText(e)) << ";";
+  out << "\n    contacts in GPi: " << m.contactsInGpi << " of " << m.contacts.size() << "; "
+      << (m.safe ? "keeps every required margin" : "DOES NOT keep every required margin") << "\n";
+}
+
+void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
+  out << "plan (schema " << kPlanSchema << " v" << plan.schemaVersion << ", dbsplan "
+      << terminalSafe(plan.programVersion) << ", created " << terminalSafe(plan.created) << ")\n";
+  out << "  image: " << terminalSafe(plan.image.path) << "\n";
+  const std::string imageProblem = planImageProblem(plan);
+  out << "  sha256: " << terminalSafe(plan.image.sha256)
+      << (imageProblem.empty() ? "  (matches the image on disk)" : "  (" + terminalSafe(imageProblem) + ")");
+  out << "\n  AC " << triple(plan.acRas) << ", PC " << triple(plan.pcRas) << ", MCP " << triple(plan.mcpRas)
+      << " (RAS mm)\n";
+  for (const char side : {'L', 'R'})
+    if (const PlanTarget* proposed = planTarget(plan, side, "proposed")) {
+      const PlanTarget* atlas = planTarget(plan, side, "atlas");
+      out << "  proposed target " << side << ": AC-PC " << triple(proposed->acpc)
+          << " (the sensorimotor GPi inside the published indirect range where they overlap"
+          << (atlas ? "; " + fixed(norm(proposed->ras - atlas->ras)) + " mm from the atlas target" : "")
+          << ")\n";
+    }
+  for (const TargetAgreement& a : targetAgreements(plan))
+    out << "  targets " << a.side << ": atlas AC-PC " << triple(a.atlasAcpc) << ", indirect AC-PC "
+        << triple(a.indirectAcpc) << ", " << fixed(a.distanceMm) << " mm apart"
+        << (a.agrees() ? ""
+                       : " (MORE than " + fixed(kTargetAgreementToleranceMm, 0) + " mm: review the target)")
+        << "\n";
+  out << "  search: " << plan.search.candidates << " candidates scored in " << fixed(plan.search.seconds, 3)
+      << " s\n";
+  for (const PlannedTrajectory& p : plan.trajectories) printTrajectorySummary(p, out);
+  if (!plan.alternatives.empty()) out << "  alternatives (dbsplan edit --choose SIDE ID):\n";
+  for (const PlannedTrajectory& a : plan.alternatives) {
+    const TrajectoryMetrics& m = a.metrics;
+    out << "    " << terminalSafe(a.trajectory.id) << ": entry RAS " << triple(a.trajectory.entryRas)
+        << ", length " << fixed(m.lengthMm) << " mm, ventricles " << fixed(m.closest[0].distanceMm)
+        << " mm, sulci " << fixed(m.closest[1].distanceMm) << " mm, " << m.contactsInGpi
+        << " contacts in GPi, " << (m.safe ? "safe" : "UNSAFE") << "\n";
+  }
+  if (!plan.reviewNote.empty()) out << "  review note: " << terminalSafe(plan.reviewNote) << "\n";
+  if (!plan.history.empty()) {
+    out << "  edits by hand: " << plan.history.size()
+        << " (last: " << terminalSafe(plan.history.back().action) << " "
+        << terminalSafe(plan.history.back().side) << " at " << terminalSafe(plan.history.back().time)
+        << ")\n";
+  }
+  for (const std::string& note : plan.notes) out << "  note: " << terminalSafe(note) << "\n";
+}
+
+// ---- Parsing -------------------------------------------------------------------------------------
+
+std::optional<double> parseNumber(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const double value = std::strtod(text.c_str(), &end);
+  if (errno != 0 || !end || *end != '\0' || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+std::optional<std::uint64_t> parseWholeNumber(const std::string& text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
+  if (errno != 0 || !end || *end != '\0') return std::nullopt;
+  return static_cast<std::uint64_t>(value);
+}
+
+std::optional<std::vector<double>> parseNumberList(const std::string& text) {
+  std::vector<double> values;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    const std::optional<double> v = parseNumber(text.substr(start, comma - start));
+    if (!v) return std::nullopt;
+    values.push_back(*v);
+    if (comma == std::string::npos) return values;
+    start = comma + 1;
+  }
+}
+
+std::optional<char> parseSide(const std::string& text) {
+  if (text != "L" && text != "R") return std::nullopt;
+  return text[0];
+}
+
+std::optional<Vec3> parseRasMm(const std::string& text) {
+  const std::optional<std::vector<double>> v = parseNumberList(text);
+  if (!v || v->size() != 3) return std::nullopt;
+  for (double c : *v)
+    if (std::abs(c) > 1000) return std::nullopt;
+  return Vec3{(*v)[0], (*v)[1], (*v)[2]};
+}
+
+// ---- Validators ----------------------------------------------------------------------------------
+
+CLI::Validator sideValidator() {
+  return CLI::Validator(
+      [](std::string& text) {
+        return parseSide(text) ? std::string() : "the side must be L or R (is '" + text + "')";
+      },
+      "");
+}
+
+CLI::Validator rasValidator() {
+  return CLI::Validator(
+      [](std::string& text) {
+        return parseRasMm(text) ? std::string()
+                                : "wants X,Y,Z in patient RAS mm, each within +-1000 (is '" + text + "')";
+      },
+      "");
+}
+
+CLI::Validator numberBetween(double min, double max, const std::string& what) {
+  return CLI::Validator(
+      [min, max, what](std::string& text) {
+        const std::optional<double> v = parseNumber(text);
+        if (v && *v >= min && *v <= max) return std::string();
+        std::ostringstream message;
+        message << what << " must be a number between " << min << " and " << max << " (is '" << text << "')";
+        return message.str();
+      },
+      "");
+}
+
+CLI::Validator numberValidator(const std::string& what) {
+  return CLI::Validator(
+      [what](std::string& text) {
+        return parseNumber(text) ? std::string() : "wants " + what + ", got " + text;
+      },
+      "");
+}
+
+CLI::Validator wholeNumberTransform(const std::string& what) {
+  return CLI::Validator(
+      [what](std::string& text) {
+        const std::optional<std::uint64_t> v = parseWholeNumber(text);
+        if (!v) return "wants " + what + ", got " + text;
+        text = std::to_string(*v);
+        return std::string();
+      },
+      "");
+}
+
+char sideOf(const std::string& text) {
+  return parseSide(text).value();
+}
+
+Vec3 rasOf(const std::string& text) {
+  return parseRasMm(text).value();
+}
+
+}  // namespace dbs::app
