@@ -415,27 +415,15 @@ json planToJson(const PlanDocument& p) {
       {"file_checksums", p.fileSha256}};
 }
 
-PlanDocument planFromJson(const json& file, const std::string& where) {
-  // An older version is first brought up to this one (PlanMigration.h): one reader, one version.
-  const json j = migratePlanJson(file);
-  const Field root(j, where, "");
-  if (!j.is_object()) root.fail("a plan must be a JSON object");
-  PlanDocument p;
-  if (root["schema"].string() != kPlanSchema)
-    root["schema"].fail("must be \"" + std::string(kPlanSchema) + "\" (is \"" + root["schema"].string() +
-                        "\")");
-  const long version = root["schema_version"].integer();
-  if (version < kOldestReadablePlanSchemaVersion || version > kPlanSchemaVersion)
-    root["schema_version"].fail(
-        "version " + std::to_string(version) + " is not supported (this dbsplan reads " +
-        std::to_string(kOldestReadablePlanSchemaVersion) + " to " + std::to_string(kPlanSchemaVersion) + ")");
-  p.schemaVersion = kPlanSchemaVersion;
-  p.programVersion = root["program"]["version"].string();
-  p.created = root["created"].string();
-  const Field image = root["image"];
-  p.image.path = image["path"].string();
-  p.image.sha256 = image["sha256"].string();
-  if (p.image.sha256.size() != 64 || !std::all_of(p.image.sha256.begin(), p.image.sha256.end(), [](char c) {
+namespace {
+
+// The parts of planFromJson, each reading one part of the file into the plan (same checks, same
+// order, same messages).
+
+void readImage(const Field& image, PlanDocument::Image& out) {
+  out.path = image["path"].string();
+  out.sha256 = image["sha256"].string();
+  if (out.sha256.size() != 64 || !std::all_of(out.sha256.begin(), out.sha256.end(), [](char c) {
         return std::isxdigit(static_cast<unsigned char>(c));
       }))
     image["sha256"].fail("must be 64 hexadecimal digits");
@@ -444,28 +432,27 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
   for (std::size_t a = 0; a < 3; ++a) {
     const long v = size.at(a).integer();
     if (v < 1) size.at(a).fail("must be at least 1");
-    p.image.geometry.size[a] = static_cast<std::size_t>(v);
+    out.geometry.size[a] = static_cast<std::size_t>(v);
   }
   const Field affine = image["ras_from_ijk"];
   if (affine.arraySize() != 4) affine.fail("must be a 4x4 matrix");
   for (std::size_t r = 0; r < 4; ++r) {
     const Field row = affine.at(r);
     if (row.arraySize() != 4) row.fail("must have 4 numbers");
-    for (std::size_t c = 0; c < 4; ++c) p.image.geometry.rasFromIjk.m[r][c] = row.at(c).number();
+    for (std::size_t c = 0; c < 4; ++c) out.geometry.rasFromIjk.m[r][c] = row.at(c).number();
   }
-  if (std::abs(p.image.geometry.rasFromIjk.determinant3x3()) < 1e-9) affine.fail("is singular");
-  p.labelsFile = root["labels"].string();
-  const Field transforms = root["transforms"];
-  p.transforms.affineFile = transforms["affine"].string();
-  p.transforms.displacementFile = transforms["displacement"].string();
-  p.transforms.direction = transforms["direction"].string();
-  const Field landmarks = root["landmarks_ras"];
+  if (std::abs(out.geometry.rasFromIjk.determinant3x3()) < 1e-9) affine.fail("is singular");
+}
+
+void readLandmarks(const Field& landmarks, PlanDocument& p) {
   p.acRas = landmarks["AC"].vec3();
   p.pcRas = landmarks["PC"].vec3();
   p.mcpRas = landmarks["MCP"].vec3();
   p.midlineRas = landmarks["midline"].vec3();
   if (norm(p.acRas - p.pcRas) < 1.0) landmarks["PC"].fail("AC and PC must be at least 1 mm apart");
-  const Field targets = root["targets"];
+}
+
+void readTargets(const Field& targets, std::vector<PlanTarget>& out) {
   for (std::size_t i = 0; i < targets.arraySize(); ++i) {
     const Field t = targets.at(i);
     PlanTarget target;
@@ -474,8 +461,11 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
     target.ras = t["ras"].vec3();
     target.acpc = t["acpc"].vec3();
     if (t.has("mni")) target.mni = t["mni"].vec3();
-    p.targets.push_back(target);
+    out.push_back(target);
   }
+}
+
+void readTrajectories(const Field& root, PlanDocument& p) {
   const Field trajectories = root["trajectories"];
   if (trajectories.arraySize() == 0) trajectories.fail("must hold at least one trajectory");
   for (std::size_t i = 0; i < trajectories.arraySize(); ++i) {
@@ -494,19 +484,9 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
   const Field alternatives = root["alternatives"];
   for (std::size_t i = 0; i < alternatives.arraySize(); ++i)
     p.alternatives.push_back(trajectoryFromJson(alternatives.at(i)));
-  const Field search = root["search"];
-  const long candidates = search["candidates"].integer();
-  if (candidates < 0) search["candidates"].fail("must not be negative");
-  p.search.candidates = static_cast<std::size_t>(candidates);
-  p.search.seconds = search["seconds"].numberIn(0, 1e6);
-  if (!search["settings"].raw().is_object()) search["settings"].fail("must be an object");
-  p.search.settings = search["settings"].raw();
-  if (!root["risk_structures"].raw().is_object()) root["risk_structures"].fail("must be an object");
-  p.riskStructures = root["risk_structures"].raw();
-  const Field notes = root["notes"];
-  for (std::size_t i = 0; i < notes.arraySize(); ++i) p.notes.push_back(notes.at(i).string());
-  p.reviewNote = root["review_note"].string();
-  const Field history = root["history"];
+}
+
+void readHistory(const Field& history, std::vector<PlanHistoryEntry>& out) {
   for (std::size_t i = 0; i < history.arraySize(); ++i) {
     const Field h = history.at(i);
     PlanHistoryEntry entry;
@@ -523,17 +503,22 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
     entry.trajectoryId = h["trajectory"].string();
     entry.from = h["from"].raw();
     entry.to = h["to"].raw();
-    p.history.push_back(entry);
+    out.push_back(entry);
   }
-  const Field checksums = root["file_checksums"];
+}
+
+void readFileChecksums(const Field& checksums, std::map<std::string, std::string>& out) {
   if (!checksums.raw().is_object()) checksums.fail("must be an object {file: sha256}");
   for (const auto& [file, digest] : checksums.raw().items()) {
     const std::string d = checksums[file].string();
     if (d.size() != 64 ||
         !std::all_of(d.begin(), d.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
       checksums[file].fail("must be 64 hexadecimal digits");
-    p.fileSha256[file] = d;
+    out[file] = d;
   }
+}
+
+void requireUniqueTrajectoryIds(const Field& root, PlanDocument& p) {
   // Ids are unique within the plan: the panel, the history and `edit --choose` rely on it.
   assignMissingTrajectoryIds(p);
   std::vector<std::string> ids;
@@ -543,6 +528,51 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
         root["trajectories"].fail("trajectory id \"" + t.trajectory.id + "\" is used twice");
       ids.push_back(t.trajectory.id);
     }
+}
+
+}  // namespace
+
+PlanDocument planFromJson(const json& file, const std::string& where) {
+  // An older version is first brought up to this one (PlanMigration.h): one reader, one version.
+  const json j = migratePlanJson(file);
+  const Field root(j, where, "");
+  if (!j.is_object()) root.fail("a plan must be a JSON object");
+  PlanDocument p;
+  if (root["schema"].string() != kPlanSchema)
+    root["schema"].fail("must be \"" + std::string(kPlanSchema) + "\" (is \"" + root["schema"].string() +
+                        "\")");
+  const long version = root["schema_version"].integer();
+  if (version < kOldestReadablePlanSchemaVersion || version > kPlanSchemaVersion)
+    root["schema_version"].fail(
+        "version " + std::to_string(version) + " is not supported (this dbsplan reads " +
+        std::to_string(kOldestReadablePlanSchemaVersion) + " to " + std::to_string(kPlanSchemaVersion) + ")");
+  p.schemaVersion = kPlanSchemaVersion;
+  p.programVersion = root["program"]["version"].string();
+  p.created = root["created"].string();
+  readImage(root["image"], p.image);
+  p.labelsFile = root["labels"].string();
+  const Field transforms = root["transforms"];
+  p.transforms.affineFile = transforms["affine"].string();
+  p.transforms.displacementFile = transforms["displacement"].string();
+  p.transforms.direction = transforms["direction"].string();
+  readLandmarks(root["landmarks_ras"], p);
+  readTargets(root["targets"], p.targets);
+  readTrajectories(root, p);
+  const Field search = root["search"];
+  const long candidates = search["candidates"].integer();
+  if (candidates < 0) search["candidates"].fail("must not be negative");
+  p.search.candidates = static_cast<std::size_t>(candidates);
+  p.search.seconds = search["seconds"].numberIn(0, 1e6);
+  if (!search["settings"].raw().is_object()) search["settings"].fail("must be an object");
+  p.search.settings = search["settings"].raw();
+  if (!root["risk_structures"].raw().is_object()) root["risk_structures"].fail("must be an object");
+  p.riskStructures = root["risk_structures"].raw();
+  const Field notes = root["notes"];
+  for (std::size_t i = 0; i < notes.arraySize(); ++i) p.notes.push_back(notes.at(i).string());
+  p.reviewNote = root["review_note"].string();
+  readHistory(root["history"], p.history);
+  readFileChecksums(root["file_checksums"], p.fileSha256);
+  requireUniqueTrajectoryIds(root, p);
   return p;
 }
 
