@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     const std::vector<dbs::PlannedTrajectory> trajectories =
         session->plan().trajectories;  // commits replace the plan
     for (const dbs::PlannedTrajectory& chosen : trajectories) {
-      const char side = chosen.trajectory.side;
+      const dbs::Side side = chosen.trajectory.side;
       for (bool entry : {false, true}) {
         const dbs::Vec3 start = entry ? chosen.trajectory.entryRas : chosen.trajectory.targetRas;
         std::vector<double> ms;
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
         }
         const double median = percentile(ms, 0.5);
         ok = ok && median <= 20.0;
-        out["preview"][std::string(1, side)][entry ? "entry" : "target"] = {
+        out["preview"][std::string(1, dbs::sideLetter(side))][entry ? "entry" : "target"] = {
             {"median_ms", median},
             {"p95_ms", percentile(ms, 0.95)},
             {"max_ms", *std::max_element(ms.begin(), ms.end())}};
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
       const auto t = Clock::now();
       session->commit(dbs::PlanEdit::moveTarget(side, chosen.trajectory.targetRas + dbs::Vec3{0, 0, -1}),
                       true);
-      out["commit_with_alternatives_ms"][std::string(1, side)] = msSince(t);
+      out["commit_with_alternatives_ms"][std::string(1, dbs::sideLetter(side))] = msSince(t);
     }
     out["meets_target"] = ok;
     std::cout << out.dump(2) << "\n";

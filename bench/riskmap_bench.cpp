@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
                           {"cores", std::thread::hardware_concurrency()},
                           {"requirement_hz", 10}};
     bool ok = true;
-    for (char side : {'L', 'R'}) {
+    for (dbs::Side side : dbs::kBothSides) {
       if (!dbs::chosenTrajectory(session->plan(), side)) continue;
       auto surfaceStart = Clock::now();
       dbs::app::ScalpRiskMap map = dbs::app::makeScalpRiskMap(session->result(), side);
@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
       }
       const double median = percentile(ms, 0.5);
       ok = ok && median <= 100.0 && windowVertices > 0;
-      out["sides"][std::string(1, side)] = {
+      out["sides"][std::string(1, dbs::sideLetter(side))] = {
           {"scalp_vertices", map.verticesRas.size()},
           {"vertices_above_target", scored},
           {"window_vertices", windowVertices},

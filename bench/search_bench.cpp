@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
       if (!truthPath.empty()) {
         const dbs::LabelVolume truth = dbs::loadLabelVolume(truthPath);
         const dbs::RiskField truthField(result.risks, truth);
-        const int gpi = dbs::labelValue(t.side == 'L' ? "GPi_L" : "GPi_R");
+        const int gpi = dbs::labelValue(dbs::sidedLabelName("GPi", t.side));
         // Distance of the lead to the true ventricles: a distance map of the truth's ventricles.
         auto mask = dbs::MaskImage::New();
         mask->CopyInformation(truth.image);
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
         ok = ok && inGpi && closest >= 2.0 && m.ownSide && m.entryAcpc.z > m.targetAcpc.z &&
              m.entryAcpc.y > m.targetAcpc.y;
       }
-      out[std::string(1, t.side)] = side;
+      out[std::string(1, dbs::sideLetter(t.side))] = side;
     }
     out["ok"] = ok;
     std::cout << out.dump(2) << "\n";

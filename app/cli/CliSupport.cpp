@@ -102,10 +102,10 @@ nlohmann::json volumeInfoJson(const Volume& volume) {
 void printTrajectorySummary(const PlannedTrajectory& p, std::ostream& out) {
   const Trajectory& t = p.trajectory;
   const TrajectoryMetrics& m = p.metrics;
-  out << "  " << (t.side == 'L' ? "LEFT " : "RIGHT ") << terminalSafe(t.id) << " (" << terminalSafe(t.origin)
-      << "), electrode " << terminalSafe(t.electrodeId) << ", deepest contact "
-      << fixed(t.deepestContactBeyondTargetMm) << " mm beyond the target, roll " << fixed(t.markerRollDeg, 0)
-      << " deg\n";
+  out << "  " << (t.side == Side::Left ? "LEFT " : "RIGHT ") << terminalSafe(t.id) << " ("
+      << kTrajectoryOriginNames.name(t.origin) << "), electrode " << terminalSafe(t.electrodeId)
+      << ", deepest contact " << fixed(t.deepestContactBeyondTargetMm) << " mm beyond the target, roll "
+      << fixed(t.markerRollDeg, 0) << " deg\n";
   out << "    target RAS " << triple(t.targetRas) << " mm, AC-PC " << triple(m.targetAcpc) << " mm from MCP";
   if (m.targetMni) out << ", " << kTemplateSpaceShortName << " " << triple(*m.targetMni);
   out << "\n    entry  RAS " << triple(t.entryRas) << " mm, AC-PC " << triple(m.entryAcpc) << "\n";
@@ -137,17 +137,17 @@ void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
       << (imageProblem.empty() ? "  (matches the image on disk)" : "  (" + terminalSafe(imageProblem) + ")");
   out << "\n  AC " << triple(plan.acRas) << ", PC " << triple(plan.pcRas) << ", MCP " << triple(plan.mcpRas)
       << " (RAS mm)\n";
-  for (const char side : {'L', 'R'})
-    if (const PlanTarget* proposed = planTarget(plan, side, "proposed")) {
-      const PlanTarget* atlas = planTarget(plan, side, "atlas");
-      out << "  proposed target " << side << ": AC-PC " << triple(proposed->acpc)
+  for (const Side side : kBothSides)
+    if (const PlanTarget* proposed = planTarget(plan, side, TargetSource::Proposed)) {
+      const PlanTarget* atlas = planTarget(plan, side, TargetSource::Atlas);
+      out << "  proposed target " << sideLetter(side) << ": AC-PC " << triple(proposed->acpc)
           << " (the sensorimotor GPi inside the published indirect range where they overlap"
           << (atlas ? "; " + fixed(norm(proposed->ras - atlas->ras)) + " mm from the atlas target" : "")
           << ")\n";
     }
   for (const TargetAgreement& a : targetAgreements(plan))
-    out << "  targets " << a.side << ": atlas AC-PC " << triple(a.atlasAcpc) << ", indirect AC-PC "
-        << triple(a.indirectAcpc) << ", " << fixed(a.distanceMm) << " mm apart"
+    out << "  targets " << sideLetter(a.side) << ": atlas AC-PC " << triple(a.atlasAcpc)
+        << ", indirect AC-PC " << triple(a.indirectAcpc) << ", " << fixed(a.distanceMm) << " mm apart"
         << (a.agrees() ? ""
                        : " (MORE than " + fixed(kTargetAgreementToleranceMm, 0) + " mm: review the target)")
         << "\n";
@@ -165,9 +165,9 @@ void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
   if (!plan.reviewNote.empty()) out << "  review note: " << terminalSafe(plan.reviewNote) << "\n";
   if (!plan.history.empty()) {
     out << "  edits by hand: " << plan.history.size()
-        << " (last: " << terminalSafe(plan.history.back().action) << " "
-        << terminalSafe(plan.history.back().side) << " at " << terminalSafe(plan.history.back().time)
-        << ")\n";
+        << " (last: " << kEditActionNames.name(plan.history.back().action) << " "
+        << (plan.history.back().side ? std::string(1, sideLetter(*plan.history.back().side)) : std::string())
+        << " at " << terminalSafe(plan.history.back().time) << ")\n";
   }
   for (const std::string& note : plan.notes) out << "  note: " << terminalSafe(note) << "\n";
 }
@@ -205,9 +205,9 @@ std::optional<std::vector<double>> parseNumberList(const std::string& text) {
   }
 }
 
-std::optional<char> parseSide(const std::string& text) {
-  if (text != "L" && text != "R") return std::nullopt;
-  return text[0];
+std::optional<Side> parseSide(const std::string& text) {
+  if (text.size() != 1) return std::nullopt;
+  return sideFromLetter(text[0]);
 }
 
 std::optional<Vec3> parseRasMm(const std::string& text) {
@@ -268,7 +268,7 @@ CLI::Validator wholeNumberTransform(const std::string& what) {
       "");
 }
 
-char sideOf(const std::string& text) {
+Side sideOf(const std::string& text) {
   return parseSide(text).value();
 }
 

@@ -56,7 +56,7 @@ std::optional<std::uint64_t> parseWholeNumber(const std::string& text);
 // Numbers separated by commas, each a parseNumber ("1,1,1.2"); an empty part is refused.
 std::optional<std::vector<double>> parseNumberList(const std::string& text);
 // A side: "L" or "R".
-std::optional<char> parseSide(const std::string& text);
+std::optional<Side> parseSide(const std::string& text);
 // A point "X,Y,Z" in patient RAS mm, each coordinate within +-1000 mm.
 std::optional<Vec3> parseRasMm(const std::string& text);
 
@@ -75,7 +75,7 @@ CLI::Validator numberValidator(const std::string& what);
 CLI::Validator wholeNumberTransform(const std::string& what);
 
 // The value of an option declared with sideValidator / rasValidator (already validated).
-char sideOf(const std::string& text);
+Side sideOf(const std::string& text);
 Vec3 rasOf(const std::string& text);
 
 }  // namespace dbs::app

@@ -28,7 +28,7 @@ double secondsSince(Clock::time_point start) {
 }
 
 // --choose SIDE N: N is an alternative's id (L3) or its position among the side's alternatives (1 = first).
-std::string alternativeId(const PlanDocument& plan, char side, const std::string& n) {
+std::string alternativeId(const PlanDocument& plan, Side side, const std::string& n) {
   std::vector<std::string> ids;
   for (const PlannedTrajectory& a : plan.alternatives)
     if (a.trajectory.side == side) ids.push_back(a.trajectory.id);
@@ -44,7 +44,8 @@ std::string alternativeId(const PlanDocument& plan, char side, const std::string
     return ids[static_cast<std::size_t>(position - 1)];
   std::string known;
   for (const std::string& id : ids) known += (known.empty() ? "" : ", ") + id;
-  throw CLI::ValidationError("--choose", "no alternative '" + n + "' on side " + std::string(1, side) +
+  throw CLI::ValidationError("--choose", "no alternative '" + n + "' on side " +
+                                             std::string(1, sideLetter(side)) +
                                              " (alternatives: " + (known.empty() ? "none" : known) + ")");
 }
 
@@ -81,7 +82,7 @@ int runEdit(const EditOptions& o) {
 
   nlohmann::json report = {
       {"plan", o.planPath}, {"open_seconds", openSeconds}, {"edits", nlohmann::json::array()}};
-  std::vector<char> editedSides;
+  std::vector<Side> editedSides;
   for (const PlanEdit& edit : edits) {
     // The re-score alone (what a dragged step costs), then the commit with its alternatives' search.
     const auto previewStart = Clock::now();
@@ -100,14 +101,14 @@ int runEdit(const EditOptions& o) {
     if (!o.json)
       std::cout << edit.describe() << ": re-scored in " << std::fixed << std::setprecision(4)
                 << rescoreSeconds << " s (with the alternatives' search " << commitSeconds << " s)\n";
-    if (std::find(editedSides.begin(), editedSides.end(), edit.side) == editedSides.end())
-      editedSides.push_back(edit.side);
+    if (std::find(editedSides.begin(), editedSides.end(), edit.sided()) == editedSides.end())
+      editedSides.push_back(edit.sided());
   }
   const std::string written = o.outPath.empty() ? o.planPath : o.outPath;
   session->save(written);
   report["written"] = written;
   report["trajectories"] = nlohmann::json::array();
-  for (char side : editedSides) {
+  for (Side side : editedSides) {
     const PlannedTrajectory* t = chosenTrajectory(session->plan(), side);
     if (!t) continue;
     if (o.json)

@@ -50,7 +50,7 @@ int runLocate(LocateOptions& o) {
   std::cerr << std::fixed << std::setprecision(2) << "locate: " << wall << " s wall, peak memory "
             << usage.ru_maxrss / 1024.0 << " MB; outputs in " << o.outDir << "\n";
   for (const auto& s : result.sides)
-    std::cerr << "  GPi " << s.side << ": proposed target RAS (" << s.proposed.ras.x << ", "
+    std::cerr << "  GPi " << sideLetter(s.side) << ": proposed target RAS (" << s.proposed.ras.x << ", "
               << s.proposed.ras.y << ", " << s.proposed.ras.z << "), AC-PC (" << s.proposed.acpc.x << ", "
               << s.proposed.acpc.y << ", " << s.proposed.acpc.z << "), "
               << (s.proposed.insideRange ? "inside" : "OUTSIDE")

@@ -49,8 +49,8 @@ int runPlan(PlanOptions& o, const CommandLine& commandLine) {
   if (inputs.locate.imagePath.empty() && o.sampleName.empty())
     throw CLI::RequiredError("IMAGE or --sample NAME");
   // Patient RAS mm, set by hand and re-scored; a later one for the same side wins.
-  for (const auto& [side, xyz] : o.targets) inputs.manualTargetRas[sideOf(side) == 'L' ? 0 : 1] = rasOf(xyz);
-  for (const auto& [side, xyz] : o.entries) inputs.manualEntryRas[sideOf(side) == 'L' ? 0 : 1] = rasOf(xyz);
+  for (const auto& [side, xyz] : o.targets) inputs.manualTargetRas[sideIndex(sideOf(side))] = rasOf(xyz);
+  for (const auto& [side, xyz] : o.entries) inputs.manualEntryRas[sideIndex(sideOf(side))] = rasOf(xyz);
   // Fail before minutes of work on what can be checked in milliseconds.
   try {
     ElectrodeCatalogue::standard().find(inputs.electrodeId);

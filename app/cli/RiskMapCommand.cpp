@@ -29,7 +29,7 @@ struct RiskMapOptions {
 };
 
 int runRiskMap(const RiskMapOptions& o) {
-  const char side = sideOf(o.side);
+  const Side side = sideOf(o.side);
   using Clock = std::chrono::steady_clock;
   const auto openStart = Clock::now();
   std::vector<std::string> warnings;
@@ -37,7 +37,8 @@ int runRiskMap(const RiskMapOptions& o) {
   for (const std::string& w : warnings) std::cerr << "dbsplan risk-map: warning: " << w << "\n";
   const double openSeconds = std::chrono::duration<double>(Clock::now() - openStart).count();
   if (!chosenTrajectory(session->plan(), side)) {
-    std::cerr << "dbsplan risk-map: " << o.planPath << " has no trajectory on side " << side << "\n";
+    std::cerr << "dbsplan risk-map: " << o.planPath << " has no trajectory on side " << sideLetter(side)
+              << "\n";
     return 1;
   }
   const auto mapStart = Clock::now();
@@ -49,7 +50,7 @@ int runRiskMap(const RiskMapOptions& o) {
   if (o.json) {
     const nlohmann::json report = {
         {"plan", o.planPath},
-        {"side", std::string(1, side)},
+        {"side", std::string(1, sideLetter(side))},
         {"written", o.outPath},
         {"vertices", vertices},
         {"triangles", map.surface->GetNumberOfPolys()},
@@ -64,9 +65,9 @@ int runRiskMap(const RiskMapOptions& o) {
   } else {
     std::cout << std::fixed << std::setprecision(3) << "scalp: " << vertices << " vertices, "
               << map.surface->GetNumberOfPolys() << " triangles (the T1's own grid)\n"
-              << "scored: " << map.scoredVertices << " vertices above the "
-              << (side == 'L' ? "left" : "right") << " target in " << map.scoringSeconds << " s; "
-              << map.inWindowVertices << " inside the search window, " << map.safeVertices << " safe\n"
+              << "scored: " << map.scoredVertices << " vertices above the " << sideWord(side) << " target in "
+              << map.scoringSeconds << " s; " << map.inWindowVertices << " inside the search window, "
+              << map.safeVertices << " safe\n"
               << "risk map written: " << o.outPath << "\n";
   }
   return 0;

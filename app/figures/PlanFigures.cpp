@@ -67,10 +67,6 @@ Vec3 FigurePlane::rasFromPixel(QPointF pixel) const {
 
 namespace {
 
-const char* sideName(char side) {
-  return side == 'R' ? "right" : "left";
-}
-
 void requireSize(QSize size) {
   if (size.width() < 16 || size.height() < 16 || size.width() > 8192 || size.height() > 8192)
     throw std::invalid_argument("figure size must be between 16x16 and 8192x8192 pixels");
@@ -190,11 +186,11 @@ const QColor kLetterColour(255, 217, 51);  // the viewer's edge letters (SliceRe
 
 // The patient direction each edge of a planar figure faces, as in the slice views; with
 // "lateral"/"medial" for the target's side when `side` is given.
-void drawEdgeLetters(QPainter& painter, const FigurePlane& plane, char side) {
+void drawEdgeLetters(QPainter& painter, const FigurePlane& plane, std::optional<Side> side) {
   const int w = plane.size.width(), h = plane.size.height();
   const int px = baseFontPixels(plane.size) * 3 / 2;
   const double margin = 0.4 * px;
-  const Vec3 lateralRas{side == 'R' ? 1.0 : -1.0, 0, 0};
+  const Vec3 lateralRas{side ? sideSign(*side) : 0.0, 0, 0};
   struct Edge {
     Vec3 directionRas;
     QPointF anchor;
@@ -207,7 +203,7 @@ void drawEdgeLetters(QPainter& painter, const FigurePlane& plane, char side) {
   for (const Edge& e : edges) {
     drawHaloText(painter, e.anchor, QString(QChar(anatomicalLetter(e.directionRas))), kLetterColour, px, true,
                  e.alignment);
-    if (side != 'L' && side != 'R') continue;
+    if (!side) continue;
     const double lateral = dot(e.directionRas, lateralRas);
     if (std::abs(lateral) < 0.7) continue;
     const QPointF below = e.anchor + QPointF(0, (e.alignment & Qt::AlignBottom) ? -1.1 * px : 1.1 * px);
@@ -403,10 +399,10 @@ QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& traj
   drawTitle(
       painter, size,
       QString("%1, %2 target")
-          .arg(QString(sliceOrientationName(orientation)), QString(sideName(trajectory.trajectory.side))),
+          .arg(QString(sliceOrientationName(orientation)), QString(sideWord(trajectory.trajectory.side))),
       {QString("%1 = %2 mm (RAS)").arg(QChar("xyz"[normalAxis])).arg(lead.targetRas[normalAxis], 0, 'f', 1)},
       titleWidth(size));
-  drawEdgeLetters(painter, plane, 0);
+  drawEdgeLetters(painter, plane, std::nullopt);
   drawScaleBar(painter, plane, 10);
   return image;
 }
@@ -480,7 +476,7 @@ QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& tr
                             : QString("%1 mm %2 the target")
                                   .arg(std::abs(depthMm), 0, 'f', 1)
                                   .arg(depthMm > 0 ? "above (towards the entry)" : "beyond");
-  drawTitle(painter, size, QString("Probe's eye, %1 target").arg(sideName(trajectory.trajectory.side)),
+  drawTitle(painter, size, QString("Probe's eye, %1 target").arg(sideWord(trajectory.trajectory.side)),
             {depth, "perpendicular to the lead, seen from the entry",
              !cutsLead     ? QString("beyond the lead's tip")
              : cutsContact ? QString("cuts contact %1").arg(levelLabels.join("/"))
@@ -533,7 +529,7 @@ QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajecto
                  (right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignVCenter);
   }
 
-  drawTitle(painter, size, QString("Along the path, %1 lead").arg(sideName(trajectory.trajectory.side)),
+  drawTitle(painter, size, QString("Along the path, %1 lead").arg(sideWord(trajectory.trajectory.side)),
             {QString("rotated %1 deg about the lead").arg(rotationDeg, 0, 'f', 0), "entry at the top",
              "ticks: where each margin is smallest"},
             titleWidth(size));
@@ -670,7 +666,7 @@ std::vector<SceneAnnotation> sceneAnnotations(vtkRenderer* renderer, const vtkSm
     annotations.push_back(
         {lead.entryRas + 6.0 * lead.axisRas,
          QString("%1 lead: %2")
-             .arg(QString(sideName(lead.side)),
+             .arg(QString(sideWord(lead.side)),
                   QString::fromStdString(lead.model->manufacturer + " " + lead.model->model)),
          false,
          {}});
@@ -793,7 +789,7 @@ QImage renderRiskMapFigure(const PlanResult& result, const PlannedTrajectory& tr
   QPainter painter(&image);
   painter.setRenderHint(QPainter::Antialiasing);
   const int px = baseFontPixels(size);
-  const QString side = trajectory.trajectory.side == 'L' ? "left" : "right";
+  const QString side = sideWord(trajectory.trajectory.side);
   drawTitle(painter, size, "Scalp risk map, " + side + " target",
             {QString("%1 scalp vertices above the target scored, %2 inside the search window, %3 safe")
                  .arg(map.scoredVertices)

@@ -35,10 +35,6 @@ QString vec(Vec3 v, int decimals = 1) {
   return QString::fromStdString(vecText(v, decimals));
 }
 
-QString sideTitle(char side) {
-  return side == 'R' ? "Right" : "Left";
-}
-
 // An HTML table: a header row and rows of already-escaped cells.
 QString table(const QStringList& header, const std::vector<QStringList>& rows) {
   QString html = "<table width=\"100%\" border=\"1\" cellspacing=\"0\" cellpadding=\"2\">\n<tr>";
@@ -73,7 +69,7 @@ QString yesNo(bool value) {
   return value ? "yes" : "no";
 }
 
-std::vector<const PlannedTrajectory*> alternativesOf(const PlanDocument& plan, char side) {
+std::vector<const PlannedTrajectory*> alternativesOf(const PlanDocument& plan, Side side) {
   std::vector<const PlannedTrajectory*> out;
   for (const PlannedTrajectory& t : plan.alternatives)
     if (t.trajectory.side == side) out.push_back(&t);
@@ -142,15 +138,15 @@ QString targetsSection(const PlanDocument& plan) {
         "(Valsky et al. 2020).</p>\n";
     std::vector<QStringList> rows;
     for (const PlanTarget& t : plan.targets)
-      rows.push_back({sideTitle(t.side), escaped(t.source), vec(t.ras), vec(t.acpc),
-                      t.mni ? vec(*t.mni) : QString("&#8212;")});
+      rows.push_back({QString(sideTitle(t.side)), escaped(kTargetSourceNames.name(t.source)), vec(t.ras),
+                      vec(t.acpc), t.mni ? vec(*t.mni) : QString("&#8212;")});
     html += table({"Side", "Source", "Patient RAS (mm)", "AC-PC (mm, origin MCP)", "Colin27 template (mm)"},
                   rows);
     QStringList agreement;
     for (const TargetAgreement& a : targetAgreements(plan))
       agreement
           << QString("%1: atlas and indirect targets %2 mm apart%3")
-                 .arg(sideTitle(a.side), number(a.distanceMm),
+                 .arg(QString(sideTitle(a.side)), number(a.distanceMm),
                       a.agrees()
                           ? QString()
                           : QString(" <b>(more than %1 mm: review)</b>").arg(kTargetAgreementToleranceMm));
@@ -165,7 +161,7 @@ QString trajectoriesSection(const PlanDocument& plan) {
   std::vector<QStringList> rows;
   for (const PlannedTrajectory& t : plan.trajectories) {
     const ElectrodeModel& model = ElectrodeCatalogue::standard().find(t.trajectory.electrodeId);
-    rows.push_back({sideTitle(t.trajectory.side), escaped(model.name), vec(t.trajectory.targetRas),
+    rows.push_back({QString(sideTitle(t.trajectory.side)), escaped(model.name), vec(t.trajectory.targetRas),
                     vec(t.trajectory.entryRas), number(t.metrics.lengthMm),
                     QString("%1 of %2").arg(t.metrics.contactsInGpi).arg(t.metrics.contacts.size()),
                     t.metrics.safe ? "yes" : "<b>NO</b>", number(t.metrics.score, 3)});
@@ -359,7 +355,7 @@ QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) 
   const TrajectoryMetrics& m = planned.metrics;
   const ElectrodeModel& model = ElectrodeCatalogue::standard().find(t.electrodeId);
   QString html;
-  html += "<h2 style=\"page-break-before: always\">" + sideTitle(t.side) + " GPi: trajectory</h2>\n";
+  html += "<h2 style=\"page-break-before: always\">" + QString(sideTitle(t.side)) + " GPi: trajectory</h2>\n";
   QStringList status;
   status << (m.safe ? QString("Every assessed structure kept at its margin") : QString("<b>UNSAFE</b>"));
   status << (m.inWindow ? QString("entry inside the frontal window")
@@ -367,8 +363,8 @@ QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) 
   if (!m.ownSide) status << "<b>crosses the midsagittal plane</b>";
   status << QString("%1 of %2 contacts in GPi").arg(m.contactsInGpi).arg(m.contacts.size());
   html += "<p>" + escaped(model.name) + ", " +
-          (t.origin == "manual" ? "set by hand" : "found by the search") + ". " + status.join("; ") +
-          ". Score " + number(m.score, 3) + ".</p>\n";
+          (t.origin == TrajectoryOrigin::Manual ? "set by hand" : "found by the search") + ". " +
+          status.join("; ") + ". Score " + number(m.score, 3) + ".</p>\n";
 
   html += coordinatesSection(result, t, m);
   html += marginsSection(m);
@@ -404,7 +400,7 @@ void addFigures(QTextDocument& document, const PlanResult& result, const QImage&
   document.addResource(QTextDocument::ImageResource, QUrl("scene.png"), scene);
   const QSize square(800, 800);
   for (const PlannedTrajectory& t : plan.trajectories) {
-    const QString side{QChar(t.trajectory.side)};
+    const QString side{QChar(sideLetter(t.trajectory.side))};
     document.addResource(QTextDocument::ImageResource, QUrl("probe-" + side + ".png"),
                          renderProbesEyeView(result, t, square));
     for (int axis = 0; axis < 3; ++axis)
@@ -420,8 +416,8 @@ void addFigures(QTextDocument& document, const PlanResult& result, const QImage&
 // the scalp risk map page. `cssPixelsAcross`: the page's width in CSS pixels.
 QString figurePages(const PlanResult& result, const PlannedTrajectory& t, double cssPixelsAcross) {
   const double half = 0.5 * cssPixelsAcross - 8;
-  const char s = t.trajectory.side;
-  const QString side{QChar(s)}, title = sideTitle(s) + " GPi";
+  const Side s = t.trajectory.side;
+  const QString side{QChar(sideLetter(s))}, title = QString(sideTitle(s)) + " GPi";
   QString html;
   html += "<h2 style=\"page-break-before: always\">" + title + ": 3-D scene and probe's eye view</h2>\n";
   html += "<p>" + imageTag("scene.png", cssPixelsAcross) + "</p>\n";
@@ -443,7 +439,7 @@ QString figurePages(const PlanResult& result, const PlannedTrajectory& t, double
           imageTag("slice-" + side + "-1.png", half) + "</td></tr><tr><td>" +
           imageTag("slice-" + side + "-2.png", half) +
           "</td><td class=\"caption\">Sagittal, coronal and axial slices through the " +
-          sideTitle(s).toLower() + " target (" + vec(t.trajectory.targetRas) +
+          QString(sideWord(s)) + " target (" + vec(t.trajectory.targetRas) +
           " mm RAS), with the trajectory's projection from the entry "
           "to the lead's tip.<br>" +
           figureLegend() + "</td></tr></table>\n";
@@ -451,7 +447,7 @@ QString figurePages(const PlanResult& result, const PlannedTrajectory& t, double
   html += result.field && result.risks.headDistanceMm
               ? "<p>" + imageTag("risk-" + side + ".png", cssPixelsAcross) + "</p>\n"
               : QString("<p><b>Not available:</b> this plan carries no scalp distance map to score.</p>\n");
-  html += "<p class=\"small\">Every scalp vertex above the " + sideTitle(s).toLower() +
+  html += "<p class=\"small\">Every scalp vertex above the " + QString(sideWord(s)) +
           " target is the entry of a straight path to it with this lead and depth, scored as the search "
           "scores its candidates: red where a required clearance (ventricles, sulci, vessels) is not met, "
           "orange to green for the smallest margin left beyond it, darker outside the search window. Seen "

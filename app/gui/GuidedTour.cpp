@@ -29,9 +29,6 @@ QString acpcText(Vec3 p) {
 QString rasText(Vec3 p) {
   return QString::fromStdString(vecText(p)) + " mm RAS";
 }
-QString sideWord(char side) {
-  return side == 'L' ? "left" : "right";
-}
 
 // The voxel of label `name` nearest `nearRas` (its centre, RAS mm), or nothing when the labels lack
 // it: a point certainly inside the structure, beside the GPi the tour is looking at.
@@ -60,7 +57,7 @@ struct TourContext {
   const PlanResult& result;
   const PlanDocument& plan;
   const PlannedTrajectory& first;
-  char side;
+  Side side;
   const PlannedTrajectory* other;  // the other side's chosen trajectory, if any
   std::string suffix;              // the side's label suffix ("_L", "_R")
   const TrajectoryMetrics& m;
@@ -88,7 +85,7 @@ void addLandmarkSteps(const TourContext& c, std::vector<TourStep>& steps) {
                "superior) or AC-PC millimetres, which the next steps build.</p><p>Use <b>Next</b> "
                "and <b>Back</b>, or pick a step from the list.</p>")
            .arg(image.toHtmlEscaped()),
-       "", std::nullopt});
+       "", std::nullopt, std::nullopt});
 
   steps.push_back(
       {"AC: the anterior commissure",
@@ -98,14 +95,14 @@ void addLandmarkSteps(const TourContext& c, std::vector<TourStep>& steps) {
                "is drawn on, because both are easy to find on any T1.</p><p>Here: %1. Edit &gt; "
                "Place AC moves it; every AC-PC coordinate in the plan follows.</p>")
            .arg(rasText(plan.acRas)),
-       "AC", plan.acRas, 0, TourStep::Figure::None, false, 2.5});
+       "AC", plan.acRas, std::nullopt, TourStep::Figure::None, false, 2.5});
   steps.push_back(
       {"PC: the posterior commissure",
        QString("<h3>PC, the posterior commissure</h3><p>The commissure behind the third ventricle, "
                "under the pineal gland. Here: %1, %2 mm behind the AC (the AC-PC line is 23-28 mm "
                "long in adults).</p>")
            .arg(rasText(plan.pcRas), mm(acpcLength)),
-       "PC", plan.pcRas, 0, TourStep::Figure::None, false, 2.5});
+       "PC", plan.pcRas, std::nullopt, TourStep::Figure::None, false, 2.5});
   steps.push_back(
       {"MCP and the AC-PC frame",
        QString(
@@ -115,13 +112,13 @@ void addLandmarkSteps(const TourContext& c, std::vector<TourStep>& steps) {
            "right. Surgeons give targets in this frame because it follows the patient's head, not the "
            "scanner.</p><p>MCP here: %1. The left target is at %2 in this frame.</p>")
            .arg(rasText(plan.mcpRas), acpcText(m.targetAcpc)),
-       "MCP", plan.mcpRas, 0, TourStep::Figure::None, false, 2.0});
+       "MCP", plan.mcpRas, std::nullopt, TourStep::Figure::None, false, 2.0});
 }
 
 // The pallidum and its neighbours: GPe and GPi, putamen, internal capsule, optic tract.
 void addAnatomySteps(const TourContext& c, std::vector<TourStep>& steps) {
   const PlanResult& result = c.result;
-  const char side = c.side;
+  const Side side = c.side;
   const std::string& suffix = c.suffix;
   const TrajectoryMetrics& m = c.m;
   const Vec3 target = c.target;
@@ -173,11 +170,11 @@ void addAnatomySteps(const TourContext& c, std::vector<TourStep>& steps) {
 // The target: why the posteroventral GPi, and the indirect target beside the atlas target.
 void addTargetSteps(const TourContext& c, std::vector<TourStep>& steps) {
   const PlanDocument& plan = c.plan;
-  const char side = c.side;
+  const Side side = c.side;
   const TrajectoryMetrics& m = c.m;
   const Vec3 target = c.target;
-  const PlanTarget* atlas = planTarget(plan, side, "atlas");
-  const PlanTarget* indirect = planTarget(plan, side, "indirect");
+  const PlanTarget* atlas = planTarget(plan, side, TargetSource::Atlas);
+  const PlanTarget* indirect = planTarget(plan, side, TargetSource::Indirect);
   steps.push_back(
       {"Why the posteroventral GPi",
        QString(
@@ -213,7 +210,7 @@ void addTargetSteps(const TourContext& c, std::vector<TourStep>& steps) {
 void addPathSteps(const TourContext& c, std::vector<TourStep>& steps) {
   const PlanResult& result = c.result;
   const PlannedTrajectory& first = c.first;
-  const char side = c.side;
+  const Side side = c.side;
   const TrajectoryMetrics& m = c.m;
   const Vec3 target = c.target;
   const SearchSettings& s = result.searchSettings;
@@ -268,7 +265,7 @@ void addPathSteps(const TourContext& c, std::vector<TourStep>& steps) {
 // The scalp risk map, and the other side.
 void addClosingSteps(const TourContext& c, std::vector<TourStep>& steps) {
   const PlannedTrajectory& first = c.first;
-  const char side = c.side;
+  const Side side = c.side;
   const PlannedTrajectory* other = c.other;
   steps.push_back(
       {"Where else could it enter?",
@@ -302,13 +299,13 @@ std::vector<TourStep> guidedTourSteps(const PlanResult& result) {
   if (plan.trajectories.empty())
     throw std::invalid_argument("the guided tour needs a plan with a trajectory");
   const PlannedTrajectory& first = plan.trajectories.front();
-  const char side = first.trajectory.side;
+  const Side side = first.trajectory.side;
   const TourContext context{result,
                             plan,
                             first,
                             side,
-                            chosenTrajectory(plan, side == 'L' ? 'R' : 'L'),
-                            side == 'L' ? "_L" : "_R",
+                            chosenTrajectory(plan, otherSide(side)),
+                            std::string("_") + sideLetter(side),
                             first.metrics,
                             first.trajectory.targetRas};
   std::vector<TourStep> steps;

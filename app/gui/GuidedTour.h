@@ -32,7 +32,7 @@ struct TourStep {
   // What the crosshair is put on, in words for tests and the panel ("AC", "left target"...), and where.
   QString landmark;
   std::optional<Vec3> crosshairRas;
-  char side = 0;  // select this side's trajectory (0: leave the selection)
+  std::optional<Side> side;  // select this side's trajectory (none: leave the selection)
   enum class Figure { None, ProbesEye, AlongPath } figure = Figure::None;  // raise that dock
   bool riskMap = false;                                                    // show View > Scalp risk map
   double sliceZoom = 1;  // slice views zoomed about the crosshair (1: the whole slice)

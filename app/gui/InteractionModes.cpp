@@ -24,7 +24,7 @@ bool HandleDragMode::press(const QMouseEvent& e) {
 
 void HandleDragMode::move(const QMouseEvent&, Vec3 pointRas) {
   // Both picks lie on this view's plane, so their difference is the in-plane motion.
-  emit view_.handleDragged(handle_.side, handle_.entry, handle_.pointRas + (pointRas - startRas_), false);
+  emit view_.handleDragged(*handle_.side, handle_.entry, handle_.pointRas + (pointRas - startRas_), false);
 }
 
 void HandleDragMode::release(const QMouseEvent& e) {
@@ -32,11 +32,11 @@ void HandleDragMode::release(const QMouseEvent& e) {
   const SliceViewWidget::Handle handle = handle_;
   handle_ = {};
   view_.unsetCursor();
-  emit view_.handleDragged(handle.side, handle.entry, handle.pointRas + (p - startRas_), true);
+  emit view_.handleDragged(*handle.side, handle.entry, handle.pointRas + (p - startRas_), true);
 }
 
 void HandleDragMode::hover(QPointF widgetPos) {
-  if (view_.handleAt(widgetPos).side)
+  if (view_.handleAt(widgetPos).side.has_value())
     view_.setCursor(Qt::OpenHandCursor);
   else
     view_.unsetCursor();

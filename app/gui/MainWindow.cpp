@@ -152,7 +152,7 @@ void MainWindow::connectPieces() {
     if (map && !map->verticesRas.empty())
       applyEdit(PlanEdit::moveEntry(map->side, map->verticesRas[nearestVertex(map->verticesRas, pointRas)]));
   });
-  connect(panel_, &PlanPanel::sideSelected, this, [this](char side) {
+  connect(panel_, &PlanPanel::sideSelected, this, [this](Side side) {
     selectedSide_ = side;
     if (!session_) return;
     if (const PlannedTrajectory* t = chosenTrajectory(session_->plan(), side))
@@ -440,8 +440,8 @@ void MainWindow::startGuidedTour() {
 void MainWindow::showTourStep(int index) {
   if (!session_ || index < 0 || index >= static_cast<int>(tour_->steps().size())) return;
   const TourStep& step = tour_->steps()[static_cast<std::size_t>(index)];
-  if (step.side && chosenTrajectory(session_->plan(), step.side) && step.side != selectedSide_) {
-    selectedSide_ = step.side;
+  if (step.side && chosenTrajectory(session_->plan(), *step.side) && *step.side != selectedSide_) {
+    selectedSide_ = *step.side;
     showPlanDocument(&session_->plan(), false);
   }
   if (step.figure == TourStep::Figure::ProbesEye) {
@@ -497,11 +497,12 @@ void MainWindow::showPlanSummary(const PlanDocument* plan, bool preview) {
   if (plan)
     for (const PlannedTrajectory& p : plan->trajectories) {
       const auto& m = p.metrics;
-      summary += QString("%1 %2: ventricles %3 mm, %4 in GPi%5   ")
-                     .arg(p.trajectory.side == 'L' ? "L" : "R", QString::fromStdString(p.trajectory.id))
-                     .arg(m.closest[0].distanceMm, 0, 'f', 1)
-                     .arg(m.contactsInGpi)
-                     .arg(m.safe ? "" : " (UNSAFE: review)");
+      summary +=
+          QString("%1 %2: ventricles %3 mm, %4 in GPi%5   ")
+              .arg(p.trajectory.side == Side::Left ? "L" : "R", QString::fromStdString(p.trajectory.id))
+              .arg(m.closest[0].distanceMm, 0, 'f', 1)
+              .arg(m.contactsInGpi)
+              .arg(m.safe ? "" : " (UNSAFE: review)");
     }
   planLabel_->setText(summary.isEmpty() ? QString() : (preview ? "Preview: " : "Plan: ") + summary.trimmed());
 }
@@ -524,18 +525,17 @@ bool MainWindow::applyEdit(const PlanEdit& edit) {
     showPlanDocument(&session_->plan(), false);  // drop any preview
     return false;
   }
-  if (edit.side) selectedSide_ = edit.side;
+  if (edit.side) selectedSide_ = *edit.side;
   onSessionChanged();
-  if (edit.invalidatesAlternatives()) searchAlternatives(edit.side);
+  if (edit.invalidatesAlternatives()) searchAlternatives(edit.sided());
   return true;
 }
 
-void MainWindow::searchAlternatives(char side) {
+void MainWindow::searchAlternatives(Side side) {
   if (!session_) return;
   const AlternativesJob job = session_->alternativesJob(side);
   const unsigned long generation = sessionGeneration_;
-  statusBar()->showMessage(
-      QString("Searching the %1 side's alternatives...").arg(side == 'L' ? "left" : "right"));
+  statusBar()->showMessage(QString("Searching the %1 side's alternatives...").arg(sideWord(side)));
   jobs_->runQuietly(job.run, [this, job, generation](QFuture<std::vector<PlannedTrajectory>> future) {
     std::vector<PlannedTrajectory> found;
     try {
@@ -552,7 +552,7 @@ void MainWindow::searchAlternatives(char side) {
   });
 }
 
-void MainWindow::onHandleDragged(char side, bool entry, Vec3 pointRas, bool finished) {
+void MainWindow::onHandleDragged(Side side, bool entry, Vec3 pointRas, bool finished) {
   if (!session_) return;
   const PlanEdit edit = entry ? PlanEdit::moveEntry(side, pointRas) : PlanEdit::moveTarget(side, pointRas);
   selectedSide_ = side;

@@ -141,8 +141,8 @@ class MainWindow : public QMainWindow {
   // The plan at a glance in the status bar (`preview`: of an edit in progress).
   void showPlanSummary(const PlanDocument* plan, bool preview);
   void onSessionChanged();
-  void onHandleDragged(char side, bool entry, Vec3 pointRas, bool finished);
-  void searchAlternatives(char side);
+  void onHandleDragged(Side side, bool entry, Vec3 pointRas, bool finished);
+  void searchAlternatives(Side side);
   void showTourStep(int index);
   // Plans both sides of the T1 at `imagePath` into `outDir` in the background and opens the plan.
   void planImage(const std::string& imagePath, const QString& outDir);
@@ -168,7 +168,7 @@ class MainWindow : public QMainWindow {
   PlanAutosave* autosave_ = nullptr;
   std::shared_ptr<PlanSession> session_;
   unsigned long sessionGeneration_ = 0;  // changes with every session set, so stale results are dropped
-  char selectedSide_ = 'L';
+  Side selectedSide_ = Side::Left;
   bool tourPending_ = false;  // start the tour when the plan being opened or planned arrives
   bool dragging_ = false;
 };

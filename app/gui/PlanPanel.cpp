@@ -39,9 +39,6 @@ QString mm(double v, int decimals = 1) {
 QString triple(Vec3 v) {
   return QString::fromStdString(vecText(v));
 }
-QString sideWord(char side) {
-  return side == 'L' ? "Left" : "Right";
-}
 
 // "9.9 mm at 27.5 mm above the target" (depths along the path from the target towards the entry).
 QString marginText(const ClosestApproach& c) {
@@ -170,7 +167,7 @@ void addTargetRows(DetailsTable& table, const PlanDocument& plan, const Trajecto
         explained(QString(kTemplateSpaceShortName) + " " + triple(*m.targetMni) + " mm",
                   "The target in the atlas template's space (Colin27 RAS, mm) through the registration; not "
                   "MNI ICBM 2009b, whose AC lies about 2 mm elsewhere"));
-  if (const PlanTarget* atlas = planTarget(plan, t.side, "atlas"))
+  if (const PlanTarget* atlas = planTarget(plan, t.side, TargetSource::Atlas))
     table.row("",
               explained(QString("%1 mm from the atlas target").arg(mm(norm(t.targetRas - atlas->ras))),
                         "Distance, mm, from this target to the atlas target (the template's posteroventral "
@@ -179,7 +176,7 @@ void addTargetRows(DetailsTable& table, const PlanDocument& plan, const Trajecto
                   " " +
                   explained("(AC-PC " + triple(atlas->acpc) + ")", QString("The atlas target. ") + kAcpcTip));
   for (const PlanTarget& indirect : plan.targets)
-    if (indirect.side == t.side && indirect.source == "indirect")
+    if (indirect.side == t.side && indirect.source == TargetSource::Indirect)
       table.row("",
                 explained(QString("%1 mm from the indirect target").arg(mm(norm(t.targetRas - indirect.ras))),
                           "Distance, mm, from this target to the indirect target (the published AC-PC rule); "
@@ -253,9 +250,9 @@ QString selectedTrajectoryHtml(const PlanDocument& plan, const PlannedTrajectory
   DetailsTable table;
   table.html +=
       QString("<b>%1 %2</b> (%3), %4<br>")
-          .arg(sideWord(t.side),
+          .arg(QString(sideTitle(t.side)),
                explained(QString::fromStdString(t.id), "The trajectory's id, stable within the plan"),
-               t.origin == "manual" ? "set by hand" : "found by the search",
+               t.origin == TrajectoryOrigin::Manual ? "set by hand" : "found by the search",
                explained(QString::fromStdString(t.electrodeId), "The electrode's id in the catalogue"));
   table.html += "<table cellspacing=2>";
   addTargetRows(table, plan, t, m);
@@ -278,7 +275,7 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   layout->addWidget(buildTrajectoriesBox(), 3);
   layout->addWidget(buildSelectedBox(), 4);
   connectWidgets();
-  showPlan(nullptr, 'L', false);
+  showPlan(nullptr, Side::Left, false);
 }
 
 QGroupBox* PlanPanel::buildStructuresBox() {
@@ -445,7 +442,7 @@ void PlanPanel::rebuildStructures() {
   }
 }
 
-void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool preview) {
+void PlanPanel::showPlan(const PlanDocument* plan, Side selectedSide, bool preview) {
   updating_ = true;
   selectedSide_ = selectedSide;
   previewBanner_->setVisible(preview && plan);
@@ -463,7 +460,7 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
   }
   fillTrajectoryTable(*plan, selectedSide);
   if (!selected) {
-    details_->setText("The plan has no " + sideWord(selectedSide).toLower() + " trajectory.");
+    details_->setText("The plan has no " + QString(sideWord(selectedSide)) + " trajectory.");
     updating_ = false;
     return;
   }
@@ -472,10 +469,10 @@ void PlanPanel::showPlan(const PlanDocument* plan, char selectedSide, bool previ
   updating_ = false;
 }
 
-void PlanPanel::fillTrajectoryTable(const PlanDocument& plan, char selectedSide) {
+void PlanPanel::fillTrajectoryTable(const PlanDocument& plan, Side selectedSide) {
   // Rows: each side's chosen trajectory, then its alternatives.
   int selectedRow = -1;
-  for (char side : {'L', 'R'}) {
+  for (Side side : kBothSides) {
     std::vector<std::pair<const PlannedTrajectory*, bool>> list;
     if (const PlannedTrajectory* c = chosenTrajectory(plan, side)) list.push_back({c, true});
     for (const PlannedTrajectory& a : plan.alternatives)

@@ -33,8 +33,8 @@ class PlanPanel : public QWidget {
 
   // Shows `plan` (null: no plan open) with `selectedSide`'s trajectory in detail; `preview` marks
   // the numbers as those of an edit in progress (a drag not yet released).
-  void showPlan(const PlanDocument* plan, char selectedSide, bool preview);
-  char selectedSide() const { return selectedSide_; }
+  void showPlan(const PlanDocument* plan, Side selectedSide, bool preview);
+  Side selectedSide() const { return selectedSide_; }
 
   // The texts a user reads, for tests and screen readers: the details of the selected trajectory
   // and the trajectory table's rows (one line per row, cells separated by " | ").
@@ -48,7 +48,7 @@ class PlanPanel : public QWidget {
 
  signals:
   void editRequested(const dbs::PlanEdit& edit);
-  void sideSelected(char side);
+  void sideSelected(Side side);
 
  private:
   // The panel's three parts, top to bottom, and what their widgets do.
@@ -59,7 +59,7 @@ class PlanPanel : public QWidget {
   void rebuildStructures();
   void onTrajectoryRowActivated(int row);
   // showPlan's parts: the table's rows, and the selected trajectory's electrode, depth and roll.
-  void fillTrajectoryTable(const PlanDocument& plan, char selectedSide);
+  void fillTrajectoryTable(const PlanDocument& plan, Side selectedSide);
   void showEditors(const Trajectory& t);
 
   ViewerModel* model_;
@@ -71,9 +71,9 @@ class PlanPanel : public QWidget {
   QComboBox* electrode_ = nullptr;
   QDoubleSpinBox* depth_ = nullptr;
   QDoubleSpinBox* roll_ = nullptr;
-  char selectedSide_ = 'L';
+  Side selectedSide_ = Side::Left;
   struct Row {
-    char side;
+    Side side;
     std::string id;
     bool chosen;
   };

@@ -23,7 +23,7 @@ bool riskMapHolds(const Trajectory& scored, const std::optional<AcpcFrame>& scor
 }  // namespace
 
 RiskMapController::RiskMapController(SceneViewWidget* sceneView, BackgroundJobs* jobs,
-                                     std::function<char()> selectedSide, QObject* parent)
+                                     std::function<Side()> selectedSide, QObject* parent)
     : QObject(parent), sceneView_(sceneView), jobs_(jobs), selectedSide_(std::move(selectedSide)) {}
 
 void RiskMapController::setSession(std::shared_ptr<PlanSession> session) {
@@ -85,8 +85,7 @@ void RiskMapController::startScoring(const PlannedTrajectory& chosen, const Acpc
   const unsigned long generation = sessionGeneration_;
   jobRunning_ = true;
   pending_ = false;
-  emit message(
-      QString("Scoring the %1 side's scalp risk map...").arg(trajectory.side == 'L' ? "left" : "right"), 0);
+  emit message(QString("Scoring the %1 side's scalp risk map...").arg(sideWord(trajectory.side)), 0);
   jobs_->runQuietly(
       [session, context, trajectory, scalp, frameCopy]() -> Built {
         Built built;
@@ -116,7 +115,7 @@ void RiskMapController::startScoring(const PlannedTrajectory& chosen, const Acpc
           sceneView_->update();
           emit message(QString("Scalp risk map (%1): %2 vertices scored in %3 s, %4 in the search "
                                "window, %5 safe")
-                           .arg(map_->side == 'L' ? "left" : "right")
+                           .arg(sideWord(map_->side))
                            .arg(map_->scoredVertices)
                            .arg(map_->scoringSeconds, 0, 'f', 2)
                            .arg(map_->inWindowVertices)

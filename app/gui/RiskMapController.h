@@ -34,7 +34,7 @@ class RiskMapController : public QObject {
   Q_OBJECT
  public:
   // `selectedSide`: the side whose map is shown, asked whenever the map is (re)built.
-  RiskMapController(SceneViewWidget* sceneView, BackgroundJobs* jobs, std::function<char()> selectedSide,
+  RiskMapController(SceneViewWidget* sceneView, BackgroundJobs* jobs, std::function<Side()> selectedSide,
                     QObject* parent);
 
   // The map shown, null while none is (off, no plan, or the first scoring still running).
@@ -58,7 +58,7 @@ class RiskMapController : public QObject {
 
   SceneViewWidget* sceneView_;
   BackgroundJobs* jobs_;
-  std::function<char()> selectedSide_;
+  std::function<Side()> selectedSide_;
   std::shared_ptr<PlanSession> session_;
   unsigned long sessionGeneration_ = 0;  // changes with every session set, so stale results are dropped
   bool shown_ = false;

@@ -34,7 +34,7 @@ class SliceViewWidget : public VtkOpenGLWidget {
 
   // A lead handle under a widget position (within kHandlePickRadius logical pixels), if any.
   struct Handle {
-    char side = 0;  // 0 = none
+    std::optional<Side> side;  // none: no handle there
     bool entry = false;
     Vec3 pointRas;
   };
@@ -49,7 +49,7 @@ class SliceViewWidget : public VtkOpenGLWidget {
   void hovered(dbs::Vec3 pointRas);
   // A target (entry = false) or entry of `side` dragged to `pointRas` (RAS mm; the in-plane motion
   // of the mouse, the handle's offset along the view normal kept); `finished` on release.
-  void handleDragged(char side, bool entry, dbs::Vec3 pointRas, bool finished);
+  void handleDragged(Side side, bool entry, dbs::Vec3 pointRas, bool finished);
 
  protected:
   void resizeGL(int w, int h) override;

@@ -31,8 +31,8 @@ namespace dbs::app {
 
 namespace {
 
-const char* sideName(char side) {
-  return side == 'R' ? "right" : "left";
+const char* sideName(Side side) {
+  return sideWord(side);
 }
 
 // Any unit vector perpendicular to `axis`.

@@ -36,7 +36,7 @@ struct LeadContactShape {
 // A planned lead in RAS: the catalogue's geometry placed on the trajectory, contact centres and
 // segment facings as the plan's metrics give them (the numbers the report prints).
 struct LeadShape {
-  char side = 'L';
+  Side side = Side::Left;
   const ElectrodeModel* model = nullptr;
   Vec3 tipRas, entryRas, targetRas;
   Vec3 axisRas;  // unit, distal -> proximal (tip -> entry)

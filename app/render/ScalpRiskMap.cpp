@@ -88,9 +88,10 @@ vtkSmartPointer<vtkPolyData> scalpSurface(const RiskStructures& risks) {
   return shaded;
 }
 
-ScalpRiskMap makeScalpRiskMap(const PlanResult& result, char side) {
+ScalpRiskMap makeScalpRiskMap(const PlanResult& result, Side side) {
   const PlannedTrajectory* chosen = chosenTrajectory(result.plan, side);
-  if (!chosen) throw std::invalid_argument(std::string("the plan has no trajectory on side ") + side);
+  if (!chosen)
+    throw std::invalid_argument(std::string("the plan has no trajectory on side ") + sideLetter(side));
   return scalpRiskMapOn(scalpSurface(result.risks), result.context(), chosen->trajectory);
 }
 

@@ -36,7 +36,7 @@ namespace dbs::app {
 inline constexpr const char* kRiskMapArrays[] = {"score", "clearance_mm", "margin_mm", "safe", "in_window"};
 
 struct ScalpRiskMap {
-  char side = 'L';
+  Side side = Side::Left;
   Trajectory trajectory;                     // what was scored: its target, electrode and depth
   vtkSmartPointer<vtkPolyData> surface;      // RAS mm, with the point arrays above
   std::vector<Vec3> verticesRas;             // the surface's points, for scoring
@@ -56,7 +56,7 @@ vtkSmartPointer<vtkPolyData> scalpSurface(const RiskStructures& risks);
 
 // The map of `side`'s chosen trajectory: the surface (scalpSurface) scored by scoreRiskMap. Throws
 // std::invalid_argument when the plan has no trajectory on that side.
-ScalpRiskMap makeScalpRiskMap(const PlanResult& result, char side);
+ScalpRiskMap makeScalpRiskMap(const PlanResult& result, Side side);
 // The map of `trajectory` on a surface made by scalpSurface (read only: the map copies its points
 // and triangles, so a worker thread can score while the window shows another map).
 ScalpRiskMap scalpRiskMapOn(vtkPolyData* scalp, const PlanningContext& context, const Trajectory& trajectory);

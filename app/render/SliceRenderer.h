@@ -20,6 +20,7 @@
 #include <vtkSmartPointer.h>
 
 #include "dbs/imaging/ImageGeometry.h"
+#include "dbs/imaging/Side.h"
 
 class vtkActor;
 class vtkAlgorithmOutput;
@@ -84,7 +85,7 @@ class SliceRenderer {
     Vec3 tipRas, entryRas;
     std::vector<Vec3> contactCentresRas;
     Vec3 targetRas;
-    char side = 'L';
+    Side side = Side::Left;
   };
   void setLeads(const std::vector<LeadOverlay>& leads);
   const std::vector<LeadOverlay>& leads() const { return leads_; }

@@ -243,7 +243,7 @@ TEST(CliPlan, Colin27PlanWritesPlanLabelsReportSceneAndPlanInfoReadsIt) {
     EXPECT_EQ(safe->GetTuple1(static_cast<vtkIdType>(atEntry)), 1.0) << "the planned entry is safe";
     EXPECT_EQ(inWindow->GetTuple1(static_cast<vtkIdType>(atEntry)), 1.0);
     const LabelVolume labels = loadLabelVolume((dir / "labels.nii.gz").string());
-    const auto overVentricle = test::vertexAboveVentricle(vertices, labels, target, 'L');
+    const auto overVentricle = test::vertexAboveVentricle(vertices, labels, target, Side::Left);
     ASSERT_TRUE(overVentricle);
     EXPECT_EQ(safe->GetTuple1(static_cast<vtkIdType>(*overVentricle)), 0.0)
         << "a path through the ventricle is unsafe";

@@ -17,8 +17,8 @@ namespace dbs::test {
 // target passes within a voxel of the ventricle, inside any required margin. Nothing when the labels
 // have no ventricle on that side.
 inline std::optional<std::size_t> vertexAboveVentricle(const std::vector<Vec3>& verticesRas,
-                                                       const LabelVolume& labels, Vec3 targetRas, char side) {
-  const int ventricle = labelValue(side == 'L' ? "Ventricle_L" : "Ventricle_R");
+                                                       const LabelVolume& labels, Vec3 targetRas, Side side) {
+  const int ventricle = labelValue(side == Side::Left ? "Ventricle_L" : "Ventricle_R");
   const unsigned short* l = labels.image->GetBufferPointer();
   const ImageGeometry& g = labels.geometry;
   std::optional<Vec3> nearest;

@@ -59,7 +59,7 @@ Vec3 headExit(Vec3 from, Vec3 direction) {
 
 // A lead along `directionRas` from the target to the scalp, with contact level `targetLevel` centred on
 // the target; contacts, segment facings and metrics computed here from the catalogue.
-PlannedTrajectory makeTrajectory(char side, Vec3 targetRas, Vec3 directionRas, const std::string& electrodeId,
+PlannedTrajectory makeTrajectory(Side side, Vec3 targetRas, Vec3 directionRas, const std::string& electrodeId,
                                  int targetLevel = 0) {
   PlannedTrajectory p;
   Trajectory& t = p.trajectory;
@@ -83,7 +83,7 @@ PlannedTrajectory makeTrajectory(char side, Vec3 targetRas, Vec3 directionRas, c
     placed.centreRas = m.tipRas + c.centreMm() * axis;
     if (c.segment) placed.segmentDirectionRas = rotated(marker, axis, t.markerRollDeg + c.segment->centreDeg);
     placed.inGpi = norm(placed.centreRas - targetRas) < kBlobRadiusMm;
-    placed.structure = placed.inGpi ? (side == 'L' ? "GPi_L" : "GPi_R") : "WhiteMatter";
+    placed.structure = placed.inGpi ? (sidedLabelName("GPi", side)) : "WhiteMatter";
     m.contactsInGpi += placed.inGpi;
     m.contacts.push_back(placed);
   }
@@ -92,7 +92,7 @@ PlannedTrajectory makeTrajectory(char side, Vec3 targetRas, Vec3 directionRas, c
   m.closest[2] = {RiskKind::Vessels, false, 0, 0, {}, 2.0, true};
   m.passesThrough = {{"Scalp", m.lengthMm, m.lengthMm - 9},
                      {"WhiteMatter", m.lengthMm - 9, kBlobRadiusMm},
-                     {side == 'L' ? "GPi_L" : "GPi_R", kBlobRadiusMm, -m.tipBeyondTargetMm}};
+                     {sidedLabelName("GPi", side), kBlobRadiusMm, -m.tipBeyondTargetMm}};
   m.sagittalAngleDeg = 60;
   m.lateralAngleDeg = 15;
   m.safe = false;
@@ -166,10 +166,12 @@ const SyntheticPlan& syntheticPlan() {
     plan.pcRas = {0, -12, 0};
     plan.mcpRas = {0, 0, 0};
     plan.midlineRas = {0, 0, 40};
-    plan.trajectories.push_back(makeTrajectory('L', kLeftTargetRas, {-0.3, 0.55, 0.8}, "medtronic_3389"));
     plan.trajectories.push_back(
-        makeTrajectory('R', kRightTargetRas, {0.3, 0.55, 0.8}, "boston_scientific_db2202", 1));
-    plan.alternatives.push_back(makeTrajectory('L', kLeftTargetRas, {-0.2, 0.4, 0.9}, "medtronic_3389"));
+        makeTrajectory(Side::Left, kLeftTargetRas, {-0.3, 0.55, 0.8}, "medtronic_3389"));
+    plan.trajectories.push_back(
+        makeTrajectory(Side::Right, kRightTargetRas, {0.3, 0.55, 0.8}, "boston_scientific_db2202", 1));
+    plan.alternatives.push_back(
+        makeTrajectory(Side::Left, kLeftTargetRas, {-0.2, 0.4, 0.9}, "medtronic_3389"));
     for (PlannedTrajectory& t : plan.trajectories) {
       t.metrics.targetAcpc = r.acpc->acpcFromRas(t.trajectory.targetRas);
       t.metrics.entryAcpc = r.acpc->acpcFromRas(t.trajectory.entryRas);
@@ -227,7 +229,7 @@ TEST(PlanFigures, TargetSlicesShowTheTrajectoryThroughTheTargetPixel) {
   const QSize size(600, 600);
   for (const PlannedTrajectory* t : {&s.left(), &s.right()}) {
     for (int axis = 0; axis < 3; ++axis) {
-      SCOPED_TRACE(std::string("side ") + t->trajectory.side + ", axis " + std::to_string(axis));
+      SCOPED_TRACE(std::string("side ") + sideLetter(t->trajectory.side) + ", axis " + std::to_string(axis));
       const QImage image = renderTargetSlice(s.result, *t, axis, size);
       ASSERT_EQ(image.size(), size);
       const FigurePlane plane = targetSlicePlane(*t, axis, size);
@@ -289,7 +291,7 @@ TEST(PlanFigures, ProbesEyeViewHasTheLeadCrossSectionAtTheCentreAndAnatomyAround
   const SyntheticPlan& s = syntheticPlan();
   const QSize size(800, 800);
   for (const PlannedTrajectory* t : {&s.left(), &s.right()}) {
-    SCOPED_TRACE(std::string("side ") + t->trajectory.side);
+    SCOPED_TRACE(std::string("side ") + sideLetter(t->trajectory.side));
     const QImage image = renderProbesEyeView(s.result, *t, size);
     ASSERT_EQ(image.size(), size);
     const FigurePlane plane = probesEyePlane(*t, size);

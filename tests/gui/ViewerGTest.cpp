@@ -187,7 +187,7 @@ TEST(ViewerPlan, LeadsAppearAlongTheirProjectionIn3DAndGoWithANewVolume) {
 
   PlanDocument plan;
   PlannedTrajectory lead;
-  lead.trajectory.side = 'L';
+  lead.trajectory.side = Side::Left;
   lead.trajectory.targetRas = targetRas;
   lead.trajectory.entryRas = {-25, 20, 35};
   lead.metrics.tipRas =

@@ -179,7 +179,7 @@ bool isTargetMagenta(QColor c) {
 }
 
 const PlannedTrajectory& left(const PlanSession& session) {
-  return *chosenTrajectory(session.plan(), 'L');
+  return *chosenTrajectory(session.plan(), Side::Left);
 }
 
 // Drags the left target in the coronal view from where it is drawn to where `offsetRas` from it is
@@ -299,7 +299,7 @@ TEST_F(Workstation, NewUserPlansDragsUndoesPicksAnAlternativeSavesReopensAndExpo
       << after;
   EXPECT_NEAR(m.lengthMm, originalMetrics.lengthMm + 2.0, 0.8);
   ASSERT_FALSE(session.plan().history.empty());
-  EXPECT_EQ(session.plan().history.back().action, "move_target");
+  EXPECT_EQ(session.plan().history.back().action, EditAction::MoveTarget);
   EXPECT_TRUE(session.modified());
   ASSERT_TRUE(waitFor([&] { return !window.busy(); }, 30000));  // the alternatives' search
 
@@ -633,7 +633,7 @@ TEST_F(Workstation, ScalpRiskMapMarksVentricleCrossingEntriesRedAndAClickSetsThe
   ASSERT_TRUE(clickMenuPath(window, {"View", "Scalp risk map"}));
   ASSERT_TRUE(waitFor([&] { return window.riskMap() != nullptr && !window.busy(); }, 60000)) << "no map";
   const ScalpRiskMap& map = *window.riskMap();
-  EXPECT_EQ(map.side, 'L');
+  EXPECT_EQ(map.side, Side::Left);
   EXPECT_GT(map.inWindowVertices, 1000u);
   SceneViewWidget* scene = window.sceneView();
   window.renderToImage();  // everything drawn once at its size
@@ -668,7 +668,7 @@ TEST_F(Workstation, ScalpRiskMapMarksVentricleCrossingEntriesRedAndAClickSetsThe
 
   const LabelVolume& labels = window.session()->result().locate.labels;
   const auto overVentricle =
-      test::vertexAboveVentricle(map.verticesRas, labels, planned.trajectory.targetRas, 'L');
+      test::vertexAboveVentricle(map.verticesRas, labels, planned.trajectory.targetRas, Side::Left);
   ASSERT_TRUE(overVentricle);
   EXPECT_FALSE(map.assessments[*overVentricle].safe);
   const QPointF ventriclePixel = drawnAt(map.verticesRas[*overVentricle]);
@@ -705,7 +705,7 @@ TEST_F(Workstation, ScalpRiskMapMarksVentricleCrossingEntriesRedAndAClickSetsThe
   const bool clickedSafe = map.assessments[clickedVertex].safe;
   QTest::mouseClick(scene, Qt::LeftButton, {}, clickAt);
   EXPECT_LT(norm(left(*window.session()).trajectory.entryRas - expected), 1e-6) << "the click set the entry";
-  EXPECT_EQ(left(*window.session()).trajectory.origin, "manual");
+  EXPECT_EQ(left(*window.session()).trajectory.origin, TrajectoryOrigin::Manual);
   EXPECT_EQ(left(*window.session()).metrics.safe, clickedSafe) << "the plan agrees with the map's colour";
   EXPECT_TRUE(window.session()->canUndo());
 
@@ -823,8 +823,8 @@ TEST_F(Workstation, GuidedTourStepsMoveTheCrosshairToTheLandmarksAndBothTargets)
       {"AC", plan.acRas},
       {"PC", plan.pcRas},
       {"MCP", plan.mcpRas},
-      {"left target", chosenTrajectory(plan, 'L')->trajectory.targetRas},
-      {"right target", chosenTrajectory(plan, 'R')->trajectory.targetRas}};
+      {"left target", chosenTrajectory(plan, Side::Left)->trajectory.targetRas},
+      {"right target", chosenTrajectory(plan, Side::Right)->trajectory.targetRas}};
   std::map<QString, int> reached;
   bool alongPathRaised = false, probesEyeRaised = false, riskMapShown = false;
   const int steps = static_cast<int>(window.tourPanel()->steps().size());

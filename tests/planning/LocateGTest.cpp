@@ -32,12 +32,12 @@ namespace fs = std::filesystem;
 // on the atlas's GPi, in its posterior half, 1-2 mm above the GPi's ventral border in its column
 // (found here by stepping down the atlas's own labels, not by the rule's code).
 void expectProposedTargetInTheSensorimotorGpiAndTheRange(const LocateResult& result, const LocateSide& side) {
-  SCOPED_TRACE(side.side);
+  SCOPED_TRACE(sideWord(side.side));
   const AcpcFrame frame(result.acRas, result.pcRas, result.midlineRas);
   const auto& gpi = result.atlasInfo.at("indirect_targets_acpc").at("GPi");
   const Vec3 acpc = frame.acpcFromRas(side.proposed.ras);
   EXPECT_LT(norm(acpc - side.proposed.acpc), 1e-6);
-  const double sign = side.side == 'L' ? -1.0 : 1.0;
+  const double sign = side.side == Side::Left ? -1.0 : 1.0;
   const double values[3] = {sign * acpc.x, acpc.y, -acpc.z};  // lateral, anterior, inferior (mm)
   const char* ranges[3] = {"range_lateral_mm", "range_anterior_mm", "range_inferior_mm"};
   for (int a = 0; a < 3; ++a) {
@@ -51,7 +51,7 @@ void expectProposedTargetInTheSensorimotorGpiAndTheRange(const LocateResult& res
   EXPECT_LT(side.proposed.fromAtlasTargetMm, 2.0) << "the smallest correction of the atlas target";
 
   const LabelVolume atlas = loadLabelVolume(SampleCatalogue::standard().find("colin27").labelsPath);
-  const int gpiValue = labelValue(side.side == 'L' ? "GPi_L" : "GPi_R");
+  const int gpiValue = labelValue(sidedLabelName("GPi", side.side));
   auto atlasLabelAt = [&](Vec3 ras) {
     const Vec3 q = atlas.geometry.indexFromRas(ras);
     return int(atlas.image->GetPixel({{std::lround(q.x), std::lround(q.y), std::lround(q.z)}}));
@@ -180,8 +180,8 @@ TEST_F(Locate, TargetsAndLandmarksAreOnTheirSides) {
   EXPECT_GT(frame.acPcDistanceMm(), 20.0);
   EXPECT_LT(frame.acPcDistanceMm(), 35.0);
   for (const LocateSide& side : result_->sides) {
-    SCOPED_TRACE(side.side);
-    const double sign = side.side == 'L' ? -1.0 : 1.0;
+    SCOPED_TRACE(sideWord(side.side));
+    const double sign = side.side == Side::Left ? -1.0 : 1.0;
     EXPECT_GT(sign * frame.acpcFromRas(side.atlasTargetRas).x, 10.0);
     EXPECT_GT(sign * frame.acpcFromRas(side.indirectTargetRas).x, 10.0);
     EXPECT_LT(side.targetDistanceMm, 10.0) << "atlas and textbook targets should be neighbours";
@@ -193,7 +193,7 @@ TEST_F(Locate, TargetsAndLandmarksAreOnTheirSides) {
         for (int di = -1; di <= 1; ++di) {
           const LabelImage::IndexType idx{
               {std::lround(ijk.x) + di, std::lround(ijk.y) + dj, std::lround(ijk.z) + dk}};
-          if (result_->labels.image->GetPixel(idx) == labelValue(side.side == 'L' ? "GPi_L" : "GPi_R"))
+          if (result_->labels.image->GetPixel(idx) == labelValue(sidedLabelName("GPi", side.side)))
             ++gpiVoxelsNear;
         }
     EXPECT_GT(gpiVoxelsNear, 0);

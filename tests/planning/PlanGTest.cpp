@@ -36,13 +36,14 @@ PlanDocument handMadePlan() {
   p.pcRas = {0, -11.9, -3.5};
   p.mcpRas = 0.5 * (p.acRas + p.pcRas);
   p.midlineRas = {0, 0, 40};
-  p.targets.push_back({'L', "atlas", {-19.5, -5.2, -3.2}, {-19.4, 5.1, -1.2}, Vec3{-19.6, -5.3, -3.1}});
-  for (char side : {'L', 'R'}) {
+  p.targets.push_back(
+      {Side::Left, TargetSource::Atlas, {-19.5, -5.2, -3.2}, {-19.4, 5.1, -1.2}, Vec3{-19.6, -5.3, -3.1}});
+  for (Side side : kBothSides) {
     PlannedTrajectory t;
     t.trajectory.side = side;
-    t.trajectory.targetRas = {side == 'L' ? -20.0 : 20.0, -5, -3};
-    t.trajectory.entryRas = {side == 'L' ? -35.0 : 35.0, 40, 70};
-    t.trajectory.electrodeId = side == 'L' ? "medtronic_3389" : "boston_scientific_db2202";
+    t.trajectory.targetRas = {side == Side::Left ? -20.0 : 20.0, -5, -3};
+    t.trajectory.entryRas = {side == Side::Left ? -35.0 : 35.0, 40, 70};
+    t.trajectory.electrodeId = side == Side::Left ? "medtronic_3389" : "boston_scientific_db2202";
     t.trajectory.markerRollDeg = 15;
     t.metrics.lengthMm = norm(t.trajectory.entryRas - t.trajectory.targetRas);  // 87.0574... mm
     t.metrics.tipRas = t.trajectory.targetRas;                                  // tip_beyond_target_mm 0
@@ -276,7 +277,8 @@ TEST(PlanFile, MalformedFilesGetAnErrorNamingTheFieldAndTheProblem) {
                                            {"from", 0},
                                            {"to", 1}}});
   });
-  EXPECT_TRUE(contains(e, "history[0].action: unknown edit \"teleport\"")) << e;
+  EXPECT_TRUE(contains(e, "history[0].action: must be \"move_target\"")) << e;
+  EXPECT_TRUE(contains(e, "(is \"teleport\")")) << e;
   e = errorFor(
       [](auto& j) { j["trajectories"][0]["metrics"]["closest"]["ventricles"]["distance_mm"] = "near"; });
   EXPECT_TRUE(contains(e, "trajectories[0].metrics.closest.ventricles.distance_mm: must be a number")) << e;

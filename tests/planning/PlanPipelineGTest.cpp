@@ -67,7 +67,7 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
   for (const PlannedTrajectory& planned : plan.trajectories) {
     const Trajectory& t = planned.trajectory;
     const TrajectoryMetrics& m = planned.metrics;
-    const std::string side(1, t.side);
+    const std::string side(1, sideLetter(t.side));
     EXPECT_EQ(truthField.labelAt(t.targetRas), labelValue("GPi_" + side))
         << side << ": target not in the true GPi";
     EXPECT_TRUE(m.safe) << side;
@@ -82,7 +82,7 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
     EXPECT_GT(m.sagittalAngleDeg, 45.0) << side;
     // Own side of the true midline: the truth's left structures are at patient RAS x < 0 before the
     // pose; check against the true GPi centroid side instead, which the pose carries along.
-    EXPECT_EQ(m.entryAcpc.x > 0, t.side == 'R') << side;
+    EXPECT_EQ(m.entryAcpc.x > 0, t.side == Side::Right) << side;
     // At least 2 mm from the true ventricles along the whole lead, tip included.
     const Vec3 u = normalized(t.entryRas - t.targetRas);
     double closest = 1e9;
@@ -95,14 +95,14 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
   const Vec3 leftTarget = plan.trajectories[0].trajectory.targetRas;
   const auto above = scalpEntryAlong(*result.field, leftTarget, result.acpc->superiorAxisRas());
   ASSERT_TRUE(above);
-  editTrajectory(result, 'L', std::nullopt, *above);
+  editTrajectory(result, Side::Left, std::nullopt, *above);
   const PlannedTrajectory& left = result.plan.trajectories[0];
-  EXPECT_EQ(left.trajectory.origin, "manual");
+  EXPECT_EQ(left.trajectory.origin, TrajectoryOrigin::Manual);
   EXPECT_NEAR(norm(left.trajectory.entryRas - *above), 0.0, 1e-9);
   EXPECT_DOUBLE_EQ(left.metrics.score, evaluateTrajectory(context, left.trajectory).score);
   EXPECT_NEAR(left.metrics.sagittalAngleDeg, 90.0, 1e-6);
   EXPECT_EQ(std::count_if(result.plan.alternatives.begin(), result.plan.alternatives.end(),
-                          [](const PlannedTrajectory& p) { return p.trajectory.side == 'L'; }),
+                          [](const PlannedTrajectory& p) { return p.trajectory.side == Side::Left; }),
             3);
   // Left again: an entry whose path runs through the left ventricle's centroid is found unsafe.
   Vec3 ventricleCentroid;
@@ -110,18 +110,20 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
     if (st.value == labelValue("Ventricle_L")) ventricleCentroid = st.centroidRas;
   const auto throughVentricle = scalpEntryAlong(*result.field, leftTarget, ventricleCentroid - leftTarget);
   ASSERT_TRUE(throughVentricle);
-  editTrajectory(result, 'L', std::nullopt, *throughVentricle);
+  editTrajectory(result, Side::Left, std::nullopt, *throughVentricle);
   EXPECT_FALSE(result.plan.trajectories[0].metrics.safe);
   EXPECT_LT(result.plan.trajectories[0].metrics.closest[0].distanceMm, 0.0);
   // Right: the target moved 1.5 mm medially by hand; the search runs again from it.
   const Vec3 newTarget = plan.trajectories[1].trajectory.targetRas - 1.5 * result.acpc->rightAxisRas();
-  editTrajectory(result, 'R', newTarget, std::nullopt);
+  editTrajectory(result, Side::Right, newTarget, std::nullopt);
   const PlannedTrajectory& right = result.plan.trajectories[1];
   EXPECT_NEAR(norm(right.trajectory.targetRas - newTarget), 0.0, 1e-12);
   EXPECT_TRUE(right.metrics.safe);
-  EXPECT_TRUE(std::any_of(result.plan.targets.begin(), result.plan.targets.end(),
-                          [](const PlanTarget& t) { return t.side == 'R' && t.source == "manual"; }));
-  EXPECT_THROW(editTrajectory(result, 'X', newTarget, std::nullopt), std::invalid_argument);
+  EXPECT_TRUE(std::any_of(result.plan.targets.begin(), result.plan.targets.end(), [](const PlanTarget& t) {
+    return t.side == Side::Right && t.source == TargetSource::Manual;
+  }));
+  // A side other than L and R cannot be named: the letter is read once, by sideFromLetter.
+  EXPECT_FALSE(sideFromLetter('X').has_value());
 
   // The files: plan.json reads back to the same document, labels on the patient's grid.
   const PlanDocument back = readPlan(dir + "/out/plan.json");

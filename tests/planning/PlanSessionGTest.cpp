@@ -44,39 +44,39 @@ TEST(PlanSession, EditsArePreviewedCommittedUndoneAndRecorded) {
   const std::unique_ptr<PlanSession> opened = openColin27Plan(dir);
   PlanSession& session = *opened;
   const nlohmann::json original = planToJson(session.plan());
-  const PlannedTrajectory left = *chosenTrajectory(session.plan(), 'L');
+  const PlannedTrajectory left = *chosenTrajectory(session.plan(), Side::Left);
   ASSERT_EQ(left.trajectory.id, "L1");
   EXPECT_FALSE(session.modified());
 
   // Preview: the moved path re-scored, the session untouched.
   const Vec3 moved = left.trajectory.targetRas + Vec3{0, 0, -2};
-  const PlanDocument preview = session.preview(PlanEdit::moveTarget('L', moved));
-  EXPECT_EQ(chosenTrajectory(preview, 'L')->trajectory.targetRas.z, moved.z);
-  EXPECT_NEAR(chosenTrajectory(preview, 'L')->metrics.lengthMm, left.metrics.lengthMm + 2, 0.5);
+  const PlanDocument preview = session.preview(PlanEdit::moveTarget(Side::Left, moved));
+  EXPECT_EQ(chosenTrajectory(preview, Side::Left)->trajectory.targetRas.z, moved.z);
+  EXPECT_NEAR(chosenTrajectory(preview, Side::Left)->metrics.lengthMm, left.metrics.lengthMm + 2, 0.5);
   EXPECT_EQ(planToJson(session.plan()), original);
   EXPECT_FALSE(session.canUndo());
 
   // Commit: the same numbers as the search's scoring of that path, a typed history entry, fresh
   // alternatives with ids never used before.
   const unsigned long before = session.revision();
-  session.commit(PlanEdit::moveTarget('L', moved));
-  const PlannedTrajectory& now = *chosenTrajectory(session.plan(), 'L');
+  session.commit(PlanEdit::moveTarget(Side::Left, moved));
+  const PlannedTrajectory& now = *chosenTrajectory(session.plan(), Side::Left);
   EXPECT_EQ(now.trajectory.id, "L1");
-  EXPECT_EQ(now.trajectory.origin, "manual");
+  EXPECT_EQ(now.trajectory.origin, TrajectoryOrigin::Manual);
   const TrajectoryMetrics rescored = evaluateTrajectory(session.result().context(), now.trajectory);
   EXPECT_EQ(rescored.closest[0].distanceMm, now.metrics.closest[0].distanceMm);
   EXPECT_EQ(rescored.score, now.metrics.score);
   ASSERT_EQ(session.plan().history.size(), 1u);
   const PlanHistoryEntry& entry = session.plan().history.back();
-  EXPECT_EQ(entry.action, "move_target");
-  EXPECT_EQ(entry.side, "L");
+  EXPECT_EQ(entry.action, EditAction::MoveTarget);
+  EXPECT_EQ(entry.side, Side::Left);
   EXPECT_EQ(entry.trajectoryId, "L1");
   EXPECT_EQ(entry.from, nlohmann::json::array({left.trajectory.targetRas.x, left.trajectory.targetRas.y,
                                                left.trajectory.targetRas.z}));
   EXPECT_EQ(entry.to, nlohmann::json::array({moved.x, moved.y, moved.z}));
   EXPECT_FALSE(entry.time.empty());
   for (const PlannedTrajectory& a : session.plan().alternatives)
-    if (a.trajectory.side == 'L') {
+    if (a.trajectory.side == Side::Left) {
       EXPECT_GE(std::stoi(a.trajectory.id.substr(1)), 4)
           << a.trajectory.id << ": an id of the old alternatives reused";
       EXPECT_LT(norm(a.trajectory.targetRas - moved), 1e-9) << "alternatives searched from the new target";
@@ -95,20 +95,21 @@ TEST(PlanSession, EditsArePreviewedCommittedUndoneAndRecorded) {
 
   // Refused edits leave the session as it was.
   const unsigned long revision = session.revision();
-  EXPECT_THROW(session.commit(PlanEdit::setDepth('L', 11)), std::invalid_argument);
-  EXPECT_THROW(session.commit(PlanEdit::setElectrode('L', "no_such_lead")), std::invalid_argument);
-  EXPECT_THROW(session.commit(PlanEdit::moveEntry('L', moved)),
+  EXPECT_THROW(session.commit(PlanEdit::setDepth(Side::Left, 11)), std::invalid_argument);
+  EXPECT_THROW(session.commit(PlanEdit::setElectrode(Side::Left, "no_such_lead")), std::invalid_argument);
+  EXPECT_THROW(session.commit(PlanEdit::moveEntry(Side::Left, moved)),
                std::invalid_argument);  // entry on the target
-  EXPECT_THROW(session.commit(PlanEdit::chooseAlternative('L', "R2")), std::invalid_argument);
-  EXPECT_THROW(session.commit(PlanEdit::moveTarget('X', moved)), std::invalid_argument);
+  EXPECT_THROW(session.commit(PlanEdit::chooseAlternative(Side::Left, "R2")), std::invalid_argument);
+  EXPECT_THROW(static_cast<void>(PlanEdit::placeAc(moved).sided()),
+               std::invalid_argument);  // plan-wide: no side
   EXPECT_EQ(session.revision(), revision);
   EXPECT_EQ(planToJson(session.plan()), afterMove);
 
   // Electrode, depth and roll: the contacts move with them.
-  session.commit(PlanEdit::setElectrode('R', "boston_scientific_db2202"));
-  session.commit(PlanEdit::setDepth('R', 1.5));
-  session.commit(PlanEdit::setRoll('R', 90));
-  const PlannedTrajectory& right = *chosenTrajectory(session.plan(), 'R');
+  session.commit(PlanEdit::setElectrode(Side::Right, "boston_scientific_db2202"));
+  session.commit(PlanEdit::setDepth(Side::Right, 1.5));
+  session.commit(PlanEdit::setRoll(Side::Right, 90));
+  const PlannedTrajectory& right = *chosenTrajectory(session.plan(), Side::Right);
   EXPECT_EQ(right.trajectory.electrodeId, "boston_scientific_db2202");
   EXPECT_EQ(right.trajectory.deepestContactBeyondTargetMm, 1.5);
   EXPECT_EQ(right.trajectory.markerRollDeg, 90);
@@ -117,37 +118,37 @@ TEST(PlanSession, EditsArePreviewedCommittedUndoneAndRecorded) {
                 normalized(right.trajectory.targetRas - right.trajectory.entryRas)),
             1.0);  // the deepest contact 1.5 mm beyond the target
   ASSERT_GE(session.plan().history.size(), 4u);
-  EXPECT_EQ(session.plan().history.back().action, "set_roll");
+  EXPECT_EQ(session.plan().history.back().action, EditAction::SetRoll);
 
   // Choose an alternative: it becomes the side's trajectory, the old one an alternative.
   std::string alternativeId;
   for (const PlannedTrajectory& a : session.plan().alternatives)
-    if (a.trajectory.side == 'L') alternativeId = a.trajectory.id;
+    if (a.trajectory.side == Side::Left) alternativeId = a.trajectory.id;
   ASSERT_FALSE(alternativeId.empty());
-  session.commit(PlanEdit::chooseAlternative('L', alternativeId));
-  EXPECT_EQ(chosenTrajectory(session.plan(), 'L')->trajectory.id, alternativeId);
+  session.commit(PlanEdit::chooseAlternative(Side::Left, alternativeId));
+  EXPECT_EQ(chosenTrajectory(session.plan(), Side::Left)->trajectory.id, alternativeId);
   EXPECT_TRUE(std::any_of(session.plan().alternatives.begin(), session.plan().alternatives.end(),
                           [](const PlannedTrajectory& a) { return a.trajectory.id == "L1"; }));
 
   // AC moved 2 mm anterior: the MCP moves 1 mm, every AC-PC coordinate follows.
-  const Vec3 targetAcpc = chosenTrajectory(session.plan(), 'L')->metrics.targetAcpc;
+  const Vec3 targetAcpc = chosenTrajectory(session.plan(), Side::Left)->metrics.targetAcpc;
   const Vec3 ac = session.plan().acRas;
   session.commit(PlanEdit::placeAc(ac + Vec3{0, 2, 0}));
   EXPECT_NEAR(norm(session.plan().mcpRas - (0.5 * (ac + Vec3{0, 2, 0} + session.plan().pcRas))), 0, 1e-9);
-  EXPECT_NEAR(chosenTrajectory(session.plan(), 'L')->metrics.targetAcpc.y, targetAcpc.y - 1.0, 0.1);
+  EXPECT_NEAR(chosenTrajectory(session.plan(), Side::Left)->metrics.targetAcpc.y, targetAcpc.y - 1.0, 0.1);
   EXPECT_NEAR(session.result().acpc->mcpRas().y, session.plan().mcpRas.y, 1e-9)
       << "the figures' frame follows";
-  EXPECT_EQ(session.plan().history.back().action, "place_ac");
+  EXPECT_EQ(session.plan().history.back().action, EditAction::PlaceAc);
   EXPECT_THROW(session.commit(PlanEdit::placePc(session.plan().acRas)), std::invalid_argument);
   session.commit(PlanEdit::editNote("reviewed: left entry 1 cm anterior to the coronal suture"));
   EXPECT_EQ(session.plan().reviewNote, "reviewed: left entry 1 cm anterior to the coronal suture");
 
   // An alternatives job made before another edit is not installed after it.
-  const AlternativesJob job = session.alternativesJob('R');
+  const AlternativesJob job = session.alternativesJob(Side::Right);
   const std::vector<PlannedTrajectory> found = job.run();
-  session.commit(PlanEdit::setRoll('R', 120));
+  session.commit(PlanEdit::setRoll(Side::Right, 120));
   EXPECT_FALSE(session.setAlternatives(job, found));
-  const AlternativesJob fresh = session.alternativesJob('R');
+  const AlternativesJob fresh = session.alternativesJob(Side::Right);
   EXPECT_TRUE(session.setAlternatives(fresh, fresh.run()));
   fs::remove_all(dir);
 }
@@ -157,9 +158,9 @@ TEST(PlanSession, ReopensFromItsFolderAndRefusesChangedFiles) {
   const std::string planPath = dir + "/plan.json";
   const std::unique_ptr<PlanSession> opened = openColin27Plan(dir);
   PlanSession& session = *opened;
-  session.commit(
-      PlanEdit::moveEntry('L', chosenTrajectory(session.plan(), 'L')->trajectory.entryRas + Vec3{0, 3, 0}));
-  session.commit(PlanEdit::setDepth('R', -1));
+  session.commit(PlanEdit::moveEntry(
+      Side::Left, chosenTrajectory(session.plan(), Side::Left)->trajectory.entryRas + Vec3{0, 3, 0}));
+  session.commit(PlanEdit::setDepth(Side::Right, -1));
   session.save();
   EXPECT_FALSE(session.modified());
 
@@ -180,15 +181,15 @@ TEST(PlanSession, ReopensFromItsFolderAndRefusesChangedFiles) {
   // An autosave newer than the plan and different from it is offered back, and recovers the edit.
   reopened = PlanSession::open(planPath);
   EXPECT_EQ(PlanSession::recoverableAutosave(planPath), "");
-  const Vec3 target = chosenTrajectory(reopened->plan(), 'R')->trajectory.targetRas + Vec3{1, 0, 0};
-  reopened->commit(PlanEdit::moveTarget('R', target));
+  const Vec3 target = chosenTrajectory(reopened->plan(), Side::Right)->trajectory.targetRas + Vec3{1, 0, 0};
+  reopened->commit(PlanEdit::moveTarget(Side::Right, target));
   reopened->writeAutosave();
   const std::string autosave = PlanSession::recoverableAutosave(planPath);
   ASSERT_EQ(autosave, PlanSession::autosavePathFor(planPath));
   std::unique_ptr<PlanSession> recovered = PlanSession::open(planPath);
   recovered->recoverAutosave(autosave);
   EXPECT_TRUE(recovered->modified());
-  EXPECT_LT(norm(chosenTrajectory(recovered->plan(), 'R')->trajectory.targetRas - target), 1e-9);
+  EXPECT_LT(norm(chosenTrajectory(recovered->plan(), Side::Right)->trajectory.targetRas - target), 1e-9);
   recovered->undo();  // back to the saved plan
   EXPECT_FALSE(recovered->modified());
   recovered->save();

@@ -129,7 +129,7 @@ TEST_F(Trajectories, MarginsAndWhereTheyOccurAreMeasuredAlongThePath) {
   // Straight up from the left target at x = -20: the ventricle block's lateral face is at x = -14,
   // 6 mm medial, over depths z = 5..30 (9..34 mm above the target).
   Trajectory t;
-  t.side = 'L';
+  t.side = Side::Left;
   t.targetRas = kTargetLeft;
   t.entryRas = *scalpEntryAlong(*field_, kTargetLeft, {0, 0, 1});
   const TrajectoryMetrics m = evaluateTrajectory(context(), t);
@@ -153,7 +153,7 @@ TEST_F(Trajectories, MarginsAndWhereTheyOccurAreMeasuredAlongThePath) {
 
   // Moved by hand through the ventricle block: re-scored, unsafe, the crossing found.
   Trajectory through = t;
-  through.origin = "manual";
+  through.origin = TrajectoryOrigin::Manual;
   through.entryRas = *scalpEntryAlong(*field_, kTargetLeft, normalized(Vec3{0.5, 0.3, 1.0}));
   const TrajectoryMetrics bad = evaluateTrajectory(context(), through);
   const ClosestApproach& crossed = bad.closest[static_cast<std::size_t>(RiskKind::Ventricles)];
@@ -173,11 +173,12 @@ TEST_F(Trajectories, MarginsAndWhereTheyOccurAreMeasuredAlongThePath) {
 TEST_F(Trajectories, EntryAssessmentsMarkVentricleCrossingEntriesUnsafeAndAgreeWithTheScoring) {
   const PlanningContext c = context();
   Trajectory t;
-  t.side = 'L';
+  t.side = Side::Left;
   t.targetRas = kTargetLeft;
   const Vec3 overVentricle = *scalpEntryAlong(*field_, kTargetLeft, normalized(Vec3{0.5, 0.3, 1.0}));
   // 70 degrees to the AC-PC line, 10 degrees lateral: inside the window, away from the block.
-  const Vec3 inWindow = *scalpEntryAlong(*field_, kTargetLeft, directionFromAngles(*acpc_, 'L', 70, 10));
+  const Vec3 inWindow =
+      *scalpEntryAlong(*field_, kTargetLeft, directionFromAngles(*acpc_, Side::Left, 70, 10));
   // Lateral and behind: outside the frontal window (its entry lies behind the AC-PC origin).
   const Vec3 behind = *scalpEntryAlong(*field_, kTargetLeft, normalized(Vec3{-0.4, -1.0, 1.0}));
   const std::vector<Vec3> entries{overVentricle, inWindow, behind, kTargetLeft + Vec3{0, 0, 0.5}};
@@ -218,7 +219,7 @@ TEST_F(Trajectories, SideEffectMarginsRunFromTheNearestContactsSurface) {
   // A vertical lead on the left GPi: its axis at x = -20, the capsule's face at x = -13 (voxel
   // centres from -12.75; faces half a voxel further out), the lead's radius 0.635 mm.
   Trajectory t;
-  t.side = 'L';
+  t.side = Side::Left;
   t.targetRas = kTargetLeft;
   t.entryRas = kTargetLeft + Vec3{0, 0, 60};
   const TrajectoryMetrics m = evaluateTrajectory(c, t);
@@ -249,7 +250,7 @@ TEST_F(Trajectories, SideEffectMarginsRunFromTheNearestContactsSurface) {
 
 TEST_F(Trajectories, ElectrodeContactsSitAtTheirCatalogueDistancesFromTheTarget) {
   Trajectory t;
-  t.side = 'L';
+  t.side = Side::Left;
   t.targetRas = kTargetLeft;
   t.entryRas = *scalpEntryAlong(*field_, kTargetLeft, normalized(Vec3{-0.2, 0.4, 1}));
   const Vec3 u = normalized(t.entryRas - t.targetRas);
@@ -281,33 +282,34 @@ TEST_F(Trajectories, ElectrodeContactsSitAtTheirCatalogueDistancesFromTheTarget)
   ASSERT_EQ(level1.size(), 3u);
   EXPECT_NEAR(dot(level1[0], level1[1]), std::cos(2 * M_PI / 3), 1e-9);
   EXPECT_NEAR(norm(d.contacts[0].centreRas - (t.targetRas - 1.0 * u)), 0.0, 1e-9);
-  EXPECT_THROW(evaluateTrajectory(context(), Trajectory{'L', kTargetLeft, kTargetLeft + Vec3{0, 0, 0.5}}),
-               std::invalid_argument);
+  EXPECT_THROW(
+      evaluateTrajectory(context(), Trajectory{Side::Left, kTargetLeft, kTargetLeft + Vec3{0, 0, 0.5}}),
+      std::invalid_argument);
   Trajectory unknown = t;
   unknown.electrodeId = "no_such_lead";
   EXPECT_THROW(evaluateTrajectory(context(), unknown), std::invalid_argument);
 }
 
 TEST_F(Trajectories, SearchScoresTenThousandEntriesInTheWindowAndKeepsDistinctSafeOnes) {
-  for (char side : {'L', 'R'}) {
-    const Vec3 target = side == 'L' ? kTargetLeft : kTargetRight;
+  for (Side side : kBothSides) {
+    const Vec3 target = side == Side::Left ? kTargetLeft : kTargetRight;
     const PlanningContext c = context();
     const SearchResult r = searchTrajectories(c, side, target, "medtronic_3389");
-    EXPECT_GE(r.candidates, 10000u) << side;
-    ASSERT_EQ(r.best.size(), c.settings.alternatives) << side;
+    EXPECT_GE(r.candidates, 10000u) << sideWord(side);
+    ASSERT_EQ(r.best.size(), c.settings.alternatives) << sideWord(side);
     for (std::size_t i = 0; i < r.best.size(); ++i) {
       const TrajectoryMetrics& m = r.bestMetrics[i];
-      EXPECT_TRUE(m.safe) << side << i;
-      EXPECT_TRUE(m.inWindow) << side << i;
-      EXPECT_TRUE(m.ownSide) << side << i;
+      EXPECT_TRUE(m.safe) << sideWord(side) << i;
+      EXPECT_TRUE(m.inWindow) << sideWord(side) << i;
+      EXPECT_TRUE(m.ownSide) << sideWord(side) << i;
       // From above and in front: entry superior and anterior of the target, on the scalp.
-      EXPECT_GT(r.best[i].entryRas.z, target.z + 40) << side << i;
-      EXPECT_GT(r.best[i].entryRas.y, target.y) << side << i;
-      EXPECT_LT(m.entryScalpDistanceMm, 0.1) << side << i;
-      EXPECT_GE(m.closest[0].distanceMm, c.settings.requiredMarginMm[0]) << side << i;
+      EXPECT_GT(r.best[i].entryRas.z, target.z + 40) << sideWord(side) << i;
+      EXPECT_GT(r.best[i].entryRas.y, target.y) << sideWord(side) << i;
+      EXPECT_LT(m.entryScalpDistanceMm, 0.1) << sideWord(side) << i;
+      EXPECT_GE(m.closest[0].distanceMm, c.settings.requiredMarginMm[0]) << sideWord(side) << i;
       // The search and a hand-set trajectory are scored the same way.
       Trajectory manual = r.best[i];
-      manual.origin = "manual";
+      manual.origin = TrajectoryOrigin::Manual;
       EXPECT_DOUBLE_EQ(evaluateTrajectory(c, manual).score, m.score);
       if (i > 0) {
         EXPECT_LE(m.score, r.bestMetrics[i - 1].score + 1e-12);
@@ -321,10 +323,10 @@ TEST_F(Trajectories, SearchScoresTenThousandEntriesInTheWindowAndKeepsDistinctSa
 TEST_F(Trajectories, DirectionFromAnglesRoundTripsThroughTheMetrics) {
   for (double sag : {55.0, 70.0, 84.0})
     for (double lat : {-5.0, 10.0, 25.0})
-      for (char side : {'L', 'R'}) {
+      for (Side side : kBothSides) {
         Trajectory t;
         t.side = side;
-        t.targetRas = side == 'L' ? kTargetLeft : kTargetRight;
+        t.targetRas = side == Side::Left ? kTargetLeft : kTargetRight;
         t.entryRas = t.targetRas + 60.0 * directionFromAngles(*acpc_, side, sag, lat);
         const TrajectoryMetrics m = evaluateTrajectory(context(), t);
         EXPECT_NEAR(m.sagittalAngleDeg, sag, 1e-9);

@@ -22,7 +22,7 @@ std::array<SideRefinement, 2> refineGpiGpe(const Volume& image, LabelVolume& lab
   std::array<SideRefinement, 2> out;
   for (int side = 0; side < 2; ++side) {
     SideRefinement& r = out[static_cast<std::size_t>(side)];
-    r.side = side == 0 ? 'L' : 'R';
+    r.side = sideAt(side);
     const unsigned short gpi = static_cast<unsigned short>(labelValue("GPi_L") + side);
     const unsigned short gpe = static_cast<unsigned short>(labelValue("GPe_L") + side);
     double sum[2] = {0, 0}, sumSq[2] = {0, 0}, n[2] = {0, 0};

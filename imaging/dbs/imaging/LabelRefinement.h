@@ -18,7 +18,7 @@ struct RefinementParameters {
 };
 
 struct SideRefinement {
-  char side = 'L';
+  Side side = Side::Left;
   double separationSd = 0;
   bool applied = false;
   std::size_t relabelled = 0;

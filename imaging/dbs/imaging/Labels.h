@@ -11,6 +11,7 @@
 #include <itkImage.h>
 
 #include "dbs/imaging/ImageGeometry.h"
+#include "dbs/imaging/Side.h"
 
 namespace dbs {
 

@@ -18,12 +18,12 @@ double median(std::vector<double> values) {
 
 }  // namespace
 
-SensorimotorGpi sensorimotorGpi(const LabelVolume& labels, char side) {
+SensorimotorGpi sensorimotorGpi(const LabelVolume& labels, Side side) {
   const ImageGeometry& g = labels.geometry;
   const Vec3 kAxis = g.rasFromIndex({0, 0, 1}) - g.rasFromIndex({0, 0, 0});
   if (kAxis.z <= 0.9 || std::abs(kAxis.x) > 1e-6 || std::abs(kAxis.y) > 1e-6)
     throw ImagingError("sensorimotorGpi: the label grid's third axis does not point superior");
-  const unsigned short gpi = static_cast<unsigned short>(labelValue(side == 'L' ? "GPi_L" : "GPi_R"));
+  const unsigned short gpi = static_cast<unsigned short>(labelValue(sidedLabelName("GPi", side)));
   const unsigned short* l = labels.image->GetBufferPointer();
   std::vector<Vec3> voxels;
   for (std::size_t k = 0, idx = 0; k < g.size[2]; ++k)

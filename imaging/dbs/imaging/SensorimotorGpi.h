@@ -31,6 +31,6 @@ struct SensorimotorGpi {
   // across the column's voxel cell on a `stepMm` grid. RAS mm.
   std::vector<Vec3> pointsAboveVentralBorder(double minAboveMm, double maxAboveMm, double stepMm) const;
 };
-SensorimotorGpi sensorimotorGpi(const LabelVolume& labels, char side);
+SensorimotorGpi sensorimotorGpi(const LabelVolume& labels, Side side);
 
 }  // namespace dbs

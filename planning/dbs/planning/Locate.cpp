@@ -43,9 +43,9 @@ nlohmann::json jsonAffine(const Affine& a) {
 // candidate points in template RAS mm.
 ProposedTarget proposeTarget(const std::vector<Vec3>& sensorimotorTemplate,
                              const TemplateRegistration& registration, const LabelVolume& patientLabels,
-                             const AcpcFrame& frame, const IndirectRange& range, char side,
+                             const AcpcFrame& frame, const IndirectRange& range, Side side,
                              Vec3 atlasTargetRas) {
-  const unsigned short gpi = static_cast<unsigned short>(labelValue(side == 'L' ? "GPi_L" : "GPi_R"));
+  const unsigned short gpi = static_cast<unsigned short>(labelValue(sidedLabelName("GPi", side)));
   const ImageGeometry& g = patientLabels.geometry;
   const Affine ijkFromRas = g.ijkFromRas();
   const unsigned short* l = patientLabels.image->GetBufferPointer();
@@ -124,7 +124,7 @@ double IndirectRange::outsideMm(Vec3 acpc) const {
   return std::sqrt(dx * dx + dy * dy + dz * dz);
 }
 
-IndirectRange indirectRangeOf(const nlohmann::json& atlasInfo, char side) {
+IndirectRange indirectRangeOf(const nlohmann::json& atlasInfo, Side side) {
   const auto& gpi = atlasInfo.at("indirect_targets_acpc").at("GPi");
   auto range = [&](const char* key) {
     return std::make_pair(gpi.at(key).at(0).get<double>(), gpi.at(key).at(1).get<double>());
@@ -135,8 +135,8 @@ IndirectRange indirectRangeOf(const nlohmann::json& atlasInfo, char side) {
   IndirectRange r;
   // AC-PC x points to the patient's right, z up: the left side's lateral range is at negative x,
   // and "inferior" is negative z.
-  r.minAcpc = {side == 'L' ? -lateralMax : lateralMin, anteriorMin, -inferiorMax};
-  r.maxAcpc = {side == 'L' ? -lateralMin : lateralMax, anteriorMax, -inferiorMin};
+  r.minAcpc = {side == Side::Left ? -lateralMax : lateralMin, anteriorMin, -inferiorMax};
+  r.maxAcpc = {side == Side::Left ? -lateralMin : lateralMax, anteriorMax, -inferiorMin};
   return r;
 }
 
@@ -188,7 +188,7 @@ void removeLabelsAcrossMidline(const AcpcFrame& frame, LocateResult& result) {
 void locateSideTargets(const LabelVolume& atlas, const AcpcFrame& frame, double lateral, double anterior,
                        double inferior, int s, LocateResult& result) {
   LocateSide& side = result.sides[static_cast<std::size_t>(s)];
-  side.side = s == 0 ? 'L' : 'R';
+  side.side = sideAt(s);
   const std::string suffix = s == 0 ? "_L" : "_R";
   side.atlasTargetMni =
       vecFromJson(result.atlasInfo.at("targets").at("GPi_posteroventral" + suffix).at("ras_mm"));
@@ -315,7 +315,7 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
   j["template_space"] = {{"name", kTemplateSpaceName}, {"relation_to_mni_2009b", kTemplateSpaceNote}};
   nlohmann::json sides = nlohmann::json::object();
   for (const auto& s : r.sides) {
-    sides[std::string(1, s.side)] = {
+    sides[std::string(1, sideLetter(s.side))] = {
         {"atlas_target_ras", json3(s.atlasTargetRas)},
         {"atlas_target_mni", json3(s.atlasTargetMni)},
         {"indirect_target_ras", json3(s.indirectTargetRas)},
@@ -338,7 +338,7 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
   j["labels_removed_across_midline"] = r.labelsRemovedAcrossMidline;
   nlohmann::json refinement = nlohmann::json::object();
   for (const auto& side : r.refinement)
-    refinement[std::string(1, side.side)] = {
+    refinement[std::string(1, sideLetter(side.side))] = {
         {"gpi_gpe_separation_sd", std::round(side.separationSd * 100) / 100},
         {"applied", side.applied},
         {"voxels_relabelled", side.relabelled}};

@@ -34,7 +34,7 @@ struct IndirectRange {
   Vec3 minAcpc, maxAcpc;
   double outsideMm(Vec3 acpc) const;  // Euclidean distance from the box, 0 inside
 };
-IndirectRange indirectRangeOf(const nlohmann::json& atlasInfo, char side);
+IndirectRange indirectRangeOf(const nlohmann::json& atlasInfo, Side side);
 
 struct ProposedTarget {
   Vec3 ras, acpc;                // patient RAS mm; AC-PC mm from the MCP
@@ -48,7 +48,7 @@ struct ProposedTarget {
 };
 
 struct LocateSide {
-  char side = 'L';
+  Side side = Side::Left;
   Vec3 atlasTargetRas;     // the atlas's posteroventral GPi target mapped into the patient
   Vec3 atlasTargetMni;     // the same point in template (MNI) space
   Vec3 indirectTargetRas;  // AC-PC textbook target (lateral, anterior, inferior of MCP)

@@ -7,12 +7,12 @@
 
 namespace dbs::detail {
 
-LeadLevels leadLevels(const ElectrodeModel& model, double deepestContactBeyondTargetMm, char side) {
+LeadLevels leadLevels(const ElectrodeModel& model, double deepestContactBeyondTargetMm, Side side) {
   LeadLevels levels;
   const double deepest = model.contacts.front().centreMm();
   for (int level = 0; level < model.levels(); ++level)
     levels.depthsMm.push_back(model.levelCentreMm(level) - deepest - deepestContactBeyondTargetMm);
-  levels.targetLabel = labelValue(side == 'L' ? "GPi_L" : "GPi_R");
+  levels.targetLabel = labelValue(sidedLabelName("GPi", side));
   return levels;
 }
 
@@ -53,13 +53,13 @@ PathScan scanPath(const RiskField& field, const SearchSettings& s, Vec3 targetRa
   return scan;
 }
 
-Angles anglesOf(const AcpcFrame& acpc, char side, Vec3 targetRas, Vec3 entryRas) {
+Angles anglesOf(const AcpcFrame& acpc, Side side, Vec3 targetRas, Vec3 entryRas) {
   const Vec3 d = normalized(acpc.acpcFromRas(entryRas) - acpc.acpcFromRas(targetRas));
   return {degrees(std::atan2(d.z, d.y)), degrees(std::asin(std::clamp(d.x * sideSign(side), -1.0, 1.0))),
           degrees(std::acos(std::clamp(d.y, -1.0, 1.0)))};
 }
 
-bool pathInWindow(const AcpcFrame& acpc, const SearchSettings& s, char side, Vec3 entryRas, const Angles& a) {
+bool pathInWindow(const AcpcFrame& acpc, const SearchSettings& s, Side side, Vec3 entryRas, const Angles& a) {
   return entryInWindow(acpc, s, side, entryRas) && a.sagittalDeg >= s.sagittalAngleMinDeg - 1e-6 &&
          a.sagittalDeg <= s.sagittalAngleMaxDeg + 1e-6 && a.lateralDeg >= s.lateralAngleMinDeg - 1e-6 &&
          a.lateralDeg <= s.lateralAngleMaxDeg + 1e-6;

@@ -51,28 +51,24 @@ struct LeadLevels {
   int targetLabel = 0;
 };
 
-LeadLevels leadLevels(const ElectrodeModel& model, double deepestContactBeyondTargetMm, char side);
+LeadLevels leadLevels(const ElectrodeModel& model, double deepestContactBeyondTargetMm, Side side);
 
 PathScan scanPath(const RiskField& field, const SearchSettings& s, Vec3 targetRas, Vec3 entryRas,
                   double tipBeyondMm, const LeadLevels& levels);
-
-inline double sideSign(char side) {
-  return side == 'R' ? 1.0 : -1.0;
-}
 
 struct Angles {
   double sagittalDeg, lateralDeg, toAcpcLineDeg;
 };
 
-Angles anglesOf(const AcpcFrame& acpc, char side, Vec3 targetRas, Vec3 entryRas);
+Angles anglesOf(const AcpcFrame& acpc, Side side, Vec3 targetRas, Vec3 entryRas);
 
-inline bool entryInWindow(const AcpcFrame& acpc, const SearchSettings& s, char side, Vec3 entryRas) {
+inline bool entryInWindow(const AcpcFrame& acpc, const SearchSettings& s, Side side, Vec3 entryRas) {
   const Vec3 e = acpc.acpcFromRas(entryRas);
   return e.x * sideSign(side) >= s.entryMinLateralMm && e.y >= s.entryMinAnteriorMm;
 }
 
 // The whole frontal window: the entry's own constraints and the path's angles.
-bool pathInWindow(const AcpcFrame& acpc, const SearchSettings& s, char side, Vec3 entryRas, const Angles& a);
+bool pathInWindow(const AcpcFrame& acpc, const SearchSettings& s, Side side, Vec3 entryRas, const Angles& a);
 
 // Runs work(begin, end) over [0, count) in contiguous chunks, one per core (at most 8), the calling
 // thread taking the first chunk.

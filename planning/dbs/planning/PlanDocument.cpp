@@ -21,17 +21,17 @@ std::string utcNowIso8601() {
   return text;
 }
 
-const PlannedTrajectory* chosenTrajectory(const PlanDocument& plan, char side) {
+const PlannedTrajectory* chosenTrajectory(const PlanDocument& plan, Side side) {
   for (const PlannedTrajectory& p : plan.trajectories)
     if (p.trajectory.side == side) return &p;
   return nullptr;
 }
 
-PlannedTrajectory* chosenTrajectory(PlanDocument& plan, char side) {
+PlannedTrajectory* chosenTrajectory(PlanDocument& plan, Side side) {
   return const_cast<PlannedTrajectory*>(chosenTrajectory(static_cast<const PlanDocument&>(plan), side));
 }
 
-const PlanTarget* planTarget(const PlanDocument& plan, char side, const std::string& source) {
+const PlanTarget* planTarget(const PlanDocument& plan, Side side, TargetSource source) {
   for (const PlanTarget& t : plan.targets)
     if (t.side == side && t.source == source) return &t;
   return nullptr;
@@ -39,12 +39,12 @@ const PlanTarget* planTarget(const PlanDocument& plan, char side, const std::str
 
 std::vector<TargetAgreement> targetAgreements(const PlanDocument& plan) {
   std::vector<TargetAgreement> out;
-  for (char side : {'L', 'R'}) {
+  for (Side side : kBothSides) {
     const PlanTarget *atlas = nullptr, *indirect = nullptr;
     for (const PlanTarget& t : plan.targets) {
       if (t.side != side) continue;
-      if (t.source == "atlas") atlas = &t;
-      if (t.source == "indirect") indirect = &t;
+      if (t.source == TargetSource::Atlas) atlas = &t;
+      if (t.source == TargetSource::Indirect) indirect = &t;
     }
     if (atlas && indirect)
       out.push_back({side, atlas->acpc, indirect->acpc, norm(atlas->ras - indirect->ras)});
@@ -52,25 +52,26 @@ std::vector<TargetAgreement> targetAgreements(const PlanDocument& plan) {
   return out;
 }
 
-std::string nextTrajectoryId(const PlanDocument& plan, char side) {
+std::string nextTrajectoryId(const PlanDocument& plan, Side side) {
   long highest = 0;
   auto consider = [&](const std::string& id) {
-    if (id.size() > 1 && id[0] == side) highest = std::max(highest, std::strtol(id.c_str() + 1, nullptr, 10));
+    if (id.size() > 1 && id[0] == sideLetter(side))
+      highest = std::max(highest, std::strtol(id.c_str() + 1, nullptr, 10));
   };
   for (const auto* list : {&plan.trajectories, &plan.alternatives})
     for (const PlannedTrajectory& t : *list) consider(t.trajectory.id);
   for (const PlanHistoryEntry& h : plan.history) consider(h.trajectoryId);  // ids of trajectories since gone
-  return std::string(1, side) + std::to_string(highest + 1);
+  return std::string(1, sideLetter(side)) + std::to_string(highest + 1);
 }
 
-void replaceAlternatives(PlanDocument& plan, char side, std::vector<PlannedTrajectory> alternatives) {
+void replaceAlternatives(PlanDocument& plan, Side side, std::vector<PlannedTrajectory> alternatives) {
   long next = std::stol(nextTrajectoryId(plan, side).substr(1));  // before the old alternatives go
   plan.alternatives.erase(
       std::remove_if(plan.alternatives.begin(), plan.alternatives.end(),
                      [side](const PlannedTrajectory& p) { return p.trajectory.side == side; }),
       plan.alternatives.end());
   for (PlannedTrajectory& a : alternatives) {
-    a.trajectory.id = std::string(1, side) + std::to_string(next++);
+    a.trajectory.id = std::string(1, sideLetter(side)) + std::to_string(next++);
     plan.alternatives.push_back(std::move(a));
   }
 }

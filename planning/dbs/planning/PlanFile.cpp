@@ -104,13 +104,13 @@ json metricsJson(const TrajectoryMetrics& m) {
 json plannedTrajectoryToJson(const PlannedTrajectory& p) {
   const Trajectory& t = p.trajectory;
   return {{"id", t.id},
-          {"side", std::string(1, t.side)},
+          {"side", std::string(1, sideLetter(t.side))},
           {"target_ras", vec(t.targetRas)},
           {"entry_ras", vec(t.entryRas)},
           {"electrode", t.electrodeId},
           {"deepest_contact_beyond_target_mm", t.deepestContactBeyondTargetMm},
           {"marker_roll_deg", t.markerRollDeg},
-          {"origin", t.origin},
+          {"origin", kTrajectoryOriginNames.name(t.origin)},
           {"metrics", metricsJson(p.metrics)}};
 }
 
@@ -169,10 +169,19 @@ class Field {
     if (!j_.is_array() || j_.size() != 3) fail("must be an array of 3 numbers [x, y, z] in mm");
     return {at(0).number(), at(1).number(), at(2).number()};
   }
-  char side() const {
+  Side side() const {
     const std::string s = string();
-    if (s != "L" && s != "R") fail("must be \"L\" or \"R\" (is \"" + s + "\")");
-    return s[0];
+    const std::optional<Side> side = s.size() == 1 ? sideFromLetter(s[0]) : std::nullopt;
+    if (!side) fail("must be \"L\" or \"R\" (is \"" + s + "\")");
+    return *side;
+  }
+  // One of the words `names` holds, as its enum value.
+  template <class Enum, std::size_t N>
+  Enum named(const EnumNames<Enum, N>& names) const {
+    const std::string s = string();
+    const std::optional<Enum> value = names.parse(s);
+    if (!value) fail("must be " + names.alternatives() + " (is \"" + s + "\")");
+    return *value;
   }
   const json& raw() const { return j_; }
 
@@ -256,11 +265,11 @@ PlannedTrajectory trajectoryFromJson(const Field& f) {
   Trajectory& t = p.trajectory;
   t.side = f["side"].side();
   t.id = f["id"].string();
-  if (t.id.size() < 2 || t.id[0] != t.side || !std::all_of(t.id.begin() + 1, t.id.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c));
-      }))
-    f["id"].fail("must be the side's letter and a number, e.g. \"" + std::string(1, t.side) + "1\" (is \"" +
-                 t.id + "\")");
+  if (t.id.size() < 2 || t.id[0] != sideLetter(t.side) ||
+      !std::all_of(t.id.begin() + 1, t.id.end(),
+                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    f["id"].fail("must be the side's letter and a number, e.g. \"" + std::string(1, sideLetter(t.side)) +
+                 "1\" (is \"" + t.id + "\")");
   t.targetRas = f["target_ras"].vec3();
   t.entryRas = f["entry_ras"].vec3();
   if (norm(t.entryRas - t.targetRas) < 1.0) f["entry_ras"].fail("must lie at least 1 mm from target_ras");
@@ -272,8 +281,7 @@ PlannedTrajectory trajectoryFromJson(const Field& f) {
   }
   t.deepestContactBeyondTargetMm = f["deepest_contact_beyond_target_mm"].numberIn(-20, 20);
   t.markerRollDeg = f["marker_roll_deg"].numberIn(-360, 360);
-  t.origin = f["origin"].string();
-  if (t.origin != "search" && t.origin != "manual") f["origin"].fail("must be \"search\" or \"manual\"");
+  t.origin = f["origin"].named(kTrajectoryOriginNames);
   p.metrics = metricsFromJson(f["metrics"]);
   // Metrics belong to this target and entry: an entry edited in the file leaves them stale.
   const Vec3 u = normalized(t.entryRas - t.targetRas);
@@ -358,8 +366,10 @@ json planToJson(const PlanDocument& p) {
       }
   json targets = json::array();
   for (const PlanTarget& t : p.targets) {
-    json tj = {
-        {"side", std::string(1, t.side)}, {"source", t.source}, {"ras", vec(t.ras)}, {"acpc", vec(t.acpc)}};
+    json tj = {{"side", std::string(1, sideLetter(t.side))},
+               {"source", kTargetSourceNames.name(t.source)},
+               {"ras", vec(t.ras)},
+               {"acpc", vec(t.acpc)}};
     if (t.mni) tj["mni"] = vec(*t.mni);
     targets.push_back(tj);
   }
@@ -368,14 +378,14 @@ json planToJson(const PlanDocument& p) {
   for (const auto& t : p.alternatives) alternatives.push_back(plannedTrajectoryToJson(t));
   json electrodes = json::object();
   for (const auto& t : p.trajectories)
-    electrodes[std::string(1, t.trajectory.side)] = t.trajectory.electrodeId;
+    electrodes[std::string(1, sideLetter(t.trajectory.side))] = t.trajectory.electrodeId;
   json notes = json::array();
   for (const auto& n : p.notes) notes.push_back(n);
   json history = json::array();
   for (const PlanHistoryEntry& h : p.history)
     history.push_back({{"time", h.time},
-                       {"action", h.action},
-                       {"side", h.side},
+                       {"action", kEditActionNames.name(h.action)},
+                       {"side", h.side ? std::string(1, sideLetter(*h.side)) : std::string()},
                        {"trajectory", h.trajectoryId},
                        {"from", h.from},
                        {"to", h.to}});
@@ -457,7 +467,7 @@ void readTargets(const Field& targets, std::vector<PlanTarget>& out) {
     const Field t = targets.at(i);
     PlanTarget target;
     target.side = t["side"].side();
-    target.source = t["source"].string();
+    target.source = t["source"].named(kTargetSourceNames);
     target.ras = t["ras"].vec3();
     target.acpc = t["acpc"].vec3();
     if (t.has("mni")) target.mni = t["mni"].vec3();
@@ -477,7 +487,7 @@ void readTrajectories(const Field& root, PlanDocument& p) {
   }
   const Field electrodes = root["electrodes"];
   for (const auto& t : p.trajectories) {
-    const std::string side(1, t.trajectory.side);
+    const std::string side(1, sideLetter(t.trajectory.side));
     if (electrodes[side].string() != t.trajectory.electrodeId)
       electrodes[side].fail("disagrees with the trajectory's electrode \"" + t.trajectory.electrodeId + "\"");
   }
@@ -491,15 +501,11 @@ void readHistory(const Field& history, std::vector<PlanHistoryEntry>& out) {
     const Field h = history.at(i);
     PlanHistoryEntry entry;
     entry.time = h["time"].string();
-    entry.action = h["action"].string();
-    static const std::vector<std::string> actions = {"move_target",   "move_entry", "choose_alternative",
-                                                     "set_electrode", "set_depth",  "set_roll",
-                                                     "place_ac",      "place_pc",   "edit_note"};
-    if (std::find(actions.begin(), actions.end(), entry.action) == actions.end())
-      h["action"].fail("unknown edit \"" + entry.action + "\"");
-    entry.side = h["side"].string();
-    if (entry.side != "" && entry.side != "L" && entry.side != "R")
-      h["side"].fail("must be \"L\", \"R\" or \"\"");
+    entry.action = h["action"].named(kEditActionNames);
+    if (h["side"].string().empty())
+      entry.side = std::nullopt;
+    else
+      entry.side = h["side"].side();
     entry.trajectoryId = h["trajectory"].string();
     entry.from = h["from"].raw();
     entry.to = h["to"].raw();

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,12 +25,18 @@ constexpr const char* kPlanSchema = "dbsplan.plan";
 constexpr int kPlanSchemaVersion = 2;
 constexpr int kOldestReadablePlanSchemaVersion = 1;
 
+// Where a target comes from: Proposed (the default: the sensorimotor GPi inside the published
+// indirect range, Locate.h), Atlas (the template's posteroventral GPi target carried in), Indirect
+// (the published AC-PC coordinates), Manual (set by hand).
+enum class TargetSource : std::uint8_t { Proposed, Atlas, Indirect, Manual };
+inline constexpr EnumNames<TargetSource, 4> kTargetSourceNames{{{{TargetSource::Proposed, "proposed"},
+                                                                 {TargetSource::Atlas, "atlas"},
+                                                                 {TargetSource::Indirect, "indirect"},
+                                                                 {TargetSource::Manual, "manual"}}}};
+
 struct PlanTarget {
-  char side = 'L';
-  // "proposed" (the default: the sensorimotor GPi inside the published indirect range, Locate.h),
-  // "atlas" (the template's posteroventral GPi target carried in), "indirect" (the published AC-PC
-  // coordinates), "manual"
-  std::string source;
+  Side side = Side::Left;
+  TargetSource source = TargetSource::Proposed;
   Vec3 ras, acpc;
   std::optional<Vec3> mni;
 };
@@ -39,13 +46,35 @@ struct PlannedTrajectory {
   TrajectoryMetrics metrics;
 };
 
+// The kinds of hand edit a plan's history records.
+enum class EditAction : std::uint8_t {
+  MoveTarget,
+  MoveEntry,
+  ChooseAlternative,
+  SetElectrode,
+  SetDepth,
+  SetRoll,
+  PlaceAc,
+  PlacePc,
+  EditNote
+};
+inline constexpr EnumNames<EditAction, 9> kEditActionNames{
+    {{{EditAction::MoveTarget, "move_target"},
+      {EditAction::MoveEntry, "move_entry"},
+      {EditAction::ChooseAlternative, "choose_alternative"},
+      {EditAction::SetElectrode, "set_electrode"},
+      {EditAction::SetDepth, "set_depth"},
+      {EditAction::SetRoll, "set_roll"},
+      {EditAction::PlaceAc, "place_ac"},
+      {EditAction::PlacePc, "place_pc"},
+      {EditAction::EditNote, "edit_note"}}}};
+
 // One hand edit, as the plan records it: what changed, from what, to what, and when. Values are in
 // the units the action names: RAS mm arrays for points, mm for depth, degrees for roll, ids and text.
 struct PlanHistoryEntry {
-  std::string time;          // ISO 8601 UTC
-  std::string action;        // move_target, move_entry, choose_alternative, set_electrode, set_depth,
-                             // set_roll, place_ac, place_pc, edit_note
-  std::string side;          // "L", "R", or "" for an edit of the whole plan (landmarks, note)
+  std::string time;  // ISO 8601 UTC
+  EditAction action = EditAction::MoveTarget;
+  std::optional<Side> side;  // none for an edit of the whole plan (landmarks, note)
   std::string trajectoryId;  // the chosen trajectory of that side after the edit ("" for plan-wide)
   nlohmann::json from, to;
 };
@@ -84,19 +113,19 @@ struct PlanDocument {
 std::string utcNowIso8601();
 
 // The chosen trajectory of a side, or null.
-PlannedTrajectory* chosenTrajectory(PlanDocument& plan, char side);
-// `side`'s target of that source ("proposed", "atlas", "indirect"), or nullptr.
-const PlanTarget* planTarget(const PlanDocument& plan, char side, const std::string& source);
-const PlannedTrajectory* chosenTrajectory(const PlanDocument& plan, char side);
+PlannedTrajectory* chosenTrajectory(PlanDocument& plan, Side side);
+// `side`'s target of that source, or nullptr.
+const PlanTarget* planTarget(const PlanDocument& plan, Side side, TargetSource source);
+const PlannedTrajectory* chosenTrajectory(const PlanDocument& plan, Side side);
 // A trajectory id not used by the plan yet for `side` ("L4" after L1..L3), nor named in its history.
-std::string nextTrajectoryId(const PlanDocument& plan, char side);
+std::string nextTrajectoryId(const PlanDocument& plan, Side side);
 
 // The atlas target (the template's posteroventral GPi carried into the patient) against the
 // indirect one (the published AC-PC rule) on one side. Users tolerate 1-2 mm between them; more
 // means the atlas, the registration or the landmarks disagree and the target needs review.
 constexpr double kTargetAgreementToleranceMm = 2.0;
 struct TargetAgreement {
-  char side = 'L';
+  Side side = Side::Left;
   Vec3 atlasAcpc, indirectAcpc;
   double distanceMm = 0;
   bool agrees() const { return distanceMm <= kTargetAgreementToleranceMm; }
@@ -104,7 +133,7 @@ struct TargetAgreement {
 std::vector<TargetAgreement> targetAgreements(const PlanDocument& plan);  // sides with both targets
 // Replaces `side`'s alternatives by `alternatives`, each given a fresh id numbered past every id the
 // plan knew before (ids are never reused, also not those of the alternatives it drops).
-void replaceAlternatives(PlanDocument& plan, char side, std::vector<PlannedTrajectory> alternatives);
+void replaceAlternatives(PlanDocument& plan, Side side, std::vector<PlannedTrajectory> alternatives);
 // Gives every trajectory without an id one (plans of schema version 1 had none).
 void assignMissingTrajectoryIds(PlanDocument& plan);
 

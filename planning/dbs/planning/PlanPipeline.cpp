@@ -28,9 +28,9 @@ LabelVolume maskAsLabels(const Volume& mask) {
 // The proposed target must lie in the located GPi of its side. The atlas target carried in usually
 // does; when the warp puts it just outside (a thin GPi, a coarse grid), the nearest GPi voxel centre
 // within 6 mm is used instead and the plan says so.
-Vec3 targetInsideGpi(const RiskField& field, const LabelVolume& labels, char side, Vec3 proposedRas,
+Vec3 targetInsideGpi(const RiskField& field, const LabelVolume& labels, Side side, Vec3 proposedRas,
                      std::vector<std::string>& notes) {
-  const int gpi = labelValue(side == 'L' ? "GPi_L" : "GPi_R");
+  const int gpi = labelValue(sidedLabelName("GPi", side));
   if (field.labelAt(proposedRas) == gpi) return proposedRas;
   const ImageGeometry& g = labels.geometry;
   const unsigned short* l = labels.image->GetBufferPointer();
@@ -52,10 +52,11 @@ Vec3 targetInsideGpi(const RiskField& field, const LabelVolume& labels, char sid
   std::ostringstream note;
   note.precision(3);
   if (found)
-    note << "target " << side << ": the proposed target fell " << best
+    note << "target " << sideLetter(side) << ": the proposed target fell " << best
          << " mm outside the located GPi; moved to the nearest GPi voxel";
   else
-    note << "target " << side << ": no located GPi voxel within 6 mm of the proposed target; it is kept";
+    note << "target " << sideLetter(side)
+         << ": no located GPi voxel within 6 mm of the proposed target; it is kept";
   notes.push_back(note.str());
   return bestRas;
 }
@@ -142,16 +143,16 @@ Vec3 addSideTargets(const PlanResult& result, const PlanningContext& context, co
   // one the trajectories aim at; the atlas and indirect targets are kept beside it for review.
   const Vec3 target =
       targetInsideGpi(*result.field, located.labels, side.side, side.proposed.ras, plan.notes);
-  plan.targets.push_back(
-      {side.side, "proposed", target, result.acpc->acpcFromRas(target), context.mniFromPatientRas(target)});
-  plan.targets.push_back({side.side, "atlas", side.atlasTargetRas,
+  plan.targets.push_back({side.side, TargetSource::Proposed, target, result.acpc->acpcFromRas(target),
+                          context.mniFromPatientRas(target)});
+  plan.targets.push_back({side.side, TargetSource::Atlas, side.atlasTargetRas,
                           result.acpc->acpcFromRas(side.atlasTargetRas),
                           context.mniFromPatientRas(side.atlasTargetRas)});
-  plan.targets.push_back({side.side, "indirect", side.indirectTargetRas, side.indirectTargetAcpc,
+  plan.targets.push_back({side.side, TargetSource::Indirect, side.indirectTargetRas, side.indirectTargetAcpc,
                           context.mniFromPatientRas(side.indirectTargetRas)});
   std::ostringstream note;
   note.precision(2);
-  note << std::fixed << "target " << side.side << ": " << side.proposed.rule;
+  note << std::fixed << "target " << sideLetter(side.side) << ": " << side.proposed.rule;
   if (!side.proposed.insideRange)
     note << "; this patient's located sensorimotor GPi and the published coordinates disagree: review the "
             "target against the patient's own anatomy";
@@ -161,15 +162,15 @@ Vec3 addSideTargets(const PlanResult& result, const PlanningContext& context, co
 
 // Searches one side's trajectories to `targetRas`: the best becomes the side's trajectory, the next
 // ones its alternatives; notes when no candidate keeps every required margin.
-void addSideTrajectories(const PlanningContext& context, char side, Vec3 targetRas,
+void addSideTrajectories(const PlanningContext& context, Side side, Vec3 targetRas,
                          const std::string& electrodeId, PlanDocument& plan) {
   const SearchResult search = searchTrajectories(context, side, targetRas, electrodeId);
   plan.search.candidates += search.candidates;
   plan.search.seconds += search.seconds;
   if (search.best.empty())
     throw std::runtime_error(
-        std::string("plan: no entry point on the scalp inside the frontal window for the ") +
-        (side == 'L' ? "left" : "right") + " target");
+        std::string("plan: no entry point on the scalp inside the frontal window for the ") + sideWord(side) +
+        " target");
   for (std::size_t i = 0; i < search.best.size(); ++i) {
     PlannedTrajectory found{search.best[i], search.bestMetrics[i]};
     found.trajectory.id = nextTrajectoryId(plan, side);
@@ -177,8 +178,9 @@ void addSideTrajectories(const PlanningContext& context, char side, Vec3 targetR
   }
   if (!search.bestMetrics.front().safe) {
     std::ostringstream note;
-    note << "trajectory " << side << ": no candidate keeps every required margin (" << search.safeCandidates
-         << " of " << search.candidates << " safe); the best-scoring one is shown, review it";
+    note << "trajectory " << sideLetter(side) << ": no candidate keeps every required margin ("
+         << search.safeCandidates << " of " << search.candidates
+         << " safe); the best-scoring one is shown, review it";
     plan.notes.push_back(note.str());
   }
 }
@@ -190,7 +192,7 @@ void addTargetDisagreementNotes(PlanDocument& plan) {
     if (agreement.agrees()) continue;
     std::ostringstream note;
     note.precision(2);
-    note << std::fixed << "targets " << agreement.side
+    note << std::fixed << "targets " << sideLetter(agreement.side)
          << ": the atlas target and the indirect (AC-PC) target are " << agreement.distanceMm
          << " mm apart, more than the " << kTargetAgreementToleranceMm
          << " mm users tolerate: review the target against the patient's own GPi";
@@ -201,7 +203,7 @@ void addTargetDisagreementNotes(PlanDocument& plan) {
 // What a reviewer must not miss about each chosen path, whichever way it was chosen.
 void addChosenPathWarnings(PlanDocument& plan) {
   for (const PlannedTrajectory& p : plan.trajectories) {
-    const std::string who = std::string("trajectory ") + p.trajectory.side + ": ";
+    const std::string who = std::string("trajectory ") + sideLetter(p.trajectory.side) + ": ";
     if (!p.metrics.ownSide)
       plan.notes.push_back(who + "CROSSES THE MIDSAGITTAL PLANE (target and entry not both on its side)");
     if (!p.metrics.inWindow)
@@ -263,8 +265,8 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
   for (const std::string& note : result.risks.notes) plan.notes.push_back(note);
 
   for (const LocateSide& side : located.sides) {
-    report(side.side == 'L' ? 0.88 : 0.93,
-           std::string("searching trajectories, ") + (side.side == 'L' ? "left" : "right"));
+    report(side.side == Side::Left ? 0.88 : 0.93,
+           std::string("searching trajectories, ") + sideWord(side.side));
     const Vec3 target = addSideTargets(result, context, side, plan);
     addSideTrajectories(context, side.side, target, inputs.electrodeId, plan);
   }
@@ -272,7 +274,7 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
   for (int s = 0; s < 2; ++s)
     if (inputs.manualTargetRas[static_cast<std::size_t>(s)] ||
         inputs.manualEntryRas[static_cast<std::size_t>(s)])
-      editTrajectory(result, s == 0 ? 'L' : 'R', inputs.manualTargetRas[static_cast<std::size_t>(s)],
+      editTrajectory(result, sideAt(s), inputs.manualTargetRas[static_cast<std::size_t>(s)],
                      inputs.manualEntryRas[static_cast<std::size_t>(s)]);
   addChosenPathWarnings(plan);
   plan.search.settings = searchSettingsToJson(inputs.search);
@@ -285,13 +287,13 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
   return result;
 }
 
-void editTrajectory(PlanResult& result, char side, std::optional<Vec3> targetRas,
+void editTrajectory(PlanResult& result, Side side, std::optional<Vec3> targetRas,
                     std::optional<Vec3> entryRas) {
   PlanDocument& plan = result.plan;
   auto current = std::find_if(plan.trajectories.begin(), plan.trajectories.end(),
                               [side](const PlannedTrajectory& p) { return p.trajectory.side == side; });
   if (current == plan.trajectories.end())
-    throw std::invalid_argument(std::string("no trajectory for side ") + side);
+    throw std::invalid_argument(std::string("no trajectory for side ") + sideLetter(side));
   const PlanningContext context = result.context();
   // Everything is computed first, so that a throw leaves the plan as it was.
   Trajectory edited = current->trajectory;
@@ -305,30 +307,31 @@ void editTrajectory(PlanResult& result, char side, std::optional<Vec3> targetRas
   } else {
     if (search.best.empty())
       throw std::runtime_error(std::string("no entry inside the frontal window for the new target, side ") +
-                               side);
+                               sideLetter(side));
     edited.entryRas = search.best.front().entryRas;
     firstAlternative = 1;
   }
-  edited.origin = "manual";
+  edited.origin = TrajectoryOrigin::Manual;
   TrajectoryMetrics metrics = evaluateTrajectory(context, edited);  // throws for an entry on the target
 
   // Typed history entries, one per hand-set value (what, from, to, when).
   const std::string now = utcNowIso8601();
-  auto record = [&](const char* action, Vec3 from, Vec3 to) {
-    plan.history.push_back({now, action, std::string(1, side), current->trajectory.id,
+  auto record = [&](EditAction action, Vec3 from, Vec3 to) {
+    plan.history.push_back({now, action, side, current->trajectory.id,
                             nlohmann::json::array({from.x, from.y, from.z}),
                             nlohmann::json::array({to.x, to.y, to.z})});
   };
   if (targetRas) {
-    record("move_target", current->trajectory.targetRas, *targetRas);
-    plan.targets.erase(
-        std::remove_if(plan.targets.begin(), plan.targets.end(),
-                       [side](const PlanTarget& t) { return t.side == side && t.source == "manual"; }),
-        plan.targets.end());
-    plan.targets.push_back({side, "manual", *targetRas, result.acpc->acpcFromRas(*targetRas),
+    record(EditAction::MoveTarget, current->trajectory.targetRas, *targetRas);
+    plan.targets.erase(std::remove_if(plan.targets.begin(), plan.targets.end(),
+                                      [side](const PlanTarget& t) {
+                                        return t.side == side && t.source == TargetSource::Manual;
+                                      }),
+                       plan.targets.end());
+    plan.targets.push_back({side, TargetSource::Manual, *targetRas, result.acpc->acpcFromRas(*targetRas),
                             context.mniFromPatientRas(*targetRas)});
   }
-  if (entryRas) record("move_entry", current->trajectory.entryRas, *entryRas);
+  if (entryRas) record(EditAction::MoveEntry, current->trajectory.entryRas, *entryRas);
   current->trajectory = edited;  // keeps its id
   current->metrics = std::move(metrics);
   std::vector<PlannedTrajectory> alternatives;

@@ -49,8 +49,8 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
 // as given. Either way the trajectory is re-scored exactly as the search scores (evaluateTrajectory),
 // its origin becomes "manual", the side's alternatives are the search's best from the (new) target,
 // the side's "manual" target is recorded, and a typed history entry records each value set.
-// Throws std::invalid_argument for an unknown side or an entry on the target.
-void editTrajectory(PlanResult& result, char side, std::optional<Vec3> targetRas,
+// Throws std::invalid_argument for a side without a trajectory or an entry on the target.
+void editTrajectory(PlanResult& result, Side side, std::optional<Vec3> targetRas,
                     std::optional<Vec3> entryRas);
 
 // Writes DIR/plan.json, DIR/labels.nii.gz (+ labels.json, locate.json, transforms) and

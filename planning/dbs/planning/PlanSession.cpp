@@ -26,10 +26,6 @@ AcpcFrame frameOf(const PlanDocument& plan) {
   return AcpcFrame(plan.acRas, plan.pcRas, plan.midlineRas);
 }
 
-const char* sideName(char side) {
-  return side == 'L' ? "left" : "right";
-}
-
 // The scoring context of `basis` with another AC-PC frame (the document's, which edits may move).
 PlanningContext contextWithFrame(const PlanResult& basis, const AcpcFrame& frame) {
   PlanningContext context = basis.context();
@@ -58,7 +54,7 @@ std::vector<PlannedTrajectory> searchAlternatives(const PlanningContext& context
 }
 
 // Moves `point` to `to` and records it in `entry` (action, from, to; RAS mm).
-void movePoint(Vec3& point, Vec3 to, const char* action, PlanHistoryEntry& entry) {
+void movePoint(Vec3& point, Vec3 to, EditAction action, PlanHistoryEntry& entry) {
   entry.action = action;
   entry.from = vecJson(point);
   entry.to = vecJson(to);
@@ -69,7 +65,8 @@ void movePoint(Vec3& point, Vec3 to, const char* action, PlanHistoryEntry& entry
 // what depends on the frame: the MCP, every target's AC-PC coordinates, every path's scores.
 void placeAcOrPc(const PlanResult& basis, const PlanEdit& edit, PlanHistoryEntry& entry, PlanDocument& plan) {
   const bool ac = edit.kind == PlanEdit::Kind::PlaceAc;
-  movePoint(ac ? plan.acRas : plan.pcRas, edit.pointRas, ac ? "place_ac" : "place_pc", entry);
+  movePoint(ac ? plan.acRas : plan.pcRas, edit.pointRas, ac ? EditAction::PlaceAc : EditAction::PlacePc,
+            entry);
   if (norm(plan.acRas - plan.pcRas) < 1.0)
     throw std::invalid_argument("AC and PC must be at least 1 mm apart");
   const AcpcFrame frame = frameOf(plan);  // throws std::invalid_argument for a degenerate frame
@@ -86,14 +83,16 @@ void placeAcOrPc(const PlanResult& basis, const PlanEdit& edit, PlanHistoryEntry
 void moveTargetOrEntry(const PlanEdit& edit, const AcpcFrame& frame, const PlanningContext& context,
                        Trajectory& t, PlanHistoryEntry& entry, PlanDocument& plan) {
   const bool target = edit.kind == PlanEdit::Kind::MoveTarget;
-  movePoint(target ? t.targetRas : t.entryRas, edit.pointRas, target ? "move_target" : "move_entry", entry);
-  t.origin = "manual";
+  movePoint(target ? t.targetRas : t.entryRas, edit.pointRas,
+            target ? EditAction::MoveTarget : EditAction::MoveEntry, entry);
+  t.origin = TrajectoryOrigin::Manual;
   if (target) {
-    plan.targets.erase(
-        std::remove_if(plan.targets.begin(), plan.targets.end(),
-                       [&](const PlanTarget& p) { return p.side == edit.side && p.source == "manual"; }),
-        plan.targets.end());
-    plan.targets.push_back({edit.side, "manual", t.targetRas, frame.acpcFromRas(t.targetRas),
+    plan.targets.erase(std::remove_if(plan.targets.begin(), plan.targets.end(),
+                                      [&](const PlanTarget& p) {
+                                        return p.side == edit.sided() && p.source == TargetSource::Manual;
+                                      }),
+                       plan.targets.end());
+    plan.targets.push_back({edit.sided(), TargetSource::Manual, t.targetRas, frame.acpcFromRas(t.targetRas),
                             context.mniFromPatientRas
                                 ? std::optional<Vec3>(context.mniFromPatientRas(t.targetRas))
                                 : std::nullopt});
@@ -106,12 +105,12 @@ void swapInAlternative(const PlanEdit& edit, const PlanningContext& context, con
                        PlannedTrajectory& chosen, PlanHistoryEntry& entry, PlanDocument& plan) {
   auto alternative =
       std::find_if(plan.alternatives.begin(), plan.alternatives.end(), [&](const PlannedTrajectory& p) {
-        return p.trajectory.side == edit.side && p.trajectory.id == edit.text;
+        return p.trajectory.side == edit.sided() && p.trajectory.id == edit.text;
       });
   if (alternative == plan.alternatives.end())
-    throw std::invalid_argument("no alternative \"" + edit.text + "\" for the " + sideName(edit.side) +
+    throw std::invalid_argument("no alternative \"" + edit.text + "\" for the " + sideWord(edit.sided()) +
                                 " side");
-  entry.action = "choose_alternative";
+  entry.action = EditAction::ChooseAlternative;
   entry.from = t.id;
   entry.to = edit.text;
   // The chosen one becomes an alternative, the alternative the chosen one: nothing is lost.
@@ -132,7 +131,7 @@ void setElectrodeDepthOrRoll(const PlanEdit& edit, Trajectory& t, PlanHistoryEnt
       } catch (const std::out_of_range& e) {
         throw std::invalid_argument(e.what());
       }
-      entry.action = "set_electrode";
+      entry.action = EditAction::SetElectrode;
       entry.from = t.electrodeId;
       entry.to = edit.text;
       t.electrodeId = edit.text;
@@ -141,7 +140,7 @@ void setElectrodeDepthOrRoll(const PlanEdit& edit, Trajectory& t, PlanHistoryEnt
       // A few millimetres either way: beyond that the target itself should move.
       if (!std::isfinite(edit.value) || std::abs(edit.value) > 10)
         throw std::invalid_argument("depth must be between -10 and 10 mm beyond the target");
-      entry.action = "set_depth";
+      entry.action = EditAction::SetDepth;
       entry.from = t.deepestContactBeyondTargetMm;
       entry.to = edit.value;
       t.deepestContactBeyondTargetMm = edit.value;
@@ -150,7 +149,7 @@ void setElectrodeDepthOrRoll(const PlanEdit& edit, Trajectory& t, PlanHistoryEnt
       if (!std::isfinite(edit.value) || std::abs(edit.value) > 360)
         throw std::invalid_argument("roll must be between -360 and 360 degrees");
       const double roll = std::fmod(edit.value + 360.0, 360.0);
-      entry.action = "set_roll";
+      entry.action = EditAction::SetRoll;
       entry.from = t.markerRollDeg;
       entry.to = roll;
       t.markerRollDeg = roll;
@@ -171,20 +170,21 @@ PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdi
     return plan;
   }
   if (edit.kind == Kind::EditNote) {
-    entry.action = "edit_note";
+    entry.action = EditAction::EditNote;
     entry.from = plan.reviewNote;
     entry.to = edit.text;
     plan.reviewNote = edit.text;
     plan.history.push_back(entry);
     return plan;
   }
-  PlannedTrajectory* chosen = chosenTrajectory(plan, edit.side);
+  PlannedTrajectory* chosen = chosenTrajectory(plan, edit.sided());
   if (!chosen)
-    throw std::invalid_argument(std::string("the plan has no trajectory for side '") + edit.side + "'");
+    throw std::invalid_argument(std::string("the plan has no trajectory for side '") +
+                                sideLetter(edit.sided()) + "'");
   const AcpcFrame frame = frameOf(plan);
   const PlanningContext context = contextWithFrame(basis, frame);
   Trajectory t = chosen->trajectory;
-  entry.side = std::string(1, edit.side);
+  entry.side = edit.side;
   switch (edit.kind) {
     case Kind::MoveTarget:
     case Kind::MoveEntry:
@@ -235,7 +235,7 @@ bool PlanEdit::invalidatesAlternatives() const {
 }
 
 std::string PlanEdit::describe() const {
-  const std::string s = side == 'L' ? "left " : "right ";
+  const std::string s = side ? std::string(sideWord(*side)) + " " : std::string();
   switch (kind) {
     case Kind::MoveTarget:
       return "Move " + s + "target";
@@ -292,9 +292,9 @@ void PlanSession::commit(const PlanEdit& edit, bool searchAlternativesNow) {
     if (searchAlternativesNow) {
       const AcpcFrame frame = frameOf(next);
       alternatives = searchAlternatives(contextWithFrame(*result_, frame),
-                                        chosenTrajectory(next, edit.side)->trajectory);
+                                        chosenTrajectory(next, edit.sided())->trajectory);
     }
-    replaceAlternatives(next, edit.side, std::move(alternatives));
+    replaceAlternatives(next, edit.sided(), std::move(alternatives));
   }
   pushState(std::move(next), edit.describe());
 }
@@ -322,9 +322,11 @@ void PlanSession::redo() {
   step(redo_, undo_);
 }
 
-AlternativesJob PlanSession::alternativesJob(char side) const {
+AlternativesJob PlanSession::alternativesJob(Side side) const {
   const PlannedTrajectory* chosen = chosenTrajectory(plan(), side);
-  if (!chosen) throw std::invalid_argument(std::string("the plan has no trajectory for side '") + side + "'");
+  if (!chosen)
+    throw std::invalid_argument(std::string("the plan has no trajectory for side '") + sideLetter(side) +
+                                "'");
   // Everything the job reads is its own or immutable: the basis (fields, labels, registration) is
   // kept alive by the shared pointer, the frame and the trajectory are copies.
   auto frame = std::make_shared<const AcpcFrame>(frameOf(plan()));

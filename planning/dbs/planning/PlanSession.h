@@ -20,6 +20,8 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,24 +42,32 @@ struct PlanEdit {
     EditNote,           // text = the reviewer's note
   };
   Kind kind = Kind::MoveTarget;
-  char side = 'L';
+  std::optional<Side> side;  // none for the plan-wide edits (PlaceAc, PlacePc, EditNote)
   Vec3 pointRas;
   std::string text;
   double value = 0;
 
-  static PlanEdit moveTarget(char side, Vec3 ras) { return {Kind::MoveTarget, side, ras, {}, 0}; }
-  static PlanEdit moveEntry(char side, Vec3 ras) { return {Kind::MoveEntry, side, ras, {}, 0}; }
-  static PlanEdit chooseAlternative(char side, std::string id) {
+  static PlanEdit moveTarget(Side side, Vec3 ras) { return {Kind::MoveTarget, side, ras, {}, 0}; }
+  static PlanEdit moveEntry(Side side, Vec3 ras) { return {Kind::MoveEntry, side, ras, {}, 0}; }
+  static PlanEdit chooseAlternative(Side side, std::string id) {
     return {Kind::ChooseAlternative, side, {}, std::move(id), 0};
   }
-  static PlanEdit setElectrode(char side, std::string id) {
+  static PlanEdit setElectrode(Side side, std::string id) {
     return {Kind::SetElectrode, side, {}, std::move(id), 0};
   }
-  static PlanEdit setDepth(char side, double mm) { return {Kind::SetDepth, side, {}, {}, mm}; }
-  static PlanEdit setRoll(char side, double degrees) { return {Kind::SetRoll, side, {}, {}, degrees}; }
-  static PlanEdit placeAc(Vec3 ras) { return {Kind::PlaceAc, 0, ras, {}, 0}; }
-  static PlanEdit placePc(Vec3 ras) { return {Kind::PlacePc, 0, ras, {}, 0}; }
-  static PlanEdit editNote(std::string text) { return {Kind::EditNote, 0, {}, std::move(text), 0}; }
+  static PlanEdit setDepth(Side side, double mm) { return {Kind::SetDepth, side, {}, {}, mm}; }
+  static PlanEdit setRoll(Side side, double degrees) { return {Kind::SetRoll, side, {}, {}, degrees}; }
+  static PlanEdit placeAc(Vec3 ras) { return {Kind::PlaceAc, std::nullopt, ras, {}, 0}; }
+  static PlanEdit placePc(Vec3 ras) { return {Kind::PlacePc, std::nullopt, ras, {}, 0}; }
+  static PlanEdit editNote(std::string text) {
+    return {Kind::EditNote, std::nullopt, {}, std::move(text), 0};
+  }
+
+  // The side of a sided edit; throws std::invalid_argument for a plan-wide one.
+  Side sided() const {
+    if (!side) throw std::invalid_argument("this edit is of the whole plan, not of one side");
+    return *side;
+  }
 
   // Whether the side's alternatives must be searched again after this edit (the target, electrode
   // or depth they were scored for changed).
@@ -70,7 +80,7 @@ struct PlanEdit {
 // immutable fields; its own copy of the frame and the trajectory), so it can run on any thread
 // while the session goes on editing. Its result is installed with setAlternatives().
 struct AlternativesJob {
-  char side = 'L';
+  Side side = Side::Left;
   unsigned long revision = 0;  // the session revision it was made at
   std::function<std::vector<PlannedTrajectory>()> run;
 };
@@ -95,8 +105,8 @@ class PlanSession {
   std::shared_ptr<const PlanResult> snapshot() const;
 
   // The document as it would be after `edit`, re-scoring only what the edit changes (one path, or
-  // every path for a landmark). Throws std::invalid_argument for an impossible edit (unknown side,
-  // electrode or alternative, entry on the target, depth or roll out of range).
+  // every path for a landmark). Throws std::invalid_argument for an impossible edit (no trajectory on that
+  // side, electrode or alternative, entry on the target, depth or roll out of range).
   PlanDocument preview(const PlanEdit& edit) const;
   // Applies `edit`, pushes the previous state on the undo stack (clearing redo), records the history
   // entry. When `searchAlternativesNow`, a side's stale alternatives are searched again in place;
@@ -116,7 +126,7 @@ class PlanSession {
   bool modified() const { return revision_ != savedRevision_; }
 
   // The search for `side`'s alternatives from its current target, as a job (see AlternativesJob).
-  AlternativesJob alternativesJob(char side) const;
+  AlternativesJob alternativesJob(Side side) const;
   // Installs a finished job's result when the session is still at the job's revision (else false:
   // an edit came in between and its own job will follow).
   bool setAlternatives(const AlternativesJob& job, std::vector<PlannedTrajectory> alternatives);

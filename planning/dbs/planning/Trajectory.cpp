@@ -72,7 +72,7 @@ std::optional<Vec3> scalpEntryAlong(const RiskField& field, Vec3 targetRas, Vec3
   return targetRas + (0.5 * (inside + outside)) * u;
 }
 
-Vec3 directionFromAngles(const AcpcFrame& acpc, char side, double sagittalDeg, double lateralDeg) {
+Vec3 directionFromAngles(const AcpcFrame& acpc, Side side, double sagittalDeg, double lateralDeg) {
   const double sag = radians(sagittalDeg), lat = radians(lateralDeg);
   const double dx = sideSign(side) * std::sin(lat), dy = std::cos(lat) * std::cos(sag),
                dz = std::cos(lat) * std::sin(sag);
@@ -121,7 +121,7 @@ void fillStructuresAlongPath(const RiskField& field, const Trajectory& t, Vec3 u
 // Each contact's structure and whether it is in the side's GPi.
 void placeContacts(const RiskField& field, const AcpcFrame& acpc, const ElectrodeModel& model,
                    const Trajectory& t, Vec3 u, TrajectoryMetrics& m) {
-  const int gpi = labelValue(t.side == 'L' ? "GPi_L" : "GPi_R");
+  const int gpi = labelValue(sidedLabelName("GPi", t.side));
   Vec3 marker = acpc.anteriorAxisRas() - dot(acpc.anteriorAxisRas(), u) * u;
   if (norm(marker) < 1e-6) marker = acpc.superiorAxisRas() - dot(acpc.superiorAxisRas(), u) * u;
   marker = rotateAbout(normalized(marker), u, radians(t.markerRollDeg));
@@ -173,7 +173,6 @@ void fillSideEffectMargins(const RiskField& field, const ElectrodeModel& model, 
 TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Trajectory& t) {
   if (!context.field || !context.acpc)
     throw std::invalid_argument("evaluateTrajectory: no risk field or AC-PC frame");
-  if (t.side != 'L' && t.side != 'R') throw std::invalid_argument("trajectory side must be 'L' or 'R'");
   const Vec3 toEntry = t.entryRas - t.targetRas;
   const double length = norm(toEntry);
   if (!(length > 1.0))

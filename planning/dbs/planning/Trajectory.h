@@ -22,12 +22,18 @@
 #include "dbs/imaging/RiskStructures.h"
 #include "dbs/planning/AcpcFrame.h"
 #include "dbs/planning/ElectrodeCatalogue.h"
+#include "dbs/planning/EnumNames.h"
 #include "dbs/planning/RiskField.h"
 
 namespace dbs {
 
+// Who placed a trajectory: the automatic search, or a person (a moved target or entry).
+enum class TrajectoryOrigin : std::uint8_t { Search, Manual };
+inline constexpr EnumNames<TrajectoryOrigin, 2> kTrajectoryOriginNames{
+    {{{TrajectoryOrigin::Search, "search"}, {TrajectoryOrigin::Manual, "manual"}}}};
+
 struct Trajectory {
-  char side = 'L';  // 'L' or 'R': the hemisphere of the target
+  Side side = Side::Left;  // the hemisphere of the target
   Vec3 targetRas, entryRas;
   std::string electrodeId = "medtronic_3389";
   // Where the centre of the deepest contact sits relative to the target along the path, mm:
@@ -36,7 +42,7 @@ struct Trajectory {
   // Orientation marker of a directional lead: degrees about the lead axis from the patient's anterior,
   // counter-clockwise seen from the proximal end (the catalogue's convention for segment angles).
   double markerRollDeg = 0;
-  std::string origin = "search";  // "search" or "manual"
+  TrajectoryOrigin origin = TrajectoryOrigin::Search;
   // Stable within a plan ("L1", "R4"...): the panel, the history and `dbsplan edit --choose` name a
   // trajectory by it; a new search result gets a fresh number, never a reused one.
   std::string id = {};
@@ -145,6 +151,6 @@ std::optional<Vec3> scalpEntryAlong(const RiskField& field, Vec3 targetRas, Vec3
 
 // Unit direction from target to entry for sagittal/lateral angles in the AC-PC frame (the window's
 // parametrisation; `side` decides which way "lateral" points).
-Vec3 directionFromAngles(const AcpcFrame& acpc, char side, double sagittalDeg, double lateralDeg);
+Vec3 directionFromAngles(const AcpcFrame& acpc, Side side, double sagittalDeg, double lateralDeg);
 
 }  // namespace dbs

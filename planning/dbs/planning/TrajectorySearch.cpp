@@ -15,8 +15,6 @@ std::vector<EntryAssessment> assessEntries(const PlanningContext& context, const
                                            const std::vector<Vec3>& entriesRas, EntryScope scope) {
   if (!context.field || !context.acpc)
     throw std::invalid_argument("assessEntries: no risk field or AC-PC frame");
-  if (trajectory.side != 'L' && trajectory.side != 'R')
-    throw std::invalid_argument("trajectory side must be 'L' or 'R'");
   const SearchSettings& s = context.settings;
   const RiskField& field = *context.field;
   const AcpcFrame& acpc = *context.acpc;
@@ -50,7 +48,7 @@ std::vector<EntryAssessment> assessEntries(const PlanningContext& context, const
   return result;
 }
 
-SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 targetRas,
+SearchResult searchTrajectories(const PlanningContext& context, Side side, Vec3 targetRas,
                                 const std::string& electrodeId, double deepestContactBeyondTargetMm) {
   if (!context.field || !context.acpc)
     throw std::invalid_argument("searchTrajectories: no risk field or AC-PC frame");
@@ -124,7 +122,7 @@ SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 
     t.entryRas = entry;
     t.electrodeId = electrodeId;
     t.deepestContactBeyondTargetMm = deepestContactBeyondTargetMm;
-    t.origin = "search";
+    t.origin = TrajectoryOrigin::Search;
     result.best.push_back(t);
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

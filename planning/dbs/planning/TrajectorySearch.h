@@ -14,7 +14,7 @@
 namespace dbs {
 
 struct SearchResult {
-  char side = 'L';
+  Side side = Side::Left;
   std::vector<Trajectory> best;  // best first, at most settings.alternatives, distinct entries
   std::vector<TrajectoryMetrics> bestMetrics;
   std::size_t candidates = 0;  // paths scored
@@ -24,7 +24,7 @@ struct SearchResult {
 
 // Scores at least settings.candidatesPerSide entry points on the scalp inside the frontal window
 // for a target, on all cores, and returns the best distinct ones (fully evaluated).
-SearchResult searchTrajectories(const PlanningContext& context, char side, Vec3 targetRas,
+SearchResult searchTrajectories(const PlanningContext& context, Side side, Vec3 targetRas,
                                 const std::string& electrodeId, double deepestContactBeyondTargetMm = 0);
 
 // What entering at one scalp point would mean for a trajectory's target (the scalp risk map): the

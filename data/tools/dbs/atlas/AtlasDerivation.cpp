@@ -527,7 +527,7 @@ std::array<std::size_t, 2> labelPosteriorLimbFromJhu(const AtlasGrid& a, const L
 // GPi's posterior-half columns, z `targetAboveVentralBorderMm` above the ventral border there.
 DerivedTarget posteroventralGpiTarget(const LabelVolume& labels, int side,
                                       const AtlasDerivationParameters& parameters) {
-  const SensorimotorGpi motor = sensorimotorGpi(labels, side == 0 ? 'L' : 'R');
+  const SensorimotorGpi motor = sensorimotorGpi(labels, sideAt(side));
   if (motor.columns.empty()) throw ImagingError("the derived GPi has no posterior part");
   double sx = 0, sy = 0;
   for (const GpiColumn& c : motor.columns) {
