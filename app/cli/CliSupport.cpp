@@ -89,12 +89,18 @@ nlohmann::json volumeInfoJson(const Volume& volume) {
   j["orientation"] = g.orientationCode();
   j["orientation_convention"] = "letter i = patient direction voxel axis i points towards (nibabel)";
   j["geometry_source"] = volume.geometrySource;
+  // What the file does not give and the loader filled in: dbsplan plans on none of it.
+  j["geometry_not_in_file"] = volume.geometryNotInFile;
   j["ras_from_ijk"] = matrix;
   j["bounds_ras_mm"] = {{"min", vecJson(bounds[0])}, {"max", vecJson(bounds[1])}};
   j["centre_ras_mm"] =
       vecJson(g.rasFromIndex({(g.size[0] - 1) / 2.0, (g.size[1] - 1) / 2.0, (g.size[2] - 1) / 2.0}));
-  j["intensity"] = {
-      {"min", range.min}, {"max", range.max}, {"p0_5", range.robustLow}, {"p99_5", range.robustHigh}};
+  j["intensity"] = {{"min", range.min},
+                    {"max", range.max},
+                    {"p0_5", range.robustLow},
+                    {"p99_5", range.robustHigh},
+                    {"finite_voxels", range.finiteVoxels},
+                    {"non_finite_voxels", std::max(range.nonFiniteVoxels, volume.nonFiniteVoxelsInFile)}};
   j["notes"] = volume.notes;
   return j;
 }
@@ -235,6 +241,39 @@ CLI::Validator rasValidator() {
                                 : "wants X,Y,Z in patient RAS mm, each within +-1000 (is '" + text + "')";
       },
       "");
+}
+
+std::optional<StatedGeometry> StatedGeometryOptions::stated() const {
+  if (orientation.empty()) return std::nullopt;
+  const std::vector<double> mm = parseNumberList(spacing).value();
+  return StatedGeometry{orientation, {mm[0], mm[1], mm[2]}};
+}
+
+void addStatedGeometryOptions(CLI::App& cli, StatedGeometryOptions& options) {
+  auto* orientation =
+      cli.add_option(
+             "--assume-orientation", options.orientation,
+             "ONLY for an image whose file gives no geometry (see dbsplan info): where voxel axes i, j, k "
+             "point, e.g. RAS; the plan records it and every output says so in red")
+          ->type_name("CODE")
+          ->check(CLI::Validator(
+              [](std::string& text) {
+                return statedGeometryProblem({text, {1, 1, 1}});
+              },
+              ""));
+  auto* spacing =
+      cli.add_option("--assume-spacing", options.spacing,
+                     "with --assume-orientation: the voxel size along i, j, k in mm, e.g. 1,1,1.2")
+          ->type_name("X,Y,Z")
+          ->check(CLI::Validator(
+              [](std::string& text) {
+                const std::optional<std::vector<double>> v = parseNumberList(text);
+                if (!v || v->size() != 3) return "wants X,Y,Z in mm (is '" + text + "')";
+                return statedGeometryProblem({"RAS", {(*v)[0], (*v)[1], (*v)[2]}});
+              },
+              ""));
+  orientation->needs(spacing);
+  spacing->needs(orientation);
 }
 
 CLI::Validator numberBetween(double min, double max, const std::string& what) {

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dbs/imaging/ImageTrust.h"
 #include "dbs/imaging/Volume.h"
 #include "dbs/planning/PlanDocument.h"
 
@@ -73,6 +74,14 @@ CLI::Validator numberValidator(const std::string& what);
 // A whole number (parseWholeNumber), rewritten without leading zeros so that CLI11's conversion
 // (which reads "010" as octal) sees the decimal value: "wants <what>, got ...".
 CLI::Validator wholeNumberTransform(const std::string& what);
+
+// --assume-orientation CODE and --assume-spacing X,Y,Z (mm), each needing the other: the geometry
+// a user states for an image whose file lacks it (dbs/imaging/ImageTrust.h). Validated on parsing.
+struct StatedGeometryOptions {
+  std::string orientation, spacing;
+  std::optional<StatedGeometry> stated() const;  // nothing when neither was given
+};
+void addStatedGeometryOptions(CLI::App& cli, StatedGeometryOptions& options);
 
 // The value of an option declared with sideValidator / rasValidator (already validated).
 Side sideOf(const std::string& text);

@@ -35,13 +35,21 @@ int runInfo(const InfoOptions& o) {
             << "spacing:      " << triple(g.spacingMm(), 4) << " mm\n"
             << "orientation:  " << g.orientationCode() << " (voxel axes point to the patient's "
             << g.orientationCode() << ")\n"
-            << "geometry:     " << volume.geometrySource << "\n"
-            << "bounds (RAS): " << triple(bounds[0], 1) << " to " << triple(bounds[1], 1) << " mm\n"
-            << "intensity:    " << j["intensity"]["min"].get<double>() << " to "
-            << j["intensity"]["max"].get<double>() << " (0.5-99.5 percentile "
-            << j["intensity"]["p0_5"].get<double>() << " to " << j["intensity"]["p99_5"].get<double>()
-            << ")\n"
-            << "ras_from_ijk: voxel index -> RAS mm\n";
+            << "geometry:     " << volume.geometrySource << "\n";
+  for (const std::string& missing : volume.geometryNotInFile)
+    std::cout << "NOT IN FILE:  " << missing << " (locate and plan refuse this image)\n";
+  const std::size_t nonFinite = j["intensity"]["non_finite_voxels"].get<std::size_t>();
+  std::cout << "bounds (RAS): " << triple(bounds[0], 1) << " to " << triple(bounds[1], 1) << " mm\n"
+            << "intensity:    ";
+  if (j["intensity"]["finite_voxels"].get<std::size_t>() == 0)
+    std::cout << "no finite voxel: every voxel is NaN or infinite\n";
+  else
+    std::cout << j["intensity"]["min"].get<double>() << " to " << j["intensity"]["max"].get<double>()
+              << " (0.5-99.5 percentile " << j["intensity"]["p0_5"].get<double>() << " to "
+              << j["intensity"]["p99_5"].get<double>() << ")"
+              << (nonFinite > 0 ? "; " + std::to_string(nonFinite) + " voxels are NaN or infinite" : "")
+              << "\n";
+  std::cout << "ras_from_ijk: voxel index -> RAS mm\n";
   for (int r = 0; r < 4; ++r) {
     std::cout << "   ";
     for (int c = 0; c < 4; ++c)

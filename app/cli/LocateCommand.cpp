@@ -26,6 +26,7 @@ struct LocateOptions {
   LocateInputs inputs;
   std::string outDir;
   bool json = false, affineOnly = false, noRefine = false;
+  StatedGeometryOptions statedGeometry;
 };
 
 int runLocate(LocateOptions& o) {
@@ -33,6 +34,7 @@ int runLocate(LocateOptions& o) {
   LocateInputs& inputs = o.inputs;
   if (o.affineOnly) inputs.registration.deformable = false;
   if (o.noRefine) inputs.refineWithPatientIntensities = false;
+  inputs.statedGeometry = o.statedGeometry.stated();
   // One generation, like `plan`: a killed or failed locate leaves the previous outputs whole.
   std::optional<OutputGeneration> generation;
   try {
@@ -84,6 +86,7 @@ Command locateCommand() {
                        "a further volume of the same patient, co-registered rigidly")
             ->type_name("FILE");
         cli.add_flag("--json", o->json, "print locate.json on stdout");
+        addStatedGeometryOptions(cli, o->statedGeometry);
         // Another template and atlas than Colin27 (labels from the standard table; JSON with
         // "landmarks" AC/PC/midline, "targets" GPi_posteroventral_L/R and "indirect_targets_acpc").
         cli.add_option("--template", inputs.templatePath, "another template T1 (default: Colin27)")

@@ -39,6 +39,7 @@ struct PlanOptions {
   bool json = false, noFigures = false;
   // --target L|R X,Y,Z and --entry L|R X,Y,Z (validated by the options), in the order given.
   std::vector<std::pair<std::string, std::string>> targets, entries;
+  StatedGeometryOptions statedGeometry;
 };
 
 int runPlan(PlanOptions& o, const CommandLine& commandLine) {
@@ -51,6 +52,7 @@ int runPlan(PlanOptions& o, const CommandLine& commandLine) {
   // Patient RAS mm, set by hand and re-scored; a later one for the same side wins.
   for (const auto& [side, xyz] : o.targets) inputs.manualTargetRas[sideIndex(sideOf(side))] = rasOf(xyz);
   for (const auto& [side, xyz] : o.entries) inputs.manualEntryRas[sideIndex(sideOf(side))] = rasOf(xyz);
+  inputs.locate.statedGeometry = o.statedGeometry.stated();
   // Fail before minutes of work on what can be checked in milliseconds.
   try {
     ElectrodeCatalogue::standard().find(inputs.electrodeId);
@@ -161,6 +163,7 @@ Command planCommand() {
             ->check(sideValidator().application_index(0))
             ->check(rasValidator().application_index(1))
             ->type_name("L|R X,Y,Z");
+        addStatedGeometryOptions(cli, o->statedGeometry);
         cli.add_flag("--no-figures", o->noFigures,
                      "skip report.pdf and scene.png (they need an X display): plan.json and the labels only");
         return [o, commandLine] { return runPlan(*o, commandLine); };

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "dbs/imaging/ImageTrust.h"
 #include "dbs/imaging/Labels.h"
 #include "dbs/imaging/TextFormat.h"
 #include "dbs/planning/ElectrodeCatalogue.h"
@@ -84,6 +85,15 @@ QString marginStatus(const ClosestApproach& c) {
 }
 
 // The summary page's sections, in order.
+// A red warning on every page of a plan whose image geometry the user stated (the file lacks it).
+QString statedGeometryBanner(const PlanDocument& plan) {
+  if (!plan.image.statedGeometry) return {};
+  return "<p style=\"color: #c00000\"><b>GEOMETRY STATED BY THE USER, NOT IN THE IMAGE FILE: " +
+         escaped(describeStatedGeometry(*plan.image.statedGeometry)) +
+         ". Left and right, distances and every coordinate in this report depend on that "
+         "statement.</b></p>\n";
+}
+
 QString imageSection(const PlanDocument& plan) {
   const ImageGeometry& g = plan.image.geometry;
   const Vec3 spacing = g.spacingMm();
@@ -203,6 +213,7 @@ QString summaryPage(const PlanResult& result) {
   const PlanDocument& plan = result.plan;
   QString html;
   html += "<h1>DBS plan report: globus pallidus internus, both sides</h1>\n";
+  html += statedGeometryBanner(plan);
   html +=
       "<p class=\"small\">Created " + escaped(plan.created.empty() ? "(not recorded)" : plan.created) +
       " by dbsplan " + escaped(plan.programVersion.empty() ? DBS_VERSION : plan.programVersion) +
@@ -356,6 +367,7 @@ QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) 
   const ElectrodeModel& model = ElectrodeCatalogue::standard().find(t.electrodeId);
   QString html;
   html += "<h2 style=\"page-break-before: always\">" + QString(sideTitle(t.side)) + " GPi: trajectory</h2>\n";
+  html += statedGeometryBanner(result.plan);
   QStringList status;
   status << (m.safe ? QString("Every assessed structure kept at its margin") : QString("<b>UNSAFE</b>"));
   status << (m.inWindow ? QString("entry inside the frontal window")
@@ -420,6 +432,7 @@ QString figurePages(const PlanResult& result, const PlannedTrajectory& t, double
   const QString side{QChar(sideLetter(s))}, title = QString(sideTitle(s)) + " GPi";
   QString html;
   html += "<h2 style=\"page-break-before: always\">" + title + ": 3-D scene and probe's eye view</h2>\n";
+  html += statedGeometryBanner(result.plan);
   html += "<p>" + imageTag("scene.png", cssPixelsAcross) + "</p>\n";
   html +=
       "<p class=\"small\">Both leads as planned, in the patient's head seen from the front-left, above; R "
@@ -434,6 +447,7 @@ QString figurePages(const PlanResult& result, const PlannedTrajectory& t, double
           "drawn where they face). Field of view " +
           number(kProbesEyeFieldOfViewMm, 0) + " mm.<br>" + figureLegend() + "</td></tr></table>\n";
   html += "<h2 style=\"page-break-before: always\">" + title + ": slices through the target</h2>\n";
+  html += statedGeometryBanner(result.plan);
   html += "<table width=\"100%\" cellspacing=\"0\" cellpadding=\"2\"><tr><td>" +
           imageTag("slice-" + side + "-0.png", half) + "</td><td>" +
           imageTag("slice-" + side + "-1.png", half) + "</td></tr><tr><td>" +
@@ -444,6 +458,7 @@ QString figurePages(const PlanResult& result, const PlannedTrajectory& t, double
           "to the lead's tip.<br>" +
           figureLegend() + "</td></tr></table>\n";
   html += "<h2 style=\"page-break-before: always\">" + title + ": scalp risk map</h2>\n";
+  html += statedGeometryBanner(result.plan);
   html += result.field && result.risks.headDistanceMm
               ? "<p>" + imageTag("risk-" + side + ".png", cssPixelsAcross) + "</p>\n"
               : QString("<p><b>Not available:</b> this plan carries no scalp distance map to score.</p>\n");

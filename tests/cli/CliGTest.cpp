@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -16,6 +17,7 @@
 
 #include "CliTestSupport.h"
 #include "PlanSchema.h"
+#include "TestNifti.h"
 #include "TestSupport.h"
 
 namespace dbs {
@@ -118,6 +120,75 @@ TEST(CliPlan, BadInputFailsFastWithOneLineAndWritesNothing) {
   fs::remove_all(dir);
 }
 
+// Issue 26: an image whose file gives no geometry, one too small for a head and one with NaN voxels
+// are refused by name before any registration, exit 1, and nothing is written; `info` still shows
+// the first and says what its file lacks; a statement of the geometry is checked on parsing.
+TEST(CliPlan, GuessedGeometryTinyAndNonFiniteImagesAreRefusedBeforeAnyWork) {
+  const fs::path dir = fs::temp_directory_path() / ("dbs_cli_trust_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  test::TestNifti head;  // 24 x 24 x 24 voxels of 5 mm with a bright ball; no sform, no qform
+  head.setSize(24, 24, 24);
+  head.pixdim = {1, 5, 5, 5, 1, 1, 1, 1};
+  for (int k = 0; k < 24; ++k)
+    for (int j = 0; j < 24; ++j)
+      for (int i = 0; i < 24; ++i)
+        head.at(i, j, k) =
+            (i - 12) * (i - 12) + (j - 12) * (j - 12) + (k - 12) * (k - 12) < 81 ? 100.0f : 0.0f;
+  head.write((dir / "no_codes.nii").string());
+  test::TestNifti tiny;
+  tiny.setSize(8, 8, 8);
+  tiny.setSform(test::affineFromColumns({1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {0, 0, 0}));
+  tiny.at(2, 2, 2) = 1;
+  tiny.write((dir / "tiny.nii").string());
+  test::TestNifti withNan = head;
+  withNan.setSform(test::affineFromColumns({5, 0, 0}, {0, 5, 0}, {0, 0, 5}, {-60, -60, -60}));
+  withNan.at(12, 12, 12) = std::numeric_limits<float>::quiet_NaN();
+  withNan.write((dir / "nan.nii").string());
+
+  const RunResult info = runDbsplan("info " + (dir / "no_codes.nii").string());
+  EXPECT_EQ(info.exitCode, 0) << info.err;
+  EXPECT_NE(info.out.find("NOT IN FILE:  sform_code and qform_code are both 0"), std::string::npos)
+      << info.out;
+  const RunResult nanInfo = runDbsplan("info " + (dir / "nan.nii").string());
+  EXPECT_NE(nanInfo.out.find("1 voxels are NaN or infinite"), std::string::npos) << nanInfo.out;
+
+  const std::pair<const char*, const char*> refusals[] = {
+      {"no_codes.nii", "sform_code and qform_code are both 0"},
+      {"tiny.nii", "too small to plan: 8 x 8 x 8 voxels (8 x 8 x 8 mm)"},
+      {"nan.nii", "1 of 13824 voxels are NaN or infinite"}};
+  for (const auto& [file, reason] : refusals) {
+    SCOPED_TRACE(file);
+    for (const char* command : {"plan", "locate"}) {
+      const RunResult r = runDbsplan(std::string(command) + " " + (dir / file).string() +
+                                     (std::string(command) == "plan" ? " --no-figures" : "") + " --out " +
+                                     (dir / "out").string());
+      EXPECT_EQ(r.exitCode, 1) << r.err;
+      EXPECT_NE(r.err.find(reason), std::string::npos) << r.err;
+      EXPECT_EQ(r.err.find("ITK ERROR"), std::string::npos) << r.err;
+      EXPECT_FALSE(fs::exists(dir / "out" / "plan.json"));
+      EXPECT_FALSE(fs::exists(dir / "out" / "locate.json"));
+    }
+  }
+  // The statement is checked before anything runs, and never overrides a file's own geometry.
+  const RunResult badCode = runDbsplan(
+      "plan " + (dir / "no_codes.nii").string() +
+      " --no-figures --assume-orientation RRS --assume-spacing 5,5,5 --out " + (dir / "out").string());
+  EXPECT_EQ(badCode.exitCode, 2);
+  EXPECT_NE(badCode.err.find("same direction twice"), std::string::npos) << badCode.err;
+  const RunResult alone =
+      runDbsplan("plan " + (dir / "no_codes.nii").string() + " --no-figures --assume-orientation RAS --out " +
+                 (dir / "out").string());
+  EXPECT_EQ(alone.exitCode, 2);
+  EXPECT_NE(alone.err.find("--assume-orientation requires --assume-spacing"), std::string::npos) << alone.err;
+  const RunResult overriding = runDbsplan(
+      "plan " + (dir / "tiny.nii").string() +
+      " --no-figures --assume-orientation RAS --assume-spacing 5,5,5 --out " + (dir / "out").string());
+  EXPECT_EQ(overriding.exitCode, 1);
+  EXPECT_NE(overriding.err.find("gives its own geometry"), std::string::npos) << overriding.err;
+  fs::remove_all(dir);
+}
+
 // The whole job without a display, as a cohort script on a headless node runs it: `plan
 // --no-figures` on the phantom writes the plan and its companion files (no report, no scene), and
 // plan-info, edit and risk-map read it; `plan` that would render is refused before anything is
@@ -162,6 +233,31 @@ TEST(CliPlan, PhantomPlansWithoutADisplayAndIsReadEditedAndMapped) {
   EXPECT_GT(summary.at("vertices").get<long>(), 10000);
   EXPECT_GT(summary.at("safe_vertices").get<long>(), 0);
   EXPECT_TRUE(fs::exists(vtp));
+
+  // Issue 26: plan-info verifies as opening does, and says "valid" only then.
+  EXPECT_NE(runDbsplan("plan-info " + planJson).out.find("valid: "), std::string::npos);
+  nlohmann::json v1 = plan;
+  v1["schema_version"] = 1;  // once turned the companions' checksums off
+  std::ofstream((dir / "v1.json").string()) << v1.dump();
+  const RunResult readOnly = runDbsplan("plan-info " + (dir / "v1.json").string());
+  EXPECT_EQ(readOnly.exitCode, 0) << readOnly.err;
+  EXPECT_NE(readOnly.out.find("READ-ONLY"), std::string::npos) << readOnly.out;
+  const RunResult v1Edit = runDbsplan("edit " + (dir / "v1.json").string() + " --depth L 0.5");
+  EXPECT_EQ(v1Edit.exitCode, 1) << v1Edit.err;
+  EXPECT_NE(v1Edit.err.find("read-only"), std::string::npos) << v1Edit.err;
+  nlohmann::json elsewhere = plan;
+  elsewhere["labels"] = "/dev/zero";
+  std::ofstream((dir / "devzero.json").string()) << elsewhere.dump();
+  const RunResult devZero = runDbsplan("plan-info " + (dir / "devzero.json").string());
+  EXPECT_EQ(devZero.exitCode, 1);
+  EXPECT_NE(devZero.err.find("/dev/zero is not a regular file"), std::string::npos) << devZero.err;
+  std::ofstream(dir / "labels.nii.gz", std::ios::app) << "x";  // the labels changed after planning
+  const RunResult changed = runDbsplan("plan-info " + planJson);
+  EXPECT_EQ(changed.exitCode, 1);
+  EXPECT_NE(changed.err.find("NOT valid"), std::string::npos) << changed.err;
+  EXPECT_NE(changed.err.find("labels.nii.gz has changed since the plan was written"), std::string::npos)
+      << changed.err;
+  EXPECT_EQ(changed.out.find("valid: "), std::string::npos) << changed.out;
   fs::remove_all(dir);
 }
 

@@ -161,7 +161,7 @@ const SyntheticPlan& syntheticPlan() {
     PlanDocument& plan = r.plan;
     plan.programVersion = "test";
     plan.created = "2024-01-01T00:00:00Z";
-    plan.image = {"/data/synthetic_t1.nii.gz", std::string(64, 'a'), g};
+    plan.image = {"/data/synthetic_t1.nii.gz", std::string(64, 'a'), g, std::nullopt};
     plan.acRas = {0, 12, 0};
     plan.pcRas = {0, -12, 0};
     plan.mcpRas = {0, 0, 0};

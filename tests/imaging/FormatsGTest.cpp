@@ -2,8 +2,10 @@
 // affine (ITK reads these in LPS; dbsplan converts in WorldFrame.h only).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include <itkGDCMImageIO.h>
 #include <itkImageFileWriter.h>
@@ -12,6 +14,7 @@
 #include <itkMetaImageIO.h>
 
 #include "TestNifti.h"
+#include "dbs/imaging/ImageTrust.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/Volume.h"
 
@@ -80,9 +83,11 @@ TEST(Formats, MetaImageWrittenInLpsArrivesAsRas) {
   EXPECT_EQ(v.geometry.orientationCode(), "LIP");
 }
 
-// Writes a DICOM series (one file per slice) with explicit patient position/orientation tags.
+// Writes a DICOM series (one file per slice) with explicit patient position/orientation tags;
+// `tamper` may change each slice's tags (slice index, dictionary) before it is written.
 void writeDicomSeries(const fs::path& dir, const std::string& seriesUid, const std::string& description,
-                      int slices, const Affine& lpsFromIjk, int firstFile) {
+                      int slices, const Affine& lpsFromIjk, int firstFile,
+                      const std::function<void(int, itk::MetaDataDictionary&)>& tamper = {}) {
   using ShortImage = itk::Image<short, 3>;
   using SliceImage = itk::Image<short, 2>;
   auto image = ShortImage::New();
@@ -125,6 +130,7 @@ void writeDicomSeries(const fs::path& dir, const std::string& seriesUid, const s
     itk::EncapsulateMetaData<std::string>(d, "0028|0030", text);
     std::snprintf(text, sizeof text, "%.6f", norm(sliceStep));
     itk::EncapsulateMetaData<std::string>(d, "0018|0050", text);
+    if (tamper) tamper(k, d);
     names.push_back((dir / ("IM" + std::to_string(firstFile + k) + ".dcm")).string());
   }
   auto writer = itk::ImageSeriesWriter<ShortImage, SliceImage>::New();
@@ -158,6 +164,91 @@ TEST(Formats, DicomSliceWithTruncatedPixelDataIsRefused) {
     EXPECT_NE(message.find("truncated"), std::string::npos) << message;
     EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   }
+}
+
+// Issue 26: DICOM geometry the files do not give (a position shared by every slice, orientation
+// vectors of zeros or NaN, a zero pixel spacing) is never filled with 1 mm and identity for planning.
+TEST(Formats, DicomSeriesWhoseFilesLackTheirGeometryIsNotPlanned) {
+  // Axial, turned 0.1 rad about the slice normal: the orientation text is long enough to patch.
+  const double c = 0.9 * std::cos(0.1), sn = 0.9 * std::sin(0.1);
+  const Affine lpsFromIjk = affineFromColumns({c, sn, 0}, {-sn, c, 0}, {0, 0, 2.5}, {-20, -30, 40});
+  // GDCM writes Image Orientation (Patient) and Pixel Spacing from the image, whatever the
+  // dictionary says; a damaged one is put into the written files byte by byte, padded to the same
+  // length. `tag`: group and element, little endian.
+  auto patchValue = [](const std::string& tag, const std::string& text) {
+    return [tag, text](const fs::path& file) {
+      std::fstream io(file, std::ios::in | std::ios::out | std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(io)), std::istreambuf_iterator<char>());
+      const std::size_t at = bytes.find(tag);
+      ASSERT_NE(at, std::string::npos) << file;
+      // Explicit VR: "DS" and a 2-byte length; implicit VR: a 4-byte length (both little endian).
+      const bool explicitVr = bytes.compare(at + 4, 2, "DS") == 0;
+      const std::size_t length =
+          explicitVr
+              ? (static_cast<unsigned char>(bytes[at + 6]) | (static_cast<unsigned char>(bytes[at + 7]) << 8))
+              : (static_cast<unsigned char>(bytes[at + 4]) |
+                 (static_cast<unsigned char>(bytes[at + 5]) << 8));
+      ASSERT_LE(text.size(), length);
+      io.seekp(static_cast<std::streamoff>(at + 8));
+      io << text << std::string(length - text.size(), ' ');
+    };
+  };
+  const std::string kOrientationTag("\x20\x00\x37\x00", 4), kSpacingTag("\x28\x00\x30\x00", 4);
+  struct Case {
+    const char* name;
+    std::function<void(int, itk::MetaDataDictionary&)> tamper;
+    std::function<void(const fs::path&)> patch;
+    const char* missing;
+  };
+  const Case cases[] = {
+      {"same_position",
+       [](int, itk::MetaDataDictionary& d) {
+         itk::EncapsulateMetaData<std::string>(d, "0020|0032", "-20.000000\\-30.000000\\40.000000");
+       },
+       {},
+       "share one Image Position (Patient)"},
+      {"zero_orientation",
+       {},
+       patchValue(kOrientationTag, "0\\0\\0\\0\\0\\0"),
+       "Image Orientation (Patient)"},
+      {"nan_orientation",
+       {},
+       patchValue(kOrientationTag, "nan\\0\\0\\0\\1\\0"),
+       "Image Orientation (Patient)"},
+      {"zero_spacing", {}, patchValue(kSpacingTag, "0\\0"), "Pixel Spacing"},
+      {"uneven_slices",
+       [](int k, itk::MetaDataDictionary& d) {
+         char text[128];
+         std::snprintf(text, sizeof text, "-20\\-30\\%.3f", 40.0 + 2.5 * k + (k == 3 ? 1.0 : 0.0));
+         itk::EncapsulateMetaData<std::string>(d, "0020|0032", text);
+       },
+       {},
+       "not evenly spaced"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const fs::path dir = freshDir(std::string("dicom_") + c.name);
+    writeDicomSeries(dir, "1.2.826.0.1.3680043.2.1125.77.20", "T1", 6, lpsFromIjk, 0, c.tamper);
+    if (c.patch)
+      for (const auto& entry : fs::directory_iterator(dir)) c.patch(entry.path());
+    Volume v;
+    try {
+      v = loadVolume(dir.string());
+    } catch (const ImagingError& e) {
+      // Refusing at load is as safe as refusing at planning; say which.
+      EXPECT_NE(std::string(e.what()).find(dir.string()), std::string::npos) << e.what();
+      continue;
+    }
+    ASSERT_FALSE(v.geometryNotInFile.empty());
+    bool named = false;
+    for (const std::string& m : v.geometryNotInFile) named = named || m.find(c.missing) != std::string::npos;
+    EXPECT_TRUE(named) << v.geometryNotInFile[0];
+    EXPECT_THROW(requireGeometryFromFile(v, "plan"), ImagingError);
+  }
+  // The untampered series gives all of its geometry.
+  const fs::path dir = freshDir("dicom_complete");
+  writeDicomSeries(dir, "1.2.826.0.1.3680043.2.1125.77.21", "T1", 6, lpsFromIjk, 0);
+  EXPECT_TRUE(loadVolume(dir.string()).geometryNotInFile.empty());
 }
 
 TEST(Formats, DicomSeriesGeometryAndLargestSeriesChoice) {

@@ -50,14 +50,18 @@ PlanDocument handMadePlan() {
     t.metrics.closest[0] = {RiskKind::Ventricles, true, 6.5, 22.25, {-14, 5, 15}, 2.0, true};
     t.metrics.closest[2].kind = RiskKind::Vessels;
     t.metrics.passesThrough.push_back({"Putamen_L", 12.0, 3.5});
-    PlacedContact c;
-    c.label = "2A";
-    c.level = 1;
-    c.centreRas = {-20, -4, -1};
-    c.segmentDirectionRas = Vec3{0, 1, 0};
-    c.structure = "GPi_L";
-    c.inGpi = true;
-    t.metrics.contacts.push_back(c);
+    // One placed contact per contact of the electrode, as evaluateTrajectory writes them.
+    for (const ElectrodeContact& contact :
+         ElectrodeCatalogue::standard().find(t.trajectory.electrodeId).contacts) {
+      PlacedContact c;
+      c.label = contact.label;
+      c.level = contact.level;
+      c.centreRas = t.trajectory.targetRas + Vec3{0, 0, 2.0 * contact.level};
+      if (contact.segment) c.segmentDirectionRas = Vec3{0, 1, 0};
+      c.structure = contact.level == 0 ? (side == Side::Left ? "GPi_L" : "GPi_R") : "GPe_L";
+      c.inGpi = contact.level == 0;
+      t.metrics.contacts.push_back(c);
+    }
     t.metrics.contactsInGpi = 1;
     t.metrics.targetMni = Vec3{-19, -5, -3};
     t.metrics.sagittalAngleDeg = 62.5;
@@ -88,6 +92,12 @@ PlanDocument handMadePlan() {
   return p;
 }
 
+// Writes `plan` to DIR/plain.json and returns the path.
+std::string writtenPlanOf(const PlanDocument& plan, const std::string& dir) {
+  writePlan(plan, dir + "/plain.json");
+  return dir + "/plain.json";
+}
+
 TEST(PlanFile, RoundTripsExactlyAndIsWrittenAtomically) {
   const std::string dir = test::freshTestDir("dbs_planfile_test");
   const PlanDocument plan = handMadePlan();
@@ -97,8 +107,8 @@ TEST(PlanFile, RoundTripsExactlyAndIsWrittenAtomically) {
   EXPECT_EQ(planToJson(back), planToJson(plan));
   EXPECT_EQ(back.trajectories[1].trajectory.electrodeId, "boston_scientific_db2202");
   EXPECT_EQ(back.trajectories[0].metrics.lengthMm,
-            plan.trajectories[0].metrics.lengthMm);  // no rounding on the way
-  ASSERT_TRUE(back.trajectories[0].metrics.contacts[0].segmentDirectionRas);
+            plan.trajectories[0].metrics.lengthMm);                           // no rounding on the way
+  ASSERT_TRUE(back.trajectories[1].metrics.contacts[1].segmentDirectionRas);  // the DB-2202's 2A
   EXPECT_FALSE(back.trajectories[0].metrics.closest[2].present);
   const nlohmann::json j = planToJson(plan);
   EXPECT_EQ(j.at("trajectories").at(0).at("side"), "L");
@@ -114,6 +124,35 @@ TEST(PlanFile, RoundTripsExactlyAndIsWrittenAtomically) {
   EXPECT_TRUE(fs::is_directory(dir + "/blocked.json"));
   std::ifstream in(dir + "/plan.json");
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), before);
+  fs::remove_all(dir);
+}
+
+// Issue 26: a plan made on a geometry the user stated (the image file lacks it) records the
+// statement; it reads back exactly, the schema knows it, and a statement dbsplan would not accept
+// is refused by the reader, naming the field.
+TEST(PlanFile, AStatedImageGeometryIsRecordedAndReadBackAndAnInvalidOneRefused) {
+  const std::string dir = test::freshTestDir("dbs_planstated_test");
+  PlanDocument plan = handMadePlan();
+  plan.image.statedGeometry = StatedGeometry{"LPS", {0.9, 0.9, 1.2}};
+  writePlan(plan, dir + "/plan.json");
+  EXPECT_EQ(test::planSchemaProblems(dir + "/plan.json"), "");
+  const PlanDocument back = readPlan(dir + "/plan.json");
+  ASSERT_TRUE(back.image.statedGeometry.has_value());
+  EXPECT_EQ(back.image.statedGeometry->orientation, "LPS");
+  EXPECT_EQ(back.image.statedGeometry->spacingMm.z, 1.2);
+  EXPECT_EQ(planToJson(back), planToJson(plan));
+  EXPECT_FALSE(readPlan(writtenPlanOf(handMadePlan(), dir)).image.statedGeometry.has_value());
+
+  nlohmann::json j = planToJson(plan);
+  j["image"]["stated_geometry"]["orientation"] = "RRS";
+  std::ofstream(dir + "/bad.json") << j.dump();
+  try {
+    readPlan(dir + "/bad.json");
+    ADD_FAILURE() << "a stated orientation naming one direction twice must be refused";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("image.stated_geometry"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("same direction twice"), std::string::npos) << e.what();
+  }
   fs::remove_all(dir);
 }
 
@@ -227,9 +266,55 @@ TEST(PlanFile, APlanTheReaderWouldRefuseIsNeverWritten) {
   } catch (const std::runtime_error& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find("refusing to write"), std::string::npos) << message;
-    EXPECT_NE(message.find("length_mm"), std::string::npos) << message;
+    EXPECT_NE(message.find("trajectories[0].entry_ras[0]: must be between -10000 and 10000"),
+              std::string::npos)
+        << message;
   }
   EXPECT_EQ(planToJson(readPlan(dir + "/plan.json")), planToJson(good));
+  fs::remove_all(dir);
+}
+
+// Issue 26: the reader refuses what the writer would never write, naming the field, instead of an
+// in-place edit silently "repairing" it (200,000 contacts became 4, unknown keys were dropped).
+TEST(PlanTrust, TheReaderRefusesWhatTheWriterNeverWrites) {
+  const std::string dir = test::freshTestDir("dbs_plantrust_reader");
+  const nlohmann::json good = planToJson(handMadePlan());
+  auto errorFor = [&](const std::function<void(nlohmann::json&)>& spoil) {
+    nlohmann::json j = good;
+    spoil(j);
+    std::ofstream(dir + "/bad.json") << j.dump();
+    try {
+      readPlan(dir + "/bad.json");
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::pair<std::function<void(nlohmann::json&)>, const char*> cases[] = {
+      {[](auto& j) {
+         auto& contacts = j["trajectories"][0]["metrics"]["contacts"];
+         const nlohmann::json one = contacts[0];
+         for (int i = 0; i < 20000; ++i) contacts.push_back(one);  // 200,000 exceed the 16 MiB bound
+       },
+       "trajectories[0].metrics.contacts: holds 20004 contacts; the medtronic_3389 has 4"},
+      {[](auto& j) { j["landmarks_ras"]["AC"][0] = 1e308; },
+       "landmarks_ras.AC[0]: must be between -10000 and 10000 (is 1e+308)"},
+      {[](auto& j) { j["electrodes"]["X"] = "medtronic_3389"; },
+       "electrodes.X: unknown key: dbsplan never writes it"},
+      {[](auto& j) { j["surgeon"] = "unknown"; }, "surgeon: unknown key"},
+      {[](auto& j) { j["trajectories"][1]["colour"] = "red"; }, "trajectories[1].colour: unknown key"},
+      {[](auto& j) { j["trajectories"][0]["metrics"]["contacts"][0]["volts"] = 3; },
+       "trajectories[0].metrics.contacts[0].volts: unknown key"},
+      {[](auto& j) { j["image"]["vendor"] = "x"; }, "image.vendor: unknown key"},
+      {[](auto& j) { j["targets"][0]["source"] = "guess"; }, "targets[0].source: must be \"proposed\""},
+      {[](auto& j) { j["trajectories"][0]["origin"] = "imported"; },
+       "trajectories[0].origin: must be \"search\""},
+  };
+  for (const auto& [spoil, expected] : cases) {
+    const std::string e = errorFor(spoil);
+    EXPECT_NE(e.find(expected), std::string::npos) << e;
+    EXPECT_LT(e.size(), 400u) << "one readable line, not the whole file";
+  }
   fs::remove_all(dir);
 }
 

@@ -215,5 +215,49 @@ TEST(PlanSession, ReopensFromItsFolderAndRefusesChangedFiles) {
   fs::remove_all(dir);
 }
 
+// Issue 26: setting schema_version from 2 to 1 once turned off the companion files' checksums, and
+// mirrored labels or zeroed risk structures were then used with a warning. A schema-1 plan (no
+// checksums) opens read-only: it can be looked at, never edited or saved, until planned again.
+TEST(PlanSession, ASchemaOnePlanWithoutChecksumsOpensReadOnly) {
+  const std::string dir = test::freshTestDir("dbs_session_schema1");
+  openColin27Plan(dir);  // copies the cached plan into dir
+  const std::string planPath = dir + "/plan.json";
+  nlohmann::json j;
+  std::ifstream(planPath) >> j;
+  j["schema_version"] = 1;
+  std::ofstream(dir + "/v1.json") << j.dump();
+  std::vector<std::string> warnings;
+  const std::unique_ptr<PlanSession> session = PlanSession::open(dir + "/v1.json", &warnings);
+  ASSERT_FALSE(session->readOnlyReason().empty());
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_NE(warnings.front().find("read-only"), std::string::npos) << warnings.front();
+  const unsigned long revision = session->revision();
+  try {
+    session->commit(PlanEdit::setDepth(Side::Left, 1));
+    ADD_FAILURE() << "a schema-1 plan was edited";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("read-only"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(session->revision(), revision);
+  EXPECT_THROW(session->save(dir + "/v1_saved.json"), std::runtime_error);
+  EXPECT_FALSE(fs::exists(dir + "/v1_saved.json"));
+  EXPECT_TRUE(planCompanionsUnverified(readPlan(dir + "/v1.json")));
+  EXPECT_FALSE(planCompanionsUnverified(readPlan(planPath)));
+
+  // Schema 2 with a referenced file missing from file_checksums: refused, naming the file.
+  j["schema_version"] = 2;
+  j["file_checksums"].erase("labels.nii.gz");
+  std::ofstream(dir + "/unchecked.json") << j.dump();
+  try {
+    PlanSession::open(dir + "/unchecked.json");
+    ADD_FAILURE() << "a plan with an unchecked labels file was opened";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("labels.nii.gz has no checksum in file_checksums"),
+              std::string::npos)
+        << e.what();
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace dbs

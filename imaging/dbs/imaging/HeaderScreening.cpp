@@ -121,6 +121,59 @@ int nrrdTypeSize(std::string type) {
   return it == sizes.end() ? 0 : it->second;
 }
 
+// What of the geometry a MetaImage header's keys do not give; MetaIO would assume an identity
+// direction, a zero origin and 1 mm voxels in their place.
+std::vector<std::string> metaImageGeometryNotInHeader(const std::map<std::string, std::string>& fields) {
+  auto hasAny = [&](std::initializer_list<const char*> keys) {
+    for (const char* key : keys)
+      for (const auto& [k, value] : fields)
+        if (lower(k) == lower(key) && !value.empty()) return true;
+    return false;
+  };
+  std::vector<std::string> missing;
+  if (!hasAny({"TransformMatrix", "Rotation", "Orientation"}))
+    missing.push_back(
+        "the MetaImage header has no TransformMatrix: the axes' directions are not in the file");
+  if (!hasAny({"Offset", "Position", "Origin"}))
+    missing.push_back("the MetaImage header has no Offset: the position is not in the file");
+  if (!hasAny({"ElementSpacing", "ElementSize"}))
+    missing.push_back("the MetaImage header has no ElementSpacing: the voxel size is not in the file");
+  return missing;
+}
+
+// What of the geometry a NRRD header's fields (keys in lower case) do not give. Only a named
+// anatomical space says where the patient's left is; "scanner-xyz" and "3D-right-handed" do not.
+std::vector<std::string> nrrdGeometryNotInHeader(const std::map<std::string, std::string>& fields) {
+  static const char* anatomical[] = {"ras",
+                                     "las",
+                                     "lps",
+                                     "rast",
+                                     "last",
+                                     "lpst",
+                                     "right-anterior-superior",
+                                     "left-anterior-superior",
+                                     "left-posterior-superior",
+                                     "right-anterior-superior-time",
+                                     "left-anterior-superior-time",
+                                     "left-posterior-superior-time"};
+  std::vector<std::string> missing;
+  const auto space = fields.find("space");
+  if (space == fields.end()) {
+    missing.push_back(
+        "the NRRD header has no 'space:' field: the axes' anatomical directions are not in the file");
+  } else if (std::find(std::begin(anatomical), std::end(anatomical), lower(space->second)) ==
+             std::end(anatomical)) {
+    missing.push_back("the NRRD space '" + shown(space->second) +
+                      "' is not an anatomical space: where the patient's left is is not in the file");
+  }
+  if (!fields.count("space directions"))
+    missing.push_back(
+        "the NRRD header has no 'space directions': voxel size and orientation are not in the file");
+  if (!fields.count("space origin"))
+    missing.push_back("the NRRD header has no 'space origin': the position is not in the file");
+  return missing;
+}
+
 }  // namespace
 
 void requireRegularFile(const std::string& path, const std::string& role) {
@@ -132,7 +185,7 @@ void requireRegularFile(const std::string& path, const std::string& role) {
                        "); a device, FIFO or socket cannot be read as image data");
 }
 
-void screenMetaImageHeader(const std::string& path) {
+std::vector<std::string> screenMetaImageHeader(const std::string& path) {
   requireRegularFile(path, "MetaImage header");
   std::ifstream in(path, std::ios::binary);
   std::map<std::string, std::string> fields;
@@ -212,9 +265,10 @@ void screenMetaImageHeader(const std::string& path) {
     throw ImagingError(path + ": the header needs " + std::to_string(needed) + " bytes of voxel data but " +
                        dataName + " has " + std::to_string(available) + ": the data are truncated");
   }
+  return metaImageGeometryNotInHeader(fields);
 }
 
-void screenNrrdHeader(const std::string& path) {
+std::vector<std::string> screenNrrdHeader(const std::string& path) {
   requireRegularFile(path, "NRRD header");
   std::ifstream in(path, std::ios::binary);
   std::string line;
@@ -269,6 +323,7 @@ void screenNrrdHeader(const std::string& path) {
     throw ImagingError(path + ": the header needs " + std::to_string(voxels * typeSize) +
                        " bytes of voxel data but " + dataName + " has " + std::to_string(available) +
                        ": the data are truncated");
+  return nrrdGeometryNotInHeader(fields);
 }
 
 void screenDicomFile(const std::string& path) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace dbs {
 
@@ -19,11 +20,14 @@ constexpr std::size_t kMaxMetaImageKeyLength = 64;
 
 // MetaImage (.mha/.mhd): keys are short text, the data file named is a regular file, and raw data
 // are at least as long as DimSize x element size (compressed data: CompressedDataSize fits).
-void screenMetaImageHeader(const std::string& path);
+// Returns what of the geometry the header does not give (no TransformMatrix, Offset or
+// ElementSpacing: MetaIO then assumes identity, zero and 1 mm), in words; empty when all is there.
+std::vector<std::string> screenMetaImageHeader(const std::string& path);
 
 // NRRD (.nrrd/.nhdr): the header is text, a detached data file is a regular file, and raw data are
-// at least as long as sizes x type size (after any byte skip).
-void screenNrrdHeader(const std::string& path);
+// at least as long as sizes x type size (after any byte skip). Returns what of the geometry the
+// header does not give (no anatomical `space`, no `space directions` or `space origin`), in words.
+std::vector<std::string> screenNrrdHeader(const std::string& path);
 
 // DICOM: a file with the "DICM" preamble must open with a well-formed File Meta Information group
 // (0002,xxxx, explicit VR little endian, every length inside the file). Debian's GDCM asserts, and

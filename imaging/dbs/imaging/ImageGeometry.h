@@ -31,4 +31,11 @@ struct ImageGeometry {
   std::size_t voxelCount() const { return size[0] * size[1] * size[2]; }
 };
 
+// Geometry a user states for an image whose file lacks it (ImageTrust.h): never read from a file.
+struct StatedGeometry {
+  // Where voxel axes i, j and k point: three letters, one each of R/L, A/P and S/I ("RAS", "LPI").
+  std::string orientation;
+  Vec3 spacingMm;  // voxel size along i, j and k, mm
+};
+
 }  // namespace dbs

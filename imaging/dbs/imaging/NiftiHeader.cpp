@@ -136,6 +136,45 @@ bool hasNiftiExtension(const std::string& path) {
   return endsWith(".nii") || endsWith(".nii.gz");
 }
 
+std::size_t countNonFiniteNiftiVoxels(const std::string& path, const NiftiHeader& h) {
+  const bool isFloat = h.datatype == 16, isDouble = h.datatype == 64;
+  if (!isFloat && !isDouble) return 0;
+  std::uint64_t voxels = 1;
+  for (int a = 1; a <= h.dim[0]; ++a)
+    voxels *= static_cast<std::uint64_t>(h.dim[static_cast<std::size_t>(a)]);
+  gzFile gz = gzopen(path.c_str(), "rb");  // zlib reads uncompressed files transparently
+  if (!gz) throw ImagingError(path + ": cannot open for reading");
+  gzbuffer(gz, 1 << 17);
+  if (gzseek(gz, static_cast<z_off_t>(h.voxOffset), SEEK_SET) < 0) {
+    gzclose(gz);
+    throw ImagingError(path + ": cannot seek to the voxel data");
+  }
+  const std::size_t width = isFloat ? 4 : 8;
+  std::vector<unsigned char> buffer((1 << 17) / width * width);
+  std::size_t nonFinite = 0;
+  std::uint64_t seen = 0;
+  int n = 0;
+  while (seen < voxels && (n = gzread(gz, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
+    const std::size_t count = std::min<std::uint64_t>(static_cast<std::size_t>(n) / width, voxels - seen);
+    for (std::size_t v = 0; v < count; ++v) {
+      unsigned char* p = buffer.data() + v * width;
+      if (h.byteSwapped) std::reverse(p, p + width);
+      double value = 0;
+      if (isFloat) {
+        float f = 0;
+        std::memcpy(&f, p, 4);
+        value = f;
+      } else {
+        std::memcpy(&value, p, 8);
+      }
+      nonFinite += !std::isfinite(value);
+    }
+    seen += count;
+  }
+  gzclose(gz);
+  return nonFinite;
+}
+
 Affine NiftiHeader::qformAffine() const {
   const auto r = rotationFromQuaternion(quaternBcd[0], quaternBcd[1], quaternBcd[2]);
   // qfac (pixdim[0]) must be 1 or -1; nibabel resets anything else to 1.

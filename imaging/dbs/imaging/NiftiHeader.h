@@ -52,4 +52,9 @@ std::string gzipStreamProblem(const std::string& path, std::uint64_t needed);
 // True for names ending in .nii or .nii.gz (case-insensitive).
 bool hasNiftiExtension(const std::string& path);
 
+// How many voxels of a float32 or float64 NIfTI are NaN or infinite in the file itself (0 for
+// integer types). Needed because niftilib, under ITK's reader, silently replaces them with 0.
+// Streams the (decompressed) voxels once, never keeping them.
+std::size_t countNonFiniteNiftiVoxels(const std::string& path, const NiftiHeader& header);
+
 }  // namespace dbs

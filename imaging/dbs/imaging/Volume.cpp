@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
+#include <optional>
 #include <sstream>
 
 #include <itkGDCMImageIO.h>
@@ -12,6 +15,7 @@
 #include <itkImageFileReader.h>
 #include <itkImageRegionConstIterator.h>
 #include <itkImageSeriesReader.h>
+#include <itkMetaDataObject.h>
 #include <itkMetaImageIO.h>
 #include <itkNiftiImageIO.h>
 #include <itkNrrdImageIO.h>
@@ -108,6 +112,16 @@ Volume loadNifti(const std::string& path, bool allowSheared) {
                      header.dim[0] >= 2 ? std::size_t(header.dim[2]) : 1,
                      header.dim[0] >= 3 ? std::size_t(header.dim[3]) : 1};
   v.geometry.rasFromIjk = header.bestAffine(&v.geometrySource);
+  v.nonFiniteVoxelsInFile = countNonFiniteNiftiVoxels(path, header);
+  if (v.nonFiniteVoxelsInFile > 0)
+    v.notes.push_back(
+        std::to_string(v.nonFiniteVoxelsInFile) +
+        " voxels of the file are NaN or infinite (shown as 0 here; dbsplan will not plan on them)");
+  if (header.sformCode <= 0 && header.qformCode <= 0)
+    v.geometryNotInFile.push_back(
+        "sform_code and qform_code are both 0: the NIfTI header gives no orientation or position (shown on "
+        "nibabel's guess, " +
+        v.geometry.orientationCode() + " centred on the volume)");
 
   if (header.sformCode > 0 && header.qformCode > 0) {
     // A classic source of left/right errors: two transforms in one header that disagree.
@@ -139,15 +153,19 @@ Volume loadNifti(const std::string& path, bool allowSheared) {
   return v;
 }
 
-Volume loadWithItkIo(itk::ImageIOBase::Pointer io, const std::string& format, const std::string& path) {
+Volume loadWithItkIo(itk::ImageIOBase::Pointer io, const std::string& format, const std::string& path,
+                     std::vector<std::string> geometryNotInFile) {
   Volume v;
+  v.geometryNotInFile = std::move(geometryNotInFile);
   v.path = path;
   v.format = format;
   checkImageInformation(*io, path);
   v.storedPixelType = componentTypeName(*io);
   v.image = readWithIo(io, path);
   v.geometry = geometryFromItk(*v.image);
-  v.geometrySource = format + " header (space directions and origin)";
+  v.geometrySource = v.geometryNotInFile.empty()
+                         ? format + " header (directions, spacing and origin)"
+                         : format + " header, INCOMPLETE: ITK's defaults fill what it lacks";
   return v;
 }
 
@@ -212,6 +230,87 @@ std::string dicomPixelDataProblem(const std::string& path, std::uintmax_t sliceB
     return {};
   }
   return {};
+}
+
+// Numbers of a DICOM multi-valued decimal string ("0.5\\0.5"); nothing when a value is not a number.
+std::optional<std::vector<double>> dicomNumbers(const itk::MetaDataDictionary& dictionary,
+                                                const std::string& tag) {
+  std::string text;
+  if (!itk::ExposeMetaData<std::string>(dictionary, tag, text)) return std::nullopt;
+  std::vector<double> values;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, '\\')) {
+    char* end = nullptr;
+    const double value = std::strtod(item.c_str(), &end);
+    while (end && *end == ' ') ++end;
+    if (end == item.c_str() || (end && *end != '\0')) return std::nullopt;
+    values.push_back(value);
+  }
+  return values;
+}
+
+// What of a DICOM series' geometry its files do not give: an Image Orientation (Patient) that is
+// missing, not finite, zero or not two perpendicular unit vectors; a Pixel Spacing that is missing,
+// zero or not finite; Image Positions (Patient) that are missing, shared by two slices, or not
+// evenly spaced along the slice normal. ITK fills each with identity, 1 mm or the first gap.
+std::vector<std::string> dicomGeometryNotInFiles(const std::vector<itk::MetaDataDictionary*>& slices,
+                                                 const std::vector<std::string>& files) {
+  std::vector<std::string> missing;
+  if (slices.empty()) return missing;
+  const std::optional<std::vector<double>> iop = dicomNumbers(*slices.front(), "0020|0037");
+  Vec3 row, column;
+  bool orientationOk = iop && iop->size() == 6;
+  if (orientationOk) {
+    row = {(*iop)[0], (*iop)[1], (*iop)[2]};
+    column = {(*iop)[3], (*iop)[4], (*iop)[5]};
+    for (double value : *iop) orientationOk = orientationOk && std::isfinite(value);
+    orientationOk = orientationOk && std::abs(norm(row) - 1) < 0.01 && std::abs(norm(column) - 1) < 0.01 &&
+                    std::abs(dot(row, column)) < 0.01;
+  }
+  if (!orientationOk)
+    missing.push_back(
+        "Image Orientation (Patient) (0020,0037) of " + files.front() +
+        " is missing, not finite, zero or not two perpendicular unit vectors: the orientation is "
+        "not in the files");
+  const std::optional<std::vector<double>> spacing = dicomNumbers(*slices.front(), "0028|0030");
+  if (!spacing || spacing->size() != 2 || !std::isfinite((*spacing)[0]) || !std::isfinite((*spacing)[1]) ||
+      !((*spacing)[0] > 0) || !((*spacing)[1] > 0))
+    missing.push_back("Pixel Spacing (0028,0030) of " + files.front() +
+                      " is missing, zero or not finite: the in-plane voxel size is not in the files");
+  if (!orientationOk) return missing;
+  // Positions along the slice normal, in the series reader's order (GDCM sorts by position).
+  const Vec3 normal = cross(row, column);
+  std::vector<double> along;
+  for (std::size_t k = 0; k < slices.size(); ++k) {
+    const std::optional<std::vector<double>> ipp = dicomNumbers(*slices[k], "0020|0032");
+    if (!ipp || ipp->size() != 3 || !std::isfinite((*ipp)[0]) || !std::isfinite((*ipp)[1]) ||
+        !std::isfinite((*ipp)[2])) {
+      missing.push_back("Image Position (Patient) (0020,0032) of " + files[k] +
+                        " is missing or not finite: the slice positions are not in the files");
+      return missing;
+    }
+    along.push_back(dot(normal, Vec3{(*ipp)[0], (*ipp)[1], (*ipp)[2]}));
+  }
+  std::vector<double> sorted = along;
+  std::sort(sorted.begin(), sorted.end());
+  double smallestGap = std::numeric_limits<double>::infinity(), largestGap = 0;
+  for (std::size_t k = 1; k < sorted.size(); ++k) {
+    smallestGap = std::min(smallestGap, sorted[k] - sorted[k - 1]);
+    largestGap = std::max(largestGap, sorted[k] - sorted[k - 1]);
+  }
+  if (sorted.size() > 1 && smallestGap < 1e-3) {
+    missing.push_back(
+        "two or more slices share one Image Position (Patient) along the slice normal: the slice "
+        "spacing is not in the files");
+  } else if (sorted.size() > 2 && largestGap - smallestGap > std::max(0.01, 0.005 * largestGap)) {
+    std::ostringstream text;
+    text.precision(3);
+    text << "the slices are not evenly spaced (gaps from " << smallestGap << " to " << largestGap
+         << " mm): the series is not one regular grid";
+    missing.push_back(text.str());
+  }
+  return missing;
 }
 
 Volume loadDicomSeries(const std::string& directory, const std::string& preferredFile,
@@ -283,6 +382,9 @@ Volume loadDicomSeries(const std::string& directory, const std::string& preferre
   v.image = reader->GetOutput();
   v.geometry = geometryFromItk(*v.image);
   v.geometrySource = "DICOM image position and orientation (patient LPS)";
+  v.geometryNotInFile = dicomGeometryNotInFiles(*reader->GetMetaDataDictionaryArray(), files);
+  if (!v.geometryNotInFile.empty())
+    v.geometrySource = "DICOM, INCOMPLETE: ITK's defaults fill what the files lack";
   const std::string description = dicomTag(*io, "0008|103e");
   if (uids.size() > 1) {
     v.notes.push_back(std::to_string(uids.size()) + " DICOM series in the folder; loaded " +
@@ -351,11 +453,10 @@ Volume loadVolume(const std::string& path, const ProgressCallback& progress, con
     if (hasNiftiExtension(path)) {
       v = loadNifti(path, options.allowShearedGeometry);
     } else if (endsWith(lower, ".nrrd") || endsWith(lower, ".nhdr")) {
-      screenNrrdHeader(path);
-      v = loadWithItkIo(itk::NrrdImageIO::New().GetPointer(), "NRRD", path);
+      v = loadWithItkIo(itk::NrrdImageIO::New().GetPointer(), "NRRD", path, screenNrrdHeader(path));
     } else if (endsWith(lower, ".mha") || endsWith(lower, ".mhd")) {
-      screenMetaImageHeader(path);  // before ITK's MetaIO reader sees a byte of it
-      v = loadWithItkIo(itk::MetaImageIO::New().GetPointer(), "MetaImage", path);
+      // Screened before ITK's MetaIO reader sees a byte of it.
+      v = loadWithItkIo(itk::MetaImageIO::New().GetPointer(), "MetaImage", path, screenMetaImageHeader(path));
     } else {
       screenDicomFile(path);
       auto dicom = itk::GDCMImageIO::New();
@@ -386,7 +487,11 @@ IntensityRange intensityRange(const FloatImage& image) {
   bool first = true;
   for (std::size_t i = 0; i < n; ++i) {
     const float value = data[i];
-    if (!std::isfinite(value)) continue;
+    if (!std::isfinite(value)) {
+      ++r.nonFiniteVoxels;
+      continue;
+    }
+    ++r.finiteVoxels;
     if (first) {
       r.min = r.max = value;
       first = false;

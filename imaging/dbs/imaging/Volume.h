@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,14 @@ struct Volume {
   std::string storedPixelType;     // pixel type on disk, e.g. "int16"
   std::string geometrySource;      // where the affine came from, e.g. "sform (sform_code 4)"
   std::vector<std::string> notes;  // things the user should know (e.g. which DICOM series was chosen)
+  // What of the geometry the file itself does not give, each in words ("sform_code and qform_code are
+  // both 0: ..."); empty when all of it is the file's own. Planning refuses such a volume
+  // (ImageTrust.h) unless the user states the geometry, which is then recorded here.
+  std::vector<std::string> geometryNotInFile;
+  // Voxels the file holds as NaN or infinite, also where the reader replaced them (niftilib writes 0
+  // in their place); requireVoxelsFitForPlanning refuses any.
+  std::size_t nonFiniteVoxelsInFile = 0;
+  std::optional<StatedGeometry> geometryStatedByUser;
 };
 
 struct LoadOptions {
@@ -50,6 +59,7 @@ void applyGeometryToItk(const ImageGeometry& geometry, itk::ImageBase<3>& image,
 struct IntensityRange {
   double min = 0, max = 0;
   double robustLow = 0, robustHigh = 0;  // 0.5th and 99.5th percentiles: a sensible initial window
+  std::size_t finiteVoxels = 0, nonFiniteVoxels = 0;  // the range covers the finite ones only
 };
 IntensityRange intensityRange(const FloatImage& image);
 

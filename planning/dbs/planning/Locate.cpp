@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "dbs/imaging/ImageTrust.h"
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/LabelRefinement.h"
@@ -245,6 +246,11 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
     return std::make_pair(loadVolume(paths.templatePath), loadLabelVolume(paths.labelsPath));
   });
   result.patient = loadVolume(inputs.imagePath);
+  if (inputs.statedGeometry)
+    applyStatedGeometry(result.patient, *inputs.statedGeometry);
+  else
+    requireGeometryFromFile(result.patient, "locate the GPi");
+  requireVoxelsFitForPlanning(result.patient);
   const auto [templateT1, atlas] = templateAndAtlas.get();
   {
     std::ifstream in(paths.atlasJsonPath);
@@ -287,6 +293,8 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
   for (std::size_t w = 0; w < inputs.withPaths.size(); ++w) {
     report(0.92 + 0.06 * w / inputs.withPaths.size(), "co-registering " + inputs.withPaths[w]);
     const Volume other = loadVolume(inputs.withPaths[w]);
+    requireGeometryFromFile(other, "co-register it");  // a statement is for the planning image only
+    requireVoxelsFitForPlanning(other);
     const RigidRegistration rigid = registerRigid(result.patient, other);
     result.coregistered.push_back(
         {inputs.withPaths[w], rigid,

@@ -26,6 +26,9 @@ struct LocateInputs {
   std::string templatePath, atlasLabelsPath, atlasJsonPath;
   RegistrationParameters registration;
   bool refineWithPatientIntensities = true;  // GPi/GPe boundary from the patient's T1 where it shows
+  // The geometry the user states for an image whose file lacks it (ImageTrust.h); without it such
+  // an image is refused. Never applied to an image whose file gives its own geometry.
+  std::optional<StatedGeometry> statedGeometry;
 };
 
 // The published indirect range of the dystonia GPi target, AC-PC mm from the MCP, for one side

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "dbs/imaging/HeaderScreening.h"
+#include "dbs/imaging/ImageTrust.h"
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/TemplateSpace.h"
 #include "dbs/planning/OutputGeneration.h"
@@ -165,9 +166,12 @@ class Field {
     if (!j_.is_string()) fail("must be a string");
     return j_.get<std::string>();
   }
+  // A point or vector in mm: within 10 m of the origin (a head is 0.2 m across; 1e308 is not a place).
   Vec3 vec3() const {
     if (!j_.is_array() || j_.size() != 3) fail("must be an array of 3 numbers [x, y, z] in mm");
-    return {at(0).number(), at(1).number(), at(2).number()};
+    constexpr double kFarthestMm = 10000;
+    return {at(0).numberIn(-kFarthestMm, kFarthestMm), at(1).numberIn(-kFarthestMm, kFarthestMm),
+            at(2).numberIn(-kFarthestMm, kFarthestMm)};
   }
   Side side() const {
     const std::string s = string();
@@ -184,6 +188,15 @@ class Field {
     return *value;
   }
   const json& raw() const { return j_; }
+  // The reader accepts only what the writer writes: a key outside `allowed` is refused by name
+  // (an in-place edit would otherwise drop it without a word).
+  void onlyKeys(std::initializer_list<const char*> allowed) const {
+    if (!j_.is_object()) fail("must be an object");
+    for (const auto& item : j_.items())
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* k) { return item.key() == k; }))
+        Field(item.value(), where_, path_.empty() ? item.key() : path_ + "." + item.key())
+            .fail("unknown key: dbsplan never writes it");
+  }
 
  private:
   const json& j_;
@@ -193,6 +206,7 @@ class Field {
 ClosestApproach closestFromJson(const Field& f, RiskKind kind) {
   ClosestApproach c;
   c.kind = kind;
+  f.onlyKeys({"assessed", "required_margin_mm", "distance_mm", "depth_mm", "point_ras", "safe"});
   c.present = f["assessed"].boolean();
   c.requiredMarginMm = f["required_margin_mm"].numberIn(0, 100);
   if (!c.present) return c;
@@ -204,6 +218,10 @@ ClosestApproach closestFromJson(const Field& f, RiskKind kind) {
 }
 
 TrajectoryMetrics metricsFromJson(const Field& f) {
+  f.onlyKeys({"length_mm", "tip_beyond_target_mm", "tip_ras", "score", "safe", "own_side", "in_window",
+              "entry_scalp_distance_mm", "closest", "passes_through", "contacts", "contacts_in_gpi",
+              "side_effect_margins", "target_acpc", "entry_acpc", "sagittal_angle_deg", "lateral_angle_deg",
+              "angle_to_acpc_line_deg", "target_mni"});
   TrajectoryMetrics m;
   m.lengthMm = f["length_mm"].numberIn(0, 1000);
   m.tipBeyondTargetMm = f["tip_beyond_target_mm"].number();
@@ -214,17 +232,21 @@ TrajectoryMetrics metricsFromJson(const Field& f) {
   m.inWindow = f["in_window"].boolean();
   m.entryScalpDistanceMm = f["entry_scalp_distance_mm"].number();
   const Field closest = f["closest"];
+  closest.onlyKeys({riskName(RiskKind(0)), riskName(RiskKind(1)), riskName(RiskKind(2))});
+  static_assert(kRiskKinds == 3, "the closest-approach keys above list every RiskKind");
   for (std::size_t k = 0; k < kRiskKinds; ++k)
     m.closest[k] = closestFromJson(closest[riskName(static_cast<RiskKind>(k))], static_cast<RiskKind>(k));
   const Field sections = f["passes_through"];
   for (std::size_t i = 0; i < sections.arraySize(); ++i) {
     const Field s = sections.at(i);
+    s.onlyKeys({"structure", "from_depth_mm", "to_depth_mm"});
     m.passesThrough.push_back(
         {s["structure"].string(), s["from_depth_mm"].number(), s["to_depth_mm"].number()});
   }
   const Field contacts = f["contacts"];
   for (std::size_t i = 0; i < contacts.arraySize(); ++i) {
     const Field c = contacts.at(i);
+    c.onlyKeys({"label", "level", "centre_ras", "structure", "in_gpi", "segment_direction_ras"});
     PlacedContact p;
     p.label = c["label"].string();
     p.level = static_cast<int>(c["level"].integer());
@@ -238,12 +260,16 @@ TrajectoryMetrics metricsFromJson(const Field& f) {
   // Side-effect margins: schema v2 plans written before they existed have none (not assessed).
   if (f.has("side_effect_margins")) {
     const Field sideEffects = f["side_effect_margins"];
+    sideEffects.onlyKeys({sideEffectName(SideEffectStructure(0)), sideEffectName(SideEffectStructure(1))});
+    static_assert(kSideEffectStructures == 2, "the side-effect keys above list every structure");
     for (std::size_t k = 0; k < kSideEffectStructures; ++k) {
       SideEffectMargin& margin = m.sideEffects[k];
       margin.structure = static_cast<SideEffectStructure>(k);
       const char* name = sideEffectName(margin.structure);
       if (!sideEffects.has(name)) continue;
       const Field e = sideEffects[name];
+      e.onlyKeys(
+          {"assessed", "status", "reason", "distance_mm", "measured_from", "nearest_contact", "point_ras"});
       margin.assessed = e["assessed"].boolean();
       if (!margin.assessed) continue;
       margin.distanceMm = e["distance_mm"].numberIn(-100, 1000);
@@ -261,6 +287,8 @@ TrajectoryMetrics metricsFromJson(const Field& f) {
 }
 
 PlannedTrajectory trajectoryFromJson(const Field& f) {
+  f.onlyKeys({"id", "side", "target_ras", "entry_ras", "electrode", "deepest_contact_beyond_target_mm",
+              "marker_roll_deg", "origin", "metrics"});
   PlannedTrajectory p;
   Trajectory& t = p.trajectory;
   t.side = f["side"].side();
@@ -283,6 +311,11 @@ PlannedTrajectory trajectoryFromJson(const Field& f) {
   t.markerRollDeg = f["marker_roll_deg"].numberIn(-360, 360);
   t.origin = f["origin"].named(kTrajectoryOriginNames);
   p.metrics = metricsFromJson(f["metrics"]);
+  // One placed contact per contact of the electrode, as evaluateTrajectory writes them.
+  const std::size_t contacts = ElectrodeCatalogue::standard().find(t.electrodeId).contacts.size();
+  if (p.metrics.contacts.size() != contacts)
+    f["metrics"]["contacts"].fail("holds " + std::to_string(p.metrics.contacts.size()) + " contacts; the " +
+                                  t.electrodeId + " has " + std::to_string(contacts));
   // Metrics belong to this target and entry: an entry edited in the file leaves them stale.
   const Vec3 u = normalized(t.entryRas - t.targetRas);
   if (std::abs(p.metrics.lengthMm - norm(t.entryRas - t.targetRas)) > 0.01)
@@ -389,6 +422,14 @@ json planToJson(const PlanDocument& p) {
                        {"trajectory", h.trajectoryId},
                        {"from", h.from},
                        {"to", h.to}});
+  json image = {{"path", p.image.path},
+                {"sha256", p.image.sha256},
+                {"size", {p.image.geometry.size[0], p.image.geometry.size[1], p.image.geometry.size[2]}},
+                {"ras_from_ijk", affineJson(p.image.geometry.rasFromIjk)}};
+  if (p.image.statedGeometry)
+    image["stated_geometry"] = {{"orientation", p.image.statedGeometry->orientation},
+                                {"spacing_mm", vec(p.image.statedGeometry->spacingMm)},
+                                {"warning", "NOT IN THE IMAGE FILE: stated by the user when planning"}};
   return {
       {"schema", kPlanSchema},
       {"schema_version", p.schemaVersion},
@@ -400,11 +441,7 @@ json planToJson(const PlanDocument& p) {
       {"template_space", {{"name", kTemplateSpaceName}, {"relation_to_mni_2009b", kTemplateSpaceNote}}},
       {"program", {{"name", "dbsplan"}, {"version", p.programVersion}}},
       {"created", p.created},
-      {"image",
-       {{"path", p.image.path},
-        {"sha256", p.image.sha256},
-        {"size", {p.image.geometry.size[0], p.image.geometry.size[1], p.image.geometry.size[2]}},
-        {"ras_from_ijk", affineJson(p.image.geometry.rasFromIjk)}}},
+      {"image", image},
       {"labels", p.labelsFile},
       {"transforms",
        {{"affine", p.transforms.affineFile},
@@ -431,6 +468,7 @@ namespace {
 // order, same messages).
 
 void readImage(const Field& image, PlanDocument::Image& out) {
+  image.onlyKeys({"path", "sha256", "size", "ras_from_ijk", "stated_geometry"});
   out.path = image["path"].string();
   out.sha256 = image["sha256"].string();
   if (out.sha256.size() != 64 || !std::all_of(out.sha256.begin(), out.sha256.end(), [](char c) {
@@ -452,9 +490,18 @@ void readImage(const Field& image, PlanDocument::Image& out) {
     for (std::size_t c = 0; c < 4; ++c) out.geometry.rasFromIjk.m[r][c] = row.at(c).number();
   }
   if (std::abs(out.geometry.rasFromIjk.determinant3x3()) < 1e-9) affine.fail("is singular");
+  if (image.has("stated_geometry")) {
+    const Field stated = image["stated_geometry"];
+    stated.onlyKeys({"orientation", "spacing_mm", "warning"});
+    StatedGeometry g{stated["orientation"].string(), stated["spacing_mm"].vec3()};
+    stated["warning"].string();
+    if (const std::string problem = statedGeometryProblem(g); !problem.empty()) stated.fail(problem);
+    out.statedGeometry = g;
+  }
 }
 
 void readLandmarks(const Field& landmarks, PlanDocument& p) {
+  landmarks.onlyKeys({"AC", "PC", "MCP", "midline"});
   p.acRas = landmarks["AC"].vec3();
   p.pcRas = landmarks["PC"].vec3();
   p.mcpRas = landmarks["MCP"].vec3();
@@ -465,6 +512,7 @@ void readLandmarks(const Field& landmarks, PlanDocument& p) {
 void readTargets(const Field& targets, std::vector<PlanTarget>& out) {
   for (std::size_t i = 0; i < targets.arraySize(); ++i) {
     const Field t = targets.at(i);
+    t.onlyKeys({"side", "source", "ras", "acpc", "mni"});
     PlanTarget target;
     target.side = t["side"].side();
     target.source = t["source"].named(kTargetSourceNames);
@@ -486,6 +534,10 @@ void readTrajectories(const Field& root, PlanDocument& p) {
             "a second trajectory for the same side (alternatives go under \"alternatives\")");
   }
   const Field electrodes = root["electrodes"];
+  electrodes.onlyKeys({"L", "R"});
+  for (const Side side : kBothSides)
+    if (electrodes.has(std::string(1, sideLetter(side))) && !chosenTrajectory(p, side))
+      electrodes[std::string(1, sideLetter(side))].fail("names an electrode for a side without a trajectory");
   for (const auto& t : p.trajectories) {
     const std::string side(1, sideLetter(t.trajectory.side));
     if (electrodes[side].string() != t.trajectory.electrodeId)
@@ -499,6 +551,7 @@ void readTrajectories(const Field& root, PlanDocument& p) {
 void readHistory(const Field& history, std::vector<PlanHistoryEntry>& out) {
   for (std::size_t i = 0; i < history.arraySize(); ++i) {
     const Field h = history.at(i);
+    h.onlyKeys({"time", "action", "side", "trajectory", "from", "to"});
     PlanHistoryEntry entry;
     entry.time = h["time"].string();
     entry.action = h["action"].named(kEditActionNames);
@@ -543,6 +596,10 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
   const json j = migratePlanJson(file);
   const Field root(j, where, "");
   if (!j.is_object()) root.fail("a plan must be a JSON object");
+  root.onlyKeys({"schema",          "schema_version", "coordinates",  "template_space", "program",
+                 "created",         "image",          "labels",       "transforms",     "landmarks_ras",
+                 "targets",         "electrodes",     "trajectories", "alternatives",   "search",
+                 "risk_structures", "notes",          "review_note",  "history",        "file_checksums"});
   PlanDocument p;
   if (root["schema"].string() != kPlanSchema)
     root["schema"].fail("must be \"" + std::string(kPlanSchema) + "\" (is \"" + root["schema"].string() +
@@ -558,6 +615,7 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
   readImage(root["image"], p.image);
   p.labelsFile = root["labels"].string();
   const Field transforms = root["transforms"];
+  transforms.onlyKeys({"affine", "displacement", "direction"});
   p.transforms.affineFile = transforms["affine"].string();
   p.transforms.displacementFile = transforms["displacement"].string();
   p.transforms.direction = transforms["direction"].string();
@@ -565,6 +623,7 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
   readTargets(root["targets"], p.targets);
   readTrajectories(root, p);
   const Field search = root["search"];
+  search.onlyKeys({"candidates", "seconds", "settings"});
   const long candidates = search["candidates"].integer();
   if (candidates < 0) search["candidates"].fail("must not be negative");
   p.search.candidates = static_cast<std::size_t>(candidates);

@@ -86,6 +86,9 @@ struct PlanDocument {
   struct Image {
     std::string path, sha256;
     ImageGeometry geometry;
+    // Set when the image file does not give its geometry and the user stated it (ImageTrust.h):
+    // every output says so in red, and the plan reopens only with the same statement.
+    std::optional<StatedGeometry> statedGeometry;
   } image;
   std::string labelsFile;  // relative to the plan file's folder
   struct Transforms {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "dbs/imaging/ImageTrust.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/planning/DataPaths.h"
 #include "dbs/planning/TrajectorySearch.h"
@@ -257,6 +258,12 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
   report(0.86, "checksum of the image");
   plan.image.sha256 = sha256OfPath(inputs.locate.imagePath);
   plan.image.geometry = located.patient.geometry;
+  plan.image.statedGeometry = located.patient.geometryStatedByUser;
+  if (plan.image.statedGeometry)
+    plan.notes.push_back("GEOMETRY STATED BY THE USER, NOT IN THE IMAGE FILE: " +
+                         describeStatedGeometry(*plan.image.statedGeometry) +
+                         ". Left and right, distances and every coordinate depend on this statement; verify "
+                         "it against a fiducial before any use.");
   plan.acRas = located.acRas;
   plan.pcRas = located.pcRas;
   plan.mcpRas = located.mcpRas;

@@ -57,17 +57,30 @@ std::string planReferencedFilesProblem(const PlanDocument& plan, const std::stri
   std::string problems;
   for (const std::string& file : planReferencedFiles(plan)) {
     const std::filesystem::path path = std::filesystem::path(planDir) / file;
-    if (!std::filesystem::is_regular_file(path)) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
       problems += (problems.empty() ? "" : "\n") + path.string() + " is missing";
       continue;
     }
+    if (!std::filesystem::is_regular_file(path, ec)) {  // /dev/zero, a FIFO: would be read forever
+      problems += (problems.empty() ? "" : "\n") + path.string() + " is not a regular file";
+      continue;
+    }
     const auto recorded = plan.fileSha256.find(file);
-    if (recorded == plan.fileSha256.end()) continue;  // version 1 plans recorded no checksums
+    if (recorded == plan.fileSha256.end()) {
+      if (!plan.fileSha256.empty())  // version 1 plans recorded none (planCompanionsUnverified)
+        problems += (problems.empty() ? "" : "\n") + path.string() + " has no checksum in file_checksums";
+      continue;
+    }
     if (sha256OfPath(path.string()) != recorded->second)
       problems += (problems.empty() ? "" : "\n") + path.string() +
                   " has changed since the plan was written (SHA-256 differs)";
   }
   return problems;
+}
+
+bool planCompanionsUnverified(const PlanDocument& plan) {
+  return plan.fileSha256.empty() && !planReferencedFiles(plan).empty();
 }
 
 std::string planImageProblem(const PlanDocument& plan) {

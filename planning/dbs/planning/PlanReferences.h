@@ -17,9 +17,14 @@ std::vector<std::string> planReferencedFiles(const PlanDocument& plan);
 void relocatePlanReferences(PlanDocument& plan, const std::string& fromDir, const std::string& toDir);
 // Records the SHA-256 of every referenced file present in `planDir`.
 void recordReferencedChecksums(PlanDocument& plan, const std::string& planDir);
-// Empty when every referenced file is in `planDir` with the recorded checksum; else why not (one
-// line per file: missing, or changed since the plan was written).
+// Empty when every referenced file is a regular file in reach of `planDir` with the recorded
+// checksum; else why not (one line per file: missing, not a regular file, without a recorded
+// checksum, or changed since the plan was written). A schema-1 plan recorded no checksums at all:
+// its files are only checked to exist (planCompanionsUnverified says so).
 std::string planReferencedFilesProblem(const PlanDocument& plan, const std::string& planDir);
+// Whether the plan refers to files but recorded no checksum of any of them (schema version 1):
+// such a plan may be shown, never edited or saved, until planned again.
+bool planCompanionsUnverified(const PlanDocument& plan);
 
 // Empty when the plan's image is on disk with the plan's checksum; otherwise why not, in one line
 // (missing, or changed since the plan was made).

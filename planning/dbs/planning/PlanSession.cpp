@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "dbs/imaging/ImageTrust.h"
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/planning/TrajectorySearch.h"
@@ -286,6 +287,7 @@ PlanDocument PlanSession::preview(const PlanEdit& edit) const {
 }
 
 void PlanSession::commit(const PlanEdit& edit, bool searchAlternativesNow) {
+  if (!readOnlyReason_.empty()) throw std::invalid_argument("the plan is read-only: " + readOnlyReason_);
   PlanDocument next = preview(edit);
   if (edit.invalidatesAlternatives()) {
     std::vector<PlannedTrajectory> alternatives;
@@ -349,6 +351,7 @@ std::string PlanSession::autosavePathFor(const std::string& planPath) {
 }
 
 void PlanSession::save(const std::string& path) {
+  if (!readOnlyReason_.empty()) throw std::runtime_error("the plan is read-only: " + readOnlyReason_);
   const std::string target = path.empty() ? planPath_ : path;
   if (target.empty()) throw std::runtime_error("the plan has no file yet: choose where to save it");
   const std::string fromDir = fs::absolute(planPath_.empty() ? target : planPath_).parent_path().string();
@@ -419,11 +422,12 @@ std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath,
     throw std::runtime_error(planPath + ": " + problem);
   if (const std::string problem = planReferencedFilesProblem(plan, folder); !problem.empty())
     throw std::runtime_error(planPath + ": " + problem + ": plan again, or restore the file");
-  if (plan.fileSha256.empty())
-    warn(
-        "this plan (schema version 1) recorded no checksums of its labels, risk structures and transforms: "
-        "they "
-        "were used as found");
+  const std::string readOnlyReason =
+      planCompanionsUnverified(plan) ? "this plan (schema version 1) recorded no checksums of its labels, "
+                                       "risk structures and transforms, so they cannot be verified; it opens "
+                                       "read-only: plan again to re-create them with checksums"
+                                     : std::string();
+  if (!readOnlyReason.empty()) warn(readOnlyReason);
   const std::string riskFile = plan.riskStructures.value("file", std::string());
   if (riskFile.empty())
     throw std::runtime_error(planPath +
@@ -432,6 +436,10 @@ std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath,
   auto result = std::make_shared<PlanResult>();
   report(0.1, "loading the image");
   result->locate.patient = loadVolume(plan.image.path);
+  if (plan.image.statedGeometry)
+    applyStatedGeometry(result->locate.patient, *plan.image.statedGeometry);
+  else
+    requireGeometryFromFile(result->locate.patient, "open a plan");
   auto sameGrid = [&](const ImageGeometry& g, const std::string& what) {
     bool same = g.size == plan.image.geometry.size;
     for (int r = 0; r < 4 && same; ++r)
@@ -486,7 +494,9 @@ std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath,
     }
   result->plan = std::move(plan);
   report(1.0, "plan ready");
-  return std::make_unique<PlanSession>(std::move(result), planPath);
+  auto session = std::make_unique<PlanSession>(std::move(result), planPath);
+  session->readOnlyReason_ = readOnlyReason;
+  return session;
 }
 
 }  // namespace dbs

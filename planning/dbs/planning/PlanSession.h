@@ -124,6 +124,10 @@ class PlanSession {
   unsigned long revision() const { return revision_; }
   // Whether the document differs from the one last saved (or opened).
   bool modified() const { return revision_ != savedRevision_; }
+  // Why the plan may be looked at but not changed or saved ("" when it may): a schema-1 plan whose
+  // labels, risk structures and transforms carry no checksums (they may have been replaced since
+  // it was written). Planning again re-creates them with checksums. commit() and save() refuse.
+  const std::string& readOnlyReason() const { return readOnlyReason_; }
 
   // The search for `side`'s alternatives from its current target, as a job (see AlternativesJob).
   AlternativesJob alternativesJob(Side side) const;
@@ -157,6 +161,7 @@ class PlanSession {
   std::string planPath_;
   std::vector<UndoState> undo_, redo_;
   unsigned long revision_ = 0, savedRevision_ = 0, nextRevision_ = 1;
+  std::string readOnlyReason_;
 };
 
 }  // namespace dbs
