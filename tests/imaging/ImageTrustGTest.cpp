@@ -80,7 +80,9 @@ TEST(ImageTrust, AStatementNeverOverridesAFilesOwnGeometryAndIsChecked) {
   n.write(path);
   Volume v = loadVolume(path);
   EXPECT_TRUE(v.geometryNotInFile.empty());
-  EXPECT_NE(messageOf([&] { applyStatedGeometry(v, {"RAS", {1, 1, 1}}); }).find("gives its own geometry"),
+  EXPECT_NE(messageOf([&] {
+              applyStatedGeometry(v, {"RAS", {1, 1, 1}});
+            }).find("gives its own geometry"),
             std::string::npos);
   EXPECT_NE(statedGeometryProblem({"RRS", {1, 1, 1}}).find("same direction twice"), std::string::npos);
   EXPECT_NE(statedGeometryProblem({"RAX", {1, 1, 1}}).find("three letters"), std::string::npos);
@@ -106,7 +108,8 @@ TEST(ImageTrust, NrrdWithoutAnAnatomicalSpaceOrOriginIsNotPlanned) {
   const Case cases[] = {
       {"no_space.nrrd", "NRRD0004\n" + body + "spacings: 5 5 5\n\n", "no 'space:' field"},
       {"space_dimension_only.nrrd",
-       "NRRD0004\n" + body + "space dimension: 3\nspace directions: (1,0,0) (0,1,0) (0,0,1)\nspace origin: (0,0,0)\n\n",
+       "NRRD0004\n" + body +
+           "space dimension: 3\nspace directions: (1,0,0) (0,1,0) (0,0,1)\nspace origin: (0,0,0)\n\n",
        "no 'space:' field"},
       {"scanner.nrrd",
        "NRRD0004\n" + body +
@@ -114,10 +117,12 @@ TEST(ImageTrust, NrrdWithoutAnAnatomicalSpaceOrOriginIsNotPlanned) {
        "not an anatomical space"},
       {"no_origin.nrrd", "NRRD0004\n" + body + "space: RAS\nspace directions: (1,0,0) (0,1,0) (0,0,1)\n\n",
        "no 'space origin'"},
-      {"no_directions.nrrd", "NRRD0004\n" + body + "space: RAS\nspace origin: (0,0,0)\n\n", "no 'space directions'"},
+      {"no_directions.nrrd", "NRRD0004\n" + body + "space: RAS\nspace origin: (0,0,0)\n\n",
+       "no 'space directions'"},
       {"complete.nrrd",
        "NRRD0004\n" + body +
-           "space: left-posterior-superior\nspace directions: (1,0,0) (0,1,0) (0,0,1)\nspace origin: (0,0,0)\n\n",
+           "space: left-posterior-superior\nspace directions: (1,0,0) (0,1,0) (0,0,1)\nspace origin: "
+           "(0,0,0)\n\n",
        ""},
   };
   for (const Case& c : cases) {
@@ -138,8 +143,10 @@ TEST(ImageTrust, NrrdWithoutAnAnatomicalSpaceOrOriginIsNotPlanned) {
 
 TEST(ImageTrust, MetaImageWithoutTransformOffsetOrSpacingIsNotPlanned) {
   const std::string path = tempPath("bare.mha");
-  writeText(path, "ObjectType = Image\nNDims = 3\nDimSize = 4 4 4\nElementType = MET_FLOAT\nElementDataFile = LOCAL\n",
-            64);
+  writeText(
+      path,
+      "ObjectType = Image\nNDims = 3\nDimSize = 4 4 4\nElementType = MET_FLOAT\nElementDataFile = LOCAL\n",
+      64);
   const Volume v = loadVolume(path);
   ASSERT_EQ(v.geometryNotInFile.size(), 3u);
   EXPECT_NE(v.geometryNotInFile[0].find("TransformMatrix"), std::string::npos);
@@ -158,7 +165,8 @@ TEST(ImageTrust, ImagesTooSmallNotFiniteOrConstantAreRefusedByName) {
   tiny.setSize(8, 8, 8);
   tiny.setSform(affineFromColumns({1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {0, 0, 0}));
   tiny.at(1, 1, 1) = 5;
-  EXPECT_NE(refusal(tiny, "tiny.nii").find("too small to plan: 8 x 8 x 8 voxels (8 x 8 x 8 mm)"), std::string::npos);
+  EXPECT_NE(refusal(tiny, "tiny.nii").find("too small to plan: 8 x 8 x 8 voxels (8 x 8 x 8 mm)"),
+            std::string::npos);
   TestNifti flat;  // 200 x 200 x 1: a 2-D image
   flat.setSize(200, 200, 1);
   flat.setSform(affineFromColumns({1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {0, 0, 0}));

@@ -92,6 +92,20 @@ PlanDocument handMadePlan() {
   return p;
 }
 
+// The reader's error for `good` spoiled by `spoil`, written to DIR/bad.json ("no error" if it reads).
+std::string readErrorOf(const nlohmann::json& good, const std::function<void(nlohmann::json&)>& spoil,
+                        const std::string& dir) {
+  nlohmann::json j = good;
+  spoil(j);
+  std::ofstream(dir + "/bad.json") << j.dump();
+  try {
+    readPlan(dir + "/bad.json");
+  } catch (const std::runtime_error& e) {
+    return std::string(e.what());
+  }
+  return std::string("no error");
+}
+
 // Writes `plan` to DIR/plain.json and returns the path.
 std::string writtenPlanOf(const PlanDocument& plan, const std::string& dir) {
   writePlan(plan, dir + "/plain.json");
@@ -280,15 +294,7 @@ TEST(PlanTrust, TheReaderRefusesWhatTheWriterNeverWrites) {
   const std::string dir = test::freshTestDir("dbs_plantrust_reader");
   const nlohmann::json good = planToJson(handMadePlan());
   auto errorFor = [&](const std::function<void(nlohmann::json&)>& spoil) {
-    nlohmann::json j = good;
-    spoil(j);
-    std::ofstream(dir + "/bad.json") << j.dump();
-    try {
-      readPlan(dir + "/bad.json");
-    } catch (const std::runtime_error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+    return readErrorOf(good, spoil, dir);
   };
   const std::pair<std::function<void(nlohmann::json&)>, const char*> cases[] = {
       {[](auto& j) {
@@ -322,15 +328,7 @@ TEST(PlanFile, MalformedFilesGetAnErrorNamingTheFieldAndTheProblem) {
   const std::string dir = test::freshTestDir("dbs_planbad_test");
   const nlohmann::json good = planToJson(handMadePlan());
   auto errorFor = [&](const std::function<void(nlohmann::json&)>& spoil) {
-    nlohmann::json j = good;
-    spoil(j);
-    std::ofstream(dir + "/bad.json") << j.dump();
-    try {
-      readPlan(dir + "/bad.json");
-    } catch (const std::runtime_error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+    return readErrorOf(good, spoil, dir);
   };
   auto contains = [](const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;

@@ -43,14 +43,15 @@ std::string statedGeometryProblem(const StatedGeometry& stated) {
       return "the orientation must be three letters, one each of R/L, A/P and S/I (is \"" + code + "\")";
     const int axis = d->x != 0 ? 0 : d->y != 0 ? 1 : 2;
     if (axisUsed[axis])
-      return "the orientation names the same direction twice (is \"" + code + "\"); it needs one each of R/L, A/P "
+      return "the orientation names the same direction twice (is \"" + code +
+             "\"); it needs one each of R/L, A/P "
              "and S/I";
     axisUsed[axis] = true;
   }
   for (int a = 0; a < 3; ++a)
     if (!(std::isfinite(stated.spacingMm[a]) && stated.spacingMm[a] >= 0.05 && stated.spacingMm[a] <= 20))
-      return "each voxel spacing must be a number of millimetres from 0.05 to 20 (is " + vecText(stated.spacingMm, 3) +
-             ")";
+      return "each voxel spacing must be a number of millimetres from 0.05 to 20 (is " +
+             vecText(stated.spacingMm, 3) + ")";
   return {};
 }
 
@@ -58,7 +59,8 @@ ImageGeometry statedImageGeometry(const std::array<std::size_t, 3>& size, const 
   ImageGeometry g;
   g.size = size;
   for (int c = 0; c < 3; ++c) {
-    const Vec3 axis = stated.spacingMm[c] * *directionOfLetter(stated.orientation[static_cast<std::size_t>(c)]);
+    const Vec3 axis =
+        stated.spacingMm[c] * *directionOfLetter(stated.orientation[static_cast<std::size_t>(c)]);
     for (int r = 0; r < 3; ++r) g.rasFromIjk.m[r][c] = axis[r];
   }
   const Vec3 centreIjk{(size[0] - 1.0) / 2, (size[1] - 1.0) / 2, (size[2] - 1.0) / 2};
@@ -68,8 +70,9 @@ ImageGeometry statedImageGeometry(const std::array<std::size_t, 3>& size, const 
 }
 
 std::string describeStatedGeometry(const StatedGeometry& stated) {
-  return stated.orientation + ", " + fixedText(stated.spacingMm.x, 3) + " x " + fixedText(stated.spacingMm.y, 3) +
-         " x " + fixedText(stated.spacingMm.z, 3) + " mm voxels, centred at RAS (0, 0, 0)";
+  return stated.orientation + ", " + fixedText(stated.spacingMm.x, 3) + " x " +
+         fixedText(stated.spacingMm.y, 3) + " x " + fixedText(stated.spacingMm.z, 3) +
+         " mm voxels, centred at RAS (0, 0, 0)";
 }
 
 void requireGeometryFromFile(const Volume& volume, const std::string& use) {
@@ -109,8 +112,8 @@ void requireVoxelsFitForPlanning(const Volume& volume) {
   if (tooSmall)
     throw ImagingError(volume.path + ": too small to plan: " + std::to_string(g.size[0]) + " x " +
                        std::to_string(g.size[1]) + " x " + std::to_string(g.size[2]) + " voxels (" +
-                       fixedText(g.size[0] * spacing.x, 0) + " x " + fixedText(g.size[1] * spacing.y, 0) + " x " +
-                       fixedText(g.size[2] * spacing.z, 0) + " mm); a head needs at least " +
+                       fixedText(g.size[0] * spacing.x, 0) + " x " + fixedText(g.size[1] * spacing.y, 0) +
+                       " x " + fixedText(g.size[2] * spacing.z, 0) + " mm); a head needs at least " +
                        std::to_string(kMinimumVoxelsPerAxis) + " voxels and " +
                        fixedText(kMinimumFieldOfViewMm, 0) + " mm along each axis");
   const IntensityRange range = intensityRange(*volume.image);

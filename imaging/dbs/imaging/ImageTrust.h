@@ -1,10 +1,10 @@
 // ImageTrust: whether an image can carry a plan: its geometry the file's own (or stated by the user
-// in its place), its voxels finite, and enough of them to hold a head. A loader records what of the geometry the file does not give (Volume::geometryNotInFile:
-// NIfTI with sform_code and qform_code both 0, NRRD without a named space, MetaImage without its
-// transform, DICOM slices that share a position, orientation vectors that are zero or not
-// finite, a zero pixel spacing); `dbsplan info` shows such an image and says what is missing, and
-// everything that plans refuses it, because a guessed orientation puts the "left" target in the
-// right hemisphere. Only the user may state the missing geometry (dbsplan plan/locate
+// in its place), its voxels finite, and enough of them to hold a head. A loader records what of the geometry
+// the file does not give (Volume::geometryNotInFile: NIfTI with sform_code and qform_code both 0, NRRD
+// without a named space, MetaImage without its transform, DICOM slices that share a position, orientation
+// vectors that are zero or not finite, a zero pixel spacing); `dbsplan info` shows such an image and says
+// what is missing, and everything that plans refuses it, because a guessed orientation puts the "left" target
+// in the right hemisphere. Only the user may state the missing geometry (dbsplan plan/locate
 // --assume-orientation and --assume-spacing); the plan records that it did and says so in red.
 //
 // Coordinate systems used: ijk and RAS mm (the stated orientation names where i, j and k point).
