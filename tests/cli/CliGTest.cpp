@@ -4,11 +4,16 @@
 // ctest runs these with DISPLAY unset (label cli), so they also run in the sanitizer build.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -186,6 +191,64 @@ TEST(CliPlan, GuessedGeometryTinyAndNonFiniteImagesAreRefusedBeforeAnyWork) {
       " --no-figures --assume-orientation RAS --assume-spacing 5,5,5 --out " + (dir / "out").string());
   EXPECT_EQ(overriding.exitCode, 1);
   EXPECT_NE(overriding.err.find("gives its own geometry"), std::string::npos) << overriding.err;
+  fs::remove_all(dir);
+}
+
+// Images that are not heads get no plan: uniform noise is refused before the registration runs
+// (its neighbouring voxels are uncorrelated), and a smooth random blob of head size, which
+// registers to the template about as well as the phantom does, is refused after it because the
+// located lateral ventricles are not darker than the putamen (HeadLikeness.h).
+TEST(CliPlan, NoiseAndASmoothBlobAreRefusedAsNotAHead) {
+  const fs::path dir = fs::temp_directory_path() / ("dbs_cli_nonhead_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const int nx = 72, ny = 88, nz = 72;  // 2.5 mm voxels: 180 x 220 x 180 mm, centred on RAS (0, 0, 0)
+  auto grid = [&] {
+    test::TestNifti image;
+    image.setSize(nx, ny, nz);
+    image.pixdim = {1, 2.5f, 2.5f, 2.5f, 1, 1, 1, 1};
+    image.setSform(test::affineFromColumns({2.5, 0, 0}, {0, 2.5, 0}, {0, 0, 2.5}, {-90, -110, -90}));
+    return image;
+  };
+  std::mt19937 random(11);
+  test::TestNifti noise = grid();
+  std::uniform_real_distribution<float> uniform(0.0f, 255.0f);
+  for (float& v : noise.voxels) v = uniform(random);
+  noise.write((dir / "noise.nii").string());
+  // The blob: an ellipsoid of a head's size, its intensity 120 plus 60 smooth random bumps (8 mm).
+  test::TestNifti blob = grid();
+  std::uniform_real_distribution<double> where(-1.0, 1.0), height(-40.0, 40.0);
+  std::vector<std::array<double, 4>> bumps(60);
+  for (auto& b : bumps) b = {where(random) * 70, where(random) * 85, where(random) * 65, height(random)};
+  for (int k = 0; k < nz; ++k)
+    for (int j = 0; j < ny; ++j)
+      for (int i = 0; i < nx; ++i) {
+        const double x = -90 + 2.5 * i, y = -110 + 2.5 * j, z = -90 + 2.5 * k;
+        if ((x / 75) * (x / 75) + (y / 95) * (y / 95) + (z / 70) * (z / 70) > 1) continue;
+        double value = 120;
+        for (const auto& b : bumps)
+          value +=
+              b[3] * std::exp(-((x - b[0]) * (x - b[0]) + (y - b[1]) * (y - b[1]) + (z - b[2]) * (z - b[2])) /
+                              (2 * 8.0 * 8.0));
+        blob.at(i, j, k) = static_cast<float>(std::max(value, 0.0));
+      }
+  blob.write((dir / "blob.nii").string());
+
+  const std::pair<const char*, const char*> refusals[] = {
+      {"noise.nii", "this image is noise, not a head: neighbouring voxels are uncorrelated"},
+      {"blob.nii", "not a human head's T1: the located lateral ventricles are not darker than the putamen"}};
+  for (const auto& [file, reason] : refusals) {
+    SCOPED_TRACE(file);
+    for (const char* command : {"plan", "locate"}) {
+      const RunResult r = runDbsplan(std::string(command) + " " + (dir / file).string() +
+                                     (std::string(command) == "plan" ? " --no-figures" : "") + " --out " +
+                                     (dir / "out").string());
+      EXPECT_EQ(r.exitCode, 1) << r.err;
+      EXPECT_NE(r.err.find(reason), std::string::npos) << r.err;
+      EXPECT_FALSE(fs::exists(dir / "out" / "plan.json"));
+      EXPECT_FALSE(fs::exists(dir / "out" / "locate.json"));
+    }
+  }
   fs::remove_all(dir);
 }
 

@@ -3,10 +3,12 @@
 // info); requireGeometryFromFile and requireVoxelsFitForPlanning are what locate and plan call.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <random>
 
 #include "TestNifti.h"
 #include "dbs/imaging/ImageTrust.h"
@@ -187,6 +189,18 @@ TEST(ImageTrust, ImagesTooSmallNotFiniteOrConstantAreRefusedByName) {
   TestNifti constant = head;
   std::fill(constant.voxels.begin(), constant.voxels.end(), 7.0f);
   EXPECT_NE(refusal(constant, "constant.nii").find("no head"), std::string::npos);
+  // Noise: the ball's voxels shuffled among themselves, same values, no neighbourhood.
+  TestNifti noise = head;
+  std::mt19937 random(3);
+  std::shuffle(noise.voxels.begin(), noise.voxels.end(), random);
+  const std::string noisePath = tempPath("noise.nii");
+  noise.write(noisePath);
+  const Volume noiseVolume = loadVolume(noisePath);
+  EXPECT_LT(std::abs(leastNeighbourCorrelation(*noiseVolume.image)), 0.1);
+  EXPECT_NE(refusal(noise, "noise.nii").find("this image is noise, not a head"), std::string::npos);
+  const std::string ballPath = tempPath("ball.nii");
+  head.write(ballPath);
+  EXPECT_GT(leastNeighbourCorrelation(*loadVolume(ballPath).image), 0.8);
 }
 
 }  // namespace

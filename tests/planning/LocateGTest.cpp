@@ -3,6 +3,7 @@
 // own grid, keep to their side of the midline, and the outputs must be complete and readable.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -121,6 +122,46 @@ class Locate : public ::testing::Test {
 std::string Locate::dir_;
 LocateResult* Locate::result_ = nullptr;
 nlohmann::json* Locate::json_ = nullptr;
+
+// The synthetic patient is a head: every measure inside its bound, and locate.json says so.
+TEST_F(Locate, AHeadIsMeasuredAsAHead) {
+  const HeadLikeness& m = result_->headLikeness;
+  EXPECT_TRUE(headLikenessProblems(m).empty());
+  EXPECT_GT(m.ventricleContrast, 4.0);
+  EXPECT_NEAR(m.headScale, 1.0, 0.1);
+  EXPECT_EQ(json_->at("head_likeness").at("ventricle_contrast_sd").get<double>(),
+            std::round(m.ventricleContrast * 100) / 100);
+}
+
+// Each measure out of bounds is named with its value and the range; the blob's measures (a smooth
+// random ellipsoid: ventricles brighter than the putamen) give one line, a bad registration more.
+TEST(HeadLikenessBounds, EveryMeasureOutOfBoundsIsNamedWithItsValue) {
+  HeadLikeness blob;
+  blob.ventricleContrast = -1.46;
+  blob.affineMattesMi = -0.45;
+  blob.headScale = 0.85;
+  blob.acPcDistanceMm = 26.7;
+  blob.gpiVolumeMm3 = {1080, 584};
+  const auto blobProblems = headLikenessProblems(blob);
+  ASSERT_EQ(blobProblems.size(), 1u);
+  EXPECT_NE(
+      blobProblems[0].find("not darker than the putamen as in a T1 of a head (contrast -1.5 robust SDs"),
+      std::string::npos)
+      << blobProblems[0];
+  HeadLikeness nothing = blob;
+  nothing.ventricleContrast = 6;
+  nothing.affineMattesMi = -0.02;
+  nothing.headScale = 2.0;
+  nothing.acPcDistanceMm = 52;
+  nothing.gpiVolumeMm3 = {90, 4000};
+  const auto problems = headLikenessProblems(nothing);
+  ASSERT_EQ(problems.size(), 5u);
+  EXPECT_NE(problems[0].find("Mattes MI -0.02"), std::string::npos) << problems[0];
+  EXPECT_NE(problems[1].find("2.00 times the template's size"), std::string::npos) << problems[1];
+  EXPECT_NE(problems[2].find("AC-PC distance is 52.0 mm"), std::string::npos) << problems[2];
+  EXPECT_NE(problems[3].find("left GPi is 90 mm3"), std::string::npos) << problems[3];
+  EXPECT_NE(problems[4].find("right GPi is 4000 mm3"), std::string::npos) << problems[4];
+}
 
 TEST_F(Locate, LabelsOverlapTheTruth) {
   const LabelVolume ours = loadLabelVolume(dir_ + "/out/labels.nii.gz");

@@ -1,6 +1,7 @@
 #include "dbs/imaging/ImageTrust.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <sstream>
 
@@ -126,6 +127,53 @@ void requireVoxelsFitForPlanning(const Volume& volume) {
   if (!(range.max > range.min))
     throw ImagingError(volume.path + ": every voxel has the value " + fixedText(range.min, 3) +
                        ": there is no head in this image");
+  const double correlation = leastNeighbourCorrelation(*volume.image);
+  if (correlation < kMinimumNeighbourCorrelation)
+    throw ImagingError(volume.path +
+                       ": this image is noise, not a head: neighbouring voxels are uncorrelated (r = " +
+                       fixedText(correlation, 2) + "; head MRIs give 0.90-0.99, dbsplan needs at least " +
+                       fixedText(kMinimumNeighbourCorrelation, 2) + ")");
+}
+
+// A single pass over the buffer by hand: ITK has no lag-one autocorrelation filter, and a shifted copy
+// of the image per axis would triple the memory for one number.
+double leastNeighbourCorrelation(const FloatImage& image) {
+  const auto size = image.GetLargestPossibleRegion().GetSize();
+  const float* voxels = image.GetBufferPointer();
+  const std::array<std::size_t, 3> stride{1, size[0], size[0] * size[1]};
+  // Centred on the mean first: sums of squares of raw values (up to 1e4 over 1e8 voxels) would
+  // cancel catastrophically in E[ab] - E[a]E[b].
+  const std::size_t count = stride[2] * size[2];
+  double mean = 0;
+  for (std::size_t n = 0; n < count; ++n) mean += voxels[n];
+  mean /= static_cast<double>(count);
+  double least = 1.0;
+  for (std::size_t axis = 0; axis < 3; ++axis) {
+    if (size[axis] < 2) continue;
+    double sumA = 0, sumB = 0, sumAA = 0, sumBB = 0, sumAB = 0;
+    std::size_t pairs = 0;
+    for (std::size_t k = 0; k < size[2]; ++k)
+      for (std::size_t j = 0; j < size[1]; ++j)
+        for (std::size_t i = 0; i < size[0]; ++i) {
+          const std::array<std::size_t, 3> index{i, j, k};
+          if (index[axis] + 1 >= size[axis]) continue;
+          const std::size_t at = i + j * stride[1] + k * stride[2];
+          const double a = voxels[at] - mean, b = voxels[at + stride[axis]] - mean;
+          sumA += a;
+          sumB += b;
+          sumAA += a * a;
+          sumBB += b * b;
+          sumAB += a * b;
+          ++pairs;
+        }
+    const double n = static_cast<double>(pairs);
+    const double covariance = sumAB / n - (sumA / n) * (sumB / n);
+    const double varianceA = sumAA / n - (sumA / n) * (sumA / n),
+                 varianceB = sumBB / n - (sumB / n) * (sumB / n);
+    if (!(varianceA > 0 && varianceB > 0)) continue;  // a constant plane pair: says nothing
+    least = std::min(least, covariance / std::sqrt(varianceA * varianceB));
+  }
+  return least;
 }
 
 }  // namespace dbs

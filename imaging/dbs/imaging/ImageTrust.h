@@ -43,7 +43,16 @@ constexpr double kMinimumFieldOfViewMm = 100.0;
 
 // Throws ImagingError naming the file unless its voxels can carry a plan: every voxel finite (not
 // NaN or infinite), not one constant value, and at least kMinimumVoxelsPerAxis voxels and
-// kMinimumFieldOfViewMm along each axis ("too small to plan: 8 x 8 x 8 voxels (8 x 8 x 8 mm)").
+// kMinimumFieldOfViewMm along each axis ("too small to plan: 8 x 8 x 8 voxels (8 x 8 x 8 mm)"), and
+// neighbouring voxels alike as in any image of an object (leastNeighbourCorrelation at least
+// kMinimumNeighbourCorrelation), so that noise is refused before the registration runs on it.
 void requireVoxelsFitForPlanning(const Volume& volume);
+
+// Pearson correlation between each voxel and its next neighbour along i, j and k, the least of the
+// three. An MRI of a head, background included, gives 0.90-0.99 (ch2 0.978, ch2better 0.987, the
+// coronal 8-bit patient 0.904, the phantom 0.960, five synthetic patients 0.95-0.96); uniform noise 0.00.
+double leastNeighbourCorrelation(const FloatImage& image);
+// Half the lowest head measured: far below any head MRI, far above noise.
+constexpr double kMinimumNeighbourCorrelation = 0.5;
 
 }  // namespace dbs

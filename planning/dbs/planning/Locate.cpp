@@ -229,6 +229,19 @@ void measureSideGp(const std::vector<LabelStatistics>& stats, int s, LocateSide&
   side.gpCentroidRas = (1.0 / (side.gpiVolumeMm3 + side.gpeVolumeMm3)) * gpSum;
 }
 
+// A blob or noise that registers still gets labels, landmarks and GPi of plausible size: refuse it
+// here, before anything is written or planned on it.
+void refuseUnlessHeadLike(LocateResult& result) {
+  result.headLikeness = measureHeadLikeness(result);
+  const std::vector<std::string> problems = headLikenessProblems(result.headLikeness);
+  if (problems.empty()) return;
+  std::string message = result.patient.path + ": dbsplan will not plan on this image: what the template " +
+                        "registered to is not a human head's T1: ";
+  // One line: the CLI escapes control characters in messages, as a file name may carry them.
+  for (std::size_t n = 0; n < problems.size(); ++n) message += (n > 0 ? "; " : "") + problems[n];
+  throw ImagingError(message);
+}
+
 }  // namespace
 
 LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progress) {
@@ -289,6 +302,7 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
     locateSideTargets(atlas, frame, lateral, anterior, inferior, s, result);
     measureSideGp(stats, s, result.sides[static_cast<std::size_t>(s)]);
   }
+  refuseUnlessHeadLike(result);
 
   for (std::size_t w = 0; w < inputs.withPaths.size(); ++w) {
     report(0.92 + 0.06 * w / inputs.withPaths.size(), "co-registering " + inputs.withPaths[w]);
@@ -368,6 +382,7 @@ nlohmann::json writeLocateOutputs(const LocateResult& r, const std::string& outD
       {"affine_file", "transform_affine.tfm"},
       {"displacement_file", r.registration.hasDisplacement() ? "transform_displacement.nii" : ""},
       {"affine_mni_ras_from_patient_ras", jsonAffine(r.registration.affineTemplateRasFromPatientRas())}};
+  j["head_likeness"] = headLikenessJson(r.headLikeness);
   j["quality"] = {{"affine_mattes_mi", q.affineMetric},
                   {"deformable_mean_squared_difference", q.deformableMetric},
                   {"jacobian_determinant_min", q.jacobianMin},

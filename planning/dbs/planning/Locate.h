@@ -16,6 +16,7 @@
 #include "dbs/imaging/Labels.h"
 #include "dbs/imaging/Registration.h"
 #include "dbs/imaging/Volume.h"
+#include "dbs/planning/HeadLikeness.h"
 
 namespace dbs {
 
@@ -82,10 +83,14 @@ struct LocateResult {
   std::vector<CoregisteredVolume> coregistered;
   std::array<SideRefinement, 2> refinement;    // GPi/GPe boundary moved by the patient's T1
   std::size_t labelsRemovedAcrossMidline = 0;  // voxels the warp had put on the wrong side
+  HeadLikeness headLikeness;                   // measured after the registration; in bounds, else refused
   double loadSeconds = 0, totalSeconds = 0;
   nlohmann::json atlasInfo;  // the atlas JSON (sources of landmarks and targets)
 };
 
+// Throws ImagingError naming the image when it cannot carry a plan: geometry not in the file and not
+// stated, voxels that are too few, not finite or noise (ImageTrust.h), or a registration whose result is
+// not a human head (HeadLikeness.h: every measure out of bounds is named with its value and range).
 LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progress = {});
 
 // Writes DIR/labels.nii.gz (patient grid), DIR/labels.json, DIR/locate.json, DIR/transform_affine.tfm
