@@ -4,6 +4,10 @@
 #include <QWidget>
 
 namespace dbs::app {
+namespace {
+// Set on a step's progress dialog when the step has ended (endStep).
+constexpr const char* kStepEnded = "dbsplanStepEnded";
+}  // namespace
 
 BackgroundJobs::BackgroundJobs(QWidget* window) : QObject(window), window_(window) {}
 
@@ -32,7 +36,15 @@ bool BackgroundJobs::endStep(QProgressDialog* dialog, const CancelFlag& cancel) 
   // (QProgressDialog::closeEvent), which must not count as the user cancelling a finished step.
   const bool cancelled = *cancel;
   disconnect(dialog, &QProgressDialog::canceled, nullptr, nullptr);
-  dialog->close();
+  // A QProgressDialog shows itself once its minimum duration has passed (from its own timer, or from
+  // a late setValue), and deleteLater() waits for the event loop that called it: a failure's message
+  // box (a nested loop) once had the "0 %" dialog come up over it, window-modal, and nothing could
+  // be clicked (issue 23). So: progress reports still queued are ignored from now on, reset() stops
+  // the timer, and it is hidden before any message. Not deleted here: a modal dialog's setValue
+  // processes events, so this may run inside it.
+  dialog->setProperty(kStepEnded, true);
+  dialog->reset();
+  dialog->hide();
   dialog->deleteLater();
   if (cancelled) emit message("Cancelled: nothing was changed", 5000);
   return cancelled;
@@ -43,7 +55,7 @@ ProgressCallback BackgroundJobs::progressTo(QPointer<QProgressDialog> dialog, Ca
     QMetaObject::invokeMethod(
         dialog,
         [dialog, fraction, step] {
-          if (!dialog) return;
+          if (!dialog || dialog->property(kStepEnded).toBool()) return;
           dialog->setValue(static_cast<int>(fraction * 99));
           dialog->setLabelText(QString::fromStdString(step));
         },

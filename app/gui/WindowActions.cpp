@@ -59,8 +59,9 @@ void WindowActions::buildFileMenu(QMenuBar* bar) {
     samples->addAction(QString("sample catalogue unavailable: ") + e.what())->setEnabled(false);
   }
   file->addAction("Open &plan...", w, [w] {
-    const QString path = QFileDialog::getOpenFileName(w, "Open plan", WindowSettings::lastFolder(),
-                                                      "dbsplan plans (plan.json *.json);;All files (*)");
+    const QString path = QFileDialog::getOpenFileName(
+        w, "Open plan", WindowSettings::lastFolder(),
+        "dbsplan plans (plan.json *.plan.json);;JSON files (*.json);;All files (*)");
     if (!path.isEmpty()) w->openPlan(path);
   });
   file->addAction("Open &labels...", w, [w] {

@@ -341,6 +341,18 @@ TEST(PlanFile, MalformedFilesGetAnErrorNamingTheFieldAndTheProblem) {
   EXPECT_TRUE(contains(e, "trajectories[0].entry_ras: must be an array of 3 numbers")) << e;
   e = errorFor([](auto& j) { j["schema_version"] = 99; });
   EXPECT_TRUE(contains(e, "schema_version: version 99 is not supported")) << e;
+  // The other JSON files of a plan folder are named for what they are (issue 23: File > Open plan
+  // offered labels.json and locate.json).
+  e = errorFor([](auto& j) { j = {{"labels", {{"GPi_L", 1}}}}; });
+  EXPECT_TRUE(contains(e, "bad.json: this is dbsplan's label table (labels.json")) << e;
+  e = errorFor([](auto& j) { j = {{"landmarks", {}}, {"transforms", {}}, {"quality", {}}}; });
+  EXPECT_TRUE(contains(e, "this is dbsplan's locate result (locate.json")) << e;
+  e = errorFor([](auto& j) { j = {{"@schema", "https://.../markups-schema-v1.0.3.json#"}}; });
+  EXPECT_TRUE(contains(e, "this is a 3D Slicer markups file")) << e;
+  e = errorFor([](auto& j) { j["schema"] = "dbsplan.samples/1"; });
+  EXPECT_TRUE(contains(e, "this is a \"dbsplan.samples/1\" file, not a dbsplan plan")) << e;
+  e = errorFor([](auto& j) { j = nlohmann::json::array(); });
+  EXPECT_TRUE(contains(e, "not a dbsplan plan (a plan is a JSON object)")) << e;
   e = errorFor([](auto& j) { j["image"]["sha256"] = "xyz"; });
   EXPECT_TRUE(contains(e, "image.sha256: must be 64 hexadecimal digits")) << e;
   e = errorFor([](auto& j) {

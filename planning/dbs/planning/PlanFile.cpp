@@ -589,13 +589,36 @@ void requireUniqueTrajectoryIds(const Field& root, PlanDocument& p) {
     }
 }
 
+// What a JSON file that is not a plan is, in words, for someone who picked it in a folder full of
+// dbsplan's outputs (labels.json and locate.json sit beside plan.json); "" when it claims to be a plan.
+std::string whatThisJsonIsInstead(const json& j) {
+  if (!j.is_object()) return "this JSON file is not a dbsplan plan (a plan is a JSON object)";
+  if (j.contains("schema") && j["schema"].is_string() && j["schema"].get<std::string>() == kPlanSchema)
+    return "";
+  if (j.size() == 1 && j.contains("labels") && j["labels"].is_object())
+    return "this is dbsplan's label table (labels.json: the names of the label values), not a plan; open the "
+           "plan.json beside it";
+  if (j.contains("landmarks") && j.contains("transforms") && j.contains("quality"))
+    return "this is dbsplan's locate result (locate.json: the GPi and landmarks found in an image), not a "
+           "plan; "
+           "open the plan.json beside it, or plan the image (Tools > Plan bilateral trajectories)";
+  if (j.contains("@schema") && j["@schema"].is_string() &&
+      j["@schema"].get<std::string>().find("markups") != std::string::npos)
+    return "this is a 3D Slicer markups file, not a dbsplan plan";
+  if (j.contains("schema") && j["schema"].is_string())
+    return "this is a \"" + j["schema"].get<std::string>() + "\" file, not a dbsplan plan (\"" + kPlanSchema +
+           "\")";
+  return "this JSON file is not a dbsplan plan (it has no \"schema\": \"" + std::string(kPlanSchema) + "\")";
+}
+
 }  // namespace
 
 PlanDocument planFromJson(const json& file, const std::string& where) {
+  if (const std::string instead = whatThisJsonIsInstead(file); !instead.empty())
+    throw std::runtime_error(where + ": " + instead);
   // An older version is first brought up to this one (PlanMigration.h): one reader, one version.
   const json j = migratePlanJson(file);
   const Field root(j, where, "");
-  if (!j.is_object()) root.fail("a plan must be a JSON object");
   root.onlyKeys({"schema",          "schema_version", "coordinates",  "template_space", "program",
                  "created",         "image",          "labels",       "transforms",     "landmarks_ras",
                  "targets",         "electrodes",     "trajectories", "alternatives",   "search",
