@@ -145,7 +145,8 @@ void MainWindow::connectPieces() {
     connect(view, &SliceViewWidget::handleDragged, this, &MainWindow::onHandleDragged);
   }
   connect(tour_, &TourPanel::stepShown, this, &MainWindow::showTourStep);
-  connect(panel_, &PlanPanel::editRequested, this, [this](const PlanEdit& edit) { applyEdit(edit); });
+  connect(panel_, &PlanPanel::editRequested, this,
+          [this](const PlanEdit& edit, EditMerge merge) { applyEdit(edit, merge); });
   connect(sceneView_, &SceneViewWidget::riskMapClicked, this, [this](Vec3 pointRas) {
     // Onto the nearest scored vertex: the entry gets the margin whose colour was clicked.
     const ScalpRiskMap* map = riskMap_->map();
@@ -515,10 +516,13 @@ void MainWindow::onSessionChanged() {
   emit planChanged();
 }
 
-bool MainWindow::applyEdit(const PlanEdit& edit) {
+bool MainWindow::applyEdit(const PlanEdit& edit, EditMerge merge) {
   if (!session_) return false;
   try {
-    session_->commit(edit, /*searchAlternativesNow=*/false);
+    if (!session_->commit(edit, /*searchAlternativesNow=*/false, merge)) {
+      showPlanDocument(&session_->plan(), false);  // nothing changed: drop any preview
+      return true;
+    }
   } catch (const std::exception& e) {
     QMessageBox::warning(this, "dbsplan: edit refused",
                          QString::fromStdString(edit.describe() + ": " + e.what()));

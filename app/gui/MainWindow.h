@@ -89,7 +89,7 @@ class MainWindow : public QMainWindow {
 
   // The plan session's edits, as the panel, the menus and the drags send them. Returns false (and
   // says why in a message box) for an edit the session refuses.
-  bool applyEdit(const PlanEdit& edit);
+  bool applyEdit(const PlanEdit& edit, EditMerge merge = EditMerge::Separate);
   void undo();
   void redo();
   // Saves the plan in place (Ctrl+S) or to a new file; false when it could not be written (said).

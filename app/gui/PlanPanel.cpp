@@ -394,20 +394,38 @@ void PlanPanel::connectWidgets() {
   connect(electrode_, &QComboBox::currentIndexChanged, this, [this](int index) {
     if (!updating_ && index >= 0)
       emit editRequested(
-          PlanEdit::setElectrode(selectedSide_, electrode_->itemData(index).toString().toStdString()));
+          PlanEdit::setElectrode(selectedSide_, electrode_->itemData(index).toString().toStdString()),
+          EditMerge::Separate);
   });
+  // Typed values apply on Enter or when the field loses focus, not at every keystroke: applying
+  // "1" of "1.5" re-formatted the field mid-typing to "1.0 mm" and the depth ended at 1.0 (issue 23).
+  // Arrows and the wheel still apply at once, a burst of them as one undo step.
+  depth_->setKeyboardTracking(false);
+  roll_->setKeyboardTracking(false);
   connect(depth_, &QDoubleSpinBox::valueChanged, this, [this](double v) {
-    if (!updating_) emit editRequested(PlanEdit::setDepth(selectedSide_, v));
+    if (!updating_) emit editRequested(PlanEdit::setDepth(selectedSide_, v), burstOf(depth_));
   });
   connect(roll_, &QDoubleSpinBox::valueChanged, this, [this](double v) {
-    if (!updating_) emit editRequested(PlanEdit::setRoll(selectedSide_, v));
+    if (!updating_) emit editRequested(PlanEdit::setRoll(selectedSide_, v), burstOf(roll_));
   });
+  // A value typed and confirmed (Enter, or leaving the field) is a step of its own: what follows
+  // starts a new burst.
+  for (QDoubleSpinBox* field : {depth_, roll_})
+    connect(field, &QAbstractSpinBox::editingFinished, this, [this] { lastFieldChanged_ = nullptr; });
+}
+
+EditMerge PlanPanel::burstOf(const QObject* field) {
+  const bool continues = field == lastFieldChanged_ && sinceLastFieldChange_.isValid() &&
+                         sinceLastFieldChange_.elapsed() < kBurstMs;
+  lastFieldChanged_ = field;
+  sinceLastFieldChange_.start();
+  return continues ? EditMerge::WithPreviousOfTheSameKind : EditMerge::Separate;
 }
 
 void PlanPanel::onTrajectoryRowActivated(int row) {
   if (row < 0 || row >= static_cast<int>(rows_.size())) return;
   const Row& r = rows_[static_cast<std::size_t>(row)];
-  if (!r.chosen) emit editRequested(PlanEdit::chooseAlternative(r.side, r.id));
+  if (!r.chosen) emit editRequested(PlanEdit::chooseAlternative(r.side, r.id), EditMerge::Separate);
 }
 
 void PlanPanel::rebuildStructures() {

@@ -10,6 +10,7 @@
 // them to the plan session. Every number has a tooltip saying what it is, its frame and unit.
 #pragma once
 
+#include <QElapsedTimer>
 #include <QWidget>
 
 #include "dbs/planning/PlanSession.h"
@@ -47,7 +48,8 @@ class PlanPanel : public QWidget {
   QString trajectoryCellToolTip(int row, int column) const;
 
  signals:
-  void editRequested(const dbs::PlanEdit& edit);
+  // `merge`: WithPreviousOfTheSameKind for a change of the same field within kBurstMs of the last one.
+  void editRequested(const dbs::PlanEdit& edit, dbs::EditMerge merge);
   void sideSelected(Side side);
 
  private:
@@ -61,6 +63,10 @@ class PlanPanel : public QWidget {
   // showPlan's parts: the table's rows, and the selected trajectory's electrode, depth and roll.
   void fillTrajectoryTable(const PlanDocument& plan, Side selectedSide);
   void showEditors(const Trajectory& t);
+  // Whether a change of `field` now continues a burst of changes to it (the arrows pressed a few
+  // times, the wheel turned): then it joins the last undo step.
+  EditMerge burstOf(const QObject* field);
+  static constexpr qint64 kBurstMs = 2000;
 
   ViewerModel* model_;
   QTableWidget* structures_ = nullptr;
@@ -71,6 +77,8 @@ class PlanPanel : public QWidget {
   QComboBox* electrode_ = nullptr;
   QDoubleSpinBox* depth_ = nullptr;
   QDoubleSpinBox* roll_ = nullptr;
+  const QObject* lastFieldChanged_ = nullptr;
+  QElapsedTimer sinceLastFieldChange_;
   Side selectedSide_ = Side::Left;
   struct Row {
     Side side;

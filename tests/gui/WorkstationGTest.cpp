@@ -14,6 +14,7 @@
 #include <QApplication>
 #include <QDialog>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFileDialog>
@@ -378,6 +379,104 @@ TEST_F(Workstation, CancelledPlanLeavesTheWindowAsItWas) {
   EXPECT_EQ(window.session(), nullptr);
   EXPECT_EQ(window.model().volume(), shown);
   EXPECT_FALSE(fs::exists(dir_ + "/plan.json"));
+}
+
+// Issue 23, defect 1: File > Open plan on labels.json (or locate.json, beside plan.json in every plan
+// folder) once showed its error box under a "reading the plan 0 %" progress dialog that had come up
+// after the failure, window-modal over the box: OK, Cancel, Esc and close did nothing. Now the error
+// says what the file is, no progress dialog shows while it is up or after, and the window answers.
+TEST_F(Workstation, OpeningAJsonThatIsNotAPlanSaysWhatItIsAndTheWindowStaysUsable) {
+  const std::pair<std::string, std::string> files[] = {
+      {"labels.json", R"({"labels": {"GPi_L": 1, "GPi_R": 2}})"},
+      {"locate.json", R"({"landmarks": {}, "transforms": {}, "quality": {}, "targets": {}})"}};
+  const std::pair<const char*, const char*> said[] = {{"labels.json", "dbsplan's label table"},
+                                                      {"locate.json", "dbsplan's locate result"}};
+  MainWindow window;
+  window.resize(1200, 900);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  auto visibleProgressDialogs = [] {
+    int n = 0;
+    for (QWidget* w : QApplication::topLevelWidgets())
+      n += qobject_cast<QProgressDialog*>(w) && w->isVisible();
+    return n;
+  };
+  for (std::size_t f = 0; f < 2; ++f) {
+    SCOPED_TRACE(files[f].first);
+    const std::string path = dir_ + "/" + files[f].first;
+    std::ofstream(path) << files[f].second;
+    QString shownText;
+    int progressWhileShown = -1;
+    bool answered = false;
+    whenDialogAppears<QMessageBox>([&](QMessageBox* box) {
+      shownText = box->text();
+      // Past the progress dialog's 300 ms minimum duration, which is when it once came up.
+      QTimer::singleShot(700, box, [&, box] {
+        progressWhileShown = visibleProgressDialogs();
+        QTest::keyClick(box, Qt::Key_Escape);  // as a user dismisses it
+        answered = true;
+      });
+    });
+    chooseInFileDialog(path);
+    ASSERT_TRUE(clickMenuPath(window, {"File", "Open plan"}));
+    ASSERT_TRUE(waitFor([&] { return answered && !window.busy(); }, 20000));
+    EXPECT_NE(shownText.indexOf(said[f].second), -1) << shownText.toStdString();
+    EXPECT_EQ(progressWhileShown, 0);
+    idleFor(700);
+    EXPECT_EQ(visibleProgressDialogs(), 0);
+    EXPECT_EQ(QApplication::activeModalWidget(), nullptr) << "a modal dialog is still up";
+    EXPECT_EQ(window.session(), nullptr);
+  }
+}
+
+// Issue 23, defect 3: typing "1.5" in the depth field and pressing Enter once gave 1.0 mm (every
+// keystroke applied and the field re-formatted mid-typing) and 13 history entries with no-ops among
+// them. Now a typed value applies on Enter, once; the arrows pressed in a burst are one undo step;
+// a click on a handle that does not move it records nothing.
+TEST_F(Workstation, ATypedDepthIsTheDepthAndABurstOfArrowsIsOneUndoStep) {
+  MainWindow window;
+  ASSERT_TRUE(openPlanInNewWindow(window, planColin27WithTheCli(dir_), QSize(1500, 1000)));
+  PlanSession& session = *window.session();
+  const std::size_t historyBefore = session.plan().history.size();
+  auto* depth = window.planPanel()->findChild<QDoubleSpinBox*>("depthSpin");
+  ASSERT_NE(depth, nullptr);
+  ASSERT_TRUE(depth->isEnabled());
+  const double original = left(session).trajectory.deepestContactBeyondTargetMm;
+  ASSERT_NE(original, 1.5);
+
+  // Select the field's text (a double click, then all of it) and type, as a user does.
+  QLineEdit* text = depth->findChild<QLineEdit*>();
+  ASSERT_NE(text, nullptr);
+  QTest::mouseDClick(text, Qt::LeftButton);
+  text->selectAll();
+  QTest::keyClicks(text, "1.5");
+  EXPECT_EQ(session.plan().history.size(), historyBefore) << "a keystroke was applied before Enter";
+  QTest::keyClick(text, Qt::Key_Return);
+  EXPECT_EQ(left(session).trajectory.deepestContactBeyondTargetMm, 1.5);
+  ASSERT_EQ(session.plan().history.size(), historyBefore + 1);
+  EXPECT_EQ(session.plan().history.back().action, EditAction::SetDepth);
+  EXPECT_EQ(session.plan().history.back().from, original);
+  EXPECT_EQ(session.plan().history.back().to, 1.5);
+  EXPECT_EQ(depth->value(), 1.5);
+
+  // Three presses of the Up arrow (0.5 mm each): 3.0 mm, one more entry from 1.5 to 3.0, and one
+  // Ctrl+Z back to 1.5.
+  for (int press = 0; press < 3; ++press) QTest::keyClick(text, Qt::Key_Up);
+  EXPECT_EQ(left(session).trajectory.deepestContactBeyondTargetMm, 3.0);
+  ASSERT_EQ(session.plan().history.size(), historyBefore + 2);
+  EXPECT_EQ(session.plan().history.back().from, 1.5);
+  EXPECT_EQ(session.plan().history.back().to, 3.0);
+  pressShortcut(window, Qt::Key_Z, Qt::ControlModifier);
+  EXPECT_EQ(left(session).trajectory.deepestContactBeyondTargetMm, 1.5);
+  EXPECT_EQ(depth->value(), 1.5);
+
+  // A click on the left target's handle that does not move it: nothing recorded, nothing to undo.
+  ASSERT_TRUE(waitFor([&] { return !window.busy(); }, 30000));
+  const std::string undoBefore = session.undoText();
+  const std::size_t entries = session.plan().history.size();
+  dragLeftTarget(window, {0, 0, 0});
+  EXPECT_EQ(session.plan().history.size(), entries);
+  EXPECT_EQ(session.undoText(), undoBefore);
 }
 
 TEST_F(Workstation, IdleWindowUsesNoCpu) {

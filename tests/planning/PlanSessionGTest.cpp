@@ -153,6 +153,58 @@ TEST(PlanSession, EditsArePreviewedCommittedUndoneAndRecorded) {
   fs::remove_all(dir);
 }
 
+// Issue 23: typing a depth once left 13 set_depth entries, no-ops among them (1.0 -> 1.0), and a target
+// "move" whose from and to were equal. An edit that changes nothing is not recorded; a burst of edits
+// of one field is one undo step and one history entry from its first value to its last.
+TEST(PlanSession, NoOpsAreNotRecordedAndABurstIsOneUndoStep) {
+  const std::string dir = test::freshTestDir("dbs_session_burst_test");
+  const std::unique_ptr<PlanSession> opened = openColin27Plan(dir);
+  PlanSession& session = *opened;
+  const nlohmann::json original = planToJson(session.plan());
+  const Trajectory left = chosenTrajectory(session.plan(), Side::Left)->trajectory;
+  const std::size_t historyBefore = session.plan().history.size();
+
+  EXPECT_FALSE(session.commit(PlanEdit::setDepth(Side::Left, left.deepestContactBeyondTargetMm)));
+  EXPECT_FALSE(session.commit(PlanEdit::moveTarget(Side::Left, left.targetRas)));
+  EXPECT_FALSE(session.commit(PlanEdit::setElectrode(Side::Left, left.electrodeId)));
+  EXPECT_FALSE(session.canUndo());
+  EXPECT_FALSE(session.modified());
+  EXPECT_EQ(planToJson(session.plan()), original);
+
+  // Four steps of the depth's arrows: one undo step, one entry from the first value to the last.
+  const double start = left.deepestContactBeyondTargetMm;
+  EXPECT_TRUE(session.commit(PlanEdit::setDepth(Side::Left, start + 0.5)));
+  for (double step : {1.0, 1.5, 2.0})
+    EXPECT_TRUE(session.commit(PlanEdit::setDepth(Side::Left, start + step), true,
+                               EditMerge::WithPreviousOfTheSameKind));
+  EXPECT_EQ(chosenTrajectory(session.plan(), Side::Left)->trajectory.deepestContactBeyondTargetMm,
+            start + 2.0);
+  ASSERT_EQ(session.plan().history.size(), historyBefore + 1);
+  EXPECT_EQ(session.plan().history.back().from, start);
+  EXPECT_EQ(session.plan().history.back().to, start + 2.0);
+  session.undo();
+  EXPECT_FALSE(session.canUndo());
+  EXPECT_EQ(planToJson(session.plan()), original);
+  session.redo();
+  EXPECT_EQ(chosenTrajectory(session.plan(), Side::Left)->trajectory.deepestContactBeyondTargetMm,
+            start + 2.0);
+
+  // After an undo or redo nothing joins the step before it, and another kind of edit never does.
+  EXPECT_TRUE(session.commit(PlanEdit::setDepth(Side::Left, start + 2.5), true,
+                             EditMerge::WithPreviousOfTheSameKind));
+  EXPECT_TRUE(session.commit(PlanEdit::setRoll(Side::Left, 30), true, EditMerge::WithPreviousOfTheSameKind));
+  EXPECT_EQ(session.plan().history.size(), historyBefore + 3);
+
+  // A burst that comes back to where it began leaves no trace.
+  const nlohmann::json beforeBurst = planToJson(session.plan());
+  const std::size_t undoable = session.plan().history.size();
+  EXPECT_TRUE(session.commit(PlanEdit::setRoll(Side::Left, 45)));
+  EXPECT_TRUE(session.commit(PlanEdit::setRoll(Side::Left, 30), true, EditMerge::WithPreviousOfTheSameKind));
+  EXPECT_EQ(planToJson(session.plan()), beforeBurst);
+  EXPECT_EQ(session.plan().history.size(), undoable);
+  fs::remove_all(dir);
+}
+
 TEST(PlanSession, ReopensFromItsFolderAndRefusesChangedFiles) {
   const std::string dir = test::freshTestDir("dbs_session_reopen");
   const std::string planPath = dir + "/plan.json";

@@ -286,9 +286,31 @@ PlanDocument PlanSession::preview(const PlanEdit& edit) const {
   return applyEdit(*result_, plan(), edit);
 }
 
-void PlanSession::commit(const PlanEdit& edit, bool searchAlternativesNow) {
+namespace {
+bool sameKindOfEdit(const PlanHistoryEntry& a, const PlanHistoryEntry& b) {
+  return a.action == b.action && a.side == b.side && a.trajectoryId == b.trajectoryId;
+}
+}  // namespace
+
+bool PlanSession::commit(const PlanEdit& edit, bool searchAlternativesNow, EditMerge merge) {
   if (!readOnlyReason_.empty()) throw std::invalid_argument("the plan is read-only: " + readOnlyReason_);
   PlanDocument next = preview(edit);
+  PlanHistoryEntry& entry = next.history.back();  // applyEdit records every edit
+  if (entry.from == entry.to) return false;
+  const bool join = merge == EditMerge::WithPreviousOfTheSameKind && lastCommitMayBeJoined_ &&
+                    !undo_.empty() && !plan().history.empty() && sameKindOfEdit(plan().history.back(), entry);
+  if (join) {
+    entry.from = plan().history.back().from;
+    next.history.erase(next.history.end() - 2);  // the burst's earlier entry, now part of this one
+    if (next.history.back().from == next.history.back().to) {
+      // Back where the burst began: the state before it, as if it had never happened.
+      revision_ = undo_.back().revision;
+      setDocument(std::move(undo_.back().plan));
+      undo_.pop_back();
+      lastCommitMayBeJoined_ = false;
+      return true;
+    }
+  }
   if (edit.invalidatesAlternatives()) {
     std::vector<PlannedTrajectory> alternatives;
     if (searchAlternativesNow) {
@@ -298,7 +320,15 @@ void PlanSession::commit(const PlanEdit& edit, bool searchAlternativesNow) {
     }
     replaceAlternatives(next, edit.sided(), std::move(alternatives));
   }
-  pushState(std::move(next), edit.describe());
+  if (join) {  // the undo stack's top stays the state before the burst
+    redo_.clear();
+    setDocument(std::move(next));
+    revision_ = nextRevision_++;
+  } else {
+    pushState(std::move(next), edit.describe());
+  }
+  lastCommitMayBeJoined_ = true;
+  return true;
 }
 
 void PlanSession::pushState(PlanDocument next, std::string description) {
@@ -310,6 +340,7 @@ void PlanSession::pushState(PlanDocument next, std::string description) {
 
 void PlanSession::step(std::vector<UndoState>& from, std::vector<UndoState>& to) {
   if (from.empty()) return;
+  lastCommitMayBeJoined_ = false;
   to.push_back({plan(), from.back().description, revision_});
   revision_ = from.back().revision;
   setDocument(std::move(from.back().plan));
@@ -403,6 +434,7 @@ void PlanSession::recoverAutosave(const std::string& autosavePath) {
   if (recovered.image.sha256 != plan().image.sha256)
     throw std::runtime_error(autosavePath + ": the autosave belongs to another image");
   pushState(std::move(recovered), "Recover autosave");
+  lastCommitMayBeJoined_ = false;
 }
 
 std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath,

@@ -85,6 +85,12 @@ struct AlternativesJob {
   std::function<std::vector<PlannedTrajectory>()> run;
 };
 
+// Whether a commit may join the edit before it into one undo step: a burst of changes to one field
+// (the depth stepped four times by its arrows) is one step to undo and one history entry, from the
+// value before the burst to the value after it. The caller says what a burst is (the window: the same
+// field again within two seconds).
+enum class EditMerge { Separate, WithPreviousOfTheSameKind };
+
 class PlanSession {
  public:
   // A session on a finished pipeline run; `planPath` is where it saves ("" until saved).
@@ -111,8 +117,12 @@ class PlanSession {
   // Applies `edit`, pushes the previous state on the undo stack (clearing redo), records the history
   // entry. When `searchAlternativesNow`, a side's stale alternatives are searched again in place;
   // otherwise they are cleared and the caller runs alternativesJob(side). Throws like preview(),
-  // leaving the session unchanged.
-  void commit(const PlanEdit& edit, bool searchAlternativesNow = true);
+  // leaving the session unchanged. An edit that changes nothing (a depth set to what it is, a handle
+  // released where it was) is not recorded: no undo step, no history entry; returns false.
+  // With EditMerge::WithPreviousOfTheSameKind, an edit of the same action, side and trajectory as
+  // the last commit (nothing undone, redone or recovered since) joins it: one undo step and one
+  // history entry from the first value to the last; a burst that ends where it began leaves no trace.
+  bool commit(const PlanEdit& edit, bool searchAlternativesNow = true, EditMerge merge = EditMerge::Separate);
 
   bool canUndo() const { return !undo_.empty(); }
   bool canRedo() const { return !redo_.empty(); }
@@ -162,6 +172,7 @@ class PlanSession {
   std::vector<UndoState> undo_, redo_;
   unsigned long revision_ = 0, savedRevision_ = 0, nextRevision_ = 1;
   std::string readOnlyReason_;
+  bool lastCommitMayBeJoined_ = false;  // the document is still the last commit's result
 };
 
 }  // namespace dbs
