@@ -131,7 +131,7 @@ void printTrajectorySummary(const PlannedTrajectory& p, std::ostream& out) {
   out << "\n    side effects:";
   for (const SideEffectMargin& e : m.sideEffects) out << " " << terminalSafe(sideEffectMarginText(e)) << ";";
   out << "\n    contacts in GPi: " << m.contactsInGpi << " of " << m.contacts.size() << "; "
-      << (m.safe ? "keeps every required margin" : "DOES NOT keep every required margin") << "\n";
+      << marginVerdict(m) << "\n";
 }
 
 void printPlanSummary(const PlanDocument& plan, std::ostream& out) {

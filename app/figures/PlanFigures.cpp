@@ -500,27 +500,36 @@ QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajecto
 
   // Where each margin is smallest: a tick across the lead and the margin, alternately left and
   // right of it so neighbouring labels do not overlap.
+  // Cyan: kept; orange: a side-effect structure closer than its warning distance; red: a required
+  // margin not kept, or a contact inside a side-effect structure.
+  const QColor kept(120, 235, 255), warned(255, 160, 40), broken(255, 70, 70);
   struct Mark {
     Vec3 pointRas;
     QString text;
-    bool kept;
+    QColor colour;
   };
   std::vector<Mark> marks;
   for (const ClosestApproach& c : trajectory.metrics.closest)
     if (c.present)
       marks.push_back({c.pointRas, QString("%1 %2 mm").arg(riskName(c.kind)).arg(c.distanceMm, 0, 'f', 1),
-                       c.distanceMm >= c.requiredMarginMm});
+                       c.distanceMm >= c.requiredMarginMm ? kept : broken});
   for (const SideEffectMargin& m : trajectory.metrics.sideEffects)
     if (m.assessed)
       marks.push_back(
           {m.pointRas,
-           QString("%1 %2 mm").arg(QString(sideEffectDisplayName(m.structure))).arg(m.distanceMm, 0, 'f', 1),
-           m.distanceMm > 0});
+           QString("%1 %2 mm%3")
+               .arg(QString(sideEffectDisplayName(m.structure)))
+               .arg(m.distanceMm, 0, 'f', 1)
+               .arg(m.tooClose() ? QString(" (under %1)").arg(sideEffectWarningMm(m.structure), 0, 'f', 1)
+                                 : QString()),
+           m.distanceMm <= 0 ? broken
+           : m.tooClose()    ? warned
+                             : kept});
   const int px = baseFontPixels(size);
   const QPointF across(1, 0);
   for (std::size_t n = 0; n < marks.size(); ++n) {
     const QPointF at = plane.pixelFromRas(marks[n].pointRas);
-    const QColor colour = marks[n].kept ? QColor(120, 235, 255) : QColor(255, 70, 70);
+    const QColor colour = marks[n].colour;
     painter.setPen(QPen(colour, 2));
     const double half = leadWidth + 6;
     painter.drawLine(at - half * across, at + half * across);

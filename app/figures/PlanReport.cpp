@@ -282,7 +282,14 @@ QString marginsSection(const TrajectoryMetrics& m) {
       sideEffects.push_back({name, "<i>not assessed: not located in this patient</i>", none, none});
       continue;
     }
-    sideEffects.push_back({name, number(e.distanceMm), QString::fromStdString(e.contact), vec(e.pointRas)});
+    sideEffects.push_back(
+        {name,
+         e.tooClose()
+             ? "<b>" + number(e.distanceMm) +
+                   QString(" (under %1: side effects likely)").arg(number(sideEffectWarningMm(e.structure))) +
+                   "</b>"
+             : number(e.distanceMm),
+         QString::fromStdString(e.contact), vec(e.pointRas)});
   }
   html += table({"Structure", "From the nearest contact's surface (mm)", "Contact",
                  "Closest point on its axis, RAS (mm)"},
@@ -370,6 +377,8 @@ QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) 
   html += statedGeometryBanner(result.plan);
   QStringList status;
   status << (m.safe ? QString("Every assessed structure kept at its margin") : QString("<b>UNSAFE</b>"));
+  if (const std::string close = sideEffectsTooClose(m); !close.empty())
+    status << "<b>WARNING, side effects likely: " + escaped(close) + "</b>";
   status << (m.inWindow ? QString("entry inside the frontal window")
                         : QString("<b>entry outside the frontal window</b>"));
   if (!m.ownSide) status << "<b>crosses the midsagittal plane</b>";

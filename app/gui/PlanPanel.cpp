@@ -219,12 +219,17 @@ void addMarginRows(DetailsTable& table, const TrajectoryMetrics& m) {
     const bool capsule = e.structure == SideEffectStructure::InternalCapsule;
     table.row(
         capsule ? "Capsule" : "Optic tract",
-        explained(QString(inside ? "<b style='color:#c00'>%1</b>" : "%1")
+        explained(QString(inside         ? "<b style='color:#c00'>%1</b>"
+                          : e.tooClose() ? "<b style='color:#c60'>%1</b>"
+                                         : "%1")
                       .arg(QString::fromStdString(sideEffectMarginText(e)).toHtmlEscaped()),
                   QString(capsule ? "Internal capsule (capsular, i.e. motor, side effects)"
                                   : "Optic tract (phosphenes)") +
                       ": distance in mm from the nearest contact's surface (the lead's cylinder over the "
-                      "contact) to the structure, and which contact; 0 or less = the contact is inside it"));
+                      "contact) to the structure, and which contact; 0 or less = the contact is inside it; "
+                      "under " +
+                      mm(sideEffectWarningMm(e.structure)) +
+                      " mm = side effects likely at ordinary settings (orange)"));
   }
 }
 
@@ -240,8 +245,11 @@ void addContactRows(DetailsTable& table, const TrajectoryMetrics& m) {
                           .arg(inGpi.isEmpty() ? "" : " (" + inGpi.join(", ") + ")"),
                       "Contact levels whose centre lies in the target side's GPi label, of the electrode's "
                       "levels (the contacts' labels as the manufacturer numbers them)"));
-  table.row("Verdict", m.safe ? "keeps every required margin"
-                              : "<b style='color:#c00'>DOES NOT keep every required margin</b>");
+  // Red for an unmet required margin, orange for a side-effect structure too close (a warning).
+  const QString verdict = QString::fromStdString(marginVerdict(m)).toHtmlEscaped();
+  table.row("Verdict", !m.safe                          ? "<b style='color:#c00'>" + verdict + "</b>"
+                       : sideEffectsTooClose(m).empty() ? verdict
+                                                        : "<b style='color:#c60'>" + verdict + "</b>");
 }
 
 QString selectedTrajectoryHtml(const PlanDocument& plan, const PlannedTrajectory& selected) {

@@ -684,6 +684,56 @@ TEST_F(Workstation, AlongTrajectoryViewShowsTheWholeLeadAsOneLine) {
   EXPECT_GT(changed, sagittalOblique.width() * sagittalOblique.height() / 5) << "turning changed nothing";
 }
 
+// Issue 23, defect 5: an optic tract 0.4 mm from a contact had a cyan "kept" tick and the plan read
+// "keeps every required margin". Side-effect structures closer than their warning distance
+// (sideEffectWarningMm: optic tract 1 mm, internal capsule 2 mm) now get an orange tick in the
+// along-the-path view and an orange warning in the panel's verdict; the others stay as they were.
+TEST_F(Workstation, ASideEffectStructureTooCloseIsWarnedInOrange) {
+  MainWindow window;
+  ASSERT_TRUE(openPlanInNewWindow(window, planColin27WithTheCli(dir_ + "/plan"), QSize(1500, 1000)));
+  auto* view = window.findChild<PlanFigureView*>("alongTrajectoryView");
+  ASSERT_NE(view, nullptr);
+  if (!view->isVisible()) {
+    ASSERT_TRUE(clickMenuPath(window, {"View", "Along the path"}));
+  }
+  ASSERT_TRUE(waitFor([&] { return view->isVisible(); }, 5000));
+  auto* table = window.planPanel()->findChild<QTableWidget*>("trajectoryTable");
+  ASSERT_NE(table, nullptr);
+  auto warningOrange = [](QColor c) {
+    return c.red() > 235 && c.green() > 140 && c.green() < 180 && c.blue() < 80;
+  };
+  int warnedSides = 0;
+  for (Side side : kBothSides) {
+    SCOPED_TRACE(sideWord(side));
+    int row = -1;
+    for (int r = 0; r < table->rowCount() && row < 0; ++r)
+      if (table->item(r, 1)->text() == "chosen" && table->item(r, 0)->text().startsWith(sideLetter(side)))
+        row = r;
+    ASSERT_GE(row, 0);
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {},
+                      table->visualItemRect(table->item(row, 0)).center());
+    QTest::qWait(100);
+    const TrajectoryMetrics& m = chosenTrajectory(window.session()->plan(), side)->metrics;
+    const SideEffectMargin& tract = m.sideEffects[static_cast<std::size_t>(SideEffectStructure::OpticTract)];
+    const bool expectWarning = !sideEffectsTooClose(m).empty();
+    warnedSides += expectWarning ? 1 : 0;
+    const std::string details = window.planPanel()->detailsText().toStdString();
+    EXPECT_EQ(details.find("WARNING, side effects likely") != std::string::npos, expectWarning) << details;
+    if (tract.tooClose()) {
+      EXPECT_NE(details.find("optic tract " + QString::number(tract.distanceMm, 'f', 1).toStdString() +
+                             " mm from contact " + tract.contact + " (under 1.0 mm)"),
+                std::string::npos)
+          << details;
+    }
+    const int orange = countPixels(view->picture(), warningOrange);
+    if (expectWarning)
+      EXPECT_GT(orange, 20) << "no orange tick where a side-effect structure is too close";
+    else
+      EXPECT_LT(orange, 5);
+  }
+  EXPECT_GE(warnedSides, 1) << "the colin27 plan's optic tract lies under 1 mm from a contact on one side";
+}
+
 // Issue 10: View > Schematic shows the report's 3-D scene of both leads (both GPi green, the leads
 // yellow, one on each half of the picture) in a dialog, rendered in the background.
 TEST_F(Workstation, SchematicShowsBothLeadsInTheirGpi) {

@@ -340,3 +340,43 @@ TEST_F(Trajectories, DirectionFromAnglesRoundTripsThroughTheMetrics) {
 
 }  // namespace
 }  // namespace dbs
+
+namespace dbs {
+namespace {
+
+// Issue 23, defect 5: side-effect structures closer than their warning distance are said to be, in
+// the one wording the CLI, the panel and the report use; the path stays safe (a warning).
+TEST(SideEffectWarning, StructuresCloserThanTheirWarningDistanceAreWarnedInTheVerdict) {
+  TrajectoryMetrics m;
+  m.safe = true;
+  auto& capsule = m.sideEffects[static_cast<std::size_t>(SideEffectStructure::InternalCapsule)];
+  auto& tract = m.sideEffects[static_cast<std::size_t>(SideEffectStructure::OpticTract)];
+  capsule = {SideEffectStructure::InternalCapsule, true, 4.9, "0", {}};
+  tract = {SideEffectStructure::OpticTract, true, 1.8, "0", {}};
+  EXPECT_EQ(sideEffectWarningMm(SideEffectStructure::InternalCapsule), 2.0);
+  EXPECT_EQ(sideEffectWarningMm(SideEffectStructure::OpticTract), 1.0);
+  EXPECT_EQ(marginVerdict(m), "keeps every required margin");
+  EXPECT_EQ(sideEffectMarginText(tract), "optic tract 1.8 mm from contact 0's surface");
+
+  tract.distanceMm = 0.4;
+  capsule.distanceMm = 1.5;
+  EXPECT_TRUE(tract.tooClose());
+  EXPECT_EQ(sideEffectMarginText(tract),
+            "optic tract 0.4 mm from contact 0's surface: CLOSER THAN 1.0 mm, phosphenes likely");
+  EXPECT_EQ(
+      sideEffectMarginText(capsule),
+      "internal capsule 1.5 mm from contact 0's surface: CLOSER THAN 2.0 mm, capsular side effects likely");
+  EXPECT_EQ(
+      marginVerdict(m),
+      "keeps every required margin; WARNING, side effects likely: internal capsule 1.5 mm from contact 0 "
+      "(under 2.0 mm), optic tract 0.4 mm from contact 0 (under 1.0 mm)");
+  m.safe = false;
+  EXPECT_EQ(marginVerdict(m).rfind("DOES NOT keep every required margin; WARNING", 0), 0u);
+  tract.assessed = false;  // not located: no number, no warning
+  capsule.distanceMm = 3;
+  EXPECT_FALSE(tract.tooClose());
+  EXPECT_EQ(marginVerdict(m), "DOES NOT keep every required margin");
+}
+
+}  // namespace
+}  // namespace dbs

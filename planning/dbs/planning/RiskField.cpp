@@ -63,6 +63,16 @@ const char* sideEffectDisplayName(SideEffectStructure structure) {
   return structure == SideEffectStructure::InternalCapsule ? "internal capsule" : "optic tract";
 }
 
+double sideEffectWarningMm(SideEffectStructure structure) {
+  switch (structure) {
+    case SideEffectStructure::InternalCapsule:
+      return 2.0;
+    case SideEffectStructure::OpticTract:
+      return 1.0;
+  }
+  return 2.0;
+}
+
 float RiskField::sideEffectDistanceMm(SideEffectStructure structure, Vec3 pointRas) const {
   const std::size_t k = static_cast<std::size_t>(structure);
   if (!sideEffectPresent_[k]) return kFar;

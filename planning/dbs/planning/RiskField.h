@@ -21,6 +21,16 @@ enum class SideEffectStructure { InternalCapsule = 0, OpticTract = 1 };
 constexpr int kSideEffectStructures = 2;
 const char* sideEffectName(SideEffectStructure structure);         // "internal_capsule", "optic_tract"
 const char* sideEffectDisplayName(SideEffectStructure structure);  // "internal capsule", "optic tract"
+// Closer than this (mm, from a contact's surface) a structure is likely to be stimulated at ordinary
+// settings, so the panel, the CLI and the report warn (orange), though the path stays safe: neither
+// structure is a bleeding risk, and the programmer can choose other contacts.
+//  - Internal capsule, 2 mm: a GPi contact at 2-3 V, 60-90 us activates tissue out to about 2-3 mm
+//    from the lead (volume-of-tissue-activated models, Butson et al. 2007, NeuroImage 34:661-670);
+//    capsular effects (tonic contraction, dysarthria) then limit the usable amplitude.
+//  - Optic tract, 1 mm: the posteroventral target is placed just above the optic tract by design
+//    (its phosphenes are what microstimulation in the operating room tests for), so the deepest
+//    contact normally lies 1-2 mm from it; within 1 mm phosphenes come at the lowest amplitudes.
+double sideEffectWarningMm(SideEffectStructure structure);
 
 // The precomputed fields a path is scored against: the distance maps, interleaved for fast
 // trilinear sampling, and the labels for nearest-neighbour lookup. Built once per image.

@@ -46,7 +46,31 @@ std::string sideEffectMarginText(const SideEffectMargin& margin) {
   else
     std::snprintf(text, sizeof text, "%s %.1f mm from contact %s's surface", name.c_str(), margin.distanceMm,
                   margin.contact.c_str());
-  return text;
+  if (!margin.tooClose()) return text;
+  const bool capsule = margin.structure == SideEffectStructure::InternalCapsule;
+  char warning[120];
+  std::snprintf(warning, sizeof warning, ": CLOSER THAN %.1f mm, %s likely",
+                sideEffectWarningMm(margin.structure), capsule ? "capsular side effects" : "phosphenes");
+  return text + std::string(warning);
+}
+
+std::string sideEffectsTooClose(const TrajectoryMetrics& m) {
+  std::string close;
+  for (const SideEffectMargin& margin : m.sideEffects) {
+    if (!margin.tooClose()) continue;
+    char text[160];
+    std::snprintf(text, sizeof text, "%s %.1f mm from contact %s (under %.1f mm)",
+                  sideEffectDisplayName(margin.structure), margin.distanceMm, margin.contact.c_str(),
+                  sideEffectWarningMm(margin.structure));
+    close += (close.empty() ? "" : ", ") + std::string(text);
+  }
+  return close;
+}
+
+std::string marginVerdict(const TrajectoryMetrics& m) {
+  const std::string verdict = m.safe ? "keeps every required margin" : "DOES NOT keep every required margin";
+  const std::string close = sideEffectsTooClose(m);
+  return close.empty() ? verdict : verdict + "; WARNING, side effects likely: " + close;
 }
 
 std::optional<Vec3> scalpEntryAlong(const RiskField& field, Vec3 targetRas, Vec3 directionRas) {

@@ -89,10 +89,13 @@ struct SideEffectMargin {
   double distanceMm = 0;  // from the nearest contact's surface (cylinder) to the structure, <= 0 inside
   std::string contact;    // that contact's label
   Vec3 pointRas;          // the point of that contact's axis where the distance is smallest
+  // Assessed and closer than sideEffectWarningMm: side effects likely at ordinary settings.
+  bool tooClose() const { return assessed && distanceMm < sideEffectWarningMm(structure); }
 };
 
-// "internal capsule 2.4 mm from contact 1's surface", "optic tract: not assessed (not located)":
-// the one wording of a side-effect margin, for the CLI, the panel and the report.
+// "internal capsule 2.4 mm from contact 1's surface", "optic tract 0.4 mm from contact 0's surface:
+// CLOSER THAN 1.0 mm, phosphenes likely", "optic tract: not assessed (not located)": the one wording
+// of a side-effect margin, for the CLI, the panel and the report.
 std::string sideEffectMarginText(const SideEffectMargin& margin);
 
 struct PathSection {
@@ -131,6 +134,14 @@ struct TrajectoryMetrics {
   bool safe = true;               // every present structure kept at its required margin
   double score = 0;               // higher is better; the search's objective
 };
+
+// The side-effect structures closer than their warning distance, with their distances ("optic tract
+// 0.4 mm from contact 0 (under 1.0 mm)"); "" when none is.
+std::string sideEffectsTooClose(const TrajectoryMetrics& m);
+// The one verdict of a path, for the CLI, the panel and the report: "keeps every required margin",
+// "keeps every required margin; WARNING, side effects likely: optic tract 0.4 mm from contact 0
+// (under 1.0 mm)", or "DOES NOT keep every required margin" (with the warning, if any).
+std::string marginVerdict(const TrajectoryMetrics& m);
 
 // Where the scoring needs the patient: fields, AC-PC frame, electrodes and (optional) MNI mapping.
 struct PlanningContext {
