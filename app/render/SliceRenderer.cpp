@@ -133,18 +133,23 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   renderer_->AddActor(leadLineActor_);
   renderer_->AddActor(leadContactActor_);
   // Drag handles: the target (magenta, as the report's target marker) and the entry (cyan).
+  // Off the slice (outside the lead's slab) a handle is smaller and faded like the lead there.
   const struct {
     vtkPolyData* points;
     vtkActor* actor;
     double rgb[3];
-  } handles[2] = {{targetHandles_, targetHandleActor_, {1.0, 0.16, 1.0}},
-                  {entryHandles_, entryHandleActor_, {0.2, 0.9, 1.0}}};
+    bool onSlice;
+  } handles[4] = {{fadedTargetHandles_, fadedTargetHandleActor_, {1.0, 0.16, 1.0}, false},
+                  {fadedEntryHandles_, fadedEntryHandleActor_, {0.2, 0.9, 1.0}, false},
+                  {targetHandles_, targetHandleActor_, {1.0, 0.16, 1.0}, true},
+                  {entryHandles_, entryHandleActor_, {0.2, 0.9, 1.0}, true}};
   for (const auto& h : handles) {
     vtkNew<vtkPolyDataMapper> mapper;
     mapper->SetInputData(h.points);
     h.actor->SetMapper(mapper);
     h.actor->GetProperty()->SetColor(h.rgb[0], h.rgb[1], h.rgb[2]);
-    h.actor->GetProperty()->SetPointSize(11.0);
+    h.actor->GetProperty()->SetPointSize(h.onSlice ? 11.0 : 7.0);
+    if (!h.onSlice) h.actor->GetProperty()->SetOpacity(kFadedLeadOpacity);
     h.actor->PickableOff();
     renderer_->AddActor(h.actor);
   }
@@ -286,18 +291,25 @@ void SliceRenderer::updateLeadGeometry() {
     return std::array<double, 3>{dot(axes_.rightRas, ras), dot(axes_.upRas, ras), z};
   };
   auto inSlab = [&](Vec3 ras) { return std::abs(dot(normal, ras) - sliceOffset) <= kLeadSlabHalfWidthMm; };
-  vtkNew<vtkPoints> linePoints, fadedLinePoints, contactPoints, fadedContactPoints, targetPoints, entryPoints;
-  vtkNew<vtkCellArray> lines, fadedLines, vertices, fadedVertices, targetVertices, entryVertices;
+  vtkNew<vtkPoints> linePoints, fadedLinePoints, contactPoints, fadedContactPoints, targetPoints, entryPoints,
+      fadedTargetPoints, fadedEntryPoints;
+  vtkNew<vtkCellArray> lines, fadedLines, vertices, fadedVertices, targetVertices, entryVertices,
+      fadedTargetVertices, fadedEntryVertices;
   auto addLine = [&](vtkPoints* points, vtkCellArray* cells, Vec3 a, Vec3 b, double z) {
     const vtkIdType ids[2] = {points->InsertNextPoint(planePoint(a, z).data()),
                               points->InsertNextPoint(planePoint(b, z).data())};
     cells->InsertNextCell(2, ids);
   };
   for (const LeadOverlay& lead : leads_) {
-    const vtkIdType target = targetPoints->InsertNextPoint(planePoint(lead.targetRas, 0.95).data());
-    targetVertices->InsertNextCell(1, &target);
-    const vtkIdType entry = entryPoints->InsertNextPoint(planePoint(lead.entryRas, 0.95).data());
-    entryVertices->InsertNextCell(1, &entry);
+    auto addHandle = [&](Vec3 ras, vtkPoints* onPoints, vtkCellArray* onCells, vtkPoints* offPoints,
+                         vtkCellArray* offCells) {
+      const bool on = inSlab(ras);
+      const vtkIdType id =
+          (on ? onPoints : offPoints)->InsertNextPoint(planePoint(ras, on ? 0.95 : 0.94).data());
+      (on ? onCells : offCells)->InsertNextCell(1, &id);
+    };
+    addHandle(lead.targetRas, targetPoints, targetVertices, fadedTargetPoints, fadedTargetVertices);
+    addHandle(lead.entryRas, entryPoints, entryVertices, fadedEntryPoints, fadedEntryVertices);
     // Signed distance from the slice along the lead, linear in t (tip at t = 0, entry at t = 1).
     const Vec3 a = lead.tipRas, d = lead.entryRas - lead.tipRas;
     const double d0 = dot(normal, a) - sliceOffset, slope = dot(normal, d);
@@ -338,6 +350,8 @@ void SliceRenderer::updateLeadGeometry() {
   install(fadedLeadContacts_, fadedContactPoints, fadedVertices, false);
   install(targetHandles_, targetPoints, targetVertices, false);
   install(entryHandles_, entryPoints, entryVertices, false);
+  install(fadedTargetHandles_, fadedTargetPoints, fadedTargetVertices, false);
+  install(fadedEntryHandles_, fadedEntryPoints, fadedEntryVertices, false);
 }
 
 void SliceRenderer::updateReslice() {

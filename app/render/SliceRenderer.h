@@ -78,7 +78,8 @@ class SliceRenderer {
   // target (magenta) and the entry (cyan), RAS mm; an empty list clears them. The part of a lead
   // within kLeadSlabHalfWidthMm of the slice is drawn solid, the rest (and contacts outside the
   // slab) faded to kFadedLeadOpacity, so a lead 16 mm from a sagittal slice is not shown as if it
-  // crossed it.
+  // crossed it. A handle outside the slab is drawn smaller and faded the same way: a full-bright
+  // target on the mid-sagittal slice, 21 mm from the real one, once looked like a target at the AC.
   static constexpr double kLeadSlabHalfWidthMm = 2.0;  // lead radius 0.6-0.7 mm plus a voxel or so
   static constexpr double kFadedLeadOpacity = 0.3;
   struct LeadOverlay {
@@ -141,8 +142,8 @@ class SliceRenderer {
   bool hasLabels_ = false;
   vtkNew<vtkPolyData> leadLines_, leadContacts_, targetHandles_, entryHandles_;
   vtkNew<vtkActor> leadLineActor_, leadContactActor_, targetHandleActor_, entryHandleActor_;
-  vtkNew<vtkPolyData> fadedLeadLines_, fadedLeadContacts_;
-  vtkNew<vtkActor> fadedLeadLineActor_, fadedContactActor_;
+  vtkNew<vtkPolyData> fadedLeadLines_, fadedLeadContacts_, fadedTargetHandles_, fadedEntryHandles_;
+  vtkNew<vtkActor> fadedLeadLineActor_, fadedContactActor_, fadedTargetHandleActor_, fadedEntryHandleActor_;
   std::vector<LeadOverlay> leads_;
   vtkSmartPointer<vtkLookupTable> labelTable_;
   std::vector<double> labelBaseAlpha_;  // the table's alpha per value before any appearance change

@@ -734,6 +734,31 @@ TEST_F(Workstation, ASideEffectStructureTooCloseIsWarnedInOrange) {
   EXPECT_GE(warnedSides, 1) << "the colin27 plan's optic tract lies under 1 mm from a contact on one side";
 }
 
+// Issue 23, defect 4: on the mid-sagittal slice a full-bright magenta target was drawn next to the AC,
+// 21 mm from the real one. A click on the midline in the axial view (the sagittal view then shows
+// x = 0): no full-bright target handle there; a click beside the left target: its handle is bright.
+TEST_F(Workstation, HandlesOffTheSliceAreDimmed) {
+  MainWindow window;
+  ASSERT_TRUE(openPlanInNewWindow(window, planColin27WithTheCli(dir_ + "/plan"), QSize(1500, 1000)));
+  SliceViewWidget* axial = window.sliceView(SliceOrientation::Axial);
+  SliceViewWidget* sagittal = window.sliceView(SliceOrientation::Sagittal);
+  const Vec3 target = left(*window.session()).trajectory.targetRas;
+  auto brightTargetPixelsOnSagittal = [&](Vec3 clickRas) {
+    window.model().setCrosshairRas(
+        {window.model().crosshairRas().x, window.model().crosshairRas().y, target.z});
+    QApplication::processEvents();
+    const QPoint at = axial->widgetPositionOfRas(clickRas).toPoint();
+    QTest::mouseClick(axial, Qt::LeftButton, {}, at);
+    QApplication::processEvents();
+    EXPECT_NEAR(window.model().crosshairRas().x, clickRas.x, 1.0);
+    return countPixels(sagittal->grabFramebuffer(), isTargetMagenta);
+  };
+  const int onMidline = brightTargetPixelsOnSagittal({0, target.y + 12, target.z});
+  EXPECT_LT(onMidline, 5) << "a target handle " << std::abs(target.x) << " mm away is drawn full-bright";
+  const int besideTarget = brightTargetPixelsOnSagittal({target.x, target.y + 12, target.z});
+  EXPECT_GT(besideTarget, 30) << "the target on its own slice is not drawn bright";
+}
+
 // Issue 10: View > Schematic shows the report's 3-D scene of both leads (both GPi green, the leads
 // yellow, one on each half of the picture) in a dialog, rendered in the background.
 TEST_F(Workstation, SchematicShowsBothLeadsInTheirGpi) {
