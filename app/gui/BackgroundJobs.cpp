@@ -1,6 +1,7 @@
 #include "gui/BackgroundJobs.h"
 
 #include <QMessageBox>
+#include <QShortcut>
 #include <QWidget>
 
 namespace dbs::app {
@@ -27,6 +28,15 @@ BackgroundJobs::CancelFlag BackgroundJobs::startStep(const QString& what, Qt::Wi
   progress->setAutoClose(false);
   progress->setAutoReset(false);
   connect(progress, &QProgressDialog::canceled, this, [cancel] { *cancel = true; });
+  if (modality != Qt::NonModal) {
+    // Escape cancels the step wherever the focus is: the dialog's own Escape reached it only while it
+    // had the focus, and one click on the (blocked) main window took that away (issue 23). An
+    // application-wide shortcut on the modal dialog is not shadowed by it; non-modal steps (writing
+    // figures while editing goes on) keep Escape for the window.
+    auto* escape = new QShortcut(QKeySequence(Qt::Key_Escape), progress);
+    escape->setContext(Qt::ApplicationShortcut);
+    connect(escape, &QShortcut::activated, progress, [progress] { emit progress->canceled(); });
+  }
   *dialog = progress;
   return cancel;
 }

@@ -479,6 +479,35 @@ TEST_F(Workstation, ATypedDepthIsTheDepthAndABurstOfArrowsIsOneUndoStep) {
   EXPECT_EQ(session.undoText(), undoBefore);
 }
 
+// Issue 23, defect 6: Escape cancelled planning only while the progress dialog had the focus; after
+// one click on the main window it was ignored. Now: a click on a slice view, then Escape to the
+// window, cancels it, and nothing changes.
+TEST_F(Workstation, EscapeCancelsPlanningAfterAClickOnTheWindow) {
+  MainWindow window;
+  window.resize(1200, 900);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  ASSERT_TRUE(clickMenuPath(window, {"File", "Open sample", "colin27"}));
+  ASSERT_TRUE(waitFor([&] { return window.model().labels() && !window.busy(); }, 60000));
+  chooseInFileDialog(dir_);
+  bool escaped = false;
+  whenDialogAppears<QProgressDialog>([&](QProgressDialog*) {
+    SliceViewWidget* axial = window.sliceView(SliceOrientation::Axial);
+    QTest::mouseClick(axial, Qt::LeftButton, {}, axial->rect().center());
+    // Without a window manager nothing is active until asked: ask for the main window, as the click
+    // does with one (Qt may give the activation to the modal dialog that blocks it).
+    window.activateWindow();
+    QTest::qWait(200);
+    QTest::keyClick(&window, Qt::Key_Escape);
+    escaped = true;
+  });
+  ASSERT_TRUE(clickMenuPath(window, {"Tools", "Plan bilateral"}));
+  ASSERT_TRUE(waitFor([&] { return !window.busy(); }, 120000));
+  EXPECT_TRUE(escaped) << "no progress dialog was shown";
+  EXPECT_EQ(window.session(), nullptr) << "Escape did not cancel the planning";
+  EXPECT_FALSE(fs::exists(dir_ + "/plan.json"));
+}
+
 TEST_F(Workstation, IdleWindowUsesNoCpu) {
   MainWindow window;
   window.resize(1200, 900);
