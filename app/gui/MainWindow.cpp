@@ -612,7 +612,13 @@ bool MainWindow::savePlanAs(const QString& path) {
   addRecentFile(path);
   WindowSettings::rememberFolder(path);
   updateActions();
-  statusBar()->showMessage("Saved " + path, 5000);
+  const std::vector<std::string>& carried = session_->lastCarriedFiles();
+  QStringList names;
+  for (const std::string& f : carried) names << QString::fromStdString(f);
+  statusBar()->showMessage(carried.empty() ? "Saved " + path
+                                           : "Saved " + path + " with its files copied beside it (" +
+                                                 names.join(", ") + "): the folder is self-contained",
+                           15000);
   return true;
 }
 

@@ -12,6 +12,7 @@
 
 #include "PlanCache.h"
 #include "TestSupport.h"
+#include "dbs/planning/PlanReferences.h"
 #include "dbs/planning/PlanSession.h"
 #include "dbs/planning/SampleCatalogue.h"
 
@@ -224,11 +225,29 @@ TEST(PlanSession, ReopensFromItsFolderAndRefusesChangedFiles) {
   EXPECT_FALSE(reopened->modified());
   EXPECT_FALSE(reopened->canUndo());
 
-  // Saved elsewhere: the references still name the same files, and it reopens from there.
+  // Saved elsewhere (issue 23): the plan takes its files along, so the new folder is self-contained:
+  // it reopens after being moved away from the old one. Another plan's files are never overwritten.
   fs::create_directories(dir + "/elsewhere");
   reopened->save(dir + "/elsewhere/moved.json");
-  EXPECT_EQ(reopened->plan().labelsFile, "../labels.nii.gz");
-  EXPECT_NO_THROW(PlanSession::open(dir + "/elsewhere/moved.json"));
+  EXPECT_EQ(reopened->plan().labelsFile, "labels.nii.gz");
+  EXPECT_EQ(reopened->lastCarriedFiles().size(), planReferencedFiles(reopened->plan()).size());
+  for (const std::string& file : planReferencedFiles(reopened->plan()))
+    EXPECT_EQ(sha256OfPath(dir + "/elsewhere/" + file), sha256OfPath(dir + "/" + file)) << file;
+  fs::create_directories(dir + "/taken");
+  std::ofstream(dir + "/taken/labels.nii.gz") << "another plan's labels";
+  try {
+    reopened->save(dir + "/taken/plan.json");
+    ADD_FAILURE() << "saved over another plan's labels";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("taken/labels.nii.gz already exists with other content"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir + "/taken/plan.json"));
+  const std::string away = test::freshTestDir("dbs_session_away");
+  fs::rename(dir + "/elsewhere", away + "/moved");
+  EXPECT_NO_THROW(PlanSession::open(away + "/moved/moved.json"));
+  fs::remove_all(away);
 
   // An autosave newer than the plan and different from it is offered back, and recovers the edit.
   reopened = PlanSession::open(planPath);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -43,6 +44,76 @@ void relocatePlanReferences(PlanDocument& plan, const std::string& fromDir, cons
   if (plan.riskStructures.is_object() && plan.riskStructures.contains("file") &&
       plan.riskStructures["file"].is_string())
     plan.riskStructures["file"] = moved(plan.riskStructures["file"].get<std::string>());
+}
+
+std::vector<std::string> carryPlanCompanions(PlanDocument& plan, const std::string& fromDir,
+                                             const std::string& toDir) {
+  namespace fs = std::filesystem;
+  const fs::path from = fs::absolute(fromDir).lexically_normal(), to = fs::absolute(toDir).lexically_normal();
+  if (from == to) return {};
+  std::vector<std::string> inside, carried;
+  for (const std::string& file : planReferencedFiles(plan)) {
+    const fs::path relative = fs::path(file).lexically_normal();
+    if (relative.is_absolute() || relative.empty() || *relative.begin() == "..") continue;
+    inside.push_back(file);
+  }
+  // Check first, copy after: a conflict leaves the new folder as it was.
+  for (const std::string& file : inside) {
+    const fs::path source = from / file, destination = to / file;
+    if (!fs::is_regular_file(source))
+      throw std::runtime_error(source.string() +
+                               ": the plan's file is missing, so the plan cannot be saved elsewhere");
+    const auto recorded = plan.fileSha256.find(file);
+    const std::string digest =
+        recorded != plan.fileSha256.end() ? recorded->second : sha256OfPath(source.string());
+    std::error_code ec;
+    if (fs::exists(destination, ec) && sha256OfPath(destination.string()) != digest)
+      throw std::runtime_error(destination.string() +
+                               " already exists with other content (another plan's?): it is not overwritten; "
+                               "save the plan into an empty folder");
+  }
+  for (const std::string& file : inside) {
+    const fs::path source = from / file, destination = to / file;
+    std::error_code ec;
+    if (fs::exists(destination, ec)) continue;  // the same content: checked above
+    fs::create_directories(destination.parent_path(), ec);
+    // Copied under a temporary name and renamed: never a partial file under the plan's name.
+    const fs::path partial = destination.string() + ".partial-copy";
+    if (!fs::copy_file(source, partial, fs::copy_options::overwrite_existing, ec) || ec)
+      throw std::runtime_error(destination.string() + ": cannot copy the plan's file here (" + ec.message() +
+                               ")");
+    const auto recorded = plan.fileSha256.find(file);
+    if (recorded != plan.fileSha256.end() && sha256OfPath(partial.string()) != recorded->second) {
+      fs::remove(partial, ec);
+      throw std::runtime_error(destination.string() + ": the copy does not match the plan's checksum");
+    }
+    fs::rename(partial, destination, ec);
+    if (ec)
+      throw std::runtime_error(destination.string() + ": cannot copy the plan's file here (" + ec.message() +
+                               ")");
+    carried.push_back(file);
+  }
+  // The files outside the old folder stay where they are, referred to from the new one.
+  PlanDocument outside = plan;
+  relocatePlanReferences(outside, fromDir, toDir);
+  auto keepOrMove = [&](const std::string& oldName, const std::string& newName) {
+    return std::find(inside.begin(), inside.end(), oldName) != inside.end() ? oldName : newName;
+  };
+  std::map<std::string, std::string> checksums;
+  for (const auto& [file, digest] : plan.fileSha256) {
+    const bool kept = std::find(inside.begin(), inside.end(), file) != inside.end();
+    checksums[kept ? file : (from / file).lexically_normal().lexically_relative(to).string()] = digest;
+  }
+  plan.fileSha256 = checksums;
+  plan.labelsFile = keepOrMove(plan.labelsFile, outside.labelsFile);
+  plan.transforms.affineFile = keepOrMove(plan.transforms.affineFile, outside.transforms.affineFile);
+  plan.transforms.displacementFile =
+      keepOrMove(plan.transforms.displacementFile, outside.transforms.displacementFile);
+  if (plan.riskStructures.is_object() && plan.riskStructures.contains("file") &&
+      plan.riskStructures["file"].is_string())
+    plan.riskStructures["file"] = keepOrMove(plan.riskStructures["file"].get<std::string>(),
+                                             outside.riskStructures["file"].get<std::string>());
+  return carried;
 }
 
 void recordReferencedChecksums(PlanDocument& plan, const std::string& planDir) {

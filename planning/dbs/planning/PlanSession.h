@@ -145,9 +145,11 @@ class PlanSession {
   // an edit came in between and its own job will follow).
   bool setAlternatives(const AlternativesJob& job, std::vector<PlannedTrajectory> alternatives);
 
-  // Writes the plan atomically to `path` (default: planPath()), its file references rewritten when
-  // the folder changes, and forgets the autosave. Throws std::runtime_error naming the file.
+  // Writes the plan atomically to `path` (default: planPath()) and forgets the autosave. Into another
+  // folder, the plan's files are copied along (carryPlanCompanions: self-contained there;
+  // lastCarriedFiles() names them). Throws std::runtime_error naming the file, the old plan intact.
   void save(const std::string& path = {});
+  const std::vector<std::string>& lastCarriedFiles() const { return lastCarriedFiles_; }
   // The autosave beside the plan ("plan.json" -> ".plan.json.autosave"); written atomically.
   static std::string autosavePathFor(const std::string& planPath);
   void writeAutosave() const;
@@ -173,6 +175,7 @@ class PlanSession {
   unsigned long revision_ = 0, savedRevision_ = 0, nextRevision_ = 1;
   std::string readOnlyReason_;
   bool lastCommitMayBeJoined_ = false;  // the document is still the last commit's result
+  std::vector<std::string> lastCarriedFiles_;
 };
 
 }  // namespace dbs
