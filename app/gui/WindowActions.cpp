@@ -1,6 +1,8 @@
 #include "gui/WindowActions.h"
 
 #include <QApplication>
+#include <QDateTime>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -168,8 +170,42 @@ void WindowActions::buildToolsMenu(QMenuBar* bar) {
     }
     const QString dir = QFileDialog::getExistingDirectory(w, "Folder for plan.json, report.pdf and scene.png",
                                                           WindowSettings::lastFolder());
-    if (!dir.isEmpty()) w->planTrajectoriesForCurrentImage(dir);
+    if (dir.isEmpty()) return;
+    const QString chosen = folderToPlanInto(w, dir);
+    if (!chosen.isEmpty()) w->planTrajectoriesForCurrentImage(chosen);
   });
+}
+
+// A folder typed or picked in the dialog once received the plan at once, beside another plan's or
+// unrelated files (issue 23). A folder with a plan asks before replacing it; a folder with other
+// things in it offers a new folder inside it. "" when the user declines.
+QString WindowActions::folderToPlanInto(QWidget* parent, const QString& dir) {
+  const QDir folder(dir);
+  if (folder.exists("plan.json")) {
+    const QString written =
+        QFileInfo(folder.filePath("plan.json")).lastModified().toString("yyyy-MM-dd hh:mm");
+    const auto answer = QMessageBox::question(
+        parent, "dbsplan: replace the plan in this folder?",
+        dir + " already holds a plan (plan.json, written " + written +
+            "). Planning here replaces it and its files (labels, risk structures, report, scene).\n\n"
+            "Replace it?",
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    return answer == QMessageBox::Yes ? dir : QString();
+  }
+  const QStringList contents = folder.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+  if (contents.isEmpty()) return dir;
+  const QString name = "dbsplan-plan-" + QDateTime::currentDateTime().toString("yyyyMMdd-hhmmss");
+  const auto answer = QMessageBox::question(
+      parent, "dbsplan: plan into a new folder?",
+      dir + " is not empty (" + QString::number(contents.size()) +
+          " items). A plan writes several files; plan into a new folder inside it, " + name + "?",
+      QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Yes);
+  if (answer != QMessageBox::Yes) return {};
+  if (!folder.mkdir(name)) {
+    QMessageBox::critical(parent, "dbsplan: cannot plan", "Cannot create " + folder.filePath(name));
+    return {};
+  }
+  return folder.filePath(name);
 }
 
 void WindowActions::buildHelpMenu(QMenuBar* bar) {

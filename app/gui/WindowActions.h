@@ -51,6 +51,8 @@ class WindowActions {
   void buildViewMenu(QMenuBar* bar, QDockWidget* probesEyeDock, QDockWidget* alongPathDock);
   void buildToolsMenu(QMenuBar* bar);
   void buildHelpMenu(QMenuBar* bar);
+  // The folder Tools > Plan writes into, after asking about one that holds a plan or other files.
+  static QString folderToPlanInto(QWidget* parent, const QString& dir);
   // File > Save screenshot: `view` (null: the whole window) as a PNG named after `name`.
   void saveScreenshot(QWidget* view, const QString& name);
 

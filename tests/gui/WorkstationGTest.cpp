@@ -508,6 +508,40 @@ TEST_F(Workstation, EscapeCancelsPlanningAfterAClickOnTheWindow) {
   EXPECT_FALSE(fs::exists(dir_ + "/plan.json"));
 }
 
+// Issue 23, defect 6: a folder typed into the plan's folder dialog was planned into at once, beside
+// another plan's files. Now a folder holding a plan asks before replacing it, and one holding other
+// files offers a new folder inside it; Cancel plans nothing and changes nothing.
+TEST_F(Workstation, PlanningIntoAFolderThatHoldsAPlanAsksFirst) {
+  MainWindow window;
+  window.resize(1200, 900);
+  window.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+  ASSERT_TRUE(clickMenuPath(window, {"File", "Open sample", "colin27"}));
+  ASSERT_TRUE(waitFor([&] { return window.model().labels() && !window.busy(); }, 60000));
+  const std::pair<std::string, std::string> folders[] = {{"with_plan", "plan.json"},
+                                                         {"with_notes", "notes.txt"}};
+  const char* asked[] = {"already holds a plan", "is not empty"};
+  for (std::size_t f = 0; f < 2; ++f) {
+    SCOPED_TRACE(folders[f].first);
+    const std::string folder = dir_ + "/" + folders[f].first;
+    fs::create_directories(folder);
+    std::ofstream(folder + "/" + folders[f].second) << "someone else's";
+    QString question;
+    whenDialogAppears<QMessageBox>([&](QMessageBox* box) {
+      question = box->text();
+      QTest::mouseClick(box->button(QMessageBox::Cancel), Qt::LeftButton);
+    });
+    chooseInFileDialog(folder);
+    ASSERT_TRUE(clickMenuPath(window, {"Tools", "Plan bilateral"}));
+    ASSERT_TRUE(waitFor([&] { return !question.isEmpty(); }, 10000)) << "planned without asking";
+    EXPECT_NE(question.indexOf(asked[f]), -1) << question.toStdString();
+    EXPECT_FALSE(window.busy());
+    EXPECT_EQ(window.session(), nullptr);
+    EXPECT_EQ(std::distance(fs::directory_iterator(folder), fs::directory_iterator()), 1)
+        << "the folder changed";
+  }
+}
+
 TEST_F(Workstation, IdleWindowUsesNoCpu) {
   MainWindow window;
   window.resize(1200, 900);
