@@ -158,8 +158,10 @@ Command editCommand() {
                        "make alternative N (its id, or 1 = the first) the side's trajectory")
             ->check(sideValidator().application_index(0))
             ->type_name("L|R N");
-        cli.add_option("--out", o->outPath,
-                       "write the edited plan here (default: rewrite PLAN atomically in place)")
+        cli.add_option(
+               "--out", o->outPath,
+               "write the edited plan here, its labels, risk structures and transforms copied beside it "
+               "(default: rewrite PLAN atomically in place)")
             ->type_name("PLAN2.json");
         cli.add_flag("--json", o->json, "print the edited trajectories as JSON");
         return [o] { return runEdit(*o); };

@@ -395,8 +395,18 @@ QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) 
   return html;
 }
 
-QString imageTag(const QString& name, double widthPx) {
-  return QString("<img src=\"%1\" width=\"%2\">").arg(name).arg(static_cast<int>(widthPx));
+// The report's figures, in pixels as rendered.
+const QSize kSceneFigure(1600, 1200), kSquareFigure(800, 800), kRiskMapFigure(1200, 1000);
+
+// Both width and height, in CSS pixels: given the width alone, Qt derives the height from the image
+// unscaled when the document is laid out off the GUI thread (the window writes its report on a
+// worker), and the window's report came out with stretched figures over twice the pages (issue 23).
+QString imageTag(const QString& name, double widthPx, QSize figure) {
+  const double heightPx = widthPx * figure.height() / figure.width();
+  return QString("<img src=\"%1\" width=\"%2\" height=\"%3\">")
+      .arg(name)
+      .arg(static_cast<int>(widthPx))
+      .arg(static_cast<int>(heightPx));
 }
 
 // Lead colours on the 2-D figures, for the legends.
@@ -417,9 +427,9 @@ QString figureLegend() {
 // Every figure of the report as a resource of `document`, under the names the pages' HTML uses.
 void addFigures(QTextDocument& document, const PlanResult& result, const QImage& renderedScene) {
   const PlanDocument& plan = result.plan;
-  const QImage scene = renderedScene.isNull() ? renderPlanScene(result, QSize(1600, 1200)) : renderedScene;
+  const QImage scene = renderedScene.isNull() ? renderPlanScene(result, kSceneFigure) : renderedScene;
   document.addResource(QTextDocument::ImageResource, QUrl("scene.png"), scene);
-  const QSize square(800, 800);
+  const QSize square = kSquareFigure;
   for (const PlannedTrajectory& t : plan.trajectories) {
     const QString side{QChar(sideLetter(t.trajectory.side))};
     document.addResource(QTextDocument::ImageResource, QUrl("probe-" + side + ".png"),
@@ -429,7 +439,7 @@ void addFigures(QTextDocument& document, const PlanResult& result, const QImage&
                            renderTargetSlice(result, t, axis, square));
     if (result.field && result.risks.headDistanceMm)  // a plan's own session has both; a bare document not
       document.addResource(QTextDocument::ImageResource, QUrl("risk-" + side + ".png"),
-                           renderRiskMapFigure(result, t, QSize(1200, 1000)));
+                           renderRiskMapFigure(result, t, kRiskMapFigure));
   }
 }
 
@@ -442,13 +452,13 @@ QString figurePages(const PlanResult& result, const PlannedTrajectory& t, double
   QString html;
   html += "<h2 style=\"page-break-before: always\">" + title + ": 3-D scene and probe's eye view</h2>\n";
   html += statedGeometryBanner(result.plan);
-  html += "<p>" + imageTag("scene.png", cssPixelsAcross) + "</p>\n";
+  html += "<p>" + imageTag("scene.png", cssPixelsAcross, kSceneFigure) + "</p>\n";
   html +=
       "<p class=\"small\">Both leads as planned, in the patient's head seen from the front-left, above; R "
       "and L "
       "mark the patient's sides; the cube shows the patient directions.</p>\n";
   html += "<table width=\"100%\" cellspacing=\"0\" cellpadding=\"2\"><tr><td width=\"50%\">" +
-          imageTag("probe-" + side + ".png", half) +
+          imageTag("probe-" + side + ".png", half, kSquareFigure) +
           "</td><td class=\"caption\">Probe's eye view at the target: the "
           "T1 resliced perpendicular to the lead through the target, seen from the entry, with the lead's "
           "cross-section (its real diameter) at the centre and the contacts the plane cuts (directional "
@@ -458,9 +468,9 @@ QString figurePages(const PlanResult& result, const PlannedTrajectory& t, double
   html += "<h2 style=\"page-break-before: always\">" + title + ": slices through the target</h2>\n";
   html += statedGeometryBanner(result.plan);
   html += "<table width=\"100%\" cellspacing=\"0\" cellpadding=\"2\"><tr><td>" +
-          imageTag("slice-" + side + "-0.png", half) + "</td><td>" +
-          imageTag("slice-" + side + "-1.png", half) + "</td></tr><tr><td>" +
-          imageTag("slice-" + side + "-2.png", half) +
+          imageTag("slice-" + side + "-0.png", half, kSquareFigure) + "</td><td>" +
+          imageTag("slice-" + side + "-1.png", half, kSquareFigure) + "</td></tr><tr><td>" +
+          imageTag("slice-" + side + "-2.png", half, kSquareFigure) +
           "</td><td class=\"caption\">Sagittal, coronal and axial slices through the " +
           QString(sideWord(s)) + " target (" + vec(t.trajectory.targetRas) +
           " mm RAS), with the trajectory's projection from the entry "
@@ -469,7 +479,7 @@ QString figurePages(const PlanResult& result, const PlannedTrajectory& t, double
   html += "<h2 style=\"page-break-before: always\">" + title + ": scalp risk map</h2>\n";
   html += statedGeometryBanner(result.plan);
   html += result.field && result.risks.headDistanceMm
-              ? "<p>" + imageTag("risk-" + side + ".png", cssPixelsAcross) + "</p>\n"
+              ? "<p>" + imageTag("risk-" + side + ".png", cssPixelsAcross, kRiskMapFigure) + "</p>\n"
               : QString("<p><b>Not available:</b> this plan carries no scalp distance map to score.</p>\n");
   html += "<p class=\"small\">Every scalp vertex above the " + QString(sideWord(s)) +
           " target is the entry of a straight path to it with this lead and depth, scored as the search "

@@ -282,7 +282,9 @@ TEST(CliPlan, Colin27PlanWritesPlanLabelsReportSceneAndPlanInfoReadsIt) {
   ASSERT_EQ(chosen.exitCode, 0) << chosen.err;
   nlohmann::json copied;
   std::ifstream(copy) >> copied;
-  EXPECT_EQ(copied.at("labels"), "../labels.nii.gz");
+  // Saved elsewhere, the plan takes its files along (issue 23): the new folder is self-contained.
+  EXPECT_EQ(copied.at("labels"), "labels.nii.gz");
+  EXPECT_TRUE(fs::exists(dir / "copy" / "labels.nii.gz"));
   EXPECT_EQ(copied.at("history").back().at("action"), "choose_alternative");
   EXPECT_EQ(runDbsplan("edit " + copy + " --depth L 0.5").exitCode, 0) << "a plan saved elsewhere reopens";
   nlohmann::json unchanged;

@@ -34,6 +34,9 @@
 #include <QTimer>
 #include <QWheelEvent>
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -45,6 +48,7 @@
 #include "RiskMapTestSupport.h"
 #include "TestSupport.h"
 #include "figures/PlanFigures.h"
+#include "figures/PlanReport.h"
 #include "gui/GuidedTour.h"
 #include "gui/MainWindow.h"
 #include "gui/PlanFigureView.h"
@@ -540,6 +544,57 @@ TEST_F(Workstation, PlanningIntoAFolderThatHoldsAPlanAsksFirst) {
     EXPECT_EQ(std::distance(fs::directory_iterator(folder), fs::directory_iterator()), 1)
         << "the folder changed";
   }
+}
+
+// What a PDF holds, as far as comparing two reports needs: its pages and the pixel sizes of its
+// images in order of appearance (Qt's PDF writer stores each as an XObject with /Width and /Height).
+struct PdfOutline {
+  int pages = 0;
+  std::vector<std::pair<int, int>> imageSizes;
+};
+PdfOutline pdfOutline(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string pdf((std::istreambuf_iterator<char>(in)), {});
+  PdfOutline outline;
+  for (std::size_t at = pdf.find("/Type /Page"); at != std::string::npos;
+       at = pdf.find("/Type /Page", at + 1))
+    outline.pages += pdf.compare(at, 12, "/Type /Pages") != 0;
+  for (std::size_t at = pdf.find("/Subtype /Image"); at != std::string::npos;
+       at = pdf.find("/Subtype /Image", at + 1)) {
+    const std::size_t begin = pdf.rfind("<<", at), end = pdf.find(">>", at);
+    const std::string dictionary = pdf.substr(begin, end - begin);
+    auto number = [&](const char* key) {
+      const std::size_t k = dictionary.find(key);
+      return k == std::string::npos ? -1 : std::atoi(dictionary.c_str() + k + std::strlen(key));
+    };
+    outline.imageSizes.push_back({number("/Width "), number("/Height ")});
+  }
+  return outline;
+}
+
+// Issue 23, defect 2: File > Export report gave a 16-page PDF whose scalp risk-map pages said "Not
+// available" and whose 3-D scene was split over two pages; the CLI's report of the same plan had 10
+// pages with the maps. The window's export (a snapshot, on a worker thread) and the CLI's path
+// (writePlanReport of the whole plan result, on the main thread) now give the same pages and figures.
+TEST_F(Workstation, TheReportExportedFromTheWindowIsTheCommandLinesReport) {
+  MainWindow window;
+  ASSERT_TRUE(openPlanInNewWindow(window, planColin27WithTheCli(dir_ + "/plan"), QSize(1500, 1000)));
+  const std::string exported = dir_ + "/window.pdf";
+  chooseInFileDialog(exported);
+  ASSERT_TRUE(clickMenuPath(window, {"File", "Export report"}));
+  ASSERT_TRUE(waitFor([&] { return fs::exists(exported) && !window.busy(); }, 120000));
+  const std::string direct = dir_ + "/cli.pdf";
+  writePlanReport(window.session()->result(), direct);
+  const PdfOutline fromWindow = pdfOutline(exported), fromCli = pdfOutline(direct);
+  EXPECT_EQ(fromWindow.pages, fromCli.pages);
+  // The summary (one page, two with a long list of notes) and four pages per side.
+  EXPECT_GE(fromWindow.pages, 1 + 4 * 2);
+  EXPECT_LE(fromWindow.pages, 2 + 4 * 2);
+  EXPECT_EQ(fromWindow.imageSizes, fromCli.imageSizes) << "the same figures, page by page";
+  // The scalp risk maps (1200 x 1000) are in both: one per side.
+  const auto riskMaps =
+      std::count(fromWindow.imageSizes.begin(), fromWindow.imageSizes.end(), std::pair<int, int>{1200, 1000});
+  EXPECT_EQ(riskMaps, 2);
 }
 
 TEST_F(Workstation, IdleWindowUsesNoCpu) {

@@ -33,7 +33,9 @@ struct PlanInputs {
 struct PlanResult {
   LocateResult locate;
   RiskStructures risks;
-  std::unique_ptr<RiskField> field;  // what scoring samples; kept for re-scoring manual edits
+  // What scoring samples; kept for re-scoring manual edits. Immutable once built, so snapshots for
+  // the report share it (the window's report once lacked the scalp risk maps without it).
+  std::shared_ptr<const RiskField> field;
   std::unique_ptr<AcpcFrame> acpc;
   PlanDocument plan;
   SearchSettings searchSettings;  // as used; manual edits are re-scored with the same

@@ -276,6 +276,7 @@ std::shared_ptr<const PlanResult> PlanSession::snapshot() const {
   auto copy = std::make_shared<PlanResult>();
   copy->locate = result_->locate;  // ITK images are shared, not copied
   copy->risks = result_->risks;
+  copy->field = result_->field;  // shared, read only: the report's scalp risk maps score with it
   copy->plan = result_->plan;
   copy->acpc = std::make_unique<AcpcFrame>(*result_->acpc);
   copy->searchSettings = result_->searchSettings;

@@ -107,7 +107,7 @@ class PlanSession {
   const PlanResult& result() const { return *result_; }
   const std::string& planPath() const { return planPath_; }
   // A copy of the current state for work on another thread while editing goes on (the report and
-  // the scene): the document and the frame copied, the images shared (read only); no risk field.
+  // the scene): the document and the frame copied, the images and the risk field shared (read only).
   std::shared_ptr<const PlanResult> snapshot() const;
 
   // The document as it would be after `edit`, re-scoring only what the edit changes (one path, or
