@@ -128,6 +128,22 @@ TEST(CliPlan, BadInputFailsFastWithOneLineAndWritesNothing) {
 // Issue 26: an image whose file gives no geometry, one too small for a head and one with NaN voxels
 // are refused by name before any registration, exit 1, and nothing is written; `info` still shows
 // the first and says what its file lacks; a statement of the geometry is checked on parsing.
+// `plan` and `locate` of DIR/FILE both exit 1 with `reason` in their message, no library error text
+// ahead of it, and write neither plan.json nor locate.json into DIR/out.
+void expectPlanAndLocateRefuse(const fs::path& dir, const std::string& file, const std::string& reason) {
+  SCOPED_TRACE(file);
+  for (const std::string command : {"plan", "locate"}) {
+    const RunResult r =
+        runDbsplan(command + " " + (dir / file).string() + (command == "plan" ? " --no-figures" : "") +
+                   " --out " + (dir / "out").string());
+    EXPECT_EQ(r.exitCode, 1) << r.err;
+    EXPECT_NE(r.err.find(reason), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("ITK ERROR"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "out" / "plan.json"));
+    EXPECT_FALSE(fs::exists(dir / "out" / "locate.json"));
+  }
+}
+
 TEST(CliPlan, GuessedGeometryTinyAndNonFiniteImagesAreRefusedBeforeAnyWork) {
   const fs::path dir = fs::temp_directory_path() / ("dbs_cli_trust_" + std::to_string(getpid()));
   fs::remove_all(dir);
@@ -162,19 +178,7 @@ TEST(CliPlan, GuessedGeometryTinyAndNonFiniteImagesAreRefusedBeforeAnyWork) {
       {"no_codes.nii", "sform_code and qform_code are both 0"},
       {"tiny.nii", "too small to plan: 8 x 8 x 8 voxels (8 x 8 x 8 mm)"},
       {"nan.nii", "1 of 13824 voxels are NaN or infinite"}};
-  for (const auto& [file, reason] : refusals) {
-    SCOPED_TRACE(file);
-    for (const char* command : {"plan", "locate"}) {
-      const RunResult r = runDbsplan(std::string(command) + " " + (dir / file).string() +
-                                     (std::string(command) == "plan" ? " --no-figures" : "") + " --out " +
-                                     (dir / "out").string());
-      EXPECT_EQ(r.exitCode, 1) << r.err;
-      EXPECT_NE(r.err.find(reason), std::string::npos) << r.err;
-      EXPECT_EQ(r.err.find("ITK ERROR"), std::string::npos) << r.err;
-      EXPECT_FALSE(fs::exists(dir / "out" / "plan.json"));
-      EXPECT_FALSE(fs::exists(dir / "out" / "locate.json"));
-    }
-  }
+  for (const auto& [file, reason] : refusals) expectPlanAndLocateRefuse(dir, file, reason);
   // The statement is checked before anything runs, and never overrides a file's own geometry.
   const RunResult badCode = runDbsplan(
       "plan " + (dir / "no_codes.nii").string() +
@@ -237,18 +241,7 @@ TEST(CliPlan, NoiseAndASmoothBlobAreRefusedAsNotAHead) {
   const std::pair<const char*, const char*> refusals[] = {
       {"noise.nii", "this image is noise, not a head: neighbouring voxels are uncorrelated"},
       {"blob.nii", "not a human head's T1: the located lateral ventricles are not darker than the putamen"}};
-  for (const auto& [file, reason] : refusals) {
-    SCOPED_TRACE(file);
-    for (const char* command : {"plan", "locate"}) {
-      const RunResult r = runDbsplan(std::string(command) + " " + (dir / file).string() +
-                                     (std::string(command) == "plan" ? " --no-figures" : "") + " --out " +
-                                     (dir / "out").string());
-      EXPECT_EQ(r.exitCode, 1) << r.err;
-      EXPECT_NE(r.err.find(reason), std::string::npos) << r.err;
-      EXPECT_FALSE(fs::exists(dir / "out" / "plan.json"));
-      EXPECT_FALSE(fs::exists(dir / "out" / "locate.json"));
-    }
-  }
+  for (const auto& [file, reason] : refusals) expectPlanAndLocateRefuse(dir, file, reason);
   fs::remove_all(dir);
 }
 

@@ -232,6 +232,16 @@ bool openPlanInNewWindow(MainWindow& window, const std::string& planPath, QSize 
   return waitFor([&] { return window.session() != nullptr && !window.busy(); }, 60000);
 }
 
+// Shows `window` at 1200 x 900 and opens the colin27 sample in it by File > Open sample; false when
+// the window or the sample did not come up.
+bool openColin27SampleIn(MainWindow& window) {
+  window.resize(1200, 900);
+  window.show();
+  if (!QTest::qWaitForWindowExposed(&window)) return false;
+  if (!clickMenuPath(window, {"File", "Open sample", "colin27"})) return false;
+  return waitFor([&] { return window.model().labels() && !window.busy(); }, 60000);
+}
+
 class Workstation : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = test::freshTestDir("dbs_workstation"); }
@@ -364,11 +374,7 @@ TEST_F(Workstation, NewUserPlansDragsUndoesPicksAnAlternativeSavesReopensAndExpo
 
 TEST_F(Workstation, CancelledPlanLeavesTheWindowAsItWas) {
   MainWindow window;
-  window.resize(1200, 900);
-  window.show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-  ASSERT_TRUE(clickMenuPath(window, {"File", "Open sample", "colin27"}));
-  ASSERT_TRUE(waitFor([&] { return window.model().labels() && !window.busy(); }, 60000));
+  ASSERT_TRUE(openColin27SampleIn(window));
   const Volume* shown = window.model().volume();
   chooseInFileDialog(dir_);
   bool cancelClicked = false;
@@ -488,11 +494,7 @@ TEST_F(Workstation, ATypedDepthIsTheDepthAndABurstOfArrowsIsOneUndoStep) {
 // window, cancels it, and nothing changes.
 TEST_F(Workstation, EscapeCancelsPlanningAfterAClickOnTheWindow) {
   MainWindow window;
-  window.resize(1200, 900);
-  window.show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-  ASSERT_TRUE(clickMenuPath(window, {"File", "Open sample", "colin27"}));
-  ASSERT_TRUE(waitFor([&] { return window.model().labels() && !window.busy(); }, 60000));
+  ASSERT_TRUE(openColin27SampleIn(window));
   chooseInFileDialog(dir_);
   bool escaped = false;
   whenDialogAppears<QProgressDialog>([&](QProgressDialog*) {
@@ -517,11 +519,7 @@ TEST_F(Workstation, EscapeCancelsPlanningAfterAClickOnTheWindow) {
 // files offers a new folder inside it; Cancel plans nothing and changes nothing.
 TEST_F(Workstation, PlanningIntoAFolderThatHoldsAPlanAsksFirst) {
   MainWindow window;
-  window.resize(1200, 900);
-  window.show();
-  ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
-  ASSERT_TRUE(clickMenuPath(window, {"File", "Open sample", "colin27"}));
-  ASSERT_TRUE(waitFor([&] { return window.model().labels() && !window.busy(); }, 60000));
+  ASSERT_TRUE(openColin27SampleIn(window));
   const std::pair<std::string, std::string> folders[] = {{"with_plan", "plan.json"},
                                                          {"with_notes", "notes.txt"}};
   const char* asked[] = {"already holds a plan", "is not empty"};
