@@ -5,8 +5,11 @@
 // offered back. On the colin27 sample (Colin27 with dbsplan's atlas), planned once per build.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 
 #include <unistd.h>
 
@@ -203,6 +206,99 @@ TEST(PlanSession, NoOpsAreNotRecordedAndABurstIsOneUndoStep) {
   EXPECT_TRUE(session.commit(PlanEdit::setRoll(Side::Left, 30), true, EditMerge::WithPreviousOfTheSameKind));
   EXPECT_EQ(planToJson(session.plan()), beforeBurst);
   EXPECT_EQ(session.plan().history.size(), undoable);
+  fs::remove_all(dir);
+}
+
+// Every leaf of a JSON document with its JSON pointer ("/trajectories/0/side").
+void collectLeaves(const nlohmann::json& j, const std::string& path,
+                   std::map<std::string, nlohmann::json>& out) {
+  if (j.is_object() && !j.empty()) {
+    for (const auto& [key, value] : j.items()) collectLeaves(value, path + "/" + key, out);
+  } else if (j.is_array() && !j.empty()) {
+    for (std::size_t n = 0; n < j.size(); ++n) collectLeaves(j[n], path + "/" + std::to_string(n), out);
+  } else {
+    out[path] = j;
+  }
+}
+
+// The pointers of the leaves that differ between two documents (present in one only, or unequal).
+std::vector<std::string> changedLeaves(const nlohmann::json& before, const nlohmann::json& after) {
+  std::map<std::string, nlohmann::json> a, b;
+  collectLeaves(before, "", a);
+  collectLeaves(after, "", b);
+  std::vector<std::string> changed;
+  for (const auto& [path, value] : a)
+    if (!b.count(path) || b.at(path) != value) changed.push_back(path);
+  for (const auto& [path, value] : b)
+    if (!a.count(path)) changed.push_back(path);
+  return changed;
+}
+
+// Issue 26: an edit never changes what it was not asked to change. Each kind of edit of one side,
+// applied to the colin27 plan: every field of the document outside that side's chosen trajectory,
+// its alternatives, its targets, its electrode and the history is the same, leaf by leaf; and the
+// plan written after the edit reads back equal to the one in memory.
+TEST(PlanSession, AnEditChangesOnlyWhatItWasAskedToChange) {
+  const std::string dir = test::freshTestDir("dbs_session_only_test");
+  const std::unique_ptr<PlanSession> opened = openColin27Plan(dir);
+  PlanSession& session = *opened;
+  const Trajectory left = chosenTrajectory(session.plan(), Side::Left)->trajectory;
+  // The left side's first alternative as it is when the edit is made (edits before it search again).
+  auto firstLeftAlternative = [&session] {
+    for (const PlannedTrajectory& a : session.plan().alternatives)
+      if (a.trajectory.side == Side::Left) return PlanEdit::chooseAlternative(Side::Left, a.trajectory.id);
+    throw std::runtime_error("the left side has no alternative");
+  };
+  const std::pair<const char*, std::function<PlanEdit()>> edits[] = {
+      {"depth", [&] { return PlanEdit::setDepth(Side::Left, left.deepestContactBeyondTargetMm + 1.0); }},
+      {"roll", [] { return PlanEdit::setRoll(Side::Left, 45); }},
+      {"electrode", [] { return PlanEdit::setElectrode(Side::Left, "boston_scientific_db2202"); }},
+      {"alternative", firstLeftAlternative},
+      {"target",
+       [&] {
+         return PlanEdit::moveTarget(Side::Left, left.targetRas + Vec3{0, 0, -1});
+       }},
+      {"entry",
+       [&] {
+         return PlanEdit::moveEntry(Side::Left, left.entryRas + Vec3{0, 4, 0});
+       }},
+      {"note", [] { return PlanEdit::editNote("checked by the test"); }}};
+  for (const auto& [name, makeEdit] : edits) {
+    SCOPED_TRACE(name);
+    const PlanEdit edit = makeEdit();
+    const nlohmann::json before = planToJson(session.plan());
+    std::size_t leftIndex = 0;
+    while (before.at("trajectories").at(leftIndex).at("side") != "L") ++leftIndex;
+    ASSERT_TRUE(session.commit(edit));
+    const nlohmann::json after = planToJson(session.plan());
+    const std::vector<std::string> changed = changedLeaves(before, after);
+    EXPECT_FALSE(changed.empty()) << "the edit changed nothing";
+    const std::string leftTrajectory = "/trajectories/" + std::to_string(leftIndex) + "/";
+    for (const std::string& path : changed) {
+      const bool asked = path.rfind("/history", 0) == 0 || path.rfind(leftTrajectory, 0) == 0 ||
+                         path.rfind("/alternatives", 0) == 0 || path.rfind("/targets", 0) == 0 ||
+                         path == "/electrodes/L" || path == "/review_note";
+      EXPECT_TRUE(asked) << path << " changed: "
+                         << (before.contains(nlohmann::json::json_pointer(path))
+                                 ? before.at(nlohmann::json::json_pointer(path)).dump()
+                                 : "(absent)")
+                         << " -> "
+                         << (after.contains(nlohmann::json::json_pointer(path))
+                                 ? after.at(nlohmann::json::json_pointer(path)).dump()
+                                 : "(absent)");
+    }
+    // The right side's alternatives and targets are not the left edit's to change.
+    for (const char* list : {"alternatives", "targets"}) {
+      for (const auto& item : before.at(list)) {
+        if (item.at("side") != "R") continue;
+        EXPECT_NE(std::find(after.at(list).begin(), after.at(list).end(), item), after.at(list).end())
+            << list << " of the right side changed";
+      }
+    }
+  }
+  session.save();
+  test::expectJsonNear(planToJson(PlanSession::open(session.planPath())->plan()), planToJson(session.plan()),
+                       1e-9, "plan read back");
   fs::remove_all(dir);
 }
 

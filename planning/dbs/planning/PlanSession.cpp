@@ -49,7 +49,13 @@ std::vector<PlannedTrajectory> searchAlternatives(const PlanningContext& context
   for (std::size_t i = 0; i < search.best.size() && alternatives.size() < wanted; ++i) {
     if (norm(search.best[i].entryRas - chosen.entryRas) < context.settings.distinctEntryMm) continue;
     alternatives.push_back({search.best[i], search.bestMetrics[i]});
-    alternatives.back().trajectory.markerRollDeg = chosen.markerRollDeg;
+    // The search scores at roll 0; an alternative takes the chosen lead's roll, so its directional
+    // segments are scored again at that roll (they once pointed elsewhere than its roll says, and the
+    // reopened plan's re-scoring disagreed with the saved one).
+    if (alternatives.back().trajectory.markerRollDeg != chosen.markerRollDeg) {
+      alternatives.back().trajectory.markerRollDeg = chosen.markerRollDeg;
+      alternatives.back().metrics = evaluateTrajectory(context, alternatives.back().trajectory);
+    }
   }
   return alternatives;
 }
