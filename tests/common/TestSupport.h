@@ -17,6 +17,13 @@
 namespace dbs::test {
 
 // temp/NAME_PID, emptied: ctest runs each test in its own process, in parallel.
+// DIR/NAME in the temporary folder `dir` (created, kept between tests of one executable).
+inline std::string tempFilePath(const std::string& dir, const std::string& name) {
+  const std::filesystem::path folder = std::filesystem::temp_directory_path() / dir;
+  std::filesystem::create_directories(folder);
+  return (folder / name).string();
+}
+
 inline std::string freshTestDir(const std::string& name) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / (name + "_" + std::to_string(getpid()));

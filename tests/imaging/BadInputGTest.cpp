@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "TestNifti.h"
+#include "TestSupport.h"
 #include "dbs/generators/SyntheticPatient.h"
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
@@ -24,9 +25,7 @@ using test::affineFromColumns;
 using test::TestNifti;
 
 std::string tempPath(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / "dbs_imaging_tests" / "bad";
-  fs::create_directories(dir);
-  return (dir / name).string();
+  return test::tempFilePath("dbs_imaging_tests/bad", name);
 }
 
 TestNifti validNifti() {

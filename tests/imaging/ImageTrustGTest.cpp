@@ -11,6 +11,7 @@
 #include <random>
 
 #include "TestNifti.h"
+#include "TestSupport.h"
 #include "dbs/imaging/ImageTrust.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/Volume.h"
@@ -23,9 +24,7 @@ using test::affineFromColumns;
 using test::TestNifti;
 
 std::string tempPath(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / "dbs_imaging_tests" / "trust";
-  fs::create_directories(dir);
-  return (dir / name).string();
+  return test::tempFilePath("dbs_imaging_tests/trust", name);
 }
 
 // A head-sized NIfTI (24 x 24 x 24 voxels of 5 mm: 120 mm each way) with a bright ball in it.
