@@ -616,7 +616,7 @@ bool MainWindow::savePlanAs(const QString& path) {
   QStringList names;
   for (const std::string& f : carried) names << QString::fromStdString(f);
   statusBar()->showMessage(carried.empty() ? "Saved " + path
-                                           : "Saved " + path + " with its files copied beside it (" +
+                                           : "Saved " + path + " with its files beside it (" +
                                                  names.join(", ") + "): the folder is self-contained",
                            15000);
   return true;

@@ -1,6 +1,7 @@
 #include "dbs/planning/HeadLikeness.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "dbs/imaging/Labels.h"
@@ -18,17 +19,26 @@ double medianOf(std::vector<float> values) {
   return *middle;
 }
 
-// The patient's intensities under the carried labels of `structure` on both sides. The labels lie
-// on the patient's own grid (warpLabelsToPatient), so voxel n of one is voxel n of the other.
-std::vector<float> intensitiesUnder(const LocateResult& located, const std::string& structure) {
-  const int left = labelValue(sidedLabelName(structure, Side::Left)),
-            right = labelValue(sidedLabelName(structure, Side::Right));
+// The patient's intensities under the carried labels of the putamen and of the lateral ventricles,
+// both sides, in one pass. The labels lie on the patient's own grid (warpLabelsToPatient), so voxel n
+// of one is voxel n of the other.
+struct PutamenAndVentricles {
+  std::vector<float> putamen, ventricles;
+};
+PutamenAndVentricles intensitiesUnderPutamenAndVentricles(const LocateResult& located) {
+  auto both = [](const char* structure) {
+    return std::array<int, 2>{labelValue(sidedLabelName(structure, Side::Left)),
+                              labelValue(sidedLabelName(structure, Side::Right))};
+  };
+  const std::array<int, 2> putamen = both("Putamen"), ventricles = both("Ventricle");
   const float* t1 = located.patient.image->GetBufferPointer();
   const unsigned short* labels = located.labels.image->GetBufferPointer();
   const std::size_t count = located.patient.geometry.voxelCount();
-  std::vector<float> values;
-  for (std::size_t n = 0; n < count; ++n)
-    if (labels[n] == left || labels[n] == right) values.push_back(t1[n]);
+  PutamenAndVentricles values;
+  for (std::size_t n = 0; n < count; ++n) {
+    if (labels[n] == putamen[0] || labels[n] == putamen[1]) values.putamen.push_back(t1[n]);
+    if (labels[n] == ventricles[0] || labels[n] == ventricles[1]) values.ventricles.push_back(t1[n]);
+  }
   return values;
 }
 
@@ -40,8 +50,7 @@ std::string rangeText(const double range[2], int decimals) {
 
 HeadLikeness measureHeadLikeness(const LocateResult& located) {
   HeadLikeness measured;
-  const std::vector<float> putamen = intensitiesUnder(located, "Putamen");
-  const std::vector<float> ventricles = intensitiesUnder(located, "Ventricle");
+  const auto [putamen, ventricles] = intensitiesUnderPutamenAndVentricles(located);
   if (!putamen.empty() && !ventricles.empty()) {
     const double putamenMedian = medianOf(putamen);
     std::vector<float> deviations;

@@ -623,10 +623,7 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
                  "created",         "image",          "labels",       "transforms",     "landmarks_ras",
                  "targets",         "electrodes",     "trajectories", "alternatives",   "search",
                  "risk_structures", "notes",          "review_note",  "history",        "file_checksums"});
-  PlanDocument p;
-  if (root["schema"].string() != kPlanSchema)
-    root["schema"].fail("must be \"" + std::string(kPlanSchema) + "\" (is \"" + root["schema"].string() +
-                        "\")");
+  PlanDocument p;  // "schema" is kPlanSchema: whatThisJsonIsInstead said so
   const long version = root["schema_version"].integer();
   if (version < kOldestReadablePlanSchemaVersion || version > kPlanSchemaVersion)
     root["schema_version"].fail(

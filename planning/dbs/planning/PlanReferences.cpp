@@ -28,12 +28,14 @@ std::vector<std::string> planReferencedFiles(const PlanDocument& plan) {
   return files;
 }
 
-void relocatePlanReferences(PlanDocument& plan, const std::string& fromDir, const std::string& toDir) {
+void relocatePlanReferences(PlanDocument& plan, const std::string& fromDir, const std::string& toDir,
+                            const std::vector<std::string>& carried) {
   namespace fs = std::filesystem;
   const fs::path from = fs::absolute(fromDir).lexically_normal(), to = fs::absolute(toDir).lexically_normal();
   if (from == to) return;
   auto moved = [&](const std::string& file) {
-    return file.empty() ? file : (from / file).lexically_normal().lexically_relative(to).string();
+    if (file.empty() || std::find(carried.begin(), carried.end(), file) != carried.end()) return file;
+    return (from / file).lexically_normal().lexically_relative(to).string();
   };
   std::map<std::string, std::string> checksums;
   for (const auto& [file, digest] : plan.fileSha256) checksums[moved(file)] = digest;
@@ -46,26 +48,30 @@ void relocatePlanReferences(PlanDocument& plan, const std::string& fromDir, cons
     plan.riskStructures["file"] = moved(plan.riskStructures["file"].get<std::string>());
 }
 
-std::vector<std::string> carryPlanCompanions(PlanDocument& plan, const std::string& fromDir,
+std::vector<std::string> carryPlanCompanions(const PlanDocument& plan, const std::string& fromDir,
                                              const std::string& toDir) {
   namespace fs = std::filesystem;
   const fs::path from = fs::absolute(fromDir).lexically_normal(), to = fs::absolute(toDir).lexically_normal();
   if (from == to) return {};
-  std::vector<std::string> inside, carried;
+  std::vector<std::string> inside;
   for (const std::string& file : planReferencedFiles(plan)) {
     const fs::path relative = fs::path(file).lexically_normal();
     if (relative.is_absolute() || relative.empty() || *relative.begin() == "..") continue;
     inside.push_back(file);
   }
+  // The checksum the plan recorded for `file`, or "" (a plan without one).
+  auto recordedDigest = [&plan](const std::string& file) {
+    const auto recorded = plan.fileSha256.find(file);
+    return recorded != plan.fileSha256.end() ? recorded->second : std::string();
+  };
   // Check first, copy after: a conflict leaves the new folder as it was.
   for (const std::string& file : inside) {
     const fs::path source = from / file, destination = to / file;
     if (!fs::is_regular_file(source))
       throw std::runtime_error(source.string() +
                                ": the plan's file is missing, so the plan cannot be saved elsewhere");
-    const auto recorded = plan.fileSha256.find(file);
-    const std::string digest =
-        recorded != plan.fileSha256.end() ? recorded->second : sha256OfPath(source.string());
+    const std::string recorded = recordedDigest(file);
+    const std::string digest = !recorded.empty() ? recorded : sha256OfPath(source.string());
     std::error_code ec;
     if (fs::exists(destination, ec) && sha256OfPath(destination.string()) != digest)
       throw std::runtime_error(destination.string() +
@@ -82,8 +88,8 @@ std::vector<std::string> carryPlanCompanions(PlanDocument& plan, const std::stri
     if (!fs::copy_file(source, partial, fs::copy_options::overwrite_existing, ec) || ec)
       throw std::runtime_error(destination.string() + ": cannot copy the plan's file here (" + ec.message() +
                                ")");
-    const auto recorded = plan.fileSha256.find(file);
-    if (recorded != plan.fileSha256.end() && sha256OfPath(partial.string()) != recorded->second) {
+    const std::string recorded = recordedDigest(file);
+    if (!recorded.empty() && sha256OfPath(partial.string()) != recorded) {
       fs::remove(partial, ec);
       throw std::runtime_error(destination.string() + ": the copy does not match the plan's checksum");
     }
@@ -91,29 +97,8 @@ std::vector<std::string> carryPlanCompanions(PlanDocument& plan, const std::stri
     if (ec)
       throw std::runtime_error(destination.string() + ": cannot copy the plan's file here (" + ec.message() +
                                ")");
-    carried.push_back(file);
   }
-  // The files outside the old folder stay where they are, referred to from the new one.
-  PlanDocument outside = plan;
-  relocatePlanReferences(outside, fromDir, toDir);
-  auto keepOrMove = [&](const std::string& oldName, const std::string& newName) {
-    return std::find(inside.begin(), inside.end(), oldName) != inside.end() ? oldName : newName;
-  };
-  std::map<std::string, std::string> checksums;
-  for (const auto& [file, digest] : plan.fileSha256) {
-    const bool kept = std::find(inside.begin(), inside.end(), file) != inside.end();
-    checksums[kept ? file : (from / file).lexically_normal().lexically_relative(to).string()] = digest;
-  }
-  plan.fileSha256 = checksums;
-  plan.labelsFile = keepOrMove(plan.labelsFile, outside.labelsFile);
-  plan.transforms.affineFile = keepOrMove(plan.transforms.affineFile, outside.transforms.affineFile);
-  plan.transforms.displacementFile =
-      keepOrMove(plan.transforms.displacementFile, outside.transforms.displacementFile);
-  if (plan.riskStructures.is_object() && plan.riskStructures.contains("file") &&
-      plan.riskStructures["file"].is_string())
-    plan.riskStructures["file"] = keepOrMove(plan.riskStructures["file"].get<std::string>(),
-                                             outside.riskStructures["file"].get<std::string>());
-  return carried;
+  return inside;
 }
 
 void recordReferencedChecksums(PlanDocument& plan, const std::string& planDir) {

@@ -13,15 +13,17 @@ namespace dbs {
 // The files the plan refers to (labels, risk structures, transforms), relative to its folder.
 std::vector<std::string> planReferencedFiles(const PlanDocument& plan);
 // Rewrites those references (and their checksum keys) for a plan file moving from `fromDir` to
-// `toDir`, so that they still name the same files.
-void relocatePlanReferences(PlanDocument& plan, const std::string& fromDir, const std::string& toDir);
+// `toDir`, so that they still name the same files; those named in `carried` were copied to the same
+// relative name in `toDir` (carryPlanCompanions) and keep their names.
+void relocatePlanReferences(PlanDocument& plan, const std::string& fromDir, const std::string& toDir,
+                            const std::vector<std::string>& carried = {});
 // Save As into another folder: copies every referenced file that lies in `fromDir` (or below it)
 // to the same relative name in `toDir`, checksum verified, so the plan saved there is self-contained
-// and survives the old folder's deletion; references to files outside `fromDir` are rewritten as
-// relocatePlanReferences does. A file already in `toDir` with the same content is kept; one with
-// other content (another plan's) is never overwritten: std::runtime_error naming it, before anything
-// is copied. Returns the names copied (for the message that says so).
-std::vector<std::string> carryPlanCompanions(PlanDocument& plan, const std::string& fromDir,
+// and survives the old folder's deletion. A file already in `toDir` with the same content is kept;
+// one with other content (another plan's) is never overwritten: std::runtime_error naming it, before
+// anything is copied. Returns the names now beside the plan in `toDir`, for relocatePlanReferences
+// (the files outside `fromDir` stay where they are, referred to from the new folder).
+std::vector<std::string> carryPlanCompanions(const PlanDocument& plan, const std::string& fromDir,
                                              const std::string& toDir);
 // Records the SHA-256 of every referenced file present in `planDir`.
 void recordReferencedChecksums(PlanDocument& plan, const std::string& planDir);

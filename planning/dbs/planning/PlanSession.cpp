@@ -399,21 +399,14 @@ void PlanSession::save(const std::string& path) {
   // once pointed back into the old folder and broke when that was cleaned up. The image stays where
   // it is: it is the patient's scan, not the plan's output.
   lastCarriedFiles_ = carryPlanCompanions(written, fromDir, toDir);
+  relocatePlanReferences(written, fromDir, toDir, lastCarriedFiles_);
   writePlan(written, target);
   std::error_code ec;
   if (!planPath_.empty()) fs::remove(autosavePathFor(planPath_), ec);
   fs::remove(autosavePathFor(target), ec);
-  // The references of every state now speak from the new folder (edits never change them).
+  // The references of every state now speak from the new folder.
   for (auto* stack : {&undo_, &redo_})
-    for (UndoState& s : *stack) {
-      s.plan.labelsFile = written.labelsFile;
-      s.plan.transforms.affineFile = written.transforms.affineFile;
-      s.plan.transforms.displacementFile = written.transforms.displacementFile;
-      if (s.plan.riskStructures.is_object() && written.riskStructures.is_object() &&
-          written.riskStructures.contains("file"))
-        s.plan.riskStructures["file"] = written.riskStructures["file"];
-      s.plan.fileSha256 = written.fileSha256;
-    }
+    for (UndoState& s : *stack) relocatePlanReferences(s.plan, fromDir, toDir, lastCarriedFiles_);
   result_->plan = std::move(written);
   planPath_ = target;
   savedRevision_ = revision_;

@@ -147,7 +147,8 @@ class PlanSession {
 
   // Writes the plan atomically to `path` (default: planPath()) and forgets the autosave. Into another
   // folder, the plan's files are copied along (carryPlanCompanions: self-contained there;
-  // lastCarriedFiles() names them). Throws std::runtime_error naming the file, the old plan intact.
+  // lastCarriedFiles() names the files beside it there). Throws std::runtime_error naming the file, the old
+  // plan intact.
   void save(const std::string& path = {});
   const std::vector<std::string>& lastCarriedFiles() const { return lastCarriedFiles_; }
   // The autosave beside the plan ("plan.json" -> ".plan.json.autosave"); written atomically.
