@@ -4,8 +4,13 @@
 //       writes OUTDIR/patient_t1.nii.gz and OUTDIR/patient_labels.nii.gz (ground truth)
 //   dbs_bench phantom-atlas PHANTOM_TRUTH.json OUT.json
 //       an atlas description (landmarks, targets) of a phantom, so a phantom can serve as template
+//   dbs_bench resample T1 OUT SPACING_MM [int16|float32]
+//       T1 resampled (linear) to isotropic SPACING_MM over the same field of view, stored as int16
+//       (default) or float32, as NIfTI (.nii, .nii.gz) or NRRD (.nrrd): how the memory benchmark
+//       (bench/memory_bench.sh) makes fine heads from Colin27
 //   dbs_bench score LABELS TRUTH --left A,B --right C,D --truth-left E --truth-right F
 //       prints GP Dice and centroid error per side: "L dice centroid_mm R dice centroid_mm"
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -13,6 +18,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include <itkCastImageFilter.h>
+#include <itkImageFileWriter.h>
+#include <itkNrrdImageIO.h>
+#include <itkLinearInterpolateImageFunction.h>
+#include <itkResampleImageFilter.h>
 
 #include "dbs/generators/SyntheticPatient.h"
 #include "dbs/imaging/ImageWriting.h"
@@ -53,6 +64,57 @@ int main(int argc, char** argv) {
       std::filesystem::create_directories(a[3]);
       dbs::writeVolume(patient.t1, a[3] + "/patient_t1.nii.gz");
       dbs::writeLabelVolume(patient.labels, a[3] + "/patient_labels.nii.gz");
+      return 0;
+    }
+    if ((a.size() == 4 || a.size() == 5) && a[0] == "resample") {
+      const dbs::Volume t1 = dbs::loadVolume(a[1]);
+      const double spacing = std::stod(a[3]);
+      // The same physical extent (voxel edges to voxel edges) on the finer grid.
+      const auto& in = *t1.image;
+      itk::Size<3> size;
+      itk::Vector<double, 3> outSpacing;
+      itk::Point<double, 3> origin;
+      for (unsigned d = 0; d < 3; ++d) {
+        const double extent = in.GetLargestPossibleRegion().GetSize()[d] * in.GetSpacing()[d];
+        size[d] = static_cast<itk::SizeValueType>(std::floor(extent / spacing));
+        outSpacing[d] = spacing;
+      }
+      // Voxel centres half a new voxel in from the old grid's first voxel edge, along the direction.
+      itk::Vector<double, 3> shift;
+      for (unsigned d = 0; d < 3; ++d) shift[d] = -0.5 * in.GetSpacing()[d] + 0.5 * spacing;
+      origin = in.GetOrigin() + in.GetDirection() * shift;
+      using Resample = itk::ResampleImageFilter<dbs::FloatImage, dbs::FloatImage, double>;
+      auto resample = Resample::New();
+      resample->SetInput(t1.image);
+      resample->SetInterpolator(itk::LinearInterpolateImageFunction<dbs::FloatImage, double>::New());
+      resample->SetSize(size);
+      resample->SetOutputSpacing(outSpacing);
+      resample->SetOutputOrigin(origin);
+      resample->SetOutputDirection(in.GetDirection());
+      auto write = [&](auto* image) {
+        if (a[2].size() > 5 && a[2].substr(a[2].size() - 5) == ".nrrd")
+        {
+          using Image = std::remove_pointer_t<decltype(image)>;
+          auto writer = itk::ImageFileWriter<Image>::New();
+          writer->SetImageIO(itk::NrrdImageIO::New());
+          writer->SetInput(image);
+          writer->SetFileName(a[2]);
+          writer->SetUseCompression(true);
+          writer->Update();
+        }
+        else
+          dbs::writeImageAtomically(image, a[2], /*compress=*/a[2].back() == 'z');
+      };
+      if (a.size() == 5 && a[4] == "float32") {
+        resample->Update();
+        write(resample->GetOutput());
+      } else {
+        auto cast = itk::CastImageFilter<dbs::FloatImage, itk::Image<short, 3>>::New();
+        cast->SetInput(resample->GetOutput());
+        cast->Update();
+        write(cast->GetOutput());
+      }
+      std::cout << size[0] << " x " << size[1] << " x " << size[2] << " voxels at " << spacing << " mm\n";
       return 0;
     }
     if (a.size() == 3 && a[0] == "phantom-atlas") {

@@ -11,7 +11,9 @@ namespace dbs::app {
 LoadedScene loadScene(const std::string& imagePath, const std::string& labelsPath,
                       const ProgressCallback& progress) {
   LoadedScene scene;
-  scene.volume = std::make_shared<Volume>(loadVolume(imagePath, progress));
+  // The grid planning works on (the file's own unless it is finer than the working grid allows), so
+  // that what the window shows is what the plan is made on, and memory stays bounded.
+  scene.volume = std::make_shared<Volume>(loadVolumeForPlanning(imagePath, progress));
   if (!labelsPath.empty()) {
     if (progress && !progress(0.8, "reading labels " + labelsPath)) throw Cancelled();
     scene.labels = std::make_shared<LabelVolume>(loadLabelVolume(labelsPath));

@@ -14,7 +14,9 @@
 #include "dbs/generators/SyntheticPatient.h"
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/planning/PlanFile.h"
 #include "dbs/planning/PlanPipeline.h"
+#include "dbs/planning/PlanSession.h"
 #include "dbs/planning/SampleCatalogue.h"
 
 namespace dbs {
@@ -137,6 +139,70 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
 
 // A vessel that only a contrast volume shows, laid along the path the plain T1 plan chose: with the
 // contrast volume given (--vessels), the plan must see it and go around it.
+// Issue 26: a head finer than the working grid (here 0.7 mm, 34 M voxels) is planned on bins of its
+// voxels, streamed from the file, so memory stays bounded (bench/memory_bench.sh measures the 0.3 mm
+// head); the plan records the bins, reopens on them, and its targets still lie in the true GPi.
+TEST(PlanPipeline, AHeadFinerThanTheWorkingGridIsPlannedOnBinsAndReopensOnThem) {
+  const std::string dir = test::freshTestDir("dbs_plan_fine_test");
+  const Sample& colin = SampleCatalogue::standard().find("colin27");
+  ASSERT_EQ(colin.missingReason(), "") << "run scripts/setup.sh and build the atlas";
+  SyntheticPatientParameters p;
+  p.seed = 7;
+  p.warpMm = 4;
+  p.spacingMm = {0.7, 0.7, 0.7};
+  const SyntheticPatient patient =
+      makeSyntheticPatient(loadVolume(colin.t1Path), loadLabelVolume(colin.labelsPath), p);
+  ASSERT_GT(patient.t1.geometry.voxelCount(), kMaxWorkingVoxels);
+  writeImageAtomically(patient.t1.image.GetPointer(), dir + "/fine.nii", /*compress=*/false);
+
+  PlanInputs inputs;
+  inputs.locate.imagePath = dir + "/fine.nii";
+  inputs.programVersion = "test";
+  const PlanResult result = runPlanPipeline(inputs);
+  const Volume& planned = result.locate.patient;
+  EXPECT_TRUE(isBinned(planned.binFactors));
+  EXPECT_EQ(planned.fileSize, patient.t1.geometry.size);
+  EXPECT_LE(planned.geometry.voxelCount(), kMaxWorkingVoxels);
+  EXPECT_LT(planned.geometry.rasFromIjk.maxAbsDifference(
+                binnedGeometry(patient.t1.geometry, planned.binFactors).rasFromIjk),
+            1e-4);
+  EXPECT_EQ(result.locate.labels.geometry.size, planned.geometry.size);
+
+  const PlanDocument plan = writePlanOutputs(result, dir + "/out");
+  ASSERT_EQ(plan.trajectories.size(), 2u);
+  // The truth is on the file's grid (finer than the plan's): its nearest voxel to each target.
+  const LabelVolume& truth = patient.labels;
+  auto truthLabelAt = [&](Vec3 ras) {
+    const Vec3 q = truth.geometry.indexFromRas(ras);
+    const std::size_t i = static_cast<std::size_t>(std::lround(q.x)), j = static_cast<std::size_t>(std::lround(q.y)),
+                      k = static_cast<std::size_t>(std::lround(q.z));
+    return static_cast<int>(
+        truth.image->GetBufferPointer()[(k * truth.geometry.size[1] + j) * truth.geometry.size[0] + i]);
+  };
+  for (const PlannedTrajectory& t : plan.trajectories) {
+    const std::string side(1, sideLetter(t.trajectory.side));
+    EXPECT_EQ(truthLabelAt(t.trajectory.targetRas), labelValue("GPi_" + side))
+        << side << ": target not in the true GPi";
+    EXPECT_TRUE(t.metrics.safe) << side;
+  }
+  EXPECT_TRUE(std::any_of(plan.notes.begin(), plan.notes.end(),
+                          [](const std::string& n) { return n.rfind("working grid: ", 0) == 0; }));
+
+  std::ifstream in(dir + "/out/plan.json");
+  const nlohmann::json written = nlohmann::json::parse(in);
+  const auto& grid = written.at("image").at("working_grid");
+  for (std::size_t a = 0; a < 3; ++a) {
+    EXPECT_EQ(grid.at("bins").at(a).get<unsigned>(), planned.binFactors[a]);
+    EXPECT_EQ(grid.at("file_size").at(a).get<std::size_t>(), patient.t1.geometry.size[a]);
+  }
+  std::vector<std::string> warnings;
+  const std::unique_ptr<PlanSession> reopened = PlanSession::open(dir + "/out/plan.json", &warnings);
+  EXPECT_TRUE(warnings.empty()) << warnings.front();
+  EXPECT_EQ(reopened->result().locate.patient.geometry.size, planned.geometry.size);
+  test::expectJsonNear(planToJson(reopened->plan()), planToJson(plan), 1e-3, "plan reopened");
+  fs::remove_all(dir);
+}
+
 TEST(PlanPipeline, VesselOnTheChosenPathIsSeenInTheContrastVolumeAndAvoided) {
   const std::string dir = test::freshTestDir("dbs_plan_vessel_test");
   const Sample& colin = SampleCatalogue::standard().find("colin27");

@@ -94,7 +94,10 @@ void applyStatedGeometry(Volume& volume, const StatedGeometry& stated) {
     throw ImagingError(volume.path +
                        ": the file gives its own geometry; --assume-orientation and --assume-spacing are "
                        "only for images whose files do not (dbsplan never overrides what a file says)");
-  volume.geometry = statedImageGeometry(volume.geometry.size, stated);
+  // The statement is of the file's voxels; a volume on a working grid takes it through its bins.
+  volume.geometry = volume.fileSize == std::array<std::size_t, 3>{0, 0, 0}
+                        ? statedImageGeometry(volume.geometry.size, stated)
+                        : binnedGeometry(statedImageGeometry(volume.fileSize, stated), volume.binFactors);
   applyGeometryToItk(volume.geometry, *volume.image, volume.path);
   volume.geometrySource = "STATED BY THE USER, not in the file: " + describeStatedGeometry(stated);
   volume.notes.push_back("the file does not give its geometry (" + volume.geometryNotInFile.front() +

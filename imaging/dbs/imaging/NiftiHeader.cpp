@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -136,22 +137,56 @@ bool hasNiftiExtension(const std::string& path) {
   return endsWith(".nii") || endsWith(".nii.gz");
 }
 
-std::size_t countNonFiniteNiftiVoxels(const std::string& path, const NiftiHeader& h) {
-  const bool isFloat = h.datatype == 16, isDouble = h.datatype == 64;
-  if (!isFloat && !isDouble) return 0;
+namespace {
+
+// One stored voxel as a double; false for a datatype this reader does not decode.
+template <typename T>
+double decoded(const unsigned char* p) {
+  T value;
+  std::memcpy(&value, p, sizeof(T));
+  return static_cast<double>(value);
+}
+using Decoder = double (*)(const unsigned char*);
+Decoder decoderFor(int datatype) {
+  switch (datatype) {
+    case 2: return &decoded<std::uint8_t>;
+    case 4: return &decoded<std::int16_t>;
+    case 8: return &decoded<std::int32_t>;
+    case 16: return &decoded<float>;
+    case 64: return &decoded<double>;
+    case 256: return &decoded<std::int8_t>;
+    case 512: return &decoded<std::uint16_t>;
+    case 768: return &decoded<std::uint32_t>;
+    case 1024: return &decoded<std::int64_t>;
+    case 1280: return &decoded<std::uint64_t>;
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+std::uint64_t niftiVoxelCount(const NiftiHeader& h) {
   std::uint64_t voxels = 1;
-  for (int a = 1; a <= h.dim[0]; ++a)
-    voxels *= static_cast<std::uint64_t>(h.dim[static_cast<std::size_t>(a)]);
+  for (int a = 1; a <= h.dim[0]; ++a) voxels *= static_cast<std::uint64_t>(h.dim[static_cast<std::size_t>(a)]);
+  return voxels;
+}
+
+void streamNiftiVoxels(const std::string& path, const NiftiHeader& h, const NiftiVoxelVisitor& visit) {
+  const Decoder decode = decoderFor(h.datatype);
+  if (!decode) throw ImagingError(path + ": NIfTI datatype " + std::to_string(h.datatype) + " is not a scalar");
+  const std::size_t width = h.bytesPerVoxel();
+  const std::uint64_t voxels = niftiVoxelCount(h);
   gzFile gz = gzopen(path.c_str(), "rb");  // zlib reads uncompressed files transparently
   if (!gz) throw ImagingError(path + ": cannot open for reading");
+  struct Closer {
+    gzFile gz;
+    ~Closer() { gzclose(gz); }
+  } closer{gz};
   gzbuffer(gz, 1 << 17);
-  if (gzseek(gz, static_cast<z_off_t>(h.voxOffset), SEEK_SET) < 0) {
-    gzclose(gz);
+  if (gzseek(gz, static_cast<z_off_t>(h.voxOffset), SEEK_SET) < 0)
     throw ImagingError(path + ": cannot seek to the voxel data");
-  }
-  const std::size_t width = isFloat ? 4 : 8;
-  std::vector<unsigned char> buffer((1 << 17) / width * width);
-  std::size_t nonFinite = 0;
+  std::vector<unsigned char> buffer((1 << 18) / width * width);
+  std::vector<double> values(buffer.size() / width);
   std::uint64_t seen = 0;
   int n = 0;
   while (seen < voxels && (n = gzread(gz, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
@@ -159,19 +194,23 @@ std::size_t countNonFiniteNiftiVoxels(const std::string& path, const NiftiHeader
     for (std::size_t v = 0; v < count; ++v) {
       unsigned char* p = buffer.data() + v * width;
       if (h.byteSwapped) std::reverse(p, p + width);
-      double value = 0;
-      if (isFloat) {
-        float f = 0;
-        std::memcpy(&f, p, 4);
-        value = f;
-      } else {
-        std::memcpy(&value, p, 8);
-      }
-      nonFinite += !std::isfinite(value);
+      const double value = decode(p);
+      values[v] = h.scaled(value);
     }
+    visit(values.data(), count, seen);
     seen += count;
   }
-  gzclose(gz);
+  if (seen < voxels)
+    throw ImagingError(path + ": the voxel data end after " + std::to_string(seen) + " of " +
+                       std::to_string(voxels) + " voxels");
+}
+
+std::size_t countNonFiniteNiftiVoxels(const std::string& path, const NiftiHeader& h) {
+  if (h.datatype != 16 && h.datatype != 64) return 0;
+  std::size_t nonFinite = 0;
+  streamNiftiVoxels(path, h, [&](const double* values, std::size_t count, std::uint64_t) {
+    for (std::size_t v = 0; v < count; ++v) nonFinite += !std::isfinite(values[v]);
+  });
   return nonFinite;
 }
 

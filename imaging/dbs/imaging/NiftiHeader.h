@@ -11,7 +11,9 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "dbs/imaging/WorldFrame.h"
@@ -39,6 +41,9 @@ struct NiftiHeader {
   // nibabel's get_best_affine(); `source` says which one was used, for the user.
   Affine bestAffine(std::string* source = nullptr) const;
   std::size_t bytesPerVoxel() const { return static_cast<std::size_t>(bitpix / 8); }
+  // A stored value as niftilib (and so ITK) gives it: scaled when scl_slope is set, finite and not 0.
+  bool isScaled() const { return sclSlope != 0 && std::isfinite(sclSlope) && (sclSlope != 1 || sclInter != 0); }
+  double scaled(double stored) const { return isScaled() ? stored * sclSlope + sclInter : stored; }
 };
 
 // Reads and validates the header. Throws ImagingError with a one-line, specific message for a file
@@ -51,6 +56,20 @@ std::string gzipStreamProblem(const std::string& path, std::uint64_t needed);
 
 // True for names ending in .nii or .nii.gz (case-insensitive).
 bool hasNiftiExtension(const std::string& path);
+
+std::uint64_t niftiVoxelCount(const NiftiHeader& header);
+
+// Receives the voxels of a NIfTI file in file order (i fastest, then j, then k), a chunk at a time:
+// `values` (with scl_slope and scl_inter applied, as niftilib applies them; NaN and infinities as
+// stored), `count` of them, the first being voxel number `firstVoxel`.
+using NiftiVoxelVisitor = std::function<void(const double* values, std::size_t count, std::uint64_t firstVoxel)>;
+
+// Streams the (decompressed) voxel data through `visit` once, never holding the volume: how a
+// volume too fine to plan on whole is binned as it is read (Volume.h), and how non-finite voxels are
+// counted. Why not ITK: ITK 5.2's NiftiImageIO cannot stream (CanStreamRead is false) and holds two
+// copies of the stored voxels while reading (2.1 GB for a 0.3 mm int16 head read as float).
+// Throws ImagingError for a datatype that is not a real scalar, or data that end early.
+void streamNiftiVoxels(const std::string& path, const NiftiHeader& header, const NiftiVoxelVisitor& visit);
 
 // How many voxels of a float32 or float64 NIfTI are NaN or infinite in the file itself (0 for
 // integer types). Needed because niftilib, under ITK's reader, silently replaces them with 0.

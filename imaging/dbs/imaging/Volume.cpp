@@ -10,6 +10,7 @@
 #include <optional>
 #include <sstream>
 
+#include <itkBinShrinkImageFilter.h>
 #include <itkGDCMImageIO.h>
 #include <itkGDCMSeriesFileNames.h>
 #include <itkImageFileReader.h>
@@ -24,6 +25,7 @@
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/NiftiHeader.h"
 #include "dbs/imaging/VoxelBudget.h"
+#include "dbs/imaging/WorkingGrid.h"
 
 namespace dbs {
 namespace {
@@ -98,7 +100,74 @@ FloatImage::Pointer readWithIo(itk::ImageIOBase* io, const std::string& path) {
   return reader->GetOutput();
 }
 
-Volume loadNifti(const std::string& path, bool allowSheared) {
+// The bins of a volume of `size` and `spacing` that the options ask for ({1, 1, 1}: the file's grid).
+BinFactors binFactorsFor(const LoadOptions& options, const std::array<std::size_t, 3>& size, Vec3 spacing) {
+  if (options.binFactors) return *options.binFactors;
+  if (options.maxVoxels == 0) return {1, 1, 1};
+  return workingBinFactors(size, spacing, options.maxVoxels);
+}
+
+// The NIfTI's voxels averaged into `factors` bins as they are streamed from the file (the bins of
+// itk::BinShrinkImageFilter), so that only the binned volume is ever held. NaN and infinite voxels
+// count as a stored 0, as niftilib shows them, and are counted into `nonFinite`.
+FloatImage::Pointer readNiftiBinned(const std::string& path, const NiftiHeader& header,
+                                    const ImageGeometry& binned, const BinFactors& factors,
+                                    std::size_t* nonFinite, const ProgressCallback& progress) {
+  auto image = FloatImage::New();
+  FloatImage::SizeType size;
+  for (unsigned a = 0; a < 3; ++a) size[a] = binned.size[a];
+  image->SetRegions(size);
+  image->Allocate(true);
+  float* out = image->GetBufferPointer();
+  const std::size_t nx = binned.size[0], ny = binned.size[1], nz = binned.size[2];
+  const std::uint64_t fileNx = static_cast<std::uint64_t>(header.dim[1]),
+                      fileNy = header.dim[0] >= 2 ? static_cast<std::uint64_t>(header.dim[2]) : 1;
+  const std::uint64_t voxels = niftiVoxelCount(header);
+  std::uint64_t nextReport = 0;
+  *nonFinite = 0;
+  const double nonFiniteShownAs = header.scaled(0.0);
+  streamNiftiVoxels(path, header, [&](const double* values, std::size_t count, std::uint64_t first) {
+    if (first >= nextReport) {
+      report(progress, 0.05 + 0.9 * static_cast<double>(first) / static_cast<double>(voxels),
+             "reading " + path + " onto the working grid");
+      nextReport = first + voxels / 50;
+    }
+    std::uint64_t i = first % fileNx, j = (first / fileNx) % fileNy, k = first / (fileNx * fileNy);
+    for (std::size_t v = 0; v < count; ++v) {
+      double value = values[v];
+      if (!std::isfinite(value)) {
+        ++*nonFinite;
+        value = nonFiniteShownAs;
+      }
+      const std::size_t wi = i / factors[0], wj = j / factors[1], wk = k / factors[2];
+      if (wi < nx && wj < ny && wk < nz) out[(wk * ny + wj) * nx + wi] += static_cast<float>(value);
+      if (++i == fileNx) {
+        i = 0;
+        if (++j == fileNy) {
+          j = 0;
+          ++k;
+        }
+      }
+    }
+  });
+  const float perBin = static_cast<float>(factors[0] * factors[1] * factors[2]);
+  for (std::size_t n = 0; n < binned.voxelCount(); ++n) out[n] /= perBin;
+  return image;
+}
+
+std::string workingGridNote(const ImageGeometry& file, const ImageGeometry& binned, const BinFactors& factors) {
+  const Vec3 s = binned.spacingMm();
+  std::ostringstream note;
+  note.precision(2);
+  note << std::fixed << "working grid: " << binned.size[0] << " x " << binned.size[1] << " x " << binned.size[2]
+       << " voxels of " << s.x << " x " << s.y << " x " << s.z << " mm, each the mean of " << binFactorsText(factors)
+       << " of the file's " << file.size[0] << " x " << file.size[1] << " x " << file.size[2]
+       << " voxels (images of more than " << (kMaxWorkingVoxels >> 20)
+       << " M voxels are planned on such bins of their voxels, so that memory stays bounded)";
+  return note.str();
+}
+
+Volume loadNifti(const std::string& path, const LoadOptions& options, const ProgressCallback& progress) {
   const NiftiHeader header = readNiftiHeader(path);  // validates sizes against the file first
   Volume v;
   v.path = path;
@@ -106,13 +175,22 @@ Volume loadNifti(const std::string& path, bool allowSheared) {
   auto io = itk::NiftiImageIO::New();
   checkImageInformation(*io, path);
   v.storedPixelType = componentTypeName(*io);
-  v.image = readWithIo(io, path);
 
   v.geometry.size = {header.dim[0] >= 1 ? std::size_t(header.dim[1]) : 1,
                      header.dim[0] >= 2 ? std::size_t(header.dim[2]) : 1,
                      header.dim[0] >= 3 ? std::size_t(header.dim[3]) : 1};
   v.geometry.rasFromIjk = header.bestAffine(&v.geometrySource);
-  v.nonFiniteVoxelsInFile = countNonFiniteNiftiVoxels(path, header);
+  v.fileSize = v.geometry.size;
+  v.binFactors = binFactorsFor(options, v.geometry.size, v.geometry.spacingMm());
+  const ImageGeometry fileGeometry = v.geometry;
+  if (isBinned(v.binFactors)) {
+    v.geometry = binnedGeometry(fileGeometry, v.binFactors);
+    v.image = readNiftiBinned(path, header, v.geometry, v.binFactors, &v.nonFiniteVoxelsInFile, progress);
+    v.notes.push_back(workingGridNote(fileGeometry, v.geometry, v.binFactors));
+  } else {
+    v.image = readWithIo(io, path);
+    v.nonFiniteVoxelsInFile = countNonFiniteNiftiVoxels(path, header);
+  }
   if (v.nonFiniteVoxelsInFile > 0)
     v.notes.push_back(
         std::to_string(v.nonFiniteVoxelsInFile) +
@@ -128,9 +206,9 @@ Volume loadNifti(const std::string& path, bool allowSheared) {
     const Affine q = header.qformAffine(), s = header.sformAffine();
     double worst = 0;
     for (int corner = 0; corner < 8; ++corner) {
-      const Vec3 ijk{(corner & 1) ? v.geometry.size[0] - 1.0 : 0.0,
-                     (corner & 2) ? v.geometry.size[1] - 1.0 : 0.0,
-                     (corner & 4) ? v.geometry.size[2] - 1.0 : 0.0};
+      const Vec3 ijk{(corner & 1) ? fileGeometry.size[0] - 1.0 : 0.0,
+                     (corner & 2) ? fileGeometry.size[1] - 1.0 : 0.0,
+                     (corner & 4) ? fileGeometry.size[2] - 1.0 : 0.0};
       worst = std::max(worst, norm(q.apply(ijk) - s.apply(ijk)));
     }
     if (worst > 1.0) {
@@ -142,7 +220,7 @@ Volume loadNifti(const std::string& path, bool allowSheared) {
   }
 
   if (v.geometry.shear() > kShearTolerance) {
-    if (!allowSheared)
+    if (!options.allowShearedGeometry)
       throw ImagingError(path + ": the " + v.geometrySource +
                          " transform is sheared (voxel axes not perpendicular); dbsplan cannot process it "
                          "without approximating the geometry. Reslice it to an orthogonal grid first.");
@@ -161,6 +239,18 @@ Volume loadWithItkIo(itk::ImageIOBase::Pointer io, const std::string& format, co
   v.format = format;
   checkImageInformation(*io, path);
   v.storedPixelType = componentTypeName(*io);
+  // ITK reads these formats whole, in their stored type and then as float (only NIfTI is streamed
+  // onto the working grid): their reading buffers are bounded here, so that planning on any of them
+  // stays under 2 GB (bench/memory_bench.sh). Every int16 or float32 image of the voxel budget fits.
+  constexpr std::uint64_t kMaxReadWholeBytes = std::uint64_t(3) << 29;  // 1.5 GiB
+  const bool readAsIs = io->GetComponentType() == itk::IOComponentEnum::FLOAT;
+  const std::uint64_t readingBytes = static_cast<std::uint64_t>(io->GetImageSizeInPixels()) *
+                                     (io->GetComponentSize() + (readAsIs ? 0 : sizeof(float)));
+  if (readingBytes > kMaxReadWholeBytes)
+    throw ImagingError(path + ": a " + format + " of " + std::to_string(io->GetImageSizeInPixels()) + " " +
+                       v.storedPixelType + " voxels needs " + std::to_string(readingBytes >> 20) +
+                       " MiB to read, beyond dbsplan's 1536 MiB for formats read whole: convert it to NIfTI "
+                       "(streamed onto the working grid) or to 16-bit integers");
   v.image = readWithIo(io, path);
   v.geometry = geometryFromItk(*v.image);
   v.geometrySource = v.geometryNotInFile.empty()
@@ -451,7 +541,7 @@ Volume loadVolume(const std::string& path, const ProgressCallback& progress, con
     requireRegularFile(path, "image");
     const std::string lower = lowercase(path);
     if (hasNiftiExtension(path)) {
-      v = loadNifti(path, options.allowShearedGeometry);
+      v = loadNifti(path, options, progress);
     } else if (endsWith(lower, ".nrrd") || endsWith(lower, ".nhdr")) {
       v = loadWithItkIo(itk::NrrdImageIO::New().GetPointer(), "NRRD", path, screenNrrdHeader(path));
     } else if (endsWith(lower, ".mha") || endsWith(lower, ".mhd")) {
@@ -471,8 +561,35 @@ Volume loadVolume(const std::string& path, const ProgressCallback& progress, con
   }
   if (!(std::abs(v.geometry.rasFromIjk.determinant3x3()) > 1e-12))
     throw ImagingError(path + ": the image's voxel-to-world transform is singular");
+  if (v.fileSize == std::array<std::size_t, 3>{0, 0, 0}) {  // read whole by ITK: bin it now if asked
+    v.fileSize = v.geometry.size;
+    v.binFactors = binFactorsFor(options, v.geometry.size, v.geometry.spacingMm());
+    if (isBinned(v.binFactors)) {
+      report(progress, 0.95, "binning " + path + " onto the working grid");
+      auto shrink = itk::BinShrinkImageFilter<FloatImage, FloatImage>::New();
+      shrink->SetInput(v.image);
+      itk::BinShrinkImageFilter<FloatImage, FloatImage>::ShrinkFactorsType factors;
+      for (unsigned a = 0; a < 3; ++a) factors[a] = v.binFactors[a];
+      shrink->SetShrinkFactors(factors);
+      shrink->Update();
+      const ImageGeometry fileGeometry = v.geometry;
+      v.geometry = binnedGeometry(fileGeometry, v.binFactors);
+      v.image = shrink->GetOutput();
+      v.image->DisconnectPipeline();
+      applyGeometryToItk(v.geometry, *v.image, path);
+      v.notes.push_back(workingGridNote(fileGeometry, v.geometry, v.binFactors));
+    }
+  }
   report(progress, 1.0, "loaded " + path);
   return v;
+}
+
+Volume loadVolumeForPlanning(const std::string& path, const ProgressCallback& progress,
+                             std::optional<BinFactors> binFactors) {
+  LoadOptions options;
+  options.maxVoxels = kMaxWorkingVoxels;
+  options.binFactors = binFactors;
+  return loadVolume(path, progress, options);
 }
 
 IntensityRange intensityRange(const FloatImage& image) {

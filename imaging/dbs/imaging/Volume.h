@@ -14,6 +14,7 @@
 #include <itkImage.h>
 
 #include "dbs/imaging/ImageGeometry.h"
+#include "dbs/imaging/WorkingGrid.h"
 
 namespace dbs {
 
@@ -38,17 +39,31 @@ struct Volume {
   // in their place); requireVoxelsFitForPlanning refuses any.
   std::size_t nonFiniteVoxelsInFile = 0;
   std::optional<StatedGeometry> geometryStatedByUser;
+  // The file's own grid size, and how many of its voxels each voxel of `image` averages along i, j
+  // and k (WorkingGrid.h): {1, 1, 1} unless it was loaded onto a working grid.
+  std::array<std::size_t, 3> fileSize{0, 0, 0};
+  BinFactors binFactors{1, 1, 1};
 };
 
 struct LoadOptions {
   // `dbsplan info` may show a sheared NIfTI affine exactly; everything that computes refuses it.
   bool allowShearedGeometry = false;
+  // 0: the file's own grid. Otherwise at most this many voxels: bins of the file's voxels, averaged
+  // (WorkingGrid.h). A NIfTI is binned as it is streamed, so its whole grid is never held; the other
+  // formats are read whole by ITK and then binned.
+  std::size_t maxVoxels = 0;
+  // These bins rather than ones chosen by maxVoxels: a plan reopens on the grid it was made on.
+  std::optional<BinFactors> binFactors;
 };
 
 // Loads a volume. Throws ImagingError with a one-line, specific message on any bad input, and
 // Cancelled when `progress` returns false.
 Volume loadVolume(const std::string& path, const ProgressCallback& progress = {});
 Volume loadVolume(const std::string& path, const ProgressCallback& progress, const LoadOptions& options);
+
+// The volume planning works on: the working grid (kMaxWorkingVoxels), or the bins a plan recorded.
+Volume loadVolumeForPlanning(const std::string& path, const ProgressCallback& progress = {},
+                             std::optional<BinFactors> binFactors = std::nullopt);
 
 // Geometry of an ITK image (origin/spacing/direction, LPS) as dbsplan's RAS geometry.
 ImageGeometry geometryFromItk(const itk::ImageBase<3>& image);

@@ -258,7 +258,7 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
   auto templateAndAtlas = std::async(std::launch::async, [&] {
     return std::make_pair(loadVolume(paths.templatePath), loadLabelVolume(paths.labelsPath));
   });
-  result.patient = loadVolume(inputs.imagePath);
+  result.patient = loadVolumeForPlanning(inputs.imagePath);
   if (inputs.statedGeometry)
     applyStatedGeometry(result.patient, *inputs.statedGeometry);
   else
@@ -306,7 +306,7 @@ LocateResult locateGpi(const LocateInputs& inputs, const ProgressCallback& progr
 
   for (std::size_t w = 0; w < inputs.withPaths.size(); ++w) {
     report(0.92 + 0.06 * w / inputs.withPaths.size(), "co-registering " + inputs.withPaths[w]);
-    const Volume other = loadVolume(inputs.withPaths[w]);
+    const Volume other = loadVolumeForPlanning(inputs.withPaths[w]);
     requireGeometryFromFile(other, "co-register it");  // a statement is for the planning image only
     requireVoxelsFitForPlanning(other);
     const RigidRegistration rigid = registerRigid(result.patient, other);

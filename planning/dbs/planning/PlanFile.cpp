@@ -426,6 +426,11 @@ json planToJson(const PlanDocument& p) {
                 {"sha256", p.image.sha256},
                 {"size", {p.image.geometry.size[0], p.image.geometry.size[1], p.image.geometry.size[2]}},
                 {"ras_from_ijk", affineJson(p.image.geometry.rasFromIjk)}};
+  if (isBinned(p.image.binFactors))
+    image["working_grid"] = {
+        {"bins", {p.image.binFactors[0], p.image.binFactors[1], p.image.binFactors[2]}},
+        {"file_size", {p.image.fileSize[0], p.image.fileSize[1], p.image.fileSize[2]}},
+        {"note", "the plan's grid (size, ras_from_ijk) averages bins of the file's voxels, to bound memory"}};
   if (p.image.statedGeometry)
     image["stated_geometry"] = {{"orientation", p.image.statedGeometry->orientation},
                                 {"spacing_mm", vec(p.image.statedGeometry->spacingMm)},
@@ -468,7 +473,7 @@ namespace {
 // order, same messages).
 
 void readImage(const Field& image, PlanDocument::Image& out) {
-  image.onlyKeys({"path", "sha256", "size", "ras_from_ijk", "stated_geometry"});
+  image.onlyKeys({"path", "sha256", "size", "ras_from_ijk", "working_grid", "stated_geometry"});
   out.path = image["path"].string();
   out.sha256 = image["sha256"].string();
   if (out.sha256.size() != 64 || !std::all_of(out.sha256.begin(), out.sha256.end(), [](char c) {
@@ -490,6 +495,23 @@ void readImage(const Field& image, PlanDocument::Image& out) {
     for (std::size_t c = 0; c < 4; ++c) out.geometry.rasFromIjk.m[r][c] = row.at(c).number();
   }
   if (std::abs(out.geometry.rasFromIjk.determinant3x3()) < 1e-9) affine.fail("is singular");
+  if (image.has("working_grid")) {
+    const Field grid = image["working_grid"];
+    grid.onlyKeys({"bins", "file_size", "note"});
+    grid["note"].string();
+    const Field bins = grid["bins"], fileSize = grid["file_size"];
+    if (bins.arraySize() != 3) bins.fail("must be [bi, bj, bk]");
+    if (fileSize.arraySize() != 3) fileSize.fail("must be [nx, ny, nz]");
+    for (std::size_t a = 0; a < 3; ++a) {
+      const long b = bins.at(a).integer(), n = fileSize.at(a).integer();
+      // The writer bins only as far as the voxel budget needs: never more than 64 file voxels a bin.
+      if (b < 1 || b > 64) bins.at(a).fail("must be 1 to 64");
+      if (n < 1 || static_cast<std::size_t>(n / b) != out.geometry.size[a])
+        fileSize.at(a).fail("does not bin to the plan's grid size");
+      out.binFactors[a] = static_cast<unsigned>(b);
+      out.fileSize[a] = static_cast<std::size_t>(n);
+    }
+  }
   if (image.has("stated_geometry")) {
     const Field stated = image["stated_geometry"];
     stated.onlyKeys({"orientation", "spacing_mm", "warning"});

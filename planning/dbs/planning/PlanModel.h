@@ -89,6 +89,10 @@ struct PlanDocument {
     // Set when the image file does not give its geometry and the user stated it (ImageTrust.h):
     // every output says so in red, and the plan reopens only with the same statement.
     std::optional<StatedGeometry> statedGeometry;
+    // The plan's grid (`geometry`) is the file's, or for a file too fine to plan on whole, bins of
+    // its voxels (WorkingGrid.h): the plan reopens on these same bins. fileSize is the file's grid.
+    BinFactors binFactors{1, 1, 1};
+    std::array<std::size_t, 3> fileSize{0, 0, 0};
   } image;
   std::string labelsFile;  // relative to the plan file's folder
   struct Transforms {

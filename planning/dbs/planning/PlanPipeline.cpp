@@ -259,6 +259,10 @@ PlanResult runPlanPipeline(const PlanInputs& inputs, const ProgressCallback& pro
   plan.image.sha256 = sha256OfPath(inputs.locate.imagePath);
   plan.image.geometry = located.patient.geometry;
   plan.image.statedGeometry = located.patient.geometryStatedByUser;
+  plan.image.binFactors = located.patient.binFactors;
+  plan.image.fileSize = located.patient.fileSize;
+  for (const std::string& note : located.patient.notes)
+    if (note.rfind("working grid: ", 0) == 0) plan.notes.push_back(note);
   if (plan.image.statedGeometry)
     plan.notes.push_back("GEOMETRY STATED BY THE USER, NOT IN THE IMAGE FILE: " +
                          describeStatedGeometry(*plan.image.statedGeometry) +

@@ -478,7 +478,7 @@ std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath,
 
   auto result = std::make_shared<PlanResult>();
   report(0.1, "loading the image");
-  result->locate.patient = loadVolume(plan.image.path);
+  result->locate.patient = loadVolumeForPlanning(plan.image.path, {}, plan.image.binFactors);
   if (plan.image.statedGeometry)
     applyStatedGeometry(result->locate.patient, *plan.image.statedGeometry);
   else
