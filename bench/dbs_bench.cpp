@@ -21,8 +21,8 @@
 
 #include <itkCastImageFilter.h>
 #include <itkImageFileWriter.h>
-#include <itkNrrdImageIO.h>
 #include <itkLinearInterpolateImageFunction.h>
+#include <itkNrrdImageIO.h>
 #include <itkResampleImageFilter.h>
 
 #include "dbs/generators/SyntheticPatient.h"
@@ -92,8 +92,7 @@ int main(int argc, char** argv) {
       resample->SetOutputOrigin(origin);
       resample->SetOutputDirection(in.GetDirection());
       auto write = [&](auto* image) {
-        if (a[2].size() > 5 && a[2].substr(a[2].size() - 5) == ".nrrd")
-        {
+        if (a[2].size() > 5 && a[2].substr(a[2].size() - 5) == ".nrrd") {
           using Image = std::remove_pointer_t<decltype(image)>;
           auto writer = itk::ImageFileWriter<Image>::New();
           writer->SetImageIO(itk::NrrdImageIO::New());
@@ -101,8 +100,7 @@ int main(int argc, char** argv) {
           writer->SetFileName(a[2]);
           writer->SetUseCompression(true);
           writer->Update();
-        }
-        else
+        } else
           dbs::writeImageAtomically(image, a[2], /*compress=*/a[2].back() == 'z');
       };
       if (a.size() == 5 && a[4] == "float32") {

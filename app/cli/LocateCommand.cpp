@@ -44,7 +44,8 @@ int runLocate(LocateOptions& o) {
     return 1;
   }
   const LocateResult result = locateGpi(inputs, stderrProgress());
-  nlohmann::json j = writeLocateOutputs(result, generation->stagingFolder());
+  nlohmann::json j;
+  generation->write([&](const std::string& staging) { j = writeLocateOutputs(result, staging); });
   generation->commit("locate.json", isLocateOutputName);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

@@ -83,11 +83,11 @@ int runPlan(PlanOptions& o, const CommandLine& commandLine) {
     std::cerr << "dbsplan plan: " << e.what() << "\n";
     return 1;
   }
-  const fs::path staging(generation->stagingFolder());
-
   const PlanResult result = runPlanPipeline(inputs, stderrProgress());
-  writePlanOutputs(result, staging.string());
-  if (figures) {
+  generation->write([&](const std::string& stagingFolder) {
+    const fs::path staging(stagingFolder);
+    writePlanOutputs(result, staging.string());
+    if (!figures) return;
     setDefaultOpenGLSurfaceFormat();
     int argc = commandLine.argc;
     QApplication app(argc, commandLine.argv);
@@ -95,7 +95,7 @@ int runPlan(PlanOptions& o, const CommandLine& commandLine) {
     const QImage scene = writeSceneImage(result, (staging / "scene.png").string());
     std::cerr << "[ 98%] writing report.pdf\n";
     writePlanReport(result, (staging / "report.pdf").string(), scene);  // the same scene, rendered once
-  }
+  });
   // A report or scene from an earlier plan in this folder must not sit beside the new plan: the
   // commit removes the outputs this generation did not write (--no-figures).
   generation->commit("plan.json", isPlanOutputName);

@@ -6,7 +6,6 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QSaveFile>
 #include <QTimer>
 
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "cli/CommandRegistry.h"
 #include "dbs/planning/PlanSession.h"
 #include "dbs/planning/SampleCatalogue.h"
+#include "figures/PlanFigures.h"
 #include "gui/MainWindow.h"
 #include "gui/SampleLoading.h"
 #include "render/GlContext.h"
@@ -94,13 +94,14 @@ int runView(const ViewOptions& o, const CommandLine& commandLine) {
   int status = 0;
   QTimer::singleShot(0, [&] {
     const QImage image = window.renderToImage();
-    QSaveFile file(QString::fromStdString(o.screenshot));
-    if (image.isNull() || !file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit()) {
-      std::cerr << "dbsplan view: cannot write screenshot " << o.screenshot << "\n";
+    try {
+      writePngAtomically(image, o.screenshot);
+      std::cout << "screenshot written: "
+                << QFileInfo(QString::fromStdString(o.screenshot)).absoluteFilePath().toStdString() << " ("
+                << image.width() << "x" << image.height() << ")\n";
+    } catch (const std::exception& e) {
+      std::cerr << "dbsplan view: " << e.what() << "\n";
       status = 1;
-    } else {
-      std::cout << "screenshot written: " << QFileInfo(file.fileName()).absoluteFilePath().toStdString()
-                << " (" << image.width() << "x" << image.height() << ")\n";
     }
     QApplication::quit();
   });

@@ -1,10 +1,10 @@
 #include "figures/PlanFigures.h"
 
+#include <QBuffer>
 #include <QFileInfo>
 #include <QOpenGLContext>
 #include <QPainter>
 #include <QPainterPath>
-#include <QSaveFile>
 
 #include <algorithm>
 #include <cmath>
@@ -41,6 +41,7 @@
 #include <vtkTubeFilter.h>
 #include <vtkWindowToImageFilter.h>
 
+#include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/Labels.h"
 #include "dbs/planning/ElectrodeCatalogue.h"
 #include "dbs/planning/TrajectorySearch.h"
@@ -845,12 +846,16 @@ QImage renderRiskMapFigure(const PlanResult& result, const PlannedTrajectory& tr
 
 QImage writeSceneImage(const PlanResult& result, const std::string& pngPath) {
   const QImage image = renderPlanScene(result, QSize(1600, 1200));
-  QSaveFile file(QString::fromStdString(pngPath));
-  if (!file.open(QIODevice::WriteOnly))
-    throw std::runtime_error("cannot write " + pngPath + ": " + file.errorString().toStdString());
-  if (!image.save(&file, "PNG") || !file.commit())
-    throw std::runtime_error("cannot write " + pngPath + ": " + file.errorString().toStdString());
+  writePngAtomically(image, pngPath);
   return image;
+}
+
+void writePngAtomically(const QImage& image, const std::string& path) {
+  QByteArray bytes;
+  QBuffer buffer(&bytes);
+  if (image.isNull() || !buffer.open(QIODevice::WriteOnly) || !image.save(&buffer, "PNG"))
+    throw ImagingError(path + ": cannot write: the image could not be rendered or encoded as PNG");
+  writeTextAtomically(path, std::string(bytes.constData(), static_cast<std::size_t>(bytes.size())));
 }
 
 }  // namespace dbs::app

@@ -115,4 +115,9 @@ QImage renderRiskMapFigure(const PlanResult& result, const PlannedTrajectory& tr
 // when it cannot be written.
 QImage writeSceneImage(const PlanResult& result, const std::string& pngPath);
 
+// Writes `image` as a PNG at `path` atomically (writeTextAtomically). Encoded in memory first, so a
+// full disk is reported once, in dbsplan's words ("PATH: cannot write: the disk is full"), never as
+// libpng's own "libpng error: Write Error" line. Throws ImagingError; a null image is an error too.
+void writePngAtomically(const QImage& image, const std::string& path);
+
 }  // namespace dbs::app

@@ -10,12 +10,15 @@
 #include <QTextDocument>
 #include <QUrl>
 
+#include <cerrno>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
 
 #include "dbs/imaging/ImageTrust.h"
+#include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/Labels.h"
+#include "dbs/imaging/StderrCapture.h"
 #include "dbs/imaging/TextFormat.h"
 #include "dbs/planning/ElectrodeCatalogue.h"
 #include "figures/PlanFigures.h"
@@ -568,8 +571,12 @@ void writePlanReport(const PlanResult& result, const std::string& pdfPath, const
           .arg(QString::fromStdString(plan.programVersion.empty() ? DBS_VERSION : plan.programVersion),
                QFileInfo(QString::fromStdString(plan.image.path)).fileName());
   paintPages(painter, writer, document, page, footerHeight, footer);
-  if (!painter.end() || !file.commit())
-    throw std::runtime_error("cannot write " + pdfPath + ": " + file.errorString().toStdString());
+  if (!painter.end() || !file.commit()) {
+    const int why = errno;  // QSaveFile's own text for a full disk is "Unknown error"
+    throw ImagingError(
+        pdfPath + ": cannot write: " +
+        whyWriteFailed(QFileInfo(QString::fromStdString(pdfPath)).absolutePath().toStdString(), why));
+  }
 }
 
 }  // namespace dbs::app

@@ -299,7 +299,8 @@ void MainWindow::planImage(const std::string& imagePath, const QString& outDir) 
         OutputGeneration generation(out);
         auto result = std::make_shared<PlanResult>(runPlanPipeline(inputs, progress));
         // As written: with the checksums of its files (the same bytes after the rename).
-        result->plan = writePlanOutputs(*result, generation.stagingFolder());
+        generation.write(
+            [&](const std::string& staging) { result->plan = writePlanOutputs(*result, staging); });
         generation.commit("plan.json", isPlanOutputName);
         return result;
       },

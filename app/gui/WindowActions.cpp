@@ -9,7 +9,6 @@
 #include <QInputDialog>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QSaveFile>
 #include <QStatusBar>
 
 #include <fstream>
@@ -20,6 +19,7 @@
 
 #include "dbs/imaging/TemplateSpace.h"
 #include "dbs/planning/DataPaths.h"
+#include "figures/PlanFigures.h"
 #include "gui/MainWindow.h"
 #include "gui/WindowSettings.h"
 
@@ -264,9 +264,10 @@ void WindowActions::saveScreenshot(QWidget* view, const QString& name) {
   if (path.isEmpty()) return;
   QApplication::processEvents();
   const QImage image = view ? view->grab().toImage() : window_.renderToImage();
-  QSaveFile file(path);  // atomic: a failure never leaves a partial PNG
-  if (image.isNull() || !file.open(QIODevice::WriteOnly) || !image.save(&file, "PNG") || !file.commit()) {
-    QMessageBox::warning(&window_, "dbsplan", "Could not write " + path);
+  try {  // atomic: a failure never leaves a partial PNG
+    writePngAtomically(image, path.toStdString());
+  } catch (const std::exception& e) {
+    QMessageBox::warning(&window_, "dbsplan", QString::fromStdString(e.what()));
     return;
   }
   WindowSettings::rememberFolder(path);

@@ -11,12 +11,16 @@
 #include <QTemporaryDir>
 
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <functional>
 #include <iterator>
 #include <memory>
+#include <random>
 #include <string>
+
+#include <sys/resource.h>
 
 #include "dbs/imaging/Volume.h"
 #include "figures/PlanFigures.h"
@@ -419,6 +423,11 @@ TEST(PlanFigures, SceneShowsEachLeadOnItsSideSeenFromTheFrontLeft) {
   EXPECT_GT(head, size.width() * size.height() / 5);
 }
 
+std::string readAllText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 TEST(PlanFigures, SceneImageIsWrittenAtomically) {
   QTemporaryDir dir;
   ASSERT_TRUE(dir.isValid());
@@ -429,6 +438,41 @@ TEST(PlanFigures, SceneImageIsWrittenAtomically) {
   EXPECT_EQ(QDir(dir.path()).entryList(QDir::Files), QStringList{"scene.png"});
   EXPECT_THROW(writeSceneImage(syntheticPlan().result, dir.filePath("scene.png/inside.png").toStdString()),
                std::runtime_error);
+}
+
+// Issue 26: a full disk while writing a PNG (a file-size limit stands in for it: writes fail with
+// EFBIG) is one line of dbsplan's naming the file; libpng's "libpng error: Write Error" never
+// comes first, and the old file stays.
+TEST(PlanFigures, APngThatCannotBeWrittenIsOneClearErrorAndNoLibraryChatter) {
+  QTemporaryDir dir;
+  ASSERT_TRUE(dir.isValid());
+  const std::string png = dir.filePath("scene.png").toStdString();
+  { std::ofstream(png) << "the previous scene"; }
+  QImage noisy(400, 300,
+               QImage::Format_RGB32);  // noise: its PNG (about 360 kB) cannot compress below the limit
+  std::mt19937 random(26);
+  for (int y = 0; y < noisy.height(); ++y)
+    for (int x = 0; x < noisy.width(); ++x) noisy.setPixel(x, y, static_cast<unsigned>(random()));
+  rlimit saved{};
+  getrlimit(RLIMIT_FSIZE, &saved);
+  const auto previous = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit limited = saved;
+  limited.rlim_cur = 64 * 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  testing::internal::CaptureStderr();
+  std::string message;
+  try {
+    writePngAtomically(noisy, png);
+  } catch (const std::exception& e) {
+    message = e.what();
+  }
+  const std::string printed = testing::internal::GetCapturedStderr();
+  setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, previous);
+  EXPECT_EQ(message.rfind(png + ": cannot write: ", 0), 0u) << message;
+  EXPECT_EQ(printed, "");
+  EXPECT_TRUE(readAllText(png) == "the previous scene") << "the previous file was replaced";
+  EXPECT_EQ(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{"scene.png"});
 }
 
 // ---- report -------------------------------------------------------------------------------------

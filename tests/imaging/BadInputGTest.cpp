@@ -334,6 +334,24 @@ TEST(BadInput, DicomFolderOfJunkIsRefusedWithoutAborting) {
   fs::remove_all(dir);
 }
 
+// Issue 26: ITK's and teem's own words ("itk::ERROR: NrrdImageIO(0x55...): ... [nrrd] nrrdLoad:
+// trouble ...") are reduced to the reason, after dbsplan's naming of the file and the step.
+TEST(BadInput, AnNrrdHeaderProblemIsTheReasonNotTheLibrarysStackOfMessages) {
+  const std::string path = tempPath("no_endian.nrrd");
+  std::ofstream(path) << "NRRD0004\ntype: short\ndimension: 3\nsizes: 10 10 10\nspace: RAS\n"
+                         "space directions: (1,0,0) (0,1,0) (0,0,1)\nencoding: gzip\n\nnot gzip data";
+  try {
+    loadVolume(path);
+    ADD_FAILURE() << "an NRRD without endian information must not load";
+  } catch (const ImagingError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message,
+              path + ": cannot read the image header: type (short) and encoding (gzip) require endian info");
+    EXPECT_EQ(message.find("itk::"), std::string::npos) << message;
+    EXPECT_EQ(message.find("[nrrd]"), std::string::npos) << message;
+  }
+}
+
 // A full disk, simulated by a file-size limit (RLIMIT_FSIZE; SIGXFSZ ignored, so writes fail with
 // EFBIG): ITK's writer only printed the short write. Every write must fail, leave the previous file
 // whole and leave no temporary behind.
@@ -362,11 +380,14 @@ TEST(BadInput, AFullDiskNeverReplacesTheOldFileWithAPartialOne) {
   limited.rlim_cur = 64 * 1024;
   ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
   std::string imageError, textError;
+  testing::internal::CaptureStderr();
   try {
     writeVolume(large, (dir / "image.nii").string());
   } catch (const ImagingError& e) {
     imageError = e.what();
   }
+  // niftilib's own "** ERROR: NWAD: wrote only ..." never reaches the user ahead of ours (issue 26).
+  const std::string printed = testing::internal::GetCapturedStderr();
   try {
     writeTextAtomically((dir / "notes.json").string(), std::string(200 * 1024, 'x'));
   } catch (const ImagingError& e) {
@@ -375,6 +396,7 @@ TEST(BadInput, AFullDiskNeverReplacesTheOldFileWithAPartialOne) {
   setrlimit(RLIMIT_FSIZE, &saved);
   std::signal(SIGXFSZ, previous);
   EXPECT_NE(imageError.find("disk full"), std::string::npos) << imageError;
+  EXPECT_EQ(printed, "") << "a library printed ahead of dbsplan's message";
   EXPECT_NE(textError.find("cannot write"), std::string::npos) << textError;
   EXPECT_EQ(fs::file_size(dir / "image.nii"), oldImage) << "the old image was replaced";
   EXPECT_NO_THROW(loadVolume((dir / "image.nii").string()));

@@ -96,7 +96,8 @@ TEST(WorkingGrid, AStreamedNiftiHoldsWhatReadingItWholeAndBinningWouldHold) {
 
   auto shrink = itk::BinShrinkImageFilter<FloatImage, FloatImage>::New();
   shrink->SetInput(whole.image);  // the NaN reads as a stored 0 there too
-  shrink->SetShrinkFactors(itk::BinShrinkImageFilter<FloatImage, FloatImage>::ShrinkFactorsType{{f[0], f[1], f[2]}});
+  shrink->SetShrinkFactors(
+      itk::BinShrinkImageFilter<FloatImage, FloatImage>::ShrinkFactorsType{{f[0], f[1], f[2]}});
   shrink->Update();
   const FloatImage& expected = *shrink->GetOutput();
   EXPECT_LT(binned.geometry.rasFromIjk.maxAbsDifference(geometryFromItk(expected).rasFromIjk), 1e-6);

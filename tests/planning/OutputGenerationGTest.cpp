@@ -91,6 +91,26 @@ TEST(OutputGeneration, CommitReplacesTheWholeGenerationAndRemovesWhatItLacks) {
   EXPECT_EQ(readFolder(dir), expected) << "generation 1's report is gone, nothing hidden is left";
 }
 
+// Issue 26: a write that fails names the file where the user will look for it, never the hidden
+// staging folder; the error keeps its type, and the previous generation stays.
+TEST(OutputGeneration, AFailedWriteNamesTheFinalPathNotTheStagingFolder) {
+  const fs::path dir = freshFolder("dbs_generation_names");
+  writeGeneration(dir, 1);
+  std::string message;
+  try {
+    OutputGeneration generation(dir.string());
+    generation.write([](const std::string& staging) {
+      writeTextAtomically(staging + "/plan.json", "{}\n");
+      throw ImagingError(staging + "/scene.png: cannot write: the disk is full");
+    });
+    ADD_FAILURE() << "the error was swallowed";
+  } catch (const ImagingError& e) {
+    message = e.what();
+  }
+  EXPECT_EQ(message, dir.string() + "/scene.png: cannot write: the disk is full");
+  EXPECT_EQ(readFolder(dir), generationContents(1));
+}
+
 TEST(OutputGeneration, AnUncommittedGenerationLeavesTheOldOneWhole) {
   const fs::path dir = freshFolder("dbs_generation_abandon");
   writeGeneration(dir, 1);

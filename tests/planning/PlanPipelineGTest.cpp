@@ -174,7 +174,8 @@ TEST(PlanPipeline, AHeadFinerThanTheWorkingGridIsPlannedOnBinsAndReopensOnThem) 
   const LabelVolume& truth = patient.labels;
   auto truthLabelAt = [&](Vec3 ras) {
     const Vec3 q = truth.geometry.indexFromRas(ras);
-    const std::size_t i = static_cast<std::size_t>(std::lround(q.x)), j = static_cast<std::size_t>(std::lround(q.y)),
+    const std::size_t i = static_cast<std::size_t>(std::lround(q.x)),
+                      j = static_cast<std::size_t>(std::lround(q.y)),
                       k = static_cast<std::size_t>(std::lround(q.z));
     return static_cast<int>(
         truth.image->GetBufferPointer()[(k * truth.geometry.size[1] + j) * truth.geometry.size[0] + i]);

@@ -3,6 +3,7 @@
 // partial file.
 #pragma once
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/NiftiHeader.h"
+#include "dbs/imaging/StderrCapture.h"
 #include "dbs/imaging/Volume.h"
 
 #include <unistd.h>
@@ -40,25 +42,32 @@ void writeImageAtomically(const TImage* image, const std::string& path, bool com
     fs::remove(temporary, ignored);
     throw ImagingError(path + ": cannot write: " + why);
   };
-  try {
-    writer->Update();
-  } catch (const itk::ExceptionObject& e) {
-    fail(e.GetDescription());
+  {
+    // niftilib reports a short write on stderr ("** ERROR: NWAD: ...") and returns normally; our
+    // check below says it in dbsplan's words, so its line is held back.
+    StderrCapture libraryMessages;
+    try {
+      writer->Update();
+    } catch (const itk::ExceptionObject& e) {
+      libraryMessages.release();
+      fail(e.GetDescription());
+    }
   }
   // ITK's NIfTI writer reports a short write (a full disk) on stderr and returns normally, so what
   // it wrote is checked before it replaces anything: every voxel byte present, and for .nii.gz the
   // whole stream inflating with its CRC right. 352 = the NIfTI-1 header and extender bytes.
   const std::uint64_t needed = 352 + std::uint64_t(image->GetLargestPossibleRegion().GetNumberOfPixels()) *
                                          sizeof(typename TImage::PixelType);
+  const std::string folder = target.parent_path().string();
   if (compress) {
     if (const std::string problem = gzipStreamProblem(temporary.string(), needed); !problem.empty())
-      fail("the written file is incomplete (" + problem + "): is the disk full?");
+      fail(whyWriteFailed(folder, 0) + " (the written file is incomplete: " + problem + ")");
   } else {
     std::error_code sizeError;
     const auto written = fs::file_size(temporary, sizeError);
     if (sizeError || written < needed)
-      fail("only " + std::to_string(sizeError ? 0 : written) + " of " + std::to_string(needed) +
-           " bytes were written: is the disk full?");
+      fail(whyWriteFailed(folder, 0) + " (" + std::to_string(sizeError ? 0 : written) + " of " +
+           std::to_string(needed) + " bytes were written)");
   }
   std::error_code ec;
   fs::rename(temporary, target, ec);
@@ -75,8 +84,9 @@ inline void writeTextAtomically(const std::string& path, const std::string& text
     out << text;
     out.close();  // a full disk shows at the last flush, so the close is checked too
     if (!out) {
+      const int why = errno;
       fs::remove(temporary, ec);
-      throw ImagingError(path + ": cannot write (is the disk full?)");
+      throw ImagingError(path + ": cannot write: " + whyWriteFailed(target.parent_path().string(), why));
     }
   }
   fs::rename(temporary, target, ec);

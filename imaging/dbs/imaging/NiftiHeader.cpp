@@ -149,17 +149,28 @@ double decoded(const unsigned char* p) {
 using Decoder = double (*)(const unsigned char*);
 Decoder decoderFor(int datatype) {
   switch (datatype) {
-    case 2: return &decoded<std::uint8_t>;
-    case 4: return &decoded<std::int16_t>;
-    case 8: return &decoded<std::int32_t>;
-    case 16: return &decoded<float>;
-    case 64: return &decoded<double>;
-    case 256: return &decoded<std::int8_t>;
-    case 512: return &decoded<std::uint16_t>;
-    case 768: return &decoded<std::uint32_t>;
-    case 1024: return &decoded<std::int64_t>;
-    case 1280: return &decoded<std::uint64_t>;
-    default: return nullptr;
+    case 2:
+      return &decoded<std::uint8_t>;
+    case 4:
+      return &decoded<std::int16_t>;
+    case 8:
+      return &decoded<std::int32_t>;
+    case 16:
+      return &decoded<float>;
+    case 64:
+      return &decoded<double>;
+    case 256:
+      return &decoded<std::int8_t>;
+    case 512:
+      return &decoded<std::uint16_t>;
+    case 768:
+      return &decoded<std::uint32_t>;
+    case 1024:
+      return &decoded<std::int64_t>;
+    case 1280:
+      return &decoded<std::uint64_t>;
+    default:
+      return nullptr;
   }
 }
 
@@ -167,13 +178,15 @@ Decoder decoderFor(int datatype) {
 
 std::uint64_t niftiVoxelCount(const NiftiHeader& h) {
   std::uint64_t voxels = 1;
-  for (int a = 1; a <= h.dim[0]; ++a) voxels *= static_cast<std::uint64_t>(h.dim[static_cast<std::size_t>(a)]);
+  for (int a = 1; a <= h.dim[0]; ++a)
+    voxels *= static_cast<std::uint64_t>(h.dim[static_cast<std::size_t>(a)]);
   return voxels;
 }
 
 void streamNiftiVoxels(const std::string& path, const NiftiHeader& h, const NiftiVoxelVisitor& visit) {
   const Decoder decode = decoderFor(h.datatype);
-  if (!decode) throw ImagingError(path + ": NIfTI datatype " + std::to_string(h.datatype) + " is not a scalar");
+  if (!decode)
+    throw ImagingError(path + ": NIfTI datatype " + std::to_string(h.datatype) + " is not a scalar");
   const std::size_t width = h.bytesPerVoxel();
   const std::uint64_t voxels = niftiVoxelCount(h);
   gzFile gz = gzopen(path.c_str(), "rb");  // zlib reads uncompressed files transparently

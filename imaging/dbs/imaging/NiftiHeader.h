@@ -42,7 +42,9 @@ struct NiftiHeader {
   Affine bestAffine(std::string* source = nullptr) const;
   std::size_t bytesPerVoxel() const { return static_cast<std::size_t>(bitpix / 8); }
   // A stored value as niftilib (and so ITK) gives it: scaled when scl_slope is set, finite and not 0.
-  bool isScaled() const { return sclSlope != 0 && std::isfinite(sclSlope) && (sclSlope != 1 || sclInter != 0); }
+  bool isScaled() const {
+    return sclSlope != 0 && std::isfinite(sclSlope) && (sclSlope != 1 || sclInter != 0);
+  }
   double scaled(double stored) const { return isScaled() ? stored * sclSlope + sclInter : stored; }
 };
 
@@ -62,7 +64,8 @@ std::uint64_t niftiVoxelCount(const NiftiHeader& header);
 // Receives the voxels of a NIfTI file in file order (i fastest, then j, then k), a chunk at a time:
 // `values` (with scl_slope and scl_inter applied, as niftilib applies them; NaN and infinities as
 // stored), `count` of them, the first being voxel number `firstVoxel`.
-using NiftiVoxelVisitor = std::function<void(const double* values, std::size_t count, std::uint64_t firstVoxel)>;
+using NiftiVoxelVisitor =
+    std::function<void(const double* values, std::size_t count, std::uint64_t firstVoxel)>;
 
 // Streams the (decompressed) voxel data through `visit` once, never holding the volume: how a
 // volume too fine to plan on whole is binned as it is read (Volume.h), and how non-finite voxels are

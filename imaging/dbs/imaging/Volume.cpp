@@ -8,6 +8,7 @@
 #include <iterator>
 #include <limits>
 #include <optional>
+#include <regex>
 #include <sstream>
 
 #include <itkBinShrinkImageFilter.h>
@@ -54,6 +55,16 @@ std::string oneLine(const itk::ExceptionObject& e) {
   for (char c : text)
     if (!(c == ' ' && !squeezed.empty() && squeezed.back() == ' ')) squeezed += c;
   while (!squeezed.empty() && squeezed.back() == ' ') squeezed.pop_back();
+  // ITK's "itk::ERROR: NrrdImageIO(0x55...): ReadImageInformation: Error reading F: " and teem's
+  // chain of "[nrrd] function: trouble" lines say where, not what: keep the last, the reason.
+  squeezed = std::regex_replace(squeezed, std::regex(R"(itk::ERROR: \w+\(0x[0-9a-fA-F]+\): )"), "");
+  const std::size_t lastTeem = squeezed.rfind("[nrrd] ");
+  if (lastTeem != std::string::npos) {
+    std::string reason = squeezed.substr(lastTeem + 7);
+    if (const std::size_t colon = reason.find(": "); colon != std::string::npos && colon < 40)
+      reason = reason.substr(colon + 2);  // "_nrrdHeaderCheck: " is the function, not the reason
+    squeezed = reason;
+  }
   return squeezed;
 }
 
@@ -155,14 +166,15 @@ FloatImage::Pointer readNiftiBinned(const std::string& path, const NiftiHeader& 
   return image;
 }
 
-std::string workingGridNote(const ImageGeometry& file, const ImageGeometry& binned, const BinFactors& factors) {
+std::string workingGridNote(const ImageGeometry& file, const ImageGeometry& binned,
+                            const BinFactors& factors) {
   const Vec3 s = binned.spacingMm();
   std::ostringstream note;
   note.precision(2);
-  note << std::fixed << "working grid: " << binned.size[0] << " x " << binned.size[1] << " x " << binned.size[2]
-       << " voxels of " << s.x << " x " << s.y << " x " << s.z << " mm, each the mean of " << binFactorsText(factors)
-       << " of the file's " << file.size[0] << " x " << file.size[1] << " x " << file.size[2]
-       << " voxels (images of more than " << (kMaxWorkingVoxels >> 20)
+  note << std::fixed << "working grid: " << binned.size[0] << " x " << binned.size[1] << " x "
+       << binned.size[2] << " voxels of " << s.x << " x " << s.y << " x " << s.z << " mm, each the mean of "
+       << binFactorsText(factors) << " of the file's " << file.size[0] << " x " << file.size[1] << " x "
+       << file.size[2] << " voxels (images of more than " << (kMaxWorkingVoxels >> 20)
        << " M voxels are planned on such bins of their voxels, so that memory stays bounded)";
   return note.str();
 }

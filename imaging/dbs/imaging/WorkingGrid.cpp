@@ -42,7 +42,9 @@ ImageGeometry binnedGeometry(const ImageGeometry& file, const BinFactors& factor
   return g;
 }
 
-bool isBinned(const BinFactors& factors) { return factors != BinFactors{1, 1, 1}; }
+bool isBinned(const BinFactors& factors) {
+  return factors != BinFactors{1, 1, 1};
+}
 
 std::string binFactorsText(const BinFactors& factors) {
   return std::to_string(factors[0]) + " x " + std::to_string(factors[1]) + " x " + std::to_string(factors[2]);

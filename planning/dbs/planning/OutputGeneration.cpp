@@ -203,6 +203,24 @@ OutputGeneration::~OutputGeneration() {
   if (lockFd_ >= 0) ::close(lockFd_);
 }
 
+void OutputGeneration::write(
+    const std::function<void(const std::string& stagingFolder)>& writeOutputs) const {
+  auto inFinalTerms = [this](std::string message) {
+    for (std::size_t at = message.find(staging_); at != std::string::npos; at = message.find(staging_, at))
+      message.replace(at, staging_.size(), folder_);
+    return message;
+  };
+  try {
+    writeOutputs(staging_);
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const ImagingError& e) {
+    throw ImagingError(inFinalTerms(e.what()));
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(inFinalTerms(e.what()));
+  }
+}
+
 void OutputGeneration::commit(const std::string& lastName,
                               const std::function<bool(const std::string&)>& isOutputName) {
   const fs::path folder(folder_), staging(staging_);
@@ -236,7 +254,13 @@ void OutputGeneration::commit(const std::string& lastName,
     manifest << (s.kind == Step::Kind::Move ? "move " : "remove ") << s.name << "\n";
   manifest << "end\n";
   killHereIfTestAsks(0);
-  writeTextAtomically((staging / kManifestName).string(), manifest.str());
+  try {
+    writeTextAtomically((staging / kManifestName).string(), manifest.str());
+  } catch (const ImagingError& e) {  // it names the hidden manifest: say what it means instead
+    const std::string what = e.what(), reason = what.substr(what.find(": cannot write") + 2);
+    throw ImagingError(folder_ + ": the new outputs could not be put in place (" + reason +
+                       "); the folder's previous outputs are untouched");
+  }
   syncPath(staging, true);
   committed_ = true;  // from here the staging folder is the new generation: never discarded
   runSteps(folder, staging, steps, /*testHooks=*/true);

@@ -40,6 +40,11 @@ class OutputGeneration {
   const std::string& stagingFolder() const { return staging_; }
   const std::string& folder() const { return folder_; }
 
+  // Runs `writeOutputs(stagingFolder())`. What it throws is rethrown (same type) with the staging
+  // folder's paths put as the files' final paths in folder(): a user is told "cannot write
+  // OUT/scene.png", never about the hidden staging folder.
+  void write(const std::function<void(const std::string& stagingFolder)>& writeOutputs) const;
+
   // Makes the staged files the folder's generation: renames them into place with `lastName`
   // (plan.json) renamed last, then removes the folder's files for which `isOutputName` holds that
   // this generation did not write (a report after --no-figures). Throws if a staged file cannot be
