@@ -19,8 +19,9 @@ namespace dbs::app {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
-      infoCommand(),     viewCommand(), sampleCommand(),  locateCommand(),  planCommand(),
-      planInfoCommand(), editCommand(), riskMapCommand(), phantomCommand(),
+      infoCommand(),    viewCommand(),     sampleCommand(),        locateCommand(),
+      planCommand(),    planInfoCommand(), editCommand(),          riskMapCommand(),
+      phantomCommand(), exportCommand(),   importMarkupsCommand(),
   };
   return all;
 }

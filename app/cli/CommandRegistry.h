@@ -57,5 +57,7 @@ Command planInfoCommand();
 Command editCommand();
 Command riskMapCommand();
 Command phantomCommand();
+Command exportCommand();
+Command importMarkupsCommand();
 
 }  // namespace dbs::app

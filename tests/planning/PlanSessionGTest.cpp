@@ -18,6 +18,7 @@
 #include "dbs/planning/PlanReferences.h"
 #include "dbs/planning/PlanSession.h"
 #include "dbs/planning/SampleCatalogue.h"
+#include "dbs/planning/SlicerExport.h"
 
 namespace dbs {
 namespace {
@@ -423,6 +424,75 @@ TEST(PlanSession, ASchemaOnePlanWithoutChecksumsOpensReadOnly) {
               std::string::npos)
         << e.what();
   }
+  fs::remove_all(dir);
+}
+
+// Issue 24: a plan goes to 3D Slicer and back. Every trajectory, the landmarks and the targets are
+// markups at their exact positions, the labels a segmentation on the plan's grid with every label
+// named, the T1 the plan's own bytes, the scene names every file; a line brought back through the
+// session becomes the side's trajectory within 1e-6 mm, as a recorded, undoable edit.
+TEST(PlanSession, APlanGoesToSlicerAndATrajectoryComesBack) {
+  const std::string dir = test::freshTestDir("dbs_session_slicer");
+  const std::unique_ptr<PlanSession> session = openColin27Plan(dir);
+  const PlanDocument& plan = session->plan();
+  const std::string out = dir + "/slicer";
+  const std::vector<std::string> files = exportPlanToSlicer(*session, out);
+  ASSERT_EQ(files.back(), "plan.mrml");
+  std::ifstream sceneFile(out + "/plan.mrml");
+  const std::string scene((std::istreambuf_iterator<char>(sceneFile)), std::istreambuf_iterator<char>());
+  for (const std::string& f : files) {
+    EXPECT_TRUE(fs::is_regular_file(out + "/" + f)) << f;
+    if (f != "plan.mrml") {
+      EXPECT_NE(scene.find("fileName=\"" + f + "\""), std::string::npos) << f;
+    }
+  }
+  for (const auto* list : {&plan.trajectories, &plan.alternatives})
+    for (const PlannedTrajectory& p : *list) {
+      const std::string name = p.trajectory.id + (list == &plan.trajectories ? " chosen" : " alternative");
+      const MarkupsLine line =
+          readMarkupsLine(out + "/" + p.trajectory.id +
+                          (list == &plan.trajectories ? "_chosen" : "_alternative") + ".mrk.json");
+      EXPECT_EQ(line.name, name);
+      EXPECT_LT(norm(line.targetRas - p.trajectory.targetRas), 1e-9) << name;
+      EXPECT_LT(norm(line.entryRas - p.trajectory.entryRas), 1e-9) << name;
+    }
+  std::ifstream landmarksFile(out + "/AC-PC_landmarks.mrk.json");
+  const nlohmann::json landmarks = nlohmann::json::parse(landmarksFile);
+  EXPECT_EQ(landmarks["markups"][0]["controlPoints"][0]["label"], "AC");
+  EXPECT_EQ(landmarks["markups"][0]["controlPoints"][0]["position"][0].get<double>(), -plan.acRas.x);  // LPS
+  EXPECT_TRUE(fs::is_regular_file(out + "/L_targets.mrk.json"));
+  EXPECT_EQ(sha256OfPath(out + "/t1.nii.gz"), plan.image.sha256);
+
+  // The segmentation holds the plan's labels, voxel for voxel, on the plan's grid, each segment named.
+  const LabelVolume segmentation = loadLabelVolume(out + "/labels.seg.nrrd");
+  const LabelVolume& labels = session->result().locate.labels;
+  ASSERT_EQ(segmentation.geometry.size, labels.geometry.size);
+  EXPECT_LT(segmentation.geometry.rasFromIjk.maxAbsDifference(labels.geometry.rasFromIjk), 1e-9);
+  EXPECT_TRUE(std::equal(labels.image->GetBufferPointer(),
+                         labels.image->GetBufferPointer() + labels.geometry.voxelCount(),
+                         segmentation.image->GetBufferPointer()));
+  std::ifstream nrrd(out + "/labels.seg.nrrd", std::ios::binary);
+  std::string header(8192, '\0');
+  nrrd.read(header.data(), static_cast<std::streamsize>(header.size()));
+  for (const LabelStatistics& s : labelStatistics(labels))
+    EXPECT_NE(header.find("_Name:=" + labelName(s.value) + "\n"), std::string::npos) << labelName(s.value);
+  EXPECT_NE(header.find("Segmentation_MasterRepresentation:=Binary labelmap"), std::string::npos);
+
+  // Back: the left side's second alternative, as a line from Slicer, becomes the left trajectory.
+  const PlannedTrajectory* alternative = nullptr;
+  for (const PlannedTrajectory& a : plan.alternatives)
+    if (a.trajectory.side == Side::Left && !alternative) alternative = &a;
+  ASSERT_NE(alternative, nullptr);
+  const Trajectory expected = alternative->trajectory;
+  const MarkupsLine line = readMarkupsLine(out + "/" + expected.id + "_alternative.mrk.json");
+  const std::size_t historyBefore = plan.history.size();
+  session->commit(PlanEdit::moveTarget(Side::Left, line.targetRas));
+  session->commit(PlanEdit::moveEntry(Side::Left, line.entryRas));
+  const Trajectory& now = chosenTrajectory(session->plan(), Side::Left)->trajectory;
+  EXPECT_LT(norm(now.targetRas - expected.targetRas), 1e-6);
+  EXPECT_LT(norm(now.entryRas - expected.entryRas), 1e-6);
+  EXPECT_GT(session->plan().history.size(), historyBefore);
+  EXPECT_TRUE(session->canUndo());
   fs::remove_all(dir);
 }
 

@@ -35,7 +35,9 @@ StderrCapture::StderrCapture() {
   }
 }
 
-StderrCapture::~StderrCapture() { release(); }
+StderrCapture::~StderrCapture() {
+  release();
+}
 
 std::string StderrCapture::release() {
   std::string captured;
