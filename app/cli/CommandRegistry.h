@@ -59,5 +59,6 @@ Command riskMapCommand();
 Command phantomCommand();
 Command exportCommand();
 Command importMarkupsCommand();
+Command bidsCommand();
 
 }  // namespace dbs::app

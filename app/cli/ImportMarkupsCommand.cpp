@@ -28,11 +28,13 @@ int runImport(const ImportOptions& o) {
   const std::unique_ptr<PlanSession> session = PlanSession::open(o.planPath, &warnings);
   for (const std::string& w : warnings) std::cerr << "dbsplan import-markups: warning: " << w << "\n";
   const Side side = sideOf(o.side);
-  for (const PlanEdit& edit : {PlanEdit::moveTarget(side, line.targetRas), PlanEdit::moveEntry(side, line.entryRas)}) {
+  for (const PlanEdit& edit :
+       {PlanEdit::moveTarget(side, line.targetRas), PlanEdit::moveEntry(side, line.entryRas)}) {
     try {
       session->preview(edit);
     } catch (const std::invalid_argument& e) {
-      std::cerr << "dbsplan import-markups: " << o.markupsPath << ": " << edit.describe() << ": " << e.what() << "\n";
+      std::cerr << "dbsplan import-markups: " << o.markupsPath << ": " << edit.describe() << ": " << e.what()
+                << "\n";
       return 2;
     }
     session->commit(edit, /*searchAlternativesNow=*/true);
@@ -41,7 +43,8 @@ int runImport(const ImportOptions& o) {
   session->save(written);
   std::cout << "imported \"" << line.name << "\" from " << o.markupsPath << " as side " << o.side
             << "'s trajectory; target: " << line.targetRule << "\n";
-  if (const PlannedTrajectory* t = chosenTrajectory(session->plan(), side)) printTrajectorySummary(*t, std::cout);
+  if (const PlannedTrajectory* t = chosenTrajectory(session->plan(), side))
+    printTrajectorySummary(*t, std::cout);
   std::cout << "plan written: " << written << "\n";
   return 0;
 }

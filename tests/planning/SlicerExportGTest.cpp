@@ -23,7 +23,8 @@ std::string written(const std::string& name, const nlohmann::json& doc) {
 }
 
 TEST(SlicerMarkups, ALineHasTheSchemasFieldsAndExactPositionsInLps) {
-  const nlohmann::json doc = markupsLineJson("L1 chosen", kTarget, kEntry, {1, 0.85, 0}, MarkupsCoordinates::Lps);
+  const nlohmann::json doc =
+      markupsLineJson("L1 chosen", kTarget, kEntry, {1, 0.85, 0}, MarkupsCoordinates::Lps);
   EXPECT_NE(doc.at("@schema").get<std::string>().find("markups-schema-v1.0.3.json"), std::string::npos);
   ASSERT_EQ(doc.at("markups").size(), 1u);
   const auto& m = doc["markups"][0];
@@ -46,7 +47,8 @@ TEST(SlicerMarkups, ALineHasTheSchemasFieldsAndExactPositionsInLps) {
 
 TEST(SlicerMarkups, ALineReadsBackExactlyInEitherCoordinateSystem) {
   for (MarkupsCoordinates c : {MarkupsCoordinates::Lps, MarkupsCoordinates::Ras}) {
-    const MarkupsLine line = readMarkupsLine(written("line.mrk.json", markupsLineJson("L1 chosen", kTarget, kEntry, {1, 1, 1}, c)));
+    const MarkupsLine line = readMarkupsLine(
+        written("line.mrk.json", markupsLineJson("L1 chosen", kTarget, kEntry, {1, 1, 1}, c)));
     EXPECT_EQ(line.name, "L1 chosen");
     EXPECT_LT(norm(line.targetRas - kTarget), 1e-12);
     EXPECT_LT(norm(line.entryRas - kEntry), 1e-12);

@@ -29,7 +29,9 @@ const char* kMarkupsSchema =
 Vec3 toMarkupsFrame(Vec3 ras, MarkupsCoordinates c) {
   return c == MarkupsCoordinates::Lps ? Vec3{-ras.x, -ras.y, ras.z} : ras;
 }
-Vec3 fromMarkupsFrame(Vec3 p, MarkupsCoordinates c) { return toMarkupsFrame(p, c); }  // its own inverse
+Vec3 fromMarkupsFrame(Vec3 p, MarkupsCoordinates c) {
+  return toMarkupsFrame(p, c);
+}  // its own inverse
 
 nlohmann::json controlPoint(int id, const std::string& label, Vec3 ras, MarkupsCoordinates c) {
   const Vec3 p = toMarkupsFrame(ras, c);
@@ -80,11 +82,20 @@ std::string xmlEscaped(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -142,12 +153,14 @@ std::string writeT1(const std::string& imagePath, const fs::path& outDir) {
 
 nlohmann::json markupsLineJson(const std::string& name, Vec3 targetRas, Vec3 entryRas,
                                const std::array<double, 3>& colour, MarkupsCoordinates coordinates) {
-  return markup("Line", name,
-                {controlPoint(1, "target", targetRas, coordinates), controlPoint(2, "entry", entryRas, coordinates)},
-                colour, coordinates);
+  return markup(
+      "Line", name,
+      {controlPoint(1, "target", targetRas, coordinates), controlPoint(2, "entry", entryRas, coordinates)},
+      colour, coordinates);
 }
 
-nlohmann::json markupsFiducialsJson(const std::string& name, const std::vector<std::pair<std::string, Vec3>>& pointsRas,
+nlohmann::json markupsFiducialsJson(const std::string& name,
+                                    const std::vector<std::pair<std::string, Vec3>>& pointsRas,
                                     const std::array<double, 3>& colour, MarkupsCoordinates coordinates) {
   nlohmann::json points = nlohmann::json::array();
   int id = 0;
@@ -171,7 +184,8 @@ MarkupsLine readMarkupsLine(const std::string& path) {
   };
   if (!doc.is_object() || !doc.contains("markups") || !doc["markups"].is_array())
     fail("markups", "missing: not a Slicer markups file");
-  if (doc["markups"].size() != 1) fail("markups", "holds " + std::to_string(doc["markups"].size()) + " markups; one Line is needed");
+  if (doc["markups"].size() != 1)
+    fail("markups", "holds " + std::to_string(doc["markups"].size()) + " markups; one Line is needed");
   const nlohmann::json& m = doc["markups"][0];
   if (!m.is_object() || m.value("type", std::string()) != "Line")
     fail("markups[0].type", "is not \"Line\" (a trajectory is a Markups Line of two points)");
@@ -183,9 +197,9 @@ MarkupsLine readMarkupsLine(const std::string& path) {
     else if (c != "LPS")
       fail("markups[0].coordinateSystem", "must be \"LPS\" or \"RAS\"");
   }
-  if (m.contains("coordinateUnits") && !(m["coordinateUnits"] == "mm" ||
-                                         (m["coordinateUnits"].is_array() && !m["coordinateUnits"].empty() &&
-                                          m["coordinateUnits"][0] == "mm")))
+  if (m.contains("coordinateUnits") &&
+      !(m["coordinateUnits"] == "mm" || (m["coordinateUnits"].is_array() && !m["coordinateUnits"].empty() &&
+                                         m["coordinateUnits"][0] == "mm")))
     fail("markups[0].coordinateUnits", "must be mm");
   if (!m.contains("controlPoints") || !m["controlPoints"].is_array() || m["controlPoints"].size() != 2)
     fail("markups[0].controlPoints", "a trajectory needs exactly two control points");
@@ -220,7 +234,8 @@ MarkupsLine readMarkupsLine(const std::string& path) {
   }
   line.targetRas = points[target];
   line.entryRas = points[1 - target];
-  if (norm(line.targetRas - line.entryRas) < 1.0) fail("markups[0].controlPoints", "the two points are less than 1 mm apart");
+  if (norm(line.targetRas - line.entryRas) < 1.0)
+    fail("markups[0].controlPoints", "the two points are less than 1 mm apart");
   return line;
 }
 
@@ -251,9 +266,10 @@ std::vector<std::string> exportPlanToSlicer(const PlanSession& session, const st
                    markupsLineJson(name, p.trajectory.targetRas, p.trajectory.entryRas,
                                    chosen ? chosenColour : alternativeColour, coordinates));
     }
-  writeMarkups("MarkupsFiducial", "AC-PC landmarks",
-               markupsFiducialsJson("AC-PC landmarks", {{"AC", plan.acRas}, {"PC", plan.pcRas}, {"MCP", plan.mcpRas}},
-                                    {0.2, 0.8, 1.0}, coordinates));
+  writeMarkups(
+      "MarkupsFiducial", "AC-PC landmarks",
+      markupsFiducialsJson("AC-PC landmarks", {{"AC", plan.acRas}, {"PC", plan.pcRas}, {"MCP", plan.mcpRas}},
+                           {0.2, 0.8, 1.0}, coordinates));
   for (Side side : {Side::Left, Side::Right}) {
     std::vector<std::pair<std::string, Vec3>> targets;
     for (const PlanTarget& t : plan.targets)
@@ -272,12 +288,15 @@ std::vector<std::string> exportPlanToSlicer(const PlanSession& session, const st
   // The scene: each node with its storage node; Slicer makes the display nodes it lacks on loading.
   std::ostringstream mrml;
   mrml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<MRML version=\"Slicer4.4.0\" userTags=\"\">\n";
-  mrml << " <VolumeArchetypeStorage id=\"vtkMRMLVolumeArchetypeStorageNode1\" name=\"VolumeArchetypeStorage\" "
-          "fileName=\""
-       << xmlEscaped(t1File) << "\" useCompression=\"1\" singleFile=\"1\" />\n";
-  mrml << " <Volume id=\"vtkMRMLScalarVolumeNode1\" name=\"T1\" references=\"storage:vtkMRMLVolumeArchetypeStorageNode1;\" "
+  mrml
+      << " <VolumeArchetypeStorage id=\"vtkMRMLVolumeArchetypeStorageNode1\" name=\"VolumeArchetypeStorage\" "
+         "fileName=\""
+      << xmlEscaped(t1File) << "\" useCompression=\"1\" singleFile=\"1\" />\n";
+  mrml << " <Volume id=\"vtkMRMLScalarVolumeNode1\" name=\"T1\" "
+          "references=\"storage:vtkMRMLVolumeArchetypeStorageNode1;\" "
           "/>\n";
-  mrml << " <SegmentationStorage id=\"vtkMRMLSegmentationStorageNode1\" name=\"SegmentationStorage\" fileName=\""
+  mrml << " <SegmentationStorage id=\"vtkMRMLSegmentationStorageNode1\" name=\"SegmentationStorage\" "
+          "fileName=\""
        << segmentationFile << "\" useCompression=\"1\" />\n";
   mrml << " <Segmentation id=\"vtkMRMLSegmentationNode1\" name=\"dbsplan labels\" "
           "references=\"storage:vtkMRMLSegmentationStorageNode1;\" />\n";
@@ -287,8 +306,8 @@ std::vector<std::string> exportPlanToSlicer(const PlanSession& session, const st
     const std::string storage = "vtkMRMLMarkupsJsonStorageNode" + std::to_string(n);
     mrml << " <MarkupsJsonStorage id=\"" << storage << "\" name=\"MarkupsJsonStorage\" fileName=\""
          << xmlEscaped(node.file) << "\" />\n";
-    mrml << " <" << node.kind << " id=\"vtkMRML" << node.kind << "Node" << n << "\" name=\"" << xmlEscaped(node.name)
-         << "\" references=\"storage:" << storage << ";\" />\n";
+    mrml << " <" << node.kind << " id=\"vtkMRML" << node.kind << "Node" << n << "\" name=\""
+         << xmlEscaped(node.name) << "\" references=\"storage:" << storage << ";\" />\n";
   }
   mrml << "</MRML>\n";
   writeTextAtomically((out / "plan.mrml").string(), mrml.str());

@@ -30,7 +30,8 @@ enum class MarkupsCoordinates { Lps, Ras };
 nlohmann::json markupsLineJson(const std::string& name, Vec3 targetRas, Vec3 entryRas,
                                const std::array<double, 3>& colour, MarkupsCoordinates coordinates);
 // One markups file holding one Fiducial markup of named points.
-nlohmann::json markupsFiducialsJson(const std::string& name, const std::vector<std::pair<std::string, Vec3>>& pointsRas,
+nlohmann::json markupsFiducialsJson(const std::string& name,
+                                    const std::vector<std::pair<std::string, Vec3>>& pointsRas,
                                     const std::array<double, 3>& colour, MarkupsCoordinates coordinates);
 
 // A Line read from a markups file (as Slicer or dbsplan wrote it), in patient RAS mm.
