@@ -27,6 +27,8 @@ PACKAGES=(
   libcli11-dev
   # SHA-256 checksums of the planned image in plan files (OpenSSL's libcrypto)
   libssl-dev
+  # dciodvfy (David Clunie's DICOM validator): the tests check every DICOM file dbsplan exports
+  dicom3tools
   # fuzzing (scripts/fuzz.sh): clang with libFuzzer and its sanitizer runtimes; the ASan + UBSan
   # build of the suite (scripts/sanitize.sh) uses GCC's own runtimes (libgcc-12-dev)
   clang libclang-rt-14-dev

@@ -59,7 +59,8 @@ int runParticipants(const BidsOptions& o) {
       std::cerr << "bids: " << name << ": FAILED: " << e.what() << "\n";
       writeParticipantFailure(o.outputDir, t, e.what());
       std::error_code ignored;
-      if (std::filesystem::is_empty(folder + "/plan", ignored)) std::filesystem::remove(folder + "/plan", ignored);
+      if (std::filesystem::is_empty(folder + "/plan", ignored))
+        std::filesystem::remove(folder + "/plan", ignored);
     }
   }
   std::cerr << "bids: " << (t1ws.size() - static_cast<std::size_t>(failed)) << " of " << t1ws.size()
@@ -77,33 +78,34 @@ int runBids(const BidsOptions& o) {
 }  // namespace
 
 Command bidsCommand() {
-  return {"bids", "Planning", "plan a BIDS dataset's participants (a BIDS App); group: one table",
-          [](CLI::App& cli, const CommandLine&) -> CommandRun {
-            auto o = std::make_shared<BidsOptions>();
-            cli.footer(
-                "A BIDS App: the participant level plans each participant's T1w into OUTPUT_DIR/dbsplan "
-                "(BIDS derivatives); run one participant per job (--participant-label) to spread a cohort over "
-                "a cluster. The group level writes OUTPUT_DIR/dbsplan/group_trajectories.tsv.");
-            cli.add_option("BIDS_DIR", o->bidsDir, "the raw BIDS dataset (read only)")
-                ->required()
-                ->check(CLI::ExistingDirectory.description(""))
-                ->type_name("");
-            cli.add_option("OUTPUT_DIR", o->outputDir, "where the derivatives go (OUTPUT_DIR/dbsplan)")
-                ->required()
-                ->type_name("");
-            cli.add_option("LEVEL", o->level, "participant or group")
-                ->required()
-                ->check(CLI::IsMember({"participant", "group"}))
-                ->type_name("");
-            cli.add_option("--participant-label", o->participants, "only these participants (01, or sub-01)")
-                ->type_name("LABEL...");
-            cli.add_option("--session", o->sessions, "only these sessions (1, or ses-1)")->type_name("LABEL...");
-            cli.add_option("--electrode", o->electrodeId, "the electrode, from the catalogue")->type_name("ID");
-            cli.add_option("--candidates", o->candidates, "candidate paths scored per side")
-                ->check(CLI::Range(100, 1000000))
-                ->type_name("N");
-            return [o] { return runBids(*o); };
-          }};
+  return {
+      "bids", "Planning", "plan a BIDS dataset's participants (a BIDS App); group: one table",
+      [](CLI::App& cli, const CommandLine&) -> CommandRun {
+        auto o = std::make_shared<BidsOptions>();
+        cli.footer(
+            "A BIDS App: the participant level plans each participant's T1w into OUTPUT_DIR/dbsplan "
+            "(BIDS derivatives); run one participant per job (--participant-label) to spread a cohort over "
+            "a cluster. The group level writes OUTPUT_DIR/dbsplan/group_trajectories.tsv.");
+        cli.add_option("BIDS_DIR", o->bidsDir, "the raw BIDS dataset (read only)")
+            ->required()
+            ->check(CLI::ExistingDirectory.description(""))
+            ->type_name("");
+        cli.add_option("OUTPUT_DIR", o->outputDir, "where the derivatives go (OUTPUT_DIR/dbsplan)")
+            ->required()
+            ->type_name("");
+        cli.add_option("LEVEL", o->level, "participant or group")
+            ->required()
+            ->check(CLI::IsMember({"participant", "group"}))
+            ->type_name("");
+        cli.add_option("--participant-label", o->participants, "only these participants (01, or sub-01)")
+            ->type_name("LABEL...");
+        cli.add_option("--session", o->sessions, "only these sessions (1, or ses-1)")->type_name("LABEL...");
+        cli.add_option("--electrode", o->electrodeId, "the electrode, from the catalogue")->type_name("ID");
+        cli.add_option("--candidates", o->candidates, "candidate paths scored per side")
+            ->check(CLI::Range(100, 1000000))
+            ->type_name("N");
+        return [o] { return runBids(*o); };
+      }};
 }
 
 }  // namespace dbs::app

@@ -49,7 +49,8 @@ TEST(BidsApp, ThreeParticipantsAsThreeProcessesAFailureAloneAndOneGroupTable) {
   const Sample& colin = SampleCatalogue::standard().find("colin27");
   ASSERT_EQ(colin.missingReason(), "") << "run scripts/setup.sh and build the atlas";
   fs::create_directories(raw);
-  std::ofstream(raw / "dataset_description.json") << R"({"Name": "dbsplan test cohort", "BIDSVersion": "1.8.0"})";
+  std::ofstream(raw / "dataset_description.json")
+      << R"({"Name": "dbsplan test cohort", "BIDSVersion": "1.8.0"})";
   const Volume t1 = loadVolume(colin.t1Path);
   const LabelVolume atlas = loadLabelVolume(colin.labelsPath);
   // sub-01, sub-02 (session 1, LPI voxel order) and sub-03: synthetic patients; sub-04: noise.
@@ -77,10 +78,12 @@ TEST(BidsApp, ThreeParticipantsAsThreeProcessesAFailureAloneAndOneGroupTable) {
   writeVolume(noise, (raw / "sub-04" / "anat" / "sub-04_T1w.nii.gz").string());
 
   // Three jobs at once, one participant each, as an array job runs them.
-  const std::string app = "bids " + raw.string() + " " + out.string() + " participant --candidates 2000 --participant-label ";
+  const std::string app =
+      "bids " + raw.string() + " " + out.string() + " participant --candidates 2000 --participant-label ";
   const std::string executable = DBSPLAN_EXECUTABLE;
-  const std::string parallel = "(" + executable + " " + app + "01 >/dev/null 2>&1 & " + executable + " " + app +
-                               "02 >/dev/null 2>&1 & " + executable + " " + app + "sub-03 >/dev/null 2>&1 & wait)";
+  const std::string parallel = "(" + executable + " " + app + "01 >/dev/null 2>&1 & " + executable + " " +
+                               app + "02 >/dev/null 2>&1 & " + executable + " " + app +
+                               "sub-03 >/dev/null 2>&1 & wait)";
   ASSERT_EQ(std::system(parallel.c_str()), 0);
   const RunResult failing = runDbsplan(app + "04");
   EXPECT_EQ(failing.exitCode, 1);
@@ -92,10 +95,11 @@ TEST(BidsApp, ThreeParticipantsAsThreeProcessesAFailureAloneAndOneGroupTable) {
   const nlohmann::json description = nlohmann::json::parse(descriptionFile);
   EXPECT_EQ(description.at("DatasetType"), "derivative");
   EXPECT_EQ(description.at("GeneratedBy").at(0).at("Name"), "dbsplan");
-  for (const char* file : {"sub-01/anat/sub-01_space-T1w_desc-dbsplan_dseg.nii.gz",
-                           "sub-01/anat/sub-01_space-T1w_desc-dbsplan_dseg.json", "sub-01/anat/sub-01_desc-dbsplan_dseg.tsv",
-                           "sub-02/ses-1/anat/sub-02_ses-1_space-T1w_desc-dbsplan_dseg.nii.gz", "sub-02/ses-1/plan/plan.json",
-                           "sub-03/plan/plan.json", "sub-04/dbsplan_status.json"})
+  for (const char* file :
+       {"sub-01/anat/sub-01_space-T1w_desc-dbsplan_dseg.nii.gz",
+        "sub-01/anat/sub-01_space-T1w_desc-dbsplan_dseg.json", "sub-01/anat/sub-01_desc-dbsplan_dseg.tsv",
+        "sub-02/ses-1/anat/sub-02_ses-1_space-T1w_desc-dbsplan_dseg.nii.gz", "sub-02/ses-1/plan/plan.json",
+        "sub-03/plan/plan.json", "sub-04/dbsplan_status.json"})
     EXPECT_TRUE(fs::is_regular_file(derivatives / file)) << file;
   EXPECT_FALSE(fs::exists(derivatives / "sub-04" / "plan")) << "a failed participant leaves no plan folder";
 
@@ -126,7 +130,8 @@ TEST(BidsApp, ThreeParticipantsAsThreeProcessesAFailureAloneAndOneGroupTable) {
     EXPECT_EQ(row[column("verdict")].find("DOES NOT"), std::string::npos) << row[column("verdict")];
   }
 
-  const RunResult notBids = runDbsplan("bids " + (raw / "sub-01").string() + " " + out.string() + " participant");
+  const RunResult notBids =
+      runDbsplan("bids " + (raw / "sub-01").string() + " " + out.string() + " participant");
   EXPECT_EQ(notBids.exitCode, 1);
   EXPECT_NE(notBids.err.find("not a BIDS dataset"), std::string::npos) << notBids.err;
   const RunResult unknown = runDbsplan(app + "09");

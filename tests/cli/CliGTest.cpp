@@ -315,6 +315,13 @@ TEST(CliPlan, PhantomPlansWithoutADisplayAndIsReadEditedAndMapped) {
             << point;
   }
   EXPECT_EQ(importedPlan.at("history").back().at("action"), "move_entry");
+  const RunResult dicom = runDbsplan("export " + planJson + " --dicom " + (dir / "dicom").string());
+  ASSERT_EQ(dicom.exitCode, 0) << dicom.err;
+  EXPECT_NE(dicom.out.find("slices of the T1 with the leads burned in"), std::string::npos) << dicom.out;
+  EXPECT_NE(dicom.out.find("no X display to render one"), std::string::npos)
+      << dicom.out;  // --no-figures plan
+  EXPECT_NE(dicom.out.find("is not DICOM"), std::string::npos) << dicom.out;
+  EXPECT_TRUE(fs::is_regular_file(dir / "dicom" / "series" / "IM0001.dcm"));
   const RunResult notALine = runDbsplan("import-markups " + planJson + " " + planJson + " --side L");
   EXPECT_EQ(notALine.exitCode, 1);
   EXPECT_NE(notALine.err.find(planJson + ": markups: missing"), std::string::npos) << notALine.err;

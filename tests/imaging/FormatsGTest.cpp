@@ -14,6 +14,7 @@
 #include <itkMetaImageIO.h>
 
 #include "TestNifti.h"
+#include "dbs/imaging/DicomWriting.h"
 #include "dbs/imaging/ImageTrust.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/Volume.h"
@@ -292,6 +293,57 @@ TEST(Formats, EmptyFolderIsAClearError) {
   } catch (const ImagingError& e) {
     EXPECT_NE(std::string(e.what()).find("no DICOM"), std::string::npos) << e.what();
   }
+}
+
+// Issue 24: a derived series dbsplan writes for a navigation system reads back with the same oblique,
+// flipped, anisotropic geometry (within 1e-3 mm) and values, and keeps its source's patient, study
+// and frame of reference: a second export from it is in the same study and frame.
+TEST(Formats, ADerivedDicomSeriesKeepsItsGeometryValuesAndIdentity) {
+  ImageGeometry g;
+  g.size = {12, 10, 5};
+  g.rasFromIjk = affineFromColumns(0.9 * Vec3{std::cos(0.3), std::sin(0.3), 0},
+                                   0.7 * Vec3{-std::sin(0.3), std::cos(0.3), 0}, 2.5 * Vec3{0, 0, -1},
+                                   {-40.25, 12.5, 33.125});
+  auto image = DicomPixelImage::New();
+  image->SetRegions(DicomPixelImage::SizeType{{12, 10, 5}});
+  image->Allocate();
+  for (std::size_t n = 0; n < g.voxelCount(); ++n)
+    image->GetBufferPointer()[n] = static_cast<unsigned short>(n % 4000);
+  DicomIdentity identity;
+  identity.patientName = "Test^Patient";
+  identity.patientId = "P0001";
+  identity.studyInstanceUid = "1.2.826.0.1.3680043.2.1125.1.1";
+  identity.frameOfReferenceUid = "1.2.826.0.1.3680043.2.1125.1.2";
+  identity.patientPosition = "HFS";
+  const fs::path dir = freshDir("derived_dicom");
+  ASSERT_EQ(writeDerivedMrSeries(*image, g, identity, {}, dir.string()).size(), 5u);
+
+  // Read back, the slices are ordered along the slice normal (here against k): every voxel is at the
+  // same place (within 1e-3 mm) with the same value.
+  const Volume back = loadVolume(dir.string());
+  ASSERT_EQ(back.geometry.size, g.size);
+  const Affine ijkFromRas = g.ijkFromRas();
+  double worst = 0;
+  for (std::size_t k = 0, n = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i, ++n) {
+        const Vec3 q = ijkFromRas.apply(back.geometry.rasFromIndex({double(i), double(j), double(k)}));
+        const Vec3 nearest{std::round(q.x), std::round(q.y), std::round(q.z)};
+        worst = std::max(worst, norm(g.rasFromIndex(q) - g.rasFromIndex(nearest)));
+        const std::size_t original =
+            (std::size_t(nearest.z) * g.size[1] + std::size_t(nearest.y)) * g.size[0] +
+            std::size_t(nearest.x);
+        ASSERT_EQ(back.image->GetBufferPointer()[n], static_cast<float>(original % 4000)) << n;
+      }
+  EXPECT_LT(worst, 1e-3);
+  const DicomIdentity kept = dicomIdentityOf(dir.string());
+  EXPECT_TRUE(kept.fromDicomSource);
+  EXPECT_EQ(kept.patientName, "Test^Patient");
+  EXPECT_EQ(kept.patientId, "P0001");
+  EXPECT_EQ(kept.studyInstanceUid, identity.studyInstanceUid);
+  EXPECT_EQ(kept.frameOfReferenceUid, identity.frameOfReferenceUid);
+  EXPECT_EQ(kept.patientPosition, "HFS");
+  EXPECT_TRUE(kept.emptyBecause.empty());
 }
 
 }  // namespace

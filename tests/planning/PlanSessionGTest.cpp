@@ -15,6 +15,7 @@
 
 #include "PlanCache.h"
 #include "TestSupport.h"
+#include "dbs/planning/DicomExport.h"
 #include "dbs/planning/PlanReferences.h"
 #include "dbs/planning/PlanSession.h"
 #include "dbs/planning/SampleCatalogue.h"
@@ -493,6 +494,53 @@ TEST(PlanSession, APlanGoesToSlicerAndATrajectoryComesBack) {
   EXPECT_LT(norm(now.entryRas - expected.entryRas), 1e-6);
   EXPECT_GT(session->plan().history.size(), historyBefore);
   EXPECT_TRUE(session->canUndo());
+  fs::remove_all(dir);
+}
+
+// Issue 24: a plan for a navigation system. The derived series reads back on the plan's grid (within
+// 1e-3 mm), carries every chosen lead's contacts and target burned in at their places and the T1
+// elsewhere; the report is an Encapsulated PDF; both pass dciodvfy (dicom3tools) without an error.
+TEST(PlanSession, APlanGoesToDicomWithItsLeadsBurnedInAndItsReport) {
+  const std::string dir = test::freshTestDir("dbs_session_dicom");
+  const std::unique_ptr<PlanSession> session = openColin27Plan(dir);
+  const std::string pdf = dir + "/report.pdf";
+  std::ofstream(pdf) << "%PDF-1.4\n% a stand-in for the report\n%%EOF\n";
+  const DicomExportResult result = exportPlanToDicom(*session, dir + "/dicom", pdf);
+  ASSERT_EQ(result.files.back(), "report.dcm");
+  EXPECT_FALSE(result.notes.empty()) << "a NIfTI source: the empty identity must be explained";
+
+  const Volume series = loadVolume(dir + "/dicom/series");
+  const ImageGeometry& planned = session->result().locate.patient.geometry;
+  ASSERT_EQ(series.geometry.size, planned.size);
+  EXPECT_LT(series.geometry.rasFromIjk.maxAbsDifference(planned.rasFromIjk), 1e-3);
+  auto valueAt = [&](Vec3 ras) {
+    float v = 0;
+    EXPECT_TRUE(sampleNearest(series, ras, &v));
+    return v;
+  };
+  for (const PlannedTrajectory& p : session->plan().trajectories) {
+    EXPECT_EQ(valueAt(p.trajectory.targetRas), kContactValue);
+    for (const PlacedContact& c : p.metrics.contacts)
+      EXPECT_EQ(valueAt(c.centreRas), kContactValue) << c.label;
+    const Vec3 halfway = 0.5 * (p.trajectory.entryRas + p.trajectory.targetRas);
+    EXPECT_GE(valueAt(halfway), kLeadValue);
+    EXPECT_LT(valueAt(halfway + Vec3{0, 0, 0} + 8.0 * Vec3{1, 0, 0}), kLeadValue) << "8 mm beside the lead";
+  }
+  for (const std::string& file : {std::string("series/IM0090.dcm"), std::string("report.dcm")}) {
+    const std::string command = "dciodvfy " + dir + "/dicom/" + file + " 2>&1";
+    std::string output;
+    if (FILE* pipe = popen(command.c_str(), "r")) {
+      char buffer[4096];
+      for (std::size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+      pclose(pipe);
+    }
+    EXPECT_NE(output.find(file == "report.dcm" ? "EncapsulatedPDF" : "MRImage"), std::string::npos) << output;
+    EXPECT_EQ(output.find("Error"), std::string::npos) << file << ":\n" << output;
+  }
+  std::ifstream report(dir + "/dicom/report.dcm", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  EXPECT_NE(bytes.find("application/pdf"), std::string::npos);
+  EXPECT_NE(bytes.find("% a stand-in for the report"), std::string::npos);
   fs::remove_all(dir);
 }
 

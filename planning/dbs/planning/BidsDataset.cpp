@@ -54,8 +54,9 @@ bool chooseT1w(const fs::path& anat, BidsT1w& t) {
     if (endsWith(name, "_T1w.nii.gz") || endsWith(name, "_T1w.nii")) images.push_back(p);
   }
   if (images.empty()) return false;
-  std::stable_partition(images.begin(), images.end(),
-                        [](const fs::path& p) { return p.filename().string().find("_ce-") == std::string::npos; });
+  std::stable_partition(images.begin(), images.end(), [](const fs::path& p) {
+    return p.filename().string().find("_ce-") == std::string::npos;
+  });
   t.path = images.front().string();
   if (images.size() > 1) {
     t.choice = "several T1w images: " + images.front().filename().string() +
@@ -90,13 +91,16 @@ std::vector<BidsT1w> findBidsT1w(const std::string& bidsDir, const std::vector<s
     if (!in) throw std::runtime_error("missing");
     d = json::parse(in);
   } catch (const std::exception&) {
-    throw std::runtime_error(bidsDir + ": not a BIDS dataset: no readable dataset_description.json (BIDS requires "
-                                       "one, with Name and BIDSVersion)");
+    throw std::runtime_error(bidsDir +
+                             ": not a BIDS dataset: no readable dataset_description.json (BIDS requires "
+                             "one, with Name and BIDSVersion)");
   }
   if (!d.is_object() || !d.contains("Name") || !d.contains("BIDSVersion"))
-    throw std::runtime_error(description.string() + ": not a BIDS dataset description: Name and BIDSVersion are required");
+    throw std::runtime_error(description.string() +
+                             ": not a BIDS dataset description: Name and BIDSVersion are required");
   std::vector<fs::path> subjects = sortedEntries(root, "sub-", true);
-  if (subjects.empty()) throw std::runtime_error(bidsDir + ": a BIDS dataset without any sub-* participant folder");
+  if (subjects.empty())
+    throw std::runtime_error(bidsDir + ": a BIDS dataset without any sub-* participant folder");
 
   std::set<std::string> wanted, wantedSessions;
   for (const std::string& p : participants) wanted.insert(withoutPrefix(p, "sub-"));
@@ -111,8 +115,9 @@ std::vector<BidsT1w> findBidsT1w(const std::string& bidsDir, const std::vector<s
     const std::vector<fs::path> sessionFolders = sortedEntries(subject, "ses-", true);
     if (sessionFolders.empty()) {
       if (!chooseT1w(subject / "anat", t))
-        throw std::runtime_error((subject / "anat").string() + ": no *_T1w.nii or *_T1w.nii.gz: participant " +
-                                 t.participant + " has no T1w image");
+        throw std::runtime_error((subject / "anat").string() +
+                                 ": no *_T1w.nii or *_T1w.nii.gz: participant " + t.participant +
+                                 " has no T1w image");
       found.push_back(t);
       continue;
     }
@@ -121,14 +126,17 @@ std::vector<BidsT1w> findBidsT1w(const std::string& bidsDir, const std::vector<s
       s.session = withoutPrefix(session.filename().string(), "ses-");
       if (!wantedSessions.empty() && !wantedSessions.count(s.session)) continue;
       seenSessions.insert(s.session);
-      if (chooseT1w(session / "anat", s)) found.push_back(s);  // a session without a T1w (e.g. only fMRI) is skipped
+      if (chooseT1w(session / "anat", s))
+        found.push_back(s);  // a session without a T1w (e.g. only fMRI) is skipped
     }
   }
   for (const std::string& p : wanted)
     if (!seen.count(p)) throw std::runtime_error(bidsDir + ": no participant sub-" + p + " in the dataset");
   for (const std::string& s : wantedSessions)
-    if (!seenSessions.count(s)) throw std::runtime_error(bidsDir + ": no session ses-" + s + " in the chosen participants");
-  if (found.empty()) throw std::runtime_error(bidsDir + ": no T1w image in the chosen participants and sessions");
+    if (!seenSessions.count(s))
+      throw std::runtime_error(bidsDir + ": no session ses-" + s + " in the chosen participants");
+  if (found.empty())
+    throw std::runtime_error(bidsDir + ": no T1w image in the chosen participants and sessions");
   return found;
 }
 
@@ -155,10 +163,12 @@ void writeDerivativeDescription(const std::string& bidsDir, const std::string& o
       {"GeneratedBy",
        {{{"Name", "dbsplan"},
          {"Version", programVersion},
-         {"Description", "GPi localisation by atlas registration and trajectory planning, one participant per job"}}}},
+         {"Description",
+          "GPi localisation by atlas registration and trajectory planning, one participant per job"}}}},
       {"SourceDatasets", {{{"URL", "file://" + fs::absolute(bidsDir).lexically_normal().string()}}}}};
   writeTextAtomically((root / "dataset_description.json").string(), description.dump(2) + "\n");
-  writeTextAtomically((root / ".bidsignore").string(), "*/plan/\n*/*/plan/\n*/dbsplan_status.json\n*/*/dbsplan_status.json\n");
+  writeTextAtomically((root / ".bidsignore").string(),
+                      "*/plan/\n*/*/plan/\n*/dbsplan_status.json\n*/*/dbsplan_status.json\n");
 }
 
 void writeParticipantOutputs(const std::string& bidsDir, const std::string& outputDir, const BidsT1w& t) {
@@ -172,8 +182,9 @@ void writeParticipantOutputs(const std::string& bidsDir, const std::string& outp
   if (ec) throw std::runtime_error(dseg.string() + ": cannot write: " + ec.message());
   const std::string source = fs::relative(t.path, bidsDir, ec).generic_string();
   writeTextAtomically((anat / (stem + ".json")).string(),
-                      json{{"Description", "basal ganglia, ventricles and other labels located by dbsplan "
-                                           "(atlas registration refined with the T1w's intensities)"},
+                      json{{"Description",
+                            "basal ganglia, ventricles and other labels located by dbsplan "
+                            "(atlas registration refined with the T1w's intensities)"},
                            {"Sources", {"bids:raw:" + source}},
                            {"Type", "dseg"},
                            {"dbsplan_plan", "../plan/plan.json"}}
@@ -211,9 +222,11 @@ std::string writeGroupTable(const std::string& outputDir) {
   const fs::path root = fs::path(outputDir) / "dbsplan";
   std::vector<fs::path> statuses;
   for (const fs::path& subject : sortedEntries(root, "sub-", true)) {
-    if (fs::is_regular_file(subject / "dbsplan_status.json")) statuses.push_back(subject / "dbsplan_status.json");
+    if (fs::is_regular_file(subject / "dbsplan_status.json"))
+      statuses.push_back(subject / "dbsplan_status.json");
     for (const fs::path& session : sortedEntries(subject, "ses-", true))
-      if (fs::is_regular_file(session / "dbsplan_status.json")) statuses.push_back(session / "dbsplan_status.json");
+      if (fs::is_regular_file(session / "dbsplan_status.json"))
+        statuses.push_back(session / "dbsplan_status.json");
   }
   if (statuses.empty())
     throw std::runtime_error(root.string() + ": no participant results (run the participant level first)");
@@ -259,12 +272,13 @@ std::string writeGroupTable(const std::string& outputDir) {
         const ClosestApproach& c = m.closest[static_cast<std::size_t>(kind)];
         return c.present ? fixed(c.distanceMm, 2) : std::string("n/a");
       };
-      tsv << rowStart << "planned\t" << sideLetter(t.side) << "\t" << cell(t.id) << "\t" << fixed(t.targetRas.x, 2)
-          << "\t" << fixed(t.targetRas.y, 2) << "\t" << fixed(t.targetRas.z, 2) << "\t" << fixed(m.targetAcpc.x, 2)
-          << "\t" << fixed(m.targetAcpc.y, 2) << "\t" << fixed(m.targetAcpc.z, 2) << "\t" << fixed(t.entryRas.x, 2)
-          << "\t" << fixed(t.entryRas.y, 2) << "\t" << fixed(t.entryRas.z, 2) << "\t"
-          << fixed(m.sagittalAngleDeg, 1) << "\t" << fixed(m.lateralAngleDeg, 1) << "\t" << fixed(m.lengthMm, 1)
-          << "\t" << margin(RiskKind::Ventricles) << "\t" << margin(RiskKind::Sulci) << "\t" << m.contactsInGpi
+      tsv << rowStart << "planned\t" << sideLetter(t.side) << "\t" << cell(t.id) << "\t"
+          << fixed(t.targetRas.x, 2) << "\t" << fixed(t.targetRas.y, 2) << "\t" << fixed(t.targetRas.z, 2)
+          << "\t" << fixed(m.targetAcpc.x, 2) << "\t" << fixed(m.targetAcpc.y, 2) << "\t"
+          << fixed(m.targetAcpc.z, 2) << "\t" << fixed(t.entryRas.x, 2) << "\t" << fixed(t.entryRas.y, 2)
+          << "\t" << fixed(t.entryRas.z, 2) << "\t" << fixed(m.sagittalAngleDeg, 1) << "\t"
+          << fixed(m.lateralAngleDeg, 1) << "\t" << fixed(m.lengthMm, 1) << "\t"
+          << margin(RiskKind::Ventricles) << "\t" << margin(RiskKind::Sulci) << "\t" << m.contactsInGpi
           << "\t" << m.contacts.size() << "\t" << cell(marginVerdict(m)) << "\n";
     }
   }
