@@ -4,7 +4,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <filesystem>
 #include <fstream>
@@ -23,6 +26,32 @@ inline std::string tempFilePath(const std::string& dir, const std::string& name)
   std::filesystem::create_directories(folder);
   return (folder / name).string();
 }
+
+// A full disk, simulated: while it lives, no file this process writes may grow beyond `bytes`
+// (RLIMIT_FSIZE), and SIGXFSZ is ignored, so that such writes fail with EFBIG instead of killing
+// the test. `applied()` says whether the limit could be set.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &saved_);
+    previous_ = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limited = saved_;
+    limited.rlim_cur = bytes;
+    applied_ = setrlimit(RLIMIT_FSIZE, &limited) == 0;
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, previous_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+  bool applied() const { return applied_; }
+
+ private:
+  rlimit saved_{};
+  void (*previous_)(int) = nullptr;
+  bool applied_ = false;
+};
 
 inline std::string freshTestDir(const std::string& name) {
   const std::filesystem::path dir =

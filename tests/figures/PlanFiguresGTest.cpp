@@ -11,7 +11,6 @@
 #include <QTemporaryDir>
 
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -20,8 +19,7 @@
 #include <random>
 #include <string>
 
-#include <sys/resource.h>
-
+#include "TestSupport.h"
 #include "dbs/imaging/Volume.h"
 #include "figures/PlanFigures.h"
 #include "figures/PlanReport.h"
@@ -453,22 +451,18 @@ TEST(PlanFigures, APngThatCannotBeWrittenIsOneClearErrorAndNoLibraryChatter) {
   std::mt19937 random(26);
   for (int y = 0; y < noisy.height(); ++y)
     for (int x = 0; x < noisy.width(); ++x) noisy.setPixel(x, y, static_cast<unsigned>(random()));
-  rlimit saved{};
-  getrlimit(RLIMIT_FSIZE, &saved);
-  const auto previous = std::signal(SIGXFSZ, SIG_IGN);
-  rlimit limited = saved;
-  limited.rlim_cur = 64 * 1024;
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
-  testing::internal::CaptureStderr();
-  std::string message;
-  try {
-    writePngAtomically(noisy, png);
-  } catch (const std::exception& e) {
-    message = e.what();
+  std::string message, printed;
+  {
+    const test::FileSizeLimit fullDisk(64 * 1024);
+    ASSERT_TRUE(fullDisk.applied());
+    testing::internal::CaptureStderr();
+    try {
+      writePngAtomically(noisy, png);
+    } catch (const std::exception& e) {
+      message = e.what();
+    }
+    printed = testing::internal::GetCapturedStderr();
   }
-  const std::string printed = testing::internal::GetCapturedStderr();
-  setrlimit(RLIMIT_FSIZE, &saved);
-  std::signal(SIGXFSZ, previous);
   EXPECT_EQ(message.rfind(png + ": cannot write: ", 0), 0u) << message;
   EXPECT_EQ(printed, "");
   EXPECT_TRUE(readAllText(png) == "the previous scene") << "the previous file was replaced";

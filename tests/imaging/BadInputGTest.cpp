@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "TestNifti.h"
 #include "TestSupport.h"
@@ -373,12 +374,8 @@ TEST(BadInput, AFullDiskNeverReplacesTheOldFileWithAPartialOne) {
   for (std::size_t i = 0; i < big.voxels.size(); ++i) big.voxels[i] = static_cast<float>((i * 7919) % 1000);
   big.write((dir / "big_source.nii").string());
   const Volume large = loadVolume((dir / "big_source.nii").string());
-  rlimit saved{};
-  getrlimit(RLIMIT_FSIZE, &saved);
-  const auto previous = std::signal(SIGXFSZ, SIG_IGN);
-  rlimit limited = saved;
-  limited.rlim_cur = 64 * 1024;
-  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  std::optional<test::FileSizeLimit> fullDisk(std::in_place, 64 * 1024);
+  ASSERT_TRUE(fullDisk->applied());
   std::string imageError, textError;
   testing::internal::CaptureStderr();
   try {
@@ -393,8 +390,7 @@ TEST(BadInput, AFullDiskNeverReplacesTheOldFileWithAPartialOne) {
   } catch (const ImagingError& e) {
     textError = e.what();
   }
-  setrlimit(RLIMIT_FSIZE, &saved);
-  std::signal(SIGXFSZ, previous);
+  fullDisk.reset();
   EXPECT_NE(imageError.find("disk full"), std::string::npos) << imageError;
   EXPECT_EQ(printed, "") << "a library printed ahead of dbsplan's message";
   EXPECT_NE(textError.find("cannot write"), std::string::npos) << textError;

@@ -91,9 +91,9 @@ std::string stringOf(const gdcm::DataSet& ds, uint16_t group, uint16_t element) 
 }
 
 // Patient, study, equipment and SOP common attributes shared by both IODs.
-void putCommon(gdcm::DataSet& ds, const DicomIdentity& id, const std::string& sopClass, const std::string& sopInstance,
-               const std::string& modality, const std::string& seriesUid, int seriesNumber,
-               const std::string& seriesDescription) {
+void putCommon(gdcm::DataSet& ds, const DicomIdentity& id, const std::string& sopClass,
+               const std::string& sopInstance, const std::string& modality, const std::string& seriesUid,
+               int seriesNumber, const std::string& seriesDescription) {
   put(ds, 0x0008, 0x0005, gdcm::VR::CS, "ISO_IR 192");  // UTF-8
   put(ds, 0x0008, 0x0016, gdcm::VR::UI, sopClass);
   put(ds, 0x0008, 0x0018, gdcm::VR::UI, sopInstance);
@@ -189,7 +189,8 @@ DicomIdentity dicomIdentityOf(const std::string& imagePath) {
   } else {
     id.emptyBecause.push_back(
         "the plan's image is not DICOM (" + fs::path(imagePath).filename().string() +
-        "): Patient's Name, Patient ID, Birth Date, Sex, Study Date and Time, Study ID and Accession Number are "
+        "): Patient's Name, Patient ID, Birth Date, Sex, Study Date and Time, Study ID and Accession Number "
+        "are "
         "left empty, as such files carry no patient or study identity; enter them on the receiving system");
   }
   if (id.studyInstanceUid.empty()) {
@@ -206,15 +207,18 @@ DicomIdentity dicomIdentityOf(const std::string& imagePath) {
 }
 
 std::vector<std::string> writeDerivedMrSeries(const DicomPixelImage& image, const ImageGeometry& geometry,
-                                              const DicomIdentity& identity, const DerivedSeriesSettings& settings,
+                                              const DicomIdentity& identity,
+                                              const DerivedSeriesSettings& settings,
                                               const std::string& outDir) {
   fs::create_directories(outDir);
   const std::size_t nx = geometry.size[0], ny = geometry.size[1], nz = geometry.size[2];
-  if (nx > 65535 || ny > 65535) throw ImagingError(outDir + ": slices larger than DICOM's 65535 rows or columns");
+  if (nx > 65535 || ny > 65535)
+    throw ImagingError(outDir + ": slices larger than DICOM's 65535 rows or columns");
   const Vec3 spacing = geometry.spacingMm();
   // DICOM patient LPS: RAS with x and y negated (WorldFrame.h's one conversion).
   const Affine lpsFromIjk = lpsFromRasOutput(geometry.rasFromIjk);
-  const Vec3 rowDirection = (1.0 / spacing.x) * lpsFromIjk.column(0), columnDirection = (1.0 / spacing.y) * lpsFromIjk.column(1);
+  const Vec3 rowDirection = (1.0 / spacing.x) * lpsFromIjk.column(0),
+             columnDirection = (1.0 / spacing.y) * lpsFromIjk.column(1);
   const std::string seriesUid = newUid();
   const unsigned short* voxels = image.GetBufferPointer();
   std::vector<std::string> files;
@@ -225,7 +229,7 @@ std::vector<std::string> writeDerivedMrSeries(const DicomPixelImage& image, cons
     putCommon(ds, identity, kMrImageStorage, instance, "MR", seriesUid, settings.seriesNumber,
               settings.seriesDescription);
     put(ds, 0x0008, 0x0008, gdcm::VR::CS, "DERIVED\\SECONDARY\\OTHER");  // MR needs a third value
-    put(ds, 0x0008, 0x0023, gdcm::VR::DA, nowDate());  // content date and time
+    put(ds, 0x0008, 0x0023, gdcm::VR::DA, nowDate());                    // content date and time
     put(ds, 0x0008, 0x0033, gdcm::VR::TM, nowTime());
     put(ds, 0x0008, 0x2111, gdcm::VR::ST,
         "dbsplan: the planning T1 with the planned leads, their contacts and the targets burned in");
@@ -239,7 +243,7 @@ std::vector<std::string> writeDerivedMrSeries(const DicomPixelImage& image, cons
     put(ds, 0x0018, 0x0081, gdcm::VR::DS, "");                  // echo time
     put(ds, 0x0018, 0x5100, gdcm::VR::CS, identity.patientPosition);
     put(ds, 0x0018, 0x0015, gdcm::VR::CS, "HEAD");  // body part: unpaired, so no Laterality
-    put(ds, 0x0018, 0x0091, gdcm::VR::IS, "");                  // echo train length
+    put(ds, 0x0018, 0x0091, gdcm::VR::IS, "");      // echo train length
     put(ds, 0x0020, 0x0013, gdcm::VR::IS, std::to_string(k + 1));
     put(ds, 0x0020, 0x0020, gdcm::VR::CS, "");  // patient orientation (not needed with IOP/IPP)
     const Vec3 position = lpsFromIjk.apply({0, 0, static_cast<double>(k)});

@@ -43,7 +43,8 @@ struct DerivedSeriesSettings {
 // Writes one file per slice (along k) into `outDir` as IM0001.dcm, ...; returns the file names.
 // `image`'s grid is `geometry` (RAS); its values must fit bitsStored. Throws ImagingError.
 std::vector<std::string> writeDerivedMrSeries(const DicomPixelImage& image, const ImageGeometry& geometry,
-                                              const DicomIdentity& identity, const DerivedSeriesSettings& settings,
+                                              const DicomIdentity& identity,
+                                              const DerivedSeriesSettings& settings,
                                               const std::string& outDir);
 
 // Writes `pdfPath`'s bytes as an Encapsulated PDF instance (DOC modality) of the identity's study.

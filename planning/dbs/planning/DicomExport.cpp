@@ -20,14 +20,16 @@ void burnSegment(DicomPixelImage& image, const ImageGeometry& g, Vec3 a, Vec3 b,
   Vec3 lo{1e9, 1e9, 1e9}, hi{-1e9, -1e9, -1e9};
   for (Vec3 p : {a, b})
     for (int corner = 0; corner < 8; ++corner) {
-      const Vec3 q = ijkFromRas.apply(p + Vec3{corner & 1 ? radiusMm : -radiusMm, corner & 2 ? radiusMm : -radiusMm,
-                                               corner & 4 ? radiusMm : -radiusMm});
+      const Vec3 q =
+          ijkFromRas.apply(p + Vec3{corner & 1 ? radiusMm : -radiusMm, corner & 2 ? radiusMm : -radiusMm,
+                                    corner & 4 ? radiusMm : -radiusMm});
       for (int d = 0; d < 3; ++d) lo[d] = std::min(lo[d], q[d]), hi[d] = std::max(hi[d], q[d]);
     }
   long from[3], to[3];
   for (int d = 0; d < 3; ++d) {
     from[d] = std::max(0L, static_cast<long>(std::floor(lo[d])));
-    to[d] = std::min(static_cast<long>(g.size[static_cast<std::size_t>(d)]) - 1, static_cast<long>(std::ceil(hi[d])));
+    to[d] = std::min(static_cast<long>(g.size[static_cast<std::size_t>(d)]) - 1,
+                     static_cast<long>(std::ceil(hi[d])));
   }
   const Vec3 axis = b - a;
   const double length2 = dot(axis, axis);
@@ -38,8 +40,9 @@ void burnSegment(DicomPixelImage& image, const ImageGeometry& g, Vec3 a, Vec3 b,
         const Vec3 p = g.rasFromIndex({double(i), double(j), double(k)});
         const double t = length2 > 0 ? std::clamp(dot(p - a, axis) / length2, 0.0, 1.0) : 0.0;
         if (norm(p - (a + t * axis)) > radiusMm) continue;
-        unsigned short& v = voxels[(static_cast<std::size_t>(k) * g.size[1] + static_cast<std::size_t>(j)) * g.size[0] +
-                                   static_cast<std::size_t>(i)];
+        unsigned short& v =
+            voxels[(static_cast<std::size_t>(k) * g.size[1] + static_cast<std::size_t>(j)) * g.size[0] +
+                   static_cast<std::size_t>(i)];
         v = std::max(v, value);
       }
 }
@@ -92,7 +95,8 @@ DicomExportResult exportPlanToDicom(const PlanSession& session, const std::strin
                                                    settings, (fs::path(outDir) / "series").string()))
     result.files.push_back("series/" + f);
   if (!reportPdf.empty()) {
-    writeEncapsulatedPdf(reportPdf, identity, "dbsplan plan report", (fs::path(outDir) / "report.dcm").string());
+    writeEncapsulatedPdf(reportPdf, identity, "dbsplan plan report",
+                         (fs::path(outDir) / "report.dcm").string());
     result.files.push_back("report.dcm");
   }
   return result;
