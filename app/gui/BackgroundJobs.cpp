@@ -33,6 +33,11 @@ BackgroundJobs::CancelFlag BackgroundJobs::startStep(const QString& what, Qt::Wi
     // had the focus, and one click on the (blocked) main window took that away (issue 23). An
     // application-wide shortcut on the modal dialog is not shadowed by it; non-modal steps (writing
     // figures while editing goes on) keep Escape for the window.
+    // QProgressDialog has an Escape shortcut of its own (window context): while the dialog itself is
+    // the active window both would match, and Qt then activates neither (activatedAmbiguously), so
+    // Escape did nothing exactly when the dialog had the focus. Its own is disabled: ours does the same.
+    for (QShortcut* own : progress->findChildren<QShortcut*>())
+      if (own->key() == QKeySequence(Qt::Key_Escape)) own->setEnabled(false);
     auto* escape = new QShortcut(QKeySequence(Qt::Key_Escape), progress);
     escape->setContext(Qt::ApplicationShortcut);
     connect(escape, &QShortcut::activated, progress, [progress] { emit progress->canceled(); });

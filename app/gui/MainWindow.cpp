@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QMouseEvent>
 #include <QScrollArea>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -90,6 +91,27 @@ void MainWindow::buildViews() {
   grid->addWidget(sliceViews_[2], 1, 0);
   grid->addWidget(sceneView_, 1, 1);
   setCentralWidget(central);
+  for (QWidget* view : {static_cast<QWidget*>(sliceViews_[0]), static_cast<QWidget*>(sliceViews_[1]),
+                        static_cast<QWidget*>(sliceViews_[2]), static_cast<QWidget*>(sceneView_)})
+    view->installEventFilter(this);
+}
+
+void MainWindow::showOnlyView(QWidget* only) {
+  onlyView_ = only;
+  for (QWidget* view : {static_cast<QWidget*>(sliceViews_[0]), static_cast<QWidget*>(sliceViews_[1]),
+                        static_cast<QWidget*>(sliceViews_[2]), static_cast<QWidget*>(sceneView_)})
+    view->setVisible(!only || view == only);
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* e) {
+  if (e->type() == QEvent::MouseButtonDblClick && static_cast<QMouseEvent*>(e)->button() == Qt::LeftButton) {
+    auto* view = qobject_cast<QWidget*>(watched);
+    if (view && view->parentWidget() == centralWidget()) {
+      showOnlyView(onlyView_ == view ? nullptr : view);  // the lone view's double-click brings back all four
+      return true;
+    }
+  }
+  return QMainWindow::eventFilter(watched, e);
 }
 
 void MainWindow::buildDocks() {
@@ -185,7 +207,9 @@ void MainWindow::updateActions() {
   actions_->update(session_.get());
   QString title = "dbsplan";
   if (plan) {
-    title += " - " + QFileInfo(QString::fromStdString(session_->planPath())).fileName() + "[*]";
+    // The plan's folder too (issue 23): every plan is called plan.json; its folder says which one.
+    const QFileInfo planFile(QString::fromStdString(session_->planPath()));
+    title += " - " + planFile.fileName() + "[*] in " + QDir::toNativeSeparators(planFile.absolutePath());
   }
   if (model_.volume())
     title += " (" + QFileInfo(QString::fromStdString(model_.volume()->path)).fileName() + ")";
@@ -346,13 +370,17 @@ void MainWindow::openPlan(const QString& planPath) {
 
 void MainWindow::offerAutosave(const std::string& path) {
   const std::string autosave = PlanSession::recoverableAutosave(path);
+  const bool chosenAtStartup = !recoverWithoutAsking_.empty() && recoverWithoutAsking_ == path;
+  recoverWithoutAsking_.clear();
   if (autosave.empty()) return;
   const QString when = QFileInfo(QString::fromStdString(autosave)).lastModified().toString(Qt::ISODate);
-  const auto answer = QMessageBox::question(
-      this, "dbsplan: recover unsaved edits?",
-      "This plan has edits from " + when +
-          " that were never saved (dbsplan was closed without saving, or stopped).\n\nRecover them?",
-      QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+  const auto answer = chosenAtStartup
+                          ? QMessageBox::Yes
+                          : QMessageBox::question(this, "dbsplan: recover unsaved edits?",
+                                                  "This plan has edits from " + when +
+                                                      " that were never saved (dbsplan was closed without "
+                                                      "saving, or stopped).\n\nRecover them?",
+                                                  QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
   if (answer == QMessageBox::Yes) {
     try {
       session_->recoverAutosave(autosave);
@@ -364,6 +392,28 @@ void MainWindow::offerAutosave(const std::string& path) {
   } else {
     std::error_code ec;
     std::filesystem::remove(autosave, ec);
+  }
+}
+
+void MainWindow::offerAutosaveAtStartup() {
+  // Not a fresh, interactive start: opened with something, or a one-shot window (view --screenshot).
+  if (!rememberLayout_ || model_.volume() || session_ || busy()) return;
+  for (const QString& recent : WindowSettings::recentFiles()) {
+    if (!isPlanFile(recent)) continue;
+    const std::string autosave = PlanSession::recoverableAutosave(recent.toStdString());
+    if (autosave.empty()) continue;
+    const QString when = QFileInfo(QString::fromStdString(autosave)).lastModified().toString(Qt::ISODate);
+    const auto answer = QMessageBox::question(
+        this, "dbsplan: recover unsaved edits?",
+        "The plan " + recent + " has edits from " + when +
+            " that were never saved (dbsplan was closed without saving, or stopped).\n\nOpen the plan and "
+            "recover them? (No keeps them: they are offered again when you open that plan.)",
+        QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+    if (answer == QMessageBox::Yes) {
+      recoverWithoutAsking_ = recent.toStdString();
+      openPlan(recent);
+    }
+    return;  // one question at start-up: the most recent plan
   }
 }
 
@@ -704,6 +754,10 @@ void MainWindow::showEvent(QShowEvent* e) {
   if (!layoutRestored_ && !dockSized_) {
     dockSized_ = true;
     resizeDocks({planDock_}, {std::min(420, width() / 3)}, Qt::Horizontal);
+  }
+  if (!startupChecked_) {  // once the window is up, so the question has a parent to sit on
+    startupChecked_ = true;
+    QTimer::singleShot(0, this, [this] { offerAutosaveAtStartup(); });
   }
 }
 

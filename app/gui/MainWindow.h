@@ -111,6 +111,10 @@ class MainWindow : public QMainWindow {
   TourPanel* tourPanel() const { return tour_; }
   // Whether a background step (load, plan, alternatives' search, risk map) is still running.
   bool busy() const;
+  // The views' layout: `only` alone, filling the middle (a double-click on a view does it), or all
+  // four with nullptr (a double-click on the lone view, or View > Layout > Four views).
+  void showOnlyView(QWidget* only);
+  QWidget* onlyView() const { return onlyView_; }
 
  signals:
   // After every change of what the plan session holds (commit, undo, redo, alternatives, open).
@@ -121,6 +125,7 @@ class MainWindow : public QMainWindow {
   void dropEvent(QDropEvent* e) override;
   void closeEvent(QCloseEvent* e) override;
   void showEvent(QShowEvent* e) override;
+  bool eventFilter(QObject* watched, QEvent* e) override;  // the views' double-clicks
 
  private:
   // The layout: the views in the middle, the docks around them, the status bar.
@@ -148,6 +153,9 @@ class MainWindow : public QMainWindow {
   void planImage(const std::string& imagePath, const QString& outDir);
   // Offers back the autosave of the plan at `path` when it holds edits never saved.
   void offerAutosave(const std::string& path);
+  // At start-up, with nothing open: offers to open the most recent plan whose autosave holds edits
+  // never saved, and to recover them (issue 23: they were offered only when that plan was reopened).
+  void offerAutosaveAtStartup();
   void updateActions();
 
   ViewerModel model_;
@@ -171,6 +179,9 @@ class MainWindow : public QMainWindow {
   Side selectedSide_ = Side::Left;
   bool tourPending_ = false;  // start the tour when the plan being opened or planned arrives
   bool dragging_ = false;
+  bool startupChecked_ = false;
+  QWidget* onlyView_ = nullptr;       // the one view shown alone, or nullptr: all four
+  std::string recoverWithoutAsking_;  // a plan whose autosave the user chose at start-up
 };
 
 }  // namespace dbs::app

@@ -86,6 +86,22 @@ void ViewerModel::resetWindowLevel() {
   setWindowLevel(range_.robustHigh - range_.robustLow, 0.5 * (range_.robustHigh + range_.robustLow));
 }
 
+void ViewerModel::applyWindowLevelPreset(WindowLevelPreset preset) {
+  if (!volume_) return;
+  const double low = range_.robustLow, high = range_.robustHigh;
+  switch (preset) {
+    case WindowLevelPreset::Automatic:
+      resetWindowLevel();
+      return;
+    case WindowLevelPreset::GreyWhite:
+      setWindowLevel(0.5 * (high - low), low + 0.65 * (high - low));
+      return;
+    case WindowLevelPreset::FullRange:
+      setWindowLevel(range_.max - range_.min, 0.5 * (range_.max + range_.min));
+      return;
+  }
+}
+
 QString ViewerModel::describePoint(Vec3 p) const {
   QString text = QString("RAS (%1, %2, %3) mm").arg(p.x, 0, 'f', 1).arg(p.y, 0, 'f', 1).arg(p.z, 0, 'f', 1);
   if (!volume_) return text;

@@ -53,6 +53,12 @@ class ViewerModel : public QObject {
   double level() const { return level_; }
   void setWindowLevel(double window, double level);
   void resetWindowLevel();
+  // Window/level presets, from the volume's own intensities (MRI has no absolute units, unlike CT's
+  // Hounsfield presets): Automatic = the 0.5-99.5th percentiles (resetWindowLevel); GreyWhite = the
+  // upper half of that range at half its width, where a T1's grey and white matter differ; FullRange =
+  // minimum to maximum (the scalp's fat and vessels unclipped).
+  enum class WindowLevelPreset { Automatic, GreyWhite, FullRange };
+  void applyWindowLevelPreset(WindowLevelPreset preset);
 
   // Text for the status bar: RAS position, voxel index and intensity at a point.
   QString describePoint(Vec3 pointRas) const;

@@ -12,6 +12,7 @@
 #include <QStatusBar>
 
 #include <fstream>
+#include <utility>
 
 #include <itkConfigure.h>
 #include <vtkVersion.h>
@@ -60,7 +61,7 @@ void WindowActions::buildFileMenu(QMenuBar* bar) {
   } catch (const std::exception& e) {
     samples->addAction(QString("sample catalogue unavailable: ") + e.what())->setEnabled(false);
   }
-  file->addAction("Open &plan...", w, [w] {
+  file->addAction("Open &plan...", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), w, [w] {
     const QString path = QFileDialog::getOpenFileName(
         w, "Open plan", WindowSettings::lastFolder(),
         "dbsplan plans (plan.json *.plan.json);;JSON files (*.json);;All files (*)");
@@ -75,12 +76,13 @@ void WindowActions::buildFileMenu(QMenuBar* bar) {
   rebuildRecentMenu();
   file->addSeparator();
   save_ = file->addAction("&Save plan", QKeySequence::Save, w, [w] { w->savePlan(); });
-  saveAs_ = file->addAction("Save plan &as...", QKeySequence::SaveAs, w, [w] {
+  // Explicit: QKeySequence::SaveAs is empty on some platforms' key bindings.
+  saveAs_ = file->addAction("Save plan &as...", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), w, [w] {
     const QString path = QFileDialog::getSaveFileName(
         w, "Save plan as", WindowSettings::lastFolder() + "/plan.json", "dbsplan plans (*.json)");
     if (!path.isEmpty()) w->savePlanAs(path);
   });
-  exportReport_ = file->addAction("Export &report (PDF)...", w, [w] {
+  exportReport_ = file->addAction("Export &report (PDF)...", QKeySequence(Qt::CTRL | Qt::Key_E), w, [w] {
     const QString path = QFileDialog::getSaveFileName(
         w, "Export report", WindowSettings::planFolder(w->session()) + "/report.pdf", "PDF (*.pdf)");
     if (!path.isEmpty()) w->exportReport(path);
@@ -131,6 +133,18 @@ void WindowActions::buildViewMenu(QMenuBar* bar, QDockWidget* probesEyeDock, QDo
   view->addAction("Reset &window/level", w, [w] {
     if (w->model().volume()) w->model().resetWindowLevel();
   });
+  QMenu* layout = view->addMenu("La&yout");
+  layout->addAction("&Four views", w, [w] { w->showOnlyView(nullptr); });
+  for (SliceOrientation o : {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal})
+    layout->addAction(QString(sliceOrientationName(o)) + " only", w,
+                      [w, o] { w->showOnlyView(w->sliceView(o)); });
+  layout->addAction("&3D only", w, [w] { w->showOnlyView(w->sceneView()); });
+  QMenu* presets = view->addMenu("Window/level &presets");
+  using Preset = ViewerModel::WindowLevelPreset;
+  for (const auto& [name, preset] : {std::pair{"&Automatic (0.5-99.5th percentile)", Preset::Automatic},
+                                     std::pair{"&Grey/white matter contrast", Preset::GreyWhite},
+                                     std::pair{"&Full range (minimum to maximum)", Preset::FullRange}})
+    presets->addAction(name, w, [w, preset = preset] { w->model().applyWindowLevelPreset(preset); });
   QAction* showLabels = view->addAction("Show &labels");
   showLabels->setCheckable(true);
   showLabels->setChecked(true);
@@ -214,13 +228,15 @@ void WindowActions::buildHelpMenu(QMenuBar* bar) {
   help->addAction("&Mouse and keys", w, [w] {
     QMessageBox::information(
         w, "dbsplan",
+        "Any view: double-click shows it alone, double-click again shows all four (View > Layout).\n"
         "Slice views: left-click or drag to move the crosshair; wheel, Up/Down or PgUp/PgDn to change "
         "slice (Shift: 5 slices); Ctrl+wheel, a pinch or +/- to zoom; middle-drag to pan; Home to show "
         "the whole slice; right-drag to change window (horizontal) and level (vertical), their values "
         "shown while you drag.\n"
         "Plan: drag a target (magenta) or an entry (cyan) in any slice view; the path, its "
         "margins and the panel follow while you drag, releasing applies the edit.\n"
-        "Ctrl+Z undo, Ctrl+Shift+Z redo, Ctrl+S save the plan.\n"
+        "Ctrl+Z undo, Ctrl+Shift+Z redo, Ctrl+S save the plan, Ctrl+Shift+S save it as, Ctrl+Shift+O open "
+        "a plan, Ctrl+E export the report.\n"
         "3D view: left-drag to rotate, right-drag or wheel to zoom, middle-drag to pan; with View > Scalp "
         "risk map on, a click on the scalp moves the selected side's entry there.\n"
         "Probe's eye: wheel, Up/Down or PgUp/PgDn move along the selected lead; Home returns to the target.\n"

@@ -202,6 +202,14 @@ vtkMatrix4x4* SliceRenderer::rasFromPlaneMatrix() const {
 }
 
 void SliceRenderer::setVolume(vtkImageData* indexSpaceImage, const ImageGeometry& geometry) {
+  // Another image starts whole and centred (issue 23: its predecessor's zoom and pan could leave it
+  // off screen); the same grid again (the plan's image after planning) keeps the user's view.
+  const bool sameGrid = hasVolume_ && geometry_.size == geometry.size &&
+                        geometry_.rasFromIjk.maxAbsDifference(geometry.rasFromIjk) < 1e-6;
+  if (!sameGrid) {
+    zoom_ = 1.0;
+    panMm_ = {0, 0};
+  }
   geometry_ = geometry;
   reslice_->SetInputData(indexSpaceImage);
   ijkFromRas_->SetMatrix(vtkMatrixFromAffine(geometry.ijkFromRas()));

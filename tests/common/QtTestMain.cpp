@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QDir>
+#include <QSettings>
 #include <QStandardPaths>
 
 #include <cstdlib>
@@ -38,6 +40,12 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   // Settings (recent files, window layout) go to a test location, never the user's own.
   QStandardPaths::setTestModeEnabled(true);
+  // And each test process its own: ctest runs GUI tests in parallel, and one test's recent plans (and
+  // their autosaves, offered at start-up) must never reach another test's window.
+  const QString settings =
+      QDir::tempPath() + "/dbs_qt_settings_" + QString::number(QCoreApplication::applicationPid());
+  QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings);
+  QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settings);
   for (const auto& [variable, entry] : dbs::test::childEntries())
     if (const char* value = std::getenv(variable.c_str())) return entry(value);
   return RUN_ALL_TESTS();
