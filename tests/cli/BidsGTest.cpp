@@ -1,7 +1,8 @@
 // dbsplan as a BIDS App (issue 24): a BIDS dataset made here from synthetic patients whose truth is
 // known (Colin27 + dbsplan's atlas, posed and warped), three participants planned as three processes
 // at once (as a Slurm array or GNU parallel runs them), a fourth that is not a head failing alone,
-// and the group table gathering all four. Label pipeline: three whole plans.
+// and the group table gathering all four; then one participant's plan exported to 3D Slicer and
+// back and to DICOM by the command line. Label pipeline: three whole plans.
 #include <gtest/gtest.h>
 
 #include <cmath>

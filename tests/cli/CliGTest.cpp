@@ -290,45 +290,6 @@ TEST(CliPlan, PhantomPlansWithoutADisplayAndIsReadEditedAndMapped) {
   EXPECT_GT(summary.at("safe_vertices").get<long>(), 0);
   EXPECT_TRUE(fs::exists(vtp));
 
-  // Issue 24: to 3D Slicer and back by the command line; a file that is not a markups line is
-  // refused by name and changes nothing.
-  const std::string slicer = (dir / "slicer").string();
-  const RunResult exported = runDbsplan("export " + planJson + " --slicer " + slicer);
-  ASSERT_EQ(exported.exitCode, 0) << exported.err;
-  EXPECT_NE(exported.out.find("plan.mrml"), std::string::npos) << exported.out;
-  const nlohmann::json* alternative = nullptr;
-  for (const auto& a : plan.at("alternatives"))
-    if (a.at("side") == "L" && !alternative) alternative = &a;
-  ASSERT_NE(alternative, nullptr);
-  const std::string line = slicer + "/" + alternative->at("id").get<std::string>() + "_alternative.mrk.json";
-  const std::string importedPath = (dir / "imported.json").string();
-  const RunResult imported =
-      runDbsplan("import-markups " + planJson + " " + line + " --side L --out " + importedPath);
-  ASSERT_EQ(imported.exitCode, 0) << imported.err;
-  nlohmann::json importedPlan;
-  std::ifstream(importedPath) >> importedPlan;
-  for (const auto& t : importedPlan.at("trajectories")) {
-    if (t.at("side") != "L") continue;
-    for (const char* point : {"target_ras", "entry_ras"})
-      for (std::size_t a = 0; a < 3; ++a)
-        EXPECT_NEAR(t.at(point).at(a).get<double>(), alternative->at(point).at(a).get<double>(), 1e-6)
-            << point;
-  }
-  EXPECT_EQ(importedPlan.at("history").back().at("action"), "move_entry");
-  const RunResult dicom = runDbsplan("export " + planJson + " --dicom " + (dir / "dicom").string());
-  ASSERT_EQ(dicom.exitCode, 0) << dicom.err;
-  EXPECT_NE(dicom.out.find("slices of the T1 with the leads burned in"), std::string::npos) << dicom.out;
-  EXPECT_NE(dicom.out.find("no X display to render one"), std::string::npos)
-      << dicom.out;  // --no-figures plan
-  EXPECT_NE(dicom.out.find("is not DICOM"), std::string::npos) << dicom.out;
-  EXPECT_TRUE(fs::is_regular_file(dir / "dicom" / "series" / "IM0001.dcm"));
-  const RunResult notALine = runDbsplan("import-markups " + planJson + " " + planJson + " --side L");
-  EXPECT_EQ(notALine.exitCode, 1);
-  EXPECT_NE(notALine.err.find(planJson + ": markups: missing"), std::string::npos) << notALine.err;
-  nlohmann::json unchanged;
-  std::ifstream(planJson) >> unchanged;
-  EXPECT_EQ(unchanged, plan);
-
   // Issue 26: plan-info verifies as opening does, and says "valid" only then.
   EXPECT_NE(runDbsplan("plan-info " + planJson).out.find("valid: "), std::string::npos);
   nlohmann::json v1 = plan;
