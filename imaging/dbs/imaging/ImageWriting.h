@@ -97,6 +97,20 @@ inline void writeTextAtomically(const std::string& path, const std::string& text
   }
 }
 
+// A copy of the file `from` at `to`, written atomically as above; throws ImagingError naming `to`.
+inline void copyFileAtomically(const std::string& from, const std::string& to) {
+  namespace fs = std::filesystem;
+  const fs::path target(to), temporary = temporarySibling(target);
+  std::error_code ec;
+  fs::copy_file(from, temporary, fs::copy_options::overwrite_existing, ec);
+  if (!ec) fs::rename(temporary, target, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    throw ImagingError(to + ": cannot write: " + ec.message());
+  }
+}
+
 // A float volume as NIfTI (ITK's compression on: gzip for .nii.gz), written atomically as above.
 inline void writeVolume(const Volume& volume, const std::string& path) {
   writeImageAtomically(volume.image.GetPointer(), path, /*compress=*/true);

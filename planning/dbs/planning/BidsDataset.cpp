@@ -175,11 +175,8 @@ void writeParticipantOutputs(const std::string& bidsDir, const std::string& outp
   const fs::path folder(participantDerivativeFolder(outputDir, t)), anat = folder / "anat";
   fs::create_directories(anat);
   const std::string stem = entityPrefix(t) + "_space-T1w_desc-dbsplan_dseg";
-  const fs::path dseg = anat / (stem + ".nii.gz"), temporary = temporarySibling(dseg);
+  copyFileAtomically((folder / "plan" / "labels.nii.gz").string(), (anat / (stem + ".nii.gz")).string());
   std::error_code ec;
-  fs::copy_file(folder / "plan" / "labels.nii.gz", temporary, fs::copy_options::overwrite_existing, ec);
-  if (!ec) fs::rename(temporary, dseg, ec);
-  if (ec) throw std::runtime_error(dseg.string() + ": cannot write: " + ec.message());
   const std::string source = fs::relative(t.path, bidsDir, ec).generic_string();
   writeTextAtomically((anat / (stem + ".json")).string(),
                       json{{"Description",

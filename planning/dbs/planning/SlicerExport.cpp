@@ -117,16 +117,8 @@ std::string writeT1(const std::string& imagePath, const fs::path& outDir) {
     const std::string ext(extension);
     if (lower.size() > ext.size() && lower.compare(lower.size() - ext.size(), ext.size(), ext) == 0 &&
         fs::is_regular_file(imagePath)) {
-      const fs::path target = outDir / ("t1" + ext), temporary = temporarySibling(target);
-      std::error_code ec;
-      fs::copy_file(imagePath, temporary, fs::copy_options::overwrite_existing, ec);
-      if (!ec) fs::rename(temporary, target, ec);
-      if (ec) {
-        std::error_code ignored;
-        fs::remove(temporary, ignored);
-        throw std::runtime_error(target.string() + ": cannot write: " + ec.message());
-      }
-      return target.filename().string();
+      copyFileAtomically(imagePath, (outDir / ("t1" + ext)).string());
+      return "t1" + ext;
     }
   }
   const Volume volume = loadVolume(imagePath);
