@@ -11,6 +11,7 @@
 
 #include "dbs/imaging/TemplateSpace.h"
 #include "dbs/imaging/TextFormat.h"
+#include "dbs/planning/FrameRegistration.h"
 
 namespace dbs::app {
 
@@ -168,6 +169,7 @@ void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
         << " mm, sulci " << fixed(m.closest[1].distanceMm) << " mm, " << m.contactsInGpi
         << " contacts in GPi, " << (m.safe ? "safe" : "UNSAFE") << "\n";
   }
+  for (const std::string& line : frameSheetLines(plan)) out << "  " << terminalSafe(line) << "\n";
   if (!plan.reviewNote.empty()) out << "  review note: " << terminalSafe(plan.reviewNote) << "\n";
   if (!plan.history.empty()) {
     out << "  edits by hand: " << plan.history.size()

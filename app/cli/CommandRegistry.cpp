@@ -19,9 +19,9 @@ namespace dbs::app {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
-      infoCommand(),    viewCommand(),     sampleCommand(),        locateCommand(),
-      planCommand(),    planInfoCommand(), editCommand(),          riskMapCommand(),
-      phantomCommand(), exportCommand(),   importMarkupsCommand(), bidsCommand(),
+      infoCommand(),          viewCommand(), sampleCommand(),  locateCommand(),  planCommand(),
+      planInfoCommand(),      editCommand(), riskMapCommand(), phantomCommand(), exportCommand(),
+      importMarkupsCommand(), bidsCommand(), frameCommand(),
   };
   return all;
 }

@@ -60,5 +60,6 @@ Command phantomCommand();
 Command exportCommand();
 Command importMarkupsCommand();
 Command bidsCommand();
+Command frameCommand();
 
 }  // namespace dbs::app

@@ -16,6 +16,7 @@
 
 #include "cli/CliSupport.h"
 #include "cli/CommandRegistry.h"
+#include "dbs/planning/FrameRegistration.h"
 #include "dbs/planning/PlanSession.h"
 
 namespace dbs::app {
@@ -115,6 +116,13 @@ int runEdit(const EditOptions& o) {
       report["trajectories"].push_back(plannedTrajectoryToJson(*t));
     else
       printTrajectorySummary(*t, std::cout);
+  }
+  if (session->plan().frame) {
+    // The frame settings follow the edit: re-computed from the frame registration, never stale.
+    if (o.json)
+      report["frame_settings"] = planToJson(session->plan())["frame_settings"];
+    else
+      for (const std::string& line : frameSheetLines(session->plan())) std::cout << line << "\n";
   }
   if (o.json)
     std::cout << report.dump(2) << "\n";

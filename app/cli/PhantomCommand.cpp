@@ -16,8 +16,10 @@
 
 #include "cli/CliSupport.h"
 #include "cli/CommandRegistry.h"
+#include "dbs/generators/FramePhantom.h"
 #include "dbs/generators/Phantom.h"
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/planning/FrameRegistration.h"
 
 namespace dbs::app {
 
@@ -26,6 +28,9 @@ namespace {
 struct PhantomOptions {
   PhantomParameters parameters;
   std::string out;
+  bool frameCt = false;
+  std::string frameId = "leksell-g";
+  FramePhantomParameters frame;
 };
 
 // "1,1,1": a spacing as --spacing takes it (for the help's default).
@@ -73,57 +78,93 @@ int runPhantom(const PhantomOptions& o) {
               << ", GP " << std::setprecision(0) << t.sides[s].gpVolumeMm3 << " mm3, GPi "
               << t.sides[s].gpiVolumeMm3 << " mm3\n";
   for (const auto& l : t.landmarks) std::cout << l.name << " (RAS mm): " << triple(l.patientRas, 2) << "\n";
+  if (o.frameCt) {
+    // The head in a stereotactic frame, scanned in CT: the frame registration's test image.
+    const FrameModel& model = frameModel(o.frameId);
+    std::cerr << "dbsplan phantom: frame CT (" << model.name << ")\n";
+    const FramePhantom framed = generateFramePhantom(phantom, model, o.frame);
+    writeFramePhantom(framed, model, o.out);
+    const auto& fg = framed.truth.grid;
+    std::cout << "frame CT: " << fg.size[0] << " x " << fg.size[1] << " x " << fg.size[2] << " voxels, "
+              << fg.orientationCode() << ", spacing " << triple(fg.spacingMm(), 2) << " mm, frame tilted "
+              << triple(framed.truth.frameTiltDeg, 1) << " deg\n"
+              << "  " << (dir / kFramePhantomCtFile).string() << "\n"
+              << "  " << (dir / kFramePhantomTruthFile).string() << "\n";
+  }
   return 0;
 }
 
 }  // namespace
 
 Command phantomCommand() {
-  return {"phantom", "Test data", "write the ground-truth phantom: T1, labels, truth JSON",
-          [](CLI::App& cli, const CommandLine&) -> CommandRun {
-            auto o = std::make_shared<PhantomOptions>();
-            PhantomParameters& p = o->parameters;
-            cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-            cli.add_option("--out", o->out, "folder for the T1, the label map and the truth JSON")
-                ->required()
-                ->type_name("DIR");
-            cli.add_option("--seed", p.seed, "draws the pose, warp, bias and noise; 0 = the identity pose")
-                ->capture_default_str()
-                ->transform(wholeNumberTransform("a non-negative integer"))
-                ->type_name("N");
-            // "1.5" (isotropic) or "1,1,1.2" (along voxel axes i, j, k).
-            cli.add_option_function<std::string>(
-                   "--spacing",
-                   [o](const std::string& text) {
-                     const std::optional<std::vector<double>> v = parseNumberList(text);
-                     if (!v || (v->size() != 1 && v->size() != 3))
-                       throw CLI::ValidationError("--spacing wants SX,SY,SZ or S in mm, got " + text);
-                     o->parameters.spacingMm =
-                         v->size() == 1 ? Vec3{(*v)[0], (*v)[0], (*v)[0]} : Vec3{(*v)[0], (*v)[1], (*v)[2]};
-                   },
-                   "voxel size along the voxel axes i, j, k in mm, or one size for all three")
-                ->default_str(spacingText(p.spacingMm))
-                ->type_name("SX,SY,SZ");
-            cli.add_option("--orientation", p.orientation,
-                           "where voxel axes i, j, k point, in nibabel's letters")
-                ->capture_default_str()
-                ->type_name("CODE");
-            cli.add_option("--noise", p.noiseFraction,
-                           "Rician noise sigma as a fraction of the white-matter intensity")
-                ->capture_default_str()
-                ->check(numberValidator("a fraction"))
-                ->type_name("F");
-            cli.add_option("--warp-mm", p.warpMm, "largest displacement of the smooth warp, mm")
-                ->capture_default_str()
-                ->check(numberValidator("millimetres"))
-                ->type_name("MM");
-            cli.add_option("--bias", p.biasFraction, "peak deviation of the multiplicative bias field from 1")
-                ->capture_default_str()
-                ->check(numberValidator("a fraction"))
-                ->type_name("F");
-            cli.add_flag("--antialias", p.antialias, "T1 = mean of 2x2x2 sub-voxel samples");
-            return [o] { return runPhantom(*o); };
-          }};
+  return {
+      "phantom", "Test data", "write the ground-truth phantom: T1, labels, truth JSON",
+      [](CLI::App& cli, const CommandLine&) -> CommandRun {
+        auto o = std::make_shared<PhantomOptions>();
+        PhantomParameters& p = o->parameters;
+        cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+        cli.add_option("--out", o->out, "folder for the T1, the label map and the truth JSON")
+            ->required()
+            ->type_name("DIR");
+        cli.add_option("--seed", p.seed, "draws the pose, warp, bias and noise; 0 = the identity pose")
+            ->capture_default_str()
+            ->transform(wholeNumberTransform("a non-negative integer"))
+            ->type_name("N");
+        // "1.5" (isotropic) or "1,1,1.2" (along voxel axes i, j, k).
+        cli.add_option_function<std::string>(
+               "--spacing",
+               [o](const std::string& text) {
+                 const std::optional<std::vector<double>> v = parseNumberList(text);
+                 if (!v || (v->size() != 1 && v->size() != 3))
+                   throw CLI::ValidationError("--spacing wants SX,SY,SZ or S in mm, got " + text);
+                 o->parameters.spacingMm =
+                     v->size() == 1 ? Vec3{(*v)[0], (*v)[0], (*v)[0]} : Vec3{(*v)[0], (*v)[1], (*v)[2]};
+               },
+               "voxel size along the voxel axes i, j, k in mm, or one size for all three")
+            ->default_str(spacingText(p.spacingMm))
+            ->type_name("SX,SY,SZ");
+        cli.add_option("--orientation", p.orientation, "where voxel axes i, j, k point, in nibabel's letters")
+            ->capture_default_str()
+            ->type_name("CODE");
+        cli.add_option("--noise", p.noiseFraction,
+                       "Rician noise sigma as a fraction of the white-matter intensity")
+            ->capture_default_str()
+            ->check(numberValidator("a fraction"))
+            ->type_name("F");
+        cli.add_option("--warp-mm", p.warpMm, "largest displacement of the smooth warp, mm")
+            ->capture_default_str()
+            ->check(numberValidator("millimetres"))
+            ->type_name("MM");
+        cli.add_option("--bias", p.biasFraction, "peak deviation of the multiplicative bias field from 1")
+            ->capture_default_str()
+            ->check(numberValidator("a fraction"))
+            ->type_name("F");
+        cli.add_flag("--antialias", p.antialias, "T1 = mean of 2x2x2 sub-voxel samples");
+        cli.add_flag("--frame-ct", o->frameCt,
+                     "also write a stereotactic CT of the head in a frame's N-localizer, with its truth");
+        cli.add_option("--frame", o->frameId, "the frame model for --frame-ct (data/frames)")
+            ->capture_default_str()
+            ->check(CLI::IsMember(frameModelIds()));
+        cli.add_option("--frame-seed", o->frame.seed,
+                       "draws the frame's tilt on the head and the head's pose in the CT scanner")
+            ->capture_default_str()
+            ->transform(wholeNumberTransform("a non-negative integer"))
+            ->type_name("N");
+        cli.add_option("--frame-noise", o->frame.noiseHu, "CT noise sigma in Hounsfield units")
+            ->capture_default_str()
+            ->check(CLI::Range(0.0, 200.0))
+            ->type_name("HU");
+        cli.add_flag("--frame-no-streaks{false}", o->frame.streaks,
+                     "no metal streaks from the fixation pins");
+        cli.add_option("--frame-remove-rod", o->frame.removedRods,
+                       "leave this rod out of the CT (its name in the frame model, e.g. \"left diagonal\")")
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+            ->type_name("NAME");
+        cli.add_option("--frame-crop-plate", o->frame.croppedPlate,
+                       "leave this localizer plate out of the field of view (right, left, anterior)")
+            ->type_name("PLATE");
+        return [o] { return runPhantom(*o); };
+      }};
 }
 
 }  // namespace dbs::app

@@ -194,7 +194,7 @@ TEST(PlanFile, Version1FilesAreMigratedToVersion2BeforeReading) {
   for (const char* list : {"trajectories", "alternatives"})
     for (auto& t : version1[list]) t.erase("id");
   const nlohmann::json migrated = migratePlanJson(version1);
-  EXPECT_EQ(migrated["schema_version"], 2);
+  EXPECT_EQ(migrated["schema_version"], kPlanSchemaVersion);
   EXPECT_EQ(migrated["trajectories"][0]["id"], "L1");
   EXPECT_EQ(migrated["trajectories"][1]["id"], "R1");
   EXPECT_EQ(migrated["alternatives"][0]["id"], "L2");
@@ -213,13 +213,19 @@ TEST(PlanFile, Version1FilesAreMigratedToVersion2BeforeReading) {
   expected["file_checksums"] = nlohmann::json::object();
   EXPECT_EQ(planToJson(read), expected);
 
+  // Version 2 is version 3 without a frame registration: read as it is.
+  nlohmann::json version2 = current;
+  version2["schema_version"] = 2;
+  EXPECT_EQ(planToJson(planFromJson(version2, "v2.json")), current);
+
   nlohmann::json future = current;
-  future["schema_version"] = 3;
+  future["schema_version"] = kPlanSchemaVersion + 1;
   try {
     planFromJson(future, "future.json");
-    ADD_FAILURE() << "a version 3 file was read";
+    ADD_FAILURE() << "a file of a future version was read";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("future.json: schema_version: version 3 is not supported"),
+    EXPECT_NE(std::string(e.what()).find("future.json: schema_version: version " +
+                                         std::to_string(kPlanSchemaVersion + 1) + " is not supported"),
               std::string::npos)
         << e.what();
   }

@@ -9,6 +9,7 @@
 #include <itkAffineTransform.h>
 #include <itkBinShrinkImageFilter.h>
 #include <itkCastImageFilter.h>
+#include <itkClampImageFilter.h>
 #include <itkCommand.h>
 #include <itkDiffeomorphicDemonsRegistrationFilter.h>
 #include <itkDisplacementFieldTransform.h>
@@ -726,10 +727,31 @@ TemplateRegistration registerTemplateToPatient(const Volume& patient, const Volu
   return result;
 }
 
-RigidRegistration registerRigid(const Volume& fixed, const Volume& moving, const ProgressCallback& progress) {
+// A CT in Hounsfield units (air near -1000) windowed to [-50, 150] HU for the metric: the head's
+// soft-tissue contrast lies there, and Mattes' histogram bins spread over -1000 to 3000 HU would put
+// the whole brain in one or two of them (on frame CTs: 0.6 deg of rotation error, against 0.05 deg
+// windowed). Metal and bone saturate, which keeps the skull's edges and drops the frame's rods.
+// Any other image is used as it is.
+FloatImage::Pointer windowedIfCt(const FloatImage::Pointer& image) {
+  const float* data = image->GetBufferPointer();
+  const std::size_t n = image->GetLargestPossibleRegion().GetNumberOfPixels();
+  std::size_t below = 0, sampled = 0;
+  for (std::size_t i = 0; i < n; i += 97, ++sampled)
+    if (data[i] < -500) ++below;
+  if (below * 10 < sampled) return image;  // less than 10 % air: not a CT of a head in air
+  auto window = itk::ClampImageFilter<FloatImage, FloatImage>::New();
+  window->SetInput(image);
+  window->SetBounds(-50.0f, 150.0f);
+  window->Update();
+  return window->GetOutput();
+}
+
+RigidRegistration registerRigid(const Volume& fixed, const Volume& moving, const ProgressCallback& progress,
+                                double finestLevelMm) {
   const auto start = Clock::now();
   auto rigid = RigidTransformType::New();
-  const Vec3 fixedCentre = headCentreLps(*fixed.image), movingCentre = headCentreLps(*moving.image);
+  const FloatImage::Pointer movingForMetric = windowedIfCt(moving.image);
+  const Vec3 fixedCentre = headCentreLps(*fixed.image), movingCentre = headCentreLps(*movingForMetric);
   rigid->SetCenter(itkPoint(fixedCentre));
   RigidTransformType::OutputVectorType translation;
   for (int a = 0; a < 3; ++a) translation[a] = movingCentre[a] - fixedCentre[a];
@@ -750,7 +772,7 @@ RigidRegistration registerRigid(const Volume& fixed, const Volume& moving, const
   optimizer->SetReturnBestParametersAndValue(true);
   auto registration = Registration::New();
   registration->SetFixedImage(fixed.image);
-  registration->SetMovingImage(moving.image);
+  registration->SetMovingImage(movingForMetric);
   registration->SetMetric(metric);
   registration->SetOptimizer(optimizer);
   registration->SetInitialTransform(rigid);
@@ -758,12 +780,23 @@ RigidRegistration registerRigid(const Volume& fixed, const Volume& moving, const
   // Finest level at about 2 mm whatever the voxel size: enough for six parameters, and a full
   // 1 mm level made co-registration take 20 s.
   const Vec3 spacing = fixed.geometry.spacingMm();
-  const unsigned base =
-      std::max(1u, static_cast<unsigned>(std::lround(2.0 / std::min({spacing.x, spacing.y, spacing.z}))));
-  setLevels(*registration, {4 * base, 2 * base, base}, {4.0, 2.0, 1.0});
+  const unsigned base = std::max(
+      1u, static_cast<unsigned>(std::lround(finestLevelMm / std::min({spacing.x, spacing.y, spacing.z}))));
+  setLevels(*registration, {4 * base, 2 * base, base},
+            {2.0 * finestLevelMm, finestLevelMm, 0.5 * finestLevelMm});
   // Regular sampling: with six parameters, the noise of random sampling limits the final accuracy.
   registration->SetMetricSamplingStrategy(Registration::MetricSamplingStrategyEnum::REGULAR);
-  registration->SetMetricSamplingPercentage(0.2);
+  if (finestLevelMm < 2.0) {
+    // The finer levels hold 8 and 64 times the voxels of the coarsest: a smaller share of them
+    // keeps every level's sample count alike (six parameters need tens of thousands, not millions).
+    Registration::MetricSamplingPercentageArrayType percentages(3);
+    percentages[0] = 0.2;
+    percentages[1] = 0.08;
+    percentages[2] = 0.03;
+    registration->SetMetricSamplingPercentagePerLevel(percentages);
+  } else {
+    registration->SetMetricSamplingPercentage(0.2);
+  }
   registration->MetricSamplingReinitializeSeed(1234);
   auto observer = IterationObserver::New();
   // A raw pointer: the optimizer owns the observer, so a SmartPointer here would be a reference

@@ -116,8 +116,10 @@ struct RigidRegistration {
 };
 // Rigid (6 degrees of freedom) co-registration of another volume of the same patient (T2, FGATIR,
 // contrast T1, CT) to the planning T1, with the same metric and optimiser family.
+// `finestLevelMm`: the voxel size of the last level (2 mm is enough for a co-registered T2 viewed
+// beside the T1; a frame CT, whose registration error adds to every frame coordinate, uses 1 mm).
 RigidRegistration registerRigid(const Volume& fixed, const Volume& moving,
-                                const ProgressCallback& progress = {});
+                                const ProgressCallback& progress = {}, double finestLevelMm = 2.0);
 
 // `moving` resampled (linear) onto `fixedGeometry`'s grid through a rigid result: the co-registered
 // volume voxel for voxel with the planning T1.

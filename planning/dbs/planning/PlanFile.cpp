@@ -15,6 +15,7 @@
 #include "dbs/imaging/ImageTrust.h"
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/TemplateSpace.h"
+#include "dbs/planning/FrameRegistration.h"
 #include "dbs/planning/OutputGeneration.h"
 #include "dbs/planning/PlanMigration.h"
 
@@ -388,6 +389,54 @@ SearchSettings searchSettingsFromJson(const json& j, const std::string& where) {
   return s;
 }
 
+namespace {
+
+json arcRingJson(ArcRing a, bool reachable) {
+  return {{"arc_deg", a.arcDeg}, {"ring_deg", a.ringDeg}, {"within_scales", reachable}};
+}
+
+json frameRegistrationJson(const PlanFrameRegistration& r) {
+  json rods = json::array();
+  for (const auto& rod : r.rods)
+    rods.push_back(
+        {{"name", rod.name}, {"points", rod.points}, {"rms_mm", rod.rmsMm}, {"max_mm", rod.maxMm}});
+  return {{"frame", r.frameId},
+          {"coordinates", "frame mm of " + frameModel(r.frameId).name + " (data/frames/SOURCES.md)"},
+          {"image", {{"path", r.imagePath}, {"sha256", r.imageSha256}}},
+          {"method", r.method},
+          {"created", r.created},
+          {"frame_from_plan_ras", affineJson(r.frameFromPlanRas)},
+          {"frame_from_image_ras", affineJson(r.frameFromImageRas)},
+          {"plan_ras_from_image_ras", affineJson(r.planRasFromImageRas)},
+          {"fre_mm", r.freMm},
+          {"brown_rms_mm", r.brownRmsMm},
+          {"brown_points", r.brownPoints},
+          {"rods", rods},
+          {"rods_frame_z_mm", {r.frameZMinMm, r.frameZMaxMm}},
+          {"co_registration",
+           {{"method", "rigid, Mattes mutual information, 3 levels to 1 mm (ITK)"},
+            {"metric", r.coRegistrationMetric},
+            {"seconds", r.coRegistrationSeconds}}},
+          {"detection_seconds", r.detectionSeconds}};
+}
+
+json frameSettingsJson(const PlanDocument& p) {
+  json out = json::array();
+  for (const FrameSettings& s : frameSettings(p))
+    out.push_back({{"side", std::string(1, sideLetter(s.side))},
+                   {"trajectory", s.trajectoryId},
+                   {"target_frame_mm", vec(s.targetFrame)},
+                   {"entry_frame_mm", vec(s.entryFrame)},
+                   {"length_mm", s.lengthMm},
+                   {"lateral_right", arcRingJson(s.lateralRight, s.lateralRightReachable)},
+                   {"lateral_left", arcRingJson(s.lateralLeft, s.lateralLeftReachable)},
+                   {"target_in_frame_range", s.targetInFrameRange},
+                   {"target_within_localizer", s.targetWithinLocalizer}});
+  return out;
+}
+
+}  // namespace
+
 json planToJson(const PlanDocument& p) {
   // Never write what the reader refuses: a plan assembled by hand may not have ids yet.
   for (const auto* list : {&p.trajectories, &p.alternatives})
@@ -435,7 +484,7 @@ json planToJson(const PlanDocument& p) {
     image["stated_geometry"] = {{"orientation", p.image.statedGeometry->orientation},
                                 {"spacing_mm", vec(p.image.statedGeometry->spacingMm)},
                                 {"warning", "NOT IN THE IMAGE FILE: stated by the user when planning"}};
-  return {
+  json document = {
       {"schema", kPlanSchema},
       {"schema_version", p.schemaVersion},
       {"coordinates",
@@ -465,6 +514,13 @@ json planToJson(const PlanDocument& p) {
       {"review_note", p.reviewNote},
       {"history", history},
       {"file_checksums", p.fileSha256}};
+  if (p.frame) {
+    document["frame_registration"] = frameRegistrationJson(*p.frame);
+    // Derived, written for the reader of the file (and checked when read back): never stale, since
+    // it is computed from the registration and the trajectories at every save.
+    document["frame_settings"] = frameSettingsJson(p);
+  }
+  return document;
 }
 
 namespace {
@@ -633,6 +689,113 @@ std::string whatThisJsonIsInstead(const json& j) {
   return "this JSON file is not a dbsplan plan (it has no \"schema\": \"" + std::string(kPlanSchema) + "\")";
 }
 
+// Same structure and values, numbers within `tolerance` (derived numbers written with 17 digits
+// read back within rounding, so an exact comparison would be too strict).
+bool jsonNear(const json& a, const json& b, double tolerance) {
+  if (a.is_number() && b.is_number()) return std::abs(a.get<double>() - b.get<double>()) <= tolerance;
+  if (a.type() != b.type() || a.size() != b.size()) return false;
+  if (a.is_object()) {
+    for (const auto& item : a.items())
+      if (!b.contains(item.key()) || !jsonNear(item.value(), b[item.key()], tolerance)) return false;
+    return true;
+  }
+  if (a.is_array()) {
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (!jsonNear(a[i], b[i], tolerance)) return false;
+    return true;
+  }
+  return a == b;
+}
+
+Affine affineFromJson(const Field& f) {
+  Affine a;
+  if (f.arraySize() != 4) f.fail("must be a 4x4 matrix");
+  for (std::size_t r = 0; r < 4; ++r) {
+    const Field row = f.at(r);
+    if (row.arraySize() != 4) row.fail("must have 4 numbers");
+    for (std::size_t c = 0; c < 4; ++c) a.m[r][c] = row.at(c).number();
+  }
+  if (rigidityError(a) > 1e-6 || a.determinant3x3() < 0 || a.m[3][0] != 0 || a.m[3][1] != 0 ||
+      a.m[3][2] != 0 || a.m[3][3] != 1)
+    f.fail("must be a rigid transform (a rotation and a shift)");
+  return a;
+}
+
+void readFrameRegistration(const Field& root, PlanDocument& p) {
+  if (!root.has("frame_registration")) {
+    if (root.has("frame_settings")) root["frame_settings"].fail("without frame_registration");
+    return;
+  }
+  const Field f = root["frame_registration"];
+  f.onlyKeys({"frame", "coordinates", "image", "method", "created", "frame_from_plan_ras",
+              "frame_from_image_ras", "plan_ras_from_image_ras", "fre_mm", "brown_rms_mm", "brown_points",
+              "rods", "rods_frame_z_mm", "co_registration", "detection_seconds"});
+  PlanFrameRegistration r;
+  r.frameId = f["frame"].string();
+  try {
+    frameModel(r.frameId);
+  } catch (const std::runtime_error& e) {
+    f["frame"].fail(e.what());
+  }
+  f["coordinates"].string();
+  const Field image = f["image"];
+  image.onlyKeys({"path", "sha256"});
+  r.imagePath = image["path"].string();
+  r.imageSha256 = image["sha256"].string();
+  r.method = f["method"].string();
+  if (r.method != "automatic" && r.method != "manual")
+    f["method"].fail("must be \"automatic\" or \"manual\"");
+  r.created = f["created"].string();
+  r.frameFromPlanRas = affineFromJson(f["frame_from_plan_ras"]);
+  r.frameFromImageRas = affineFromJson(f["frame_from_image_ras"]);
+  r.planRasFromImageRas = affineFromJson(f["plan_ras_from_image_ras"]);
+  // The composition is the registration: a hand-edited matrix that no longer composes is refused.
+  if ((r.frameFromImageRas * r.planRasFromImageRas.inverse()).maxAbsDifference(r.frameFromPlanRas) > 1e-6)
+    f["frame_from_plan_ras"].fail(
+        "is not frame_from_image_ras composed with the inverse of plan_ras_from_image_ras (edited by hand?)");
+  r.freMm = f["fre_mm"].numberIn(0, 1.0);
+  r.brownRmsMm = f["brown_rms_mm"].numberIn(0, 100);
+  const long brown = f["brown_points"].integer();
+  if (brown < 0) f["brown_points"].fail("must not be negative");
+  r.brownPoints = static_cast<std::size_t>(brown);
+  const Field rods = f["rods"];
+  for (std::size_t i = 0; i < rods.arraySize(); ++i) {
+    const Field rod = rods.at(i);
+    rod.onlyKeys({"name", "points", "rms_mm", "max_mm"});
+    const long points = rod["points"].integer();
+    if (points < 0) rod["points"].fail("must not be negative");
+    r.rods.push_back({rod["name"].string(), static_cast<std::size_t>(points), rod["rms_mm"].numberIn(0, 100),
+                      rod["max_mm"].numberIn(0, 100)});
+  }
+  if (r.rods.empty()) rods.fail("must list the rods the registration used");
+  const Field heights = f["rods_frame_z_mm"];
+  if (heights.arraySize() != 2) heights.fail("must be [min, max]");
+  r.frameZMinMm = heights.at(0).numberIn(-1000, 1000);
+  r.frameZMaxMm = heights.at(1).numberIn(r.frameZMinMm, 1000);
+  const Field co = f["co_registration"];
+  co.onlyKeys({"method", "metric", "seconds"});
+  co["method"].string();
+  r.coRegistrationMetric = co["metric"].number();
+  r.coRegistrationSeconds = co["seconds"].numberIn(0, 1e6);
+  r.detectionSeconds = f["detection_seconds"].numberIn(0, 1e6);
+  p.frame = r;
+  // frame_settings is derived: it must be what the registration and the trajectories give.
+  const json expected = frameSettingsJson(p);
+  const Field settings = root["frame_settings"];
+  if (settings.arraySize() != expected.size())
+    settings.fail("must hold one entry per chosen trajectory (" + std::to_string(expected.size()) + ")");
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const Field s = settings.at(i);
+    s.onlyKeys({"side", "trajectory", "target_frame_mm", "entry_frame_mm", "length_mm", "lateral_right",
+                "lateral_left", "target_in_frame_range", "target_within_localizer"});
+    const bool same = jsonNear(s.raw(), expected[i], 0.01);
+    if (!same)
+      s.fail(
+          "does not match frame_registration and the trajectory (the file was edited by hand: register "
+          "again)");
+  }
+}
+
 }  // namespace
 
 PlanDocument planFromJson(const json& file, const std::string& where) {
@@ -641,10 +804,14 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
   // An older version is first brought up to this one (PlanMigration.h): one reader, one version.
   const json j = migratePlanJson(file);
   const Field root(j, where, "");
-  root.onlyKeys({"schema",          "schema_version", "coordinates",  "template_space", "program",
-                 "created",         "image",          "labels",       "transforms",     "landmarks_ras",
-                 "targets",         "electrodes",     "trajectories", "alternatives",   "search",
-                 "risk_structures", "notes",          "review_note",  "history",        "file_checksums"});
+  root.onlyKeys({"schema",          "schema_version", "coordinates",
+                 "template_space",  "program",        "created",
+                 "image",           "labels",         "transforms",
+                 "landmarks_ras",   "targets",        "electrodes",
+                 "trajectories",    "alternatives",   "search",
+                 "risk_structures", "notes",          "review_note",
+                 "history",         "file_checksums", "frame_registration",
+                 "frame_settings"});
   PlanDocument p;  // "schema" is kPlanSchema: whatThisJsonIsInstead said so
   const long version = root["schema_version"].integer();
   if (version < kOldestReadablePlanSchemaVersion || version > kPlanSchemaVersion)
@@ -680,6 +847,7 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
   readHistory(root["history"], p.history);
   readFileChecksums(root["file_checksums"], p.fileSha256);
   requireUniqueTrajectoryIds(root, p);
+  readFrameRegistration(root, p);
   return p;
 }
 

@@ -27,6 +27,13 @@ nlohmann::json migrateVersion1To2(nlohmann::json plan) {
   return plan;
 }
 
+// Version 2 -> 3: a frame registration may follow (frame_registration, frame_settings); a version-2
+// plan has none, and nothing else changed.
+nlohmann::json migrateVersion2To3(nlohmann::json plan) {
+  plan["schema_version"] = 3;
+  return plan;
+}
+
 }  // namespace
 
 nlohmann::json migratePlanJson(const nlohmann::json& json) {
@@ -36,6 +43,7 @@ nlohmann::json migratePlanJson(const nlohmann::json& json) {
   if (version < kOldestReadablePlanSchemaVersion || version >= kPlanSchemaVersion) return json;
   nlohmann::json plan = json;
   if (version == 1) plan = migrateVersion1To2(std::move(plan));
+  if (version <= 2) plan = migrateVersion2To3(std::move(plan));
   return plan;
 }
 

@@ -2,6 +2,9 @@
 // before the one strict reader (planFromJson, PlanFile.h) sees it, so that the reader knows a single
 // version. Each step is one function from version N to N + 1 (Slicer's markups do the same).
 //
+// Version 2 -> 3: a plan may carry a frame registration (frame_registration, frame_settings); a
+// version-2 plan has none and is otherwise the same.
+//
 // Version 1 -> 2: version 1 had no trajectory ids, no history of hand edits, no reviewer's note and
 // no checksums of the files beside the plan. Ids are given as version 2 numbers them (per side, the
 // chosen trajectory first, then the alternatives in order: L1, L2, ...); the history and the note

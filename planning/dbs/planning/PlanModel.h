@@ -22,7 +22,7 @@
 namespace dbs {
 
 constexpr const char* kPlanSchema = "dbsplan.plan";
-constexpr int kPlanSchemaVersion = 2;
+constexpr int kPlanSchemaVersion = 3;
 constexpr int kOldestReadablePlanSchemaVersion = 1;
 
 // Where a target comes from: Proposed (the default: the sensorimotor GPi inside the published
@@ -79,6 +79,32 @@ struct PlanHistoryEntry {
   nlohmann::json from, to;
 };
 
+// The plan registered to a stereotactic frame (FrameRegistration.h): the localizer found in a
+// stereotactic image (frame CT or MR), that image co-registered rigidly to the plan's, and their
+// composition, frame mm from the plan image's RAS mm. The frame settings of each trajectory follow
+// from it (frameSettings) and are never stored apart from it.
+struct PlanFrameRegistration {
+  std::string frameId;                 // the frame model (data/frames), e.g. "leksell-g"
+  std::string imagePath, imageSha256;  // the stereotactic image, as given, and its checksum
+  std::string method = "automatic";    // "automatic" (N-localizer detection) or "manual" (clicked rods)
+  std::string created;                 // ISO 8601 UTC
+  Affine frameFromPlanRas;             // frame mm <- plan image RAS mm
+  Affine frameFromImageRas;            // frame mm <- stereotactic image RAS mm (the localizer fit)
+  Affine planRasFromImageRas;          // plan image RAS mm <- stereotactic image RAS mm (rigid)
+  double freMm = 0;                    // fiducial registration error: RMS rod cross-section to model rod
+  double brownRmsMm = 0;               // RMS residual of the Brown points
+  std::size_t brownPoints = 0;
+  struct Rod {
+    std::string name;
+    std::size_t points = 0;
+    double rmsMm = 0, maxMm = 0;
+  };
+  std::vector<Rod> rods;
+  double frameZMinMm = 0, frameZMaxMm = 0;  // heights over which the rods were seen (frame Z)
+  double coRegistrationMetric = 0;          // Mattes mutual information at the end (lower is better)
+  double coRegistrationSeconds = 0, detectionSeconds = 0;
+};
+
 struct PlanDocument {
   int schemaVersion = kPlanSchemaVersion;
   std::string programVersion;
@@ -114,6 +140,7 @@ struct PlanDocument {
   std::vector<PlanHistoryEntry> history;  // hand edits, oldest first
   // SHA-256 of the files the plan refers to, keyed by their path relative to the plan's folder.
   std::map<std::string, std::string> fileSha256;
+  std::optional<PlanFrameRegistration> frame;  // schema 3: once registered to a frame
 };
 
 // Current UTC time, ISO 8601 ("2026-12-01T20:14:42Z").

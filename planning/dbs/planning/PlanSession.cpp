@@ -354,6 +354,14 @@ void PlanSession::step(std::vector<UndoState>& from, std::vector<UndoState>& to)
   from.pop_back();
 }
 
+void PlanSession::setFrameRegistration(PlanFrameRegistration registration) {
+  if (!readOnlyReason_.empty()) throw std::invalid_argument("the plan is read-only: " + readOnlyReason_);
+  PlanDocument next = plan();
+  next.frame = std::move(registration);
+  lastCommitMayBeJoined_ = false;
+  pushState(std::move(next), "Register to the frame");
+}
+
 void PlanSession::undo() {
   step(undo_, redo_);
 }

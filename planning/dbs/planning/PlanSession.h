@@ -124,6 +124,11 @@ class PlanSession {
   // history entry from the first value to the last; a burst that ends where it began leaves no trace.
   bool commit(const PlanEdit& edit, bool searchAlternativesNow = true, EditMerge merge = EditMerge::Separate);
 
+  // Registers the plan to a stereotactic frame (FrameRegistration.h), replacing any earlier
+  // registration: one undoable step ("Register to the frame"). Throws std::invalid_argument when the
+  // plan is read-only.
+  void setFrameRegistration(PlanFrameRegistration registration);
+
   bool canUndo() const { return !undo_.empty(); }
   bool canRedo() const { return !redo_.empty(); }
   std::string undoText() const { return canUndo() ? undo_.back().description : std::string(); }
