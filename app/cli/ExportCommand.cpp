@@ -30,39 +30,62 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ExportOptions {
-  std::string planPath, slicerDir, dicomDir, coordinates = "LPS";
+  std::string planPath, slicerDir, dicomDir, reportPath, coordinates = "LPS";
 };
+
+bool haveDisplay() {
+  const char* display = std::getenv("DISPLAY");
+  return display && *display;
+}
+
+// The plan's report (PDF, with the frame sheets once registered), rendered now: needs an X display.
+void renderReport(const PlanSession& session, const CommandLine& commandLine, const std::string& pdfPath) {
+  setDefaultOpenGLSurfaceFormat();
+  int argc = commandLine.argc;
+  QApplication app(argc, commandLine.argv);
+  writePlanReport(session.result(), pdfPath, renderPlanScene(session.result(), QSize(1600, 1200)));
+}
 
 // The report to encapsulate: the plan's own report.pdf beside it, else one rendered now (which needs
 // an X display); "" when neither can be had, with the reason in `why`.
 std::string reportForDicom(const ExportOptions& o, const PlanSession& session, const CommandLine& commandLine,
                            std::string* why) {
+  if (!o.reportPath.empty()) return o.reportPath;  // written just before, from this plan
   const fs::path beside = fs::absolute(o.planPath).parent_path() / "report.pdf";
-  if (fs::is_regular_file(beside)) return beside.string();
-  const char* display = std::getenv("DISPLAY");
-  if (!display || !*display) {
+  // A report older than the plan lacks its last edits (a frame registration's sheets, a moved lead).
+  std::error_code ec;
+  if (fs::is_regular_file(beside) && fs::last_write_time(beside, ec) >= fs::last_write_time(o.planPath, ec))
+    return beside.string();
+  if (!haveDisplay()) {
     *why =
         "no report.pdf beside the plan, and no X display to render one: the Encapsulated PDF is not written "
         "(plan without --no-figures, or export with a display)";
     return {};
   }
-  setDefaultOpenGLSurfaceFormat();
-  int argc = commandLine.argc;
-  QApplication app(argc, commandLine.argv);
   const fs::path rendered = fs::path(o.dicomDir) / "report.pdf";
-  writePlanReport(session.result(), rendered.string(), renderPlanScene(session.result(), QSize(1600, 1200)));
+  renderReport(session, commandLine, rendered.string());
   return rendered.string();
 }
 
 int runExport(const ExportOptions& o, const CommandLine& commandLine) {
-  if (o.slicerDir.empty() && o.dicomDir.empty()) {
-    std::cerr
-        << "dbsplan export: say what to export (--slicer DIR, --dicom DIR); see dbsplan export --help\n";
+  if (o.slicerDir.empty() && o.dicomDir.empty() && o.reportPath.empty()) {
+    std::cerr << "dbsplan export: say what to export (--slicer DIR, --dicom DIR, --report PDF); see dbsplan "
+                 "export --help\n";
     return 2;
+  }
+  if (!o.reportPath.empty() && !haveDisplay()) {
+    std::cerr << "dbsplan export: --report renders the plan's figures and needs an X display (run it under "
+                 "xvfb-run on a server)\n";
+    return 1;
   }
   std::vector<std::string> warnings;
   const std::unique_ptr<PlanSession> session = PlanSession::open(o.planPath, &warnings);
   for (const std::string& w : warnings) std::cerr << "dbsplan export: warning: " << w << "\n";
+  if (!o.reportPath.empty()) {
+    renderReport(*session, commandLine, o.reportPath);
+    std::cout << "report written: " << o.reportPath
+              << (session->plan().frame ? " (with the frame sheets)" : "") << "\n";
+  }
   if (!o.slicerDir.empty()) {
     const std::vector<std::string> files = exportPlanToSlicer(
         *session, o.slicerDir, o.coordinates == "RAS" ? MarkupsCoordinates::Ras : MarkupsCoordinates::Lps);
@@ -87,7 +110,7 @@ int runExport(const ExportOptions& o, const CommandLine& commandLine) {
 }  // namespace
 
 Command exportCommand() {
-  return {"export", "Planning", "a plan in the files other tools open: 3D Slicer, DICOM",
+  return {"export", "Planning", "a plan in the files other tools open: 3D Slicer, DICOM, the PDF report",
           [](CLI::App& cli, const CommandLine& commandLine) -> CommandRun {
             auto o = std::make_shared<ExportOptions>();
             cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -108,6 +131,10 @@ Command exportCommand() {
                    "folder for navigation systems: the T1 with the leads, contacts and targets burned in "
                    "as a derived MR series (series/), and the report as Encapsulated PDF (report.dcm)")
                 ->type_name("DIR");
+            cli.add_option("--report", o->reportPath,
+                           "the plan's report as PDF, with a frame-settings page per side once the plan is "
+                           "registered to a frame (needs an X display)")
+                ->type_name("PDF");
             return [o, commandLine] { return runExport(*o, commandLine); };
           }};
 }

@@ -5,6 +5,7 @@
 // frame_from_ras matrix and the fiducial registration error; no plan is needed or written.
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -65,31 +66,30 @@ int runDetectOnly(const FrameOptions& o, const FrameDetectionOptions& detection)
     }
     nlohmann::json perRod = nlohmann::json::object();
     for (const DetectedRod& rod : d.rods) perRod[rod.name] = rod.rmsResidualMm;
-    const nlohmann::json out = {
-        {"image", o.imagePath},
-        {"frame", model.id},
-        {"frame_from_ras", matrixJson(d.frameFromRas)},
-        {"coordinates", "frame mm of the " + model.name + " from the image's RAS mm"},
-        {"fre_mm", d.freMm},
-        {"fre_per_rod_mm", perRod},
-        {"brown_rms_mm", d.brownRmsMm},
-        {"brown_points", d.brownPoints},
-        {"rods_frame_z_mm", {d.frameZMinMm, d.frameZMaxMm}},
-        {"threshold", d.threshold},
-        {"candidates", d.candidates},
-        {"rods", rods},
-        {"notes", d.notes}};
+    const nlohmann::json out = {{"image", o.imagePath},
+                                {"frame", model.id},
+                                {"frame_from_ras", matrixJson(d.frameFromRas)},
+                                {"coordinates", "frame mm of the " + model.name + " from the image's RAS mm"},
+                                {"fre_mm", d.freMm},
+                                {"fre_per_rod_mm", perRod},
+                                {"brown_rms_mm", d.brownRmsMm},
+                                {"brown_points", d.brownPoints},
+                                {"rods_frame_z_mm", {d.frameZMinMm, d.frameZMaxMm}},
+                                {"threshold", d.threshold},
+                                {"candidates", d.candidates},
+                                {"rods", rods},
+                                {"notes", d.notes}};
     std::cout << out.dump(2) << "\n";
     return 0;
   }
   std::cout << "frame: " << model.name << " found in " << o.imagePath << "\n"
-            << "  fiducial registration error " << fixed(d.freMm, 2) << " mm (Brown points " << fixed(d.brownRmsMm, 2)
-            << " mm over " << d.brownPoints << "); rods seen from Z " << fixed(d.frameZMinMm) << " to "
-            << fixed(d.frameZMaxMm) << " mm\n";
+            << "  fiducial registration error " << fixed(d.freMm, 2) << " mm (Brown points "
+            << fixed(d.brownRmsMm, 2) << " mm over " << d.brownPoints << "); rods seen from Z "
+            << fixed(d.frameZMinMm) << " to " << fixed(d.frameZMaxMm) << " mm\n";
   for (const DetectedRod& rod : d.rods)
-    std::cout << "  " << std::left << std::setw(18) << rod.name << std::right << std::setw(4) << rod.points.size()
-              << " cross-sections, residual " << fixed(rod.rmsResidualMm, 2) << " mm RMS, " << fixed(rod.maxResidualMm, 2)
-              << " mm max\n";
+    std::cout << "  " << std::left << std::setw(18) << rod.name << std::right << std::setw(4)
+              << rod.points.size() << " cross-sections, residual " << fixed(rod.rmsResidualMm, 2)
+              << " mm RMS, " << fixed(rod.maxResidualMm, 2) << " mm max\n";
   std::cout << "  frame_from_ras (frame mm from the image's RAS mm):\n";
   for (const auto& row : d.frameFromRas.m)
     std::cout << "    " << fixed(row[0], 6) << " " << fixed(row[1], 6) << " " << fixed(row[2], 6) << " "
@@ -124,39 +124,44 @@ int runFrame(const FrameOptions& o) {
   }
   for (const std::string& line : frameSheetLines(session->plan())) std::cout << line << "\n";
   std::cout << "plan written: " << written << "\n";
+  const std::filesystem::path report = std::filesystem::absolute(written).parent_path() / "report.pdf";
+  if (std::filesystem::exists(report))
+    std::cout << "note: " << report.string() << " predates the frame registration; `dbsplan export "
+              << written << " --report " << report.string() << "` writes it again with the frame sheets\n";
   return 0;
 }
 
 }  // namespace
 
 Command frameCommand() {
-  return {"frame", "Planning", "register a plan to a stereotactic frame (Leksell G) and print the frame sheet",
-          [](CLI::App& cli, const CommandLine&) -> CommandRun {
-            auto o = std::make_shared<FrameOptions>();
-            cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-            cli.add_option("PLAN", o->planPath, "plan.json to register (not with --detect-only)")
-                ->check(CLI::ExistingFile.description(""))
-                ->type_name("");
-            cli.add_option("--image", o->imagePath,
-                           "the stereotactic image: a CT (or MR) with the frame's N-localizer on")
-                ->required()
-                ->check(CLI::ExistingPath.description(""))
-                ->type_name("FRAME_CT");
-            cli.add_option("--frame", o->frameId, "the frame model (data/frames)")
-                ->capture_default_str()
-                ->check(CLI::IsMember(frameModelIds()));
-            cli.add_flag("--detect-only", o->detectOnly,
-                         "find the localizer and print the rods, frame_from_ras and the error; no plan");
-            cli.add_option("--threshold", o->threshold,
-                           "intensity above which the rods are sought (default: 450 HU on a CT, half the 98th "
-                           "percentile otherwise)")
-                ->each([o](const std::string&) { o->thresholdGiven = true; })
-                ->type_name("VALUE");
-            cli.add_option("--out", o->outPath, "write the registered plan here (default: PLAN in place)")
-                ->type_name("PLAN2.json");
-            cli.add_flag("--json", o->json, "print the result as JSON");
-            return [o] { return runFrame(*o); };
-          }};
+  return {
+      "frame", "Planning", "register a plan to a stereotactic frame (Leksell G) and print the frame sheet",
+      [](CLI::App& cli, const CommandLine&) -> CommandRun {
+        auto o = std::make_shared<FrameOptions>();
+        cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+        cli.add_option("PLAN", o->planPath, "plan.json to register (not with --detect-only)")
+            ->check(CLI::ExistingFile.description(""))
+            ->type_name("");
+        cli.add_option("--image", o->imagePath,
+                       "the stereotactic image: a CT (or MR) with the frame's N-localizer on")
+            ->required()
+            ->check(CLI::ExistingPath.description(""))
+            ->type_name("FRAME_CT");
+        cli.add_option("--frame", o->frameId, "the frame model (data/frames)")
+            ->capture_default_str()
+            ->check(CLI::IsMember(frameModelIds()));
+        cli.add_flag("--detect-only", o->detectOnly,
+                     "find the localizer and print the rods, frame_from_ras and the error; no plan");
+        cli.add_option("--threshold", o->threshold,
+                       "intensity above which the rods are sought (default: 450 HU on a CT, half the 98th "
+                       "percentile otherwise)")
+            ->each([o](const std::string&) { o->thresholdGiven = true; })
+            ->type_name("VALUE");
+        cli.add_option("--out", o->outPath, "write the registered plan here (default: PLAN in place)")
+            ->type_name("PLAN2.json");
+        cli.add_flag("--json", o->json, "print the result as JSON");
+        return [o] { return runFrame(*o); };
+      }};
 }
 
 }  // namespace dbs::app

@@ -21,6 +21,7 @@
 #include "dbs/imaging/StderrCapture.h"
 #include "dbs/imaging/TextFormat.h"
 #include "dbs/planning/ElectrodeCatalogue.h"
+#include "dbs/planning/FrameRegistration.h"
 #include "figures/PlanFigures.h"
 
 namespace dbs::app {
@@ -533,6 +534,63 @@ void paintPages(QPainter& painter, QPdfWriter& writer, QTextDocument& document, 
 
 }  // namespace
 
+// The frame sheet of one side, laid out as the OR team reads it aloud and sets it: the target's
+// X, Y, Z, then arc and ring for the mounting in use, in large type; the length; the registration
+// that gives them and what to check before trusting them.
+QString frameSheetPage(const PlanDocument& plan, const FrameSettings& s) {
+  const PlanFrameRegistration& r = *plan.frame;
+  const FrameModel& model = frameModel(r.frameId);
+  QString html;
+  html += "<h2 style=\"page-break-before: always\">" + QString(sideTitle(s.side)) + " GPi: frame settings (" +
+          escaped(s.trajectoryId) + ")</h2>\n";
+  html += statedGeometryBanner(plan);
+  html += "<p>" + escaped(model.name) +
+          ". Frame millimetres: X grows to the patient's left, Y anterior, Z "
+          "inferior; centre (100, 100, 100). The target is the arc's centre.</p>\n";
+  const auto big = [](const QString& label, const QString& value, bool flagged) {
+    return "<tr><td style=\"padding: 4px 24px 4px 0; font-size: 14pt\">" + label +
+           "</td><td align=\"right\" style=\"padding: 4px 0; font-size: 22pt; font-weight: bold\">" + value +
+           "</td>" +
+           (flagged ? "<td style=\"font-size: 14pt; font-weight: bold\">&nbsp;CHECK</td>" : "<td></td>") +
+           "</tr>\n";
+  };
+  html += "<table cellspacing=\"0\">\n";
+  html += big("X", number(s.targetFrame.x) + " mm", !s.targetInFrameRange);
+  html += big("Y", number(s.targetFrame.y) + " mm", !s.targetInFrameRange);
+  html += big("Z", number(s.targetFrame.z) + " mm", !s.targetInFrameRange || !s.targetWithinLocalizer);
+  html += big("Arc (lateral-right)", number(s.lateralRight.arcDeg) + "&deg;", !s.lateralRightReachable);
+  html += big("Ring (lateral-right)", number(s.lateralRight.ringDeg) + "&deg;", !s.lateralRightReachable);
+  html += big("Arc (lateral-left)", number(s.lateralLeft.arcDeg) + "&deg;", !s.lateralLeftReachable);
+  html += big("Ring (lateral-left)", number(s.lateralLeft.ringDeg) + "&deg;", !s.lateralLeftReachable);
+  html += big("Length, entry to target", number(s.lengthMm) + " mm", false);
+  html += "</table>\n";
+  html += keyValueTable({
+      {"Entry (frame mm)", vec(s.entryFrame)},
+      {"Arc radius", number(model.arcRadiusMm, 0) + " mm (" + escaped(model.anglesSource) + ")"},
+      {"Registration", escaped(r.method) + ", from " + escaped(r.imagePath) + " (SHA-256 " +
+                           escaped(r.imageSha256.substr(0, 16)) + "...), " + escaped(r.created)},
+      {"Fiducial registration error", number(r.freMm, 2) + " mm RMS over " + QString::number(r.rods.size()) +
+                                          " rods; rods seen from Z " + number(r.frameZMinMm) + " to " +
+                                          number(r.frameZMaxMm) + " mm"},
+      {"Co-registration to the plan's image",
+       "rigid, mutual information " + number(r.coRegistrationMetric, 3)},
+  });
+  QStringList warnings;
+  if (!s.targetInFrameRange) warnings << "the target lies outside the frame's coordinate range";
+  if (!s.targetWithinLocalizer) warnings << "the target lies outside the heights where the rods were seen";
+  if (!s.lateralRightReachable || !s.lateralLeftReachable)
+    warnings << "an angle lies outside the arc's scales";
+  if (!warnings.isEmpty()) html += "<p><b>WARNING: " + warnings.join("; ") + ".</b></p>\n";
+  html +=
+      "<p class=\"small\"><b>Before trusting this sheet:</b> the frame registration error is below 1 mm "
+      "and no rod stands out; the frame image is the one taken with this frame on this patient (its "
+      "checksum above); the overlay of the frame image on the planning image shows no offset at the "
+      "ventricles and the skull; the target's height lies between the rods' ends; the numbers match "
+      "the vendor's planning station on the same images. Read X, Y, Z, arc and ring aloud and set "
+      "them twice, independently.</p>\n";
+  return html;
+}
+
 void writePlanReport(const PlanResult& result, const std::string& pdfPath, const QImage& renderedScene) {
   const PlanDocument& plan = result.plan;
   // Every figure first: an error here leaves no file behind at all.
@@ -557,8 +615,11 @@ void writePlanReport(const PlanResult& result, const std::string& pdfPath, const
   layOutOn(document, writer, page, footerHeight);
 
   QString html = summaryPage(result);
+  const std::vector<FrameSettings> sheets = frameSettings(plan);
   for (const PlannedTrajectory& t : plan.trajectories) {
     html += numbersPage(result, t);
+    for (const FrameSettings& sheet : sheets)
+      if (sheet.side == t.trajectory.side) html += frameSheetPage(plan, sheet);
     html += figurePages(result, t, cssPixelsAcross);
   }
   document.setHtml(html);

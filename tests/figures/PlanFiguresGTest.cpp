@@ -14,13 +14,15 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <iomanip>
 #include <iterator>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 
 #include "TestSupport.h"
-#include "dbs/imaging/Volume.h"
+#include "dbs/planning/FrameRegistration.h"
 #include "figures/PlanFigures.h"
 #include "figures/PlanReport.h"
 
@@ -512,6 +514,52 @@ TEST(PlanReport, HasASummaryPageAndFourPagesPerSide) {
                                "AC-PC (mm, origin MCP)", "Colin27 template (mm)", "internal capsule",
                                "not assessed", "UNSAFE", "Medtronic", "Vercise", "page 9 of 9", "Probe's eye",
                                "slices through the target", "scalp risk map", "Not available"})
+    EXPECT_NE(text.find(expected), std::string::npos) << "missing: " << expected;
+}
+
+// Once registered to a frame, each side gets a frame-settings page that the OR team reads aloud:
+// X, Y, Z, arc and ring as the frame's conversion gives them, the error and the image.
+TEST(PlanReport, AFrameRegisteredPlanHasAFrameSheetPerSide) {
+  QTemporaryDir dir;
+  ASSERT_TRUE(dir.isValid());
+  // A copy as PlanSession::snapshot makes one (images and risk field shared, read only).
+  const PlanResult& original = syntheticPlan().result;
+  PlanResult result;
+  result.locate = original.locate;
+  result.risks = original.risks;
+  result.field = original.field;
+  result.plan = original.plan;
+  result.acpc = std::make_unique<AcpcFrame>(*original.acpc);
+  result.searchSettings = original.searchSettings;
+  PlanFrameRegistration frame;
+  frame.frameId = "leksell-g";
+  frame.imagePath = "/scans/frame_ct.nii.gz";
+  frame.imageSha256 = std::string(64, 'a');
+  frame.created = "2026-12-04T10:00:00Z";
+  // The frame square on the head, its centre 10 mm above the plan's origin: X = 100 - R,
+  // Y = 100 + A, Z = 90 - S.
+  frame.frameFromPlanRas.m = {{{-1, 0, 0, 100}, {0, 1, 0, 100}, {0, 0, -1, 90}, {0, 0, 0, 1}}};
+  frame.frameFromImageRas = frame.frameFromPlanRas;
+  frame.freMm = 0.21;
+  frame.rods = {{"right posterior", 100, 0.2, 0.4}};
+  frame.frameZMinMm = 40;
+  frame.frameZMaxMm = 160;
+  result.plan.frame = frame;
+  const std::string pdf = dir.filePath("report.pdf").toStdString();
+  writePlanReport(result, pdf);
+  EXPECT_EQ(pdfPageCount(readAll(pdf)), 1 + 5 * 2);
+  if (commandOutput("command -v pdftotext").empty()) return;
+  const std::string text = commandOutput("pdftotext -layout '" + pdf + "' -");
+  for (const FrameSettings& sheet : frameSettings(result.plan)) {
+    const std::string title = std::string(sideTitle(sheet.side)) + " GPi: frame settings";
+    EXPECT_NE(text.find(title), std::string::npos) << title;
+    std::ostringstream x;
+    x << std::fixed << std::setprecision(1) << sheet.targetFrame.x << " mm";
+    EXPECT_NE(text.find(x.str()), std::string::npos) << x.str();
+  }
+  for (const char* expected :
+       {"Arc (lateral-right)", "Ring (lateral-left)", "Length, entry to target", "0.21 mm RMS over 1 rods",
+        "/scans/frame_ct.nii.gz", "Before trusting this sheet"})
     EXPECT_NE(text.find(expected), std::string::npos) << "missing: " << expected;
 }
 

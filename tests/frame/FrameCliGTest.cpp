@@ -36,8 +36,7 @@ Vec3 vecOf(const nlohmann::json& v) {
 
 TEST(FrameCli, DetectsRegistersPrintsTheSheetAndKeepsItInStepWithEdits) {
   const std::string dir = test::freshTestDir("frame_cli");
-  const RunResult phantom =
-      runDbsplan("phantom --out " + dir + " --seed 3 --frame-ct --frame-seed 2");
+  const RunResult phantom = runDbsplan("phantom --out " + dir + " --seed 3 --frame-ct --frame-seed 2");
   ASSERT_EQ(phantom.exitCode, 0) << phantom.err;
   EXPECT_NE(phantom.out.find("phantom_frame_ct.nii.gz"), std::string::npos) << phantom.out;
   const std::string ct = dir + "/phantom_frame_ct.nii.gz";
@@ -50,7 +49,8 @@ TEST(FrameCli, DetectsRegistersPrintsTheSheetAndKeepsItInStepWithEdits) {
   EXPECT_LT(found["fre_mm"].get<double>(), 0.5);
   EXPECT_EQ(found["fre_per_rod_mm"].size(), 9u);
   EXPECT_EQ(found["rods"].size(), 9u);
-  const Affine frameFromRas = affineOf(found["frame_from_ras"]), truthFromRas = affineOf(truth["frame_from_ct_ras"]);
+  const Affine frameFromRas = affineOf(found["frame_from_ras"]),
+               truthFromRas = affineOf(truth["frame_from_ct_ras"]);
   const Affine t1ToCt = affineOf(truth["ct_ras_from_t1_ras"]);
   for (const Vec3 p : {Vec3{0, 0, 0}, Vec3{-20, -5, -5}, Vec3{20, -5, -5}})
     EXPECT_LT(norm(frameFromRas.apply(t1ToCt.apply(p)) - truthFromRas.apply(t1ToCt.apply(p))), 0.1);
@@ -104,10 +104,12 @@ TEST(FrameCli, DetectsRegistersPrintsTheSheetAndKeepsItInStepWithEdits) {
   // rod missing (failure, saying what was found).
   EXPECT_EQ(runDbsplan("frame --image " + ct).exitCode, 2);
   EXPECT_EQ(runDbsplan("frame --image " + ct + " --detect-only --frame crw").exitCode, 2);
-  const RunResult broken = runDbsplan("phantom --out " + dir + "/broken --seed 3 --frame-ct --frame-remove-rod "
+  const RunResult broken = runDbsplan("phantom --out " + dir +
+                                      "/broken --seed 3 --frame-ct --frame-remove-rod "
                                       "'left diagonal'");
   ASSERT_EQ(broken.exitCode, 0) << broken.err;
-  const RunResult refused = runDbsplan("frame --image " + dir + "/broken/phantom_frame_ct.nii.gz --detect-only");
+  const RunResult refused =
+      runDbsplan("frame --image " + dir + "/broken/phantom_frame_ct.nii.gz --detect-only");
   EXPECT_EQ(refused.exitCode, 1);
   EXPECT_NE(refused.err.find("found 2 of the 3 localizer plates"), std::string::npos) << refused.err;
 }

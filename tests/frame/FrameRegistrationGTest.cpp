@@ -8,13 +8,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "TestSupport.h"
 #include "dbs/generators/FramePhantom.h"
 #include "dbs/generators/Phantom.h"
-#include "dbs/imaging/NLocalizer.h"
 #include "dbs/imaging/ImageWriting.h"
+#include "dbs/imaging/NLocalizer.h"
 #include "dbs/imaging/Registration.h"
 #include "dbs/planning/FrameRegistration.h"
-#include "TestSupport.h"
 
 namespace dbs {
 namespace {
@@ -89,9 +89,9 @@ TEST(FrameDetection, FindsTheLocalizerAtThreePosesWithinATenthOfAMillimetre) {
     // The rods were seen over (nearly) their whole height, 40 to 160 mm.
     EXPECT_LT(found.frameZMinMm, 45);
     EXPECT_GT(found.frameZMaxMm, 155);
-    std::cout << "seed " << seed << ": FRE " << found.freMm << " mm, Brown " << found.brownRmsMm << " mm over "
-              << found.brownPoints << " points, target error " << maxTargetError(found.frameFromRas, phantom.truth)
-              << " mm\n";
+    std::cout << "seed " << seed << ": FRE " << found.freMm << " mm, Brown " << found.brownRmsMm
+              << " mm over " << found.brownPoints << " points, target error "
+              << maxTargetError(found.frameFromRas, phantom.truth) << " mm\n";
   }
 }
 
@@ -122,7 +122,8 @@ TEST(FrameDetection, MissingRodsAndACroppedPlateAreRefusedAndNeverGiveAWrongFram
       EXPECT_LT(maxTargetError(found.frameFromRas, phantom.truth), 0.3);
     } catch (const FrameDetectionError& e) {
       EXPECT_TRUE(c.refused) << e.what();
-      EXPECT_NE(std::string(e.what()).find("found 2 of the 3 localizer plates"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("found 2 of the 3 localizer plates"), std::string::npos)
+          << e.what();
     }
   }
 }
@@ -182,7 +183,8 @@ TEST(FramePlanChain, TargetsArcsAndRingsMatchTheTruthAtThreePoses) {
     t.trajectory.id = std::string(1, sideLetter(side)) + "1";
     t.trajectory.targetRas = head().truth.sides[sideIndex(side)].gpiCentroidRas;
     // A usual GPi path: entry 70 mm away, anterior, superior and a little lateral.
-    t.trajectory.entryRas = t.trajectory.targetRas + 70.0 * normalized(Vec3{sideSign(side) * 0.25, 0.45, 0.86});
+    t.trajectory.entryRas =
+        t.trajectory.targetRas + 70.0 * normalized(Vec3{sideSign(side) * 0.25, 0.45, 0.86});
     plan.trajectories.push_back(t);
   }
   const FrameModel& model = frameModel("leksell-g");
@@ -234,7 +236,8 @@ TEST(FramePlanChain, AnImageThatDoesNotCoverTheTargetsHeightIsRefused) {
     registerPlanToFrame(plan, ctPath);
     ADD_FAILURE() << "a target outside the localizer's heights was registered";
   } catch (const FrameDetectionError& e) {
-    EXPECT_NE(std::string(e.what()).find("does not cover the target's height"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("does not cover the target's height"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -28,7 +28,8 @@ FrameModel leksellG() {
 
 // A rigid transform: rotations about the three axes (deg), then a shift (mm).
 Affine rigid(Vec3 degrees, Vec3 shift) {
-  Affine a = rotationAboutRasAxis(2, degrees.z) * rotationAboutRasAxis(1, degrees.y) * rotationAboutRasAxis(0, degrees.x);
+  Affine a = rotationAboutRasAxis(2, degrees.z) * rotationAboutRasAxis(1, degrees.y) *
+             rotationAboutRasAxis(0, degrees.x);
   for (int r = 0; r < 3; ++r) a.m[r][3] = shift[r];
   return a;
 }
@@ -55,8 +56,8 @@ TEST(StereotacticFrame, RasToFrameAndBackIsExactOverTheFramesRange) {
   double worst = 0;
   for (int pose = 0; pose < 20; ++pose) {
     const Affine frameFromRas =
-        m.alignedRasFromFrame.inverse() *
-        rigid({-15.0 + 1.5 * pose, 10.0 - pose, 3.0 * std::sin(pose)}, {20.0 * std::cos(pose), -30.0 + 3 * pose, 7.0 * pose});
+        m.alignedRasFromFrame.inverse() * rigid({-15.0 + 1.5 * pose, 10.0 - pose, 3.0 * std::sin(pose)},
+                                                {20.0 * std::cos(pose), -30.0 + 3 * pose, 7.0 * pose});
     const FrameCoordinates frame(m, frameFromRas);
     for (double x = 0; x <= 200; x += 25)
       for (double y = 0; y <= 200; y += 25)
@@ -127,17 +128,22 @@ TEST(StereotacticFrame, AWrongFrameFileIsRefusedByField) {
     }
     return std::string("accepted");
   };
-  EXPECT_NE(refusal([](auto& j) { j["coordinates"].erase("x_towards"); }).find("coordinates.x_towards: missing"),
-            std::string::npos);
+  EXPECT_NE(
+      refusal([](auto& j) { j["coordinates"].erase("x_towards"); }).find("coordinates.x_towards: missing"),
+      std::string::npos);
   EXPECT_NE(refusal([](auto& j) { j["coordinates"]["y_towards"] = "L"; }).find("different anatomical axes"),
             std::string::npos);
-  EXPECT_NE(refusal([](auto& j) { j["localizer"]["plates"][0]["rods"][2]["to_mm"] = {4, 170, 160}; })
-                .find("localizer.plates[0]"),
+  EXPECT_NE(refusal([](auto& j) {
+              j["localizer"]["plates"][0]["rods"][2]["to_mm"] = {4, 170, 160};
+            }).find("localizer.plates[0]"),
             std::string::npos);
-  EXPECT_NE(refusal([](auto& j) { j["localizer"]["plates"][1]["rods"][1]["from_mm"] = {196, 50, 40}; })
-                .find("its diagonal (rods[1]) must run from a point of rods[0]"),
+  EXPECT_NE(refusal([](auto& j) {
+              j["localizer"]["plates"][1]["rods"][1]["from_mm"] = {196, 50, 40};
+            }).find("its diagonal (rods[1]) must run from a point of rods[0]"),
             std::string::npos);
-  EXPECT_NE(refusal([](auto& j) { j["arc"]["ring_range_deg"] = {20, 200}; }).find("arc.ring_range_deg"),
+  EXPECT_NE(refusal([](auto& j) {
+              j["arc"]["ring_range_deg"] = {20, 200};
+            }).find("arc.ring_range_deg"),
             std::string::npos);
   EXPECT_NE(refusal([](auto& j) { j["schema_version"] = 2; }).find("schema_version"), std::string::npos);
 }

@@ -24,7 +24,9 @@ class Random {
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
   }
-  double uniform(double lo, double hi) { return lo + (hi - lo) * static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  double uniform(double lo, double hi) {
+    return lo + (hi - lo) * static_cast<double>(next() >> 11) * 0x1.0p-53;
+  }
   double normal() {
     const double u1 = std::max(1e-300, uniform(0, 1)), u2 = uniform(0, 1);
     return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
@@ -90,7 +92,8 @@ double segmentDistance(Vec3 p, Vec3 a, Vec3 b) {
 }  // namespace
 
 FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& frame,
-                                  const FramePhantomParameters& parameters, const ProgressCallback& progress) {
+                                  const FramePhantomParameters& parameters,
+                                  const ProgressCallback& progress) {
   for (const std::string& name : parameters.removedRods) {
     bool known = false;
     for (const auto& plate : frame.plates)
@@ -104,7 +107,8 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
       throw ImagingError(std::string("frame phantom: ") + e.what());
     }
   }
-  if (!(parameters.noiseHu >= 0 && parameters.noiseHu <= 200)) throw ImagingError("frame phantom: noise must be 0-200 HU");
+  if (!(parameters.noiseHu >= 0 && parameters.noiseHu <= 200))
+    throw ImagingError("frame phantom: noise must be 0-200 HU");
   for (int a = 0; a < 3; ++a)
     if (!(parameters.spacingMm[a] >= 0.3 && parameters.spacingMm[a] <= 3))
       throw ImagingError("frame phantom: voxel size must be 0.3-3 mm");
@@ -122,7 +126,8 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
     if (l.name == "MCP") mcp = l.patientRas;
   const Vec3 centreT1 = mcp + Vec3{rng.uniform(-4, 4), rng.uniform(0, 8), rng.uniform(5, 15)};
   truth.frameTiltDeg = {rng.uniform(-8, 8), rng.uniform(-6, 6), rng.uniform(-6, 6)};
-  const Affine tilt = rotationAboutRasAxis(2, truth.frameTiltDeg.z) * rotationAboutRasAxis(1, truth.frameTiltDeg.y) *
+  const Affine tilt = rotationAboutRasAxis(2, truth.frameTiltDeg.z) *
+                      rotationAboutRasAxis(1, truth.frameTiltDeg.y) *
                       rotationAboutRasAxis(0, truth.frameTiltDeg.x);
   Affine alignedFromT1 = tilt;  // aligned = tilt (x - centre)
   const Vec3 shifted = tilt.applyLinear(centreT1);
@@ -130,7 +135,8 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
   truth.frameFromT1Ras = frame.alignedRasFromFrame.inverse() * alignedFromT1;
 
   // The head in the scanner: another session, another world.
-  const Affine scannerTurn = rotationAboutRasAxis(2, rng.uniform(-10, 10)) * rotationAboutRasAxis(1, rng.uniform(-6, 6)) *
+  const Affine scannerTurn = rotationAboutRasAxis(2, rng.uniform(-10, 10)) *
+                             rotationAboutRasAxis(1, rng.uniform(-6, 6)) *
                              rotationAboutRasAxis(0, rng.uniform(-12, 12));
   truth.ctRasFromT1Ras = scannerTurn;
   for (int r = 0; r < 3; ++r) truth.ctRasFromT1Ras.m[r][3] = rng.uniform(-25, 25);
@@ -147,8 +153,10 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
   for (const auto& plate : frame.plates) {
     if (plate.name == parameters.croppedPlate) continue;
     for (const auto& rod : plate.rods)
-      if (std::find(parameters.removedRods.begin(), parameters.removedRods.end(), rod.name) == parameters.removedRods.end())
-        metal.push_back({ctRasFromFrame.apply(rod.fromFrame), ctRasFromFrame.apply(rod.toFrame), 0.5 * frame.rodDiameterMm, kRodHu});
+      if (std::find(parameters.removedRods.begin(), parameters.removedRods.end(), rod.name) ==
+          parameters.removedRods.end())
+        metal.push_back({ctRasFromFrame.apply(rod.fromFrame), ctRasFromFrame.apply(rod.toFrame),
+                         0.5 * frame.rodDiameterMm, kRodHu});
   }
   // Four pins from the frame's posts into the skull, at the height of the frame's centre.
   const Affine ctFromAligned = ctRasFromFrame * frame.alignedRasFromFrame.inverse();
@@ -215,7 +223,8 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
   const auto* labels = head.labels.image->GetBufferPointer();
   const std::size_t nx = grid.size[0], ny = grid.size[1], nz = grid.size[2];
   for (std::size_t k = 0; k < nz; ++k) {
-    if (progress && k % 8 == 0 && !progress(0.6 * static_cast<double>(k) / static_cast<double>(nz), "frame CT: tissue"))
+    if (progress && k % 8 == 0 &&
+        !progress(0.6 * static_cast<double>(k) / static_cast<double>(nz), "frame CT: tissue"))
       throw Cancelled();
     for (std::size_t j = 0; j < ny; ++j)
       for (std::size_t i = 0; i < nx; ++i) {
@@ -223,8 +232,10 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
         const long hi0 = std::lround(h.x), hj = std::lround(h.y), hk = std::lround(h.z);
         unsigned label = 0;
         if (hi0 >= 0 && hj >= 0 && hk >= 0 && static_cast<std::size_t>(hi0) < headGrid.size[0] &&
-            static_cast<std::size_t>(hj) < headGrid.size[1] && static_cast<std::size_t>(hk) < headGrid.size[2])
-          label = labels[(static_cast<std::size_t>(hk) * headGrid.size[1] + static_cast<std::size_t>(hj)) * headGrid.size[0] +
+            static_cast<std::size_t>(hj) < headGrid.size[1] &&
+            static_cast<std::size_t>(hk) < headGrid.size[2])
+          label = labels[(static_cast<std::size_t>(hk) * headGrid.size[1] + static_cast<std::size_t>(hj)) *
+                             headGrid.size[0] +
                          static_cast<std::size_t>(hi0)];
         data[(k * ny + j) * nx + i] = huForLabel(label);
       }
@@ -238,16 +249,23 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
     const Vec3 ia = ijkFromCt.apply(seg.a), ib = ijkFromCt.apply(seg.b);
     const double reach = seg.radius + 2.0;
     const long kLo = std::max(0L, static_cast<long>(std::floor(std::min(ia.z, ib.z) - reach / spacing.z)));
-    const long kHi = std::min(static_cast<long>(nz) - 1, static_cast<long>(std::ceil(std::max(ia.z, ib.z) + reach / spacing.z)));
+    const long kHi = std::min(static_cast<long>(nz) - 1,
+                              static_cast<long>(std::ceil(std::max(ia.z, ib.z) + reach / spacing.z)));
     for (long k = kLo; k <= kHi; ++k) {
       // The segment's points nearest this slice bound the in-plane window.
-      const double t0 = std::abs(ib.z - ia.z) < 1e-9 ? 0.0 : std::clamp((double(k) - reach / spacing.z - ia.z) / (ib.z - ia.z), 0.0, 1.0);
-      const double t1 = std::abs(ib.z - ia.z) < 1e-9 ? 1.0 : std::clamp((double(k) + reach / spacing.z - ia.z) / (ib.z - ia.z), 0.0, 1.0);
+      const double t0 = std::abs(ib.z - ia.z) < 1e-9
+                            ? 0.0
+                            : std::clamp((double(k) - reach / spacing.z - ia.z) / (ib.z - ia.z), 0.0, 1.0);
+      const double t1 = std::abs(ib.z - ia.z) < 1e-9
+                            ? 1.0
+                            : std::clamp((double(k) + reach / spacing.z - ia.z) / (ib.z - ia.z), 0.0, 1.0);
       const Vec3 p0 = ia + std::min(t0, t1) * (ib - ia), p1 = ia + std::max(t0, t1) * (ib - ia);
       const long iLo = std::max(0L, static_cast<long>(std::floor(std::min(p0.x, p1.x) - reach / spacing.x)));
-      const long iHi = std::min(static_cast<long>(nx) - 1, static_cast<long>(std::ceil(std::max(p0.x, p1.x) + reach / spacing.x)));
+      const long iHi = std::min(static_cast<long>(nx) - 1,
+                                static_cast<long>(std::ceil(std::max(p0.x, p1.x) + reach / spacing.x)));
       const long jLo = std::max(0L, static_cast<long>(std::floor(std::min(p0.y, p1.y) - reach / spacing.y)));
-      const long jHi = std::min(static_cast<long>(ny) - 1, static_cast<long>(std::ceil(std::max(p0.y, p1.y) + reach / spacing.y)));
+      const long jHi = std::min(static_cast<long>(ny) - 1,
+                                static_cast<long>(std::ceil(std::max(p0.y, p1.y) + reach / spacing.y)));
       for (long j = jLo; j <= jHi; ++j)
         for (long i = iLo; i <= iHi; ++i) {
           const Vec3 centre = grid.rasFromIjk.apply({double(i), double(j), double(k)});
@@ -257,12 +275,14 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
           for (int a = 0; a < 4; ++a)
             for (int b = 0; b < 4; ++b)
               for (int c = 0; c < 4; ++c) {
-                const Vec3 sub = grid.rasFromIjk.apply({double(i) + (a + 0.5) / 4 - 0.5, double(j) + (b + 0.5) / 4 - 0.5,
-                                                        double(k) + (c + 0.5) / 4 - 0.5});
+                const Vec3 sub =
+                    grid.rasFromIjk.apply({double(i) + (a + 0.5) / 4 - 0.5, double(j) + (b + 0.5) / 4 - 0.5,
+                                           double(k) + (c + 0.5) / 4 - 0.5});
                 if (segmentDistance(sub, seg.a, seg.b) <= seg.radius) ++covered;
               }
           if (covered == 0) continue;
-          float& v = data[(static_cast<std::size_t>(k) * ny + static_cast<std::size_t>(j)) * nx + static_cast<std::size_t>(i)];
+          float& v = data[(static_cast<std::size_t>(k) * ny + static_cast<std::size_t>(j)) * nx +
+                          static_cast<std::size_t>(i)];
           const float fraction = static_cast<float>(covered) / 64.0f;
           v = std::max(v, (1 - fraction) * v + fraction * seg.hu);
         }
@@ -293,8 +313,8 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
             const double dx = p.x - pinTips[pin].x, dy = p.y - pinTips[pin].y;
             const double r = std::hypot(dx, dy);
             // Bright and dark rays, fading with distance and with height from the pin.
-            value += 350.0 * std::sin(9.0 * std::atan2(dy, dx) + phases[pin]) * std::exp(-r / 70.0) * (1 - dz / 12) *
-                     std::min(1.0, r / 4.0);
+            value += 350.0 * std::sin(9.0 * std::atan2(dy, dx) + phases[pin]) * std::exp(-r / 70.0) *
+                     (1 - dz / 12) * std::min(1.0, r / 4.0);
           }
         }
         value += parameters.noiseHu * noise.normal();
@@ -316,8 +336,8 @@ std::string framePhantomTruthJson(const FramePhantom& phantom, const FrameModel&
   for (const auto& plate : frame.plates)
     for (const auto& rod : plate.rods) {
       const bool removed = plate.name == t.parameters.croppedPlate ||
-                           std::find(t.parameters.removedRods.begin(), t.parameters.removedRods.end(), rod.name) !=
-                               t.parameters.removedRods.end();
+                           std::find(t.parameters.removedRods.begin(), t.parameters.removedRods.end(),
+                                     rod.name) != t.parameters.removedRods.end();
       rods.push_back({{"plate", plate.name},
                       {"name", rod.name},
                       {"in_image", !removed},
@@ -328,33 +348,34 @@ std::string framePhantomTruthJson(const FramePhantom& phantom, const FrameModel&
     }
   nlohmann::json removed = nlohmann::json::array();
   for (const auto& r : t.parameters.removedRods) removed.push_back(r);
-  const nlohmann::json j = {
-      {"schema", "dbsplan.frame-phantom"},
-      {"schema_version", 1},
-      {"frame", t.frameId},
-      {"seed", t.parameters.seed},
-      {"noise_hu", t.parameters.noiseHu},
-      {"streaks", t.parameters.streaks},
-      {"removed_rods", removed},
-      {"cropped_plate", t.parameters.croppedPlate},
-      {"frame_tilt_deg", vecJson(t.frameTiltDeg)},
-      {"frame_from_t1_ras", affineJson(t.frameFromT1Ras)},
-      {"ct_ras_from_t1_ras", affineJson(t.ctRasFromT1Ras)},
-      {"frame_from_ct_ras", affineJson(t.frameFromCtRas)},
-      {"ct_size", {t.grid.size[0], t.grid.size[1], t.grid.size[2]}},
-      {"ct_ras_from_ijk", affineJson(t.grid.rasFromIjk)},
-      {"rods", rods},
-      {"coordinates",
-       "T1 RAS mm: the head phantom's world (phantom_t1.nii.gz); CT RAS mm: phantom_frame_ct.nii.gz's world; frame "
-       "mm: the frame's own coordinates (data/frames/" +
-           frame.id + ")"}};
+  const nlohmann::json j = {{"schema", "dbsplan.frame-phantom"},
+                            {"schema_version", 1},
+                            {"frame", t.frameId},
+                            {"seed", t.parameters.seed},
+                            {"noise_hu", t.parameters.noiseHu},
+                            {"streaks", t.parameters.streaks},
+                            {"removed_rods", removed},
+                            {"cropped_plate", t.parameters.croppedPlate},
+                            {"frame_tilt_deg", vecJson(t.frameTiltDeg)},
+                            {"frame_from_t1_ras", affineJson(t.frameFromT1Ras)},
+                            {"ct_ras_from_t1_ras", affineJson(t.ctRasFromT1Ras)},
+                            {"frame_from_ct_ras", affineJson(t.frameFromCtRas)},
+                            {"ct_size", {t.grid.size[0], t.grid.size[1], t.grid.size[2]}},
+                            {"ct_ras_from_ijk", affineJson(t.grid.rasFromIjk)},
+                            {"rods", rods},
+                            {"coordinates",
+                             "T1 RAS mm: the head phantom's world (phantom_t1.nii.gz); CT RAS mm: "
+                             "phantom_frame_ct.nii.gz's world; frame "
+                             "mm: the frame's own coordinates (data/frames/" +
+                                 frame.id + ")"}};
   return j.dump(2) + "\n";
 }
 
 void writeFramePhantom(const FramePhantom& phantom, const FrameModel& frame, const std::string& directory) {
   std::error_code ec;
   std::filesystem::create_directories(directory, ec);
-  if (!std::filesystem::is_directory(directory, ec)) throw ImagingError(directory + ": cannot create the output folder");
+  if (!std::filesystem::is_directory(directory, ec))
+    throw ImagingError(directory + ": cannot create the output folder");
   const std::filesystem::path dir(directory);
   writeVolume(phantom.ct, (dir / kFramePhantomCtFile).string());
   writeTextAtomically((dir / kFramePhantomTruthFile).string(), framePhantomTruthJson(phantom, frame));

@@ -24,10 +24,10 @@
 namespace dbs {
 
 struct FramePhantomParameters {
-  std::uint64_t seed = 1;          // draws the frame's pose on the head and the head's in the scanner
-  Vec3 spacingMm{0.8, 0.8, 1.0};   // CT voxel size (mm): in-plane, in-plane, slice
-  double noiseHu = 12;             // Gaussian noise sigma (HU)
-  bool streaks = true;             // streaks from the fixation pins (metal artefact)
+  std::uint64_t seed = 1;                // draws the frame's pose on the head and the head's in the scanner
+  Vec3 spacingMm{0.8, 0.8, 1.0};         // CT voxel size (mm): in-plane, in-plane, slice
+  double noiseHu = 12;                   // Gaussian noise sigma (HU)
+  bool streaks = true;                   // streaks from the fixation pins (metal artefact)
   std::vector<std::string> removedRods;  // names of rods left out (the model's names)
   std::string croppedPlate;              // a plate left out of the field of view ("" = none)
 };
@@ -36,8 +36,8 @@ struct FramePhantomTruth {
   FramePhantomParameters parameters;
   std::string frameId;
   Affine frameFromT1Ras, ctRasFromT1Ras, frameFromCtRas;
-  Vec3 frameTiltDeg;  // the frame's tilt on the head, about R, A, S (deg)
-  ImageGeometry grid; // the CT's grid
+  Vec3 frameTiltDeg;   // the frame's tilt on the head, about R, A, S (deg)
+  ImageGeometry grid;  // the CT's grid
 };
 
 struct FramePhantom {
@@ -48,7 +48,8 @@ struct FramePhantom {
 // Throws ImagingError for a rod or plate name the model does not have; Cancelled when `progress`
 // returns false.
 FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& frame,
-                                  const FramePhantomParameters& parameters, const ProgressCallback& progress = {});
+                                  const FramePhantomParameters& parameters,
+                                  const ProgressCallback& progress = {});
 
 // The truth as JSON text, schema "dbsplan.frame-phantom/1": the three transforms (4x4, row-major),
 // the frame's tilt, the grid, and every rod in frame and CT RAS mm.

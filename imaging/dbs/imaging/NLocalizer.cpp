@@ -32,8 +32,8 @@ std::string mm(double v, int decimals = 1) {
 // 1. Candidates: small bright blobs on each slice across the rods.
 
 struct SliceAxes {
-  int across = 2;        // the ijk axis nearest to superior: one slice per index along it
-  int u = 0, v = 1;      // the in-slice axes
+  int across = 2;    // the ijk axis nearest to superior: one slice per index along it
+  int u = 0, v = 1;  // the in-slice axes
 };
 
 SliceAxes sliceAxesOf(const ImageGeometry& g) {
@@ -69,7 +69,8 @@ double defaultThreshold(const Volume& image) {
   return 0.5 * percentile(0.98);
 }
 
-std::vector<RodPoint> findCandidates(const Volume& image, double threshold, const ProgressCallback& progress) {
+std::vector<RodPoint> findCandidates(const Volume& image, double threshold,
+                                     const ProgressCallback& progress) {
   const ImageGeometry& g = image.geometry;
   const SliceAxes axes = sliceAxesOf(g);
   const Vec3 spacing = g.spacingMm();
@@ -147,7 +148,7 @@ std::vector<RodPoint> findCandidates(const Volume& image, double threshold, cons
 // 2. Rods: straight lines through the candidates.
 
 struct Line {
-  Vec3 point, direction;  // direction: unit, pointing superior
+  Vec3 point, direction;             // direction: unit, pointing superior
   std::vector<std::size_t> inliers;  // candidate indices, one per slice, ordered by slice
 };
 
@@ -184,8 +185,8 @@ void fitLine(const std::vector<Vec3>& points, Vec3& centre, Vec3& direction) {
 }
 
 // Inliers of a line: within `tolerance`, the nearest one per slice.
-std::vector<std::size_t> inliersOf(const std::vector<RodPoint>& points, const std::vector<std::uint8_t>& taken, Vec3 a,
-                                   Vec3 u, double tolerance) {
+std::vector<std::size_t> inliersOf(const std::vector<RodPoint>& points,
+                                   const std::vector<std::uint8_t>& taken, Vec3 a, Vec3 u, double tolerance) {
   std::map<int, std::pair<double, std::size_t>> nearestPerSlice;
   for (std::size_t i = 0; i < points.size(); ++i) {
     if (taken[i]) continue;
@@ -199,8 +200,8 @@ std::vector<std::size_t> inliersOf(const std::vector<RodPoint>& points, const st
   return out;
 }
 
-std::vector<Line> findLines(const std::vector<RodPoint>& points, const Vec3& superiorRas, std::size_t minSlices,
-                            double tolerance, std::size_t maxLines) {
+std::vector<Line> findLines(const std::vector<RodPoint>& points, const Vec3& superiorRas,
+                            std::size_t minSlices, double tolerance, std::size_t maxLines) {
   std::vector<Line> lines;
   std::vector<std::uint8_t> taken(points.size(), 0);
   SplitMix random{0x5EED};
@@ -286,11 +287,13 @@ std::vector<FoundPlate> findPlates(const std::vector<Line>& lines, const FrameMo
   const double width = reference.widthMm();
   const Vec3 verticalFrame = normalized(reference.rods[0].toFrame - reference.rods[0].fromFrame);
   const Vec3 diagonalFrame = normalized(reference.rods[1].toFrame - reference.rods[1].fromFrame);
-  const double diagonalAngle = std::acos(std::min(1.0, std::abs(dot(verticalFrame, diagonalFrame)))) * kDegPerRad;
+  const double diagonalAngle =
+      std::acos(std::min(1.0, std::abs(dot(verticalFrame, diagonalFrame)))) * kDegPerRad;
   std::vector<FoundPlate> all;
   for (std::size_t a = 0; a < lines.size(); ++a)
     for (std::size_t b = a + 1; b < lines.size(); ++b) {
-      const double parallel = std::acos(std::min(1.0, std::abs(dot(lines[a].direction, lines[b].direction)))) * kDegPerRad;
+      const double parallel =
+          std::acos(std::min(1.0, std::abs(dot(lines[a].direction, lines[b].direction)))) * kDegPerRad;
       if (parallel > 4) continue;
       const double apart = distanceToLine(lines[b].point, lines[a].point, lines[a].direction);
       if (std::abs(apart - width) > 8) continue;
@@ -299,17 +302,21 @@ std::vector<FoundPlate> findPlates(const std::vector<Line>& lines, const FrameMo
         const double angle =
             std::acos(std::min(1.0, std::abs(dot(lines[d].direction, lines[a].direction)))) * kDegPerRad;
         if (std::abs(angle - diagonalAngle) > 10) continue;
-        const double skewA = closestPoints(lines[d], lines[a]).distance, skewB = closestPoints(lines[d], lines[b]).distance;
+        const double skewA = closestPoints(lines[d], lines[a]).distance,
+                     skewB = closestPoints(lines[d], lines[b]).distance;
         if (skewA > 3 || skewB > 3) continue;
         FoundPlate plate;
         plate.lines = {a, d, b};
-        plate.score = std::abs(apart - width) + skewA + skewB + 0.2 * std::abs(angle - diagonalAngle) + 0.2 * parallel;
+        plate.score =
+            std::abs(apart - width) + skewA + skewB + 0.2 * std::abs(angle - diagonalAngle) + 0.2 * parallel;
         plate.normalRas = normalized(cross(lines[a].direction, acrossParallel(lines[a], lines[b])));
-        plate.centreRas = 0.5 * (closestPoints(lines[d], lines[a]).onA + closestPoints(lines[d], lines[b]).onA);
+        plate.centreRas =
+            0.5 * (closestPoints(lines[d], lines[a]).onA + closestPoints(lines[d], lines[b]).onA);
         all.push_back(plate);
       }
     }
-  std::sort(all.begin(), all.end(), [](const FoundPlate& x, const FoundPlate& y) { return x.score < y.score; });
+  std::sort(all.begin(), all.end(),
+            [](const FoundPlate& x, const FoundPlate& y) { return x.score < y.score; });
   std::vector<FoundPlate> chosen;
   std::vector<std::uint8_t> used(lines.size(), 0);
   for (const FoundPlate& p : all) {
@@ -341,7 +348,8 @@ void matchPlatesToModel(std::vector<FoundPlate>& found, const FrameModel& model)
     Vec3 meanFound, meanModel;
     for (std::size_t i = 0; i < found.size(); ++i) {
       meanFound = meanFound + found[i].centreRas;
-      meanModel = meanModel + modelPlateCentreAligned(model, model.plates[static_cast<std::size_t>(assignment[i])]);
+      meanModel =
+          meanModel + modelPlateCentreAligned(model, model.plates[static_cast<std::size_t>(assignment[i])]);
     }
     meanFound = (1.0 / static_cast<double>(found.size())) * meanFound;
     meanModel = (1.0 / static_cast<double>(found.size())) * meanModel;
@@ -354,7 +362,8 @@ void matchPlatesToModel(std::vector<FoundPlate>& found, const FrameModel& model)
     }
     if (cost < best) {
       best = cost;
-      bestAssignment.assign(assignment.begin(), assignment.begin() + static_cast<std::ptrdiff_t>(found.size()));
+      bestAssignment.assign(assignment.begin(),
+                            assignment.begin() + static_cast<std::ptrdiff_t>(found.size()));
     }
   } while (std::next_permutation(assignment.begin(), assignment.end()));
   for (std::size_t i = 0; i < found.size(); ++i) found[i].modelPlate = bestAssignment[i];
@@ -471,20 +480,22 @@ FrameDetection solveFrameFromRodPoints(const std::vector<RodPoint>& candidates, 
   const Vec3 superior{0, 0, 1};
   const double tolerance = std::max(1.5, 1.2 * voxelSizeMm);
   const std::size_t nRods = 3 * model.plates.size();
-  const std::vector<Line> lines = findLines(candidates, superior, options.minSlicesPerRod, tolerance, nRods + 6);
+  const std::vector<Line> lines =
+      findLines(candidates, superior, options.minSlicesPerRod, tolerance, nRods + 6);
   std::vector<FoundPlate> plates = findPlates(lines, model);
   const std::size_t required = std::min<std::size_t>(3, model.plates.size());
   if (plates.size() < required) {
     std::ostringstream why;
-    why << "found " << plates.size() << " of the " << model.plates.size() << " localizer plates of the " << model.name
-        << " (" << lines.size() << " rod-like lines through " << candidates.size()
+    why << "found " << plates.size() << " of the " << model.plates.size() << " localizer plates of the "
+        << model.name << " (" << lines.size() << " rod-like lines through " << candidates.size()
         << " bright cross-sections): a plate cropped out of the field of view, rods below the threshold, or "
            "another frame; at least "
         << required << " plates are needed";
     throw FrameDetectionError(why.str());
   }
   matchPlatesToModel(plates, model);
-  std::sort(plates.begin(), plates.end(), [](const FoundPlate& a, const FoundPlate& b) { return a.modelPlate < b.modelPlate; });
+  std::sort(plates.begin(), plates.end(),
+            [](const FoundPlate& a, const FoundPlate& b) { return a.modelPlate < b.modelPlate; });
 
   // Orient each plate as its model plate: which vertical is rods[0], and is the diagonal's slope
   // the model's? A mirrored image (or another frame) has the diagonals the other way.
@@ -507,14 +518,16 @@ FrameDetection solveFrameFromRodPoints(const std::vector<RodPoint>& candidates, 
     const double modelRise = model.alignedRasFromFrame.apply(mp.rods[1].toFrame).z -
                              model.alignedRasFromFrame.apply(mp.rods[1].fromFrame).z;
     if (imageRise * modelRise < 0)
-      throw FrameDetectionError("the " + mp.name + " plate's diagonal rod runs the other way than the " + model.name +
-                                "'s: the image is mirrored (its geometry flips left-right or front-back), or the "
-                                "localizer is another model or mounted otherwise; not registered");
+      throw FrameDetectionError(
+          "the " + mp.name + " plate's diagonal rod runs the other way than the " + model.name +
+          "'s: the image is mirrored (its geometry flips left-right or front-back), or the "
+          "localizer is another model or mounted otherwise; not registered");
     for (int r = 0; r < 3; ++r) {
       DetectedRod rod;
       rod.plate = mp.name;
       rod.name = mp.rods[static_cast<std::size_t>(r)].name;
-      for (const std::size_t i : lines[plate.lines[static_cast<std::size_t>(r)]].inliers) rod.points.push_back(candidates[i]);
+      for (const std::size_t i : lines[plate.lines[static_cast<std::size_t>(r)]].inliers)
+        rod.points.push_back(candidates[i]);
       result.rods.push_back(rod);
     }
     // Brown: slice by slice, B between A and C.
@@ -596,7 +609,8 @@ FrameDetection solveFrameFromRodPoints(const std::vector<RodPoint>& candidates, 
   if (plates.size() < model.plates.size()) {
     std::vector<std::string> missing;
     for (std::size_t m = 0; m < model.plates.size(); ++m)
-      if (std::none_of(plates.begin(), plates.end(), [&](const FoundPlate& p) { return p.modelPlate == static_cast<int>(m); }))
+      if (std::none_of(plates.begin(), plates.end(),
+                       [&](const FoundPlate& p) { return p.modelPlate == static_cast<int>(m); }))
         missing.push_back(model.plates[m].name);
     std::string list;
     for (const auto& name : missing) list += (list.empty() ? "" : ", ") + name;
@@ -610,9 +624,10 @@ FrameDetection solveFrameFromRodPoints(const std::vector<RodPoint>& candidates, 
         worstMm = rod.rmsResidualMm;
         worst = rod.name;
       }
-    throw FrameDetectionError("the frame registration error is " + mm(result.freMm, 2) + " mm (more than " +
-                              mm(options.maxFreMm, 1) + " mm allowed; worst rod: " + worst + ", " + mm(worstMm, 2) +
-                              " mm): a bent or loose localizer, a moved patient, or wrong rods; not registered");
+    throw FrameDetectionError(
+        "the frame registration error is " + mm(result.freMm, 2) + " mm (more than " +
+        mm(options.maxFreMm, 1) + " mm allowed; worst rod: " + worst + ", " + mm(worstMm, 2) +
+        " mm): a bent or loose localizer, a moved patient, or wrong rods; not registered");
   }
   return result;
 }
@@ -623,7 +638,8 @@ FrameDetection detectFrame(const Volume& image, const FrameModel& model, const F
   const std::vector<RodPoint> candidates = findCandidates(image, threshold, progress);
   if (progress && !progress(0.85, "fitting the rods and the frame")) throw Cancelled();
   const Vec3 spacing = image.geometry.spacingMm();
-  FrameDetection result = solveFrameFromRodPoints(candidates, model, options, std::max({spacing.x, spacing.y, spacing.z}));
+  FrameDetection result =
+      solveFrameFromRodPoints(candidates, model, options, std::max({spacing.x, spacing.y, spacing.z}));
   result.threshold = threshold;
   if (progress) progress(1.0, "frame registered");
   return result;

@@ -50,9 +50,9 @@ struct DetectedRod {
 
 struct FrameDetection {
   std::string frameId;
-  Affine frameFromRas;  // frame mm from the image's RAS mm (rigid)
-  double freMm = 0;     // RMS over every rod cross-section of its distance to its model rod (mm)
-  double brownRmsMm = 0;  // RMS residual of the Brown points alone (mm)
+  Affine frameFromRas;            // frame mm from the image's RAS mm (rigid)
+  double freMm = 0;               // RMS over every rod cross-section of its distance to its model rod (mm)
+  double brownRmsMm = 0;          // RMS residual of the Brown points alone (mm)
   std::vector<DetectedRod> rods;  // plate by plate, in the model's order
   std::size_t brownPoints = 0;    // Brown image/frame point pairs used
   double frameZMinMm = 0, frameZMaxMm = 0;  // the heights (frame Z) the rods were seen over
@@ -69,8 +69,8 @@ struct FrameDetectionOptions {
 
 // Finds the localizer in `image` and registers it to `model`. Throws FrameDetectionError when it
 // refuses (see above) and Cancelled when `progress` returns false.
-FrameDetection detectFrame(const Volume& image, const FrameModel& model, const FrameDetectionOptions& options = {},
-                           const ProgressCallback& progress = {});
+FrameDetection detectFrame(const Volume& image, const FrameModel& model,
+                           const FrameDetectionOptions& options = {}, const ProgressCallback& progress = {});
 
 // Steps 2-5 on given cross-section points (the automatic candidates, or points a user clicked on a
 // few slices: then minSlicesPerRod is the number of slices clicked).

@@ -31,7 +31,8 @@ double number(const json& j, const std::string& where, const std::string& path) 
 
 Vec3 vec3(const json& j, const std::string& where, const std::string& path) {
   if (!j.is_array() || j.size() != 3) fail(where, path, "must be [x, y, z] in mm");
-  return {number(j[0], where, path + "[0]"), number(j[1], where, path + "[1]"), number(j[2], where, path + "[2]")};
+  return {number(j[0], where, path + "[0]"), number(j[1], where, path + "[1]"),
+          number(j[2], where, path + "[2]")};
 }
 
 std::string text(const json& j, const std::string& where, const std::string& path) {
@@ -101,7 +102,8 @@ FrameModel frameModelFromJson(const std::string& jsonText, const std::string& wh
   Affine aligned;
   for (int c = 0; c < 3; ++c) {
     const std::string path = std::string("coordinates.") + axisKeys[c];
-    const Vec3 column = alignedAxisFor(text(member(axes, axisKeys[c], where, "coordinates"), where, path), where, path);
+    const Vec3 column =
+        alignedAxisFor(text(member(axes, axisKeys[c], where, "coordinates"), where, path), where, path);
     for (int r = 0; r < 3; ++r) aligned.m[r][c] = column[r];
   }
   if (std::abs(std::abs(aligned.determinant3x3()) - 1) > 1e-12)
@@ -110,8 +112,10 @@ FrameModel frameModelFromJson(const std::string& jsonText, const std::string& wh
   const Vec3 shift = aligned.applyLinear(centre);
   for (int r = 0; r < 3; ++r) aligned.m[r][3] = -shift[r];
   m.alignedRasFromFrame = aligned;
-  m.coordinateMinFrame = vec3(member(axes, "range_min_mm", where, "coordinates"), where, "coordinates.range_min_mm");
-  m.coordinateMaxFrame = vec3(member(axes, "range_max_mm", where, "coordinates"), where, "coordinates.range_max_mm");
+  m.coordinateMinFrame =
+      vec3(member(axes, "range_min_mm", where, "coordinates"), where, "coordinates.range_min_mm");
+  m.coordinateMaxFrame =
+      vec3(member(axes, "range_max_mm", where, "coordinates"), where, "coordinates.range_max_mm");
 
   const json& arc = member(j, "arc", where, "");
   m.arcRadiusMm = number(member(arc, "radius_mm", where, "arc"), where, "arc.radius_mm");
@@ -128,7 +132,8 @@ FrameModel frameModelFromJson(const std::string& jsonText, const std::string& wh
   m.anglesSource = text(member(arc, "source", where, "arc"), where, "arc.source");
 
   const json& localizer = member(j, "localizer", where, "");
-  m.rodDiameterMm = number(member(localizer, "rod_diameter_mm", where, "localizer"), where, "localizer.rod_diameter_mm");
+  m.rodDiameterMm =
+      number(member(localizer, "rod_diameter_mm", where, "localizer"), where, "localizer.rod_diameter_mm");
   const json& plates = member(localizer, "plates", where, "localizer");
   if (!plates.is_array() || plates.size() < 3) fail(where, "localizer.plates", "must list at least 3 plates");
   for (std::size_t i = 0; i < plates.size(); ++i) {
@@ -136,18 +141,21 @@ FrameModel frameModelFromJson(const std::string& jsonText, const std::string& wh
     LocalizerPlate plate;
     plate.name = text(member(plates[i], "name", where, path), where, path + ".name");
     const json& rods = member(plates[i], "rods", where, path);
-    if (!rods.is_array() || rods.size() != 3) fail(where, path + ".rods", "must be [vertical, diagonal, vertical]");
+    if (!rods.is_array() || rods.size() != 3)
+      fail(where, path + ".rods", "must be [vertical, diagonal, vertical]");
     for (std::size_t r = 0; r < 3; ++r) {
       const std::string rodPath = path + ".rods[" + std::to_string(r) + "]";
       plate.rods[r].name = text(member(rods[r], "name", where, rodPath), where, rodPath + ".name");
       plate.rods[r].fromFrame = vec3(member(rods[r], "from_mm", where, rodPath), where, rodPath + ".from_mm");
       plate.rods[r].toFrame = vec3(member(rods[r], "to_mm", where, rodPath), where, rodPath + ".to_mm");
-      if (norm(plate.rods[r].toFrame - plate.rods[r].fromFrame) < 10) fail(where, rodPath, "is shorter than 10 mm");
+      if (norm(plate.rods[r].toFrame - plate.rods[r].fromFrame) < 10)
+        fail(where, rodPath, "is shorter than 10 mm");
     }
     // An N: parallel verticals, the diagonal from one end of the first to the far end of the second.
     const Vec3 v0 = normalized(plate.rods[0].toFrame - plate.rods[0].fromFrame);
     const Vec3 v2 = normalized(plate.rods[2].toFrame - plate.rods[2].fromFrame);
-    if (norm(cross(v0, v2)) > 1e-9) fail(where, path, "its vertical rods (rods[0], rods[2]) are not parallel");
+    if (norm(cross(v0, v2)) > 1e-9)
+      fail(where, path, "its vertical rods (rods[0], rods[2]) are not parallel");
     const auto onRod = [](Vec3 p, const LocalizerRod& rod) {
       const Vec3 d = rod.toFrame - rod.fromFrame;
       const double t = dot(p - rod.fromFrame, d) / dot(d, d);
@@ -175,7 +183,8 @@ ArcRing arcRingFromDirection(Vec3 targetToEntryAligned, ArcMounting mounting) {
   // 90 deg (where acos alone is steep).
   const double inPlane = std::hypot(d.y, d.z);
   if (inPlane < 1e-9)
-    throw std::domain_error("the trajectory runs along the arc's axis (left-right): the ring angle is undefined");
+    throw std::domain_error(
+        "the trajectory runs along the arc's axis (left-right): the ring angle is undefined");
   if (d.z < 0) throw std::domain_error("the entry lies below the target: no arc setting reaches it");
   ArcRing out;
   out.arcDeg = std::atan2(inPlane, sign * d.x) * kDegPerRad;
@@ -184,13 +193,14 @@ ArcRing arcRingFromDirection(Vec3 targetToEntryAligned, ArcMounting mounting) {
 }
 
 bool anglesReachable(const FrameModel& model, ArcRing angles) {
-  return angles.arcDeg >= model.arcMinDeg && angles.arcDeg <= model.arcMaxDeg && angles.ringDeg >= model.ringMinDeg &&
-         angles.ringDeg <= model.ringMaxDeg;
+  return angles.arcDeg >= model.arcMinDeg && angles.arcDeg <= model.arcMaxDeg &&
+         angles.ringDeg >= model.ringMinDeg && angles.ringDeg <= model.ringMaxDeg;
 }
 
 FrameCoordinates::FrameCoordinates(const FrameModel& model, const Affine& frameFromRas)
     : model_(model), frameFromRas_(frameFromRas), rasFromFrame_(frameFromRas.inverse()) {
-  if (rigidityError(frameFromRas) > 1e-6 || frameFromRas.determinant3x3() * model.alignedRasFromFrame.determinant3x3() < 0)
+  if (rigidityError(frameFromRas) > 1e-6 ||
+      frameFromRas.determinant3x3() * model.alignedRasFromFrame.determinant3x3() < 0)
     throw std::invalid_argument("a frame registration must be a rigid transform without reflection");
   alignedRasFromRas_ = model_.alignedRasFromFrame * frameFromRas_;
 }
@@ -203,7 +213,8 @@ Vec3 FrameCoordinates::rasFromAlignedDirection(Vec3 directionAligned) const {
   // A rotation: its inverse is its transpose.
   Vec3 out;
   for (int r = 0; r < 3; ++r)
-    out[r] = alignedRasFromRas_.m[0][r] * directionAligned.x + alignedRasFromRas_.m[1][r] * directionAligned.y +
+    out[r] = alignedRasFromRas_.m[0][r] * directionAligned.x +
+             alignedRasFromRas_.m[1][r] * directionAligned.y +
              alignedRasFromRas_.m[2][r] * directionAligned.z;
   return out;
 }

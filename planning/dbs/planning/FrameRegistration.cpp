@@ -70,8 +70,8 @@ const FrameModel& frameModel(const std::string& id) {
   if (it == catalogue.end()) {
     std::string known;
     for (const auto& [k, model] : catalogue) known += (known.empty() ? "" : ", ") + k;
-    throw std::runtime_error("no frame model \"" + id + "\" (dbsplan knows: " + (known.empty() ? "none" : known) +
-                             "; see data/frames)");
+    throw std::runtime_error("no frame model \"" + id +
+                             "\" (dbsplan knows: " + (known.empty() ? "none" : known) + "; see data/frames)");
   }
   return it->second;
 }
@@ -85,7 +85,8 @@ FrameSettings frameSettingsFor(const PlanFrameRegistration& registration, const 
   s.targetFrame = frame.frameFromRasPoint(trajectory.targetRas);
   s.entryFrame = frame.frameFromRasPoint(trajectory.entryRas);
   s.lengthMm = norm(trajectory.entryRas - trajectory.targetRas);
-  const Vec3 direction = frame.alignedFromRasDirection(normalized(trajectory.entryRas - trajectory.targetRas));
+  const Vec3 direction =
+      frame.alignedFromRasDirection(normalized(trajectory.entryRas - trajectory.targetRas));
   s.lateralRight = arcRingFromDirection(direction, ArcMounting::LateralRight);
   s.lateralLeft = arcRingFromDirection(direction, ArcMounting::LateralLeft);
   s.lateralRightReachable = anglesReachable(model, s.lateralRight);
@@ -103,17 +104,20 @@ std::vector<FrameSettings> frameSettings(const PlanDocument& plan) {
   std::vector<FrameSettings> out;
   if (!plan.frame) return out;
   for (const Side side : kBothSides)
-    if (const PlannedTrajectory* t = chosenTrajectory(plan, side)) out.push_back(frameSettingsFor(*plan.frame, t->trajectory));
+    if (const PlannedTrajectory* t = chosenTrajectory(plan, side))
+      out.push_back(frameSettingsFor(*plan.frame, t->trajectory));
   return out;
 }
 
 PlanFrameRegistration registerPlanToFrame(const PlanDocument& plan, const std::string& stereotacticImagePath,
-                                          const FrameRegistrationOptions& options, const ProgressCallback& progress) {
+                                          const FrameRegistrationOptions& options,
+                                          const ProgressCallback& progress) {
   const FrameModel& model = frameModel(options.frameId);
   // Progress: loading 0-10 %, detection 10-30 %, co-registration 30-100 %.
   const auto part = [&](double from, double to) -> ProgressCallback {
     if (!progress) return {};
-    return [&, from, to](double f, const std::string& step) { return progress(from + (to - from) * f, step); };
+    return
+        [&, from, to](double f, const std::string& step) { return progress(from + (to - from) * f, step); };
   };
   if (progress && !progress(0.0, "loading the stereotactic image")) throw Cancelled();
   const Volume stereotactic = loadVolume(stereotacticImagePath, part(0.0, 0.05));
@@ -128,7 +132,8 @@ PlanFrameRegistration registerPlanToFrame(const PlanDocument& plan, const std::s
     applyStatedGeometry(planImage, *plan.image.statedGeometry);
   else
     requireGeometryFromFile(planImage, "register a frame");
-  const RigidRegistration rigid = registerRigid(planImage, stereotactic, part(0.32, 1.0), /*finestLevelMm=*/1.0);
+  const RigidRegistration rigid =
+      registerRigid(planImage, stereotactic, part(0.32, 1.0), /*finestLevelMm=*/1.0);
 
   PlanFrameRegistration r;
   r.frameId = model.id;
@@ -155,9 +160,9 @@ PlanFrameRegistration registerPlanToFrame(const PlanDocument& plan, const std::s
     if (const PlannedTrajectory* t = chosenTrajectory(plan, side)) {
       const FrameSettings s = frameSettingsFor(r, t->trajectory);
       if (!s.targetWithinLocalizer)
-        throw FrameDetectionError(stereotacticImagePath + ": the localizer's rods are seen from Z " + fixed(r.frameZMinMm) +
-                                  " to " + fixed(r.frameZMaxMm) + " mm, and the " + sideWord(side) +
-                                  " target lies at Z " + fixed(s.targetFrame.z) +
+        throw FrameDetectionError(stereotacticImagePath + ": the localizer's rods are seen from Z " +
+                                  fixed(r.frameZMinMm) + " to " + fixed(r.frameZMaxMm) + " mm, and the " +
+                                  sideWord(side) + " target lies at Z " + fixed(s.targetFrame.z) +
                                   " mm: the image does not cover the target's height; not registered");
     }
   return r;
@@ -168,23 +173,26 @@ std::vector<std::string> frameSheetLines(const PlanDocument& plan) {
   if (!plan.frame) return lines;
   const PlanFrameRegistration& r = *plan.frame;
   const FrameModel& model = frameModel(r.frameId);
-  lines.push_back("frame: " + model.name + " (" + r.frameId + "), registered " + r.method + " from " + r.imagePath);
-  lines.push_back("  fiducial registration error " + fixed(r.freMm, 2) + " mm over " + std::to_string(r.rods.size()) +
-                  " rods (worst rod " +
-                  fixed(std::max_element(r.rods.begin(), r.rods.end(), [](const auto& a, const auto& b) {
-                          return a.rmsMm < b.rmsMm;
-                        })->rmsMm,
+  lines.push_back("frame: " + model.name + " (" + r.frameId + "), registered " + r.method + " from " +
+                  r.imagePath);
+  lines.push_back("  fiducial registration error " + fixed(r.freMm, 2) + " mm over " +
+                  std::to_string(r.rods.size()) + " rods (worst rod " +
+                  fixed(std::max_element(r.rods.begin(), r.rods.end(),
+                                         [](const auto& a, const auto& b) { return a.rmsMm < b.rmsMm; })
+                            ->rmsMm,
                         2) +
                   " mm); rods seen from Z " + fixed(r.frameZMinMm) + " to " + fixed(r.frameZMaxMm) + " mm");
   for (const FrameSettings& s : frameSettings(plan)) {
-    lines.push_back("  " + std::string(sideWord(s.side)) + " (" + s.trajectoryId + "): X " + fixed(s.targetFrame.x) +
-                    "  Y " + fixed(s.targetFrame.y) + "  Z " + fixed(s.targetFrame.z) + " mm" +
+    lines.push_back("  " + std::string(sideWord(s.side)) + " (" + s.trajectoryId + "): X " +
+                    fixed(s.targetFrame.x) + "  Y " + fixed(s.targetFrame.y) + "  Z " +
+                    fixed(s.targetFrame.z) + " mm" +
                     (s.targetInFrameRange ? "" : "  OUTSIDE THE FRAME'S RANGE") +
                     (s.targetWithinLocalizer ? "" : "  OUTSIDE THE LOCALIZER'S HEIGHTS"));
     lines.push_back("      lateral-right: arc " + fixed(s.lateralRight.arcDeg) + " deg, ring " +
-                    fixed(s.lateralRight.ringDeg) + " deg" + (s.lateralRightReachable ? "" : " (OUTSIDE THE SCALES)") +
-                    "; lateral-left: arc " + fixed(s.lateralLeft.arcDeg) + " deg, ring " + fixed(s.lateralLeft.ringDeg) +
-                    " deg" + (s.lateralLeftReachable ? "" : " (OUTSIDE THE SCALES)"));
+                    fixed(s.lateralRight.ringDeg) + " deg" +
+                    (s.lateralRightReachable ? "" : " (OUTSIDE THE SCALES)") + "; lateral-left: arc " +
+                    fixed(s.lateralLeft.arcDeg) + " deg, ring " + fixed(s.lateralLeft.ringDeg) + " deg" +
+                    (s.lateralLeftReachable ? "" : " (OUTSIDE THE SCALES)"));
     lines.push_back("      entry X " + fixed(s.entryFrame.x) + "  Y " + fixed(s.entryFrame.y) + "  Z " +
                     fixed(s.entryFrame.z) + " mm; length entry to target " + fixed(s.lengthMm) + " mm");
   }

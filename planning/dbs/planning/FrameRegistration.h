@@ -29,7 +29,7 @@ struct FrameSettings {
   double lengthMm = 0;           // entry to target (mm)
   ArcRing lateralRight, lateralLeft;
   bool lateralRightReachable = false, lateralLeftReachable = false;  // inside the arc's scales
-  bool targetInFrameRange = false;  // X, Y, Z inside the frame's coordinate range
+  bool targetInFrameRange = false;     // X, Y, Z inside the frame's coordinate range
   bool targetWithinLocalizer = false;  // Z inside the heights the localizer's rods were seen over
 };
 // One per chosen trajectory (left first); empty when the plan has no frame registration.
