@@ -14,6 +14,7 @@
 #include "dbs/imaging/Labels.h"
 #include "dbs/imaging/TextFormat.h"
 #include "dbs/planning/ElectrodeCatalogue.h"
+#include "dbs/planning/FrameRegistration.h"
 
 namespace dbs::app {
 
@@ -279,6 +280,37 @@ void addClosingSteps(const TourContext& c, std::vector<TourStep>& steps) {
            .arg(rasText(first.trajectory.entryRas)),
        QString("%1 entry").arg(sideWord(side)), first.trajectory.entryRas, side, TourStep::Figure::None, true,
        1.0});
+  // Into the operating room: the frame settings, once the plan is registered to a frame.
+  if (c.plan.frame) {
+    const FrameSettings f = frameSettingsFor(*c.plan.frame, first.trajectory);
+    steps.push_back(
+        {"Into the operating room: the frame",
+         QString(
+             "<h3>The frame settings</h3><p>In the operating room the lead goes in through a stereotactic "
+             "frame fixed to the skull. Its localizer (rods in an N on three sides, green where they cross "
+             "a slice) was found in the frame CT and tied to this plan with an error of %1 mm. The %2 "
+             "target is at frame <b>X %3, Y %4, Z %5 mm</b> (X grows to the left, Y to the front, Z "
+             "downwards, the centre at 100); the arc mounted lateral-right reads <b>arc %6&deg;, ring "
+             "%7&deg;</b> (lateral-left: arc %8&deg;, ring %9&deg;). The target sits at the arc's centre, "
+             "so every path through it is set by these two angles alone.</p><p>The report's frame page is "
+             "the sheet the team reads aloud.</p>")
+             .arg(mm(c.plan.frame->freMm, 2), sideWord(side), mm(f.targetFrame.x), mm(f.targetFrame.y),
+                  mm(f.targetFrame.z), mm(f.lateralRight.arcDeg), mm(f.lateralRight.ringDeg),
+                  mm(f.lateralLeft.arcDeg), mm(f.lateralLeft.ringDeg)),
+         QString("%1 target").arg(sideWord(side)), first.trajectory.targetRas, side, TourStep::Figure::None,
+         false, 1.0});
+  } else {
+    steps.push_back(
+        {"Into the operating room: the frame",
+         QString(
+             "<h3>From plan to frame</h3><p>In the operating room the lead goes in through a stereotactic "
+             "frame fixed to the skull, set by five numbers per side: X, Y, Z of the target and the arc "
+             "and ring angles of the path. They come from a CT taken with the frame on, whose localizer "
+             "rods tie the image to the frame. This plan is not registered to a frame yet: Tools &gt; "
+             "Register frame does it, and the panel and the report then show the settings.</p>"),
+         QString("%1 target").arg(sideWord(side)), first.trajectory.targetRas, side, TourStep::Figure::None,
+         false, 1.0});
+  }
   if (other)
     steps.push_back(
         {"The other side",

@@ -20,6 +20,7 @@
 #include <filesystem>
 
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/planning/FrameRegistration.h"
 #include "dbs/planning/Locate.h"
 #include "dbs/planning/OutputGeneration.h"
 #include "dbs/planning/PlanPipeline.h"
@@ -299,6 +300,38 @@ void MainWindow::locateGpiInCurrentImage() {
       });
 }
 
+void MainWindow::registerFrame(const QString& stereotacticImagePath) {
+  if (!session_) {
+    QMessageBox::information(this, "dbsplan",
+                             "Open or make a plan first (File > Open plan, or Tools > Plan bilateral "
+                             "trajectories): the frame registration belongs to a plan.");
+    return;
+  }
+  if (!session_->readOnlyReason().empty()) {
+    QMessageBox::warning(this, "dbsplan: cannot register the frame",
+                         QString::fromStdString("The plan is read-only: " + session_->readOnlyReason()));
+    return;
+  }
+  const PlanDocument plan = session_->plan();  // the worker registers a copy; the session stays here
+  const unsigned long generation = sessionGeneration_;
+  const std::string path = stereotacticImagePath.toStdString();
+  jobs_->runWithProgress<PlanFrameRegistration>(
+      "Registering the plan to the frame in " + stereotacticImagePath, "dbsplan: cannot register the frame",
+      [plan, path](const ProgressCallback& progress) {
+        return registerPlanToFrame(plan, path, {}, progress);
+      },
+      [this, generation](PlanFrameRegistration registration) {
+        if (generation != sessionGeneration_ || !session_) return;  // another plan was opened meanwhile
+        const double fre = registration.freMm;
+        session_->setFrameRegistration(std::move(registration));
+        onSessionChanged();
+        statusBar()->showMessage(QString("Registered to the frame: fiducial registration error %1 mm; the "
+                                         "frame settings are in the panel (Edit > Undo takes it back)")
+                                     .arg(fre, 0, 'f', 2),
+                                 30000);
+      });
+}
+
 void MainWindow::planTrajectoriesForCurrentImage(const QString& outDir) {
   if (!model_.volume() || model_.volume()->path.empty() ||
       !QFileInfo::exists(QString::fromStdString(model_.volume()->path))) {
@@ -520,8 +553,17 @@ void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
       for (const PlacedContact& c : p.metrics.contacts) overlay.contactCentresRas.push_back(c.centreRas);
       overlays.push_back(overlay);
     }
+  // The localizer's rods as the frame registration places them in the plan's RAS.
+  std::vector<std::array<Vec3, 2>> rods;
+  if (plan && plan->frame) {
+    const FrameCoordinates frame(frameModel(plan->frame->frameId), plan->frame->frameFromPlanRas);
+    for (const LocalizerPlate& plate : frame.model().plates)
+      for (const LocalizerRod& rod : plate.rods)
+        rods.push_back({frame.rasFromFramePoint(rod.fromFrame), frame.rasFromFramePoint(rod.toFrame)});
+  }
   for (SliceViewWidget* view : sliceViews_) {
     view->sliceRenderer().setLeads(overlays);
+    view->sliceRenderer().setFrameRods(rods);
     view->update();
   }
   try {

@@ -81,6 +81,9 @@ class MainWindow : public QMainWindow {
   // with progress and cancel, writes plan.json, labels, risk structures, report.pdf and scene.png to
   // `outDir`, then opens the plan for editing.
   void planTrajectoriesForCurrentImage(const QString& outDir);
+  // Tools > Register frame: the open plan registered to the stereotactic frame seen in that image
+  // (a frame CT or MR), in the background with progress and cancel; one undoable step.
+  void registerFrame(const QString& stereotacticImagePath);
   // Loads a file or DICOM folder in the background with a cancellable progress dialog; errors are
   // reported in a message box and leave the current volume untouched.
   void openPath(const QString& path);

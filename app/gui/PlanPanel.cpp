@@ -26,6 +26,7 @@
 
 #include "dbs/imaging/Labels.h"
 #include "dbs/imaging/TextFormat.h"
+#include "dbs/planning/FrameRegistration.h"
 #include "gui/ViewerModel.h"
 
 namespace dbs::app {
@@ -252,6 +253,57 @@ void addContactRows(DetailsTable& table, const TrajectoryMetrics& m) {
                                                         : "<b style='color:#c60'>" + verdict + "</b>");
 }
 
+// The stereotactic frame's settings for this trajectory, once the plan is registered to a frame:
+// what the OR team sets, re-computed with every edit (a dragged target shows its new X, Y, Z live).
+void addFrameRows(DetailsTable& table, const PlanDocument& plan, const Trajectory& t) {
+  if (!plan.frame) {
+    table.row("Frame", explained("not registered",
+                                 "Tools > Register frame: find the frame's N-localizer in a "
+                                 "stereotactic CT or MR and give X, Y, Z, arc and ring"));
+    return;
+  }
+  const PlanFrameRegistration& r = *plan.frame;
+  const FrameModel& model = frameModel(r.frameId);
+  FrameSettings s;
+  try {
+    s = frameSettingsFor(r, t);
+  } catch (const std::exception& e) {
+    table.row("Frame", QString::fromStdString(e.what()).toHtmlEscaped());
+    return;
+  }
+  const QString frameTip =
+      QString::fromStdString(model.name) +
+      " coordinates, mm: X towards the patient's left, Y anterior, Z inferior, centre (100, "
+      "100, 100); from the frame registration of " +
+      QString::fromStdString(r.imagePath);
+  const QString flag = s.targetInFrameRange && s.targetWithinLocalizer ? QString() : " <b>CHECK</b>";
+  table.row("Frame X, Y, Z",
+            explained(QString("X %1 &nbsp;Y %2 &nbsp;Z %3 mm")
+                          .arg(mm(s.targetFrame.x), mm(s.targetFrame.y), mm(s.targetFrame.z)),
+                      "The target in " + frameTip) +
+                flag);
+  auto angles = [](const ArcRing& a, bool reachable) {
+    return QString("arc %1&deg; ring %2&deg;").arg(mm(a.arcDeg), mm(a.ringDeg)) +
+           (reachable ? QString() : QString(" <b>outside the scales</b>"));
+  };
+  table.row(
+      "Arc, ring",
+      explained("lateral-right " + angles(s.lateralRight, s.lateralRightReachable),
+                "Arc and ring with the arc mounted lateral-right, deg (arc = ring = 90 is vertical; the "
+                "target is the arc's centre)") +
+          "<br>" +
+          explained("lateral-left " + angles(s.lateralLeft, s.lateralLeftReachable),
+                    "Arc and ring with the arc mounted lateral-left, deg"));
+  table.row(
+      "Frame registration",
+      explained(QString("FRE %1 mm (%2 rods, %3)")
+                    .arg(mm(r.freMm, 2))
+                    .arg(r.rods.size())
+                    .arg(QString::fromStdString(r.method)),
+                "Fiducial registration error: RMS distance of the localizer's rod cross-sections to the "
+                "frame model's rods after the fit, mm (refused above 1 mm)"));
+}
+
 QString selectedTrajectoryHtml(const PlanDocument& plan, const PlannedTrajectory& selected) {
   const Trajectory& t = selected.trajectory;
   const TrajectoryMetrics& m = selected.metrics;
@@ -267,6 +319,7 @@ QString selectedTrajectoryHtml(const PlanDocument& plan, const PlannedTrajectory
   addEntryAndPathRows(table, t, m);
   addMarginRows(table, m);
   addContactRows(table, m);
+  addFrameRows(table, plan, t);
   table.html += "</table>";
   table.html +=
       "<p style='color:#555'>Drag a target (magenta) or an entry (cyan) in any slice view to move it; "

@@ -188,6 +188,16 @@ void WindowActions::buildToolsMenu(QMenuBar* bar) {
     const QString chosen = folderToPlanInto(w, dir);
     if (!chosen.isEmpty()) w->planTrajectoriesForCurrentImage(chosen);
   });
+  registerFrame_ = tools->addAction("Register &frame (stereotactic CT/MR)...", w, [w] {
+    const QString path = QFileDialog::getOpenFileName(
+        w, "The stereotactic image: a CT or MR with the frame's N-localizer on", WindowSettings::lastFolder(),
+        "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)");
+    if (!path.isEmpty()) w->registerFrame(path);
+  });
+  registerFrame_->setStatusTip(
+      "Find the Leksell G localizer in a frame CT, register it to the plan's image, and show X, Y, Z, arc "
+      "and "
+      "ring per side");
 }
 
 // A folder typed or picked in the dialog once received the plan at once, beside another plan's or
@@ -255,6 +265,7 @@ void WindowActions::update(const PlanSession* session) {
   saveAs_->setEnabled(plan);
   exportReport_->setEnabled(plan);
   exportScene_->setEnabled(plan);
+  registerFrame_->setEnabled(plan);
   placeAc_->setEnabled(plan);
   placePc_->setEnabled(plan);
   note_->setEnabled(plan);

@@ -59,7 +59,8 @@ class WindowActions {
   MainWindow& window_;
   QMenu* recentMenu_ = nullptr;
   QAction *save_ = nullptr, *saveAs_ = nullptr, *exportReport_ = nullptr, *exportScene_ = nullptr,
-          *undo_ = nullptr, *redo_ = nullptr, *placeAc_ = nullptr, *placePc_ = nullptr, *note_ = nullptr;
+          *undo_ = nullptr, *redo_ = nullptr, *placeAc_ = nullptr, *placePc_ = nullptr, *note_ = nullptr,
+          *registerFrame_ = nullptr;
 };
 
 }  // namespace dbs::app

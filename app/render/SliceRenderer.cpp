@@ -154,6 +154,15 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
     renderer_->AddActor(h.actor);
   }
 
+  // The frame's localizer rods where they cross the slice: green, as frame hardware in planning tools.
+  vtkNew<vtkPolyDataMapper> rodMapper;
+  rodMapper->SetInputData(frameRodPoints_);
+  frameRodActor_->SetMapper(rodMapper);
+  frameRodActor_->GetProperty()->SetColor(0.2, 1.0, 0.3);
+  frameRodActor_->GetProperty()->SetPointSize(9.0);
+  frameRodActor_->PickableOff();
+  renderer_->AddActor(frameRodActor_);
+
   // Anatomical letters on every edge: the direction the edge faces, in the patient.
   const double positions[4][2] = {{0.985, 0.5}, {0.015, 0.5}, {0.5, 0.975}, {0.5, 0.025}};
   const int hJustify[4] = {VTK_TEXT_RIGHT, VTK_TEXT_LEFT, VTK_TEXT_CENTERED, VTK_TEXT_CENTERED};
@@ -289,6 +298,11 @@ void SliceRenderer::setLeads(const std::vector<LeadOverlay>& leads) {
   updateLeadGeometry();
 }
 
+void SliceRenderer::setFrameRods(const std::vector<std::array<Vec3, 2>>& rodsRas) {
+  frameRods_ = rodsRas;
+  updateLeadGeometry();
+}
+
 void SliceRenderer::updateLeadGeometry() {
   // Plane coordinates are projections of RAS points on the screen axes (see updateReslice). Each
   // lead is split where it enters and leaves the slab of kLeadSlabHalfWidthMm around the slice:
@@ -360,6 +374,20 @@ void SliceRenderer::updateLeadGeometry() {
   install(entryHandles_, entryPoints, entryVertices, false);
   install(fadedTargetHandles_, fadedTargetPoints, fadedTargetVertices, false);
   install(fadedEntryHandles_, fadedEntryPoints, fadedEntryVertices, false);
+
+  // Rod crossings: the point of each rod segment on the slice plane.
+  vtkNew<vtkPoints> rodPoints;
+  vtkNew<vtkCellArray> rodVertices;
+  frameRodCrossings_.clear();
+  for (const auto& rod : frameRods_) {
+    const double da = dot(normal, rod[0]) - sliceOffset, db = dot(normal, rod[1]) - sliceOffset;
+    if (da * db > 0 || std::abs(da - db) < 1e-9) continue;  // both ends on one side, or in the plane
+    const Vec3 crossing = rod[0] + (da / (da - db)) * (rod[1] - rod[0]);
+    frameRodCrossings_.push_back(crossing);
+    const vtkIdType id = rodPoints->InsertNextPoint(planePoint(crossing, 0.93).data());
+    rodVertices->InsertNextCell(1, &id);
+  }
+  install(frameRodPoints_, rodPoints, rodVertices, false);
 }
 
 void SliceRenderer::updateReslice() {

@@ -89,6 +89,12 @@ class SliceRenderer {
     Side side = Side::Left;
   };
   void setLeads(const std::vector<LeadOverlay>& leads);
+  // The stereotactic frame's localizer rods (RAS mm segments, from a frame registration): where each
+  // crosses this slice it is marked (green), so the registration can be checked on any image that
+  // shows the rods; an empty list clears them.
+  void setFrameRods(const std::vector<std::array<Vec3, 2>>& rodsRas);
+  // Where the rods cross the current slice (RAS mm), as drawn.
+  const std::vector<Vec3>& frameRodCrossings() const { return frameRodCrossings_; }
   const std::vector<LeadOverlay>& leads() const { return leads_; }
   // Fits the whole volume into the viewport (then applies the zoom and pan); call after the
   // viewport size changes.
@@ -145,6 +151,10 @@ class SliceRenderer {
   vtkNew<vtkPolyData> fadedLeadLines_, fadedLeadContacts_, fadedTargetHandles_, fadedEntryHandles_;
   vtkNew<vtkActor> fadedLeadLineActor_, fadedContactActor_, fadedTargetHandleActor_, fadedEntryHandleActor_;
   std::vector<LeadOverlay> leads_;
+  std::vector<std::array<Vec3, 2>> frameRods_;
+  std::vector<Vec3> frameRodCrossings_;
+  vtkNew<vtkPolyData> frameRodPoints_;
+  vtkNew<vtkActor> frameRodActor_;
   vtkSmartPointer<vtkLookupTable> labelTable_;
   std::vector<double> labelBaseAlpha_;  // the table's alpha per value before any appearance change
   vtkNew<vtkPolyData> crosshairLines_;

@@ -28,6 +28,7 @@
 #include <QProcess>
 #include <QProgressDialog>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTest>
@@ -60,6 +61,7 @@
 #include "render/ScalpRiskMap.h"
 
 #include <vtkRenderer.h>
+#include <nlohmann/json.hpp>
 
 namespace dbs::app {
 
@@ -1372,6 +1374,77 @@ TEST_F(Workstation, ADoubleClickMaximisesAViewAndTheLayoutMenuSwitches) {
                         static_cast<QWidget*>(window.sliceView(SliceOrientation::Sagittal)),
                         static_cast<QWidget*>(window.sceneView())})
     EXPECT_TRUE(view->isVisible());
+}
+
+// Issue 21: Tools > Register frame, as a user does it: a plan of the phantom is open, the frame CT
+// is picked in the file dialog, the registration runs behind a progress dialog, and the panel then
+// shows the frame's X, Y, Z, arc and ring for the selected lead (against the phantom's truth), the
+// slice views mark where the localizer's rods cross them (green), and Edit > Undo takes it back.
+TEST_F(Workstation, ToolsRegisterFrameShowsTheFrameSheetAndTheRods) {
+  // The phantom and its frame CT (kept beside the cached plan: the plan refers to its T1 there).
+  const std::string stamp = test::fileStamp(DBSPLAN_EXECUTABLE);
+  const std::string images = std::string(DBS_TEST_CACHE_DIR) + "/phantom3-frame-images-" + stamp;
+  const std::string planPath = test::copyOfCachedPlan(
+      "phantom3-frame-plan-" + stamp,
+      [&images](const std::string& folder) {
+        const std::string command = std::string(DBSPLAN_EXECUTABLE) + " phantom --out " + images +
+                                    " --seed 3 --frame-ct --frame-seed 2 > " + folder + ".log 2>&1 && " +
+                                    DBSPLAN_EXECUTABLE + " plan " + images +
+                                    "/phantom_t1.nii.gz --no-figures --out " + folder + " >> " + folder +
+                                    ".log 2>&1";
+        EXPECT_EQ(std::system(command.c_str()), 0) << "see " << folder << ".log";
+      },
+      dir_ + "/plan");
+  MainWindow window;
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1400, 1000)));
+  EXPECT_NE(plainText(window.planPanel()->detailsText()).indexOf("not registered"), -1)
+      << window.planPanel()->detailsText().toStdString();
+
+  chooseInFileDialog(images + "/phantom_frame_ct.nii.gz");
+  bool progressShown = false;
+  whenDialogAppears<QProgressDialog>([&progressShown](QProgressDialog*) { progressShown = true; });
+  ASSERT_TRUE(clickMenuPath(window, {"Tools", "Register frame"}));
+  ASSERT_TRUE(waitFor([&] { return !window.busy(); }, 180000));
+  EXPECT_TRUE(progressShown) << "no progress dialog while registering";
+  ASSERT_TRUE(window.session()->plan().frame) << "the plan was not registered";
+
+  // The panel's sheet for the selected (left) lead, against the truth of the phantom's frame.
+  std::ifstream truthFile(images + "/phantom_frame_truth.json");
+  const nlohmann::json truth = nlohmann::json::parse(truthFile);
+  Affine frameFromT1;
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) frameFromT1.m[r][c] = truth["frame_from_t1_ras"][r][c].get<double>();
+  const Vec3 expected = frameFromT1.apply(left(*window.session()).trajectory.targetRas);
+  const QString details = plainText(window.planPanel()->detailsText());
+  EXPECT_NE(details.indexOf("Frame X, Y, Z"), -1) << details.toStdString();
+  EXPECT_NE(details.indexOf("lateral-right arc"), -1) << details.toStdString();
+  const QRegularExpressionMatch xyz =
+      QRegularExpression("X ([0-9.]+)[\\s\\x{00a0}]+Y ([0-9.]+)[\\s\\x{00a0}]+Z ([0-9.]+) mm").match(details);
+  ASSERT_TRUE(xyz.hasMatch()) << details.toStdString();
+  EXPECT_NEAR(xyz.captured(1).toDouble(), expected.x, 0.35);
+  EXPECT_NEAR(xyz.captured(2).toDouble(), expected.y, 0.35);
+  EXPECT_NEAR(xyz.captured(3).toDouble(), expected.z, 0.35);
+
+  // The rods where the axial slice cuts them: nine, drawn green outside the head.
+  SliceViewWidget* axial = window.sliceView(SliceOrientation::Axial);
+  EXPECT_EQ(axial->sliceRenderer().frameRodCrossings().size(), 9u);
+  const auto isRodGreen = [](QColor c) { return c.green() > 220 && c.red() < 90 && c.blue() < 110; };
+  EXPECT_GT(countPixels(axial->grabFramebuffer(), isRodGreen), 4 * 20) << "the rods are not drawn";
+
+  // The guided tour reads the sheet out too.
+  ASSERT_TRUE(clickMenuPath(window, {"Help", "Guided tour"}));
+  ASSERT_TRUE(waitFor([&] { return !window.tourPanel()->steps().empty(); }, 10000));
+  bool frameStep = false;
+  for (const TourStep& step : window.tourPanel()->steps())
+    if (step.title.startsWith("Into the operating room"))
+      frameStep = step.html.contains("X " + xyz.captured(1)) && step.html.contains("arc");
+  EXPECT_TRUE(frameStep) << "no tour step with the frame's X, Y, Z and arc";
+
+  // One undoable step.
+  ASSERT_TRUE(clickMenuPath(window, {"Edit", "Undo"}));
+  EXPECT_FALSE(window.session()->plan().frame);
+  EXPECT_NE(plainText(window.planPanel()->detailsText()).indexOf("not registered"), -1);
+  EXPECT_TRUE(axial->sliceRenderer().frameRodCrossings().empty());
 }
 
 int runWorkstationChild(const std::string& planPath) {
