@@ -85,10 +85,13 @@ int runPhantom(const PhantomOptions& o) {
     const FramePhantom framed = generateFramePhantom(phantom, model, o.frame);
     writeFramePhantom(framed, model, o.out);
     const auto& fg = framed.truth.grid;
-    std::cout << "frame CT: " << fg.size[0] << " x " << fg.size[1] << " x " << fg.size[2] << " voxels, "
-              << fg.orientationCode() << ", spacing " << triple(fg.spacingMm(), 2) << " mm, frame tilted "
-              << triple(framed.truth.frameTiltDeg, 1) << " deg\n"
-              << "  " << (dir / kFramePhantomCtFile).string() << "\n"
+    std::cout << (o.frame.magneticResonance ? "frame MR: " : "frame CT: ") << fg.size[0] << " x "
+              << fg.size[1] << " x " << fg.size[2] << " voxels, " << fg.orientationCode() << ", spacing "
+              << triple(fg.spacingMm(), 2) << " mm, frame tilted " << triple(framed.truth.frameTiltDeg, 1)
+              << " deg\n"
+              << "  "
+              << (dir / (o.frame.magneticResonance ? kFramePhantomMrFile : kFramePhantomCtFile)).string()
+              << "\n"
               << "  " << (dir / kFramePhantomTruthFile).string() << "\n";
   }
   return 0;
@@ -154,6 +157,9 @@ Command phantomCommand() {
             ->capture_default_str()
             ->check(CLI::Range(0.0, 200.0))
             ->type_name("HU");
+        cli.add_flag("--frame-mr", o->frame.magneticResonance,
+                     "the stereotactic image as an MR (T1 intensities, bright copper-sulphate rods) instead "
+                     "of a CT; written as phantom_frame_mr.nii.gz");
         cli.add_flag("--frame-no-streaks{false}", o->frame.streaks,
                      "no metal streaks from the fixation pins");
         cli.add_option("--frame-remove-rod", o->frame.removedRods,

@@ -67,6 +67,9 @@ float huForLabel(unsigned label) {
 
 constexpr float kRodHu = 2200.0f;  // aluminium-like ("metal-like" rods)
 constexpr float kPinHu = 3000.0f;  // titanium fixation pins
+// MR localizer rods are tubes of copper sulphate solution: brighter than any tissue on a T1 (the
+// phantom's white matter is 1000).
+constexpr float kRodT1 = 1800.0f;
 
 Vec3 asFloatVec(Vec3 v) {
   return {static_cast<double>(static_cast<float>(v.x)), static_cast<double>(static_cast<float>(v.y)),
@@ -156,7 +159,7 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
       if (std::find(parameters.removedRods.begin(), parameters.removedRods.end(), rod.name) ==
           parameters.removedRods.end())
         metal.push_back({ctRasFromFrame.apply(rod.fromFrame), ctRasFromFrame.apply(rod.toFrame),
-                         0.5 * frame.rodDiameterMm, kRodHu});
+                         0.5 * frame.rodDiameterMm, parameters.magneticResonance ? kRodT1 : kRodHu});
   }
   // Four pins from the frame's posts into the skull, at the height of the frame's centre.
   const Affine ctFromAligned = ctRasFromFrame * frame.alignedRasFromFrame.inverse();
@@ -164,7 +167,9 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
   for (const double r : {-1.0, 1.0})
     for (const double a : {-1.0, 1.0}) {
       const Vec3 post{r * 85, a * 55, 15}, tip{r * 62, a * 48, 15};
-      metal.push_back({ctFromAligned.apply(post), ctFromAligned.apply(tip), 1.5, kPinHu});
+      // In MR a titanium pin is a signal void; in CT it is the brightest thing in the image.
+      metal.push_back({ctFromAligned.apply(post), ctFromAligned.apply(tip), 1.5,
+                       parameters.magneticResonance ? 0.0f : kPinHu});
       pinTips.push_back(ctFromAligned.apply(tip));
     }
 
@@ -221,6 +226,7 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
   const ImageGeometry& headGrid = head.labels.geometry;
   const Affine headIjkFromCtRas = headGrid.ijkFromRas() * truth.ctRasFromT1Ras.inverse();
   const auto* labels = head.labels.image->GetBufferPointer();
+  const float* headT1 = head.t1.image->GetBufferPointer();  // the same grid as the labels
   const std::size_t nx = grid.size[0], ny = grid.size[1], nz = grid.size[2];
   for (std::size_t k = 0; k < nz; ++k) {
     if (progress && k % 8 == 0 &&
@@ -231,13 +237,18 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
         const Vec3 h = headIjkFromCtRas.apply(grid.rasFromIjk.apply({double(i), double(j), double(k)}));
         const long hi0 = std::lround(h.x), hj = std::lround(h.y), hk = std::lround(h.z);
         unsigned label = 0;
+        float t1 = 0;
         if (hi0 >= 0 && hj >= 0 && hk >= 0 && static_cast<std::size_t>(hi0) < headGrid.size[0] &&
             static_cast<std::size_t>(hj) < headGrid.size[1] &&
-            static_cast<std::size_t>(hk) < headGrid.size[2])
-          label = labels[(static_cast<std::size_t>(hk) * headGrid.size[1] + static_cast<std::size_t>(hj)) *
-                             headGrid.size[0] +
-                         static_cast<std::size_t>(hi0)];
-        data[(k * ny + j) * nx + i] = huForLabel(label);
+            static_cast<std::size_t>(hk) < headGrid.size[2]) {
+          const std::size_t at =
+              (static_cast<std::size_t>(hk) * headGrid.size[1] + static_cast<std::size_t>(hj)) *
+                  headGrid.size[0] +
+              static_cast<std::size_t>(hi0);
+          label = labels[at];
+          t1 = headT1[at];
+        }
+        data[(k * ny + j) * nx + i] = parameters.magneticResonance ? t1 : huForLabel(label);
       }
   }
 
@@ -284,7 +295,8 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
           float& v = data[(static_cast<std::size_t>(k) * ny + static_cast<std::size_t>(j)) * nx +
                           static_cast<std::size_t>(i)];
           const float fraction = static_cast<float>(covered) / 64.0f;
-          v = std::max(v, (1 - fraction) * v + fraction * seg.hu);
+          const float mixed = (1 - fraction) * v + fraction * seg.hu;
+          v = parameters.magneticResonance ? mixed : std::max(v, mixed);
         }
     }
   }
@@ -305,7 +317,7 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
     for (std::size_t j = 0; j < ny; ++j)
       for (std::size_t i = 0; i < nx; ++i) {
         double value = v[(k * ny + j) * nx + i];
-        if (parameters.streaks) {
+        if (parameters.streaks && !parameters.magneticResonance) {
           const Vec3 p = grid.rasFromIjk.apply({double(i), double(j), double(k)});
           for (std::size_t pin = 0; pin < pinTips.size(); ++pin) {
             const double dz = std::abs(p.z - pinTips[pin].z);
@@ -318,7 +330,8 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
           }
         }
         value += parameters.noiseHu * noise.normal();
-        v[(k * ny + j) * nx + i] = static_cast<float>(std::clamp(value, -1024.0, 3071.0));
+        v[(k * ny + j) * nx + i] = static_cast<float>(
+            parameters.magneticResonance ? std::abs(value) : std::clamp(value, -1024.0, 3071.0));
       }
   out.ct.image = ct;
   out.ct.geometry = grid;
@@ -353,7 +366,8 @@ std::string framePhantomTruthJson(const FramePhantom& phantom, const FrameModel&
                             {"frame", t.frameId},
                             {"seed", t.parameters.seed},
                             {"noise_hu", t.parameters.noiseHu},
-                            {"streaks", t.parameters.streaks},
+                            {"streaks", t.parameters.streaks && !t.parameters.magneticResonance},
+                            {"modality", t.parameters.magneticResonance ? "MR (T1-weighted)" : "CT (HU)"},
                             {"removed_rods", removed},
                             {"cropped_plate", t.parameters.croppedPlate},
                             {"frame_tilt_deg", vecJson(t.frameTiltDeg)},
@@ -377,7 +391,9 @@ void writeFramePhantom(const FramePhantom& phantom, const FrameModel& frame, con
   if (!std::filesystem::is_directory(directory, ec))
     throw ImagingError(directory + ": cannot create the output folder");
   const std::filesystem::path dir(directory);
-  writeVolume(phantom.ct, (dir / kFramePhantomCtFile).string());
+  writeVolume(phantom.ct,
+              (dir / (phantom.truth.parameters.magneticResonance ? kFramePhantomMrFile : kFramePhantomCtFile))
+                  .string());
   writeTextAtomically((dir / kFramePhantomTruthFile).string(), framePhantomTruthJson(phantom, frame));
 }
 

@@ -30,6 +30,9 @@ struct FramePhantomParameters {
   bool streaks = true;                   // streaks from the fixation pins (metal artefact)
   std::vector<std::string> removedRods;  // names of rods left out (the model's names)
   std::string croppedPlate;              // a plate left out of the field of view ("" = none)
+  // A frame MR instead of a CT: the head's T1 intensities, rods bright (copper sulphate), pins as
+  // signal voids, no streaks, Rician-like noise (magnitude of the noisy value) of noiseHu in T1 units.
+  bool magneticResonance = false;
 };
 
 struct FramePhantomTruth {
@@ -56,9 +59,11 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
 std::string framePhantomTruthJson(const FramePhantom& phantom, const FrameModel& frame);
 
 inline constexpr const char* kFramePhantomCtFile = "phantom_frame_ct.nii.gz";
+inline constexpr const char* kFramePhantomMrFile = "phantom_frame_mr.nii.gz";  // magneticResonance
 inline constexpr const char* kFramePhantomTruthFile = "phantom_frame_truth.json";
 
-// Writes both files into `directory`, each atomically.
+// Writes the image (kFramePhantomCtFile, or kFramePhantomMrFile for an MR) and the truth into
+// `directory`, each atomically.
 void writeFramePhantom(const FramePhantom& phantom, const FrameModel& frame, const std::string& directory);
 
 }  // namespace dbs

@@ -154,18 +154,23 @@ PlanFrameRegistration registerPlanToFrame(const PlanDocument& plan, const std::s
   r.coRegistrationMetric = rigid.metric;
   r.coRegistrationSeconds = rigid.seconds;
   r.detectionSeconds = detectionSeconds;
+  requireTargetsWithinLocalizer(plan, r, stereotacticImagePath);
+  return r;
+}
+
+void requireTargetsWithinLocalizer(const PlanDocument& plan, const PlanFrameRegistration& r,
+                                   const std::string& imagePath) {
   // The localizer's rods must be seen at every target's height: above or below them, the frame's
   // Z is extrapolated from the fit, and a tilt error grows with the distance.
   for (const Side side : kBothSides)
     if (const PlannedTrajectory* t = chosenTrajectory(plan, side)) {
       const FrameSettings s = frameSettingsFor(r, t->trajectory);
       if (!s.targetWithinLocalizer)
-        throw FrameDetectionError(stereotacticImagePath + ": the localizer's rods are seen from Z " +
+        throw FrameDetectionError(imagePath + ": the localizer's rods are seen from Z " +
                                   fixed(r.frameZMinMm) + " to " + fixed(r.frameZMaxMm) + " mm, and the " +
                                   sideWord(side) + " target lies at Z " + fixed(s.targetFrame.z) +
                                   " mm: the image does not cover the target's height; not registered");
     }
-  return r;
 }
 
 std::vector<std::string> frameSheetLines(const PlanDocument& plan) {

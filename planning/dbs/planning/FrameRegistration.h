@@ -49,6 +49,11 @@ PlanFrameRegistration registerPlanToFrame(const PlanDocument& plan, const std::s
                                           const FrameRegistrationOptions& options = {},
                                           const ProgressCallback& progress = {});
 
+// Throws FrameDetectionError when a chosen trajectory's target lies outside the heights over which
+// `registration`'s rods were seen (the image does not cover the target's height), naming the side.
+void requireTargetsWithinLocalizer(const PlanDocument& plan, const PlanFrameRegistration& registration,
+                                   const std::string& imagePath);
+
 // The frame sheet in words, as the OR team reads it aloud: per side X, Y, Z, arc, ring, mounting,
 // length, and the registration's error and image. One line each, for the CLI and the report.
 std::vector<std::string> frameSheetLines(const PlanDocument& plan);
