@@ -19,6 +19,7 @@
 
 #include <filesystem>
 
+#include "dbs/imaging/ImageTrust.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/planning/FrameRegistration.h"
 #include "dbs/planning/Locate.h"
@@ -28,6 +29,7 @@
 #include "figures/PlanFigures.h"
 #include "figures/PlanReport.h"
 #include "gui/BackgroundJobs.h"
+#include "gui/FrameRodPicking.h"
 #include "gui/GuidedTour.h"
 #include "gui/PlanAutosave.h"
 #include "gui/PlanFigureView.h"
@@ -321,15 +323,58 @@ void MainWindow::registerFrame(const QString& stereotacticImagePath) {
         return registerPlanToFrame(plan, path, {}, progress);
       },
       [this, generation](PlanFrameRegistration registration) {
-        if (generation != sessionGeneration_ || !session_) return;  // another plan was opened meanwhile
-        const double fre = registration.freMm;
-        session_->setFrameRegistration(std::move(registration));
-        onSessionChanged();
-        statusBar()->showMessage(QString("Registered to the frame: fiducial registration error %1 mm; the "
-                                         "frame settings are in the panel (Edit > Undo takes it back)")
-                                     .arg(fre, 0, 'f', 2),
-                                 30000);
+        installFrameRegistration(std::move(registration), generation);
       });
+}
+
+void MainWindow::registerFrameByHand(const QString& stereotacticImagePath) {
+  if (!session_) {
+    QMessageBox::information(this, "dbsplan",
+                             "Open or make a plan first: the frame registration belongs to a plan.");
+    return;
+  }
+  const std::string path = stereotacticImagePath.toStdString();
+  const unsigned long generation = sessionGeneration_;
+  jobs_->runWithProgress<std::shared_ptr<const Volume>>(
+      "Loading " + stereotacticImagePath, "dbsplan: cannot open the stereotactic image",
+      [path](const ProgressCallback& progress) -> std::shared_ptr<const Volume> {
+        auto volume = std::make_shared<Volume>(loadVolume(path, progress));
+        requireGeometryFromFile(*volume, "register a frame");
+        return volume;
+      },
+      [this, path, generation](std::shared_ptr<const Volume> volume) {
+        if (generation != sessionGeneration_ || !session_) return;
+        auto* dialog = new FrameRodPickingDialog(std::move(volume), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &QDialog::accepted, this, [this, dialog, path, generation] {
+          if (generation != sessionGeneration_ || !session_) return;
+          const std::vector<RodPoint> points = dialog->points();
+          const PlanDocument plan = session_->plan();
+          jobs_->runWithProgress<PlanFrameRegistration>(
+              "Registering the plan to the frame from the clicked rods", "dbsplan: cannot register the frame",
+              [plan, path, points](const ProgressCallback& progress) {
+                return registerPlanToFrameByHand(plan, path, points, {}, progress);
+              },
+              [this, generation](PlanFrameRegistration registration) {
+                installFrameRegistration(std::move(registration), generation);
+              });
+        });
+        dialog->open();
+      });
+}
+
+void MainWindow::installFrameRegistration(PlanFrameRegistration registration, unsigned long generation) {
+  if (generation != sessionGeneration_ || !session_) return;  // another plan was opened meanwhile
+  const double fre = registration.freMm;
+  const std::string method = registration.method;
+  session_->setFrameRegistration(std::move(registration));
+  onSessionChanged();
+  statusBar()->showMessage(
+      QString("Registered to the frame (%1): fiducial registration error %2 mm; the frame "
+              "settings are in the panel (Edit > Undo takes it back)")
+          .arg(QString::fromStdString(method))
+          .arg(fre, 0, 'f', 2),
+      30000);
 }
 
 void MainWindow::planTrajectoriesForCurrentImage(const QString& outDir) {

@@ -84,6 +84,9 @@ class MainWindow : public QMainWindow {
   // Tools > Register frame: the open plan registered to the stereotactic frame seen in that image
   // (a frame CT or MR), in the background with progress and cancel; one undoable step.
   void registerFrame(const QString& stereotacticImagePath);
+  // Tools > Register frame by hand: the stereotactic image opened in a dialog where the user clicks
+  // the rods' cross-sections (FrameRodPicking.h); then the same solver and co-registration.
+  void registerFrameByHand(const QString& stereotacticImagePath);
   // Loads a file or DICOM folder in the background with a cancellable progress dialog; errors are
   // reported in a message box and leave the current volume untouched.
   void openPath(const QString& path);
@@ -154,6 +157,8 @@ class MainWindow : public QMainWindow {
   void showTourStep(int index);
   // Plans both sides of the T1 at `imagePath` into `outDir` in the background and opens the plan.
   void planImage(const std::string& imagePath, const QString& outDir);
+  // A finished frame registration into the session it was started for (`generation`), as one step.
+  void installFrameRegistration(PlanFrameRegistration registration, unsigned long generation);
   // Offers back the autosave of the plan at `path` when it holds edits never saved.
   void offerAutosave(const std::string& path);
   // At start-up, with nothing open: offers to open the most recent plan whose autosave holds edits

@@ -194,6 +194,14 @@ void WindowActions::buildToolsMenu(QMenuBar* bar) {
         "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)");
     if (!path.isEmpty()) w->registerFrame(path);
   });
+  registerFrameByHand_ = tools->addAction("Register frame by &hand (click the rods)...", w, [w] {
+    const QString path = QFileDialog::getOpenFileName(
+        w, "The stereotactic image: a CT or MR with the frame's N-localizer on", WindowSettings::lastFolder(),
+        "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)");
+    if (!path.isEmpty()) w->registerFrameByHand(path);
+  });
+  registerFrameByHand_->setStatusTip(
+      "When the automatic detection refuses: click the localizer's rods on a few slices; the same solver");
   registerFrame_->setStatusTip(
       "Find the Leksell G localizer in a frame CT, register it to the plan's image, and show X, Y, Z, arc "
       "and "
@@ -266,6 +274,7 @@ void WindowActions::update(const PlanSession* session) {
   exportReport_->setEnabled(plan);
   exportScene_->setEnabled(plan);
   registerFrame_->setEnabled(plan);
+  registerFrameByHand_->setEnabled(plan);
   placeAc_->setEnabled(plan);
   placePc_->setEnabled(plan);
   note_->setEnabled(plan);

@@ -60,7 +60,7 @@ class WindowActions {
   QMenu* recentMenu_ = nullptr;
   QAction *save_ = nullptr, *saveAs_ = nullptr, *exportReport_ = nullptr, *exportScene_ = nullptr,
           *undo_ = nullptr, *redo_ = nullptr, *placeAc_ = nullptr, *placePc_ = nullptr, *note_ = nullptr,
-          *registerFrame_ = nullptr;
+          *registerFrame_ = nullptr, *registerFrameByHand_ = nullptr;
 };
 
 }  // namespace dbs::app

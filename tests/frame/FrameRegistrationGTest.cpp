@@ -151,6 +151,44 @@ TEST(FrameDetection, FindsTheLocalizerInAFrameMr) {
   EXPECT_LT(maxTargetError(found.frameFromRas, phantom.truth), 0.3);
 }
 
+// The manual fallback: a user clicks every rod near its cross-section (up to 1.5 mm off) on three
+// slices; each click snaps to the cross-section, and the same solver gives the same frame. Two
+// slices are not enough (refused by the window's registration, see registerPlanToFrameByHand).
+TEST(FrameDetection, RodsClickedOnThreeSlicesGiveTheFrame) {
+  const FrameModel model = leksellG();
+  const FramePhantom phantom = framed(pose(2));
+  const Affine ctFromFrame = phantom.truth.frameFromCtRas.inverse();
+  const ImageGeometry& g = phantom.ct.geometry;
+  std::vector<RodPoint> clicks;
+  int n = 0;
+  for (const double z : {60.0, 100.0, 140.0}) {  // frame Z: near the top, the middle, the bottom
+    // The axial slice through the frame's centre line at that height.
+    const Vec3 atHeight = ctFromFrame.apply({100, 100, z});
+    const double k = std::round(g.indexFromRas(atHeight).z);
+    const double sliceS = g.rasFromIndex({0, 0, k}).z;
+    for (const LocalizerPlate& plate : model.plates)
+      for (const LocalizerRod& rod : plate.rods) {
+        const Vec3 a = ctFromFrame.apply(rod.fromFrame), b = ctFromFrame.apply(rod.toFrame);
+        const Vec3 crossing = a + ((sliceS - a.z) / (b.z - a.z)) * (b - a);
+        const Vec3 offset{1.5 * std::cos(n * 2.1), 1.5 * std::sin(n * 2.1), 0};  // a hand's aim
+        ++n;
+        const std::optional<RodPoint> snapped = rodCrossSectionNear(phantom.ct, crossing + offset);
+        ASSERT_TRUE(snapped) << rod.name << " at Z " << z;
+        EXPECT_LT(norm(snapped->ras - crossing), 0.5) << rod.name << ": the click did not snap onto the rod";
+        clicks.push_back(*snapped);
+      }
+  }
+  FrameDetectionOptions options;
+  options.minSlicesPerRod = 3;
+  const FrameDetection found = solveFrameFromRodPoints(clicks, model, options, 1.0);
+  EXPECT_EQ(found.rods.size(), 9u);
+  EXPECT_LT(found.freMm, 0.5);
+  EXPECT_LT(maxTargetError(found.frameFromRas, phantom.truth), 0.3);
+  // A click on tissue, far from any rod, snaps to nothing.
+  EXPECT_FALSE(rodCrossSectionNear(phantom.ct,
+                                   phantom.truth.ctRasFromT1Ras.apply(head().truth.sides[0].gpiCentroidRas)));
+}
+
 // A left-right flip of the image's geometry puts every lead in the wrong hemisphere: the anterior
 // plate's diagonal then runs the wrong way, and the detection says so.
 TEST(FrameDetection, AMirroredImageIsRefused) {

@@ -51,8 +51,10 @@
 #include "QtTestMain.h"
 #include "RiskMapTestSupport.h"
 #include "TestSupport.h"
+#include "dbs/planning/FrameRegistration.h"
 #include "figures/PlanFigures.h"
 #include "figures/PlanReport.h"
+#include "gui/FrameRodPicking.h"
 #include "gui/GuidedTour.h"
 #include "gui/MainWindow.h"
 #include "gui/PlanFigureView.h"
@@ -1376,25 +1378,40 @@ TEST_F(Workstation, ADoubleClickMaximisesAViewAndTheLayoutMenuSwitches) {
     EXPECT_TRUE(view->isVisible());
 }
 
+// The phantom (seed 3) with its frame CT, planned by this build's `dbsplan plan`, cached as
+// planColin27WithTheCli's plan is; the images stay in the cache (the plan refers to its T1 there).
+// Returns the copy's plan.json; `images` is the folder of phantom_t1.nii.gz, phantom_frame_ct.nii.gz
+// and phantom_frame_truth.json.
+std::string framedPhantomPlan(const std::string& outDir, std::string* images) {
+  const std::string stamp = test::fileStamp(DBSPLAN_EXECUTABLE);
+  *images = std::string(DBS_TEST_CACHE_DIR) + "/phantom3-frame-images-" + stamp;
+  return test::copyOfCachedPlan(
+      "phantom3-frame-plan-" + stamp,
+      [images](const std::string& folder) {
+        const std::string command = std::string(DBSPLAN_EXECUTABLE) + " phantom --out " + *images +
+                                    " --seed 3 --frame-ct --frame-seed 2 > " + folder + ".log 2>&1 && " +
+                                    DBSPLAN_EXECUTABLE + " plan " + *images +
+                                    "/phantom_t1.nii.gz --no-figures --out " + folder + " >> " + folder +
+                                    ".log 2>&1";
+        EXPECT_EQ(std::system(command.c_str()), 0) << "see " << folder << ".log";
+      },
+      outDir);
+}
+
+Affine affineFromJson(const nlohmann::json& rows) {
+  Affine a;
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) a.m[r][c] = rows[r][c].get<double>();
+  return a;
+}
+
 // Issue 21: Tools > Register frame, as a user does it: a plan of the phantom is open, the frame CT
 // is picked in the file dialog, the registration runs behind a progress dialog, and the panel then
 // shows the frame's X, Y, Z, arc and ring for the selected lead (against the phantom's truth), the
 // slice views mark where the localizer's rods cross them (green), and Edit > Undo takes it back.
 TEST_F(Workstation, ToolsRegisterFrameShowsTheFrameSheetAndTheRods) {
-  // The phantom and its frame CT (kept beside the cached plan: the plan refers to its T1 there).
-  const std::string stamp = test::fileStamp(DBSPLAN_EXECUTABLE);
-  const std::string images = std::string(DBS_TEST_CACHE_DIR) + "/phantom3-frame-images-" + stamp;
-  const std::string planPath = test::copyOfCachedPlan(
-      "phantom3-frame-plan-" + stamp,
-      [&images](const std::string& folder) {
-        const std::string command = std::string(DBSPLAN_EXECUTABLE) + " phantom --out " + images +
-                                    " --seed 3 --frame-ct --frame-seed 2 > " + folder + ".log 2>&1 && " +
-                                    DBSPLAN_EXECUTABLE + " plan " + images +
-                                    "/phantom_t1.nii.gz --no-figures --out " + folder + " >> " + folder +
-                                    ".log 2>&1";
-        EXPECT_EQ(std::system(command.c_str()), 0) << "see " << folder << ".log";
-      },
-      dir_ + "/plan");
+  std::string images;
+  const std::string planPath = framedPhantomPlan(dir_ + "/plan", &images);
   MainWindow window;
   ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1400, 1000)));
   EXPECT_NE(plainText(window.planPanel()->detailsText()).indexOf("not registered"), -1)
@@ -1411,9 +1428,7 @@ TEST_F(Workstation, ToolsRegisterFrameShowsTheFrameSheetAndTheRods) {
   // The panel's sheet for the selected (left) lead, against the truth of the phantom's frame.
   std::ifstream truthFile(images + "/phantom_frame_truth.json");
   const nlohmann::json truth = nlohmann::json::parse(truthFile);
-  Affine frameFromT1;
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c) frameFromT1.m[r][c] = truth["frame_from_t1_ras"][r][c].get<double>();
+  const Affine frameFromT1 = affineFromJson(truth["frame_from_t1_ras"]);
   const Vec3 expected = frameFromT1.apply(left(*window.session()).trajectory.targetRas);
   const QString details = plainText(window.planPanel()->detailsText());
   EXPECT_NE(details.indexOf("Frame X, Y, Z"), -1) << details.toStdString();
@@ -1445,6 +1460,80 @@ TEST_F(Workstation, ToolsRegisterFrameShowsTheFrameSheetAndTheRods) {
   EXPECT_FALSE(window.session()->plan().frame);
   EXPECT_NE(plainText(window.planPanel()->detailsText()).indexOf("not registered"), -1);
   EXPECT_TRUE(axial->sliceRenderer().frameRodCrossings().empty());
+}
+
+// Issue 21, the manual fallback: Tools > Register frame by hand opens the frame CT in a dialog; the
+// user clicks every rod (a little off its centre, as a hand does) on three slices, moving between
+// them with PgUp/PgDn, and presses Register; the plan gets the frame, method "manual", and the
+// panel's X, Y, Z match the truth.
+TEST_F(Workstation, RegisterFrameByHandFromClickedRods) {
+  std::string images;
+  const std::string planPath = framedPhantomPlan(dir_ + "/plan", &images);
+  MainWindow window;
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1200, 900)));
+  std::ifstream truthFile(images + "/phantom_frame_truth.json");
+  const nlohmann::json truth = nlohmann::json::parse(truthFile);
+  const Affine ctFromFrame = affineFromJson(truth["frame_from_ct_ras"]).inverse();
+
+  chooseInFileDialog(images + "/phantom_frame_ct.nii.gz");
+  ASSERT_TRUE(clickMenuPath(window, {"Tools", "Register frame by hand"}));
+  FrameRodPickingDialog* dialog = nullptr;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        for (QWidget* w : QApplication::topLevelWidgets())
+          if (auto* d = qobject_cast<FrameRodPickingDialog*>(w); d && d->isVisible()) dialog = d;
+        return dialog != nullptr;
+      },
+      60000));
+  SliceViewWidget* view = dialog->sliceView();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(dialog));
+  const FrameModel& model = frameModel("leksell-g");
+  int n = 0;
+  for (const double z : {60.0, 100.0, 140.0}) {
+    // Step to the axial slice at that frame height with PgUp/PgDn, as a user does.
+    const double wantedS = ctFromFrame.apply({100, 100, z}).z;
+    const ImageGeometry& g = dialog->image().geometry;
+    const int wanted = static_cast<int>(std::lround(g.indexFromRas({0, 0, wantedS}).z));
+    for (int guard = 0; guard < 400; ++guard) {
+      const int now = static_cast<int>(std::lround(g.indexFromRas(dialog->viewerModel()->crosshairRas()).z));
+      if (now == wanted) break;
+      QTest::keyClick(view, now < wanted ? Qt::Key_PageUp : Qt::Key_PageDown);
+    }
+    const double sliceS = dialog->viewerModel()->crosshairRas().z;
+    for (const LocalizerPlate& plate : model.plates)
+      for (const LocalizerRod& rod : plate.rods) {
+        const Vec3 a = ctFromFrame.apply(rod.fromFrame), b = ctFromFrame.apply(rod.toFrame);
+        const Vec3 crossing = a + ((sliceS - a.z) / (b.z - a.z)) * (b - a);
+        const Vec3 aim = crossing + Vec3{1.0 * std::cos(n * 2.1), 1.0 * std::sin(n * 2.1), 0};
+        ++n;
+        QTest::mouseClick(view, Qt::LeftButton, Qt::NoModifier, view->widgetPositionOfRas(aim).toPoint());
+      }
+  }
+  EXPECT_EQ(dialog->points().size(), 27u);
+  // The dialog shows the frame CT (the head's grey, the skull) and marks the clicks on this slice.
+  const QImage shown = view->grabFramebuffer();
+  EXPECT_GT(countPixels(shown, [](QColor c) { return c.value() > 60 && c.saturation() < 40; }),
+            shown.width() * shown.height() / 10)
+      << "the frame image is not shown";
+  EXPECT_GT(countPixels(shown, [](QColor c) { return c.green() > 220 && c.red() < 90 && c.blue() < 110; }),
+            9 * 20)
+      << "the clicked cross-sections are not marked";
+  auto* registerButton = [&]() -> QPushButton* {
+    for (QPushButton* b : dialog->findChildren<QPushButton*>())
+      if (b->text() == "Register") return b;
+    return nullptr;
+  }();
+  ASSERT_NE(registerButton, nullptr);
+  ASSERT_TRUE(registerButton->isEnabled()) << "27 cross-sections on 3 slices did not enable Register";
+  QTest::mouseClick(registerButton, Qt::LeftButton);
+  ASSERT_TRUE(waitFor([&] { return window.session()->plan().frame.has_value() && !window.busy(); }, 180000));
+  EXPECT_EQ(window.session()->plan().frame->method, "manual");
+  EXPECT_LT(window.session()->plan().frame->freMm, 0.5);
+  const Vec3 expected =
+      affineFromJson(truth["frame_from_t1_ras"]).apply(left(*window.session()).trajectory.targetRas);
+  const FrameSettings sheet =
+      frameSettingsFor(*window.session()->plan().frame, left(*window.session()).trajectory);
+  EXPECT_LT(norm(sheet.targetFrame - expected), 0.3);
 }
 
 int runWorkstationChild(const std::string& planPath) {

@@ -632,6 +632,60 @@ FrameDetection solveFrameFromRodPoints(const std::vector<RodPoint>& candidates, 
   return result;
 }
 
+std::optional<RodPoint> rodCrossSectionNear(const Volume& image, Vec3 clickedRas, double radiusMm) {
+  const ImageGeometry& g = image.geometry;
+  const SliceAxes axes = sliceAxesOf(g);
+  const Vec3 ijk = g.indexFromRas(clickedRas);
+  const long k = std::lround(ijk[axes.across]);
+  if (k < 0 || k >= static_cast<long>(g.size[axes.across])) return std::nullopt;
+  const Vec3 spacing = g.spacingMm();
+  const long ru = static_cast<long>(std::ceil(radiusMm / spacing[axes.u])),
+             rv = static_cast<long>(std::ceil(radiusMm / spacing[axes.v]));
+  const std::array<std::size_t, 3> stride{1, g.size[0], g.size[0] * g.size[1]};
+  const float* data = image.image->GetBufferPointer();
+  struct Pixel {
+    long u, v;
+    double value;
+  };
+  std::vector<Pixel> window;
+  const long u0 = std::lround(ijk[axes.u]), v0 = std::lround(ijk[axes.v]);
+  for (long v = v0 - rv; v <= v0 + rv; ++v)
+    for (long u = u0 - ru; u <= u0 + ru; ++u) {
+      if (u < 0 || v < 0 || u >= static_cast<long>(g.size[axes.u]) || v >= static_cast<long>(g.size[axes.v]))
+        continue;
+      const double du = (static_cast<double>(u) - ijk[axes.u]) * spacing[axes.u],
+                   dv = (static_cast<double>(v) - ijk[axes.v]) * spacing[axes.v];
+      if (du * du + dv * dv > radiusMm * radiusMm) continue;
+      window.push_back(
+          {u, v,
+           data[static_cast<std::size_t>(u) * stride[axes.u] + static_cast<std::size_t>(v) * stride[axes.v] +
+                static_cast<std::size_t>(k) * stride[axes.across]]});
+    }
+  if (window.size() < 5) return std::nullopt;
+  std::vector<double> values;
+  for (const Pixel& p : window) values.push_back(p.value);
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2),
+                   values.end());
+  const double background = values[values.size() / 2];
+  const double peak = *std::max_element(values.begin(), values.end());
+  // A rod is far brighter than what surrounds it (air, plastic, skin): at least a quarter of its
+  // own brightness above the median of the window, and well above any noise.
+  if (peak - background < std::max(0.25 * std::abs(peak), 50.0)) return std::nullopt;
+  const double halfMax = background + 0.5 * (peak - background);
+  double su = 0, sv = 0, w = 0;
+  for (const Pixel& p : window)
+    if (p.value > halfMax) {
+      su += (p.value - halfMax) * static_cast<double>(p.u);
+      sv += (p.value - halfMax) * static_cast<double>(p.v);
+      w += p.value - halfMax;
+    }
+  Vec3 centre;
+  centre[axes.u] = su / w;
+  centre[axes.v] = sv / w;
+  centre[axes.across] = static_cast<double>(k);
+  return RodPoint{g.rasFromIjk.apply(centre), static_cast<int>(k)};
+}
+
 FrameDetection detectFrame(const Volume& image, const FrameModel& model, const FrameDetectionOptions& options,
                            const ProgressCallback& progress) {
   const double threshold = options.threshold ? *options.threshold : defaultThreshold(image);

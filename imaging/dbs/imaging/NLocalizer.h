@@ -77,6 +77,12 @@ FrameDetection detectFrame(const Volume& image, const FrameModel& model,
 FrameDetection solveFrameFromRodPoints(const std::vector<RodPoint>& candidates, const FrameModel& model,
                                        const FrameDetectionOptions& options, double voxelSizeMm);
 
+// Where a user's click near a rod's cross-section lands on it (the manual fallback): on the slice
+// of `image` through `clickedRas` (across its axis nearest to superior), the intensity-weighted
+// centre of the pixels above half the local peak within `radiusMm` of the click; nullopt when
+// nothing there stands out from its surroundings (a click on tissue or air).
+std::optional<RodPoint> rodCrossSectionNear(const Volume& image, Vec3 clickedRas, double radiusMm = 3.0);
+
 // The rigid transform that maps `from[i]` onto `to[i]` in the least-squares sense (Kabsch), without
 // reflection. Throws std::invalid_argument for fewer than 3 points or points on one line.
 Affine rigidLeastSquares(const std::vector<Vec3>& from, const std::vector<Vec3>& to);

@@ -109,37 +109,43 @@ std::vector<FrameSettings> frameSettings(const PlanDocument& plan) {
   return out;
 }
 
-PlanFrameRegistration registerPlanToFrame(const PlanDocument& plan, const std::string& stereotacticImagePath,
-                                          const FrameRegistrationOptions& options,
-                                          const ProgressCallback& progress) {
-  const FrameModel& model = frameModel(options.frameId);
-  // Progress: loading 0-10 %, detection 10-30 %, co-registration 30-100 %.
-  const auto part = [&](double from, double to) -> ProgressCallback {
-    if (!progress) return {};
-    return
-        [&, from, to](double f, const std::string& step) { return progress(from + (to - from) * f, step); };
-  };
-  if (progress && !progress(0.0, "loading the stereotactic image")) throw Cancelled();
-  const Volume stereotactic = loadVolume(stereotacticImagePath, part(0.0, 0.05));
-  requireGeometryFromFile(stereotactic, "register a frame");
-  const auto detectionStart = std::chrono::steady_clock::now();
-  const FrameDetection detection = detectFrame(stereotactic, model, options.detection, part(0.05, 0.3));
-  const double detectionSeconds = secondsSince(detectionStart);
+namespace {
 
-  if (progress && !progress(0.3, "loading the plan's image")) throw Cancelled();
+// Progress from `from` to `to` of the whole, as a callback of its own.
+ProgressCallback partOf(const ProgressCallback& progress, double from, double to) {
+  if (!progress) return {};
+  return [progress, from, to](double f, const std::string& step) {
+    return progress(from + (to - from) * f, step);
+  };
+}
+
+Volume loadStereotacticImage(const std::string& path, const ProgressCallback& progress) {
+  if (progress && !progress(0.0, "loading the stereotactic image")) throw Cancelled();
+  Volume image = loadVolume(path, progress);
+  requireGeometryFromFile(image, "register a frame");
+  return image;
+}
+
+// The steps after the localizer is solved, whoever found its rods: the stereotactic image
+// co-registered to the plan's, the composition, the targets' heights checked.
+PlanFrameRegistration completeRegistration(const PlanDocument& plan, const Volume& stereotactic,
+                                           const std::string& stereotacticImagePath, const FrameModel& model,
+                                           const FrameDetection& detection, const std::string& method,
+                                           double detectionSeconds, const ProgressCallback& progress) {
+  if (progress && !progress(0.0, "loading the plan's image")) throw Cancelled();
   Volume planImage = loadVolumeForPlanning(plan.image.path, {}, plan.image.binFactors);
   if (plan.image.statedGeometry)
     applyStatedGeometry(planImage, *plan.image.statedGeometry);
   else
     requireGeometryFromFile(planImage, "register a frame");
   const RigidRegistration rigid =
-      registerRigid(planImage, stereotactic, part(0.32, 1.0), /*finestLevelMm=*/1.0);
+      registerRigid(planImage, stereotactic, partOf(progress, 0.03, 1.0), /*finestLevelMm=*/1.0);
 
   PlanFrameRegistration r;
   r.frameId = model.id;
   r.imagePath = fs::absolute(stereotacticImagePath).lexically_normal().string();
   r.imageSha256 = sha256OfPath(stereotacticImagePath);
-  r.method = "automatic";
+  r.method = method;
   r.created = utcNowIso8601();
   r.frameFromImageRas = detection.frameFromRas;
   r.planRasFromImageRas = rigid.fixedRasFromMovingRas;
@@ -156,6 +162,46 @@ PlanFrameRegistration registerPlanToFrame(const PlanDocument& plan, const std::s
   r.detectionSeconds = detectionSeconds;
   requireTargetsWithinLocalizer(plan, r, stereotacticImagePath);
   return r;
+}
+
+}  // namespace
+
+PlanFrameRegistration registerPlanToFrame(const PlanDocument& plan, const std::string& stereotacticImagePath,
+                                          const FrameRegistrationOptions& options,
+                                          const ProgressCallback& progress) {
+  const FrameModel& model = frameModel(options.frameId);
+  // Progress: loading 0-5 %, detection 5-30 %, co-registration 30-100 %.
+  const Volume stereotactic = loadStereotacticImage(stereotacticImagePath, partOf(progress, 0.0, 0.05));
+  const auto detectionStart = std::chrono::steady_clock::now();
+  const FrameDetection detection =
+      detectFrame(stereotactic, model, options.detection, partOf(progress, 0.05, 0.3));
+  return completeRegistration(plan, stereotactic, stereotacticImagePath, model, detection, "automatic",
+                              secondsSince(detectionStart), partOf(progress, 0.3, 1.0));
+}
+
+PlanFrameRegistration registerPlanToFrameByHand(const PlanDocument& plan,
+                                                const std::string& stereotacticImagePath,
+                                                const std::vector<RodPoint>& clickedRas,
+                                                const FrameRegistrationOptions& options,
+                                                const ProgressCallback& progress) {
+  const FrameModel& model = frameModel(options.frameId);
+  const Volume stereotactic = loadStereotacticImage(stereotacticImagePath, partOf(progress, 0.0, 0.05));
+  std::vector<int> slices;
+  for (const RodPoint& p : clickedRas)
+    if (std::find(slices.begin(), slices.end(), p.slice) == slices.end()) slices.push_back(p.slice);
+  if (slices.size() < 3)
+    throw FrameDetectionError(
+        "rod cross-sections clicked on " + std::to_string(slices.size()) +
+        " slice(s): click every rod on at least 3 slices, well apart (e.g. near the top, "
+        "the middle and the bottom of the localizer)");
+  FrameDetectionOptions solve = options.detection;
+  solve.minSlicesPerRod = slices.size();  // every rod clicked on every slice
+  const Vec3 spacing = stereotactic.geometry.spacingMm();
+  const auto start = std::chrono::steady_clock::now();
+  FrameDetection detection =
+      solveFrameFromRodPoints(clickedRas, model, solve, std::max({spacing.x, spacing.y, spacing.z}));
+  return completeRegistration(plan, stereotactic, stereotacticImagePath, model, detection, "manual",
+                              secondsSince(start), partOf(progress, 0.05, 1.0));
 }
 
 void requireTargetsWithinLocalizer(const PlanDocument& plan, const PlanFrameRegistration& r,

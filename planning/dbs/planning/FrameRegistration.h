@@ -49,6 +49,15 @@ PlanFrameRegistration registerPlanToFrame(const PlanDocument& plan, const std::s
                                           const FrameRegistrationOptions& options = {},
                                           const ProgressCallback& progress = {});
 
+// The manual fallback: the same solver (solveFrameFromRodPoints) on rod cross-sections a user
+// clicked in `stereotacticImagePath` (RAS mm of that image, with the slice index each lies on):
+// every rod of every plate on at least 3 slices. Then the same co-registration and checks.
+PlanFrameRegistration registerPlanToFrameByHand(const PlanDocument& plan,
+                                                const std::string& stereotacticImagePath,
+                                                const std::vector<RodPoint>& clickedRas,
+                                                const FrameRegistrationOptions& options = {},
+                                                const ProgressCallback& progress = {});
+
 // Throws FrameDetectionError when a chosen trajectory's target lies outside the heights over which
 // `registration`'s rods were seen (the image does not cover the target's height), naming the side.
 void requireTargetsWithinLocalizer(const PlanDocument& plan, const PlanFrameRegistration& registration,
