@@ -5,6 +5,8 @@
 // frame_from_ras matrix and the fiducial registration error; no plan is needed or written.
 #include <CLI/CLI.hpp>
 
+#include <QGuiApplication>
+
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -18,6 +20,8 @@
 #include "dbs/planning/FrameRegistration.h"
 #include "dbs/planning/PlanFile.h"
 #include "dbs/planning/PlanSession.h"
+#include "figures/FrameOverlay.h"
+#include "figures/PlanFigures.h"
 
 namespace dbs::app {
 
@@ -109,13 +113,27 @@ int runFrame(const FrameOptions& o) {
   FrameRegistrationOptions options;
   options.frameId = o.frameId;
   options.detection = detection;
+  FrameRegistrationCheck check;
   session->setFrameRegistration(
-      registerPlanToFrame(session->plan(), o.imagePath, options, stderrProgress(o.json)));
+      registerPlanToFrame(session->plan(), o.imagePath, options, stderrProgress(o.json), &check));
   const std::string written = o.outPath.empty() ? o.planPath : o.outPath;
   session->save(written);
+  // The overlay to look at before trusting it, beside the plan; drawn without a display.
+  const std::string overlayPath =
+      (std::filesystem::absolute(written).parent_path() / "frame_overlay.png").string();
+  {
+    int argc = 3;
+    char name[] = "dbsplan", platform[] = "-platform", offscreen[] = "offscreen";
+    char* argv[] = {name, platform, offscreen, nullptr};
+    QGuiApplication app(argc, argv);
+    writePngAtomically(
+        frameOverlayFigure(check.planImage, check.stereotacticOnPlanGrid, session->plan().mcpRas),
+        overlayPath);
+  }
   if (o.json) {
     const nlohmann::json plan = planToJson(session->plan());
     std::cout << nlohmann::json{{"written", written},
+                                {"overlay", overlayPath},
                                 {"frame_registration", plan["frame_registration"]},
                                 {"frame_settings", plan["frame_settings"]}}
                      .dump(2)
@@ -123,7 +141,9 @@ int runFrame(const FrameOptions& o) {
     return 0;
   }
   for (const std::string& line : frameSheetLines(session->plan())) std::cout << line << "\n";
-  std::cout << "plan written: " << written << "\n";
+  std::cout << "plan written: " << written << "\n"
+            << "look at " << overlayPath
+            << " before trusting it: the frame image's skull (orange) must lie on the T1's skull\n";
   const std::filesystem::path report = std::filesystem::absolute(written).parent_path() / "report.pdf";
   if (std::filesystem::exists(report))
     std::cout << "note: " << report.string() << " predates the frame registration; `dbsplan export "

@@ -19,7 +19,8 @@ namespace dbs::app {
 namespace {
 
 QString rasText(Vec3 p) {
-  return QString::fromStdString("(" + fixedText(p.x, 1) + ", " + fixedText(p.y, 1) + ", " + fixedText(p.z, 1) + ")");
+  return QString::fromStdString("(" + fixedText(p.x, 1) + ", " + fixedText(p.y, 1) + ", " +
+                                fixedText(p.z, 1) + ")");
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "dbs/planning/OutputGeneration.h"
 #include "dbs/planning/PlanPipeline.h"
 #include "dbs/planning/TrajectorySearch.h"
+#include "figures/FrameOverlay.h"
 #include "figures/PlanFigures.h"
 #include "figures/PlanReport.h"
 #include "gui/BackgroundJobs.h"
@@ -317,13 +318,18 @@ void MainWindow::registerFrame(const QString& stereotacticImagePath) {
   const PlanDocument plan = session_->plan();  // the worker registers a copy; the session stays here
   const unsigned long generation = sessionGeneration_;
   const std::string path = stereotacticImagePath.toStdString();
-  jobs_->runWithProgress<PlanFrameRegistration>(
+  jobs_->runWithProgress<RegisteredFrame>(
       "Registering the plan to the frame in " + stereotacticImagePath, "dbsplan: cannot register the frame",
       [plan, path](const ProgressCallback& progress) {
-        return registerPlanToFrame(plan, path, {}, progress);
+        FrameRegistrationCheck check;
+        RegisteredFrame out;
+        out.registration = registerPlanToFrame(plan, path, {}, progress, &check);
+        out.overlay = std::make_shared<QImage>(
+            frameOverlayFigure(check.planImage, check.stereotacticOnPlanGrid, plan.mcpRas));
+        return out;
       },
-      [this, generation](PlanFrameRegistration registration) {
-        installFrameRegistration(std::move(registration), generation);
+      [this, generation](RegisteredFrame registered) {
+        installFrameRegistration(std::move(registered), generation);
       });
 }
 
@@ -350,25 +356,39 @@ void MainWindow::registerFrameByHand(const QString& stereotacticImagePath) {
           if (generation != sessionGeneration_ || !session_) return;
           const std::vector<RodPoint> points = dialog->points();
           const PlanDocument plan = session_->plan();
-          jobs_->runWithProgress<PlanFrameRegistration>(
+          jobs_->runWithProgress<RegisteredFrame>(
               "Registering the plan to the frame from the clicked rods", "dbsplan: cannot register the frame",
               [plan, path, points](const ProgressCallback& progress) {
-                return registerPlanToFrameByHand(plan, path, points, {}, progress);
+                FrameRegistrationCheck check;
+                RegisteredFrame out;
+                out.registration = registerPlanToFrameByHand(plan, path, points, {}, progress, &check);
+                out.overlay = std::make_shared<QImage>(
+                    frameOverlayFigure(check.planImage, check.stereotacticOnPlanGrid, plan.mcpRas));
+                return out;
               },
-              [this, generation](PlanFrameRegistration registration) {
-                installFrameRegistration(std::move(registration), generation);
+              [this, generation](RegisteredFrame registered) {
+                installFrameRegistration(std::move(registered), generation);
               });
         });
         dialog->open();
       });
 }
 
-void MainWindow::installFrameRegistration(PlanFrameRegistration registration, unsigned long generation) {
+void MainWindow::installFrameRegistration(RegisteredFrame registered, unsigned long generation) {
   if (generation != sessionGeneration_ || !session_) return;  // another plan was opened meanwhile
-  const double fre = registration.freMm;
-  const std::string method = registration.method;
-  session_->setFrameRegistration(std::move(registration));
+  const double fre = registered.registration.freMm;
+  const std::string method = registered.registration.method;
+  session_->setFrameRegistration(std::move(registered.registration));
   onSessionChanged();
+  // The overlay to look at before trusting it (not modal: the panel's sheet stays usable).
+  auto* overlay = new SchematicDialog(
+      registered.overlay, [] { return WindowSettings::lastFolder(); }, this,
+      {"dbsplan: check the frame registration",
+       "The frame image on the plan's T1 through the MCP: its bone in orange, its metal in green. The orange "
+       "skull must lie on the T1's skull; an offset means the co-registration failed.",
+       "frame_overlay.png"});
+  overlay->setObjectName("frameOverlayDialog");
+  overlay->show();
   statusBar()->showMessage(
       QString("Registered to the frame (%1): fiducial registration error %2 mm; the frame "
               "settings are in the panel (Edit > Undo takes it back)")

@@ -158,7 +158,11 @@ class MainWindow : public QMainWindow {
   // Plans both sides of the T1 at `imagePath` into `outDir` in the background and opens the plan.
   void planImage(const std::string& imagePath, const QString& outDir);
   // A finished frame registration into the session it was started for (`generation`), as one step.
-  void installFrameRegistration(PlanFrameRegistration registration, unsigned long generation);
+  struct RegisteredFrame {
+    PlanFrameRegistration registration;
+    std::shared_ptr<const QImage> overlay;  // the frame image on the T1, to look at (FrameOverlay.h)
+  };
+  void installFrameRegistration(RegisteredFrame registered, unsigned long generation);
   // Offers back the autosave of the plan at `path` when it holds edits never saved.
   void offerAutosave(const std::string& path);
   // At start-up, with nothing open: offers to open the most recent plan whose autosave holds edits

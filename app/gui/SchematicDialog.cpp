@@ -12,20 +12,26 @@
 
 namespace dbs::app {
 
+FigureDialogText schematicText() {
+  return {"dbsplan: schematic of both leads",
+          "The scene report.pdf shows: translucent head and brain, both GPi (green) and GPe, both leads with "
+          "their "
+          "contacts, from the front-left above",
+          "scene.png"};
+}
+
 SchematicDialog::SchematicDialog(std::shared_ptr<const QImage> image, std::function<QString()> folder,
-                                 QWidget* parent)
-    : QDialog(parent), image_(std::move(image)), folder_(std::move(folder)) {
+                                 QWidget* parent, const FigureDialogText& text)
+    : QDialog(parent), image_(std::move(image)), folder_(std::move(folder)), text_(text) {
   setObjectName("schematicDialog");
   setAttribute(Qt::WA_DeleteOnClose);
-  setWindowTitle("dbsplan: schematic of both leads");
+  setWindowTitle(text_.title);
   auto* layout = new QVBoxLayout(this);
   auto* picture = new QLabel(this);
   picture->setObjectName("schematicPicture");
   picture->setPixmap(
       QPixmap::fromImage(*image_).scaled(1000, 750, Qt::KeepAspectRatio, Qt::SmoothTransformation));
-  picture->setToolTip(
-      "The scene report.pdf shows: translucent head and brain, both GPi (green) and GPe, both "
-      "leads with their contacts, from the front-left above");
+  picture->setToolTip(text_.toolTip);
   layout->addWidget(picture);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, this);
   layout->addWidget(buttons);
@@ -35,7 +41,7 @@ SchematicDialog::SchematicDialog(std::shared_ptr<const QImage> image, std::funct
 
 void SchematicDialog::save() {
   const QString path =
-      QFileDialog::getSaveFileName(this, "Save the schematic", folder_() + "/scene.png", "PNG (*.png)");
+      QFileDialog::getSaveFileName(this, "Save the picture", folder_() + "/" + text_.fileName, "PNG (*.png)");
   if (path.isEmpty()) return;
   QSaveFile file(path);  // atomic: a failure never leaves a partial PNG
   if (!file.open(QIODevice::WriteOnly) || !image_->save(&file, "PNG") || !file.commit()) {

@@ -1,7 +1,7 @@
-// SchematicDialog: View > Schematic's window. The report's 3-D scene of both leads (renderPlanScene:
-// translucent head and brain, both GPi and GPe, both leads with their contacts, seen from the
-// front-left above), scaled to fit, with Save (a PNG, written atomically) and Close. It deletes
-// itself when closed.
+// SchematicDialog: View > Schematic's window (and the frame registration's overlay). The report's 3-D scene
+// of both leads (renderPlanScene: translucent head and brain, both GPi and GPe, both leads with their
+// contacts, seen from the front-left above), scaled to fit, with Save (a PNG, written atomically) and Close.
+// It deletes itself when closed.
 #pragma once
 
 #include <QDialog>
@@ -13,11 +13,20 @@
 
 namespace dbs::app {
 
+// What a picture dialog says: its title, the picture's tooltip, the file name Save offers.
+struct FigureDialogText {
+  QString title, toolTip, fileName;
+};
+FigureDialogText schematicText();
+
 class SchematicDialog : public QDialog {
   Q_OBJECT
  public:
   // `image`: the scene as rendered; `folder`: where Save offers to write it, asked when it is pressed.
-  SchematicDialog(std::shared_ptr<const QImage> image, std::function<QString()> folder, QWidget* parent);
+  // `text`: the title, tooltip and file name Save offers, for another picture shown the same way
+  // (the frame registration's overlay); by default the schematic's.
+  SchematicDialog(std::shared_ptr<const QImage> image, std::function<QString()> folder, QWidget* parent,
+                  const FigureDialogText& text = schematicText());
 
  signals:
   // The picture was written to `path`.
@@ -28,6 +37,7 @@ class SchematicDialog : public QDialog {
 
   std::shared_ptr<const QImage> image_;
   std::function<QString()> folder_;
+  FigureDialogText text_;
 };
 
 }  // namespace dbs::app

@@ -3,6 +3,7 @@
 // an edit that re-computes the frame coordinates, a tampered sheet refused, refusals by exit code.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -61,9 +62,11 @@ TEST(FrameCli, DetectsRegistersPrintsTheSheetAndKeepsItInStepWithEdits) {
   const std::string planPath = dir + "/plan/plan.json";
   const RunResult frame = runDbsplan("frame " + planPath + " --image " + ct);
   ASSERT_EQ(frame.exitCode, 0) << frame.err;
-  for (const char* expected : {"fiducial registration error", "left (L", "right (R", "lateral-right: arc",
-                               "lateral-left: arc", "length entry to target", "plan written"})
+  for (const char* expected :
+       {"fiducial registration error", "left (L", "right (R", "lateral-right: arc", "lateral-left: arc",
+        "length entry to target", "plan written", "frame_overlay.png"})
     EXPECT_NE(frame.out.find(expected), std::string::npos) << expected << " in\n" << frame.out;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/plan/frame_overlay.png")) << "the overlay to check it by";
   nlohmann::json saved = readJson(planPath);
   EXPECT_EQ(saved["schema_version"], 3);
   EXPECT_EQ(test::planSchemaProblems(planPath), "") << "the registered plan against plan.schema.json";

@@ -52,6 +52,7 @@
 #include "RiskMapTestSupport.h"
 #include "TestSupport.h"
 #include "dbs/planning/FrameRegistration.h"
+#include "figures/FrameOverlay.h"
 #include "figures/PlanFigures.h"
 #include "figures/PlanReport.h"
 #include "gui/FrameRodPicking.h"
@@ -1424,6 +1425,20 @@ TEST_F(Workstation, ToolsRegisterFrameShowsTheFrameSheetAndTheRods) {
   ASSERT_TRUE(waitFor([&] { return !window.busy(); }, 180000));
   EXPECT_TRUE(progressShown) << "no progress dialog while registering";
   ASSERT_TRUE(window.session()->plan().frame) << "the plan was not registered";
+  // The overlay to check it by: the frame CT's bone (orange) on the T1, shown at once.
+  QDialog* overlay = nullptr;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        overlay = window.findChild<QDialog*>("frameOverlayDialog");
+        return overlay && overlay->isVisible();
+      },
+      10000));
+  const QLabel* picture = overlay->findChild<QLabel*>("schematicPicture");
+  ASSERT_NE(picture, nullptr);
+  const QImage overlayImage = picture->pixmap().toImage();
+  EXPECT_GT(countPixels(overlayImage, [](QColor c) { return isFrameOverlayBone(c.rgb()); }), 2000)
+      << "no bone of the frame CT drawn over the T1";
+  overlay->close();
 
   // The panel's sheet for the selected (left) lead, against the truth of the phantom's frame.
   std::ifstream truthFile(images + "/phantom_frame_truth.json");

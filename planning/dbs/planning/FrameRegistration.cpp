@@ -131,7 +131,8 @@ Volume loadStereotacticImage(const std::string& path, const ProgressCallback& pr
 PlanFrameRegistration completeRegistration(const PlanDocument& plan, const Volume& stereotactic,
                                            const std::string& stereotacticImagePath, const FrameModel& model,
                                            const FrameDetection& detection, const std::string& method,
-                                           double detectionSeconds, const ProgressCallback& progress) {
+                                           double detectionSeconds, const ProgressCallback& progress,
+                                           FrameRegistrationCheck* check) {
   if (progress && !progress(0.0, "loading the plan's image")) throw Cancelled();
   Volume planImage = loadVolumeForPlanning(plan.image.path, {}, plan.image.binFactors);
   if (plan.image.statedGeometry)
@@ -161,6 +162,10 @@ PlanFrameRegistration completeRegistration(const PlanDocument& plan, const Volum
   r.coRegistrationSeconds = rigid.seconds;
   r.detectionSeconds = detectionSeconds;
   requireTargetsWithinLocalizer(plan, r, stereotacticImagePath);
+  if (check) {
+    check->stereotacticOnPlanGrid = resampleOntoGrid(stereotactic, r.planRasFromImageRas, planImage.geometry);
+    check->planImage = std::move(planImage);
+  }
   return r;
 }
 
@@ -168,7 +173,7 @@ PlanFrameRegistration completeRegistration(const PlanDocument& plan, const Volum
 
 PlanFrameRegistration registerPlanToFrame(const PlanDocument& plan, const std::string& stereotacticImagePath,
                                           const FrameRegistrationOptions& options,
-                                          const ProgressCallback& progress) {
+                                          const ProgressCallback& progress, FrameRegistrationCheck* check) {
   const FrameModel& model = frameModel(options.frameId);
   // Progress: loading 0-5 %, detection 5-30 %, co-registration 30-100 %.
   const Volume stereotactic = loadStereotacticImage(stereotacticImagePath, partOf(progress, 0.0, 0.05));
@@ -176,14 +181,15 @@ PlanFrameRegistration registerPlanToFrame(const PlanDocument& plan, const std::s
   const FrameDetection detection =
       detectFrame(stereotactic, model, options.detection, partOf(progress, 0.05, 0.3));
   return completeRegistration(plan, stereotactic, stereotacticImagePath, model, detection, "automatic",
-                              secondsSince(detectionStart), partOf(progress, 0.3, 1.0));
+                              secondsSince(detectionStart), partOf(progress, 0.3, 1.0), check);
 }
 
 PlanFrameRegistration registerPlanToFrameByHand(const PlanDocument& plan,
                                                 const std::string& stereotacticImagePath,
                                                 const std::vector<RodPoint>& clickedRas,
                                                 const FrameRegistrationOptions& options,
-                                                const ProgressCallback& progress) {
+                                                const ProgressCallback& progress,
+                                                FrameRegistrationCheck* check) {
   const FrameModel& model = frameModel(options.frameId);
   const Volume stereotactic = loadStereotacticImage(stereotacticImagePath, partOf(progress, 0.0, 0.05));
   std::vector<int> slices;
@@ -201,7 +207,7 @@ PlanFrameRegistration registerPlanToFrameByHand(const PlanDocument& plan,
   FrameDetection detection =
       solveFrameFromRodPoints(clickedRas, model, solve, std::max({spacing.x, spacing.y, spacing.z}));
   return completeRegistration(plan, stereotactic, stereotacticImagePath, model, detection, "manual",
-                              secondsSince(start), partOf(progress, 0.05, 1.0));
+                              secondsSince(start), partOf(progress, 0.05, 1.0), check);
 }
 
 void requireTargetsWithinLocalizer(const PlanDocument& plan, const PlanFrameRegistration& r,

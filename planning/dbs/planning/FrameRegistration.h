@@ -45,9 +45,15 @@ struct FrameRegistrationOptions {
 // that image rigidly to the plan's image (mutual information, multi-resolution, finest level 1 mm),
 // composes them, and refuses (FrameDetectionError) when a chosen target lies outside the heights the
 // rods cover. Throws ImagingError for an unreadable image, Cancelled when `progress` returns false.
+// `check`, when given, receives the plan's image and the stereotactic image resampled onto its grid
+// through the co-registration, for the overlay a user looks at before trusting the registration.
+struct FrameRegistrationCheck {
+  Volume planImage, stereotacticOnPlanGrid;
+};
 PlanFrameRegistration registerPlanToFrame(const PlanDocument& plan, const std::string& stereotacticImagePath,
                                           const FrameRegistrationOptions& options = {},
-                                          const ProgressCallback& progress = {});
+                                          const ProgressCallback& progress = {},
+                                          FrameRegistrationCheck* check = nullptr);
 
 // The manual fallback: the same solver (solveFrameFromRodPoints) on rod cross-sections a user
 // clicked in `stereotacticImagePath` (RAS mm of that image, with the slice index each lies on):
@@ -56,7 +62,8 @@ PlanFrameRegistration registerPlanToFrameByHand(const PlanDocument& plan,
                                                 const std::string& stereotacticImagePath,
                                                 const std::vector<RodPoint>& clickedRas,
                                                 const FrameRegistrationOptions& options = {},
-                                                const ProgressCallback& progress = {});
+                                                const ProgressCallback& progress = {},
+                                                FrameRegistrationCheck* check = nullptr);
 
 // Throws FrameDetectionError when a chosen trajectory's target lies outside the heights over which
 // `registration`'s rods were seen (the image does not cover the target's height), naming the side.
