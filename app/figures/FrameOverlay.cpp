@@ -25,8 +25,9 @@ double valueAt(const Volume& v, const Affine& ijkFromRas, Vec3 ras) {
   if (i < 0 || j < 0 || k < 0 || i >= static_cast<long>(n[0]) || j >= static_cast<long>(n[1]) ||
       k >= static_cast<long>(n[2]))
     return std::nan("");
-  return v.image->GetBufferPointer()[(static_cast<std::size_t>(k) * n[1] + static_cast<std::size_t>(j)) * n[0] +
-                                     static_cast<std::size_t>(i)];
+  return v.image
+      ->GetBufferPointer()[(static_cast<std::size_t>(k) * n[1] + static_cast<std::size_t>(j)) * n[0] +
+                           static_cast<std::size_t>(i)];
 }
 
 }  // namespace
@@ -62,10 +63,11 @@ QImage frameOverlayFigure(const Volume& planImage, const Volume& overlay, Vec3 c
         const double u = (x - kPanelPixels / 2.0) * mmPerPixel, v = (kPanelPixels / 2.0 - y) * mmPerPixel;
         const Vec3 ras = centreRas + u * axes[panel][0] + v * axes[panel][1];
         const double t = valueAt(planImage, t1Ijk, ras);
-        const int grey = std::isnan(t) ? 0
-                                       : static_cast<int>(std::clamp(255.0 * (t - t1.robustLow) /
-                                                                         std::max(1e-9, t1.robustHigh - t1.robustLow),
-                                                                     0.0, 255.0));
+        const int grey =
+            std::isnan(t)
+                ? 0
+                : static_cast<int>(std::clamp(
+                      255.0 * (t - t1.robustLow) / std::max(1e-9, t1.robustHigh - t1.robustLow), 0.0, 255.0));
         QColor colour(grey, grey, grey);
         const double o = valueAt(overlay, otherIjk, ras);
         if (!std::isnan(o)) {
@@ -83,10 +85,11 @@ QImage frameOverlayFigure(const Volume& planImage, const Volume& overlay, Vec3 c
   painter.setFont(font);
   for (int panel = 0; panel < 3; ++panel)
     painter.drawText(QRect(panel * kPanelPixels + 6, 4, kPanelPixels - 12, 18), Qt::AlignLeft, names[panel]);
-  painter.drawText(QRect(6, kPanelPixels + 4, 3 * kPanelPixels - 12, 20), Qt::AlignLeft,
-                   QString("Frame image on the plan's T1 (%1 mm across): its bone in orange, metal in green. The "
-                           "orange skull must lie on the T1's skull.")
-                       .arg(kFieldMm, 0, 'f', 0));
+  painter.drawText(
+      QRect(6, kPanelPixels + 4, 3 * kPanelPixels - 12, 20), Qt::AlignLeft,
+      QString("Frame image on the plan's T1 (%1 mm across): its bone in orange, metal in green. The "
+              "orange skull must lie on the T1's skull.")
+          .arg(kFieldMm, 0, 'f', 0));
   painter.end();
   return image;
 }

@@ -172,6 +172,23 @@ void WindowActions::buildViewMenu(QMenuBar* bar, QDockWidget* probesEyeDock, QDo
       "click it to move that side's entry");
 }
 
+namespace {
+
+// The stereotactic image for a frame registration: a volume file, or any file of a DICOM series
+// (a frame CT usually comes as one), which stands for its folder.
+QString chooseStereotacticImage(QWidget* parent) {
+  const QString path = QFileDialog::getOpenFileName(
+      parent,
+      "The stereotactic image: a CT or MR with the frame's N-localizer on (for DICOM: any file of the "
+      "series)",
+      WindowSettings::lastFolder(), "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd *.dcm);;All files (*)");
+  if (path.isEmpty()) return path;
+  static const QStringList volumeSuffixes{"nii", "gz", "nrrd", "nhdr", "mha", "mhd"};
+  return volumeSuffixes.contains(QFileInfo(path).suffix().toLower()) ? path : QFileInfo(path).absolutePath();
+}
+
+}  // namespace
+
 void WindowActions::buildToolsMenu(QMenuBar* bar) {
   MainWindow* w = &window_;
   QMenu* tools = bar->addMenu("&Tools");
@@ -189,16 +206,10 @@ void WindowActions::buildToolsMenu(QMenuBar* bar) {
     if (!chosen.isEmpty()) w->planTrajectoriesForCurrentImage(chosen);
   });
   registerFrame_ = tools->addAction("Register &frame (stereotactic CT/MR)...", w, [w] {
-    const QString path = QFileDialog::getOpenFileName(
-        w, "The stereotactic image: a CT or MR with the frame's N-localizer on", WindowSettings::lastFolder(),
-        "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)");
-    if (!path.isEmpty()) w->registerFrame(path);
+    if (const QString path = chooseStereotacticImage(w); !path.isEmpty()) w->registerFrame(path);
   });
   registerFrameByHand_ = tools->addAction("Register frame by &hand (click the rods)...", w, [w] {
-    const QString path = QFileDialog::getOpenFileName(
-        w, "The stereotactic image: a CT or MR with the frame's N-localizer on", WindowSettings::lastFolder(),
-        "Images (*.nii *.nii.gz *.nrrd *.nhdr *.mha *.mhd);;All files (*)");
-    if (!path.isEmpty()) w->registerFrameByHand(path);
+    if (const QString path = chooseStereotacticImage(w); !path.isEmpty()) w->registerFrameByHand(path);
   });
   registerFrameByHand_->setStatusTip(
       "When the automatic detection refuses: click the localizer's rods on a few slices; the same solver");

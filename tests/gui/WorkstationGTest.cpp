@@ -261,6 +261,42 @@ class Workstation : public ::testing::Test {
   std::string dir_;
 };
 
+// The phantom (seed 3) with its frame CT, planned by this build's `dbsplan plan`, cached as
+// planColin27WithTheCli's plan is; the images stay in the cache (the plan refers to its T1 there).
+// Returns the copy's plan.json; `images` is the folder of phantom_t1.nii.gz, phantom_frame_ct.nii.gz
+// and phantom_frame_truth.json.
+std::string framedPhantomPlan(const std::string& outDir, std::string* images) {
+  const std::string stamp = test::fileStamp(DBSPLAN_EXECUTABLE);
+  *images = std::string(DBS_TEST_CACHE_DIR) + "/phantom3-frame-images-" + stamp;
+  return test::copyOfCachedPlan(
+      "phantom3-frame-plan-" + stamp,
+      [images](const std::string& folder) {
+        const std::string command = std::string(DBSPLAN_EXECUTABLE) + " phantom --out " + *images +
+                                    " --seed 3 --frame-ct --frame-seed 2 > " + folder + ".log 2>&1 && " +
+                                    DBSPLAN_EXECUTABLE + " plan " + *images +
+                                    "/phantom_t1.nii.gz --no-figures --out " + folder + " >> " + folder +
+                                    ".log 2>&1";
+        EXPECT_EQ(std::system(command.c_str()), 0) << "see " << folder << ".log";
+      },
+      outDir);
+}
+
+Affine affineFromJson(const nlohmann::json& rows) {
+  Affine a;
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) a.m[r][c] = rows[r][c].get<double>();
+  return a;
+}
+
+// The plans the workstation tests share (colin27, and the phantom in its frame), made once per
+// build before them (the CTest fixture of tests/CMakeLists.txt: SHARED_PLAN_TEST).
+TEST_F(Workstation, TheSharedPlansAreMadeOnce) {
+  EXPECT_TRUE(fs::exists(planColin27WithTheCli(dir_ + "/colin27")));
+  std::string images;
+  EXPECT_TRUE(fs::exists(framedPhantomPlan(dir_ + "/phantom", &images)));
+  EXPECT_TRUE(fs::exists(images + "/phantom_frame_ct.nii.gz"));
+}
+
 TEST_F(Workstation, NewUserPlansDragsUndoesPicksAnAlternativeSavesReopensAndExports) {
   MainWindow window;
   window.resize(1500, 1000);
@@ -1377,33 +1413,6 @@ TEST_F(Workstation, ADoubleClickMaximisesAViewAndTheLayoutMenuSwitches) {
                         static_cast<QWidget*>(window.sliceView(SliceOrientation::Sagittal)),
                         static_cast<QWidget*>(window.sceneView())})
     EXPECT_TRUE(view->isVisible());
-}
-
-// The phantom (seed 3) with its frame CT, planned by this build's `dbsplan plan`, cached as
-// planColin27WithTheCli's plan is; the images stay in the cache (the plan refers to its T1 there).
-// Returns the copy's plan.json; `images` is the folder of phantom_t1.nii.gz, phantom_frame_ct.nii.gz
-// and phantom_frame_truth.json.
-std::string framedPhantomPlan(const std::string& outDir, std::string* images) {
-  const std::string stamp = test::fileStamp(DBSPLAN_EXECUTABLE);
-  *images = std::string(DBS_TEST_CACHE_DIR) + "/phantom3-frame-images-" + stamp;
-  return test::copyOfCachedPlan(
-      "phantom3-frame-plan-" + stamp,
-      [images](const std::string& folder) {
-        const std::string command = std::string(DBSPLAN_EXECUTABLE) + " phantom --out " + *images +
-                                    " --seed 3 --frame-ct --frame-seed 2 > " + folder + ".log 2>&1 && " +
-                                    DBSPLAN_EXECUTABLE + " plan " + *images +
-                                    "/phantom_t1.nii.gz --no-figures --out " + folder + " >> " + folder +
-                                    ".log 2>&1";
-        EXPECT_EQ(std::system(command.c_str()), 0) << "see " << folder << ".log";
-      },
-      outDir);
-}
-
-Affine affineFromJson(const nlohmann::json& rows) {
-  Affine a;
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c) a.m[r][c] = rows[r][c].get<double>();
-  return a;
 }
 
 // Issue 21: Tools > Register frame, as a user does it: a plan of the phantom is open, the frame CT

@@ -45,6 +45,15 @@ std::unique_ptr<PlanSession> openColin27Plan(const std::string& dir) {
   return PlanSession::open(planPath);
 }
 
+// The plan the tests here share, made once per build before them (the CTest fixture of
+// tests/CMakeLists.txt: SHARED_PLAN_TEST); it opens as a session.
+TEST(PlanSession, TheSharedColin27PlanIsMadeOnce) {
+  const std::string dir = test::freshTestDir("dbs_session_shared");
+  const std::unique_ptr<PlanSession> session = openColin27Plan(dir);
+  ASSERT_NE(session, nullptr);
+  EXPECT_EQ(session->plan().trajectories.size(), 2u);
+}
+
 TEST(PlanSession, EditsArePreviewedCommittedUndoneAndRecorded) {
   const std::string dir = test::freshTestDir("dbs_session_test");
   const std::unique_ptr<PlanSession> opened = openColin27Plan(dir);

@@ -7,6 +7,7 @@
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
 #include <nlohmann/json.hpp>
 
+#include "dbs/generators/TruthJson.h"
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
 
@@ -76,15 +77,8 @@ Vec3 asFloatVec(Vec3 v) {
           static_cast<double>(static_cast<float>(v.z))};
 }
 
-nlohmann::json vecJson(Vec3 v) {
-  return nlohmann::json::array({v.x, v.y, v.z});
-}
-
-nlohmann::json affineJson(const Affine& a) {
-  nlohmann::json rows = nlohmann::json::array();
-  for (int r = 0; r < 4; ++r) rows.push_back({a.m[r][0], a.m[r][1], a.m[r][2], a.m[r][3]});
-  return rows;
-}
+using truth::affineJson;
+using truth::vecJson;
 
 double segmentDistance(Vec3 p, Vec3 a, Vec3 b) {
   const Vec3 d = b - a;

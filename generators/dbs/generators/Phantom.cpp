@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dbs/generators/TruthJson.h"
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/VoxelBudget.h"
 
@@ -519,15 +520,8 @@ void report(const ProgressCallback& progress, double fraction, const std::string
   if (progress && !progress(fraction, step)) throw Cancelled();
 }
 
-nlohmann::json vecJson(Vec3 v) {
-  return nlohmann::json::array({v.x, v.y, v.z});
-}
-
-nlohmann::json affineJson(const Affine& a) {
-  nlohmann::json rows = nlohmann::json::array();
-  for (int r = 0; r < 4; ++r) rows.push_back({a.m[r][0], a.m[r][1], a.m[r][2], a.m[r][3]});
-  return rows;
-}
+using truth::affineJson;
+using truth::vecJson;
 
 template <typename ImageType>
 void writeNifti(const ImageType& image, const std::string& path) {
