@@ -12,6 +12,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
+cmake --build "$build" --target benchmarks >/dev/null  # the benchmarks are not in the default build
 T=${DBSPLAN_MRICRON_DIR:-/usr/share/mricron/templates}
 checks=$root/../shared/checks
 out=${1:-/tmp/dbsplan-bench}; shift || true

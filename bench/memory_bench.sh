@@ -9,6 +9,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
+cmake --build "$build" --target benchmarks >/dev/null  # the benchmarks are not in the default build
 T=${DBSPLAN_MRICRON_DIR:-/usr/share/mricron/templates}
 out=${1:-/tmp/dbsplan-memory-bench}; shift || true
 spacings=${*:-1.0 0.7 0.5 0.4 0.3}

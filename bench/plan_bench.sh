@@ -11,6 +11,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
+cmake --build "$build" --target benchmarks >/dev/null  # the benchmarks are not in the default build
 T=${DBSPLAN_MRICRON_DIR:-/usr/share/mricron/templates}
 atlas=$build/data/atlas/dbs_atlas_mni.nii.gz
 out=${1:-/tmp/dbsplan-plan-bench}; shift || true

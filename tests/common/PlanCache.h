@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -50,5 +51,28 @@ inline std::string copyOfCachedPlan(const std::string& key,
   fs::copy(cached, outDir, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
   return outDir + "/plan.json";
 }
+
+#ifdef DBSPLAN_EXECUTABLE
+// The phantom (seed 3) with its frame CT, planned by this build's `dbsplan plan`, cached as
+// planColin27WithTheCli's plan is; the images stay in the cache (the plan refers to its T1 there).
+// Returns the copy's plan.json; `images` is the folder of phantom_t1.nii.gz, phantom_frame_ct.nii.gz
+// and phantom_frame_truth.json.
+inline std::string framedPhantomPlan(const std::string& outDir, std::string* images) {
+  const std::string stamp = fileStamp(DBSPLAN_EXECUTABLE);
+  *images = std::string(DBS_TEST_CACHE_DIR) + "/phantom3-frame-images-" + stamp;
+  return copyOfCachedPlan(
+      "phantom3-frame-plan-" + stamp,
+      [images](const std::string& folder) {
+        const std::string command = std::string(DBSPLAN_EXECUTABLE) + " phantom --out " + *images +
+                                    " --seed 3 --frame-ct --frame-seed 2 > " + folder + ".log 2>&1 && " +
+                                    DBSPLAN_EXECUTABLE + " plan " + *images +
+                                    "/phantom_t1.nii.gz --no-figures --out " + folder + " >> " + folder +
+                                    ".log 2>&1";
+        EXPECT_EQ(std::system(command.c_str()), 0) << "see " << folder << ".log";
+      },
+      outDir);
+}
+
+#endif
 
 }  // namespace dbs::test

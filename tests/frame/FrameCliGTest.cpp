@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "CliTestSupport.h"
+#include "PlanCache.h"
 #include "PlanSchema.h"
 #include "TestSupport.h"
 #include "dbs/imaging/StereotacticFrame.h"
@@ -37,11 +38,12 @@ Vec3 vecOf(const nlohmann::json& v) {
 
 TEST(FrameCli, DetectsRegistersPrintsTheSheetAndKeepsItInStepWithEdits) {
   const std::string dir = test::freshTestDir("frame_cli");
-  const RunResult phantom = runDbsplan("phantom --out " + dir + " --seed 3 --frame-ct --frame-seed 2");
-  ASSERT_EQ(phantom.exitCode, 0) << phantom.err;
-  EXPECT_NE(phantom.out.find("phantom_frame_ct.nii.gz"), std::string::npos) << phantom.out;
-  const std::string ct = dir + "/phantom_frame_ct.nii.gz";
-  const nlohmann::json truth = readJson(dir + "/phantom_frame_truth.json");
+  // The phantom with its frame CT (`dbsplan phantom --frame-ct`), planned by `dbsplan plan`: the plan
+  // the workstation's frame tests share (PlanCache.h), made once per build.
+  std::string images;
+  const std::string planPath = test::framedPhantomPlan(dir + "/plan", &images);
+  const std::string ct = images + "/phantom_frame_ct.nii.gz";
+  const nlohmann::json truth = readJson(images + "/phantom_frame_truth.json");
 
   // The localizer alone: frame_from_ras against the truth at the head's centre.
   const RunResult detect = runDbsplan("frame --image " + ct + " --detect-only --json");
@@ -56,10 +58,7 @@ TEST(FrameCli, DetectsRegistersPrintsTheSheetAndKeepsItInStepWithEdits) {
   for (const Vec3 p : {Vec3{0, 0, 0}, Vec3{-20, -5, -5}, Vec3{20, -5, -5}})
     EXPECT_LT(norm(frameFromRas.apply(t1ToCt.apply(p)) - truthFromRas.apply(t1ToCt.apply(p))), 0.1);
 
-  // A plan of the phantom, registered to the frame: the sheet, and the plan stores it.
-  const RunResult plan = runDbsplan("plan " + dir + "/phantom_t1.nii.gz --no-figures --out " + dir + "/plan");
-  ASSERT_EQ(plan.exitCode, 0) << plan.err;
-  const std::string planPath = dir + "/plan/plan.json";
+  // The plan registered to the frame: the sheet, and the plan stores it.
   const RunResult frame = runDbsplan("frame " + planPath + " --image " + ct);
   ASSERT_EQ(frame.exitCode, 0) << frame.err;
   for (const char* expected :
@@ -111,6 +110,7 @@ TEST(FrameCli, DetectsRegistersPrintsTheSheetAndKeepsItInStepWithEdits) {
                                       "/broken --seed 3 --frame-ct --frame-remove-rod "
                                       "'left diagonal'");
   ASSERT_EQ(broken.exitCode, 0) << broken.err;
+  EXPECT_NE(broken.out.find("phantom_frame_ct.nii.gz"), std::string::npos) << broken.out;
   const RunResult refused =
       runDbsplan("frame --image " + dir + "/broken/phantom_frame_ct.nii.gz --detect-only");
   EXPECT_EQ(refused.exitCode, 1);

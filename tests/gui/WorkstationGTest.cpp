@@ -261,26 +261,6 @@ class Workstation : public ::testing::Test {
   std::string dir_;
 };
 
-// The phantom (seed 3) with its frame CT, planned by this build's `dbsplan plan`, cached as
-// planColin27WithTheCli's plan is; the images stay in the cache (the plan refers to its T1 there).
-// Returns the copy's plan.json; `images` is the folder of phantom_t1.nii.gz, phantom_frame_ct.nii.gz
-// and phantom_frame_truth.json.
-std::string framedPhantomPlan(const std::string& outDir, std::string* images) {
-  const std::string stamp = test::fileStamp(DBSPLAN_EXECUTABLE);
-  *images = std::string(DBS_TEST_CACHE_DIR) + "/phantom3-frame-images-" + stamp;
-  return test::copyOfCachedPlan(
-      "phantom3-frame-plan-" + stamp,
-      [images](const std::string& folder) {
-        const std::string command = std::string(DBSPLAN_EXECUTABLE) + " phantom --out " + *images +
-                                    " --seed 3 --frame-ct --frame-seed 2 > " + folder + ".log 2>&1 && " +
-                                    DBSPLAN_EXECUTABLE + " plan " + *images +
-                                    "/phantom_t1.nii.gz --no-figures --out " + folder + " >> " + folder +
-                                    ".log 2>&1";
-        EXPECT_EQ(std::system(command.c_str()), 0) << "see " << folder << ".log";
-      },
-      outDir);
-}
-
 Affine affineFromJson(const nlohmann::json& rows) {
   Affine a;
   for (int r = 0; r < 4; ++r)
@@ -293,7 +273,7 @@ Affine affineFromJson(const nlohmann::json& rows) {
 TEST_F(Workstation, TheSharedPlansAreMadeOnce) {
   EXPECT_TRUE(fs::exists(planColin27WithTheCli(dir_ + "/colin27")));
   std::string images;
-  EXPECT_TRUE(fs::exists(framedPhantomPlan(dir_ + "/phantom", &images)));
+  EXPECT_TRUE(fs::exists(test::framedPhantomPlan(dir_ + "/phantom", &images)));
   EXPECT_TRUE(fs::exists(images + "/phantom_frame_ct.nii.gz"));
 }
 
@@ -1421,7 +1401,7 @@ TEST_F(Workstation, ADoubleClickMaximisesAViewAndTheLayoutMenuSwitches) {
 // slice views mark where the localizer's rods cross them (green), and Edit > Undo takes it back.
 TEST_F(Workstation, ToolsRegisterFrameShowsTheFrameSheetAndTheRods) {
   std::string images;
-  const std::string planPath = framedPhantomPlan(dir_ + "/plan", &images);
+  const std::string planPath = test::framedPhantomPlan(dir_ + "/plan", &images);
   MainWindow window;
   ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1400, 1000)));
   EXPECT_NE(plainText(window.planPanel()->detailsText()).indexOf("not registered"), -1)
@@ -1492,7 +1472,7 @@ TEST_F(Workstation, ToolsRegisterFrameShowsTheFrameSheetAndTheRods) {
 // panel's X, Y, Z match the truth.
 TEST_F(Workstation, RegisterFrameByHandFromClickedRods) {
   std::string images;
-  const std::string planPath = framedPhantomPlan(dir_ + "/plan", &images);
+  const std::string planPath = test::framedPhantomPlan(dir_ + "/plan", &images);
   MainWindow window;
   ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1200, 900)));
   std::ifstream truthFile(images + "/phantom_frame_truth.json");

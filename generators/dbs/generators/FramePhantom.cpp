@@ -167,6 +167,19 @@ FramePhantom generateFramePhantom(const PhantomResult& head, const FrameModel& f
       pinTips.push_back(ctFromAligned.apply(tip));
     }
 
+  // Clutter: short bright segments anywhere in the box around the localizer, steep or flat.
+  {
+    Random specks(parameters.seed ^ 0x5BECC5ULL);
+    for (unsigned n = 0; n < parameters.clutterSpecks; ++n) {
+      const Vec3 centre =
+          ctFromAligned.apply({specks.uniform(-110, 110), specks.uniform(-90, 130), specks.uniform(-65, 65)});
+      const Vec3 along = normalized({specks.uniform(-1, 1), specks.uniform(-1, 1), specks.uniform(-1, 1)});
+      const double halfLength = specks.uniform(0.2, 1.2);
+      metal.push_back({centre - halfLength * along, centre + halfLength * along, specks.uniform(0.5, 1.0),
+                       static_cast<float>(specks.uniform(600, 2500))});
+    }
+  }
+
   // The grid: axial slices (LPS voxel axes, as DICOM), covering the head and every rod's full length
   // except a cropped plate (cut off 10 mm inside it).
   const std::array<Vec3, 2> headBounds = head.truth.grid.rasBoundsMm();
@@ -363,6 +376,7 @@ std::string framePhantomTruthJson(const FramePhantom& phantom, const FrameModel&
                             {"streaks", t.parameters.streaks && !t.parameters.magneticResonance},
                             {"modality", t.parameters.magneticResonance ? "MR (T1-weighted)" : "CT (HU)"},
                             {"removed_rods", removed},
+                            {"clutter_specks", t.parameters.clutterSpecks},
                             {"cropped_plate", t.parameters.croppedPlate},
                             {"frame_tilt_deg", vecJson(t.frameTiltDeg)},
                             {"frame_from_t1_ras", affineJson(t.frameFromT1Ras)},

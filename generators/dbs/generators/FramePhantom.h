@@ -33,6 +33,9 @@ struct FramePhantomParameters {
   // A frame MR instead of a CT: the head's T1 intensities, rods bright (copper sulphate), pins as
   // signal voids, no streaks, Rician-like noise (magnitude of the noisy value) of noiseHu in T1 units.
   bool magneticResonance = false;
+  // Bright specks (1-2 mm, bone- to metal-bright) scattered through the field of view: what streak
+  // fragments, calcifications and bits of the frame's hardware leave above a rod threshold.
+  unsigned clutterSpecks = 0;
 };
 
 struct FramePhantomTruth {

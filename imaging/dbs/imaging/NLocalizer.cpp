@@ -215,21 +215,49 @@ std::vector<Line> findLines(const std::vector<RodPoint>& points, const Vec3& sup
     if (free.size() < minSlices) break;
     std::vector<std::size_t> best;
     Vec3 bestA, bestU;
+    // The free points by slice, for the local pairs below.
+    std::map<int, std::vector<std::size_t>> bySlice;
+    for (const std::size_t i : free) bySlice[points[i].slice].push_back(i);
     for (int iteration = 0; iteration < 1500; ++iteration) {
       const RodPoint& p = points[free[random.next() % free.size()]];
-      const RodPoint& q = points[free[random.next() % free.size()]];
-      if (std::abs(p.slice - q.slice) < 3) continue;
-      const Vec3 u = normalized(q.ras - p.ras);
+      Vec3 a = p.ras, u;
+      if (iteration % 2 == 0) {
+        // A pair from anywhere: finds long rods quickly in a clean image.
+        const RodPoint& q = points[free[random.next() % free.size()]];
+        if (std::abs(p.slice - q.slice) < 3) continue;
+        u = normalized(q.ras - p.ras);
+      } else {
+        // A local pair, 3 to 10 slices apart and within the steepest a rod can lean: in an image
+        // cluttered with bright specks (streak fragments, calcifications) a random pair almost never
+        // lies on one rod, a local one usually does. Its short baseline gives a rough direction,
+        // made good by a fit to the points near it.
+        const int gap = static_cast<int>(3 + random.next() % 8) * (random.next() % 2 ? 1 : -1);
+        const auto slice = bySlice.find(p.slice + gap);
+        if (slice == bySlice.end()) continue;
+        std::vector<std::size_t> near;
+        for (const std::size_t i : slice->second) {
+          const Vec3 d = points[i].ras - p.ras;
+          if (std::hypot(d.x, d.y) <= 2.75 * std::abs(d.z) + tolerance) near.push_back(i);
+        }
+        if (near.empty()) continue;
+        u = normalized(points[near[random.next() % near.size()]].ras - p.ras);
+        std::vector<Vec3> around;
+        for (const std::size_t i : free)
+          if (distanceToLine(points[i].ras, a, u) <= 3 * tolerance) around.push_back(points[i].ras);
+        if (around.size() < 3) continue;
+        fitLine(around, a, u);
+      }
+      if (u.z < 0) u = -1.0 * u;
       if (std::abs(dot(u, superiorRas)) < minAlongNormal) continue;
       // Cheap count first, full inliers (one per slice) only for a line that could win.
       std::size_t count = 0;
       for (const std::size_t i : free)
-        if (distanceToLine(points[i].ras, p.ras, u) <= tolerance) ++count;
+        if (distanceToLine(points[i].ras, a, u) <= tolerance) ++count;
       if (count <= best.size()) continue;
-      std::vector<std::size_t> in = inliersOf(points, taken, p.ras, u, tolerance);
+      std::vector<std::size_t> in = inliersOf(points, taken, a, u, tolerance);
       if (in.size() > best.size()) {
         best = std::move(in);
-        bestA = p.ras;
+        bestA = a;
         bestU = u;
       }
     }
