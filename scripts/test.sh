@@ -11,9 +11,7 @@ bash scripts/setup.sh
 bash scripts/format.sh --check
 bash scripts/build.sh
 echo "test: running every test under Xvfb"
-# -j 3 on 2 cores: the window tests spend much of their time waiting (dialogs, timers, an idle
-# window measured for 15 s), and a third test fills those waits.
-(cd build && xvfb-run -a -s "-screen 0 1600x1200x24" ctest --output-on-failure -j 3)
+(cd build && xvfb-run -a -s "-screen 0 1600x1200x24" ctest --output-on-failure -j 2)
 if [ "${1:-}" = "--quick" ]; then exit 0; fi
 bash scripts/sanitize.sh
 bash scripts/fuzz.sh
