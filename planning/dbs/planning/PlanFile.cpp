@@ -174,6 +174,17 @@ class Field {
     return {at(0).numberIn(-kFarthestMm, kFarthestMm), at(1).numberIn(-kFarthestMm, kFarthestMm),
             at(2).numberIn(-kFarthestMm, kFarthestMm)};
   }
+  // A 4x4 matrix, row-major, as the writer writes an Affine (affineJson).
+  Affine matrix4x4() const {
+    Affine a;
+    if (arraySize() != 4) fail("must be a 4x4 matrix");
+    for (std::size_t r = 0; r < 4; ++r) {
+      const Field row = at(r);
+      if (row.arraySize() != 4) row.fail("must have 4 numbers");
+      for (std::size_t c = 0; c < 4; ++c) a.m[r][c] = row.at(c).number();
+    }
+    return a;
+  }
   Side side() const {
     const std::string s = string();
     const std::optional<Side> side = s.size() == 1 ? sideFromLetter(s[0]) : std::nullopt;
@@ -544,12 +555,7 @@ void readImage(const Field& image, PlanDocument::Image& out) {
     out.geometry.size[a] = static_cast<std::size_t>(v);
   }
   const Field affine = image["ras_from_ijk"];
-  if (affine.arraySize() != 4) affine.fail("must be a 4x4 matrix");
-  for (std::size_t r = 0; r < 4; ++r) {
-    const Field row = affine.at(r);
-    if (row.arraySize() != 4) row.fail("must have 4 numbers");
-    for (std::size_t c = 0; c < 4; ++c) out.geometry.rasFromIjk.m[r][c] = row.at(c).number();
-  }
+  out.geometry.rasFromIjk = affine.matrix4x4();
   if (std::abs(out.geometry.rasFromIjk.determinant3x3()) < 1e-9) affine.fail("is singular");
   if (image.has("working_grid")) {
     const Field grid = image["working_grid"];
@@ -707,14 +713,9 @@ bool jsonNear(const json& a, const json& b, double tolerance) {
   return a == b;
 }
 
-Affine affineFromJson(const Field& f) {
-  Affine a;
-  if (f.arraySize() != 4) f.fail("must be a 4x4 matrix");
-  for (std::size_t r = 0; r < 4; ++r) {
-    const Field row = f.at(r);
-    if (row.arraySize() != 4) row.fail("must have 4 numbers");
-    for (std::size_t c = 0; c < 4; ++c) a.m[r][c] = row.at(c).number();
-  }
+// A frame registration's matrix: read as any 4x4, and refused unless rigid.
+Affine rigidFromJson(const Field& f) {
+  const Affine a = f.matrix4x4();
   if (rigidityError(a) > 1e-6 || a.determinant3x3() < 0 || a.m[3][0] != 0 || a.m[3][1] != 0 ||
       a.m[3][2] != 0 || a.m[3][3] != 1)
     f.fail("must be a rigid transform (a rotation and a shift)");
@@ -746,9 +747,9 @@ void readFrameRegistration(const Field& root, PlanDocument& p) {
   if (r.method != "automatic" && r.method != "manual")
     f["method"].fail("must be \"automatic\" or \"manual\"");
   r.created = f["created"].string();
-  r.frameFromPlanRas = affineFromJson(f["frame_from_plan_ras"]);
-  r.frameFromImageRas = affineFromJson(f["frame_from_image_ras"]);
-  r.planRasFromImageRas = affineFromJson(f["plan_ras_from_image_ras"]);
+  r.frameFromPlanRas = rigidFromJson(f["frame_from_plan_ras"]);
+  r.frameFromImageRas = rigidFromJson(f["frame_from_image_ras"]);
+  r.planRasFromImageRas = rigidFromJson(f["plan_ras_from_image_ras"]);
   // The composition is the registration: a hand-edited matrix that no longer composes is refused.
   if ((r.frameFromImageRas * r.planRasFromImageRas.inverse()).maxAbsDifference(r.frameFromPlanRas) > 1e-6)
     f["frame_from_plan_ras"].fail(
