@@ -303,27 +303,30 @@ void MainWindow::locateGpiInCurrentImage() {
       });
 }
 
-void MainWindow::registerFrame(const QString& stereotacticImagePath) {
+bool MainWindow::planCanBeRegisteredToAFrame() {
   if (!session_) {
     QMessageBox::information(this, "dbsplan",
                              "Open or make a plan first (File > Open plan, or Tools > Plan bilateral "
                              "trajectories): the frame registration belongs to a plan.");
-    return;
+    return false;
   }
   if (!session_->readOnlyReason().empty()) {
     QMessageBox::warning(this, "dbsplan: cannot register the frame",
                          QString::fromStdString("The plan is read-only: " + session_->readOnlyReason()));
-    return;
+    return false;
   }
+  return true;
+}
+
+void MainWindow::runFrameRegistration(const QString& what, FrameRegistrationStep registerPlan) {
   const PlanDocument plan = session_->plan();  // the worker registers a copy; the session stays here
   const unsigned long generation = sessionGeneration_;
-  const std::string path = stereotacticImagePath.toStdString();
   jobs_->runWithProgress<RegisteredFrame>(
-      "Registering the plan to the frame in " + stereotacticImagePath, "dbsplan: cannot register the frame",
-      [plan, path](const ProgressCallback& progress) {
+      what, "dbsplan: cannot register the frame",
+      [plan, registerPlan](const ProgressCallback& progress) {
         FrameRegistrationCheck check;
         RegisteredFrame out;
-        out.registration = registerPlanToFrame(plan, path, {}, progress, &check);
+        out.registration = registerPlan(plan, progress, &check);
         out.overlay = std::make_shared<QImage>(
             frameOverlayFigure(check.planImage, check.stereotacticOnPlanGrid, plan.mcpRas));
         return out;
@@ -333,12 +336,18 @@ void MainWindow::registerFrame(const QString& stereotacticImagePath) {
       });
 }
 
+void MainWindow::registerFrame(const QString& stereotacticImagePath) {
+  if (!planCanBeRegisteredToAFrame()) return;
+  const std::string path = stereotacticImagePath.toStdString();
+  runFrameRegistration(
+      "Registering the plan to the frame in " + stereotacticImagePath,
+      [path](const PlanDocument& plan, const ProgressCallback& progress, FrameRegistrationCheck* check) {
+        return registerPlanToFrame(plan, path, {}, progress, check);
+      });
+}
+
 void MainWindow::registerFrameByHand(const QString& stereotacticImagePath) {
-  if (!session_) {
-    QMessageBox::information(this, "dbsplan",
-                             "Open or make a plan first: the frame registration belongs to a plan.");
-    return;
-  }
+  if (!planCanBeRegisteredToAFrame()) return;
   const std::string path = stereotacticImagePath.toStdString();
   const unsigned long generation = sessionGeneration_;
   jobs_->runWithProgress<std::shared_ptr<const Volume>>(
@@ -355,20 +364,11 @@ void MainWindow::registerFrameByHand(const QString& stereotacticImagePath) {
         connect(dialog, &QDialog::accepted, this, [this, dialog, path, generation] {
           if (generation != sessionGeneration_ || !session_) return;
           const std::vector<RodPoint> points = dialog->points();
-          const PlanDocument plan = session_->plan();
-          jobs_->runWithProgress<RegisteredFrame>(
-              "Registering the plan to the frame from the clicked rods", "dbsplan: cannot register the frame",
-              [plan, path, points](const ProgressCallback& progress) {
-                FrameRegistrationCheck check;
-                RegisteredFrame out;
-                out.registration = registerPlanToFrameByHand(plan, path, points, {}, progress, &check);
-                out.overlay = std::make_shared<QImage>(
-                    frameOverlayFigure(check.planImage, check.stereotacticOnPlanGrid, plan.mcpRas));
-                return out;
-              },
-              [this, generation](RegisteredFrame registered) {
-                installFrameRegistration(std::move(registered), generation);
-              });
+          runFrameRegistration("Registering the plan to the frame from the clicked rods",
+                               [path, points](const PlanDocument& plan, const ProgressCallback& progress,
+                                              FrameRegistrationCheck* check) {
+                                 return registerPlanToFrameByHand(plan, path, points, {}, progress, check);
+                               });
         });
         dialog->open();
       });

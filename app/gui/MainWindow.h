@@ -25,6 +25,7 @@
 #include <memory>
 #include <string>
 
+#include "dbs/planning/FrameRegistration.h"
 #include "dbs/planning/PlanSession.h"
 #include "gui/SampleLoading.h"
 #include "gui/ViewWidgets.h"
@@ -163,6 +164,13 @@ class MainWindow : public QMainWindow {
     std::shared_ptr<const QImage> overlay;  // the frame image on the T1, to look at (FrameOverlay.h)
   };
   void installFrameRegistration(RegisteredFrame registered, unsigned long generation);
+  // Whether the open plan may be registered to a frame (else the box saying why has been shown).
+  bool planCanBeRegisteredToAFrame();
+  // Registers a copy of the plan in the background (progress, cancel), with its overlay, then
+  // installs it: the automatic and the manual registration differ only in `registerPlan`.
+  using FrameRegistrationStep = std::function<PlanFrameRegistration(
+      const PlanDocument&, const ProgressCallback&, FrameRegistrationCheck*)>;
+  void runFrameRegistration(const QString& what, FrameRegistrationStep registerPlan);
   // Offers back the autosave of the plan at `path` when it holds edits never saved.
   void offerAutosave(const std::string& path);
   // At start-up, with nothing open: offers to open the most recent plan whose autosave holds edits
