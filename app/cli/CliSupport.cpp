@@ -170,6 +170,7 @@ void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
         << " contacts in GPi, " << (m.safe ? "safe" : "UNSAFE") << "\n";
   }
   for (const std::string& line : frameSheetLines(plan)) out << "  " << terminalSafe(line) << "\n";
+  for (const std::string& line : stimulationSheetLines(plan)) out << "  " << terminalSafe(line) << "\n";
   if (!plan.reviewNote.empty()) out << "  review note: " << terminalSafe(plan.reviewNote) << "\n";
   if (!plan.history.empty()) {
     out << "  edits by hand: " << plan.history.size()

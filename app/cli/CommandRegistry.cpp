@@ -21,7 +21,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       infoCommand(),          viewCommand(), sampleCommand(),  locateCommand(),  planCommand(),
       planInfoCommand(),      editCommand(), riskMapCommand(), phantomCommand(), exportCommand(),
-      importMarkupsCommand(), bidsCommand(), frameCommand(),
+      importMarkupsCommand(), bidsCommand(), frameCommand(),  stimulateCommand(),
   };
   return all;
 }

@@ -61,5 +61,6 @@ Command exportCommand();
 Command importMarkupsCommand();
 Command bidsCommand();
 Command frameCommand();
+Command stimulateCommand();
 
 }  // namespace dbs::app

@@ -27,6 +27,25 @@ const PlannedTrajectory* chosenTrajectory(const PlanDocument& plan, Side side) {
   return nullptr;
 }
 
+const PlanStimulation* planStimulation(const PlanDocument& plan, Side side) {
+  for (const PlanStimulation& s : plan.stimulation)
+    if (s.settings.side == side) return &s;
+  return nullptr;
+}
+
+std::vector<std::string> stimulationSheetLines(const PlanDocument& plan) {
+  std::vector<std::string> lines;
+  for (const PlanStimulation& st : plan.stimulation) {
+    lines.push_back(std::string("stimulation, ") + sideWord(st.settings.side) + ": " + describeSettings(st.settings));
+    lines.push_back("  " + describeAssessment(st.assessment));
+    for (const std::string& note : st.assessment.notes) lines.push_back("  note: " + note);
+  }
+  if (!lines.empty())
+    lines.push_back("  (teaching grade: spheres around the active contacts from a closed-form model, not a field "
+                    "solution; data/stimulation/SOURCES.md)");
+  return lines;
+}
+
 PlannedTrajectory* chosenTrajectory(PlanDocument& plan, Side side) {
   return const_cast<PlannedTrajectory*>(chosenTrajectory(static_cast<const PlanDocument&>(plan), side));
 }

@@ -406,6 +406,31 @@ json arcRingJson(ArcRing a, bool reachable) {
   return {{"arc_deg", a.arcDeg}, {"ring_deg", a.ringDeg}, {"within_scales", reachable}};
 }
 
+json stimulationAssessmentJson(const StimulationAssessment& a) {
+  json spheres = json::array();
+  for (const ActivatedSphere& sphere : a.spheres)
+    spheres.push_back({{"contact", sphere.contact}, {"centre_ras", vec(sphere.centreRas)}, {"radius_mm", sphere.radiusMm}});
+  json sideEffects = json::object();
+  for (const SideEffectReach& r : a.sideEffects) {
+    json e = {{"assessed", r.assessed}};
+    if (r.assessed) {
+      e["margin_mm"] = r.marginMm;
+      e["contact"] = r.contact;
+      e["reaches"] = r.reaches();
+    }
+    sideEffects[sideEffectName(r.structure)] = e;
+  }
+  return {{"derived", "re-assessed from the settings, the lead and the labels on every edit and on opening"},
+          {"spheres", spheres},
+          {"volume_mm3", a.volumeMm3},
+          {"fraction_gpi", a.fractionGpi},
+          {"fraction_sensorimotor_gpi", a.fractionSensorimotorGpi},
+          {"fraction_gpe", a.fractionGpe},
+          {"side_effects", sideEffects},
+          {"notes", a.notes},
+          {"warning", stimulationWarning(a)}};
+}
+
 json frameRegistrationJson(const PlanFrameRegistration& r) {
   json rods = json::array();
   for (const auto& rod : r.rods)
@@ -525,6 +550,15 @@ json planToJson(const PlanDocument& p) {
       {"review_note", p.reviewNote},
       {"history", history},
       {"file_checksums", p.fileSha256}};
+  if (!p.stimulation.empty()) {
+    json stimulation = json::array();
+    for (const PlanStimulation& st : p.stimulation) {
+      json item = stimulationSettingsToJson(st.settings);
+      item["assessment"] = stimulationAssessmentJson(st.assessment);
+      stimulation.push_back(item);
+    }
+    document["stimulation"] = stimulation;
+  }
   if (p.frame) {
     document["frame_registration"] = frameRegistrationJson(*p.frame);
     // Derived, written for the reader of the file (and checked when read back): never stale, since
@@ -722,6 +756,65 @@ Affine rigidFromJson(const Field& f) {
   return a;
 }
 
+StimulationSettings readStimulationSettings(const Field& f) {
+  StimulationSettings s;
+  s.side = f["side"].side();
+  s.model = f["model"].named(kVtaModelNames);
+  const Field contacts = f["active_contacts"];
+  for (std::size_t i = 0; i < contacts.arraySize(); ++i) s.activeContacts.push_back(contacts.at(i).string());
+  s.unit = f["unit"].named(kAmplitudeUnitNames);
+  s.amplitude = f["amplitude"].numberIn(0, s.unit == AmplitudeUnit::Volt ? kMaxAmplitudeVolt : kMaxAmplitudeMilliAmpere);
+  s.pulseWidthUs = f["pulse_width_us"].numberIn(kMinPulseWidthUs, kMaxPulseWidthUs);
+  s.impedanceOhm = f["impedance_ohm"].numberIn(kMinImpedanceOhm, kMaxImpedanceOhm);
+  return s;
+}
+
+StimulationAssessment readStimulationAssessment(const Field& f) {
+  f.onlyKeys({"derived", "spheres", "volume_mm3", "fraction_gpi", "fraction_sensorimotor_gpi", "fraction_gpe",
+              "side_effects", "notes", "warning"});
+  StimulationAssessment a;
+  const Field spheres = f["spheres"];
+  for (std::size_t i = 0; i < spheres.arraySize(); ++i) {
+    const Field sphere = spheres.at(i);
+    sphere.onlyKeys({"contact", "centre_ras", "radius_mm"});
+    a.spheres.push_back({sphere["contact"].string(), sphere["centre_ras"].vec3(), sphere["radius_mm"].numberIn(0, 50)});
+  }
+  a.volumeMm3 = f["volume_mm3"].numberIn(0, 1e6);
+  a.fractionGpi = f["fraction_gpi"].numberIn(0, 1);
+  a.fractionSensorimotorGpi = f["fraction_sensorimotor_gpi"].numberIn(0, 1);
+  a.fractionGpe = f["fraction_gpe"].numberIn(0, 1);
+  for (SideEffectReach& r : a.sideEffects) {
+    const Field e = f["side_effects"][sideEffectName(r.structure)];
+    r.assessed = e["assessed"].boolean();
+    if (!r.assessed) continue;
+    r.marginMm = e["margin_mm"].numberIn(-100, RiskField::kFar);
+    r.contact = e["contact"].string();
+  }
+  const Field notes = f["notes"];
+  for (std::size_t i = 0; i < notes.arraySize(); ++i) a.notes.push_back(notes.at(i).string());
+  return a;
+}
+
+void readStimulation(const Field& root, PlanDocument& p) {
+  if (!root.has("stimulation")) return;
+  const Field list = root["stimulation"];
+  for (std::size_t i = 0; i < list.arraySize(); ++i) {
+    const Field f = list.at(i);
+    f.onlyKeys({"side", "model", "active_contacts", "amplitude", "unit", "pulse_width_us", "impedance_ohm",
+                "assessment"});
+    PlanStimulation st{readStimulationSettings(f), readStimulationAssessment(f["assessment"])};
+    if (planStimulation(p, st.settings.side)) f["side"].fail("a second stimulation for the same side");
+    const PlannedTrajectory* chosen = chosenTrajectory(p, st.settings.side);
+    if (!chosen) f["side"].fail("stimulation of a side without a trajectory");
+    try {
+      validateStimulation(st.settings, ElectrodeCatalogue::standard().find(chosen->trajectory.electrodeId));
+    } catch (const std::exception& e) {
+      f["active_contacts"].fail(e.what());
+    }
+    p.stimulation.push_back(std::move(st));
+  }
+}
+
 void readFrameRegistration(const Field& root, PlanDocument& p) {
   if (!root.has("frame_registration")) {
     if (root.has("frame_settings")) root["frame_settings"].fail("without frame_registration");
@@ -812,7 +905,7 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
                  "trajectories",    "alternatives",   "search",
                  "risk_structures", "notes",          "review_note",
                  "history",         "file_checksums", "frame_registration",
-                 "frame_settings"});
+                 "frame_settings",  "stimulation"});
   PlanDocument p;  // "schema" is kPlanSchema: whatThisJsonIsInstead said so
   const long version = root["schema_version"].integer();
   if (version < kOldestReadablePlanSchemaVersion || version > kPlanSchemaVersion)
@@ -849,7 +942,24 @@ PlanDocument planFromJson(const json& file, const std::string& where) {
   readFileChecksums(root["file_checksums"], p.fileSha256);
   requireUniqueTrajectoryIds(root, p);
   readFrameRegistration(root, p);
+  readStimulation(root, p);
   return p;
+}
+
+json stimulationSettingsToJson(const StimulationSettings& s) {
+  return {{"side", std::string(1, sideLetter(s.side))},
+          {"model", kVtaModelNames.name(s.model)},
+          {"active_contacts", s.activeContacts},
+          {"amplitude", s.amplitude},
+          {"unit", kAmplitudeUnitNames.name(s.unit)},
+          {"pulse_width_us", s.pulseWidthUs},
+          {"impedance_ohm", s.impedanceOhm}};
+}
+
+StimulationSettings stimulationSettingsFromJson(const json& j, const std::string& where) {
+  const Field f(j, where, "");
+  f.onlyKeys({"side", "model", "active_contacts", "amplitude", "unit", "pulse_width_us", "impedance_ohm"});
+  return readStimulationSettings(f);
 }
 
 void writePlan(const PlanDocument& plan, const std::string& path) {

@@ -31,6 +31,11 @@ nlohmann::json readPlanJson(const std::string& path);
 // hundreds of alternatives and a long history, and bounds what a hostile file costs to parse.
 constexpr std::uintmax_t kMaxPlanFileBytes = 16u * 1024u * 1024u;
 
+// A side's stimulation settings as plan.json and the history write them (without the assessment),
+// and back (validated; throws std::runtime_error naming `where` and the field).
+nlohmann::json stimulationSettingsToJson(const StimulationSettings& settings);
+StimulationSettings stimulationSettingsFromJson(const nlohmann::json& json, const std::string& where);
+
 nlohmann::json searchSettingsToJson(const SearchSettings& settings);
 // The inverse, validated (throws std::runtime_error naming `where` and the field).
 SearchSettings searchSettingsFromJson(const nlohmann::json& json, const std::string& where);

@@ -34,6 +34,13 @@ nlohmann::json migrateVersion2To3(nlohmann::json plan) {
   return plan;
 }
 
+// Version 3 -> 4: stimulation settings may follow (stimulation); a version-3 plan has none, and
+// nothing else changed.
+nlohmann::json migrateVersion3To4(nlohmann::json plan) {
+  plan["schema_version"] = 4;
+  return plan;
+}
+
 }  // namespace
 
 nlohmann::json migratePlanJson(const nlohmann::json& json) {
@@ -44,6 +51,7 @@ nlohmann::json migratePlanJson(const nlohmann::json& json) {
   nlohmann::json plan = json;
   if (version == 1) plan = migrateVersion1To2(std::move(plan));
   if (version <= 2) plan = migrateVersion2To3(std::move(plan));
+  if (version <= 3) plan = migrateVersion3To4(std::move(plan));
   return plan;
 }
 

@@ -17,12 +17,13 @@
 #include <nlohmann/json.hpp>
 
 #include "dbs/imaging/ImageGeometry.h"
+#include "dbs/planning/Stimulation.h"
 #include "dbs/planning/Trajectory.h"
 
 namespace dbs {
 
 constexpr const char* kPlanSchema = "dbsplan.plan";
-constexpr int kPlanSchemaVersion = 3;
+constexpr int kPlanSchemaVersion = 4;
 constexpr int kOldestReadablePlanSchemaVersion = 1;
 
 // Where a target comes from: Proposed (the default: the sensorimotor GPi inside the published
@@ -56,9 +57,10 @@ enum class EditAction : std::uint8_t {
   SetRoll,
   PlaceAc,
   PlacePc,
-  EditNote
+  EditNote,
+  SetStimulation
 };
-inline constexpr EnumNames<EditAction, 9> kEditActionNames{
+inline constexpr EnumNames<EditAction, 10> kEditActionNames{
     {{{EditAction::MoveTarget, "move_target"},
       {EditAction::MoveEntry, "move_entry"},
       {EditAction::ChooseAlternative, "choose_alternative"},
@@ -67,7 +69,8 @@ inline constexpr EnumNames<EditAction, 9> kEditActionNames{
       {EditAction::SetRoll, "set_roll"},
       {EditAction::PlaceAc, "place_ac"},
       {EditAction::PlacePc, "place_pc"},
-      {EditAction::EditNote, "edit_note"}}}};
+      {EditAction::EditNote, "edit_note"},
+      {EditAction::SetStimulation, "set_stimulation"}}}};
 
 // One hand edit, as the plan records it: what changed, from what, to what, and when. Values are in
 // the units the action names: RAS mm arrays for points, mm for depth, degrees for roll, ids and text.
@@ -103,6 +106,14 @@ struct PlanFrameRegistration {
   double frameZMinMm = 0, frameZMaxMm = 0;  // heights over which the rods were seen (frame Z)
   double coRegistrationMetric = 0;          // Mattes mutual information at the end (lower is better)
   double coRegistrationSeconds = 0, detectionSeconds = 0;
+};
+
+// A side's stimulation settings (schema 4) and what they reach. The assessment is derived: it is
+// re-assessed on every edit of the plan (a moved lead moves its spheres) and when the plan is opened,
+// and written to plan.json for readers without the labels (plan-info, other programs).
+struct PlanStimulation {
+  StimulationSettings settings;
+  StimulationAssessment assessment;
 };
 
 struct PlanDocument {
@@ -141,6 +152,7 @@ struct PlanDocument {
   // SHA-256 of the files the plan refers to, keyed by their path relative to the plan's folder.
   std::map<std::string, std::string> fileSha256;
   std::optional<PlanFrameRegistration> frame;  // schema 3: once registered to a frame
+  std::vector<PlanStimulation> stimulation;    // schema 4: at most one per side, left first
 };
 
 // Current UTC time, ISO 8601 ("2026-12-01T20:14:42Z").
@@ -151,6 +163,11 @@ PlannedTrajectory* chosenTrajectory(PlanDocument& plan, Side side);
 // `side`'s target of that source, or nullptr.
 const PlanTarget* planTarget(const PlanDocument& plan, Side side, TargetSource source);
 const PlannedTrajectory* chosenTrajectory(const PlanDocument& plan, Side side);
+// `side`'s stimulation, or null when none is set.
+const PlanStimulation* planStimulation(const PlanDocument& plan, Side side);
+// Each side's stimulation in words, for the CLI (plan-info, stimulate) and the report: the settings,
+// what the activated region reaches, the approximations it relies on; nothing when none is set.
+std::vector<std::string> stimulationSheetLines(const PlanDocument& plan);
 // A trajectory id not used by the plan yet for `side` ("L4" after L1..L3), nor named in its history.
 std::string nextTrajectoryId(const PlanDocument& plan, Side side);
 

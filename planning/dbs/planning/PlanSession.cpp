@@ -10,6 +10,7 @@
 #include "dbs/imaging/ImageTrust.h"
 #include "dbs/imaging/ImageWriting.h"
 #include "dbs/imaging/ImagingError.h"
+#include "dbs/planning/PlanFile.h"
 #include "dbs/planning/TrajectorySearch.h"
 
 namespace dbs {
@@ -167,8 +168,33 @@ void setElectrodeDepthOrRoll(const PlanEdit& edit, Trajectory& t, PlanHistoryEnt
   }
 }
 
+// SetStimulation: the side's settings replaced (or removed, when no contact is active), checked
+// against the side's lead first. The assessment follows in applyEdit.
+void setStimulation(const PlanEdit& edit, PlanDocument& plan, PlanHistoryEntry& entry) {
+  if (!edit.stimulation) throw std::invalid_argument("a stimulation edit without settings");
+  const Side side = edit.sided();
+  StimulationSettings settings = *edit.stimulation;
+  settings.side = side;
+  const PlannedTrajectory* chosen = chosenTrajectory(plan, side);
+  validateStimulation(settings, ElectrodeCatalogue::standard().find(chosen->trajectory.electrodeId));
+  entry.action = EditAction::SetStimulation;
+  entry.trajectoryId = chosen->trajectory.id;
+  const PlanStimulation* before = planStimulation(plan, side);
+  entry.from = before ? stimulationSettingsToJson(before->settings) : nlohmann::json();
+  const bool off = settings.activeContacts.empty();
+  entry.to = off ? nlohmann::json() : stimulationSettingsToJson(settings);
+  plan.stimulation.erase(std::remove_if(plan.stimulation.begin(), plan.stimulation.end(),
+                                        [&](const PlanStimulation& st) { return st.settings.side == side; }),
+                         plan.stimulation.end());
+  if (!off) plan.stimulation.push_back({settings, {}});
+  std::sort(plan.stimulation.begin(), plan.stimulation.end(), [](const PlanStimulation& a, const PlanStimulation& b) {
+    return sideIndex(a.settings.side) < sideIndex(b.settings.side);
+  });
+  plan.history.push_back(entry);
+}
+
 // The edit applied to a copy of the document, re-scored. The one place an edit's meaning lives.
-PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdit& edit) {
+PlanDocument applyEditToTrajectories(const PlanResult& basis, PlanDocument plan, const PlanEdit& edit) {
   using Kind = PlanEdit::Kind;
   PlanHistoryEntry entry;
   entry.time = utcNowIso8601();
@@ -188,6 +214,10 @@ PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdi
   if (!chosen)
     throw std::invalid_argument(std::string("the plan has no trajectory for side '") +
                                 sideLetter(edit.sided()) + "'");
+  if (edit.kind == Kind::SetStimulation) {
+    setStimulation(edit, plan, entry);
+    return plan;
+  }
   const AcpcFrame frame = frameOf(plan);
   const PlanningContext context = contextWithFrame(basis, frame);
   Trajectory t = chosen->trajectory;
@@ -215,6 +245,28 @@ PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdi
   entry.trajectoryId = t.id;
   plan.history.push_back(entry);
   return plan;
+}
+
+// Every side's stimulation re-assessed on the document's leads: a moved target, a new depth or
+// electrode moves the spheres. A setting the new lead cannot take (a contact label the new electrode
+// lacks) is dropped: the side is then off, as the panel shows, and undo brings both back.
+void reassessStimulation(const PlanResult& basis, PlanDocument& plan) {
+  for (auto it = plan.stimulation.begin(); it != plan.stimulation.end();) {
+    const PlannedTrajectory* chosen = chosenTrajectory(plan, it->settings.side);
+    try {
+      if (!chosen) throw std::invalid_argument("no trajectory");
+      it->assessment = assessStimulation(it->settings, chosen->trajectory, chosen->metrics, *basis.field);
+      ++it;
+    } catch (const std::invalid_argument&) {
+      it = plan.stimulation.erase(it);
+    }
+  }
+}
+
+PlanDocument applyEdit(const PlanResult& basis, PlanDocument plan, const PlanEdit& edit) {
+  PlanDocument next = applyEditToTrajectories(basis, std::move(plan), edit);
+  reassessStimulation(basis, next);
+  return next;
 }
 
 // Whether two scorings of one path agree (what reopening a plan checks), and if not, how not.
@@ -262,6 +314,8 @@ std::string PlanEdit::describe() const {
       return "Place PC";
     case Kind::EditNote:
       return "Edit note";
+    case Kind::SetStimulation:
+      return "Set " + s + "stimulation";
   }
   return "Edit";
 }
@@ -543,6 +597,19 @@ std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath,
              " (the re-scored values are shown)");
       p.metrics = std::move(now);
     }
+  // The stimulation's assessment too (derived, like the scores).
+  std::vector<PlanStimulation> stored = plan.stimulation;
+  reassessStimulation(*result, plan);
+  for (const PlanStimulation& before : stored) {
+    const PlanStimulation* now = planStimulation(plan, before.settings.side);
+    const std::string side = sideWord(before.settings.side);
+    if (!now)
+      warn("the " + side + " stimulation no longer fits its lead and is off");
+    else if (std::abs(now->assessment.volumeMm3 - before.assessment.volumeMm3) > 0.01 * before.assessment.volumeMm3 + 0.5 ||
+             std::abs(now->assessment.fractionGpi - before.assessment.fractionGpi) > 0.01)
+      warn("the " + side + " stimulation, re-assessed from the plan's files, differs from the stored assessment (" +
+           describeAssessment(before.assessment) + " stored; the re-assessed values are shown)");
+  }
   result->plan = std::move(plan);
   report(1.0, "plan ready");
   auto session = std::make_unique<PlanSession>(std::move(result), planPath);

@@ -40,12 +40,14 @@ struct PlanEdit {
     PlaceAc,            // pointRas: AC moves; the AC-PC coordinates of everything follow
     PlacePc,            // pointRas
     EditNote,           // text = the reviewer's note
+    SetStimulation,     // side, stimulation = the side's settings (no active contact: off)
   };
   Kind kind = Kind::MoveTarget;
   std::optional<Side> side;  // none for the plan-wide edits (PlaceAc, PlacePc, EditNote)
   Vec3 pointRas;
   std::string text;
   double value = 0;
+  std::optional<StimulationSettings> stimulation = {};
 
   static PlanEdit moveTarget(Side side, Vec3 ras) { return {Kind::MoveTarget, side, ras, {}, 0}; }
   static PlanEdit moveEntry(Side side, Vec3 ras) { return {Kind::MoveEntry, side, ras, {}, 0}; }
@@ -59,6 +61,10 @@ struct PlanEdit {
   static PlanEdit setRoll(Side side, double degrees) { return {Kind::SetRoll, side, {}, {}, degrees}; }
   static PlanEdit placeAc(Vec3 ras) { return {Kind::PlaceAc, std::nullopt, ras, {}, 0}; }
   static PlanEdit placePc(Vec3 ras) { return {Kind::PlacePc, std::nullopt, ras, {}, 0}; }
+  static PlanEdit setStimulation(StimulationSettings settings) {
+    const Side side = settings.side;
+    return {Kind::SetStimulation, side, {}, {}, 0, std::move(settings)};
+  }
   static PlanEdit editNote(std::string text) {
     return {Kind::EditNote, std::nullopt, {}, std::move(text), 0};
   }

@@ -33,6 +33,17 @@ RiskField::RiskField(const RiskStructures& risks, const LabelVolume& labels) {
   }
   const unsigned short* l = labels.image->GetBufferPointer();
   labels_.assign(l, l + n);
+  for (Side side : kBothSides) {
+    const auto gpi = static_cast<unsigned short>(labelValue(std::string("GPi_") + sideLetter(side)));
+    std::vector<double> ys;
+    for (std::size_t k = 0, i = 0; k < size_[2]; ++k)
+      for (std::size_t j = 0; j < size_[1]; ++j)
+        for (std::size_t ii = 0; ii < size_[0]; ++ii, ++i)
+          if (l[i] == gpi) ys.push_back(g.rasFromIndex(Vec3{double(ii), double(j), double(k)}).y);
+    if (ys.empty()) continue;
+    std::nth_element(ys.begin(), ys.begin() + static_cast<std::ptrdiff_t>(ys.size() / 2), ys.end());
+    gpiMedianY_[sideIndex(side)] = ys[ys.size() / 2];
+  }
 
   // Side-effect structures: signed distance to either side's label, measured like the risks.
   sideEffectChannels_.assign(kSideEffectStructures * n, kFar);

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include "dbs/imaging/Labels.h"
@@ -54,6 +55,11 @@ class RiskField {
   bool present(SideEffectStructure structure) const {
     return sideEffectPresent_[static_cast<std::size_t>(structure)];
   }
+  // RAS y (mm) dividing a side's GPi into its posterior (sensorimotor) and anterior halves: the
+  // median y of its voxel centres, the patient-space form of the rule of SensorimotorGpi.h
+  // (data/atlas/SOURCES.md 6c). Nothing when the labels have no GPi on that side.
+  std::optional<double> gpiMedianYRas(Side side) const { return gpiMedianY_[sideIndex(side)]; }
+
   static constexpr float kFar = 1e6f;
 
  private:
@@ -67,6 +73,7 @@ class RiskField {
   std::array<bool, kSideEffectStructures> sideEffectPresent_{};
   std::vector<unsigned short> labels_;
   std::array<bool, kRiskKinds> present_{};
+  std::array<std::optional<double>, 2> gpiMedianY_{};
 };
 
 }  // namespace dbs
