@@ -19,9 +19,9 @@ namespace dbs::app {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
-      infoCommand(),          viewCommand(), sampleCommand(),  locateCommand(),  planCommand(),
-      planInfoCommand(),      editCommand(), riskMapCommand(), phantomCommand(), exportCommand(),
-      importMarkupsCommand(), bidsCommand(), frameCommand(),  stimulateCommand(),
+      infoCommand(),          viewCommand(), sampleCommand(),  locateCommand(),    planCommand(),
+      planInfoCommand(),      editCommand(), riskMapCommand(), phantomCommand(),   exportCommand(),
+      importMarkupsCommand(), bidsCommand(), frameCommand(),   stimulateCommand(),
   };
   return all;
 }

@@ -29,7 +29,8 @@ std::pair<double, AmplitudeUnit> amplitudeOf(const std::string& text) {
   std::string number = text;
   AmplitudeUnit unit = AmplitudeUnit::Volt;
   auto endsWith = [&](const std::string& suffix) {
-    return number.size() >= suffix.size() && number.compare(number.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return number.size() >= suffix.size() &&
+           number.compare(number.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   if (endsWith("mA")) {
     unit = AmplitudeUnit::MilliAmpere;
@@ -41,7 +42,8 @@ std::pair<double, AmplitudeUnit> amplitudeOf(const std::string& text) {
   }
   while (!number.empty() && number.back() == ' ') number.pop_back();
   const std::optional<double> value = parseNumber(number);
-  if (!value) throw CLI::ValidationError("--amplitude", "'" + text + "' is not a number with a unit (3V, 2.5mA)");
+  if (!value)
+    throw CLI::ValidationError("--amplitude", "'" + text + "' is not a number with a unit (3V, 2.5mA)");
   return {*value, unit};
 }
 
@@ -85,7 +87,8 @@ int runStimulate(const StimulateOptions& o) {
         if (item["side"] == report["side"]) report["stimulation"] = item;
     std::cout << report.dump(2) << "\n";
   } else {
-    for (const std::string& line : stimulationSheetLines(session->plan())) std::cout << terminalSafe(line) << "\n";
+    for (const std::string& line : stimulationSheetLines(session->plan()))
+      std::cout << terminalSafe(line) << "\n";
     if (!st) std::cout << "stimulation, " << sideWord(settings.side) << ": off\n";
     std::cout << "plan written: " << written << "\n";
   }
@@ -97,48 +100,51 @@ int runStimulate(const StimulateOptions& o) {
 }  // namespace
 
 Command stimulateCommand() {
-  return {"stimulate", "Planning", "what a stimulation setting would reach (volume of tissue activated)",
-          [](CLI::App& cli, const CommandLine&) -> CommandRun {
-            auto o = std::make_shared<StimulateOptions>();
-            std::string models;
-            for (const VtaModelSpec& m : vtaModels())
-              models += "\n  " + std::string(kVtaModelNames.name(m.model)) + ": " + m.formula + "\n    " + m.citation;
-            cli.footer(
-                "Sets one side's monopolar stimulation on a saved plan (recorded in its history, undoable in the "
-                "window) and reports the volume of tissue activated: its volume, the fraction inside the GPi, "
-                "its sensorimotor part and the GPe, and how far it stays from or reaches into the internal "
-                "capsule and the optic tract. Teaching grade: a sphere around each active contact from a "
-                "closed-form model, not a field solution (data/stimulation/SOURCES.md). Models:" +
-                models);
-            cli.add_option("PLAN", o->planPath, "plan.json to stimulate")
-                ->required()
-                ->check(CLI::ExistingFile.description(""))
-                ->type_name("");
-            cli.add_option("--side", o->side, "the lead")->required()->check(sideValidator())->type_name("L|R");
-            cli.add_option("--contact", o->contacts, "an active contact's label (repeat for several: monopolar)")
-                ->type_name("LABEL");
-            cli.add_option("--amplitude", o->amplitude, "amplitude with its unit: 3V (voltage) or 2.5mA (current)")
-                ->type_name("3V|2.5mA");
-            cli.add_option("--pulse-width", o->pulseWidthUs, "pulse width, microseconds")
-                ->check(CLI::Range(kMinPulseWidthUs, kMaxPulseWidthUs))
-                ->capture_default_str()
-                ->type_name("US");
-            cli.add_option("--impedance", o->impedanceOhm, "the contact's impedance, ohm (converts V and mA)")
-                ->check(CLI::Range(kMinImpedanceOhm, kMaxImpedanceOhm))
-                ->capture_default_str()
-                ->type_name("OHM");
-            std::vector<std::string> ids;
-            for (const auto& [model, word] : kVtaModelNames.entries) ids.push_back(word);
-            cli.add_option("--model", o->model,
-                           std::string("the VTA model (default ") + kVtaModelNames.name(defaultVtaModel()) + ")")
-                ->check(CLI::IsMember(ids))
-                ->type_name("MODEL");
-            cli.add_flag("--off", o->off, "switch the side's stimulation off");
-            cli.add_option("--out", o->outPath, "write the plan here instead (its files copied beside it)")
-                ->type_name("PLAN2.json");
-            cli.add_flag("--json", o->json, "print the side's stimulation and assessment as JSON");
-            return [o] { return runStimulate(*o); };
-          }};
+  return {
+      "stimulate", "Planning", "what a stimulation setting would reach (volume of tissue activated)",
+      [](CLI::App& cli, const CommandLine&) -> CommandRun {
+        auto o = std::make_shared<StimulateOptions>();
+        std::string models;
+        for (const VtaModelSpec& m : vtaModels())
+          models +=
+              "\n  " + std::string(kVtaModelNames.name(m.model)) + ": " + m.formula + "\n    " + m.citation;
+        cli.footer(
+            "Sets one side's monopolar stimulation on a saved plan (recorded in its history, undoable in the "
+            "window) and reports the volume of tissue activated: its volume, the fraction inside the GPi, "
+            "its sensorimotor part and the GPe, and how far it stays from or reaches into the internal "
+            "capsule and the optic tract. Teaching grade: a sphere around each active contact from a "
+            "closed-form model, not a field solution (data/stimulation/SOURCES.md). Models:" +
+            models);
+        cli.add_option("PLAN", o->planPath, "plan.json to stimulate")
+            ->required()
+            ->check(CLI::ExistingFile.description(""))
+            ->type_name("");
+        cli.add_option("--side", o->side, "the lead")->required()->check(sideValidator())->type_name("L|R");
+        cli.add_option("--contact", o->contacts, "an active contact's label (repeat for several: monopolar)")
+            ->type_name("LABEL");
+        cli.add_option("--amplitude", o->amplitude,
+                       "amplitude with its unit: 3V (voltage) or 2.5mA (current)")
+            ->type_name("3V|2.5mA");
+        cli.add_option("--pulse-width", o->pulseWidthUs, "pulse width, microseconds")
+            ->check(CLI::Range(kMinPulseWidthUs, kMaxPulseWidthUs))
+            ->capture_default_str()
+            ->type_name("US");
+        cli.add_option("--impedance", o->impedanceOhm, "the contact's impedance, ohm (converts V and mA)")
+            ->check(CLI::Range(kMinImpedanceOhm, kMaxImpedanceOhm))
+            ->capture_default_str()
+            ->type_name("OHM");
+        std::vector<std::string> ids;
+        for (const auto& [model, word] : kVtaModelNames.entries) ids.push_back(word);
+        cli.add_option("--model", o->model,
+                       std::string("the VTA model (default ") + kVtaModelNames.name(defaultVtaModel()) + ")")
+            ->check(CLI::IsMember(ids))
+            ->type_name("MODEL");
+        cli.add_flag("--off", o->off, "switch the side's stimulation off");
+        cli.add_option("--out", o->outPath, "write the plan here instead (its files copied beside it)")
+            ->type_name("PLAN2.json");
+        cli.add_flag("--json", o->json, "print the side's stimulation and assessment as JSON");
+        return [o] { return runStimulate(*o); };
+      }};
 }
 
 }  // namespace dbs::app

@@ -282,6 +282,44 @@ TEST(CliPlan, PhantomPlansWithoutADisplayAndIsReadEditedAndMapped) {
   EXPECT_EQ(runDbsplan("plan-info " + planJson).exitCode, 0) << "the edited plan must stay valid";
   EXPECT_EQ(test::planSchemaProblems(planJson), "");
 
+  // Issue 25: a stimulation set from the command line is kept in the plan, re-read and printed.
+  const RunResult stimulate =
+      runDbsplan("stimulate " + planJson + " --side L --contact 1 --amplitude 3V --pulse-width 60");
+  ASSERT_EQ(stimulate.exitCode, 0) << stimulate.err;
+  EXPECT_NE(stimulate.out.find("stimulation, left: contact 1, 3.0 V, 60 us, 1000 ohm"), std::string::npos)
+      << stimulate.out;
+  EXPECT_NE(stimulate.out.find("mm^3"), std::string::npos) << stimulate.out;
+  EXPECT_EQ(test::planSchemaProblems(planJson), "");
+  std::ifstream(planJson) >> plan;
+  EXPECT_EQ(plan.at("schema_version"), 4);
+  EXPECT_EQ(plan.at("history").back().at("action"), "set_stimulation");
+  const nlohmann::json& assessment = plan.at("stimulation").at(0).at("assessment");
+  // Maedler 2012 at 3 V, 1000 ohm: 3.394 mm (the Lead-DBS expression), a sphere of 163.8 mm^3.
+  EXPECT_NEAR(assessment.at("spheres").at(0).at("radius_mm").get<double>(), 3.394, 0.001);
+  EXPECT_NEAR(assessment.at("volume_mm3").get<double>(), 163.8, 4.0);
+  EXPECT_NE(runDbsplan("plan-info " + planJson).out.find("stimulation, left: contact 1, 3.0 V"),
+            std::string::npos);
+  const RunResult json =
+      runDbsplan("stimulate " + planJson + " --side R --contact 0 --contact 1 --amplitude 2.5mA " +
+                 "--model dembek2017 --pulse-width 90 --json");
+  ASSERT_EQ(json.exitCode, 0) << json.err;
+  const nlohmann::json right = nlohmann::json::parse(json.out).at("stimulation");
+  EXPECT_EQ(right.at("unit"), "mA");
+  EXPECT_EQ(right.at("assessment").at("spheres").size(), 2u);
+  const RunResult badContact = runDbsplan("stimulate " + planJson + " --side L --contact 2A --amplitude 3V");
+  EXPECT_EQ(badContact.exitCode, 2);
+  EXPECT_NE(badContact.err.find("has no contact \"2A\" (its contacts: 0, 1, 2, 3)"), std::string::npos)
+      << badContact.err;
+  const RunResult noUnit = runDbsplan("stimulate " + planJson + " --side L --contact 1 --amplitude 3");
+  EXPECT_EQ(noUnit.exitCode, 2);
+  EXPECT_NE(noUnit.err.find("needs its unit"), std::string::npos) << noUnit.err;
+  const RunResult tooHigh = runDbsplan("stimulate " + planJson + " --side L --contact 1 --amplitude 12V");
+  EXPECT_EQ(tooHigh.exitCode, 2);
+  EXPECT_NE(tooHigh.err.find("amplitude must be between 0 and 10.5 V"), std::string::npos) << tooHigh.err;
+  ASSERT_EQ(runDbsplan("stimulate " + planJson + " --side R --off").exitCode, 0);
+  std::ifstream(planJson) >> plan;
+  EXPECT_EQ(plan.at("stimulation").size(), 1u) << "the right side is off, the left stays";
+
   const std::string vtp = (dir / "risk_R.vtp").string();
   const RunResult map = runDbsplan("risk-map " + planJson + " --side R --out " + vtp + " --json");
   ASSERT_EQ(map.exitCode, 0) << map.err;

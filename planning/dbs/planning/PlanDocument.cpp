@@ -36,13 +36,15 @@ const PlanStimulation* planStimulation(const PlanDocument& plan, Side side) {
 std::vector<std::string> stimulationSheetLines(const PlanDocument& plan) {
   std::vector<std::string> lines;
   for (const PlanStimulation& st : plan.stimulation) {
-    lines.push_back(std::string("stimulation, ") + sideWord(st.settings.side) + ": " + describeSettings(st.settings));
+    lines.push_back(std::string("stimulation, ") + sideWord(st.settings.side) + ": " +
+                    describeSettings(st.settings));
     lines.push_back("  " + describeAssessment(st.assessment));
     for (const std::string& note : st.assessment.notes) lines.push_back("  note: " + note);
   }
   if (!lines.empty())
-    lines.push_back("  (teaching grade: spheres around the active contacts from a closed-form model, not a field "
-                    "solution; data/stimulation/SOURCES.md)");
+    lines.push_back(
+        "  (teaching grade: spheres around the active contacts from a closed-form model, not a field "
+        "solution; data/stimulation/SOURCES.md)");
   return lines;
 }
 

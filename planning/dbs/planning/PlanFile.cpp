@@ -409,7 +409,8 @@ json arcRingJson(ArcRing a, bool reachable) {
 json stimulationAssessmentJson(const StimulationAssessment& a) {
   json spheres = json::array();
   for (const ActivatedSphere& sphere : a.spheres)
-    spheres.push_back({{"contact", sphere.contact}, {"centre_ras", vec(sphere.centreRas)}, {"radius_mm", sphere.radiusMm}});
+    spheres.push_back(
+        {{"contact", sphere.contact}, {"centre_ras", vec(sphere.centreRas)}, {"radius_mm", sphere.radiusMm}});
   json sideEffects = json::object();
   for (const SideEffectReach& r : a.sideEffects) {
     json e = {{"assessed", r.assessed}};
@@ -763,7 +764,8 @@ StimulationSettings readStimulationSettings(const Field& f) {
   const Field contacts = f["active_contacts"];
   for (std::size_t i = 0; i < contacts.arraySize(); ++i) s.activeContacts.push_back(contacts.at(i).string());
   s.unit = f["unit"].named(kAmplitudeUnitNames);
-  s.amplitude = f["amplitude"].numberIn(0, s.unit == AmplitudeUnit::Volt ? kMaxAmplitudeVolt : kMaxAmplitudeMilliAmpere);
+  s.amplitude = f["amplitude"].numberIn(
+      0, s.unit == AmplitudeUnit::Volt ? kMaxAmplitudeVolt : kMaxAmplitudeMilliAmpere);
   s.pulseWidthUs = f["pulse_width_us"].numberIn(kMinPulseWidthUs, kMaxPulseWidthUs);
   s.impedanceOhm = f["impedance_ohm"].numberIn(kMinImpedanceOhm, kMaxImpedanceOhm);
   return s;
@@ -777,7 +779,8 @@ StimulationAssessment readStimulationAssessment(const Field& f) {
   for (std::size_t i = 0; i < spheres.arraySize(); ++i) {
     const Field sphere = spheres.at(i);
     sphere.onlyKeys({"contact", "centre_ras", "radius_mm"});
-    a.spheres.push_back({sphere["contact"].string(), sphere["centre_ras"].vec3(), sphere["radius_mm"].numberIn(0, 50)});
+    a.spheres.push_back(
+        {sphere["contact"].string(), sphere["centre_ras"].vec3(), sphere["radius_mm"].numberIn(0, 50)});
   }
   a.volumeMm3 = f["volume_mm3"].numberIn(0, 1e6);
   a.fractionGpi = f["fraction_gpi"].numberIn(0, 1);

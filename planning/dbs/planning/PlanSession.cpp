@@ -178,6 +178,7 @@ void setStimulation(const PlanEdit& edit, PlanDocument& plan, PlanHistoryEntry& 
   const PlannedTrajectory* chosen = chosenTrajectory(plan, side);
   validateStimulation(settings, ElectrodeCatalogue::standard().find(chosen->trajectory.electrodeId));
   entry.action = EditAction::SetStimulation;
+  entry.side = side;
   entry.trajectoryId = chosen->trajectory.id;
   const PlanStimulation* before = planStimulation(plan, side);
   entry.from = before ? stimulationSettingsToJson(before->settings) : nlohmann::json();
@@ -187,9 +188,10 @@ void setStimulation(const PlanEdit& edit, PlanDocument& plan, PlanHistoryEntry& 
                                         [&](const PlanStimulation& st) { return st.settings.side == side; }),
                          plan.stimulation.end());
   if (!off) plan.stimulation.push_back({settings, {}});
-  std::sort(plan.stimulation.begin(), plan.stimulation.end(), [](const PlanStimulation& a, const PlanStimulation& b) {
-    return sideIndex(a.settings.side) < sideIndex(b.settings.side);
-  });
+  std::sort(plan.stimulation.begin(), plan.stimulation.end(),
+            [](const PlanStimulation& a, const PlanStimulation& b) {
+              return sideIndex(a.settings.side) < sideIndex(b.settings.side);
+            });
   plan.history.push_back(entry);
 }
 
@@ -605,9 +607,11 @@ std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath,
     const std::string side = sideWord(before.settings.side);
     if (!now)
       warn("the " + side + " stimulation no longer fits its lead and is off");
-    else if (std::abs(now->assessment.volumeMm3 - before.assessment.volumeMm3) > 0.01 * before.assessment.volumeMm3 + 0.5 ||
+    else if (std::abs(now->assessment.volumeMm3 - before.assessment.volumeMm3) >
+                 0.01 * before.assessment.volumeMm3 + 0.5 ||
              std::abs(now->assessment.fractionGpi - before.assessment.fractionGpi) > 0.01)
-      warn("the " + side + " stimulation, re-assessed from the plan's files, differs from the stored assessment (" +
+      warn("the " + side +
+           " stimulation, re-assessed from the plan's files, differs from the stored assessment (" +
            describeAssessment(before.assessment) + " stored; the re-assessed values are shown)");
   }
   result->plan = std::move(plan);

@@ -27,7 +27,8 @@ struct VtaCatalogue {
 };
 
 std::string stringField(const json& j, const std::string& key, const std::string& where) {
-  if (!j.contains(key) || !j[key].is_string()) throw std::runtime_error(where + ": \"" + key + "\" must be a string");
+  if (!j.contains(key) || !j[key].is_string())
+    throw std::runtime_error(where + ": \"" + key + "\" must be a string");
   return j[key].get<std::string>();
 }
 
@@ -45,9 +46,11 @@ VtaCatalogue loadCatalogue() {
     throw std::runtime_error(path + ": not a dbsplan.vta_models/1 file");
   VtaCatalogue catalogue;
   const auto defaultModel = kVtaModelNames.parse(stringField(j, "default_model", path));
-  if (!defaultModel) throw std::runtime_error(path + ": default_model must be " + kVtaModelNames.alternatives());
+  if (!defaultModel)
+    throw std::runtime_error(path + ": default_model must be " + kVtaModelNames.alternatives());
   catalogue.defaultModel = *defaultModel;
-  if (!j.contains("models") || !j["models"].is_array()) throw std::runtime_error(path + ": \"models\" must be an array");
+  if (!j.contains("models") || !j["models"].is_array())
+    throw std::runtime_error(path + ": \"models\" must be an array");
   for (const json& m : j["models"]) {
     const std::string where = path + ": model";
     const auto id = kVtaModelNames.parse(stringField(m, "id", where));
@@ -63,7 +66,8 @@ VtaCatalogue loadCatalogue() {
     if (!m.contains("constants") || !m["constants"].is_object())
       throw std::runtime_error(where + " " + spec.name + ": \"constants\" must be an object");
     for (const auto& [key, value] : m["constants"].items()) {
-      if (!value.is_number()) throw std::runtime_error(where + " " + spec.name + ": constant " + key + " must be a number");
+      if (!value.is_number())
+        throw std::runtime_error(where + " " + spec.name + ": constant " + key + " must be a number");
       spec.constants[key] = value.get<double>();
     }
     catalogue.models.push_back(std::move(spec));
@@ -131,7 +135,8 @@ double vtaRadiusMm(VtaModel model, double volts, double amperes, double pulseWid
       const double k = spec.constant("k"), threshold = spec.constant("E_threshold_V_per_mm"),
                    referenceUs = spec.constant("pw_ref_us"), exponent = spec.constant("pw_exponent");
       // The threshold in V/mm becomes V/m (x 1000) and the radius m becomes mm (x 1000).
-      return 1000.0 * std::pow(pulseWidthUs / referenceUs, exponent) * std::sqrt(k * amperes / (threshold * 1000.0));
+      return 1000.0 * std::pow(pulseWidthUs / referenceUs, exponent) *
+             std::sqrt(k * amperes / (threshold * 1000.0));
     }
   }
   return 0.0;
@@ -142,10 +147,12 @@ void validateStimulation(const StimulationSettings& s, const ElectrodeModel& ele
   if (!std::isfinite(s.amplitude) || s.amplitude < 0 || s.amplitude > maxAmplitude)
     throw std::invalid_argument("amplitude must be between 0 and " + fixed(maxAmplitude, 1) + " " +
                                 kAmplitudeUnitNames.name(s.unit));
-  if (!std::isfinite(s.pulseWidthUs) || s.pulseWidthUs < kMinPulseWidthUs || s.pulseWidthUs > kMaxPulseWidthUs)
+  if (!std::isfinite(s.pulseWidthUs) || s.pulseWidthUs < kMinPulseWidthUs ||
+      s.pulseWidthUs > kMaxPulseWidthUs)
     throw std::invalid_argument("pulse width must be between " + fixed(kMinPulseWidthUs, 0) + " and " +
                                 fixed(kMaxPulseWidthUs, 0) + " us");
-  if (!std::isfinite(s.impedanceOhm) || s.impedanceOhm < kMinImpedanceOhm || s.impedanceOhm > kMaxImpedanceOhm)
+  if (!std::isfinite(s.impedanceOhm) || s.impedanceOhm < kMinImpedanceOhm ||
+      s.impedanceOhm > kMaxImpedanceOhm)
     throw std::invalid_argument("impedance must be between " + fixed(kMinImpedanceOhm, 0) + " and " +
                                 fixed(kMaxImpedanceOhm, 0) + " ohm");
   std::string known;
@@ -154,16 +161,17 @@ void validateStimulation(const StimulationSettings& s, const ElectrodeModel& ele
     const std::string& label = s.activeContacts[i];
     if (std::none_of(electrode.contacts.begin(), electrode.contacts.end(),
                      [&](const ElectrodeContact& c) { return c.label == label; }))
-      throw std::invalid_argument("the " + electrode.name + " has no contact \"" + label + "\" (its contacts: " +
-                                  known + ")");
-    if (std::find(s.activeContacts.begin(), s.activeContacts.begin() + static_cast<std::ptrdiff_t>(i), label) !=
-        s.activeContacts.begin() + static_cast<std::ptrdiff_t>(i))
+      throw std::invalid_argument("the " + electrode.name + " has no contact \"" + label +
+                                  "\" (its contacts: " + known + ")");
+    if (std::find(s.activeContacts.begin(), s.activeContacts.begin() + static_cast<std::ptrdiff_t>(i),
+                  label) != s.activeContacts.begin() + static_cast<std::ptrdiff_t>(i))
       throw std::invalid_argument("contact \"" + label + "\" is named twice");
   }
 }
 
 bool StimulationAssessment::reachesSideEffectStructure() const {
-  return std::any_of(sideEffects.begin(), sideEffects.end(), [](const SideEffectReach& r) { return r.reaches(); });
+  return std::any_of(sideEffects.begin(), sideEffects.end(),
+                     [](const SideEffectReach& r) { return r.reaches(); });
 }
 
 StimulationAssessment assessStimulation(const StimulationSettings& s, const Trajectory& trajectory,
@@ -189,24 +197,28 @@ StimulationAssessment assessStimulation(const StimulationSettings& s, const Traj
   if (s.model != VtaModel::Dembek2017)
     a.notes.push_back(spec.name + " has no pulse-width term: the radius is the same at any pulse width");
   if (s.activeContacts.size() > 1)
-    a.notes.push_back(s.unit == AmplitudeUnit::Volt
-                          ? "several contacts at one voltage: each gets the full sphere (the models are fitted "
-                            "for one contact)"
-                          : "the current is split equally between " + fixed(n, 0) +
-                                " contacts (equal impedances assumed; the models are fitted for one contact)");
+    a.notes.push_back(
+        s.unit == AmplitudeUnit::Volt
+            ? "several contacts at one voltage: each gets the full sphere (the models are fitted "
+              "for one contact)"
+            : "the current is split equally between " + fixed(n, 0) +
+                  " contacts (equal impedances assumed; the models are fitted for one contact)");
 
   for (const std::string& label : s.activeContacts) {
     const auto placed = std::find_if(metrics.contacts.begin(), metrics.contacts.end(),
                                      [&](const PlacedContact& c) { return c.label == label; });
     if (placed == metrics.contacts.end())
-      throw std::invalid_argument("contact \"" + label + "\" is not placed on the " + sideWord(s.side) + " lead");
+      throw std::invalid_argument("contact \"" + label + "\" is not placed on the " + sideWord(s.side) +
+                                  " lead");
     Vec3 centre = placed->centreRas;
     if (placed->segmentDirectionRas) {
       // A segment: the sphere moves from the axis to the segment's surface (SOURCES.md section 2).
       centre = centre + (0.5 * electrode.diameterMm) * *placed->segmentDirectionRas;
-      if (std::none_of(a.notes.begin(), a.notes.end(), [](const std::string& t) { return t.rfind("segment", 0) == 0; }))
-        a.notes.push_back("segment: the sphere is centred on the segment's surface, a first-order picture of "
-                          "steering");
+      if (std::none_of(a.notes.begin(), a.notes.end(),
+                       [](const std::string& t) { return t.rfind("segment", 0) == 0; }))
+        a.notes.push_back(
+            "segment: the sphere is centred on the segment's surface, a first-order picture of "
+            "steering");
     }
     a.spheres.push_back({label, centre, radius});
   }
@@ -228,8 +240,9 @@ StimulationAssessment assessStimulation(const StimulationSettings& s, const Traj
     for (double y = lo.y + 0.5 * kSampleStepMm; y < hi.y; y += kSampleStepMm)
       for (double x = lo.x + 0.5 * kSampleStepMm; x < hi.x; x += kSampleStepMm) {
         const Vec3 p{x, y, z};
-        if (std::none_of(a.spheres.begin(), a.spheres.end(),
-                         [&](const ActivatedSphere& sphere) { return dot(p - sphere.centreRas, p - sphere.centreRas) <= r2; }))
+        if (std::none_of(a.spheres.begin(), a.spheres.end(), [&](const ActivatedSphere& sphere) {
+              return dot(p - sphere.centreRas, p - sphere.centreRas) <= r2;
+            }))
           continue;
         ++inside;
         const int label = field.labelAt(p);
@@ -266,8 +279,8 @@ std::string describeSettings(const StimulationSettings& s) {
   std::string contacts;
   for (const std::string& c : s.activeContacts) contacts += (contacts.empty() ? "" : "+") + c;
   return std::string(s.activeContacts.size() > 1 ? "contacts " : "contact ") + contacts + ", " +
-         fixed(s.amplitude, 1) + " " + kAmplitudeUnitNames.name(s.unit) + ", " + fixed(s.pulseWidthUs, 0) + " us, " +
-         fixed(s.impedanceOhm, 0) + " ohm (" + vtaModelSpec(s.model).name + ")";
+         fixed(s.amplitude, 1) + " " + kAmplitudeUnitNames.name(s.unit) + ", " + fixed(s.pulseWidthUs, 0) +
+         " us, " + fixed(s.impedanceOhm, 0) + " ohm (" + vtaModelSpec(s.model).name + ")";
 }
 
 std::string stimulationWarning(const StimulationAssessment& a) {
@@ -281,10 +294,10 @@ std::string stimulationWarning(const StimulationAssessment& a) {
 
 std::string describeAssessment(const StimulationAssessment& a) {
   if (a.spheres.empty() || a.volumeMm3 <= 0) return "no tissue activated";
-  std::string out = fixed(a.spheres.front().radiusMm, 1) + " mm sphere" + (a.spheres.size() > 1 ? "s" : "") + ", " +
-                    fixed(a.volumeMm3, 0) + " mm^3: " + fixed(100 * a.fractionGpi, 0) + " % GPi (" +
-                    fixed(100 * a.fractionSensorimotorGpi, 0) + " % sensorimotor), " + fixed(100 * a.fractionGpe, 0) +
-                    " % GPe";
+  std::string out = fixed(a.spheres.front().radiusMm, 1) + " mm sphere" + (a.spheres.size() > 1 ? "s" : "") +
+                    ", " + fixed(a.volumeMm3, 0) + " mm^3: " + fixed(100 * a.fractionGpi, 0) + " % GPi (" +
+                    fixed(100 * a.fractionSensorimotorGpi, 0) + " % sensorimotor), " +
+                    fixed(100 * a.fractionGpe, 0) + " % GPe";
   for (const SideEffectReach& r : a.sideEffects) {
     out += std::string("; ") + sideEffectDisplayName(r.structure) + " ";
     if (!r.assessed)
