@@ -48,9 +48,6 @@ std::pair<double, AmplitudeUnit> amplitudeOf(const std::string& text) {
 }
 
 int runStimulate(const StimulateOptions& o) {
-  std::vector<std::string> warnings;
-  std::unique_ptr<PlanSession> session = PlanSession::open(o.planPath, &warnings);
-  for (const std::string& w : warnings) std::cerr << "dbsplan stimulate: warning: " << w << "\n";
   StimulationSettings settings;
   settings.side = sideOf(o.side);
   if (!o.off) {
@@ -67,7 +64,18 @@ int runStimulate(const StimulateOptions& o) {
     settings.pulseWidthUs = o.pulseWidthUs;
     settings.impedanceOhm = o.impedanceOhm;
     settings.model = o.model.empty() ? defaultVtaModel() : *kVtaModelNames.parse(o.model);
+    const double maxAmplitude =
+        settings.unit == AmplitudeUnit::Volt ? kMaxAmplitudeVolt : kMaxAmplitudeMilliAmpere;
+    if (settings.amplitude < 0 || settings.amplitude > maxAmplitude) {
+      // Checked again against the lead once the plan is open; here so a typo costs no plan opening.
+      std::cerr << "dbsplan stimulate: amplitude must be between 0 and " << maxAmplitude << " "
+                << kAmplitudeUnitNames.name(settings.unit) << "\n";
+      return 2;
+    }
   }
+  std::vector<std::string> warnings;
+  std::unique_ptr<PlanSession> session = PlanSession::open(o.planPath, &warnings);
+  for (const std::string& w : warnings) std::cerr << "dbsplan stimulate: warning: " << w << "\n";
   const PlanEdit edit = PlanEdit::setStimulation(settings);
   try {
     session->commit(edit, /*searchAlternativesNow=*/false);

@@ -225,7 +225,7 @@ TEST(FrameDetection, ABlankImageIsRefusedWithWhatWasFound) {
 
 // The whole chain on three poses: the plan's T1 -> the frame CT (rigid, mutual information) -> the
 // frame (N-localizer): every target's X, Y, Z within 0.3 mm of the truth, arc and ring within 0.3 deg.
-TEST(FramePlanChain, TargetsArcsAndRingsMatchTheTruthAtThreePosesAndUncoveredTargetsAreRefused) {
+TEST(FramePlanChain, TargetsArcsAndRingsMatchTheTruthAtTwoPosesAndUncoveredTargetsAreRefused) {
   const std::string dir = test::freshTestDir("frame_chain");
   writePhantom(head(), dir);
   PlanDocument plan;
@@ -242,7 +242,9 @@ TEST(FramePlanChain, TargetsArcsAndRingsMatchTheTruthAtThreePosesAndUncoveredTar
     plan.trajectories.push_back(t);
   }
   const FrameModel& model = frameModel("leksell-g");
-  for (const std::uint64_t seed : {1, 2, 3}) {
+  // Two poses (tilted differently, shifted differently in the scanner): the detection test covers a
+  // third; each pose here costs a 1 mm co-registration, and CI's time is bounded.
+  for (const std::uint64_t seed : {1, 2}) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     FramePhantomParameters p = pose(seed);
     p.spacingMm = {1.0, 1.0, 1.0};  // as fine as the phantom's T1: the chain's accuracy is the point here

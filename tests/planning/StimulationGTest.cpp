@@ -142,12 +142,14 @@ TEST_F(Stimulation, ASphereInsideTheGpiIsAllGpiWithTheSpheresVolume) {
 TEST_F(Stimulation, ASphereReachingIntoTheCapsuleReportsItAndWarns) {
   const StimulationAssessment a = at({-7.5, 0, 0}, 3.0);
   const double r = a.spheres.at(0).radiusMm;
-  const SideEffectReach& capsule = a.sideEffects[static_cast<std::size_t>(SideEffectStructure::InternalCapsule)];
+  const SideEffectReach& capsule =
+      a.sideEffects[static_cast<std::size_t>(SideEffectStructure::InternalCapsule)];
   ASSERT_TRUE(capsule.assessed);
   EXPECT_TRUE(capsule.reaches());
   EXPECT_NEAR(capsule.marginMm, 1.5 - r, 0.35);  // the face is 1.5 mm from the contact
   EXPECT_EQ(capsule.contact, "1");
-  EXPECT_NE(stimulationWarning(a).find("reaches the internal capsule"), std::string::npos) << stimulationWarning(a);
+  EXPECT_NE(stimulationWarning(a).find("reaches the internal capsule"), std::string::npos)
+      << stimulationWarning(a);
   EXPECT_NE(describeAssessment(a).find("internal capsule reached by"), std::string::npos);
   // Lower the amplitude and it no longer does: the margin grows monotonically as the radius shrinks.
   const StimulationAssessment low = at({-7.5, 0, 0}, 0.2);
