@@ -384,6 +384,27 @@ double drawLeadOnPlane(QPainter& painter, const FigurePlane& plane, const LeadSh
   return leadWidth;
 }
 
+// The side's activated region (its stimulation's spheres, Stimulation.h) where the plane cuts it:
+// circles of radius sqrt(r^2 - d^2), light blue, orange when the region reaches a side-effect
+// structure; the same colours as the window's slice views and 3-D scene.
+void drawActivatedRegionOnPlane(QPainter& painter, const FigurePlane& plane, const PlanResult& result,
+                                Side side) {
+  const PlanStimulation* st = planStimulation(result.plan, side);
+  if (!st) return;
+  const QColor colour =
+      st->assessment.reachesSideEffectStructure() ? QColor(255, 140, 0) : QColor(90, 205, 255);
+  painter.setPen(QPen(colour, 2));
+  painter.setBrush(QColor(colour.red(), colour.green(), colour.blue(), 50));
+  const Vec3 normal = plane.normalRas();
+  for (const ActivatedSphere& sphere : st->assessment.spheres) {
+    const double distance = dot(normal, sphere.centreRas - plane.centreRas);
+    if (std::abs(distance) >= sphere.radiusMm) continue;
+    const double r = std::sqrt(sphere.radiusMm * sphere.radiusMm - distance * distance) / plane.mmPerPixel;
+    painter.drawEllipse(plane.pixelFromRas(sphere.centreRas), r, r);
+  }
+  painter.setBrush(Qt::NoBrush);
+}
+
 QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& trajectory, int axis,
                          QSize size) {
   const FigurePlane plane = targetSlicePlane(trajectory, axis, size);
@@ -392,6 +413,7 @@ QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& traj
   QPainter painter(&image);
   painter.setRenderHint(QPainter::Antialiasing);
 
+  drawActivatedRegionOnPlane(painter, plane, result, trajectory.trajectory.side);
   // The lead's projection from the entry to the tip: width of its real diameter (at least 2 px).
   drawLeadOnPlane(painter, plane, lead, 2.0);
 
@@ -416,6 +438,7 @@ QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& tr
   QPainter painter(&image);
   painter.setRenderHint(QPainter::Antialiasing);
 
+  drawActivatedRegionOnPlane(painter, plane, result, trajectory.trajectory.side);
   // Where the plane cuts the lead: its cross-section, the real diameter. Beyond the tip the lead
   // is not there: a dashed outline shows where it would pass.
   const QPointF centre = plane.pixelFromRas(plane.centreRas);
@@ -496,6 +519,7 @@ QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajecto
   QPainter painter(&image);
   painter.setRenderHint(QPainter::Antialiasing);
 
+  drawActivatedRegionOnPlane(painter, plane, result, trajectory.trajectory.side);
   // The lead lies in the plane: one line from the tip to the entry, its real diameter (at least 3 px).
   const double leadWidth = drawLeadOnPlane(painter, plane, lead, 3.0);
 
@@ -743,6 +767,7 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
     leads.push_back(leadShape(t));
     for (const auto& actor : leadActors(leads.back())) renderer->AddViewProp(actor);
   }
+  for (const auto& actor : activatedRegionActors(result.plan.stimulation)) renderer->AddViewProp(actor);
 
   setUpSceneView(scene);
   std::vector<SceneAnnotation> annotations = sceneAnnotations(renderer, surfaces.head, surfaces.brain, leads);

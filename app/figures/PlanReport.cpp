@@ -591,6 +591,47 @@ QString frameSheetPage(const PlanDocument& plan, const FrameSettings& s) {
   return html;
 }
 
+// What the side's stimulation would reach (issue 25): the settings, the activated volume and its
+// overlaps, the margins to the side-effect structures, the model and its source, and what a sphere
+// is not. Nothing when the side has no stimulation set.
+QString stimulationSection(const PlanDocument& plan, Side side) {
+  const PlanStimulation* st = planStimulation(plan, side);
+  if (!st) return {};
+  const StimulationAssessment& a = st->assessment;
+  const VtaModelSpec& model = vtaModelSpec(st->settings.model);
+  QString html =
+      "<h3>" + QString(sideTitle(side)) + " stimulation: what it would reach (teaching grade)</h3>\n";
+  std::vector<std::pair<QString, QString>> rows = {
+      {"Settings", escaped(describeSettings(st->settings)) + ", monopolar (case positive)"},
+      {"Activated volume",
+       number(a.volumeMm3, 0) + " mm&sup3;" +
+           (a.spheres.empty() ? QString()
+                              : ", sphere radius " + number(a.spheres.front().radiusMm, 2) + " mm")},
+      {"Inside the GPi", number(100 * a.fractionGpi, 0) + " % (sensorimotor part " +
+                             number(100 * a.fractionSensorimotorGpi, 0) + " %)"},
+      {"Inside the GPe", number(100 * a.fractionGpe, 0) + " %"}};
+  for (const SideEffectReach& r : a.sideEffects) {
+    QString name = sideEffectDisplayName(r.structure);
+    name[0] = name[0].toUpper();
+    rows.push_back({name, !r.assessed ? QString("not assessed (not in the labels)")
+                          : r.reaches()
+                              ? "<b>reached, " + number(-r.marginMm, 1) + " mm into it (contact " +
+                                    escaped(r.contact) + ")</b>"
+                              : number(r.marginMm, 1) + " mm away (contact " + escaped(r.contact) + ")"});
+  }
+  rows.push_back(
+      {"Model", escaped(model.name) + ": " + escaped(model.formula) + ". " + escaped(model.citation)});
+  html += keyValueTable(rows);
+  if (const std::string warning = stimulationWarning(a); !warning.empty())
+    html += "<p><b>" + escaped(warning) + ".</b></p>\n";
+  for (const std::string& note : a.notes) html += "<p class=\"small\">Note: " + escaped(note) + ".</p>\n";
+  html +=
+      "<p class=\"small\">A sphere around each active contact from a closed-form model fitted to other "
+      "patients, not a field solution: it ignores the lead, the tissue's conductivity and the fibres' "
+      "direction. A finite-element model (data/stimulation/SOURCES.md section 3) replaces it.</p>\n";
+  return html;
+}
+
 void writePlanReport(const PlanResult& result, const std::string& pdfPath, const QImage& renderedScene) {
   const PlanDocument& plan = result.plan;
   // Every figure first: an error here leaves no file behind at all.
@@ -618,6 +659,7 @@ void writePlanReport(const PlanResult& result, const std::string& pdfPath, const
   const std::vector<FrameSettings> sheets = frameSettings(plan);
   for (const PlannedTrajectory& t : plan.trajectories) {
     html += numbersPage(result, t);
+    html += stimulationSection(plan, t.trajectory.side);
     for (const FrameSettings& sheet : sheets)
       if (sheet.side == t.trajectory.side) html += frameSheetPage(plan, sheet);
     html += figurePages(result, t, cssPixelsAcross);

@@ -614,8 +614,13 @@ void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
   if (plan)
     for (const PlannedTrajectory& p : plan->trajectories) {
       SliceRenderer::LeadOverlay overlay{
-          p.metrics.tipRas, p.trajectory.entryRas, {}, p.trajectory.targetRas, p.trajectory.side};
+          p.metrics.tipRas, p.trajectory.entryRas, {}, p.trajectory.targetRas, p.trajectory.side, {}, false};
       for (const PlacedContact& c : p.metrics.contacts) overlay.contactCentresRas.push_back(c.centreRas);
+      if (const PlanStimulation* st = planStimulation(*plan, p.trajectory.side)) {
+        for (const ActivatedSphere& sphere : st->assessment.spheres)
+          overlay.activatedSpheres.push_back({sphere.centreRas, sphere.radiusMm});
+        overlay.activationReachesSideEffect = st->assessment.reachesSideEffectStructure();
+      }
       overlays.push_back(overlay);
     }
   // The localizer's rods as the frame registration places them in the plan's RAS.
@@ -632,8 +637,12 @@ void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
     view->update();
   }
   try {
-    sceneView_->sceneRenderer().setPlannedLeads(plan ? plannedLeadActors(plan->trajectories)
-                                                     : std::vector<vtkSmartPointer<vtkProp3D>>{});
+    std::vector<vtkSmartPointer<vtkProp3D>> actors;
+    if (plan) {
+      actors = plannedLeadActors(plan->trajectories);
+      for (const auto& actor : activatedRegionActors(plan->stimulation)) actors.push_back(actor);
+    }
+    sceneView_->sceneRenderer().setPlannedLeads(actors);
   } catch (const std::exception& e) {
     statusBar()->showMessage(QString("Cannot draw the leads: ") + e.what(), 10000);
   }

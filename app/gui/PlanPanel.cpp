@@ -8,6 +8,7 @@
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGroupBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QHelpEvent>
 #include <QLabel>
@@ -335,6 +336,7 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
   layout->addWidget(buildStructuresBox(), 2);
   layout->addWidget(buildTrajectoriesBox(), 3);
   layout->addWidget(buildSelectedBox(), 4);
+  layout->addWidget(buildStimulationBox(), 0);
   connectWidgets();
   showPlan(nullptr, Side::Left, false);
 }
@@ -438,6 +440,149 @@ QGroupBox* PlanPanel::buildSelectedBox() {
   return selectedBox;
 }
 
+QGroupBox* PlanPanel::buildStimulationBox() {
+  stimulationBox_ = new QGroupBox("Stimulation (teaching grade)", this);
+  stimulationBox_->setObjectName("stimulationBox");
+  stimulationBox_->setToolTip(
+      "What a monopolar setting would activate: a sphere around each active contact from a published "
+      "closed-form model (data/stimulation/SOURCES.md), not a field solution");
+  auto* form = new QFormLayout(stimulationBox_);
+  stimulationContacts_ = new QWidget(stimulationBox_);
+  auto* contactsLayout = new QHBoxLayout(stimulationContacts_);
+  contactsLayout->setContentsMargins(0, 0, 0, 0);
+  form->addRow("Active", stimulationContacts_);
+  auto* amplitudeRow = new QWidget(stimulationBox_);
+  auto* amplitudeLayout = new QHBoxLayout(amplitudeRow);
+  amplitudeLayout->setContentsMargins(0, 0, 0, 0);
+  stimAmplitude_ = new QDoubleSpinBox(amplitudeRow);
+  stimAmplitude_->setObjectName("stimAmplitude");
+  stimAmplitude_->setRange(0, kMaxAmplitudeVolt);
+  stimAmplitude_->setSingleStep(0.1);
+  stimAmplitude_->setDecimals(1);
+  stimAmplitude_->setToolTip(
+      "Amplitude of every active contact (V) or of the whole current (mA, split equally)");
+  stimUnit_ = new QComboBox(amplitudeRow);
+  stimUnit_->setObjectName("stimUnit");
+  stimUnit_->addItem("V", static_cast<int>(AmplitudeUnit::Volt));
+  stimUnit_->addItem("mA", static_cast<int>(AmplitudeUnit::MilliAmpere));
+  stimUnit_->setToolTip("Voltage-controlled (V) or current-controlled (mA) stimulation");
+  amplitudeLayout->addWidget(stimAmplitude_, 1);
+  amplitudeLayout->addWidget(stimUnit_);
+  form->addRow("Amplitude", amplitudeRow);
+  stimPulseWidth_ = new QDoubleSpinBox(stimulationBox_);
+  stimPulseWidth_->setObjectName("stimPulseWidth");
+  stimPulseWidth_->setRange(kMinPulseWidthUs, kMaxPulseWidthUs);
+  stimPulseWidth_->setSingleStep(10);
+  stimPulseWidth_->setDecimals(0);
+  stimPulseWidth_->setSuffix(" us");
+  stimPulseWidth_->setToolTip("Pulse width, microseconds (only Dembek 2017 has a pulse-width term)");
+  form->addRow("Pulse width", stimPulseWidth_);
+  stimImpedance_ = new QDoubleSpinBox(stimulationBox_);
+  stimImpedance_->setObjectName("stimImpedance");
+  stimImpedance_->setRange(kMinImpedanceOhm, kMaxImpedanceOhm);
+  stimImpedance_->setSingleStep(50);
+  stimImpedance_->setDecimals(0);
+  stimImpedance_->setSuffix(" ohm");
+  stimImpedance_->setToolTip("The contact's impedance, ohm: converts a voltage into a current and back");
+  form->addRow("Impedance", stimImpedance_);
+  stimModel_ = new QComboBox(stimulationBox_);
+  stimModel_->setObjectName("stimModel");
+  for (const VtaModelSpec& m : vtaModels()) {
+    stimModel_->addItem(QString::fromStdString(m.name), static_cast<int>(m.model));
+    stimModel_->setItemData(stimModel_->count() - 1,
+                            QString::fromStdString(m.formula + "\n" + m.citation + "\n" + m.implementation),
+                            Qt::ToolTipRole);
+  }
+  stimModel_->setToolTip(
+      "The closed-form model of the activated radius (hover an entry for its formula and source)");
+  form->addRow("Model", stimModel_);
+  stimResult_ = new QLabel(stimulationBox_);
+  stimResult_->setObjectName("stimResult");
+  stimResult_->setWordWrap(true);
+  form->addRow(stimResult_);
+  for (QDoubleSpinBox* field : {stimAmplitude_, stimPulseWidth_, stimImpedance_}) {
+    field->setKeyboardTracking(false);  // typed values apply on Enter or focus-out (issue 23)
+    connect(field, &QDoubleSpinBox::valueChanged, this, [this, field] { requestStimulation(field); });
+    connect(field, &QAbstractSpinBox::editingFinished, this, [this] { lastFieldChanged_ = nullptr; });
+  }
+  for (QComboBox* field : {stimUnit_, stimModel_})
+    connect(field, &QComboBox::currentIndexChanged, this, [this, field] { requestStimulation(field); });
+  return stimulationBox_;
+}
+
+void PlanPanel::requestStimulation(const QObject* field) {
+  if (updating_) return;
+  StimulationSettings s;
+  s.side = selectedSide_;
+  for (QCheckBox* box : stimulationContacts_->findChildren<QCheckBox*>())
+    if (box->isChecked()) s.activeContacts.push_back(box->property("contactLabel").toString().toStdString());
+  s.amplitude = stimAmplitude_->value();
+  s.unit = static_cast<AmplitudeUnit>(stimUnit_->currentData().toInt());
+  s.pulseWidthUs = stimPulseWidth_->value();
+  s.impedanceOhm = stimImpedance_->value();
+  s.model = static_cast<VtaModel>(stimModel_->currentData().toInt());
+  emit editRequested(PlanEdit::setStimulation(s), burstOf(field));
+}
+
+void PlanPanel::showStimulation(const PlanDocument& plan, const Trajectory& t) {
+  if (t.electrodeId != stimulationElectrode_) {
+    // The lead's own contact labels ("0".."3", or "1", "2A", "2B"...), one box each.
+    for (QCheckBox* box : stimulationContacts_->findChildren<QCheckBox*>()) delete box;
+    stimulationElectrode_ = t.electrodeId;
+    try {
+      for (const ElectrodeContact& c : ElectrodeCatalogue::standard().find(t.electrodeId).contacts) {
+        auto* box = new QCheckBox(QString::fromStdString(c.label), stimulationContacts_);
+        box->setObjectName("stimContact_" + QString::fromStdString(c.label));
+        box->setProperty("contactLabel", QString::fromStdString(c.label));
+        box->setToolTip(QString("Contact %1 active (level %2, %3-%4 mm from the tip)")
+                            .arg(QString::fromStdString(c.label))
+                            .arg(c.level)
+                            .arg(c.startMm, 0, 'f', 1)
+                            .arg(c.endMm, 0, 'f', 1));
+        stimulationContacts_->layout()->addWidget(box);
+        connect(box, &QCheckBox::toggled, this, [this, box] { requestStimulation(box); });
+      }
+    } catch (const std::out_of_range&) {
+    }
+  }
+  const PlanStimulation* st = planStimulation(plan, t.side);
+  // Without a stimulation the fields keep a usual starting point: ticking a contact applies it.
+  const StimulationSettings shown = st ? st->settings : [&] {
+    StimulationSettings d;
+    d.amplitude = stimAmplitude_->value() > 0 ? stimAmplitude_->value() : 2.5;
+    d.model = defaultVtaModel();
+    return d;
+  }();
+  for (QCheckBox* box : stimulationContacts_->findChildren<QCheckBox*>()) {
+    const std::string label = box->property("contactLabel").toString().toStdString();
+    box->setChecked(std::find(shown.activeContacts.begin(), shown.activeContacts.end(), label) !=
+                    shown.activeContacts.end());
+  }
+  stimUnit_->setCurrentIndex(stimUnit_->findData(static_cast<int>(shown.unit)));
+  stimAmplitude_->setMaximum(shown.unit == AmplitudeUnit::Volt ? kMaxAmplitudeVolt
+                                                               : kMaxAmplitudeMilliAmpere);
+  stimAmplitude_->setSuffix(shown.unit == AmplitudeUnit::Volt ? " V" : " mA");
+  stimAmplitude_->setValue(shown.amplitude);
+  stimPulseWidth_->setValue(shown.pulseWidthUs);
+  stimImpedance_->setValue(shown.impedanceOhm);
+  stimModel_->setCurrentIndex(stimModel_->findData(static_cast<int>(shown.model)));
+  if (!st) {
+    stimResult_->setText("Off: tick an active contact to see what it would reach.");
+    stimResult_->setStyleSheet({});
+    return;
+  }
+  QString text = QString::fromStdString(describeAssessment(st->assessment));
+  for (const std::string& note : st->assessment.notes)
+    text += "\nNote: " + QString::fromStdString(note) + ".";
+  stimResult_->setText(text);
+  stimResult_->setStyleSheet(st->assessment.reachesSideEffectStructure() ? "QLabel { color: #ff8c00; }" : "");
+  stimResult_->setToolTip(QString::fromStdString(vtaModelSpec(st->settings.model).citation));
+}
+
+QString PlanPanel::stimulationText() const {
+  return stimResult_->text();
+}
+
 void PlanPanel::connectWidgets() {
   connect(model_, &ViewerModel::labelsChanged, this, &PlanPanel::rebuildStructures);
   connect(trajectories_, &QTableWidget::currentCellChanged, this, [this](int row, int, int, int) {
@@ -531,6 +676,7 @@ void PlanPanel::showPlan(const PlanDocument* plan, Side selectedSide, bool previ
   electrode_->setEnabled(selected);
   depth_->setEnabled(selected);
   roll_->setEnabled(false);
+  stimulationBox_->setEnabled(selected && !preview);
   useAlternative_->setEnabled(false);
   if (!plan) {
     details_->setText("No plan open: Tools > Plan bilateral trajectories, or File > Open plan.");
@@ -545,6 +691,7 @@ void PlanPanel::showPlan(const PlanDocument* plan, Side selectedSide, bool previ
   }
   details_->setHtml(selectedTrajectoryHtml(*plan, *selected));
   showEditors(selected->trajectory);
+  showStimulation(*plan, selected->trajectory);
   updating_ = false;
 }
 

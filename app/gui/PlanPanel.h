@@ -46,6 +46,8 @@ class PlanPanel : public QWidget {
   QString detailsToolTipAt(int position) const;
   // The tooltip of the trajectory table's cell.
   QString trajectoryCellToolTip(int row, int column) const;
+  // What the stimulation part shows of the selected side's activated region ("" when off).
+  QString stimulationText() const;
 
  signals:
   // `merge`: WithPreviousOfTheSameKind for a change of the same field within kBurstMs of the last one.
@@ -57,12 +59,18 @@ class PlanPanel : public QWidget {
   QGroupBox* buildStructuresBox();
   QGroupBox* buildTrajectoriesBox();
   QGroupBox* buildSelectedBox();
+  QGroupBox* buildStimulationBox();
   void connectWidgets();
   void rebuildStructures();
   void onTrajectoryRowActivated(int row);
   // showPlan's parts: the table's rows, and the selected trajectory's electrode, depth and roll.
   void fillTrajectoryTable(const PlanDocument& plan, Side selectedSide);
   void showEditors(const Trajectory& t);
+  // The selected side's stimulation: its contacts as check boxes (the lead's own labels), the
+  // settings, and what the activated region reaches (orange when it reaches a side-effect structure).
+  void showStimulation(const PlanDocument& plan, const Trajectory& t);
+  // The settings the stimulation widgets now show, sent as one edit (live: each change re-assesses).
+  void requestStimulation(const QObject* field);
   // Whether a change of `field` now continues a burst of changes to it (the arrows pressed a few
   // times, the wheel turned): then it joins the last undo step.
   EditMerge burstOf(const QObject* field);
@@ -77,6 +85,15 @@ class PlanPanel : public QWidget {
   QComboBox* electrode_ = nullptr;
   QDoubleSpinBox* depth_ = nullptr;
   QDoubleSpinBox* roll_ = nullptr;
+  QGroupBox* stimulationBox_ = nullptr;
+  QWidget* stimulationContacts_ = nullptr;  // one QCheckBox per contact, objectName "stimContact_<label>"
+  std::string stimulationElectrode_;        // the electrode whose contacts the boxes show
+  QDoubleSpinBox* stimAmplitude_ = nullptr;
+  QComboBox* stimUnit_ = nullptr;
+  QDoubleSpinBox* stimPulseWidth_ = nullptr;
+  QDoubleSpinBox* stimImpedance_ = nullptr;
+  QComboBox* stimModel_ = nullptr;
+  QLabel* stimResult_ = nullptr;
   const QObject* lastFieldChanged_ = nullptr;
   QElapsedTimer sinceLastFieldChange_;
   Side selectedSide_ = Side::Left;

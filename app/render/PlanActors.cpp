@@ -190,4 +190,25 @@ std::vector<vtkSmartPointer<vtkProp3D>> plannedLeadActors(
   return actors;
 }
 
+std::vector<vtkSmartPointer<vtkProp3D>> activatedRegionActors(
+    const std::vector<PlanStimulation>& stimulation) {
+  std::vector<vtkSmartPointer<vtkProp3D>> actors;
+  for (const PlanStimulation& st : stimulation) {
+    const bool warned = st.assessment.reachesSideEffectStructure();
+    for (const ActivatedSphere& sphere : st.assessment.spheres) {
+      if (sphere.radiusMm <= 0) continue;
+      vtkNew<vtkSphereSource> source;
+      source->SetCenter(sphere.centreRas.x, sphere.centreRas.y, sphere.centreRas.z);
+      source->SetRadius(sphere.radiusMm);
+      source->SetThetaResolution(32);
+      source->SetPhiResolution(24);
+      vtkSmartPointer<vtkActor> actor = polyActor(
+          source->GetOutputPort(), nullptr, warned ? std::array{1.0, 0.55, 0.0} : std::array{0.35, 0.8, 1.0});
+      actor->GetProperty()->SetOpacity(0.35);
+      actors.push_back(actor);
+    }
+  }
+  return actors;
+}
+
 }  // namespace dbs::app

@@ -51,6 +51,11 @@ std::vector<vtkSmartPointer<vtkProp3D>> leadActors(const LeadShape& lead);
 // leadActors of every trajectory, one after the other.
 std::vector<vtkSmartPointer<vtkProp3D>> plannedLeadActors(const std::vector<PlannedTrajectory>& trajectories);
 
+// The activated spheres of each side's stimulation (Stimulation.h), translucent: light blue, orange
+// for a side whose activated region reaches a side-effect structure. RAS mm.
+std::vector<vtkSmartPointer<vtkProp3D>> activatedRegionActors(
+    const std::vector<PlanStimulation>& stimulation);
+
 // A mapper and actor of one colour over `port` (or over `data` when port is null).
 vtkSmartPointer<vtkActor> polyActor(vtkAlgorithmOutput* port, vtkPolyData* data,
                                     const std::array<double, 3>& colour);

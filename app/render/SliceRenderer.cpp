@@ -1,5 +1,7 @@
 #include "render/SliceRenderer.h"
 
+#include <tuple>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -113,6 +115,21 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   leadContactActor_->GetProperty()->SetColor(1.0, 0.35, 0.16);
   leadContactActor_->GetProperty()->SetPointSize(6.0);
   leadContactActor_->PickableOff();
+  // The activated region where the slice cuts it: light blue outlines (orange when it reaches a
+  // side-effect structure), drawn just under the lead so the contacts stay visible inside them.
+  for (auto [data, actor, colour] :
+       {std::tuple{activationCircles_.GetPointer(), activationActor_.GetPointer(),
+                   std::array{0.35, 0.8, 1.0}},
+        std::tuple{warnedActivationCircles_.GetPointer(), warnedActivationActor_.GetPointer(),
+                   std::array{1.0, 0.55, 0.0}}}) {
+    vtkNew<vtkPolyDataMapper> mapper;
+    mapper->SetInputData(data);
+    actor->SetMapper(mapper);
+    actor->GetProperty()->SetColor(colour.data());
+    actor->GetProperty()->SetLineWidth(2.0);
+    actor->PickableOff();
+    renderer_->AddActor(actor);
+  }
   // The parts of a lead and the contacts farther than kLeadSlabHalfWidthMm from the slice: the same
   // colours, faint, so a user sees where the lead crosses this slice and where it only projects.
   vtkNew<vtkPolyDataMapper> fadedLeadMapper, fadedContactMapper;
@@ -317,6 +334,8 @@ void SliceRenderer::updateLeadGeometry() {
       fadedTargetPoints, fadedEntryPoints;
   vtkNew<vtkCellArray> lines, fadedLines, vertices, fadedVertices, targetVertices, entryVertices,
       fadedTargetVertices, fadedEntryVertices;
+  vtkNew<vtkPoints> circlePoints, warnedCirclePoints;
+  vtkNew<vtkCellArray> circles, warnedCircles;
   auto addLine = [&](vtkPoints* points, vtkCellArray* cells, Vec3 a, Vec3 b, double z) {
     const vtkIdType ids[2] = {points->InsertNextPoint(planePoint(a, z).data()),
                               points->InsertNextPoint(planePoint(b, z).data())};
@@ -351,6 +370,25 @@ void SliceRenderer::updateLeadGeometry() {
     } else {
       addLine(fadedLinePoints, fadedLines, at(0), at(1), 0.79);
     }
+    // A sphere cut by the slice: a circle of radius sqrt(r^2 - d^2) about the centre's projection.
+    for (const auto& [centre, radius] : lead.activatedSpheres) {
+      const double distance = dot(normal, centre) - sliceOffset;
+      if (std::abs(distance) >= radius) continue;
+      const double r = std::sqrt(radius * radius - distance * distance);
+      vtkPoints* points =
+          lead.activationReachesSideEffect ? warnedCirclePoints.GetPointer() : circlePoints.GetPointer();
+      vtkCellArray* cells =
+          lead.activationReachesSideEffect ? warnedCircles.GetPointer() : circles.GetPointer();
+      constexpr int kSegments = 48;
+      const std::array<double, 3> c = planePoint(centre, 0.85);
+      std::vector<vtkIdType> ids;
+      for (int i = 0; i <= kSegments; ++i) {
+        const double angle = 2.0 * 3.14159265358979323846 * i / kSegments;
+        const double point[3] = {c[0] + r * std::cos(angle), c[1] + r * std::sin(angle), c[2]};
+        ids.push_back(points->InsertNextPoint(point));
+      }
+      cells->InsertNextCell(static_cast<vtkIdType>(ids.size()), ids.data());
+    }
     for (const Vec3& c : lead.contactCentresRas) {
       const bool solid = inSlab(c);
       vtkPoints* points = solid ? contactPoints.GetPointer() : fadedContactPoints.GetPointer();
@@ -374,6 +412,8 @@ void SliceRenderer::updateLeadGeometry() {
   install(entryHandles_, entryPoints, entryVertices, false);
   install(fadedTargetHandles_, fadedTargetPoints, fadedTargetVertices, false);
   install(fadedEntryHandles_, fadedEntryPoints, fadedEntryVertices, false);
+  install(activationCircles_, circlePoints, circles, true);
+  install(warnedActivationCircles_, warnedCirclePoints, warnedCircles, true);
 
   // Rod crossings: the point of each rod segment on the slice plane.
   vtkNew<vtkPoints> rodPoints;

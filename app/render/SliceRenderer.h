@@ -87,6 +87,11 @@ class SliceRenderer {
     std::vector<Vec3> contactCentresRas;
     Vec3 targetRas;
     Side side = Side::Left;
+    // The activated spheres of the side's stimulation (Stimulation.h), centre RAS mm and radius mm:
+    // each is drawn where the slice cuts it, a circle of radius sqrt(r^2 - d^2) (light blue; orange
+    // when the activated region reaches a side-effect structure).
+    std::vector<std::pair<Vec3, double>> activatedSpheres;
+    bool activationReachesSideEffect = false;
   };
   void setLeads(const std::vector<LeadOverlay>& leads);
   // The stereotactic frame's localizer rods (RAS mm segments, from a frame registration): where each
@@ -155,6 +160,8 @@ class SliceRenderer {
   std::vector<Vec3> frameRodCrossings_;
   vtkNew<vtkPolyData> frameRodPoints_;
   vtkNew<vtkActor> frameRodActor_;
+  vtkNew<vtkPolyData> activationCircles_, warnedActivationCircles_;
+  vtkNew<vtkActor> activationActor_, warnedActivationActor_;
   vtkSmartPointer<vtkLookupTable> labelTable_;
   std::vector<double> labelBaseAlpha_;  // the table's alpha per value before any appearance change
   vtkNew<vtkPolyData> crosshairLines_;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QDialog>
 #include <QDir>
 #include <QDockWidget>
@@ -903,6 +904,58 @@ TEST_F(Workstation, HandlesOffTheSliceAreDimmed) {
   EXPECT_LT(onMidline, 5) << "a target handle " << std::abs(target.x) << " mm away is drawn full-bright";
   const int besideTarget = brightTargetPixelsOnSagittal({target.x, target.y + 12, target.z});
   EXPECT_GT(besideTarget, 30) << "the target on its own slice is not drawn bright";
+}
+
+// Issue 25: ticking a contact in the panel sets the side's stimulation (one undoable edit); its
+// activated region is drawn in the slice through the contact and the panel says what it reaches; the
+// amplitude's arrows grow it as one undo step; Ctrl+Z takes it away again.
+TEST_F(Workstation, AStimulationSetInThePanelIsDrawnReportedAndUndone) {
+  MainWindow window;
+  ASSERT_TRUE(openPlanInNewWindow(window, planColin27WithTheCli(dir_ + "/plan"), QSize(1500, 1000)));
+  PlanSession& session = *window.session();
+  ASSERT_EQ(planStimulation(session.plan(), Side::Left), nullptr);
+  auto* contact = window.planPanel()->findChild<QCheckBox*>("stimContact_1");
+  ASSERT_NE(contact, nullptr);
+  QTest::mouseClick(contact, Qt::LeftButton, {}, QPoint(8, contact->height() / 2));
+  const PlanStimulation* st = planStimulation(session.plan(), Side::Left);
+  ASSERT_NE(st, nullptr) << "ticking contact 1 set no stimulation";
+  EXPECT_EQ(st->settings.activeContacts, std::vector<std::string>{"1"});
+  EXPECT_EQ(session.plan().history.back().action, EditAction::SetStimulation);
+  ASSERT_EQ(st->assessment.spheres.size(), 1u);
+  const double radius = st->assessment.spheres[0].radiusMm;
+  EXPECT_NEAR(radius, vtaRadiusMm(st->settings.model, 2.5, 2.5 / 1000, 60), 1e-9);
+  EXPECT_TRUE(window.planPanel()->stimulationText().contains("mm^3"))
+      << window.planPanel()->stimulationText().toStdString();
+
+  // Drawn: light blue on the axial slice through the sphere's centre.
+  const Vec3 centre = st->assessment.spheres[0].centreRas;
+  SliceViewWidget* axial = window.sliceView(SliceOrientation::Axial);
+  auto activationBlue = [](QColor c) { return c.blue() > 200 && c.green() > 150 && c.red() < 140; };
+  auto bluePixels = [&] {
+    window.model().setCrosshairRas(centre);
+    QApplication::processEvents();
+    return countPixels(axial->grabFramebuffer(), activationBlue);
+  };
+  const int blueBefore = bluePixels();
+  EXPECT_GT(blueBefore, 20) << "no activated region drawn on the slice through its centre";
+
+  // Five presses of the amplitude's Up arrow (0.1 V each): 3.0 V, a larger sphere, one undo step.
+  auto* amplitude = window.planPanel()->findChild<QDoubleSpinBox*>("stimAmplitude");
+  ASSERT_NE(amplitude, nullptr);
+  QLineEdit* text = amplitude->findChild<QLineEdit*>();
+  for (int press = 0; press < 5; ++press) QTest::keyClick(text, Qt::Key_Up);
+  st = planStimulation(session.plan(), Side::Left);
+  ASSERT_NE(st, nullptr);
+  EXPECT_NEAR(st->settings.amplitude, 3.0, 1e-9);
+  EXPECT_GT(st->assessment.spheres.at(0).radiusMm, radius);
+  EXPECT_GT(bluePixels(), blueBefore);
+  pressShortcut(window, Qt::Key_Z, Qt::ControlModifier);
+  ASSERT_NE(planStimulation(session.plan(), Side::Left), nullptr);
+  EXPECT_NEAR(planStimulation(session.plan(), Side::Left)->settings.amplitude, 2.5, 1e-9);
+  pressShortcut(window, Qt::Key_Z, Qt::ControlModifier);
+  EXPECT_EQ(planStimulation(session.plan(), Side::Left), nullptr);
+  EXPECT_FALSE(contact->isChecked());
+  EXPECT_LT(bluePixels(), blueBefore / 4) << "the undone stimulation is still drawn";
 }
 
 // Issue 10: View > Schematic shows the report's 3-D scene of both leads (both GPi green, the leads
