@@ -47,6 +47,7 @@
 #include "dbs/planning/TrajectorySearch.h"
 #include "render/ColourTables.h"
 #include "render/GlContext.h"
+#include "render/ImplantedSystem.h"
 #include "render/LabelDisplay.h"
 #include "render/PlanActors.h"
 #include "render/ScalpRiskMap.h"
@@ -786,6 +787,52 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
   const QRectF inside = QRectF(image.rect()).adjusted(2 * px, 4 * px, -2 * px, -2 * px);
   drawSceneAnnotations(painter, annotations, size, inside, px);
   drawSceneLegend(painter, size, px);
+  return image;
+}
+
+QImage renderImplantedSystemScene(const PlanResult& result, QSize size) {
+  requireSize(size);
+  if (!canRenderPlanScene())
+    throw std::runtime_error("the 3-D scene needs an X display (run under xvfb-run -a when there is none)");
+  SceneRenderer3D scene;
+  vtkRenderer* renderer = scene.renderer();
+  scene.setTitleVisible(false);
+  const SceneSurfaces surfaces = addSceneAnatomy(result, renderer);
+  for (const PlannedTrajectory& t : result.plan.trajectories)
+    for (const auto& actor : leadActors(leadShape(t))) renderer->AddViewProp(actor);
+  for (const auto& actor : activatedRegionActors(result.plan.stimulation)) renderer->AddViewProp(actor);
+  double headBounds[6] = {-75, 75, -100, 80, -70, 100};
+  if (vtkActor* head = surfaces.head ? surfaces.head.Get() : surfaces.brain.Get())
+    head->GetBounds(headBounds);
+  for (const auto& actor : implantedSystemActors(implantedSystemLayout(result.plan, headBounds)))
+    renderer->AddViewProp(actor);
+  setUpSceneView(scene);
+  // From the front-right, a little above: the generator under the right clavicle and the cables
+  // behind the right ear face the viewer; the whole system fits.
+  // The picture spans the head down to the generator; the chest below it runs out of the frame.
+  const ImplantedSystemLayout layout = implantedSystemLayout(result.plan, headBounds);
+  vtkCamera* camera = renderer->GetActiveCamera();
+  const Vec3 focal = 0.5 * (Vec3{0.5 * (headBounds[0] + headBounds[1]), 0.5 * (headBounds[2] + headBounds[3]),
+                                 0.5 * (headBounds[4] + headBounds[5])} +
+                            layout.generatorRas);
+  const double span = headBounds[5] - layout.generatorRas.z + 60;  // mm shown from top to bottom
+  const double distance =
+      0.5 * span / std::tan(0.5 * camera->GetViewAngle() * 3.14159265358979323846 / 180.0);
+  const Vec3 from = normalized(Vec3{0.55, 0.8, 0.2});  // front-right, a little above
+  camera->SetFocalPoint(focal.x, focal.y, focal.z);
+  camera->SetPosition(focal.x + distance * from.x, focal.y + distance * from.y, focal.z + distance * from.z);
+  camera->SetViewUp(0, 0, 1);
+  renderer->ResetCameraClippingRange();
+  scene.syncOrientationCamera();
+  QImage image = renderSceneOffScreen(scene, size, [](vtkRenderer*) {});
+  QPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing);
+  const int px = baseFontPixels(size);
+  drawTitle(painter, size, "The implanted system",
+            {"both leads in the GPi; extensions behind the right ear and down the neck to the generator "
+             "under the right clavicle",
+             "schematic: the body outline and the cables' course are drawn, not imaged"},
+            size.width() - 2.0 * px);
   return image;
 }
 

@@ -78,6 +78,12 @@ FigurePlane targetSlicePlane(const PlannedTrajectory& trajectory, int axis, QSiz
 // left sides and an orientation cube. Missing masks or labels are left out. Needs an X display
 // (DISPLAY set; Xvfb will do): throws std::runtime_error without one or when the render fails.
 QImage renderPlanScene(const PlanResult& result, QSize size);
+// The schematic of the implanted patient (issue 25): the plan scene's head, brain, GPi, leads and
+// activated regions, with the rest of the system around them (ImplantedSystem.h: burr-hole caps,
+// extensions behind the right ear and down the neck, a generator under the right clavicle, a neutral
+// body outline below the image), seen from the front-right, zoomed out to show the chest. Needs an
+// X display, as renderPlanScene.
+QImage renderImplantedSystemScene(const PlanResult& result, QSize size);
 // Whether renderPlanScene can run here (an X display, real or Xvfb); the CLI asks before planning.
 bool canRenderPlanScene();
 

@@ -822,6 +822,35 @@ void MainWindow::showSchematic() {
       });
 }
 
+void MainWindow::showImplantedSystem() {
+  if (!session_) {
+    QMessageBox::information(this, "dbsplan",
+                             "Plan, or open a plan (File > Open plan...), to see the implanted system.");
+    return;
+  }
+  std::shared_ptr<const PlanResult> snapshot = session_->snapshot();
+  jobs_->runWithProgress<std::shared_ptr<QImage>>(
+      "Rendering the implanted system", "dbsplan: cannot render the implanted system",
+      [snapshot](const ProgressCallback& progress) {
+        if (!progress(0.1, "rendering the 3-D scene")) throw Cancelled();
+        return std::make_shared<QImage>(renderImplantedSystemScene(*snapshot, QSize(1600, 1200)));
+      },
+      [this](std::shared_ptr<QImage> image) {
+        auto* dialog = new SchematicDialog(
+            std::move(image), [this] { return WindowSettings::planFolder(session()); }, this,
+            {"dbsplan: the implanted system",
+             "Both leads in the GPi with their activated regions, burr-hole caps, extensions behind the "
+             "right ear "
+             "and down the neck, the generator under the right clavicle (a schematic body outline)",
+             "implanted_system.png"});
+        dialog->setObjectName("implantedSystemDialog");
+        connect(dialog, &SchematicDialog::saved, this, [this](const QString& path) {
+          statusBar()->showMessage("Implanted system written: " + path, 10000);
+        });
+        dialog->show();
+      });
+}
+
 bool MainWindow::writeFigures(const QString& scenePath, const QString& pdfPath) {
   if (!session_) return false;
   // A snapshot: the figures show the plan as it is now, and editing goes on while they are made.

@@ -159,6 +159,8 @@ void WindowActions::buildViewMenu(QMenuBar* bar, QDockWidget* probesEyeDock, QDo
       "Look down the selected lead: the image perpendicular to it, scrolled along its path");
   view->addAction(probesEye);
   view->addAction("&Schematic (both leads in 3D)...", w, [w] { w->showSchematic(); });
+  view->addAction("&Implanted system (leads, extensions, generator)...", w,
+                  [w] { w->showImplantedSystem(); });
   QAction* alongPath = alongPathDock->toggleViewAction();
   alongPath->setText("&Along the path");
   alongPath->setStatusTip(

@@ -958,6 +958,40 @@ TEST_F(Workstation, AStimulationSetInThePanelIsDrawnReportedAndUndone) {
   EXPECT_LT(bluePixels(), blueBefore / 4) << "the undone stimulation is still drawn";
 }
 
+// Issue 25: View > Implanted system shows the whole system: the extensions (white cables) on the head
+// and down the neck, and the generator (titanium grey) on the chest below the head.
+TEST_F(Workstation, ImplantedSystemShowsExtensionsAndTheGenerator) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  MainWindow window;
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1400, 900)));
+  ASSERT_TRUE(clickMenuPath(window, {"View", "Implanted system"}));
+  QDialog* dialog = nullptr;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        dialog = window.findChild<QDialog*>("implantedSystemDialog");
+        return dialog && dialog->isVisible();
+      },
+      120000))
+      << "no implanted-system picture";
+  const QImage picture = dialog->findChild<QLabel*>("schematicPicture")->pixmap().toImage();
+  ASSERT_FALSE(picture.isNull());
+  auto white = [](QColor c) { return c.red() > 200 && c.green() > 200 && c.blue() > 190; };
+  auto titanium = [](QColor c) {
+    return c.red() > 140 && std::abs(c.red() - c.green()) < 15 && c.blue() >= c.red() &&
+           c.blue() < c.red() + 40;
+  };
+  int cableUpper = 0, cableLower = 0, generator = 0;
+  for (int y = picture.height() / 8; y < picture.height(); ++y)  // below the title
+    for (int x = 0; x < picture.width() * 4 / 5; ++x) {          // left of the orientation cube
+      const QColor c = picture.pixelColor(x, y);
+      if (white(c)) (y < picture.height() / 2 ? cableUpper : cableLower)++;
+      if (titanium(c) && y > picture.height() * 2 / 3) ++generator;
+    }
+  EXPECT_GT(cableUpper, 50) << "no extension on the head";
+  EXPECT_GT(cableLower, 50) << "no extension down the neck";
+  EXPECT_GT(generator, 500) << "no generator on the chest";
+}
+
 // Issue 10: View > Schematic shows the report's 3-D scene of both leads (both GPi green, the leads
 // yellow, one on each half of the picture) in a dialog, rendered in the background.
 TEST_F(Workstation, SchematicShowsBothLeadsInTheirGpi) {
