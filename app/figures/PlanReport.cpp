@@ -433,6 +433,8 @@ void addFigures(QTextDocument& document, const PlanResult& result, const QImage&
   const PlanDocument& plan = result.plan;
   const QImage scene = renderedScene.isNull() ? renderPlanScene(result, kSceneFigure) : renderedScene;
   document.addResource(QTextDocument::ImageResource, QUrl("scene.png"), scene);
+  document.addResource(QTextDocument::ImageResource, QUrl("implanted.png"),
+                       renderImplantedSystemScene(result, kSceneFigure));
   const QSize square = kSquareFigure;
   for (const PlannedTrajectory& t : plan.trajectories) {
     const QString side{QChar(sideLetter(t.trajectory.side))};
@@ -664,6 +666,14 @@ void writePlanReport(const PlanResult& result, const std::string& pdfPath, const
       if (sheet.side == t.trajectory.side) html += frameSheetPage(plan, sheet);
     html += figurePages(result, t, cssPixelsAcross);
   }
+  // The whole implanted system, last: what the patient will carry (issue 25).
+  html += "<h2 style=\"page-break-before: always\">The implanted system</h2>\n";
+  html += "<p>" + imageTag("implanted.png", cssPixelsAcross, kSceneFigure) + "</p>\n";
+  html +=
+      "<p class=\"small\">Both leads in the GPi (green) with their activated regions where a stimulation is "
+      "set, burr-hole caps at the entries, the extensions tunnelled behind the right ear and down the neck "
+      "to a dual-channel generator under the right clavicle. The head and the brain are the patient's; "
+      "the body outline and the cables' course are a schematic, not imaged.</p>\n";
   document.setHtml(html);
 
   QPainter painter;

@@ -23,8 +23,8 @@ namespace dbs::app {
 namespace {
 
 // An actor of a source's output, transformed (scale, then rotate, then translate).
-vtkSmartPointer<vtkActor> placed(vtkAlgorithm* source, vtkTransform* transform, const std::array<double, 3>& colour,
-                                 double opacity) {
+vtkSmartPointer<vtkActor> placed(vtkAlgorithm* source, vtkTransform* transform,
+                                 const std::array<double, 3>& colour, double opacity) {
   vtkNew<vtkTransformPolyDataFilter> filter;
   filter->SetInputConnection(source->GetOutputPort());
   filter->SetTransform(transform);
@@ -45,7 +45,8 @@ ImplantedSystemLayout implantedSystemLayout(const PlanDocument& plan, const doub
   // and runs 90 mm down; the chest below it. Posterior of the MCP, as the cervical spine is.
   layout.neckTopRas = {centre.x, mcp.y - 20, b[4] + 10};
   layout.neckBottomRas = {centre.x, mcp.y - 20, b[4] - 90};
-  layout.chestCentreRas = {centre.x, mcp.y - 10, b[4] - 90 + 0.3 * w - 1.9 * w};  // its top a little above the neck's end
+  layout.chestCentreRas = {centre.x, mcp.y - 10,
+                           b[4] - 90 + 0.3 * w - 1.9 * w};  // its top a little above the neck's end
   // A dual-channel generator in a subcutaneous pocket under the right clavicle, on the chest wall.
   layout.generatorRas = {centre.x + 0.95 * w, layout.chestCentreRas.y + 1.25 * w, b[4] - 90 - 45};
   const Vec3 behindRightEar{centre.x + 0.95 * w, mcp.y - 30, mcp.z - 25};

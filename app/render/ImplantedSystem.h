@@ -19,9 +19,9 @@
 namespace dbs::app {
 
 struct ImplantedSystemLayout {
-  std::vector<Vec3> capsRas;                      // burr-hole cap centres (the entries)
-  std::vector<std::vector<Vec3>> extensionsRas;   // each extension's path, entry to generator
-  Vec3 generatorRas;                              // the generator's centre, under the right clavicle
+  std::vector<Vec3> capsRas;                       // burr-hole cap centres (the entries)
+  std::vector<std::vector<Vec3>> extensionsRas;    // each extension's path, entry to generator
+  Vec3 generatorRas;                               // the generator's centre, under the right clavicle
   Vec3 neckTopRas, neckBottomRas, chestCentreRas;  // the body outline's axis
   double headHalfWidthMm = 75;
 };
