@@ -311,6 +311,40 @@ void addClosingSteps(const TourContext& c, std::vector<TourStep>& steps) {
          QString("%1 target").arg(sideWord(side)), first.trajectory.targetRas, side, TourStep::Figure::None,
          false, 1.0});
   }
+  // What stimulation would reach (issue 25): the side's setting if one is set, else how to set one.
+  const PlanStimulation* st = planStimulation(c.plan, side);
+  const Vec3 stimulationCentre = st && !st->assessment.spheres.empty()
+                                     ? st->assessment.spheres.front().centreRas
+                                 : c.m.contacts.size() > 1 ? c.m.contacts[1].centreRas
+                                                           : first.trajectory.targetRas;
+  steps.push_back(
+      {"What stimulation would reach",
+       QString(
+           "<h3>The volume of tissue activated</h3><p>Whether a contact in the posteroventral GPi helps or "
+           "gives capsular or visual side effects depends on how far its field reaches. A published "
+           "closed-form model turns the amplitude into the radius of a sphere around the contact "
+           "(Kuncel 2008, M&auml;dler 2012, Dembek 2017: the panel's Stimulation part, or "
+           "<code>dbsplan stimulate</code>). It is drawn light blue in every view, orange when it "
+           "reaches the internal capsule or the optic tract.</p><p>%1</p><p>A sphere is a teaching "
+           "picture, not a field solution: it ignores the lead, the tissue and the fibres' "
+           "direction.</p>")
+           .arg(st ? "Now: " + QString::fromStdString(describeSettings(st->settings)).toHtmlEscaped() + ": " +
+                         QString::fromStdString(describeAssessment(st->assessment)).toHtmlEscaped() + "."
+                   : QString("No stimulation is set on this side yet: tick contact 1 in the panel's "
+                             "Stimulation part and raise the amplitude with the arrows to watch it grow.")),
+       st ? QString("%1 activated region").arg(sideWord(side)) : QString("%1 contact 1").arg(sideWord(side)),
+       stimulationCentre, side, TourStep::Figure::ProbesEye, false, 2.5});
+  steps.push_back(
+      {"The implanted system",
+       QString("<h3>What the patient carries</h3><p>The leads are the visible part of a system: each is "
+               "fixed at its burr hole with a cap, an extension runs under the scalp behind the ear and down "
+               "the neck, and a pulse generator sits in a pocket under the clavicle, where it is programmed "
+               "through the skin. View &gt; Implanted system shows this plan's leads in that whole system "
+               "(the report's last page too); the body and the cables' course are a schematic.</p><p>The "
+               "crosshair is on the %1 entry, where the burr-hole cap sits.</p>")
+           .arg(sideWord(side)),
+       QString("%1 entry").arg(sideWord(side)), first.trajectory.entryRas, side, TourStep::Figure::None,
+       false, 1.0});
   if (other)
     steps.push_back(
         {"The other side",
