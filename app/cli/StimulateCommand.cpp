@@ -64,12 +64,20 @@ int runStimulate(const StimulateOptions& o) {
     settings.pulseWidthUs = o.pulseWidthUs;
     settings.impedanceOhm = o.impedanceOhm;
     settings.model = o.model.empty() ? defaultVtaModel() : *kVtaModelNames.parse(o.model);
-    const double maxAmplitude =
-        settings.unit == AmplitudeUnit::Volt ? kMaxAmplitudeVolt : kMaxAmplitudeMilliAmpere;
-    if (settings.amplitude < 0 || settings.amplitude > maxAmplitude) {
-      // Checked again against the lead once the plan is open; here so a typo costs no plan opening.
-      std::cerr << "dbsplan stimulate: amplitude must be between 0 and " << maxAmplitude << " "
-                << kAmplitudeUnitNames.name(settings.unit) << "\n";
+  }
+  if (!o.off) {
+    // The settings against the side's lead as the plan file names it: a typo costs no plan opening
+    // (which rebuilds the distance maps). The session checks again.
+    const PlanDocument plan = readPlan(o.planPath);
+    const PlannedTrajectory* chosen = chosenTrajectory(plan, settings.side);
+    if (!chosen) {
+      std::cerr << "dbsplan stimulate: the plan has no " << sideWord(settings.side) << " trajectory\n";
+      return 2;
+    }
+    try {
+      validateStimulation(settings, ElectrodeCatalogue::standard().find(chosen->trajectory.electrodeId));
+    } catch (const std::exception& e) {
+      std::cerr << "dbsplan stimulate: " << e.what() << "\n";
       return 2;
     }
   }

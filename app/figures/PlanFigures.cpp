@@ -7,11 +7,13 @@
 #include <QPainterPath>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <functional>
 #include <optional>
 #include <stdexcept>
+#include <tuple>
 
 #include <vtkAOSDataArrayTemplate.h>
 #include <vtkActor.h>
@@ -790,37 +792,68 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
   return image;
 }
 
+ImplantedSystemScene buildImplantedSystemScene(const PlanResult& result) {
+  const auto start = std::chrono::steady_clock::now();
+  ImplantedSystemScene scene;
+  // Only the GPi of the labels (the other structures would veil it at this scale, and each costs a
+  // pass over the label map), the head and the brain at half resolution (maskSurfaceActor).
+  if (const LabelVolume& labels = result.locate.labels; labels.image) {
+    auto labelImage = indexSpaceImage(labels.image.GetPointer(), labels.geometry, "label map");
+    for (const char* name : {"GPi_L", "GPi_R"}) {
+      const int value = labelValue(name);
+      const auto& table = standardLabels();
+      const auto info =
+          std::find_if(table.begin(), table.end(), [&](const LabelInfo& l) { return l.value == value; });
+      if (auto actor = labelSurfaceActor(labelImage, value, labels.geometry.rasFromIjk, info->colour, 0.8))
+        scene.actors.push_back(actor);
+    }
+  }
+  double headBounds[6] = {-75, 75, -100, 80, -70, 100};  // an adult head about the origin, without masks
+  for (const auto& [mask, colour, opacity] : {std::tuple{result.risks.brainMask, kBrainColour, 0.12},
+                                              std::tuple{result.risks.headMask, kScalpColour, 0.2}}) {
+    if (!mask) continue;
+    auto image = indexSpaceImage(mask.GetPointer(), result.risks.geometry, "mask");
+    if (auto actor = maskSurfaceActor(image, result.risks.geometry.rasFromIjk, colour, opacity)) {
+      actor->GetBounds(headBounds);  // the head's, when there is one (it comes last)
+      scene.actors.push_back(actor);
+    }
+  }
+  for (const PlannedTrajectory& t : result.plan.trajectories)
+    for (const auto& actor : leadActors(leadShape(t))) scene.actors.push_back(actor);
+  for (const auto& actor : activatedRegionActors(result.plan.stimulation)) scene.actors.push_back(actor);
+  const ImplantedSystemLayout layout = implantedSystemLayout(result.plan, headBounds);
+  for (const auto& actor : implantedSystemActors(layout)) scene.actors.push_back(actor);
+  // Execute every pipeline here (off the UI thread in the window): rendering then only draws.
+  for (const auto& prop : scene.actors)
+    if (auto* actor = vtkActor::SafeDownCast(prop); actor && actor->GetMapper()) actor->GetMapper()->Update();
+  // The camera: from the front-right, a little above, the head's top to the generator in view (the
+  // picture's title takes its top, hence the margin above the head).
+  const Vec3 focal = 0.5 * (Vec3{0.5 * (headBounds[0] + headBounds[1]), 0.5 * (headBounds[2] + headBounds[3]),
+                                 0.5 * (headBounds[4] + headBounds[5])} +
+                            layout.generatorRas) +
+                     Vec3{0, 0, 25};
+  const double span = headBounds[5] - layout.generatorRas.z + 130;  // mm shown from top to bottom
+  const double distance = 0.5 * span / std::tan(0.5 * 30.0 * 3.14159265358979323846 / 180.0);
+  scene.focalRas = focal;
+  scene.cameraRas = focal + distance * normalized(Vec3{0.55, 0.8, 0.2});
+  scene.buildSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return scene;
+}
+
 QImage renderImplantedSystemScene(const PlanResult& result, QSize size) {
   requireSize(size);
   if (!canRenderPlanScene())
     throw std::runtime_error("the 3-D scene needs an X display (run under xvfb-run -a when there is none)");
+  const ImplantedSystemScene built = buildImplantedSystemScene(result);
   SceneRenderer3D scene;
   vtkRenderer* renderer = scene.renderer();
   scene.setTitleVisible(false);
-  const SceneSurfaces surfaces = addSceneAnatomy(result, renderer);
-  for (const PlannedTrajectory& t : result.plan.trajectories)
-    for (const auto& actor : leadActors(leadShape(t))) renderer->AddViewProp(actor);
-  for (const auto& actor : activatedRegionActors(result.plan.stimulation)) renderer->AddViewProp(actor);
-  double headBounds[6] = {-75, 75, -100, 80, -70, 100};
-  if (vtkActor* head = surfaces.head ? surfaces.head.Get() : surfaces.brain.Get())
-    head->GetBounds(headBounds);
-  for (const auto& actor : implantedSystemActors(implantedSystemLayout(result.plan, headBounds)))
-    renderer->AddViewProp(actor);
+  for (const auto& actor : built.actors) renderer->AddViewProp(actor);
   setUpSceneView(scene);
-  // From the front-right, a little above: the generator under the right clavicle and the cables
-  // behind the right ear face the viewer; the whole system fits.
-  // The picture spans the head down to the generator; the chest below it runs out of the frame.
-  const ImplantedSystemLayout layout = implantedSystemLayout(result.plan, headBounds);
   vtkCamera* camera = renderer->GetActiveCamera();
-  const Vec3 focal = 0.5 * (Vec3{0.5 * (headBounds[0] + headBounds[1]), 0.5 * (headBounds[2] + headBounds[3]),
-                                 0.5 * (headBounds[4] + headBounds[5])} +
-                            layout.generatorRas);
-  const double span = headBounds[5] - layout.generatorRas.z + 60;  // mm shown from top to bottom
-  const double distance =
-      0.5 * span / std::tan(0.5 * camera->GetViewAngle() * 3.14159265358979323846 / 180.0);
-  const Vec3 from = normalized(Vec3{0.55, 0.8, 0.2});  // front-right, a little above
-  camera->SetFocalPoint(focal.x, focal.y, focal.z);
-  camera->SetPosition(focal.x + distance * from.x, focal.y + distance * from.y, focal.z + distance * from.z);
+  camera->SetViewAngle(30);
+  camera->SetFocalPoint(built.focalRas.x, built.focalRas.y, built.focalRas.z);
+  camera->SetPosition(built.cameraRas.x, built.cameraRas.y, built.cameraRas.z);
   camera->SetViewUp(0, 0, 1);
   renderer->ResetCameraClippingRange();
   scene.syncOrientationCamera();
@@ -829,9 +862,8 @@ QImage renderImplantedSystemScene(const PlanResult& result, QSize size) {
   painter.setRenderHint(QPainter::Antialiasing);
   const int px = baseFontPixels(size);
   drawTitle(painter, size, "The implanted system",
-            {"both leads in the GPi; extensions behind the right ear and down the neck to the generator "
-             "under the right clavicle",
-             "schematic: the body outline and the cables' course are drawn, not imaged"},
+            {"leads in both GPi; extensions behind the right ear to the generator under the right clavicle",
+             "schematic: the body and the cables' course are drawn, not imaged"},
             size.width() - 2.0 * px);
   return image;
 }

@@ -32,6 +32,7 @@
 #include "gui/BackgroundJobs.h"
 #include "gui/FrameRodPicking.h"
 #include "gui/GuidedTour.h"
+#include "gui/ImplantedSystemDialog.h"
 #include "gui/PlanAutosave.h"
 #include "gui/PlanFigureView.h"
 #include "gui/PlanPanel.h"
@@ -828,23 +829,18 @@ void MainWindow::showImplantedSystem() {
                              "Plan, or open a plan (File > Open plan...), to see the implanted system.");
     return;
   }
+  // Built on a worker from a snapshot (every pipeline executed there), then shown in a rotatable view.
   std::shared_ptr<const PlanResult> snapshot = session_->snapshot();
-  jobs_->runWithProgress<std::shared_ptr<QImage>>(
-      "Rendering the implanted system", "dbsplan: cannot render the implanted system",
+  jobs_->runWithProgress<std::shared_ptr<ImplantedSystemScene>>(
+      "Building the implanted system", "dbsplan: cannot build the implanted system",
       [snapshot](const ProgressCallback& progress) {
-        if (!progress(0.1, "rendering the 3-D scene")) throw Cancelled();
-        return std::make_shared<QImage>(renderImplantedSystemScene(*snapshot, QSize(1600, 1200)));
+        if (!progress(0.1, "building the 3-D scene")) throw Cancelled();
+        return std::make_shared<ImplantedSystemScene>(buildImplantedSystemScene(*snapshot));
       },
-      [this](std::shared_ptr<QImage> image) {
-        auto* dialog = new SchematicDialog(
-            std::move(image), [this] { return WindowSettings::planFolder(session()); }, this,
-            {"dbsplan: the implanted system",
-             "Both leads in the GPi with their activated regions, burr-hole caps, extensions behind the "
-             "right ear "
-             "and down the neck, the generator under the right clavicle (a schematic body outline)",
-             "implanted_system.png"});
-        dialog->setObjectName("implantedSystemDialog");
-        connect(dialog, &SchematicDialog::saved, this, [this](const QString& path) {
+      [this](std::shared_ptr<ImplantedSystemScene> scene) {
+        auto* dialog = new ImplantedSystemDialog(
+            std::move(*scene), [this] { return WindowSettings::planFolder(session()); }, this);
+        connect(dialog, &ImplantedSystemDialog::saved, this, [this](const QString& path) {
           statusBar()->showMessage("Implanted system written: " + path, 10000);
         });
         dialog->show();

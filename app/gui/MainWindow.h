@@ -108,7 +108,8 @@ class MainWindow : public QMainWindow {
   // View > Schematic: the report's 3-D scene of both leads (renderPlanScene) in a dialog, rendered
   // in the background, with Save (PNG, atomic).
   void showSchematic();
-  // View > Implanted system: the whole system (renderImplantedSystemScene) in a picture dialog.
+  // View > Implanted system: the whole system (buildImplantedSystemScene, off the UI thread) in a
+  // rotatable 3-D view (ImplantedSystemDialog).
   void showImplantedSystem();
   // View > Scalp risk map: the selected side's map (ScalpRiskMap.h) on the 3-D view, built in the
   // background, re-scored in the window while that side's target is dragged and again after each

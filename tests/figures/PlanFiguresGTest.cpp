@@ -504,22 +504,25 @@ TEST(PlanReport, HasASummaryPageAndFourPagesPerSide) {
   const std::string bytes = readAll(pdf);
   ASSERT_EQ(bytes.substr(0, 5), "%PDF-");
   EXPECT_NE(bytes.find("%%EOF"), std::string::npos);
-  EXPECT_EQ(pdfPageCount(bytes), 1 + 4 * 2);  // numbers, 3-D and probe's eye, slices, scalp risk map
+  // Per side: numbers, 3-D and probe's eye, slices, scalp risk map; then the implanted system.
+  EXPECT_EQ(pdfPageCount(bytes), 1 + 4 * 2 + 1);
   EXPECT_EQ(QDir(dir.path()).entryList(QDir::Files), QStringList{"report.pdf"})
       << "temporary files left behind";
   // The text, where poppler is installed to read it back.
   if (commandOutput("command -v pdftotext").empty()) return;
   const std::string text = commandOutput("pdftotext -layout '" + pdf + "' -");
-  for (const char* expected : {"SHA-256", "Left GPi: trajectory", "Right GPi: trajectory", "Patient RAS (mm)",
-                               "AC-PC (mm, origin MCP)", "Colin27 template (mm)", "internal capsule",
-                               "not assessed", "UNSAFE", "Medtronic", "Vercise", "page 9 of 9", "Probe's eye",
-                               "slices through the target", "scalp risk map", "Not available"})
+  for (const char* expected :
+       {"SHA-256", "Left GPi: trajectory", "Right GPi: trajectory", "Patient RAS (mm)",
+        "AC-PC (mm, origin MCP)", "Colin27 template (mm)", "internal capsule", "not assessed", "UNSAFE",
+        "Medtronic", "Vercise", "page 10 of 10", "Probe's eye", "slices through the target", "scalp risk map",
+        "Not available", "The implanted system"})
     EXPECT_NE(text.find(expected), std::string::npos) << "missing: " << expected;
 }
 
 // Once registered to a frame, each side gets a frame-settings page that the OR team reads aloud:
-// X, Y, Z, arc and ring as the frame's conversion gives them, the error and the image.
-TEST(PlanReport, AFrameRegisteredPlanHasAFrameSheetPerSide) {
+// X, Y, Z, arc and ring as the frame's conversion gives them, the error and the image. A side with a
+// stimulation gets its section (issue 25): the settings, the activated volume, the model.
+TEST(PlanReport, AFrameRegisteredStimulatedPlanHasAFrameSheetAndAStimulationSectionPerSide) {
   QTemporaryDir dir;
   ASSERT_TRUE(dir.isValid());
   // A copy as PlanSession::snapshot makes one (images and risk field shared, read only).
@@ -545,11 +548,28 @@ TEST(PlanReport, AFrameRegisteredPlanHasAFrameSheetPerSide) {
   frame.frameZMinMm = 40;
   frame.frameZMaxMm = 160;
   result.plan.frame = frame;
+  const PlannedTrajectory& left = *chosenTrajectory(result.plan, Side::Left);
+  StimulationSettings settings;
+  settings.activeContacts = {left.metrics.contacts.at(1).label};
+  settings.amplitude = 3.0;
+  // The assessment as the session would store it (this synthetic plan has no risk field to assess on).
+  StimulationAssessment assessment;
+  const double radius = vtaRadiusMm(settings.model, 3.0, 3.0 / 1000, 60);
+  assessment.spheres = {{settings.activeContacts[0], left.metrics.contacts.at(1).centreRas, radius}};
+  assessment.volumeMm3 = 4.0 / 3.0 * 3.14159265358979 * radius * radius * radius;
+  assessment.fractionGpi = 0.6;
+  result.plan.stimulation.push_back({settings, assessment});
   const std::string pdf = dir.filePath("report.pdf").toStdString();
   writePlanReport(result, pdf);
-  EXPECT_EQ(pdfPageCount(readAll(pdf)), 1 + 5 * 2);
+  const int pages = pdfPageCount(readAll(pdf));
+  EXPECT_GE(pages, 1 + 5 * 2 + 1);  // and the implanted system
+  EXPECT_LE(pages, 1 + 5 * 2 + 2);  // the stimulation section may push a numbers page over
   if (commandOutput("command -v pdftotext").empty()) return;
   const std::string text = commandOutput("pdftotext -layout '" + pdf + "' -");
+  EXPECT_NE(text.find("Left stimulation: what it would reach"), std::string::npos);
+  EXPECT_EQ(text.find("Right stimulation"), std::string::npos) << "the right side has no stimulation";
+  EXPECT_NE(text.find(describeSettings(settings).substr(0, 20)), std::string::npos)
+      << describeSettings(settings);
   for (const FrameSettings& sheet : frameSettings(result.plan)) {
     const std::string title = std::string(sideTitle(sheet.side)) + " GPi: frame settings";
     EXPECT_NE(text.find(title), std::string::npos) << title;

@@ -1,0 +1,116 @@
+#include "gui/ImplantedSystemDialog.h"
+
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include <vtkCamera.h>
+#include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkGenericRenderWindowInteractor.h>
+#include <vtkInteractorStyleTrackballCamera.h>
+#include <vtkNew.h>
+#include <vtkRenderer.h>
+
+#include "gui/VtkOpenGLWidget.h"
+#include "gui/WindowSettings.h"
+
+namespace dbs::app {
+
+// The 3-D view: one renderer, the scene's actors, a trackball camera (drag rotates, the wheel zooms,
+// a middle drag pans), the same dark gradient and depth peeling as the report's scene.
+class ImplantedSystemView : public VtkOpenGLWidget {
+ public:
+  explicit ImplantedSystemView(QWidget* parent) : VtkOpenGLWidget(parent) {
+    renderer_->GradientBackgroundOn();
+    renderer_->SetBackground(0.04, 0.05, 0.07);
+    renderer_->SetBackground2(0.2, 0.23, 0.3);
+    renderer_->SetUseDepthPeeling(true);
+    renderer_->SetMaximumNumberOfPeels(8);
+    renderer_->SetOcclusionRatio(0.0);
+    renderWindow()->SetAlphaBitPlanes(1);
+    renderWindow()->SetMultiSamples(0);
+    renderWindow()->AddRenderer(renderer_);
+    vtkNew<vtkInteractorStyleTrackballCamera> style;
+    interactor()->SetInteractorStyle(style);
+    setForwardEventsToVtk(true);
+  }
+  vtkRenderer* renderer() { return renderer_; }
+
+ protected:
+  void paintGL() override {
+    renderer_->ResetCameraClippingRange();
+    VtkOpenGLWidget::paintGL();
+  }
+
+ private:
+  vtkNew<vtkRenderer> renderer_;
+};
+
+ImplantedSystemDialog::ImplantedSystemDialog(ImplantedSystemScene scene, std::function<QString()> folder,
+                                             QWidget* parent)
+    : QDialog(parent), scene_(std::move(scene)), folder_(std::move(folder)) {
+  setObjectName("implantedSystemDialog");
+  setAttribute(Qt::WA_DeleteOnClose);
+  setWindowTitle("dbsplan: the implanted system");
+  auto* layout = new QVBoxLayout(this);
+  auto* caption = new QLabel(
+      QString("Both leads in the GPi with their activated regions, burr-hole caps, the extensions behind the right "
+              "ear and down the neck, the generator under the right clavicle. The head and brain are the patient's; "
+              "the body and the cables' course are a schematic. Drag to rotate, wheel to zoom. (Built in %1 s.)")
+          .arg(scene_.buildSeconds, 0, 'f', 2),
+      this);
+  caption->setObjectName("implantedSystemCaption");
+  caption->setWordWrap(true);
+  layout->addWidget(caption);
+  view_ = new ImplantedSystemView(this);
+  view_->setObjectName("implantedSystemView");
+  view_->setMinimumSize(800, 600);
+  for (const auto& actor : scene_.actors) view_->renderer()->AddViewProp(actor);
+  layout->addWidget(view_, 1);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, this);
+  QPushButton* reset = buttons->addButton("Reset view", QDialogButtonBox::ResetRole);
+  reset->setObjectName("resetImplantedSystemView");
+  layout->addWidget(buttons);
+  connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
+  connect(buttons, &QDialogButtonBox::accepted, this, &ImplantedSystemDialog::save);
+  connect(reset, &QPushButton::clicked, this, &ImplantedSystemDialog::resetView);
+  resetView();
+}
+
+void ImplantedSystemDialog::resetView() {
+  vtkCamera* camera = view_->renderer()->GetActiveCamera();
+  camera->SetViewAngle(30);
+  camera->SetFocalPoint(scene_.focalRas.x, scene_.focalRas.y, scene_.focalRas.z);
+  camera->SetPosition(scene_.cameraRas.x, scene_.cameraRas.y, scene_.cameraRas.z);
+  camera->SetViewUp(0, 0, 1);
+  view_->update();
+}
+
+Vec3 ImplantedSystemDialog::cameraPositionRas() const {
+  double p[3];
+  view_->renderer()->GetActiveCamera()->GetPosition(p);
+  return {p[0], p[1], p[2]};
+}
+
+QImage ImplantedSystemDialog::renderedView() {
+  return view_->grabFramebuffer();
+}
+
+void ImplantedSystemDialog::save() {
+  const QString path = QFileDialog::getSaveFileName(this, "Save the picture", folder_() + "/implanted_system.png",
+                                                    "PNG (*.png)");
+  if (path.isEmpty()) return;
+  try {
+    writePngAtomically(renderedView(), path.toStdString());  // never a partial PNG
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, "dbsplan", "Could not write " + path + ": " + e.what());
+    return;
+  }
+  WindowSettings::rememberFolder(path);
+  emit saved(path);
+}
+
+}  // namespace dbs::app
