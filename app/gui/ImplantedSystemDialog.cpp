@@ -2,6 +2,7 @@
 
 #include <QDialogButtonBox>
 #include <QFileDialog>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
@@ -40,6 +41,15 @@ class ImplantedSystemView : public VtkOpenGLWidget {
   vtkRenderer* renderer() { return renderer_; }
 
  protected:
+  // Escape belongs to the dialog (it closes it), not to VTK: under a window manager the view has the
+  // focus after a drag, and the key was swallowed.
+  void keyPressEvent(QKeyEvent* e) override {
+    if (e->key() == Qt::Key_Escape) {
+      e->ignore();
+      return;
+    }
+    VtkOpenGLWidget::keyPressEvent(e);
+  }
   void paintGL() override {
     renderer_->ResetCameraClippingRange();
     VtkOpenGLWidget::paintGL();
@@ -57,9 +67,12 @@ ImplantedSystemDialog::ImplantedSystemDialog(ImplantedSystemScene scene, std::fu
   setWindowTitle("dbsplan: the implanted system");
   auto* layout = new QVBoxLayout(this);
   auto* caption = new QLabel(
-      QString("Both leads in the GPi with their activated regions, burr-hole caps, the extensions behind the right "
-              "ear and down the neck, the generator under the right clavicle. The head and brain are the patient's; "
-              "the body and the cables' course are a schematic. Drag to rotate, wheel to zoom. (Built in %1 s.)")
+      QString(
+          "Both leads in the GPi with their activated regions, burr-hole caps, the extensions behind the "
+          "right "
+          "ear and down the neck, the generator under the right clavicle. The head and brain are the "
+          "patient's; "
+          "the body and the cables' course are a schematic. Drag to rotate, wheel to zoom. (Built in %1 s.)")
           .arg(scene_.buildSeconds, 0, 'f', 2),
       this);
   caption->setObjectName("implantedSystemCaption");
@@ -100,8 +113,8 @@ QImage ImplantedSystemDialog::renderedView() {
 }
 
 void ImplantedSystemDialog::save() {
-  const QString path = QFileDialog::getSaveFileName(this, "Save the picture", folder_() + "/implanted_system.png",
-                                                    "PNG (*.png)");
+  const QString path = QFileDialog::getSaveFileName(this, "Save the picture",
+                                                    folder_() + "/implanted_system.png", "PNG (*.png)");
   if (path.isEmpty()) return;
   try {
     writePngAtomically(renderedView(), path.toStdString());  // never a partial PNG
