@@ -16,7 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr double kPi = 3.14159265358979323846;
 // The union of the spheres is sampled on this RAS grid, mm: a 3 mm sphere is then ~14 000 samples
 // (volume within 1 %), and an assessment stays a few milliseconds.
 constexpr double kSampleStepMm = 0.2;
@@ -72,10 +71,13 @@ VtaCatalogue loadCatalogue() {
     }
     catalogue.models.push_back(std::move(spec));
   }
-  for (const auto& [model, word] : kVtaModelNames.entries)
+  // Named loop variables rather than a structured binding: C++17 lambdas cannot capture bindings (clang).
+  for (const auto& entry : kVtaModelNames.entries) {
+    const VtaModel wanted = entry.first;
     if (std::none_of(catalogue.models.begin(), catalogue.models.end(),
-                     [&](const VtaModelSpec& s) { return s.model == model; }))
-      throw std::runtime_error(path + ": model \"" + word + "\" is missing");
+                     [wanted](const VtaModelSpec& s) { return s.model == wanted; }))
+      throw std::runtime_error(path + ": model \"" + entry.second + "\" is missing");
+  }
   return catalogue;
 }
 
