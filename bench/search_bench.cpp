@@ -90,7 +90,19 @@ int main(int argc, char** argv) {
                              {"safe", m.safe},
                              {"own_side", m.ownSide},
                              {"entry_above_mm", m.entryAcpc.z - m.targetAcpc.z},
-                             {"entry_anterior_mm", m.entryAcpc.y - m.targetAcpc.y}};
+                             {"entry_anterior_mm", m.entryAcpc.y - m.targetAcpc.y},
+                             {"window_inside_deg", m.windowInsideDeg},
+                             {"window_inside_mm", m.windowInsideMm},
+                             {"score", m.score},
+                             {"why", dbs::scoreExplanation(m)}};
+      int contactsInPallidum = 0;
+      const int gpiLabel = dbs::labelValue(dbs::sidedLabelName("GPi", t.side)),
+                gpeLabel = dbs::labelValue(dbs::sidedLabelName("GPe", t.side));
+      for (const auto& c : m.contacts) {
+        const int label = result.field->labelAt(c.centreRas);
+        contactsInPallidum += label == gpiLabel || label == gpeLabel;
+      }
+      side["contacts_in_pallidum"] = contactsInPallidum;
       if (!truthPath.empty()) {
         const dbs::LabelVolume truth = dbs::loadLabelVolume(truthPath);
         const dbs::RiskField truthField(result.risks, truth);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target (fuzz/) on its seed corpus (fuzz/corpus/NAME), with AddressSanitizer
 # and UndefinedBehaviorSanitizer; they are built in the clang sanitizer tree (scripts/sanitize.sh).
-#   scripts/fuzz.sh                 every target for 8 s (what scripts/test.sh and CI run; CI's 30 min)
+#   scripts/fuzz.sh                 every target for 6 s (what scripts/test.sh and CI run; CI's 30 min)
 #   scripts/fuzz.sh --seconds 120   a longer bounded run
 #   scripts/fuzz.sh --runs 1000000  a fixed number of executions per target (the local long run)
 #   --timeout S                     seconds one input may take (10; more on a loaded machine)
@@ -10,7 +10,7 @@
 # build-sanitize/findings/, to be added to tests/ as a regression case.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-limit=(-max_total_time=8)
+limit=(-max_total_time=6)
 timeout=10
 while [ $# -gt 0 ]; do
   case "$1" in

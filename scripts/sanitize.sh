@@ -30,4 +30,8 @@ export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressi
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 echo "sanitize: running the unit and command-line tests and a GUI smoke test under ASan + UBSan"
 cd build-sanitize
+# As scripts/test.sh does for the Release suite: on a clean clone, start the longest tests first
+# (tests/ctest_costs_sanitize.txt: their times in this build, from a CI run).
+mkdir -p Testing/Temporary
+[ -f Testing/Temporary/CTestCostData.txt ] || cp ../tests/ctest_costs_sanitize.txt Testing/Temporary/CTestCostData.txt
 xvfb-run -a -s "-screen 0 1600x1200x24" ctest --output-on-failure -j 2 -L 'unit|cli|smoke'

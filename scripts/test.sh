@@ -2,7 +2,7 @@
 # Quick start, second command: installs what is needed, checks the sources' formatting
 # (scripts/format.sh --check), builds, and runs the whole test suite; then the same suite again in
 # an AddressSanitizer + UndefinedBehaviorSanitizer build (scripts/sanitize.sh), and every libFuzzer
-# target for 8 s on its seed corpus (scripts/fuzz.sh).
+# target for 6 s on its seed corpus (scripts/fuzz.sh).
 # GUI tests render in real windows, so ctest runs inside a virtual X server (xvfb-run).
 # `scripts/test.sh --quick` stops after the first suite (for a quick check while developing).
 set -euo pipefail

@@ -133,6 +133,8 @@ void printTrajectorySummary(const PlannedTrajectory& p, std::ostream& out) {
   for (const SideEffectMargin& e : m.sideEffects) out << " " << terminalSafe(sideEffectMarginText(e)) << ";";
   out << "\n    contacts in GPi: " << m.contactsInGpi << " of " << m.contacts.size() << "; "
       << marginVerdict(m) << "\n";
+  out << "    why: " << scoreExplanation(m) << "\n";
+  out << "    window: " << windowPlacementText(m) << "\n";
 }
 
 void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
@@ -165,9 +167,10 @@ void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
   for (const PlannedTrajectory& a : plan.alternatives) {
     const TrajectoryMetrics& m = a.metrics;
     out << "    " << terminalSafe(a.trajectory.id) << ": entry RAS " << triple(a.trajectory.entryRas)
-        << ", length " << fixed(m.lengthMm) << " mm, ventricles " << fixed(m.closest[0].distanceMm)
+        << ", length " << fixed(m.lengthMm) << " mm, " << fixed(m.sagittalAngleDeg) << " deg sagittal, "
+        << fixed(m.lateralAngleDeg) << " deg lateral, ventricles " << fixed(m.closest[0].distanceMm)
         << " mm, sulci " << fixed(m.closest[1].distanceMm) << " mm, " << m.contactsInGpi
-        << " contacts in GPi, " << (m.safe ? "safe" : "UNSAFE") << "\n";
+        << " contacts in GPi, score " << fixed(m.score, 2) << ", " << (m.safe ? "safe" : "UNSAFE") << "\n";
   }
   for (const std::string& line : frameSheetLines(plan)) out << "  " << terminalSafe(line) << "\n";
   for (const std::string& line : stimulationSheetLines(plan)) out << "  " << terminalSafe(line) << "\n";

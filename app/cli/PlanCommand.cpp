@@ -40,6 +40,7 @@ struct PlanOptions {
   // --target L|R X,Y,Z and --entry L|R X,Y,Z (validated by the options), in the order given.
   std::vector<std::pair<std::string, std::string>> targets, entries;
   StatedGeometryOptions statedGeometry;
+  std::vector<std::string> scoreWeights;  // --score-weight TERM=W, validated by the option
 };
 
 int runPlan(PlanOptions& o, const CommandLine& commandLine) {
@@ -53,6 +54,7 @@ int runPlan(PlanOptions& o, const CommandLine& commandLine) {
   for (const auto& [side, xyz] : o.targets) inputs.manualTargetRas[sideIndex(sideOf(side))] = rasOf(xyz);
   for (const auto& [side, xyz] : o.entries) inputs.manualEntryRas[sideIndex(sideOf(side))] = rasOf(xyz);
   inputs.locate.statedGeometry = o.statedGeometry.stated();
+  for (const std::string& setting : o.scoreWeights) applyWeightSetting(inputs.search.scoreWeights, setting);
   // Fail before minutes of work on what can be checked in milliseconds.
   try {
     ElectrodeCatalogue::standard().find(inputs.electrodeId);
@@ -152,6 +154,23 @@ Command planCommand() {
             ->transform(wholeNumberTransform("a whole number"))
             ->check(CLI::Range(std::size_t{100}, std::size_t{1'000'000}))
             ->type_name("N");
+        cli.add_option("--score-weight", o->scoreWeights,
+                       "weigh one term of the trajectory score (repeatable); terms and defaults: " +
+                           describeWeights(defaultScoreWeights()) +
+                           " (data/trajectory/scoring.json says what each measures and why)")
+            ->allow_extra_args(false)
+            ->check(CLI::Validator(
+                [](std::string& setting) {
+                  ScoreWeights probe = defaultScoreWeights();
+                  try {
+                    applyWeightSetting(probe, setting);
+                  } catch (const std::invalid_argument& e) {
+                    return std::string(e.what());
+                  }
+                  return std::string();
+                },
+                "TERM=W"))
+            ->type_name("TERM=W");
         cli.add_option("--target", o->targets,
                        "set a side's target by hand (patient RAS mm); the search runs from it")
             ->allow_extra_args(false)

@@ -389,7 +389,11 @@ QString numbersPage(const PlanResult& result, const PlannedTrajectory& planned) 
   status << QString("%1 of %2 contacts in GPi").arg(m.contactsInGpi).arg(m.contacts.size());
   html += "<p>" + escaped(model.name) + ", " +
           (t.origin == TrajectoryOrigin::Manual ? "set by hand" : "found by the search") + ". " +
-          status.join("; ") + ". Score " + number(m.score, 3) + ".</p>\n";
+          status.join("; ") + ".</p>\n";
+  // Why the search scored it so: every term, so that a reviewer can disagree with one of them.
+  html += "<p class=\"small\">Why: " + escaped(scoreExplanation(m)) +
+          ". Window: " + escaped(windowPlacementText(m)) +
+          ". (Terms and sources: data/trajectory/SOURCES.md.)</p>\n";
 
   html += coordinatesSection(result, t, m);
   html += marginsSection(m);

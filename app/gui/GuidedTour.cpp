@@ -229,7 +229,9 @@ void addPathSteps(const TourContext& c, std::vector<TourStep>& steps) {
       {"The trajectory and its margins",
        QString(
            "<h3>The path and its margins</h3><p>The lead goes in straight from a burr hole in front of the "
-           "coronal suture to the target, %1 mm. dbsplan scored %2 paths per side and kept the safest; the "
+           "coronal suture to the target, %1 mm. dbsplan scored %2 paths per side and kept the best safe one "
+           "by what surgeons weigh (the GPi along the lead, an entry on a gyral crown, the usual angles; the "
+           "panel lists every term of its score); the "
            "along-the-path view (right) shows this one whole, with a tick where each margin is smallest. "
            "The crosshair is where the path comes nearest the ventricles.</p><ul>%3%4%5</ul>")
            .arg(mm(m.lengthMm), QString::number(s.candidatesPerSide),

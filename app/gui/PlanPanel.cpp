@@ -305,6 +305,34 @@ void addFrameRows(DetailsTable& table, const PlanDocument& plan, const Trajector
                 "frame model's rods after the fit, mm (refused above 1 mm)"));
 }
 
+// Why the search scored the path as it did: the score, then one row per term, each with a tooltip
+// saying what the term measures and where its rule comes from (data/trajectory/SOURCES.md).
+void addScoreRows(DetailsTable& table, const TrajectoryMetrics& m) {
+  table.row("Score", explained(QString::number(m.score, 'f', 2),
+                               "The search's objective, unitless, higher is better: the sum of the terms "
+                               "below (weight x value). Safe paths always rank before unsafe ones."));
+  const ScoringModel& model = scoringModel();
+  for (std::size_t k = 0; k < kScoreTerms; ++k) {
+    const auto term = static_cast<ScoreTerm>(k);
+    const ScoringModel::Term& spec = model.terms[k];
+    table.row(
+        "",
+        explained(
+            QString::fromStdString(scoreTermText(term, m.scoreTerms[k])),
+            QString::fromStdString(
+                spec.explains +
+                (term == ScoreTerm::Length ? ". The path's length in mm; in brackets its part of the score"
+                                           : ". Value unitless, 0 (worst) to 1 (best); in brackets its "
+                                             "part of the score, weight x value") +
+                " (term " + kScoreTermNames.name(term) + "; source: data/trajectory/" + spec.source +
+                "; dbsplan plan --score-weight " + kScoreTermNames.name(term) + "=W changes its weight)")));
+  }
+  table.row("Window",
+            explained(QString::fromStdString(windowPlacementText(m)),
+                      "How far inside the search's frontal window the path lies: its angles from the "
+                      "window's angle limits (deg), its entry from the entry limits (AC-PC mm)"));
+}
+
 QString selectedTrajectoryHtml(const PlanDocument& plan, const PlannedTrajectory& selected) {
   const Trajectory& t = selected.trajectory;
   const TrajectoryMetrics& m = selected.metrics;
@@ -320,6 +348,7 @@ QString selectedTrajectoryHtml(const PlanDocument& plan, const PlannedTrajectory
   addEntryAndPathRows(table, t, m);
   addMarginRows(table, m);
   addContactRows(table, m);
+  addScoreRows(table, m);
   addFrameRows(table, plan, t);
   table.html += "</table>";
   table.html +=

@@ -291,7 +291,7 @@ TEST(CliPlan, PhantomPlansWithoutADisplayAndIsReadEditedAndMapped) {
   EXPECT_NE(stimulate.out.find("mm^3"), std::string::npos) << stimulate.out;
   EXPECT_EQ(test::planSchemaProblems(planJson), "");
   std::ifstream(planJson) >> plan;
-  EXPECT_EQ(plan.at("schema_version"), 4);
+  EXPECT_EQ(plan.at("schema_version"), 5);
   EXPECT_EQ(plan.at("history").back().at("action"), "set_stimulation");
   const nlohmann::json& assessment = plan.at("stimulation").at(0).at("assessment");
   // Maedler 2012 at 3 V, 1000 ohm: 3.394 mm (the Lead-DBS expression), a sphere of 163.8 mm^3.
@@ -316,6 +316,14 @@ TEST(CliPlan, PhantomPlansWithoutADisplayAndIsReadEditedAndMapped) {
   const RunResult tooHigh = runDbsplan("stimulate " + planJson + " --side L --contact 1 --amplitude 12V");
   EXPECT_EQ(tooHigh.exitCode, 2);
   EXPECT_NE(tooHigh.err.find("amplitude must be between 0 and 10.5 V"), std::string::npos) << tooHigh.err;
+#ifdef DBS_SANITIZED_BUILD
+  // Under ASan + UBSan (several times slower) the plan, its reading, an edit and two stimulations
+  // have run the pipeline, the session and the writer under the sanitizers; what follows runs the
+  // same code on other inputs (each call reopens the plan and rebuilds its distance maps) and is
+  // checked in the Release suite: CI's 30-minute budget.
+  fs::remove_all(dir);
+  return;
+#endif
   ASSERT_EQ(runDbsplan("stimulate " + planJson + " --side R --off").exitCode, 0);
   std::ifstream(planJson) >> plan;
   EXPECT_EQ(plan.at("stimulation").size(), 1u) << "the right side is off, the left stays";

@@ -382,7 +382,7 @@ TEST(CliPlan, KilledAtRandomMomentsLeavesTheWholeOldOrTheWholeNewGeneration) {
   std::mt19937 random(11);
   const long longest = std::chrono::duration_cast<std::chrono::milliseconds>(planDuration).count() * 11 / 10;
   std::uniform_int_distribution<long> moment(200, std::max(400L, longest));
-  for (int kill = 0; kill < 3; ++kill) {
+  for (int kill = 0; kill < 2; ++kill) {
     candidates = candidates == 300 ? 400 : 300;
     const long after = moment(random);
     runAndKill(candidates, std::chrono::milliseconds(after), -1);

@@ -67,7 +67,7 @@ TEST(FrameCli, DetectsRegistersPrintsTheSheetAndKeepsItInStepWithEdits) {
     EXPECT_NE(frame.out.find(expected), std::string::npos) << expected << " in\n" << frame.out;
   EXPECT_TRUE(std::filesystem::exists(dir + "/plan/frame_overlay.png")) << "the overlay to check it by";
   nlohmann::json saved = readJson(planPath);
-  EXPECT_EQ(saved["schema_version"], 4);
+  EXPECT_EQ(saved["schema_version"], 5);
   EXPECT_EQ(test::planSchemaProblems(planPath), "") << "the registered plan against plan.schema.json";
   ASSERT_TRUE(saved.contains("frame_registration"));
   ASSERT_EQ(saved["frame_settings"].size(), 2u);

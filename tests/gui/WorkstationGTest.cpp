@@ -1353,8 +1353,9 @@ TEST_F(Workstation, EveryNumberInThePanelExplainsItselfInATooltip) {
     EXPECT_FALSE(tip.isEmpty()) << "no tooltip on '" << details.mid(std::max(0, i - 12), 24).toStdString()
                                 << "'";
     if (tip.isEmpty()) break;
-    const bool saysUnitOrKind =
-        tip.contains("mm") || tip.contains("degrees") || tip.contains("levels") || tip.contains("id");
+    const bool saysUnitOrKind = tip.contains("mm") || tip.contains("degrees") || tip.contains("levels") ||
+                                tip.contains("id") ||
+                                tip.contains("unitless");  // the score and its terms (issue 22)
     EXPECT_TRUE(saysUnitOrKind) << tip.toStdString();
   }
   EXPECT_GT(digits, 60);

@@ -48,6 +48,19 @@ bool inCapsuleBlock(Vec3 p) {
 bool inVentricleBlock(Vec3 p) {
   return p.x > -14 && p.x < -6 && p.y > -10 && p.y < 40 && p.z > 5 && p.z < 30;
 }
+// The left GPe: lateral and above the GPi, as a lead running in from above passes it.
+bool inGpeLeft(Vec3 p) {
+  return norm(p - Vec3{-27, 3, 1}) < 8;
+}
+// The left caudate: beside the ventricle block, in front and above the target.
+bool inCaudateLeft(Vec3 p) {
+  return p.x > -22 && p.x < -14 && p.y > 12 && p.y < 28 && p.z > 6 && p.z < 20;
+}
+// Two sulci grooving the left frontal convexity (2 mm wide, at y = 40 and y = 60), so that entries
+// differ in how far they lie from a sulcal wall (the gyral-crown term).
+bool inFrontalSulcus(Vec3 p) {
+  return p.x < -5 && norm(p) > 56 && norm(p) < 65 && (std::abs(p.y - 40) < 1 || std::abs(p.y - 60) < 1);
+}
 
 class Trajectories : public ::testing::Test {
  protected:
@@ -60,8 +73,11 @@ class Trajectories : public ::testing::Test {
     risks_->headDistanceMm = signedDistanceMm(risks_->headMask);
     const std::array<std::function<bool(Vec3)>, kRiskKinds> shapes{
         inVentricleBlock,
-        // A sulcal slab on the left, high and posterior: paths behind y = -15 near the top cross it.
-        [](Vec3 p) { return p.x < -5 && p.y > -30 && p.y < -20 && p.z > 40 && norm(p) < 63; },
+        // A sulcal slab on the left, high and posterior: paths behind y = -15 near the top cross it;
+        // and two frontal sulci.
+        [](Vec3 p) {
+          return (p.x < -5 && p.y > -30 && p.y < -20 && p.z > 40 && norm(p) < 63) || inFrontalSulcus(p);
+        },
         [](Vec3) { return false; }};
     for (std::size_t k = 0; k < kRiskKinds; ++k) {
       RiskMap& r = risks_->risks[k];
@@ -84,6 +100,10 @@ class Trajectories : public ::testing::Test {
             l[i] = static_cast<unsigned short>(labelValue("Ventricle_L"));
           else if (inCapsuleBlock(p))
             l[i] = static_cast<unsigned short>(labelValue("InternalCapsule_L"));
+          else if (inGpeLeft(p))
+            l[i] = static_cast<unsigned short>(labelValue("GPe_L"));
+          else if (inCaudateLeft(p))
+            l[i] = static_cast<unsigned short>(labelValue("Caudate_L"));
         }
     field_ = new RiskField(*risks_, *labels_);
     acpc_ = new AcpcFrame({0, 12, -4}, {0, -12, -4}, {0, 0, 40});
@@ -317,6 +337,113 @@ TEST_F(Trajectories, SearchScoresTenThousandEntriesInTheWindowAndKeepsDistinctSa
       for (std::size_t j = 0; j < i; ++j)
         EXPECT_GE(norm(r.best[i].entryRas - r.best[j].entryRas), c.settings.distinctEntryMm);
     }
+  }
+}
+
+// Issue 22: every term of the score, on this head. Raising one term's weight can only move the
+// search's choice towards a better value of that term (the search is exhaustive over the same
+// candidates, so the optimum of f + w g has g non-decreasing in w); and each term does vary over the
+// window here, so the check is not empty.
+TEST_F(Trajectories, RaisingATermsWeightMovesTheChoiceTowardsThatTerm) {
+  PlanningContext base = context();
+  base.settings.candidatesPerSide = 3000;
+  base.settings.alternatives = 1;
+  for (std::size_t k = 0; k < kScoreTerms; ++k) {
+    const auto term = static_cast<ScoreTerm>(k);
+    const char* name = kScoreTermNames.name(term);
+    PlanningContext low = base, high = base;
+    low.settings.scoreWeights[k] = 0;
+    high.settings.scoreWeights[k] = term == ScoreTerm::Length ? 0.5 : 5;
+    const SearchResult a = searchTrajectories(low, Side::Left, kTargetLeft, "medtronic_3389");
+    const SearchResult b = searchTrajectories(high, Side::Left, kTargetLeft, "medtronic_3389");
+    ASSERT_FALSE(a.best.empty()) << name;
+    ASSERT_FALSE(b.best.empty()) << name;
+    ASSERT_TRUE(a.bestMetrics[0].safe && b.bestMetrics[0].safe) << name;
+    const double before = a.bestMetrics[0].scoreTerms[k].value, after = b.bestMetrics[0].scoreTerms[k].value;
+    if (term == ScoreTerm::Length)
+      EXPECT_LE(after, before + 1e-9) << "a heavier length term chose a longer path";
+    else
+      EXPECT_GE(after, before - 1e-9) << name << ": its heavier weight chose a worse value";
+    // The term varies over the window on this head: over a sweep of in-window directions its
+    // value spans at least 0.05 (length: 5 mm).
+    double lo = 1e9, hi = -1e9;
+    for (double sag = 52; sag <= 84; sag += 4)
+      for (double lat = -8; lat <= 28; lat += 4) {
+        Trajectory t;
+        t.side = Side::Left;
+        t.targetRas = kTargetLeft;
+        const auto entry =
+            scalpEntryAlong(*field_, kTargetLeft, directionFromAngles(*acpc_, Side::Left, sag, lat));
+        if (!entry) continue;
+        t.entryRas = *entry;
+        const double v = evaluateTrajectory(base, t).scoreTerms[k].value;
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    EXPECT_GE(hi - lo, term == ScoreTerm::Length ? 0.5 : 0.05) << name << " is constant over the window here";
+  }
+}
+
+// The score is the sum of its terms, and each term says what it measured on a path whose geometry
+// is known: a vertical path straight up from the GPi's centre.
+TEST_F(Trajectories, ScoreTermsSumToTheScoreAndMeasureWhatTheySay) {
+  const PlanningContext c = context();
+  Trajectory t;
+  t.side = Side::Left;
+  t.targetRas = kTargetLeft;
+  t.entryRas = *scalpEntryAlong(*field_, kTargetLeft, {0, 0, 1});
+  const TrajectoryMetrics m = evaluateTrajectory(c, t);
+  double sum = 0;
+  for (const ScoreTermValue& v : m.scoreTerms) sum += v.contribution;
+  EXPECT_NEAR(sum, m.score, 1e-9);
+  for (std::size_t k = 0; k < kScoreTerms; ++k)
+    EXPECT_NEAR(m.scoreTerms[k].contribution,
+                (k == static_cast<std::size_t>(ScoreTerm::Length) ? -1 : 1) * c.settings.scoreWeights[k] *
+                    m.scoreTerms[k].value,
+                1e-12);
+  auto value = [&](ScoreTerm term) { return m.scoreTerms[static_cast<std::size_t>(term)].value; };
+  // Straight up, the GPi sphere (r 5 mm) leaves 5 mm below the deepest contact (centred on the
+  // target): 2 mm past the best range, so 1 - 2 / 4.
+  EXPECT_NEAR(value(ScoreTerm::VentralBorder), 0.5, 0.2);  // the sphere is voxelised at 1.5 mm
+  // Lateral angle 0 (the usual range's edge: 0.7), sagittal 90 (15 deg past 75: 0.7 x (1 - 15/15) = 0).
+  EXPECT_NEAR(value(ScoreTerm::LateralAngle), 0.7, 1e-6);
+  EXPECT_NEAR(value(ScoreTerm::SagittalAngle), 0.0, 1e-6);
+  EXPECT_NEAR(value(ScoreTerm::Length), m.lengthMm / 10, 1e-12);
+  // Contacts 0-2 of a 3389 (levels 1.5 mm long at 2 mm spacing) lie in the GPi sphere; level 3
+  // (5.25-6.75 mm above the target) in the GPe above it (the GPe reaches z = 1 + sqrt(64 - 49)).
+  EXPECT_GT(value(ScoreTerm::ContactsInGpi), 0.6);
+  EXPECT_LT(value(ScoreTerm::ContactsInGpi), 1.0);
+  EXPECT_GE(value(ScoreTerm::ContactsInPallidum), value(ScoreTerm::ContactsInGpi));
+  // A target 3 mm lower, in the GPi's ventral part, leaves it about 2 mm below: the best range.
+  Trajectory ventral = t;
+  ventral.targetRas = kTargetLeft + Vec3{0, 0, -3};
+  ventral.entryRas = *scalpEntryAlong(*field_, ventral.targetRas, {0, 0, 1});
+  const TrajectoryMetrics v = evaluateTrajectory(c, ventral);
+  EXPECT_GT(v.scoreTerms[static_cast<std::size_t>(ScoreTerm::VentralBorder)].value,
+            value(ScoreTerm::VentralBorder) + 0.2);
+  // A target outside the GPi: no ventral border term, no contacts in it.
+  Trajectory outside = t;
+  outside.targetRas = kTargetLeft + Vec3{0, 0, -12};
+  outside.entryRas = *scalpEntryAlong(*field_, outside.targetRas, {0, 0, 1});
+  const TrajectoryMetrics o = evaluateTrajectory(c, outside);
+  EXPECT_EQ(o.scoreTerms[static_cast<std::size_t>(ScoreTerm::VentralBorder)].value, 0.0);
+}
+
+// Issue 22: the default choice is not pinned to the window's edge, and its angles are the usual
+// ones the scoring cites (data/trajectory/SOURCES.md 6).
+TEST_F(Trajectories, TheDefaultChoiceLiesInsideTheWindowAtTheUsualAngles) {
+  const PlanningContext c = context();
+  const ScoringModel& model = scoringModel();
+  for (Side side : kBothSides) {
+    const SearchResult r =
+        searchTrajectories(c, side, side == Side::Left ? kTargetLeft : kTargetRight, "medtronic_3389");
+    ASSERT_FALSE(r.best.empty());
+    const TrajectoryMetrics& m = r.bestMetrics[0];
+    EXPECT_GE(m.windowInsideDeg, 3.0) << sideWord(side) << ": " << windowPlacementText(m);
+    EXPECT_GE(m.sagittalAngleDeg, model.sagittal.usualMinDeg) << sideWord(side);
+    EXPECT_LE(m.sagittalAngleDeg, model.sagittal.usualMaxDeg) << sideWord(side);
+    EXPECT_GE(m.lateralAngleDeg, model.lateral.usualMinDeg) << sideWord(side);
+    EXPECT_LE(m.lateralAngleDeg, model.lateral.usualMaxDeg) << sideWord(side);
   }
 }
 

@@ -41,20 +41,23 @@ struct PathScan {
   std::array<float, kRiskKinds> minDistance;
   std::array<double, kRiskKinds> depthAtMin;  // mm from the target towards the entry
   double score = 0;
+  ScoreBreakdown terms{};
   bool safe = true;
 };
 
-// The lead's contact levels as positions along the path (mm from the target towards the entry) and
-// the label they should sit in, for the score's "contacts in the target" term.
+// The lead's contact levels along the path (mm from the target towards the entry: each level's
+// span, deepest first) and the labels of the side's GPi and GPe, for the contact terms.
 struct LeadLevels {
-  std::vector<double> depthsMm;
-  int targetLabel = 0;
+  std::vector<std::pair<double, double>> spansMm;  // [lower, upper] depth of each level's contacts
+  int gpiLabel = 0, gpeLabel = 0;
 };
 
 LeadLevels leadLevels(const ElectrodeModel& model, double deepestContactBeyondTargetMm, Side side);
 
-PathScan scanPath(const RiskField& field, const SearchSettings& s, Vec3 targetRas, Vec3 entryRas,
-                  double tipBeyondMm, const LeadLevels& levels);
+// The path from `targetRas` to `entryRas` (patient RAS mm) scanned every s.stepMm from the lead's
+// tip (tipBeyondMm beyond the target) to the entry, and scored term by term (ScoreTerms.h).
+PathScan scanPath(const RiskField& field, const AcpcFrame& acpc, const SearchSettings& s, Side side,
+                  Vec3 targetRas, Vec3 entryRas, double tipBeyondMm, const LeadLevels& levels);
 
 struct Angles {
   double sagittalDeg, lateralDeg, toAcpcLineDeg;
@@ -69,6 +72,11 @@ inline bool entryInWindow(const AcpcFrame& acpc, const SearchSettings& s, Side s
 
 // The whole frontal window: the entry's own constraints and the path's angles.
 bool pathInWindow(const AcpcFrame& acpc, const SearchSettings& s, Side side, Vec3 entryRas, const Angles& a);
+
+// How far inside the window: the smallest distance of the angles to their limits (deg) and of the
+// entry to its limits (mm); negative outside.
+double windowInsideDeg(const SearchSettings& s, const Angles& a);
+double windowInsideMm(const AcpcFrame& acpc, const SearchSettings& s, Side side, Vec3 entryRas);
 
 // Runs work(begin, end) over [0, count) in contiguous chunks, one per core (at most 8), the calling
 // thread taking the first chunk.

@@ -96,7 +96,14 @@ json metricsJson(const TrajectoryMetrics& m) {
             {"entry_acpc", vec(m.entryAcpc)},
             {"sagittal_angle_deg", m.sagittalAngleDeg},
             {"lateral_angle_deg", m.lateralAngleDeg},
-            {"angle_to_acpc_line_deg", m.angleToAcpcLineDeg}};
+            {"angle_to_acpc_line_deg", m.angleToAcpcLineDeg},
+            {"window_inside_deg", m.windowInsideDeg},
+            {"window_inside_mm", m.windowInsideMm}};
+  json terms = json::object();
+  for (std::size_t k = 0; k < kScoreTerms; ++k)
+    terms[kScoreTermNames.name(static_cast<ScoreTerm>(k))] = {{"value", m.scoreTerms[k].value},
+                                                              {"contribution", m.scoreTerms[k].contribution}};
+  j["score_terms"] = terms;
   if (m.targetMni) j["target_mni"] = vec(*m.targetMni);
   return j;
 }
@@ -209,6 +216,13 @@ class Field {
         Field(item.value(), where_, path_.empty() ? item.key() : path_ + "." + item.key())
             .fail("unknown key: dbsplan never writes it");
   }
+  void onlyKeys(const std::vector<std::string>& allowed) const {
+    if (!j_.is_object()) fail("must be an object");
+    for (const auto& item : j_.items())
+      if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end())
+        Field(item.value(), where_, path_.empty() ? item.key() : path_ + "." + item.key())
+            .fail("unknown key: dbsplan never writes it");
+  }
 
  private:
   const json& j_;
@@ -230,10 +244,28 @@ ClosestApproach closestFromJson(const Field& f, RiskKind kind) {
 }
 
 TrajectoryMetrics metricsFromJson(const Field& f) {
-  f.onlyKeys({"length_mm", "tip_beyond_target_mm", "tip_ras", "score", "safe", "own_side", "in_window",
-              "entry_scalp_distance_mm", "closest", "passes_through", "contacts", "contacts_in_gpi",
-              "side_effect_margins", "target_acpc", "entry_acpc", "sagittal_angle_deg", "lateral_angle_deg",
-              "angle_to_acpc_line_deg", "target_mni"});
+  f.onlyKeys({"length_mm",
+              "tip_beyond_target_mm",
+              "tip_ras",
+              "score",
+              "safe",
+              "own_side",
+              "in_window",
+              "entry_scalp_distance_mm",
+              "closest",
+              "passes_through",
+              "contacts",
+              "contacts_in_gpi",
+              "side_effect_margins",
+              "target_acpc",
+              "entry_acpc",
+              "sagittal_angle_deg",
+              "lateral_angle_deg",
+              "angle_to_acpc_line_deg",
+              "target_mni",
+              "score_terms",
+              "window_inside_deg",
+              "window_inside_mm"});
   TrajectoryMetrics m;
   m.lengthMm = f["length_mm"].numberIn(0, 1000);
   m.tipBeyondTargetMm = f["tip_beyond_target_mm"].number();
@@ -243,6 +275,21 @@ TrajectoryMetrics metricsFromJson(const Field& f) {
   m.ownSide = f["own_side"].boolean();
   m.inWindow = f["in_window"].boolean();
   m.entryScalpDistanceMm = f["entry_scalp_distance_mm"].number();
+  // Derived (re-scored when the plan is opened); a plan migrated from schema 4 has none yet.
+  if (f.has("score_terms")) {
+    const Field terms = f["score_terms"];
+    std::vector<std::string> keys;
+    for (std::size_t k = 0; k < kScoreTerms; ++k)
+      keys.push_back(kScoreTermNames.name(static_cast<ScoreTerm>(k)));
+    terms.onlyKeys(keys);
+    for (std::size_t k = 0; k < kScoreTerms; ++k) {
+      const Field t = terms[keys[k]];
+      t.onlyKeys({"value", "contribution"});
+      m.scoreTerms[k] = {t["value"].number(), t["contribution"].number()};
+    }
+  }
+  if (f.has("window_inside_deg")) m.windowInsideDeg = f["window_inside_deg"].number();
+  if (f.has("window_inside_mm")) m.windowInsideMm = f["window_inside_mm"].number();
   const Field closest = f["closest"];
   closest.onlyKeys({riskName(RiskKind(0)), riskName(RiskKind(1)), riskName(RiskKind(2))});
   static_assert(kRiskKinds == 3, "the closest-approach keys above list every RiskKind");
@@ -341,6 +388,13 @@ PlannedTrajectory trajectoryFromJson(const Field& f) {
 
 }  // namespace
 
+json scoreWeightsToJson(const ScoreWeights& weights) {
+  json j = json::object();
+  for (std::size_t k = 0; k < kScoreTerms; ++k)
+    j[kScoreTermNames.name(static_cast<ScoreTerm>(k))] = weights[k];
+  return j;
+}
+
 json searchSettingsToJson(const SearchSettings& s) {
   json margins = json::object(), saturation = json::object(), weights = json::object();
   for (std::size_t k = 0; k < kRiskKinds; ++k) {
@@ -357,8 +411,7 @@ json searchSettingsToJson(const SearchSettings& s) {
           {"required_margin_mm", margins},
           {"saturation_mm", saturation},
           {"weight", weights},
-          {"contacts_in_target_weight", s.contactsInTargetWeight},
-          {"length_weight_per_10mm", s.lengthWeightPer10Mm},
+          {"score_weights", scoreWeightsToJson(s.scoreWeights)},
           {"step_mm", s.stepMm},
           {"alternatives", s.alternatives},
           {"distinct_entry_mm", s.distinctEntryMm},
@@ -390,8 +443,12 @@ SearchSettings searchSettingsFromJson(const json& j, const std::string& where) {
     s.saturationMm[k] = f["saturation_mm"][name].numberIn(0, 1000);
     s.weight[k] = f["weight"][name].numberIn(0, 1000);
   }
-  s.contactsInTargetWeight = f["contacts_in_target_weight"].numberIn(0, 1000);
-  s.lengthWeightPer10Mm = f["length_weight_per_10mm"].numberIn(0, 1000);
+  const Field scoreWeights = f["score_weights"];
+  std::vector<std::string> terms;
+  for (std::size_t k = 0; k < kScoreTerms; ++k)
+    terms.push_back(kScoreTermNames.name(static_cast<ScoreTerm>(k)));
+  scoreWeights.onlyKeys(terms);
+  for (std::size_t k = 0; k < kScoreTerms; ++k) s.scoreWeights[k] = scoreWeights[terms[k]].numberIn(0, 1000);
   s.stepMm = f["step_mm"].numberIn(0.05, 10);
   const long alternatives = f["alternatives"].integer();
   if (alternatives < 1 || alternatives > 100) f["alternatives"].fail("must be between 1 and 100");

@@ -37,6 +37,8 @@ nlohmann::json stimulationSettingsToJson(const StimulationSettings& settings);
 StimulationSettings stimulationSettingsFromJson(const nlohmann::json& json, const std::string& where);
 
 nlohmann::json searchSettingsToJson(const SearchSettings& settings);
+// {"clearance": 1, ...}: every term, as search.settings.score_weights holds them.
+nlohmann::json scoreWeightsToJson(const ScoreWeights& weights);
 // The inverse, validated (throws std::runtime_error naming `where` and the field).
 SearchSettings searchSettingsFromJson(const nlohmann::json& json, const std::string& where);
 

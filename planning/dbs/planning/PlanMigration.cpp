@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "dbs/planning/PlanFile.h"
 #include "dbs/planning/PlanModel.h"
 
 namespace dbs {
@@ -41,6 +42,22 @@ nlohmann::json migrateVersion3To4(nlohmann::json plan) {
   return plan;
 }
 
+// Version 4 -> 5: the search's score became term by term (ScoreTerms.h). search.settings'
+// contacts_in_target_weight and length_weight_per_10mm give way to score_weights (the current
+// defaults: a version-4 score cannot be expressed in the new terms); the metrics' score_terms and
+// window_inside_* are derived and appear when the plan is re-scored, as on opening it.
+nlohmann::json migrateVersion4To5(nlohmann::json plan) {
+  plan["schema_version"] = 5;
+  if (plan.contains("search") && plan["search"].is_object() && plan["search"].contains("settings") &&
+      plan["search"]["settings"].is_object()) {
+    nlohmann::json& settings = plan["search"]["settings"];
+    settings.erase("contacts_in_target_weight");
+    settings.erase("length_weight_per_10mm");
+    settings["score_weights"] = scoreWeightsToJson(defaultScoreWeights());
+  }
+  return plan;
+}
+
 }  // namespace
 
 nlohmann::json migratePlanJson(const nlohmann::json& json) {
@@ -52,6 +69,7 @@ nlohmann::json migratePlanJson(const nlohmann::json& json) {
   if (version == 1) plan = migrateVersion1To2(std::move(plan));
   if (version <= 2) plan = migrateVersion2To3(std::move(plan));
   if (version <= 3) plan = migrateVersion3To4(std::move(plan));
+  if (version <= 4) plan = migrateVersion4To5(std::move(plan));
   return plan;
 }
 

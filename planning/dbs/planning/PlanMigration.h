@@ -2,6 +2,12 @@
 // before the one strict reader (planFromJson, PlanFile.h) sees it, so that the reader knows a single
 // version. Each step is one function from version N to N + 1 (Slicer's markups do the same).
 //
+// Version 4 -> 5: the search's score is term by term (ScoreTerms.h): search.settings holds
+// score_weights instead of contacts_in_target_weight and length_weight_per_10mm (given the current
+// defaults); each trajectory's metrics may carry score_terms and window_inside_*, derived.
+//
+// Version 3 -> 4: a plan may carry stimulation settings; a version-3 plan has none.
+//
 // Version 2 -> 3: a plan may carry a frame registration (frame_registration, frame_settings); a
 // version-2 plan has none and is otherwise the same.
 //

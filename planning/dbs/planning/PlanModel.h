@@ -23,7 +23,7 @@
 namespace dbs {
 
 constexpr const char* kPlanSchema = "dbsplan.plan";
-constexpr int kPlanSchemaVersion = 4;
+constexpr int kPlanSchemaVersion = 5;
 constexpr int kOldestReadablePlanSchemaVersion = 1;
 
 // Where a target comes from: Proposed (the default: the sensorimotor GPi inside the published

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <itkImageRegionConstIteratorWithIndex.h>
+#include <itkImageRegionIteratorWithIndex.h>
+
 namespace dbs {
 
 RiskField::RiskField(const RiskStructures& risks, const LabelVolume& labels) {
@@ -12,7 +15,7 @@ RiskField::RiskField(const RiskStructures& risks, const LabelVolume& labels) {
   size_ = g.size;
   ijkFromRas_ = g.ijkFromRas();
   const std::size_t n = g.voxelCount();
-  channels_.resize(4 * n);
+  channels_.resize(kChannels * n);
   // Maurer distances run between voxel centres, and a structure's boundary voxels read 0 however
   // thin the structure; its voxels reach half a voxel further out. Subtracting half the *largest*
   // voxel size measures to the farthest face of those voxels along any axis (on a 2 x 2 x 3 mm scan,
@@ -27,12 +30,20 @@ RiskField::RiskField(const RiskStructures& risks, const LabelVolume& labels) {
     risk[k] = risks.risks[k].distanceMm->GetBufferPointer();
   }
   for (std::size_t i = 0; i < n; ++i) {
-    float* c = &channels_[4 * i];
+    float* c = &channels_[kChannels * i];
     c[0] = head[i] - halfVoxel;  // the scalp too: the entry lies on the skin, not half a voxel inside
     for (std::size_t k = 0; k < kRiskKinds; ++k) c[1 + k] = present_[k] ? risk[k][i] - halfVoxel : kFar;
+    c[kChannels - 1] = kFar;
   }
   const unsigned short* l = labels.image->GetBufferPointer();
   labels_.assign(l, l + n);
+  // The brain mask rides in the label array's top bit (labels stay far below it): one lookup.
+  brainPresent_ = risks.brainMask.IsNotNull();
+  if (brainPresent_) {
+    const unsigned char* brain = risks.brainMask->GetBufferPointer();
+    for (std::size_t i = 0; i < n; ++i)
+      if (brain[i]) labels_[i] |= kBrainBit;
+  }
   for (Side side : kBothSides) {
     const auto gpi = static_cast<unsigned short>(labelValue(std::string("GPi_") + sideLetter(side)));
     std::vector<double> ys;
@@ -43,6 +54,53 @@ RiskField::RiskField(const RiskStructures& risks, const LabelVolume& labels) {
     if (ys.empty()) continue;
     std::nth_element(ys.begin(), ys.begin() + static_cast<std::ptrdiff_t>(ys.size() / 2), ys.end());
     gpiMedianY_[sideIndex(side)] = ys[ys.size() / 2];
+  }
+  // The caudate (either side), measured like the risks, for the score's caudate term. The term
+  // saturates at a few mm, so the distance map is computed on the caudate's bounding box grown by
+  // kCaudateBandMm only (a fraction of the head's voxels: the map is rebuilt whenever a plan is
+  // opened); outside the box the channel holds kCaudateBandMm, a lower bound of the true distance.
+  {
+    const int left = labelValue("Caudate_L"), right = labelValue("Caudate_R");
+    std::array<std::size_t, 3> lo{size_[0], size_[1], size_[2]}, hi{0, 0, 0};
+    for (std::size_t k = 0, i = 0; k < size_[2]; ++k)
+      for (std::size_t j = 0; j < size_[1]; ++j)
+        for (std::size_t ii = 0; ii < size_[0]; ++ii, ++i)
+          if (l[i] == left || l[i] == right) {
+            const std::array<std::size_t, 3> at{ii, j, k};
+            for (std::size_t a = 0; a < 3; ++a) {
+              lo[a] = std::min(lo[a], at[a]);
+              hi[a] = std::max(hi[a], at[a]);
+            }
+          }
+    caudatePresent_ = lo[0] <= hi[0];
+    if (caudatePresent_) {
+      const float band = static_cast<float>(kCaudateBandMm);
+      for (std::size_t i = 0; i < n; ++i) channels_[kChannels * i + kChannels - 1] = band;
+      MaskImage::RegionType crop;
+      for (unsigned a = 0; a < 3; ++a) {
+        const auto pad =
+            static_cast<std::size_t>(std::ceil(kCaudateBandMm / spacing[static_cast<int>(a)])) + 1;
+        const std::size_t from = lo[a] > pad ? lo[a] - pad : 0, to = std::min(size_[a] - 1, hi[a] + pad);
+        crop.SetIndex(a, static_cast<itk::IndexValueType>(from));
+        crop.SetSize(a, to - from + 1);
+      }
+      auto mask = MaskImage::New();
+      mask->CopyInformation(labels.image);
+      mask->SetRegions(crop);  // the same grid, only the crop's voxels allocated
+      mask->Allocate();
+      for (itk::ImageRegionIteratorWithIndex<MaskImage> it(mask, crop); !it.IsAtEnd(); ++it) {
+        const unsigned short v = labels.image->GetPixel(it.GetIndex());
+        it.Set(v == left || v == right ? 1 : 0);
+      }
+      const FloatImage::Pointer distance = signedDistanceMm(mask.GetPointer());
+      for (itk::ImageRegionConstIteratorWithIndex<FloatImage> it(distance, crop); !it.IsAtEnd(); ++it) {
+        const auto& idx = it.GetIndex();
+        const std::size_t i =
+            static_cast<std::size_t>(idx[0]) +
+            size_[0] * (static_cast<std::size_t>(idx[1]) + size_[1] * static_cast<std::size_t>(idx[2]));
+        channels_[kChannels * i + kChannels - 1] = std::min(band, it.Get() - halfVoxel);
+      }
+    }
   }
 
   // Side-effect structures: signed distance to either side's label, measured like the risks.
@@ -125,24 +183,35 @@ std::array<float, Channels> RiskField::interpolate(const std::vector<float>& int
 
 RiskField::Sample RiskField::sample(Vec3 pointRas) const {
   bool outside = false;
-  const std::array<float, 1 + kRiskKinds> acc = interpolate<1 + kRiskKinds>(channels_, pointRas, outside);
+  const std::array<float, kChannels> acc = interpolate<kChannels>(channels_, pointRas, outside);
   Sample out{};
   out.head = outside ? kFar : acc[0];
   for (std::size_t k = 0; k < kRiskKinds; ++k) out.risk[k] = present_[k] ? acc[1 + k] : kFar;
+  out.caudate = caudatePresent_ ? acc[kChannels - 1] : kFar;
   return out;
 }
 
-int RiskField::labelAt(Vec3 pointRas) const {
+std::optional<std::size_t> RiskField::voxelAt(Vec3 pointRas) const {
   const Vec3 ijk = ijkFromRas_.apply(pointRas);
   std::array<long, 3> idx{};
   for (int a = 0; a < 3; ++a) {
     idx[static_cast<std::size_t>(a)] = std::lround(ijk[a]);
     if (idx[static_cast<std::size_t>(a)] < 0 ||
         idx[static_cast<std::size_t>(a)] >= static_cast<long>(size_[static_cast<std::size_t>(a)]))
-      return 0;
+      return std::nullopt;
   }
-  return labels_[static_cast<std::size_t>(idx[0]) +
-                 size_[0] * (static_cast<std::size_t>(idx[1]) + size_[1] * static_cast<std::size_t>(idx[2]))];
+  return static_cast<std::size_t>(idx[0]) +
+         size_[0] * (static_cast<std::size_t>(idx[1]) + size_[1] * static_cast<std::size_t>(idx[2]));
+}
+
+int RiskField::labelAt(Vec3 pointRas) const {
+  const auto i = voxelAt(pointRas);
+  return i ? labels_[*i] & ~kBrainBit : 0;
+}
+
+bool RiskField::brainAt(Vec3 pointRas) const {
+  const auto i = voxelAt(pointRas);
+  return i && (labels_[*i] & kBrainBit) != 0;
 }
 
 }  // namespace dbs

@@ -45,10 +45,16 @@ class RiskField {
   struct Sample {
     float head;
     std::array<float, kRiskKinds> risk;
+    float caudate;  // signed distance to either caudate (labels), mm; kFar when the labels lack it
   };
   Sample sample(Vec3 pointRas) const;
   int labelAt(Vec3 pointRas) const;  // 0 outside the grid
   bool present(RiskKind kind) const { return present_[static_cast<std::size_t>(kind)]; }
+  bool caudatePresent() const { return caudatePresent_; }
+  // Inside the brain mask (nearest voxel; the brain and the CSF inside its hull); false outside the
+  // grid or when the risk structures carry no brain mask (brainPresent() false).
+  bool brainAt(Vec3 pointRas) const;
+  bool brainPresent() const { return brainPresent_; }
   // Signed distance (trilinear, mm, negative inside) to the nearest voxel surface of a side-effect
   // structure (either side's label), from the label map; kFar when the labels lack it.
   float sideEffectDistanceMm(SideEffectStructure structure, Vec3 pointRas) const;
@@ -61,6 +67,9 @@ class RiskField {
   std::optional<double> gpiMedianYRas(Side side) const { return gpiMedianY_[sideIndex(side)]; }
 
   static constexpr float kFar = 1e6f;
+  // How far from the caudate its distance is measured, mm; beyond, sample().caudate reads this
+  // (a lower bound). Above the score's caudate saturation (ScoreTerms.h), so the term is exact.
+  static constexpr double kCaudateBandMm = 12.0;
 
  private:
   template <std::size_t Channels>
@@ -68,11 +77,16 @@ class RiskField {
                                           bool& outside) const;
   std::array<std::size_t, 3> size_{};
   Affine ijkFromRas_;
-  std::vector<float> channels_;            // per voxel: head, ventricles, sulci, vessels
+  // Nearest voxel's index, or nothing outside the grid.
+  std::optional<std::size_t> voxelAt(Vec3 pointRas) const;
+  static constexpr unsigned short kBrainBit = 0x8000;  // set in labels_ inside the brain mask
+  static constexpr std::size_t kChannels = 2 + kRiskKinds;
+  std::vector<float> channels_;            // per voxel: head, ventricles, sulci, vessels, caudate
   std::vector<float> sideEffectChannels_;  // per voxel: internal capsule, optic tract
   std::array<bool, kSideEffectStructures> sideEffectPresent_{};
   std::vector<unsigned short> labels_;
   std::array<bool, kRiskKinds> present_{};
+  bool caudatePresent_ = false, brainPresent_ = false;
   std::array<std::optional<double>, 2> gpiMedianY_{};
 };
 

@@ -31,10 +31,9 @@ using namespace detail;
 //    or next to a sulcus: 10.1 % complications vs 0.7 %, Elias 2009, J Neurosurg 110:201-207; the
 //    sulcal walls carry the cortical veins); 2 mm from contrast-visible vessels. The lead's radius
 //    is 0.64 mm and its placement error 1-1.5 mm, which the saturation distances (5-10 mm) cover.
-//  - Contact levels inside the GPi: the planner's habit of running the lead along the nucleus so
-//    that several levels can stimulate it (contactsInTargetWeight; our choice, no published weight).
-//  - Length is a tie-breaker with a small weight, as in the weighted-cost planners (Essert 2012,
-//    IJCARS 7:517-532; Liu 2014, IEEE TBME 61:2479-2487): no published standard weight exists.
+//  - The score's terms (contacts in the GPi and the pallidum, the ventral border, the gyral crown,
+//    the entry region, the usual angles, the caudate, the length), their weights and sources:
+//    ScoreTerms.h, data/trajectory/scoring.json and SOURCES.md beside it.
 
 std::string sideEffectMarginText(const SideEffectMargin& margin) {
   const std::string name = sideEffectDisplayName(margin.structure);
@@ -52,6 +51,36 @@ std::string sideEffectMarginText(const SideEffectMargin& margin) {
   std::snprintf(warning, sizeof warning, ": CLOSER THAN %.1f mm, %s likely",
                 sideEffectWarningMm(margin.structure), capsule ? "capsular side effects" : "phosphenes");
   return text + std::string(warning);
+}
+
+std::string scoreTermText(ScoreTerm term, const ScoreTermValue& value) {
+  char text[160];
+  if (term == ScoreTerm::Length)
+    std::snprintf(text, sizeof text, "%s %.0f mm (%+.2f)",
+                  scoringModel().terms[static_cast<std::size_t>(term)].name.c_str(), 10 * value.value,
+                  value.contribution);
+  else
+    std::snprintf(text, sizeof text, "%s %.2f (%+.2f)",
+                  scoringModel().terms[static_cast<std::size_t>(term)].name.c_str(), value.value,
+                  value.contribution);
+  return text;
+}
+
+std::string scoreExplanation(const TrajectoryMetrics& m) {
+  char head[48];
+  std::snprintf(head, sizeof head, "score %.2f: ", m.score);
+  std::string out = head;
+  for (std::size_t k = 0; k < kScoreTerms; ++k)
+    out += (k ? ", " : "") + scoreTermText(static_cast<ScoreTerm>(k), m.scoreTerms[k]);
+  return out;
+}
+
+std::string windowPlacementText(const TrajectoryMetrics& m) {
+  char text[200];
+  std::snprintf(text, sizeof text, "angles %.1f deg %s the window's limits, entry %.1f mm %s its limits",
+                std::abs(m.windowInsideDeg), m.windowInsideDeg >= 0 ? "inside" : "OUTSIDE",
+                std::abs(m.windowInsideMm), m.windowInsideMm >= 0 ? "inside" : "OUTSIDE");
+  return text;
 }
 
 std::string sideEffectsTooClose(const TrajectoryMetrics& m) {
@@ -212,11 +241,12 @@ TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Traje
   m.tipBeyondTargetMm = t.deepestContactBeyondTargetMm + tipBelowDeepestContactMm(model);
   m.tipRas = t.targetRas - m.tipBeyondTargetMm * u;
 
-  const PathScan scan = scanPath(field, s, t.targetRas, t.entryRas, m.tipBeyondTargetMm,
+  const PathScan scan = scanPath(field, acpc, s, t.side, t.targetRas, t.entryRas, m.tipBeyondTargetMm,
                                  leadLevels(model, t.deepestContactBeyondTargetMm, t.side));
   fillClosestApproaches(field, s, scan, t, u, m);
   m.safe = scan.safe;
   m.score = scan.score;
+  m.scoreTerms = scan.terms;
   m.entryScalpDistanceMm = std::abs(field.sample(t.entryRas).head);
 
   fillStructuresAlongPath(field, t, u, length, m);
@@ -232,6 +262,8 @@ TrajectoryMetrics evaluateTrajectory(const PlanningContext& context, const Traje
   m.angleToAcpcLineDeg = a.toAcpcLineDeg;
   m.ownSide = m.targetAcpc.x * sideSign(t.side) > 0 && m.entryAcpc.x * sideSign(t.side) > 0;
   m.inWindow = pathInWindow(acpc, s, t.side, t.entryRas, a);
+  m.windowInsideDeg = windowInsideDeg(s, a);
+  m.windowInsideMm = windowInsideMm(acpc, s, t.side, t.entryRas);
   return m;
 }
 

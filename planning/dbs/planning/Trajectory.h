@@ -24,6 +24,7 @@
 #include "dbs/planning/ElectrodeCatalogue.h"
 #include "dbs/planning/EnumNames.h"
 #include "dbs/planning/RiskField.h"
+#include "dbs/planning/ScoreTerms.h"
 
 namespace dbs {
 
@@ -63,13 +64,16 @@ struct SearchSettings {
   std::array<double, kRiskKinds> requiredMarginMm{2.0, 1.0, 2.0};
   // Beyond this distance a structure adds nothing more to the score, mm.
   std::array<double, kRiskKinds> saturationMm{10.0, 5.0, 6.0};
+  // Relative weight of each risk structure inside the clearance term.
   std::array<double, kRiskKinds> weight{1.0, 1.0, 1.0};
-  // Score gained when every contact level lies in the target's GPi (proportionally fewer for fewer).
-  double contactsInTargetWeight = 0.3;
-  double lengthWeightPer10Mm = 0.02;  // score lost per 10 mm of path length
-  double stepMm = 1.0;                // sampling step along a path
-  std::size_t alternatives = 3;       // distinct trajectories kept per side
-  double distinctEntryMm = 8.0;       // two kept entries are at least this far apart
+  // Weight of each term of the score (ScoreTerms.h; defaults, shapes and sources in
+  // data/trajectory/scoring.json and SOURCES.md); `dbsplan plan --score-weight TERM=W` changes one.
+  ScoreWeights scoreWeights = defaultScoreWeights();
+  double stepMm = 1.0;           // sampling step along a path
+  std::size_t alternatives = 3;  // distinct trajectories kept per side
+  // Two kept entries are at least this far apart (mm): gyri are about 1 cm wide, so an alternative
+  // lies on another gyrus or at another angle, not beside the first choice.
+  double distinctEntryMm = 15.0;
 };
 
 struct ClosestApproach {
@@ -133,7 +137,20 @@ struct TrajectoryMetrics {
   bool inWindow = true;           // entry inside the search's frontal window
   bool safe = true;               // every present structure kept at its required margin
   double score = 0;               // higher is better; the search's objective
+  ScoreBreakdown scoreTerms{};    // why: each term's value and its part of the score (sums to score)
+  // How far inside the search window the path lies: the smallest distance of its sagittal and
+  // lateral angles to the window's limits (deg), and of its entry to the entry limits (mm);
+  // negative = outside by that much.
+  double windowInsideDeg = 0, windowInsideMm = 0;
 };
+
+// "contacts in the GPi 0.75 (+0.45)": one term of a path's score, for the CLI, panel and report.
+std::string scoreTermText(ScoreTerm term, const ScoreTermValue& value);
+// Why a path scored as it did, the one wording for the CLI, the panel and the report: "score 2.81:
+// clearance 0.85 (+0.85), contacts in the GPi 0.75 (+0.45), ..., path length 82 mm (-0.16)".
+std::string scoreExplanation(const TrajectoryMetrics& m);
+// "6.1 deg inside the window's angle limits, entry 14.2 mm inside its limits" (or "OUTSIDE ... by").
+std::string windowPlacementText(const TrajectoryMetrics& m);
 
 // The side-effect structures closer than their warning distance, with their distances ("optic tract
 // 0.4 mm from contact 0 (under 1.0 mm)"); "" when none is.

@@ -30,7 +30,7 @@ std::vector<EntryAssessment> assessEntries(const PlanningContext& context, const
       const bool inWindow =
           pathInWindow(acpc, s, trajectory.side, entry, anglesOf(acpc, trajectory.side, target, entry));
       if (scope == EntryScope::InWindowOnly && !inWindow) continue;
-      const PathScan scan = scanPath(field, s, target, entry, tipBeyond, levels);
+      const PathScan scan = scanPath(field, acpc, s, trajectory.side, target, entry, tipBeyond, levels);
       EntryAssessment& a = result[i];
       a.scored = true;
       a.inWindow = inWindow;
@@ -84,7 +84,7 @@ SearchResult searchTrajectories(const PlanningContext& context, Side side, Vec3 
         const auto entry = scalpEntryAlong(field, targetRas, directionFromAngles(acpc, side, sag, lat));
         Candidate& c = candidates[i];
         if (!entry || !entryInWindow(acpc, s, side, *entry)) continue;
-        const PathScan scan = scanPath(field, s, targetRas, *entry, tipBeyond, levels);
+        const PathScan scan = scanPath(field, acpc, s, side, targetRas, *entry, tipBeyond, levels);
         c = {*entry, static_cast<float>(scan.score), true, scan.safe};
       }
     });
