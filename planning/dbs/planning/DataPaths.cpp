@@ -1,6 +1,8 @@
 #include "dbs/planning/DataPaths.h"
 
 #include <cstdlib>
+#include <fstream>
+#include <stdexcept>
 
 namespace dbs {
 namespace {
@@ -26,6 +28,21 @@ std::string mricronTemplatesDir() {
 
 std::string itkExampleDataDir() {
   return fromEnvironment("DBSPLAN_ITK_EXAMPLES_DIR", "/usr/share/doc/insighttoolkit5-examples/examples/Data");
+}
+
+nlohmann::json readSourceDataJson(const std::string& relative, const std::string& schema, std::string& path) {
+  path = sourceDataPath(relative);
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot be read");
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(path + ": not valid JSON: " + e.what());
+  }
+  if (!j.is_object() || j.value("schema", "") != schema)
+    throw std::runtime_error(path + ": not a " + schema + " file");
+  return j;
 }
 
 }  // namespace dbs

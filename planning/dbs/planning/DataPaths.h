@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace dbs {
 
 std::string sourceDataPath(const std::string& relative);
@@ -13,5 +15,10 @@ std::string buildDataPath(const std::string& relative);
 std::string mricronTemplatesDir();
 // Debian's insighttoolkit5-examples data (a real coronal T1); DBSPLAN_ITK_EXAMPLES_DIR overrides.
 std::string itkExampleDataDir();
+
+// A catalogue of the source data (sourceDataPath(relative)) as JSON, checked to be an object whose
+// "schema" is `schema`; its full path in `path` for the caller's messages. Throws
+// std::runtime_error naming the file when it cannot be read, is not JSON or is another schema.
+nlohmann::json readSourceDataJson(const std::string& relative, const std::string& schema, std::string& path);
 
 }  // namespace dbs

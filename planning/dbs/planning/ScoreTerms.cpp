@@ -29,17 +29,8 @@ std::string textAt(const json& object, const char* key, const std::string& where
 }
 
 ScoringModel loadModel() {
-  const std::string path = sourceDataPath("trajectory/scoring.json");
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot be read");
-  json j;
-  try {
-    in >> j;
-  } catch (const json::exception& e) {
-    throw std::runtime_error(path + ": not valid JSON: " + e.what());
-  }
-  if (!j.is_object() || j.value("schema", "") != "dbsplan.trajectory_scoring/1")
-    throw std::runtime_error(path + ": not a dbsplan.trajectory_scoring/1 file");
+  std::string path;
+  const json j = readSourceDataJson("trajectory/scoring.json", "dbsplan.trajectory_scoring/1", path);
   if (!j.contains("terms") || !j["terms"].is_array())
     throw std::runtime_error(path + ": \"terms\" must be an array");
   ScoringModel m;

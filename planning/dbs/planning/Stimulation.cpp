@@ -32,17 +32,8 @@ std::string stringField(const json& j, const std::string& key, const std::string
 }
 
 VtaCatalogue loadCatalogue() {
-  const std::string path = sourceDataPath("stimulation/vta_models.json");
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot be read");
-  json j;
-  try {
-    in >> j;
-  } catch (const json::exception& e) {
-    throw std::runtime_error(path + ": not valid JSON: " + e.what());
-  }
-  if (!j.is_object() || j.value("schema", "") != "dbsplan.vta_models/1")
-    throw std::runtime_error(path + ": not a dbsplan.vta_models/1 file");
+  std::string path;
+  const json j = readSourceDataJson("stimulation/vta_models.json", "dbsplan.vta_models/1", path);
   VtaCatalogue catalogue;
   const auto defaultModel = kVtaModelNames.parse(stringField(j, "default_model", path));
   if (!defaultModel)
