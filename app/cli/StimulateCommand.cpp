@@ -149,11 +149,9 @@ Command stimulateCommand() {
             ->check(CLI::Range(kMinImpedanceOhm, kMaxImpedanceOhm))
             ->capture_default_str()
             ->type_name("OHM");
-        std::vector<std::string> ids;
-        for (const auto& [model, word] : kVtaModelNames.entries) ids.push_back(word);
         cli.add_option("--model", o->model,
                        std::string("the VTA model (default ") + kVtaModelNames.name(defaultVtaModel()) + ")")
-            ->check(CLI::IsMember(ids))
+            ->check(CLI::IsMember(kVtaModelNames.words()))
             ->type_name("MODEL");
         cli.add_flag("--off", o->off, "switch the side's stimulation off");
         cli.add_option("--out", o->outPath, "write the plan here instead (its files copied beside it)")

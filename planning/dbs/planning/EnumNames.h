@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace dbs {
 
@@ -25,6 +26,12 @@ struct EnumNames {
     for (const auto& [e, w] : entries)
       if (word == w) return e;
     return std::nullopt;
+  }
+  // Every word, in the table's order: the keys a JSON object per value has, the choices of an option.
+  std::vector<std::string> words() const {
+    std::vector<std::string> out;
+    for (const auto& entry : entries) out.emplace_back(entry.second);
+    return out;
   }
   // "\"a\", \"b\" or \"c\"": for an error message naming what is accepted.
   std::string alternatives() const {

@@ -278,9 +278,7 @@ TrajectoryMetrics metricsFromJson(const Field& f) {
   // Derived (re-scored when the plan is opened); a plan migrated from schema 4 has none yet.
   if (f.has("score_terms")) {
     const Field terms = f["score_terms"];
-    std::vector<std::string> keys;
-    for (std::size_t k = 0; k < kScoreTerms; ++k)
-      keys.push_back(kScoreTermNames.name(static_cast<ScoreTerm>(k)));
+    const std::vector<std::string> keys = kScoreTermNames.words();
     terms.onlyKeys(keys);
     for (std::size_t k = 0; k < kScoreTerms; ++k) {
       const Field t = terms[keys[k]];
@@ -444,9 +442,7 @@ SearchSettings searchSettingsFromJson(const json& j, const std::string& where) {
     s.weight[k] = f["weight"][name].numberIn(0, 1000);
   }
   const Field scoreWeights = f["score_weights"];
-  std::vector<std::string> terms;
-  for (std::size_t k = 0; k < kScoreTerms; ++k)
-    terms.push_back(kScoreTermNames.name(static_cast<ScoreTerm>(k)));
+  const std::vector<std::string> terms = kScoreTermNames.words();
   scoreWeights.onlyKeys(terms);
   for (std::size_t k = 0; k < kScoreTerms; ++k) s.scoreWeights[k] = scoreWeights[terms[k]].numberIn(0, 1000);
   s.stepMm = f["step_mm"].numberIn(0.05, 10);

@@ -54,15 +54,13 @@ std::string sideEffectMarginText(const SideEffectMargin& margin) {
 }
 
 std::string scoreTermText(ScoreTerm term, const ScoreTermValue& value) {
+  const std::string& name = scoringModel().terms[static_cast<std::size_t>(term)].name;
   char text[160];
-  if (term == ScoreTerm::Length)
-    std::snprintf(text, sizeof text, "%s %.0f mm (%+.2f)",
-                  scoringModel().terms[static_cast<std::size_t>(term)].name.c_str(), 10 * value.value,
+  if (term == ScoreTerm::Length)  // its value is the length in units of 10 mm
+    std::snprintf(text, sizeof text, "%s %.0f mm (%+.2f)", name.c_str(), 10 * value.value,
                   value.contribution);
   else
-    std::snprintf(text, sizeof text, "%s %.2f (%+.2f)",
-                  scoringModel().terms[static_cast<std::size_t>(term)].name.c_str(), value.value,
-                  value.contribution);
+    std::snprintf(text, sizeof text, "%s %.2f (%+.2f)", name.c_str(), value.value, value.contribution);
   return text;
 }
 
