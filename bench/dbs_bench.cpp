@@ -1,6 +1,6 @@
 // dbs_bench: helpers for the locate benchmark (bench/locate_vs_elastix.sh).
 //   dbs_bench synth TEMPLATE_T1 TEMPLATE_LABELS OUTDIR [--seed N] [--warp-mm MM] [--spacing X,Y,Z]
-//   [--orientation LPI]
+//   [--orientation LPI] [--ventricle-scale 2.0] [--caudate-loss 0.3]
 //       writes OUTDIR/patient_t1.nii.gz and OUTDIR/patient_labels.nii.gz (ground truth)
 //   dbs_bench phantom-atlas PHANTOM_TRUTH.json OUT.json
 //       an atlas description (landmarks, targets) of a phantom, so a phantom can serve as template
@@ -51,6 +51,10 @@ int main(int argc, char** argv) {
           p.seed = std::stoull(a[i + 1]);
         else if (a[i] == "--warp-mm")
           p.warpMm = std::stod(a[i + 1]);
+        else if (a[i] == "--ventricle-scale")
+          p.ventricleScale = std::stod(a[i + 1]);
+        else if (a[i] == "--caudate-loss")
+          p.caudateLoss = std::stod(a[i + 1]);
         else if (a[i] == "--orientation")
           p.orientation = a[i + 1];
         else if (a[i] == "--spacing") {
@@ -64,6 +68,10 @@ int main(int argc, char** argv) {
       std::filesystem::create_directories(a[3]);
       dbs::writeVolume(patient.t1, a[3] + "/patient_t1.nii.gz");
       dbs::writeLabelVolume(patient.labels, a[3] + "/patient_labels.nii.gz");
+      if (p.ventricleScale > 1 || p.caudateLoss > 0)
+        std::cout << "atrophy: ventricles " << std::fixed << std::setprecision(2)
+                  << patient.ventricleScaleReached << "x the template's, caudate " << std::setprecision(0)
+                  << 100 * patient.caudateLossReached << "% smaller\n";
       return 0;
     }
     if ((a.size() == 4 || a.size() == 5) && a[0] == "resample") {

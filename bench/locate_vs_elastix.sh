@@ -8,7 +8,10 @@
 # and the same for phantom cases (PHANTOM_SEEDS: phantom template -> posed, warped phantoms),
 # wall time, peak memory and the time ratio. Optionally also a real scan (REAL=path): left/right GP
 # centroids from dbsplan and elastix and their distance.
-# usage: bench/locate_vs_elastix.sh [OUT_DIR] [SEED...]   (env: WARP=6, REAL=scan, PHANTOM_SEEDS="1 2", ELASTIX=1)
+# Atrophy (ATROPHY="2.0 0.3": lateral ventricles 2.0x the template's, caudate 30% smaller) deforms the
+# template's anatomy before pose and warp, as Huntington's disease does.
+# usage: bench/locate_vs_elastix.sh [OUT_DIR] [SEED...]
+#        (env: WARP=6, ATROPHY="VENTRICLE_SCALE CAUDATE_LOSS", REAL=scan, PHANTOM_SEEDS="1 2", ELASTIX=1)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
@@ -19,6 +22,8 @@ out=${1:-/tmp/dbsplan-bench}; shift || true
 seeds=${*:-1 2 3 4 5 6 7 8 9 10}
 atlas=$build/data/atlas/dbs_atlas_mni.nii.gz
 warp=${WARP:-6}
+atrophy=()
+if [ -n "${ATROPHY:-}" ]; then read -r vs cl <<< "$ATROPHY"; atrophy=(--ventricle-scale "$vs" --caudate-loss "${cl:-0}"); fi
 use_elastix=${ELASTIX:-1}
 command -v elastix >/dev/null || use_elastix=0
 [ -f "$checks/run_elastix.sh" ] || use_elastix=0
@@ -26,7 +31,7 @@ mkdir -p "$out"
 rows=()
 for s in $seeds; do
   c=$out/case$s
-  "$build/bench/dbs_bench" synth "$T/ch2.nii.gz" "$atlas" "$c" --seed "$s" --warp-mm "$warp"
+  "$build/bench/dbs_bench" synth "$T/ch2.nii.gz" "$atlas" "$c" --seed "$s" --warp-mm "$warp" "${atrophy[@]}"
   "$build/app/dbsplan" locate "$c/patient_t1.nii.gz" --out "$c/dbsplan" 2> "$c/dbsplan.log"
   wall=$(sed -n 's/^locate: \([0-9.]*\) s wall.*/\1/p' "$c/dbsplan.log")
   mem=$(sed -n 's/.*peak memory \([0-9.]*\) MB.*/\1/p' "$c/dbsplan.log")

@@ -24,6 +24,40 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A mask (1 inside) of the label values named, on the label map's grid.
+MaskImage::Pointer labelMask(const LabelVolume& labels, std::initializer_list<const char*> names) {
+  auto mask = MaskImage::New();
+  mask->CopyInformation(labels.image);
+  mask->SetRegions(labels.image->GetLargestPossibleRegion());
+  mask->Allocate(true);
+  std::vector<int> values;
+  for (const char* n : names) values.push_back(labelValue(n));
+  const unsigned short* l = labels.image->GetBufferPointer();
+  unsigned char* m = mask->GetBufferPointer();
+  for (std::size_t i = 0; i < labels.geometry.voxelCount(); ++i)
+    m[i] = std::find(values.begin(), values.end(), l[i]) != values.end() ? 1 : 0;
+  return mask;
+}
+
+// The plan's risk field with its ventricles replaced by the true ones (`truth` on the plan's grid):
+// sampling it along a path measures the path's margin to the true ventricles, mm.
+RiskField fieldWithTrueVentricles(const RiskStructures& risks, const LabelVolume& truth) {
+  RiskStructures truthRisks = risks;
+  truthRisks.risks[static_cast<std::size_t>(RiskKind::Ventricles)].distanceMm =
+      signedDistanceMm(labelMask(truth, {"Ventricle_L", "Ventricle_R"}));
+  return RiskField(truthRisks, truth);
+}
+
+// Smallest distance (mm) of the planned lead, tip to entry, to the ventricles of `field`.
+double leadVentricleMarginMm(const RiskField& field, const PlannedTrajectory& planned) {
+  const Trajectory& t = planned.trajectory;
+  const Vec3 u = normalized(t.entryRas - t.targetRas);
+  double closest = 1e9;
+  for (double d = -planned.metrics.tipBeyondTargetMm; d <= planned.metrics.lengthMm; d += 0.25)
+    closest = std::min(closest, double(field.sample(t.targetRas + d * u).risk[0]));
+  return closest;
+}
+
 TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnTheirOwnSide) {
   const std::string dir = test::freshTestDir("dbs_plan_test");
   const Sample& colin = SampleCatalogue::standard().find("colin27");
@@ -46,23 +80,7 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
   // The truth: the atlas's GPi and ventricles carried by the known pose and warp.
   const LabelVolume& truth = patient.labels;
   const RiskField truthField(result.risks, truth);
-  auto truthMask = [&](std::initializer_list<const char*> names) {
-    auto mask = MaskImage::New();
-    mask->CopyInformation(truth.image);
-    mask->SetRegions(truth.image->GetLargestPossibleRegion());
-    mask->Allocate(true);
-    std::vector<int> values;
-    for (const char* n : names) values.push_back(labelValue(n));
-    const unsigned short* l = truth.image->GetBufferPointer();
-    unsigned char* m = mask->GetBufferPointer();
-    for (std::size_t i = 0; i < truth.geometry.voxelCount(); ++i)
-      m[i] = std::find(values.begin(), values.end(), l[i]) != values.end() ? 1 : 0;
-    return mask;
-  };
-  const auto truthVentricleDistance = signedDistanceMm(truthMask({"Ventricle_L", "Ventricle_R"}));
-  RiskStructures truthRisks = result.risks;
-  truthRisks.risks[0].distanceMm = truthVentricleDistance;
-  const RiskField truthVentricles(truthRisks, truth);
+  const RiskField truthVentricles = fieldWithTrueVentricles(result.risks, truth);
 
   EXPECT_GE(plan.search.candidates, 20000u);
   ASSERT_EQ(plan.trajectories.size(), 2u);
@@ -86,11 +104,8 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
     // pose; check against the true GPi centroid side instead, which the pose carries along.
     EXPECT_EQ(m.entryAcpc.x > 0, t.side == Side::Right) << side;
     // At least 2 mm from the true ventricles along the whole lead, tip included.
-    const Vec3 u = normalized(t.entryRas - t.targetRas);
-    double closest = 1e9;
-    for (double d = -m.tipBeyondTargetMm; d <= m.lengthMm; d += 0.25)
-      closest = std::min(closest, double(truthVentricles.sample(t.targetRas + d * u).risk[0]));
-    EXPECT_GE(closest, 2.0) << side << ": too close to the true ventricles";
+    EXPECT_GE(leadVentricleMarginMm(truthVentricles, planned), 2.0)
+        << side << ": too close to the true ventricles";
   }
   // Hand edits, re-scored as the search scores. Left: the entry straight above the target.
   const PlanningContext context = result.context();
@@ -135,6 +150,82 @@ TEST(PlanPipeline, SyntheticPatientTargetsInTrueGpiSafeFrontalTrajectoriesOnThei
   EXPECT_EQ(labels.geometry.size, patient.t1.geometry.size);
   EXPECT_LT(labels.geometry.rasFromIjk.maxAbsDifference(patient.t1.geometry.rasFromIjk), 1e-4);
   fs::remove_all(dir);
+}
+
+// Issue 22: a brain unlike the template's, as in Huntington's disease: lateral ventricles twice the
+// template's volume and a caudate 30% smaller (the generator's atrophy), posed and warped. The
+// registration still finds the pallidum (Dice and centroid against the truth, the benchmark's bar),
+// the ventricles segmented from the patient's own CSF follow the enlarged ones, the margins the plan
+// reports are the margins to the true ventricles, and the chosen leads sit in the true pallidum.
+TEST(PlanPipeline, AnAtrophiedBrainIsLocatedAndPlannedAgainstItsTrueVentricles) {
+  const Sample& colin = SampleCatalogue::standard().find("colin27");
+  ASSERT_EQ(colin.missingReason(), "") << "run scripts/setup.sh and build the atlas";
+  SyntheticPatientParameters p;
+  p.seed = 3;
+  p.warpMm = 5;
+  p.ventricleScale = 2.0;
+  p.caudateLoss = 0.3;
+  const SyntheticPatient patient =
+      makeSyntheticPatient(loadVolume(colin.t1Path), loadLabelVolume(colin.labelsPath), p);
+  EXPECT_NEAR(patient.ventricleScaleReached, 2.0, 0.1);
+  EXPECT_NEAR(patient.caudateLossReached, 0.3, 0.05);
+  const std::string dir = test::freshTestDir("dbs_plan_atrophy_test");
+  writeVolume(patient.t1, dir + "/patient.nii.gz");
+  PlanInputs inputs;
+  inputs.locate.imagePath = dir + "/patient.nii.gz";
+  inputs.programVersion = "test";
+  const PlanResult result = runPlanPipeline(inputs);
+  fs::remove_all(dir);
+  const LabelVolume& truth = patient.labels;
+  ASSERT_EQ(result.locate.labels.geometry.size, truth.geometry.size);
+
+  for (const auto& [side, pallidum] : {std::pair{"L", std::vector<int>{1, 3}}, {"R", {2, 4}}}) {
+    const OverlapScore gp = scoreOverlap(result.locate.labels, pallidum, truth, pallidum);
+    EXPECT_GE(gp.dice, 0.92) << side << ": pallidum";
+    EXPECT_LE(gp.centroidErrorMm, 0.5) << side << ": pallidum centroid, mm";
+  }
+  // The ventricles as segmented (atlas prior grown into the patient's CSF) against the true ones.
+  LabelVolume segmented = makeLabelVolume(truth.geometry);
+  const unsigned char* mask = result.risks.risk(RiskKind::Ventricles).mask->GetBufferPointer();
+  unsigned short* out = segmented.image->GetBufferPointer();
+  for (std::size_t i = 0; i < truth.geometry.voxelCount(); ++i) out[i] = mask[i] ? 1 : 0;
+  // They must cover the enlarged ventricles; they may reach further, into CSF the atlas's ventricle
+  // labels leave out (the third ventricle, the CSF at their walls), which only makes margins smaller.
+  const OverlapScore ventricles = scoreOverlap(segmented, {1}, truth, {11, 12});
+  const double coveredFraction =
+      ventricles.dice * (ventricles.volumeMm3 + ventricles.truthVolumeMm3) / (2 * ventricles.truthVolumeMm3);
+  EXPECT_GE(coveredFraction, 0.95) << "of the true ventricles inside the segmented ones";
+  EXPECT_LE(ventricles.volumeMm3 / ventricles.truthVolumeMm3, 1.4);
+
+  const RiskField truthField(result.risks, truth);
+  const RiskField truthVentricles = fieldWithTrueVentricles(result.risks, truth);
+  ASSERT_EQ(result.plan.trajectories.size(), 2u);
+  for (const PlannedTrajectory& planned : result.plan.trajectories) {
+    const std::string side(1, sideLetter(planned.trajectory.side));
+    const TrajectoryMetrics& m = planned.metrics;
+    EXPECT_TRUE(m.safe) << side;
+    const double trueMargin = leadVentricleMarginMm(truthVentricles, planned);
+    EXPECT_GE(trueMargin, 2.0) << side << ": too close to the true ventricles";
+    // The margin the plan reports is never larger than the true one (a reviewer would trust a margin
+    // that is not there), and not much smaller.
+    EXPECT_LE(m.closest[0].distanceMm, trueMargin + 0.5) << side << ": the reported ventricle margin";
+    EXPECT_GE(m.closest[0].distanceMm, trueMargin - 2.0) << side << ": the reported ventricle margin";
+    int inPallidum = 0, inGpi = 0;
+    for (const PlacedContact& c : m.contacts) {
+      const int label = truthField.labelAt(c.centreRas);
+      inGpi += label == labelValue("GPi_" + side);
+      inPallidum += label == labelValue("GPi_" + side) || label == labelValue("GPe_" + side);
+    }
+    EXPECT_GE(inPallidum, 3) << side << ": contacts in the true pallidum";
+    EXPECT_GE(inGpi, 2) << side << ": contacts in the true GPi";
+    EXPECT_GE(m.sagittalAngleDeg, 55.0) << side;
+    EXPECT_LE(m.sagittalAngleDeg, 75.0) << side;
+    EXPECT_LE(std::abs(m.lateralAngleDeg), 20.0) << side;
+    std::cerr << side << ": ventricle margin reported " << m.closest[0].distanceMm << " mm, true "
+              << trueMargin << " mm; contacts in pallidum " << inPallidum << ", GPi " << inGpi
+              << "; ventricles Dice " << ventricles.dice << ", covering " << coveredFraction
+              << " of the true ones\n";
+  }
 }
 
 // A vessel that only a contrast volume shows, laid along the path the plain T1 plan chose: with the

@@ -22,12 +22,22 @@ struct SyntheticPatientParameters {
   double noiseFraction = 0.03;      // Gaussian noise sigma, fraction of the robust maximum
   double biasFraction = 0.15;       // left-right linear bias amplitude (plus a quadratic in z)
   double gamma = 1.1;               // contrast change: intensity^gamma
+  // Atrophy, as in Huntington's disease or old age (1 and 0 = none): the lateral ventricles grow to
+  // `ventricleScale` times the template's volume (1.5-2.5 in the HD cases) and the caudate
+  // loses `caudateLoss` of its volume (0-0.5), by a smooth, fold-free deformation of the template's
+  // anatomy before the pose and warp; the truth labels follow it.
+  double ventricleScale = 1.0;
+  double caudateLoss = 0.0;
 };
 
 struct SyntheticPatient {
   Volume t1;
   LabelVolume labels;                // template labels carried onto the patient grid (truth)
   Affine patientRasFromTemplateRas;  // the pose (without the warp)
+  // Atrophy as generated, measured on the template's own grid before pose and warp (1 and 0 when
+  // none was asked for): lateral ventricle volume / template's, caudate volume lost (fraction).
+  double ventricleScaleReached = 1.0;
+  double caudateLossReached = 0.0;
 };
 
 SyntheticPatient makeSyntheticPatient(const Volume& templateT1, const LabelVolume& templateLabels,
