@@ -158,7 +158,8 @@ void printPlanSummary(const PlanDocument& plan, std::ostream& out) {
     out << "  targets " << sideLetter(a.side) << ": atlas AC-PC " << triple(a.atlasAcpc)
         << ", indirect AC-PC " << triple(a.indirectAcpc) << ", " << fixed(a.distanceMm) << " mm apart"
         << (a.agrees() ? ""
-                       : " (MORE than " + fixed(kTargetAgreementToleranceMm, 0) + " mm: review the target)")
+                       : " (MORE than " + fixed(kTargetAgreementToleranceMm, 0) + " mm: review the target; " +
+                             targetChoiceText(a) + ")")
         << "\n";
   out << "  search: " << plan.search.candidates << " candidates scored in " << fixed(plan.search.seconds, 3)
       << " s\n";

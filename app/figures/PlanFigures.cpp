@@ -408,6 +408,39 @@ void drawActivatedRegionOnPlane(QPainter& painter, const FigurePlane& plane, con
   painter.setBrush(Qt::NoBrush);
 }
 
+// The side's reference targets (referenceTargetsToShow: its atlas and indirect targets when they
+// disagree) projected on the plane: white open diamonds, named, solid within 2 mm of the plane and
+// dashed farther off it (with how far). The same marks as the window's slice views and 3-D scene.
+void drawReferenceTargetsOnPlane(QPainter& painter, const FigurePlane& plane, const PlanResult& result,
+                                 Side side) {
+  const double half = std::max(5.0, 2.5 / plane.mmPerPixel);
+  QFont font = painter.font();
+  font.setPixelSize(std::max(11, baseFontPixels(plane.size) - 2));
+  font.setBold(true);
+  painter.setFont(font);
+  for (const ReferenceTarget& t : referenceTargetsToShow(result.plan)) {
+    if (t.side != side) continue;
+    const QPointF c = plane.pixelFromRas(t.ras);
+    const double offPlaneMm = std::abs(dot(plane.normalRas(), t.ras - plane.centreRas));
+    const bool onPlane = offPlaneMm <= 2.0;
+    painter.setBrush(Qt::NoBrush);
+    painter.setPen(QPen(QColor(0, 0, 0, 200), 4));
+    const QPolygonF diamond({c + QPointF(half, 0), c + QPointF(0, half), c - QPointF(half, 0),
+                             c - QPointF(0, half), c + QPointF(half, 0)});
+    painter.drawPolyline(diamond);
+    painter.setPen(QPen(Qt::white, 2, onPlane ? Qt::SolidLine : Qt::DashLine));
+    painter.drawPolyline(diamond);
+    const QString text =
+        onPlane ? QString::fromStdString(t.label)
+                : QString("%1 (%2 mm off)").arg(QString::fromStdString(t.label)).arg(offPlaneMm, 0, 'f', 0);
+    const QPointF at = c + QPointF(half + 4, 0.35 * font.pixelSize());
+    painter.setPen(QColor(0, 0, 0, 220));
+    painter.drawText(at + QPointF(1, 1), text);
+    painter.setPen(Qt::white);
+    painter.drawText(at, text);
+  }
+}
+
 QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& trajectory, int axis,
                          QSize size) {
   const FigurePlane plane = targetSlicePlane(trajectory, axis, size);
@@ -419,6 +452,7 @@ QImage renderTargetSlice(const PlanResult& result, const PlannedTrajectory& traj
   drawActivatedRegionOnPlane(painter, plane, result, trajectory.trajectory.side);
   // The lead's projection from the entry to the tip: width of its real diameter (at least 2 px).
   drawLeadOnPlane(painter, plane, lead, 2.0);
+  drawReferenceTargetsOnPlane(painter, plane, result, trajectory.trajectory.side);
 
   const SliceOrientation orientation = orientationOfAxis(axis);
   const int normalAxis = axis;  // sagittal: x, coronal: y, axial: z
@@ -503,6 +537,7 @@ QImage renderProbesEyeView(const PlanResult& result, const PlannedTrajectory& tr
                             : QString("%1 mm %2 the target")
                                   .arg(std::abs(depthMm), 0, 'f', 1)
                                   .arg(depthMm > 0 ? "above (towards the entry)" : "beyond");
+  drawReferenceTargetsOnPlane(painter, plane, result, trajectory.trajectory.side);
   drawTitle(painter, size, QString("Probe's eye, %1 target").arg(sideWord(trajectory.trajectory.side)),
             {depth, "perpendicular to the lead, seen from the entry",
              !cutsLead     ? QString("beyond the lead's tip")
@@ -525,6 +560,7 @@ QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajecto
   drawActivatedRegionOnPlane(painter, plane, result, trajectory.trajectory.side);
   // The lead lies in the plane: one line from the tip to the entry, its real diameter (at least 3 px).
   const double leadWidth = drawLeadOnPlane(painter, plane, lead, 3.0);
+  drawReferenceTargetsOnPlane(painter, plane, result, trajectory.trajectory.side);
 
   // Where each margin is smallest: a tick across the lead and the margin, alternately left and
   // right of it so neighbouring labels do not overlap.
@@ -771,6 +807,8 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
     for (const auto& actor : leadActors(leads.back())) renderer->AddViewProp(actor);
   }
   for (const auto& actor : activatedRegionActors(result.plan.stimulation)) renderer->AddViewProp(actor);
+  for (const auto& actor : referenceTargetActors(referenceTargetsToShow(result.plan)))
+    renderer->AddViewProp(actor);
 
   setUpSceneView(scene);
   std::vector<SceneAnnotation> annotations = sceneAnnotations(renderer, surfaces.head, surfaces.brain, leads);

@@ -158,12 +158,12 @@ QString targetsSection(const PlanDocument& plan) {
                   rows);
     QStringList agreement;
     for (const TargetAgreement& a : targetAgreements(plan))
-      agreement
-          << QString("%1: atlas and indirect targets %2 mm apart%3")
-                 .arg(QString(sideTitle(a.side)), number(a.distanceMm),
-                      a.agrees()
-                          ? QString()
-                          : QString(" <b>(more than %1 mm: review)</b>").arg(kTargetAgreementToleranceMm));
+      agreement << QString("%1: atlas and indirect targets %2 mm apart%3")
+                       .arg(QString(sideTitle(a.side)), number(a.distanceMm),
+                            a.agrees() ? QString()
+                                       : QString(" <b>(more than %1 mm: review)</b>; %2; the views draw both")
+                                             .arg(kTargetAgreementToleranceMm)
+                                             .arg(escaped(targetChoiceText(a))));
     if (!agreement.isEmpty()) html += "<p>" + agreement.join("; ") + ".</p>\n";
   }
   return html;

@@ -632,8 +632,14 @@ void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
       for (const LocalizerRod& rod : plate.rods)
         rods.push_back({frame.rasFromFramePoint(rod.fromFrame), frame.rasFromFramePoint(rod.toFrame)});
   }
+  // Where a side's atlas and indirect targets disagree, both are drawn in every view (issue 22).
+  std::vector<ReferenceTarget> references;
+  if (plan) references = referenceTargetsToShow(*plan);
+  std::vector<SliceRenderer::TargetMarker> markers;
+  for (const ReferenceTarget& r : references) markers.push_back({r.ras, r.label});
   for (SliceViewWidget* view : sliceViews_) {
     view->sliceRenderer().setLeads(overlays);
+    view->sliceRenderer().setReferenceTargets(markers);
     view->sliceRenderer().setFrameRods(rods);
     view->update();
   }
@@ -642,6 +648,7 @@ void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
     if (plan) {
       actors = plannedLeadActors(plan->trajectories);
       for (const auto& actor : activatedRegionActors(plan->stimulation)) actors.push_back(actor);
+      for (const auto& actor : referenceTargetActors(references)) actors.push_back(actor);
     }
     sceneView_->sceneRenderer().setPlannedLeads(actors);
   } catch (const std::exception& e) {

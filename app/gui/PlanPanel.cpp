@@ -186,6 +186,20 @@ void addTargetRows(DetailsTable& table, const PlanDocument& plan, const Trajecto
                     " " +
                     explained("(AC-PC " + triple(indirect.acpc) + ")",
                               QString("The indirect target. ") + kAcpcTip));
+  // Issue 22: when the two disagree, which one the trajectory aims at and why; the views draw both.
+  if (const auto agreement = targetAgreement(plan, t.side); agreement && !agreement->agrees())
+    table.row(
+        "",
+        "<span style='color:#ff8c00'><b>" +
+            explained(QString("Atlas and indirect targets %1 mm apart").arg(mm(agreement->distanceMm)),
+                      QString("More than %1 mm: the atlas, the registration or the landmarks disagree. "
+                              "Both are drawn in every view as white diamonds (\"atlas\", \"AC-PC\").")
+                          .arg(kTargetAgreementToleranceMm)) +
+            "</b>: " +
+            explained(QString::fromStdString(targetChoiceText(*agreement)).toHtmlEscaped(),
+                      "Distances, mm, from the trajectory's target to the atlas and the indirect targets; "
+                      "the reason is the same in plan-info and the report") +
+            "</span>");
 }
 
 // The entry in every frame, the path's length and angles.

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include <vtkActor.h>
+#include <vtkBillboardTextActor3D.h>
 #include <vtkCellArray.h>
 #include <vtkDoubleArray.h>
 #include <vtkFlyingEdges3D.h>
@@ -21,6 +22,7 @@
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
 #include <vtkSphereSource.h>
+#include <vtkTextProperty.h>
 #include <vtkTubeFilter.h>
 
 #include "dbs/planning/ElectrodeCatalogue.h"
@@ -187,6 +189,31 @@ std::vector<vtkSmartPointer<vtkProp3D>> plannedLeadActors(
   std::vector<vtkSmartPointer<vtkProp3D>> actors;
   for (const PlannedTrajectory& t : trajectories)
     for (const auto& actor : leadActors(leadShape(t))) actors.push_back(actor);
+  return actors;
+}
+
+std::vector<vtkSmartPointer<vtkProp3D>> referenceTargetActors(const std::vector<ReferenceTarget>& targets) {
+  std::vector<vtkSmartPointer<vtkProp3D>> actors;
+  for (const ReferenceTarget& t : targets) {
+    vtkNew<vtkSphereSource> sphere;
+    sphere->SetCenter(t.ras.x, t.ras.y, t.ras.z);
+    sphere->SetRadius(1.5);
+    sphere->SetThetaResolution(12);
+    sphere->SetPhiResolution(8);
+    auto marker = polyActor(sphere->GetOutputPort(), nullptr, {1.0, 1.0, 1.0});
+    marker->GetProperty()->SetRepresentationToWireframe();
+    marker->GetProperty()->LightingOff();
+    actors.push_back(marker);
+    auto label = vtkSmartPointer<vtkBillboardTextActor3D>::New();
+    label->SetInput(t.label.c_str());
+    label->SetPosition(t.ras.x, t.ras.y, t.ras.z + 2.5);  // just above the marker
+    label->GetTextProperty()->SetFontSize(14);
+    label->GetTextProperty()->BoldOn();
+    label->GetTextProperty()->ShadowOn();
+    label->GetTextProperty()->SetColor(1.0, 1.0, 1.0);
+    label->GetTextProperty()->SetJustificationToCentered();
+    actors.push_back(label);
+  }
   return actors;
 }
 

@@ -51,6 +51,10 @@ std::vector<vtkSmartPointer<vtkProp3D>> leadActors(const LeadShape& lead);
 // leadActors of every trajectory, one after the other.
 std::vector<vtkSmartPointer<vtkProp3D>> plannedLeadActors(const std::vector<PlannedTrajectory>& trajectories);
 
+// The reference targets of a plan whose atlas and indirect targets disagree (referenceTargetsToShow):
+// each a white wireframe sphere of 1.5 mm radius with its name floating beside it, RAS mm.
+std::vector<vtkSmartPointer<vtkProp3D>> referenceTargetActors(const std::vector<ReferenceTarget>& targets);
+
 // The activated spheres of each side's stimulation (Stimulation.h), translucent: light blue, orange
 // for a side whose activated region reaches a side-effect structure. RAS mm.
 std::vector<vtkSmartPointer<vtkProp3D>> activatedRegionActors(

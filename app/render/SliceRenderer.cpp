@@ -171,6 +171,20 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
     renderer_->AddActor(h.actor);
   }
 
+  // Reference targets: white open diamonds (nothing else in the views is white), faded off the slab.
+  for (auto [data, actor, onSlice] :
+       {std::tuple{referenceMarks_.GetPointer(), referenceActor_.GetPointer(), true},
+        std::tuple{fadedReferenceMarks_.GetPointer(), fadedReferenceActor_.GetPointer(), false}}) {
+    vtkNew<vtkPolyDataMapper> mapper;
+    mapper->SetInputData(data);
+    actor->SetMapper(mapper);
+    actor->GetProperty()->SetColor(1.0, 1.0, 1.0);
+    actor->GetProperty()->SetLineWidth(onSlice ? 2.5 : 1.5);
+    if (!onSlice) actor->GetProperty()->SetOpacity(kFadedLeadOpacity + 0.2);
+    actor->PickableOff();
+    renderer_->AddActor(actor);
+  }
+
   // The frame's localizer rods where they cross the slice: green, as frame hardware in planning tools.
   vtkNew<vtkPolyDataMapper> rodMapper;
   rodMapper->SetInputData(frameRodPoints_);
@@ -315,6 +329,29 @@ void SliceRenderer::setLeads(const std::vector<LeadOverlay>& leads) {
   updateLeadGeometry();
 }
 
+void SliceRenderer::setReferenceTargets(const std::vector<TargetMarker>& targets) {
+  referenceTargets_ = targets;
+  while (referenceLabels_.size() > targets.size()) {
+    renderer_->RemoveViewProp(referenceLabels_.back());
+    referenceLabels_.pop_back();
+  }
+  while (referenceLabels_.size() < targets.size()) {
+    auto label = vtkSmartPointer<vtkTextActor>::New();
+    label->GetPositionCoordinate()->SetCoordinateSystemToWorld();  // plane mm, as the geometry
+    vtkTextProperty* p = label->GetTextProperty();
+    p->SetFontSize(13);
+    p->BoldOn();
+    p->ShadowOn();
+    p->SetColor(1.0, 1.0, 1.0);
+    p->SetVerticalJustification(VTK_TEXT_CENTERED);
+    label->PickableOff();
+    renderer_->AddViewProp(label);
+    referenceLabels_.push_back(label);
+  }
+  for (std::size_t i = 0; i < targets.size(); ++i) referenceLabels_[i]->SetInput(targets[i].label.c_str());
+  updateLeadGeometry();
+}
+
 void SliceRenderer::setFrameRods(const std::vector<std::array<Vec3, 2>>& rodsRas) {
   frameRods_ = rodsRas;
   updateLeadGeometry();
@@ -414,6 +451,28 @@ void SliceRenderer::updateLeadGeometry() {
   install(fadedEntryHandles_, fadedEntryPoints, fadedEntryVertices, false);
   install(activationCircles_, circlePoints, circles, true);
   install(warnedActivationCircles_, warnedCirclePoints, warnedCircles, true);
+
+  // Reference targets: a diamond about each, its name to its right; on the slice when within the slab.
+  vtkNew<vtkPoints> markPoints, fadedMarkPoints;
+  vtkNew<vtkCellArray> marks, fadedMarks;
+  for (std::size_t i = 0; i < referenceTargets_.size(); ++i) {
+    const Vec3 ras = referenceTargets_[i].ras;
+    const bool on = inSlab(ras);
+    const std::array<double, 3> c = planePoint(ras, on ? 0.96 : 0.92);
+    constexpr double h = kReferenceMarkHalfMm;
+    vtkPoints* points = on ? markPoints.GetPointer() : fadedMarkPoints.GetPointer();
+    const double corners[5][2] = {{h, 0}, {0, h}, {-h, 0}, {0, -h}, {h, 0}};
+    vtkIdType ids[5];
+    for (int k = 0; k < 5; ++k) {
+      const double point[3] = {c[0] + corners[k][0], c[1] + corners[k][1], c[2]};
+      ids[k] = points->InsertNextPoint(point);
+    }
+    (on ? marks.GetPointer() : fadedMarks.GetPointer())->InsertNextCell(5, ids);
+    referenceLabels_[i]->GetPositionCoordinate()->SetValue(c[0] + 1.6 * h, c[1], c[2]);
+    referenceLabels_[i]->GetTextProperty()->SetOpacity(on ? 1.0 : 0.6);
+  }
+  install(referenceMarks_, markPoints, marks, true);
+  install(fadedReferenceMarks_, fadedMarkPoints, fadedMarks, true);
 
   // Rod crossings: the point of each rod segment on the slice plane.
   vtkNew<vtkPoints> rodPoints;

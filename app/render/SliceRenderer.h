@@ -94,6 +94,17 @@ class SliceRenderer {
     bool activationReachesSideEffect = false;
   };
   void setLeads(const std::vector<LeadOverlay>& leads);
+  // Reference targets (issue 22): where a side's atlas and indirect targets disagree, both are drawn
+  // beside the trajectory's own target as open white diamonds (kReferenceMarkHalfMm from centre to
+  // corner) named beside them ("atlas L", "AC-PC L"); off the lead's slab they are
+  // faded like the handles. An empty list clears them.
+  struct TargetMarker {
+    Vec3 ras;  // patient RAS mm
+    std::string label;
+  };
+  static constexpr double kReferenceMarkHalfMm = 2.5;
+  void setReferenceTargets(const std::vector<TargetMarker>& targets);
+  const std::vector<TargetMarker>& referenceTargets() const { return referenceTargets_; }
   // The stereotactic frame's localizer rods (RAS mm segments, from a frame registration): where each
   // crosses this slice it is marked (green), so the registration can be checked on any image that
   // shows the rods; an empty list clears them.
@@ -160,6 +171,10 @@ class SliceRenderer {
   std::vector<Vec3> frameRodCrossings_;
   vtkNew<vtkPolyData> frameRodPoints_;
   vtkNew<vtkActor> frameRodActor_;
+  std::vector<TargetMarker> referenceTargets_;
+  vtkNew<vtkPolyData> referenceMarks_, fadedReferenceMarks_;
+  vtkNew<vtkActor> referenceActor_, fadedReferenceActor_;
+  std::vector<vtkSmartPointer<vtkTextActor>> referenceLabels_;  // one per reference target
   vtkNew<vtkPolyData> activationCircles_, warnedActivationCircles_;
   vtkNew<vtkActor> activationActor_, warnedActivationActor_;
   vtkSmartPointer<vtkLookupTable> labelTable_;

@@ -48,6 +48,10 @@
 #include <map>
 #include <tuple>
 
+#include <vtkBillboardTextActor3D.h>
+#include <vtkPropCollection.h>
+#include <vtkRenderer.h>
+
 #include "PlanCache.h"
 #include "QtTestMain.h"
 #include "RiskMapTestSupport.h"
@@ -906,6 +910,117 @@ TEST_F(Workstation, HandlesOffTheSliceAreDimmed) {
   EXPECT_LT(onMidline, 5) << "a target handle " << std::abs(target.x) << " mm away is drawn full-bright";
   const int besideTarget = brightTargetPixelsOnSagittal({target.x, target.y + 12, target.z});
   EXPECT_GT(besideTarget, 30) << "the target on its own slice is not drawn bright";
+}
+
+// Issue 22: when a side's atlas and indirect targets disagree by more than 2 mm (as in a brain with
+// enlarged ventricles), the plan shows both in every view and says which one the trajectory aims at
+// and why. The colin27 plan with its left indirect target moved 6 mm laterally, as a plan of such a
+// brain carries it: the slice through it draws both marks (pixels that change when they are taken
+// away), the probe's eye and the along-path view draw them (white pixels the unedited plan's pictures
+// do not have), the 3-D scene names them, and
+// the panel says the trajectory aims at the atlas target. The unedited plan's left targets agree
+// (1.5 mm) and draw nothing; its right ones are 2.5 mm apart and drawn (the real case).
+TEST_F(Workstation, DisagreeingTargetsAreBothDrawnInEveryViewAndTheAimIsSaid) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  auto whitePixels = [](const QImage& image) {
+    return countPixels(image, [](QColor c) { return c.red() == 255 && c.green() == 255 && c.blue() == 255; });
+  };
+  auto figureViews = [](MainWindow& window) {
+    std::vector<PlanFigureView*> views;
+    for (const char* name : {"probesEyeView", "alongTrajectoryView"}) {
+      auto* view = window.findChild<PlanFigureView*>(name);
+      views.push_back(view);
+      if (view && !view->isVisible())
+        clickMenuPath(
+            window, {"View", view == window.findChild<PlanFigureView*>("probesEyeView") ? "Probe's eye"
+                                                                                        : "Along the path"});
+    }
+    QApplication::processEvents();
+    return views;
+  };
+  std::vector<QImage> before;  // the figure views of the unedited plan
+  {
+    MainWindow window;
+    ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1500, 1000)));
+    std::vector<std::string> labels;
+    for (const auto& m : window.sliceView(SliceOrientation::Axial)->sliceRenderer().referenceTargets())
+      labels.push_back(m.label);
+    EXPECT_EQ(labels, (std::vector<std::string>{"atlas R", "AC-PC R"}));
+    EXPECT_FALSE(window.planPanel()->detailsText().contains("aims at"));
+    for (PlanFigureView* view : figureViews(window)) {
+      ASSERT_NE(view, nullptr);
+      before.push_back(view->picture());
+    }
+  }
+  nlohmann::json plan;
+  {
+    std::ifstream in(planPath);
+    plan = nlohmann::json::parse(in);
+  }
+  Vec3 atlasRas, indirectRas;
+  for (auto& t : plan.at("targets")) {
+    if (t.at("side") != "L") continue;
+    if (t.at("source") == "indirect") {
+      t["ras"][0] = t["ras"][0].get<double>() - 6.0;  // 6 mm further left (lateral)
+      t["acpc"][0] = t["acpc"][0].get<double>() - 6.0;
+      indirectRas = {t["ras"][0].get<double>(), t["ras"][1].get<double>(), t["ras"][2].get<double>()};
+    }
+    if (t.at("source") == "atlas")
+      atlasRas = {t["ras"][0].get<double>(), t["ras"][1].get<double>(), t["ras"][2].get<double>()};
+  }
+  {
+    std::ofstream out(planPath);
+    out << plan.dump(2);
+  }
+  MainWindow window;
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1500, 1000)));
+  // The panel: which target the trajectory aims at, and why.
+  const QString details = window.planPanel()->detailsText();
+  EXPECT_TRUE(details.contains("Atlas and indirect targets")) << details.toStdString();
+  EXPECT_TRUE(details.contains("aims at the atlas target")) << details.toStdString();
+  EXPECT_TRUE(details.contains("deformable registration")) << details.toStdString();
+
+  // The axial slice through the indirect target: both marks, named, and drawn there.
+  window.model().setCrosshairRas(indirectRas);
+  QApplication::processEvents();
+  SliceViewWidget* axial = window.sliceView(SliceOrientation::Axial);
+  SliceRenderer& slice = axial->sliceRenderer();
+  ASSERT_EQ(slice.referenceTargets().size(), 4u);
+  EXPECT_EQ(slice.referenceTargets()[0].label, "atlas L");
+  EXPECT_EQ(slice.referenceTargets()[1].label, "AC-PC L");
+  const QImage withMarks = axial->grabFramebuffer();
+  const std::vector<SliceRenderer::TargetMarker> shown = slice.referenceTargets();
+  slice.setReferenceTargets({});
+  axial->update();
+  const QImage withoutMarks = axial->grabFramebuffer();
+  slice.setReferenceTargets(shown);
+  for (const Vec3& ras : {indirectRas, atlasRas}) {
+    const QPoint at = (axial->widgetPositionOfRas(ras) * axial->devicePixelRatioF()).toPoint();
+    int changed = 0;
+    for (int y = at.y() - 12; y <= at.y() + 12; ++y)
+      for (int x = at.x() - 12; x <= at.x() + 12; ++x)
+        if (withMarks.valid(x, y) && withMarks.pixel(x, y) != withoutMarks.pixel(x, y)) ++changed;
+    EXPECT_GT(changed, 12) << "no mark drawn at RAS " << ras.x << " " << ras.y << " " << ras.z;
+  }
+  // The probe's eye and the along-path view: white marks and names that the unedited plan has not.
+  const std::vector<PlanFigureView*> views = figureViews(window);
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    const QImage after = views[i]->picture();
+    ASSERT_EQ(after.size(), before[i].size()) << "the two windows' views differ in size";
+    int changed = 0;
+    for (int y = 0; y < after.height(); ++y)
+      for (int x = 0; x < after.width(); ++x) changed += after.pixel(x, y) != before[i].pixel(x, y) ? 1 : 0;
+    EXPECT_GT(changed, 40) << views[i]->objectName().toStdString() << ": the marks are not drawn";
+    EXPECT_GT(whitePixels(after), 10) << views[i]->objectName().toStdString();
+  }
+  // The 3-D scene: a named mark for each.
+  std::vector<std::string> named;
+  vtkPropCollection* props = window.sceneView()->sceneRenderer().renderer()->GetViewProps();
+  props->InitTraversal();
+  while (vtkProp* prop = props->GetNextProp())
+    if (auto* text = vtkBillboardTextActor3D::SafeDownCast(prop)) named.emplace_back(text->GetInput());
+  EXPECT_NE(std::find(named.begin(), named.end(), "atlas L"), named.end());
+  EXPECT_NE(std::find(named.begin(), named.end(), "AC-PC L"), named.end());
 }
 
 // Issue 25: ticking a contact in the panel sets the side's stimulation (one undoable edit); its

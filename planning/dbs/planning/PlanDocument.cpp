@@ -58,17 +58,58 @@ const PlanTarget* planTarget(const PlanDocument& plan, Side side, TargetSource s
   return nullptr;
 }
 
+std::optional<TargetAgreement> targetAgreement(const PlanDocument& plan, Side side) {
+  const PlanTarget* atlas = planTarget(plan, side, TargetSource::Atlas);
+  const PlanTarget* indirect = planTarget(plan, side, TargetSource::Indirect);
+  if (!atlas || !indirect) return std::nullopt;
+  TargetAgreement a{side,         atlas->ras,     indirect->ras,
+                    atlas->acpc,  indirect->acpc, norm(atlas->ras - indirect->ras),
+                    std::nullopt, std::nullopt};
+  if (const PlannedTrajectory* chosen = chosenTrajectory(plan, side)) {
+    a.aimToAtlasMm = norm(chosen->trajectory.targetRas - atlas->ras);
+    a.aimToIndirectMm = norm(chosen->trajectory.targetRas - indirect->ras);
+  }
+  return a;
+}
+
 std::vector<TargetAgreement> targetAgreements(const PlanDocument& plan) {
   std::vector<TargetAgreement> out;
-  for (Side side : kBothSides) {
-    const PlanTarget *atlas = nullptr, *indirect = nullptr;
-    for (const PlanTarget& t : plan.targets) {
-      if (t.side != side) continue;
-      if (t.source == TargetSource::Atlas) atlas = &t;
-      if (t.source == TargetSource::Indirect) indirect = &t;
-    }
-    if (atlas && indirect)
-      out.push_back({side, atlas->acpc, indirect->acpc, norm(atlas->ras - indirect->ras)});
+  for (Side side : kBothSides)
+    if (auto a = targetAgreement(plan, side)) out.push_back(*a);
+  return out;
+}
+
+std::string targetChoiceText(const TargetAgreement& a) {
+  std::ostringstream text;
+  text.precision(1);
+  text << std::fixed;
+  if (!a.aimToAtlasMm || !a.aimToIndirectMm) {
+    text << "no trajectory aims at either target yet";
+    return text.str();
+  }
+  if (a.aimsAtAtlas())
+    text << "the trajectory aims at the atlas target (" << *a.aimToAtlasMm << " mm from it, "
+         << *a.aimToIndirectMm
+         << " mm from the indirect one): the atlas is carried onto this patient's own anatomy by the "
+            "deformable "
+            "registration, while the indirect target puts an average brain's GPi at fixed AC-PC distances, "
+            "which "
+            "enlarged ventricles, a shrunken striatum or an unusual head shift";
+  else
+    text << "the trajectory aims at the indirect (AC-PC) target (" << *a.aimToIndirectMm << " mm from it, "
+         << *a.aimToAtlasMm
+         << " mm from the atlas one), as it was set by hand: check it against the patient's "
+            "own GPi, which the atlas target follows";
+  return text.str();
+}
+
+std::vector<ReferenceTarget> referenceTargetsToShow(const PlanDocument& plan) {
+  std::vector<ReferenceTarget> out;
+  for (const TargetAgreement& a : targetAgreements(plan)) {
+    if (a.agrees()) continue;
+    const std::string letter(1, sideLetter(a.side));
+    out.push_back({a.side, TargetSource::Atlas, a.atlasRas, "atlas " + letter});
+    out.push_back({a.side, TargetSource::Indirect, a.indirectRas, "AC-PC " + letter});
   }
   return out;
 }

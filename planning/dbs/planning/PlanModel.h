@@ -177,11 +177,29 @@ std::string nextTrajectoryId(const PlanDocument& plan, Side side);
 constexpr double kTargetAgreementToleranceMm = 2.0;
 struct TargetAgreement {
   Side side = Side::Left;
+  Vec3 atlasRas, indirectRas;  // patient RAS mm
   Vec3 atlasAcpc, indirectAcpc;
   double distanceMm = 0;
+  // From the side's chosen trajectory's target to each (mm); absent when the side has no trajectory.
+  std::optional<double> aimToAtlasMm, aimToIndirectMm;
   bool agrees() const { return distanceMm <= kTargetAgreementToleranceMm; }
+  // The chosen trajectory aims nearer the atlas target than the indirect one.
+  bool aimsAtAtlas() const { return aimToAtlasMm && aimToIndirectMm && *aimToAtlasMm <= *aimToIndirectMm; }
 };
 std::vector<TargetAgreement> targetAgreements(const PlanDocument& plan);  // sides with both targets
+std::optional<TargetAgreement> targetAgreement(const PlanDocument& plan, Side side);
+// For a side whose targets disagree: which of the two the trajectory aims at and why, one sentence
+// (the CLI, the panel, the report and the plan's note all say it this way).
+std::string targetChoiceText(const TargetAgreement& agreement);
+// The targets every view draws beside the trajectory's own when a side's atlas and indirect targets
+// disagree by more than kTargetAgreementToleranceMm: both, named; none when they agree.
+struct ReferenceTarget {
+  Side side = Side::Left;
+  TargetSource source = TargetSource::Atlas;
+  Vec3 ras;           // patient RAS mm
+  std::string label;  // as drawn: "atlas L", "AC-PC L"
+};
+std::vector<ReferenceTarget> referenceTargetsToShow(const PlanDocument& plan);
 // Replaces `side`'s alternatives by `alternatives`, each given a fresh id numbered past every id the
 // plan knew before (ids are never reused, also not those of the alternatives it drops).
 void replaceAlternatives(PlanDocument& plan, Side side, std::vector<PlannedTrajectory> alternatives);

@@ -196,7 +196,8 @@ void addTargetDisagreementNotes(PlanDocument& plan) {
     note << std::fixed << "targets " << sideLetter(agreement.side)
          << ": the atlas target and the indirect (AC-PC) target are " << agreement.distanceMm
          << " mm apart, more than the " << kTargetAgreementToleranceMm
-         << " mm users tolerate: review the target against the patient's own GPi";
+         << " mm users tolerate: review the target against the patient's own GPi; "
+         << "as planned, " << targetChoiceText(agreement) << " (both are drawn in every view)";
     plan.notes.push_back(note.str());
   }
 }
