@@ -7,7 +7,10 @@
 # target (>= 10,000 candidates in <= 0.2 s), and the plan's check against the truth: target in the
 # true GPi, contacts in the true GPi, smallest distance of the whole lead to the true ventricles,
 # entry above and in front of the target.
-# usage: bench/plan_bench.sh [OUT_DIR] [SEED...]   (env: WARP=6, REPEATS=20)
+# Atrophied cases (issue 22): ATROPHY_SEEDS="4 5" adds synthetic patients whose lateral ventricles
+# are ATROPHY's first number times the template's and whose caudate lost its second (a fraction).
+# usage: bench/plan_bench.sh [OUT_DIR] [SEED...]
+#        (env: WARP=6, REPEATS=20, ATROPHY_SEEDS="", ATROPHY="2.0 0.3")
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
@@ -27,6 +30,13 @@ for s in $seeds; do
   "$build/bench/dbs_bench" synth "$T/ch2.nii.gz" "$atlas" "$out/synthetic$s" --seed "$s" --warp-mm "$warp" >/dev/null
   cases+=("synthetic seed $s|$out/synthetic$s/patient_t1.nii.gz|$out/synthetic$s/patient_labels.nii.gz")
 done
+read -r ventricle_scale caudate_loss <<< "${ATROPHY:-2.0 0.3}"
+for s in ${ATROPHY_SEEDS:-}; do
+  d=$out/atrophy$s
+  "$build/bench/dbs_bench" synth "$T/ch2.nii.gz" "$atlas" "$d" --seed "$s" --warp-mm "$warp" \
+    --ventricle-scale "$ventricle_scale" --caudate-loss "$caudate_loss" >/dev/null
+  cases+=("atrophy${ventricle_scale}x seed $s|$d/patient_t1.nii.gz|$d/patient_labels.nii.gz")
+done
 status=0
 for c in "${cases[@]}"; do
   IFS='|' read -r name image truth <<< "$c"
@@ -40,21 +50,22 @@ import glob, json, sys
 # Per case and side: search speed, the plan against the truth (when there is one), and the chosen
 # trajectory as a surgeon reads it (issue 22): angles, how far inside the search window, contacts
 # of the 3389 in the pallidum and in the GPi, every margin kept.
-print("\n%-18s %-4s %7s %8s %6s %7s %8s %7s %7s %8s %8s %7s %5s %4s" % ("case", "side", "cand", "median s", "GPi",
-      "in tGPi", "tvent mm", "sag deg", "lat deg", "win deg", "pallid.", "in GPi", "safe", "fast"))
+print("\n%-22s %-4s %7s %8s %6s %7s %7s %8s %7s %7s %8s %8s %7s %5s %4s" % ("case", "side", "cand", "median s", "GPi",
+      "in tPal", "in tGPi", "tvent mm", "sag deg", "lat deg", "win deg", "pallid.", "in GPi", "safe", "fast"))
 for f in sorted(glob.glob(sys.argv[1] + "/*.json")):
     j = json.load(open(f))
     for side in "LR":
         s = j[side]
         t = s.get("truth")
-        print("%-18s %-4s %7d %8.3f %6s %7s %8s %7.1f %7.1f %8.1f %6d/4 %5d/4 %5s %4s" % (
+        print("%-22s %-4s %7d %8.3f %6s %7s %7s %8s %7.1f %7.1f %8.1f %6d/4 %5d/4 %5s %4s" % (
             f.split("/")[-1][:-5], side, s["candidates"], s["seconds_median"],
             ("yes" if t["target_in_true_gpi"] else "NO") if t else "-",
+            ("%d/4" % t["contacts_in_true_pallidum"]) if t else "-",
             ("%d/4" % t["contacts_in_true_gpi"]) if t else "-",
             ("%.1f" % t["true_ventricles_min_mm"]) if t else "-",
             s["sagittal_angle_deg"], s["lateral_angle_deg"], s["window_inside_deg"],
             s["contacts_in_pallidum"], s["contacts_in_gpi"],
             "yes" if s["safe"] else "NO", "yes" if s["meets_10000_in_0.2_s"] else "NO"))
-    print("%-18s pipeline %.1f s (risk structures %.1f s), %d threads" % ("", j["pipeline_seconds"], j["risk_structures_seconds"], j["threads"]))
+    print("%-22s pipeline %.1f s (risk structures %.1f s), %d threads" % ("", j["pipeline_seconds"], j["risk_structures_seconds"], j["threads"]))
 PY
 exit $status

@@ -125,10 +125,15 @@ int main(int argc, char** argv) {
         for (double d = -m.tipBeyondTargetMm; d <= m.lengthMm; d += 0.25)
           closest = std::min(closest, double(truthVentricles.sample(t.targetRas + d * u).risk[0]));
         const bool inGpi = truthField.labelAt(t.targetRas) == gpi;
-        int contactsInTrueGpi = 0;
-        for (const auto& c : m.contacts) contactsInTrueGpi += truthField.labelAt(c.centreRas) == gpi;
+        int contactsInTrueGpi = 0, contactsInTruePallidum = 0;
+        for (const auto& c : m.contacts) {
+          const int label = truthField.labelAt(c.centreRas);
+          contactsInTrueGpi += label == gpi;
+          contactsInTruePallidum += label == gpiLabel || label == gpeLabel;
+        }
         side["truth"] = {{"target_in_true_gpi", inGpi},
                          {"contacts_in_true_gpi", contactsInTrueGpi},
+                         {"contacts_in_true_pallidum", contactsInTruePallidum},
                          {"true_ventricles_min_mm", closest}};
         ok = ok && inGpi && closest >= 2.0 && m.ownSide && m.entryAcpc.z > m.targetAcpc.z &&
              m.entryAcpc.y > m.targetAcpc.y;

@@ -2,6 +2,7 @@
 
 #include <QBuffer>
 #include <QFileInfo>
+#include <QFontMetricsF>
 #include <QOpenGLContext>
 #include <QPainter>
 #include <QPainterPath>
@@ -420,6 +421,7 @@ void drawReferenceTargetsOnPlane(QPainter& painter, const FigurePlane& plane, co
   painter.setFont(font);
   for (const ReferenceTarget& t : referenceTargetsToShow(result.plan)) {
     if (t.side != side) continue;
+    const bool nameToTheLeft = t.source == TargetSource::Atlas;  // the two names never overprint
     const QPointF c = plane.pixelFromRas(t.ras);
     const double offPlaneMm = std::abs(dot(plane.normalRas(), t.ras - plane.centreRas));
     const bool onPlane = offPlaneMm <= 2.0;
@@ -433,7 +435,8 @@ void drawReferenceTargetsOnPlane(QPainter& painter, const FigurePlane& plane, co
     const QString text =
         onPlane ? QString::fromStdString(t.label)
                 : QString("%1 (%2 mm off)").arg(QString::fromStdString(t.label)).arg(offPlaneMm, 0, 'f', 0);
-    const QPointF at = c + QPointF(half + 4, 0.35 * font.pixelSize());
+    const double textWidth = QFontMetricsF(font).horizontalAdvance(text);
+    const QPointF at = c + QPointF(nameToTheLeft ? -half - 4 - textWidth : half + 4, 0.35 * font.pixelSize());
     painter.setPen(QColor(0, 0, 0, 220));
     painter.drawText(at + QPointF(1, 1), text);
     painter.setPen(Qt::white);

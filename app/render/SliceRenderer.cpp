@@ -468,8 +468,13 @@ void SliceRenderer::updateLeadGeometry() {
       ids[k] = points->InsertNextPoint(point);
     }
     (on ? marks.GetPointer() : fadedMarks.GetPointer())->InsertNextCell(5, ids);
-    referenceLabels_[i]->GetPositionCoordinate()->SetValue(c[0] + 1.6 * h, c[1], c[2]);
-    referenceLabels_[i]->GetTextProperty()->SetOpacity(on ? 1.0 : 0.6);
+    // A side's two marks may lie a few pixels apart: the first's name to its left, the second's to
+    // its right, so the names never overprint. Off the slab only the faded diamond is drawn: a name
+    // there would read as a target on this slice.
+    const bool left = i % 2 == 0;
+    referenceLabels_[i]->GetPositionCoordinate()->SetValue(c[0] + (left ? -1.6 : 1.6) * h, c[1], c[2]);
+    referenceLabels_[i]->GetTextProperty()->SetJustification(left ? VTK_TEXT_RIGHT : VTK_TEXT_LEFT);
+    referenceLabels_[i]->SetVisibility(on);
   }
   install(referenceMarks_, markPoints, marks, true);
   install(fadedReferenceMarks_, fadedMarkPoints, fadedMarks, true);

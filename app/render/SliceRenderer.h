@@ -96,8 +96,9 @@ class SliceRenderer {
   void setLeads(const std::vector<LeadOverlay>& leads);
   // Reference targets (issue 22): where a side's atlas and indirect targets disagree, both are drawn
   // beside the trajectory's own target as open white diamonds (kReferenceMarkHalfMm from centre to
-  // corner) named beside them ("atlas L", "AC-PC L"); off the lead's slab they are
-  // faded like the handles. An empty list clears them.
+  // corner) named beside them ("atlas L" to the left, "AC-PC L" to the right: pairs in that
+  // order); off the lead's slab they are faded like the handles and not named. An empty list
+  // clears them.
   struct TargetMarker {
     Vec3 ras;  // patient RAS mm
     std::string label;
