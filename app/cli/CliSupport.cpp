@@ -322,4 +322,35 @@ Vec3 rasOf(const std::string& text) {
   return parseRasMm(text).value();
 }
 
+void addRegistrationOptions(CLI::App& cli, RegistrationParameters& r) {
+  cli.add_option("--demons-sigma", r.demonsFieldSigmaVoxels, "field smoothing, voxels")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 10.0))
+      ->type_name("VOXELS")
+      ->group("Registration");
+  cli.add_option("--demons-step", r.demonsMaximumStepVoxels, "largest update per iteration, voxels")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 5.0))
+      ->type_name("VOXELS")
+      ->group("Registration");
+  cli.add_option("--demons-bias-sigma", r.demonsBiasSigmaMm, "local-mean normalisation, mm (0 = off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 50.0))
+      ->type_name("MM")
+      ->group("Registration");
+  cli.add_option("--demons-spacing", r.demonsSpacingMm, "finest demons grid, mm")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 8.0))
+      ->type_name("MM")
+      ->group("Registration");
+  cli.add_option("--demons-iterations", r.demonsIterations,
+                 "iterations per level, coarse to fine (1-4 levels)")
+      ->capture_default_str()
+      ->delimiter(',')
+      ->expected(1, 4)
+      ->check(CLI::Range(0u, 1000u))
+      ->type_name("N,...")
+      ->group("Registration");
+}
+
 }  // namespace dbs::app

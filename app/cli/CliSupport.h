@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dbs/imaging/ImageTrust.h"
+#include "dbs/imaging/Registration.h"
 #include "dbs/imaging/Volume.h"
 #include "dbs/planning/PlanDocument.h"
 
@@ -82,6 +83,9 @@ struct StatedGeometryOptions {
   std::optional<StatedGeometry> stated() const;  // nothing when neither was given
 };
 void addStatedGeometryOptions(CLI::App& cli, StatedGeometryOptions& options);
+// The registration's options (group "Registration"), shared by locate and plan: the demons grid,
+// iterations, smoothing, step and local-mean normalisation, each bounded.
+void addRegistrationOptions(CLI::App& cli, RegistrationParameters& parameters);
 
 // The value of an option declared with sideValidator / rasValidator (already validated).
 Side sideOf(const std::string& text);

@@ -68,73 +68,45 @@ int runLocate(LocateOptions& o) {
 }  // namespace
 
 Command locateCommand() {
-  return {
-      "locate", "Planning", "find both GPi: atlas registration, labels, landmarks, targets",
-      [](CLI::App& cli, const CommandLine&) -> CommandRun {
-        auto o = std::make_shared<LocateOptions>();
-        LocateInputs& inputs = o->inputs;
-        cli.footer(
-            "Find both GPi: register the Colin27 template to IMAGE, carry the atlas labels and landmarks "
-            "into the patient, and propose the targets.");
-        cli.add_option("IMAGE", inputs.imagePath,
-                       "the patient's T1 (.nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd or a DICOM folder)")
-            ->required()
-            ->type_name("");
-        cli.add_option("--out", o->outDir, "folder for labels.nii.gz, locate.json and the transforms")
-            ->required()
-            ->type_name("DIR");
-        cli.add_option("--with", inputs.withPaths,
-                       "a further volume of the same patient, co-registered rigidly")
-            ->type_name("FILE");
-        cli.add_flag("--json", o->json, "print locate.json on stdout");
-        addStatedGeometryOptions(cli, o->statedGeometry);
-        // Another template and atlas than Colin27 (labels from the standard table; JSON with
-        // "landmarks" AC/PC/midline, "targets" GPi_posteroventral_L/R and "indirect_targets_acpc").
-        cli.add_option("--template", inputs.templatePath, "another template T1 (default: Colin27)")
-            ->type_name("T1")
-            ->group("Atlas");
-        cli.add_option("--atlas", inputs.atlasLabelsPath, "its label map")
-            ->type_name("LABELS")
-            ->group("Atlas");
-        cli.add_option("--atlas-json", inputs.atlasJsonPath, "its landmarks and targets (dbsplan.atlas JSON)")
-            ->type_name("JSON")
-            ->group("Atlas");
-        // The registration's loops are bounded here (issue 11: -1 iterations used to wrap to 2^32).
-        cli.add_flag("--affine-only", o->affineOnly, "skip the deformable stage")->group("Registration");
-        cli.add_flag("--no-refine", o->noRefine,
-                     "keep the atlas's GPi/GPe boundary (no refinement by the patient's T1)")
-            ->group("Registration");
-        auto& r = inputs.registration;
-        cli.add_option("--demons-sigma", r.demonsFieldSigmaVoxels, "field smoothing, voxels")
-            ->capture_default_str()
-            ->check(CLI::Range(0.5, 10.0))
-            ->type_name("VOXELS")
-            ->group("Registration");
-        cli.add_option("--demons-step", r.demonsMaximumStepVoxels, "largest update per iteration, voxels")
-            ->capture_default_str()
-            ->check(CLI::Range(0.1, 5.0))
-            ->type_name("VOXELS")
-            ->group("Registration");
-        cli.add_option("--demons-bias-sigma", r.demonsBiasSigmaMm, "local-mean normalisation, mm (0 = off)")
-            ->capture_default_str()
-            ->check(CLI::Range(0.0, 50.0))
-            ->type_name("MM")
-            ->group("Registration");
-        cli.add_option("--demons-spacing", r.demonsSpacingMm, "finest demons grid, mm")
-            ->capture_default_str()
-            ->check(CLI::Range(0.5, 8.0))
-            ->type_name("MM")
-            ->group("Registration");
-        cli.add_option("--demons-iterations", r.demonsIterations,
-                       "iterations per level, coarse to fine (1-4 levels)")
-            ->capture_default_str()
-            ->delimiter(',')
-            ->expected(1, 4)
-            ->check(CLI::Range(0u, 1000u))
-            ->type_name("N,...")
-            ->group("Registration");
-        return [o] { return runLocate(*o); };
-      }};
+  return {"locate", "Planning", "find both GPi: atlas registration, labels, landmarks, targets",
+          [](CLI::App& cli, const CommandLine&) -> CommandRun {
+            auto o = std::make_shared<LocateOptions>();
+            LocateInputs& inputs = o->inputs;
+            cli.footer(
+                "Find both GPi: register the Colin27 template to IMAGE, carry the atlas labels and landmarks "
+                "into the patient, and propose the targets.");
+            cli.add_option("IMAGE", inputs.imagePath,
+                           "the patient's T1 (.nii, .nii.gz, .nrrd, .nhdr, .mha, .mhd or a DICOM folder)")
+                ->required()
+                ->type_name("");
+            cli.add_option("--out", o->outDir, "folder for labels.nii.gz, locate.json and the transforms")
+                ->required()
+                ->type_name("DIR");
+            cli.add_option("--with", inputs.withPaths,
+                           "a further volume of the same patient, co-registered rigidly")
+                ->type_name("FILE");
+            cli.add_flag("--json", o->json, "print locate.json on stdout");
+            addStatedGeometryOptions(cli, o->statedGeometry);
+            // Another template and atlas than Colin27 (labels from the standard table; JSON with
+            // "landmarks" AC/PC/midline, "targets" GPi_posteroventral_L/R and "indirect_targets_acpc").
+            cli.add_option("--template", inputs.templatePath, "another template T1 (default: Colin27)")
+                ->type_name("T1")
+                ->group("Atlas");
+            cli.add_option("--atlas", inputs.atlasLabelsPath, "its label map")
+                ->type_name("LABELS")
+                ->group("Atlas");
+            cli.add_option("--atlas-json", inputs.atlasJsonPath,
+                           "its landmarks and targets (dbsplan.atlas JSON)")
+                ->type_name("JSON")
+                ->group("Atlas");
+            // The registration's loops are bounded here (issue 11: -1 iterations used to wrap to 2^32).
+            cli.add_flag("--affine-only", o->affineOnly, "skip the deformable stage")->group("Registration");
+            cli.add_flag("--no-refine", o->noRefine,
+                         "keep the atlas's GPi/GPe boundary (no refinement by the patient's T1)")
+                ->group("Registration");
+            addRegistrationOptions(cli, inputs.registration);
+            return [o] { return runLocate(*o); };
+          }};
 }
 
 }  // namespace dbs::app

@@ -183,6 +183,7 @@ Command planCommand() {
             ->check(rasValidator().application_index(1))
             ->type_name("L|R X,Y,Z");
         addStatedGeometryOptions(cli, o->statedGeometry);
+        addRegistrationOptions(cli, inputs.locate.registration);
         cli.add_flag("--no-figures", o->noFigures,
                      "skip report.pdf and scene.png (they need an X display): plan.json and the labels only");
         return [o, commandLine] { return runPlan(*o, commandLine); };

@@ -130,12 +130,20 @@ TEST(CliPlan, BadInputFailsFastWithOneLineAndWritesNothing) {
 // the first and says what its file lacks; a statement of the geometry is checked on parsing.
 // `plan` and `locate` of DIR/FILE both exit 1 with `reason` in their message, no library error text
 // ahead of it, and write neither plan.json nor locate.json into DIR/out.
+// Under ASan the registration runs several times slower: the sanitized tests that plan ask for a
+// coarser demons grid (CI's budget); what they check does not depend on the last tenth of a mm.
+#ifdef DBS_SANITIZED_BUILD
+const char* const kSanitizedRegistration = " --demons-spacing 2.5 --demons-iterations 20,10";
+#else
+const char* const kSanitizedRegistration = "";
+#endif
+
 void expectPlanAndLocateRefuse(const fs::path& dir, const std::string& file, const std::string& reason) {
   SCOPED_TRACE(file);
   for (const std::string command : {"plan", "locate"}) {
     const RunResult r =
         runDbsplan(command + " " + (dir / file).string() + (command == "plan" ? " --no-figures" : "") +
-                   " --out " + (dir / "out").string());
+                   kSanitizedRegistration + " --out " + (dir / "out").string());
     EXPECT_EQ(r.exitCode, 1) << r.err;
     EXPECT_NE(r.err.find(reason), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("ITK ERROR"), std::string::npos) << r.err;
@@ -258,8 +266,8 @@ TEST(CliPlan, PhantomPlansWithoutADisplayAndIsReadEditedAndMapped) {
   EXPECT_NE(refused.err.find("--no-figures"), std::string::npos) << refused.err;
   EXPECT_FALSE(fs::exists(dir / "figures"));
 
-  const RunResult r =
-      runDbsplan("plan --sample phantom --no-figures --candidates 2000 --out " + dir.string());
+  const RunResult r = runDbsplan(std::string("plan --sample phantom --no-figures --candidates 2000") +
+                                 kSanitizedRegistration + " --out " + dir.string());
   ASSERT_EQ(r.exitCode, 0) << r.err;
   for (const char* file :
        {"plan.json", "labels.nii.gz", "labels.json", "locate.json", "risk_structures.nii.gz"})

@@ -39,6 +39,12 @@ std::unique_ptr<PlanSession> openColin27Plan(const std::string& dir) {
         PlanInputs inputs;
         inputs.locate.imagePath = colin.t1Path;
         inputs.programVersion = "test";
+#ifdef DBS_SANITIZED_BUILD
+        // Several times slower under ASan: a coarser demons grid keeps CI's budget; the session's
+        // tests edit, save and reopen the plan, whatever its registration's last tenth of a mm.
+        inputs.locate.registration.demonsSpacingMm = 2.5;
+        inputs.locate.registration.demonsIterations = {20, 10};
+#endif
         writePlanOutputs(runPlanPipeline(inputs), folder);
       },
       dir);
