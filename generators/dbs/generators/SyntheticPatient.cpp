@@ -173,7 +173,7 @@ class AtrophyField {
   static bool isVentricle(int v) { return v == 11 || v == 12; }  // Ventricle_L, Ventricle_R
   static bool isCaudate(int v) { return v == 9 || v == 10; }     // Caudate_L, Caudate_R
 
-  using Field = std::vector<float>;
+  using Field = FloatImage::Pointer;
   long index(long i, long j, long k) const { return (k * size_[1] + j) * size_[0] + i; }
   bool inside(Vec3 q) const {
     for (int a = 0; a < 3; ++a)
@@ -183,7 +183,7 @@ class AtrophyField {
 
   template <typename Predicate>
   Field blurredMask(const LabelVolume& labels, Predicate in) {
-    using Image = itk::Image<float, 3>;
+    using Image = FloatImage;
     auto mask = Image::New();
     mask->SetRegions(Image::SizeType{{std::size_t(size_[0]), std::size_t(size_[1]), std::size_t(size_[2])}});
     mask->Allocate();
@@ -204,8 +204,7 @@ class AtrophyField {
     blur->SetInput(mask);
     blur->SetSigma(kSigmaMm);  // spacing 1: mm
     blur->Update();
-    const float* b = blur->GetOutput()->GetBufferPointer();
-    return Field(b, b + size_[0] * size_[1] * size_[2]);
+    return blur->GetOutput();
   }
   // The largest gradient magnitude of a blurred mask (per mm), on its lattice.
   double maxGradientOf(const Field& f) const {
@@ -213,30 +212,17 @@ class AtrophyField {
     for (long k = 1; k + 1 < size_[2]; ++k)
       for (long j = 1; j + 1 < size_[1]; ++j)
         for (long i = 1; i + 1 < size_[0]; ++i) {
-          const auto at = [&](long di, long dj, long dk) {
-            return double(f[std::size_t(index(i + di, j + dj, k + dk))]);
-          };
+          const float* d = f->GetBufferPointer();
+          const auto at = [&](long di, long dj, long dk) { return double(d[index(i + di, j + dj, k + dk)]); };
           const Vec3 g{at(1, 0, 0) - at(-1, 0, 0), at(0, 1, 0) - at(0, -1, 0), at(0, 0, 1) - at(0, 0, -1)};
           largest = std::max(largest, 0.5 * norm(g));
         }
     return largest;
   }
 
-  double sample(const Field& f, Vec3 q) const {
-    const Vec3 p = q - origin_;
-    const long i = static_cast<long>(std::floor(p.x)), j = static_cast<long>(std::floor(p.y)),
-               k = static_cast<long>(std::floor(p.z));
-    if (i < 0 || j < 0 || k < 0 || i + 1 >= size_[0] || j + 1 >= size_[1] || k + 1 >= size_[2]) return 0;
-    const double fx = p.x - i, fy = p.y - j, fz = p.z - k;
-    auto at = [&](long di, long dj, long dk) {
-      return double(f[std::size_t(index(i + di, j + dj, k + dk))]);
-    };
-    const double c00 = at(0, 0, 0) * (1 - fx) + at(1, 0, 0) * fx,
-                 c10 = at(0, 1, 0) * (1 - fx) + at(1, 1, 0) * fx;
-    const double c01 = at(0, 0, 1) * (1 - fx) + at(1, 0, 1) * fx,
-                 c11 = at(0, 1, 1) * (1 - fx) + at(1, 1, 1) * fx;
-    return (c00 * (1 - fy) + c10 * fy) * (1 - fz) + (c01 * (1 - fy) + c11 * fy) * fz;
-  }
+  // The blurred mask at template point q (RAS mm), trilinear (the sampler's own interpolation: the
+  // box's lattice is its index space, 1 mm per step from origin_); 0 outside the box.
+  double sample(const Field& f, Vec3 q) const { return trilinear(*f, size_, q - origin_); }
   Vec3 gradient(const Field& f, Vec3 q) const {
     constexpr double h = 0.5;  // mm
     return (1 / (2 * h)) * Vec3{sample(f, q + Vec3{h, 0, 0}) - sample(f, q - Vec3{h, 0, 0}),
