@@ -1,6 +1,7 @@
 #include "gui/BackgroundJobs.h"
 
 #include <QMessageBox>
+#include <QProgressBar>
 #include <QShortcut>
 #include <QWidget>
 
@@ -71,8 +72,11 @@ ProgressCallback BackgroundJobs::progressTo(QPointer<QProgressDialog> dialog, Ca
         dialog,
         [dialog, fraction, step] {
           if (!dialog || dialog->property(kStepEnded).toBool()) return;
-          dialog->setValue(static_cast<int>(fraction * 99));
           dialog->setLabelText(QString::fromStdString(step));
+          // The bar, not QProgressDialog::setValue: on a modal dialog that runs the event loop, where
+          // the step may end and the dialog be deleted under it (Escape after a click on the window
+          // crashed 1 run in 3). The work runs on a worker thread; this thread's loop is running anyway.
+          if (auto* bar = dialog->findChild<QProgressBar*>()) bar->setValue(static_cast<int>(fraction * 99));
         },
         Qt::QueuedConnection);
     return !*cancel;
