@@ -22,7 +22,7 @@ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPI
 echo "sanitize: compiling the tests, what they run and the fuzz targets with $jobs jobs"
 # Not the benchmarks: they are measured in the Release build.
 cmake --build build-sanitize -j "$jobs" --target dbs_imaging_tests dbs_generators_tests dbs_atlas_tests \
-  dbs_planning_tests dbs_cli_tests dbs_gui_tests dbs_architecture_tests dbsplan dbs_atlas fuzzers
+  dbs_planning_tests dbs_cli_tests dbs_gui_smoke_tests dbs_architecture_tests dbsplan dbs_atlas fuzzers
 if [ "${1:-}" = "--build" ]; then exit 0; fi
 # (Not strict_string_checks: it reports libxkbcommon's correct strndup of an unterminated buffer.)
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1

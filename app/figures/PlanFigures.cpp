@@ -707,7 +707,10 @@ void setUpSceneView(SceneRenderer3D& scene) {
   renderer->SetBackground(0.04, 0.05, 0.07);
   renderer->SetBackground2(0.2, 0.23, 0.3);
   renderer->SetUseDepthPeeling(true);
-  renderer->SetMaximumNumberOfPeels(12);
+  // Four dual peels (VTK peels from the front and the back at once): eight translucent layers, the
+  // head's, the brain's and the deep structures' near and far walls. Twelve drew the same picture on
+  // the phantom and colin27 and made the scene 2 s slower on software OpenGL (issue 23, defect 8).
+  renderer->SetMaximumNumberOfPeels(4);
   renderer->SetOcclusionRatio(0.0);
   renderer->UseFXAAOn();
   scene.resetCamera();  // from the front-left, above, superior up

@@ -56,6 +56,7 @@
 #include "QtTestMain.h"
 #include "RiskMapTestSupport.h"
 #include "TestSupport.h"
+#include "WindowDriving.h"
 #include "dbs/planning/FrameRegistration.h"
 #include "figures/FrameOverlay.h"
 #include "figures/PlanFigures.h"
@@ -77,105 +78,6 @@ namespace dbs::app {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool waitFor(const std::function<bool()>& done, int timeoutMs) {
-  QElapsedTimer timer;
-  timer.start();
-  while (!done()) {
-    if (timer.elapsed() > timeoutMs) return false;
-    QTest::qWait(20);
-  }
-  return true;
-}
-
-QString plainText(QString text) {
-  return text.remove('&');
-}
-
-QAction* findAction(const QList<QAction*>& actions, const QString& startsWith) {
-  for (QAction* a : actions)
-    if (plainText(a->text()).startsWith(startsWith)) return a;
-  return nullptr;
-}
-
-// Opens a menu path by mouse, as a user: the menu bar title, then each item in turn.
-bool clickMenuPath(QMainWindow& window, const QStringList& path) {
-  QMenuBar* bar = window.menuBar();
-  QAction* top = findAction(bar->actions(), path.front());
-  if (!top) return false;
-  QTest::mouseClick(bar, Qt::LeftButton, {}, bar->actionGeometry(top).center());
-  QMenu* menu = top->menu();
-  if (!waitFor([menu] { return menu->isVisible(); }, 3000)) return false;
-  for (int i = 1; i < path.size(); ++i) {
-    QAction* item = findAction(menu->actions(), path[i]);
-    if (!item || !item->isEnabled()) return false;
-    const QPoint centre = menu->actionGeometry(item).center();
-    QTest::mouseMove(menu, centre);
-    QTest::mouseClick(menu, Qt::LeftButton, {}, centre);
-    if (item->menu()) {
-      menu = item->menu();
-      if (!waitFor([menu] { return menu->isVisible(); }, 3000)) return false;
-    }
-  }
-  return true;
-}
-
-// Answers the next dialog of type D when it appears (file dialogs, questions) with `answer`.
-template <typename D>
-void whenDialogAppears(std::function<void(D*)> answer) {
-  auto* timer = new QTimer(qApp);
-  timer->setInterval(50);
-  QObject::connect(timer, &QTimer::timeout, [timer, answer] {
-    for (QWidget* w : QApplication::topLevelWidgets()) {
-      auto* dialog = qobject_cast<D*>(w);
-      if (!dialog || !dialog->isVisible()) continue;
-      timer->stop();
-      timer->deleteLater();
-      answer(dialog);
-      return;
-    }
-  });
-  timer->start();
-}
-
-void chooseInFileDialog(const std::string& path) {
-  whenDialogAppears<QFileDialog>([path](QFileDialog* dialog) {
-    // Typed into the dialog's name field as an absolute path, as a user may: it does not depend on
-    // the folder the dialog happens to show.
-    const QString p = QString::fromStdString(path);
-    if (auto* name = dialog->findChild<QLineEdit*>("fileNameEdit"))
-      name->setText(p);
-    else
-      dialog->selectFile(p);
-    static_cast<QDialog*>(dialog)->accept();  // the dialog's Open button (QFileDialog::accept validates)
-  });
-}
-
-void clickInMessageBox(QMessageBox::StandardButton which) {
-  whenDialogAppears<QMessageBox>(
-      [which](QMessageBox* box) { QTest::mouseClick(box->button(which), Qt::LeftButton); });
-}
-
-// A keyboard shortcut as a user presses it: in the active window (shortcuts act in their window).
-// Activation goes through the X server and its answer can be slow on a loaded machine (the sanitizer
-// suite on 2 cores): ask again, raising the window, for up to 20 s before calling it a failure.
-void pressShortcut(QWidget& window, Qt::Key key, Qt::KeyboardModifiers modifiers) {
-  bool active = window.isActiveWindow();
-  for (int attempt = 0; attempt < 10 && !active; ++attempt) {
-    window.raise();
-    window.activateWindow();
-    active = QTest::qWaitForWindowActive(&window, 2000);
-  }
-  if (!active) ADD_FAILURE() << "the window never became active";
-  QTest::keyClick(&window, key, modifiers);
-}
-
-// Lets the window idle in a real event loop (QTest::qWait would wake every few milliseconds itself).
-void idleFor(int ms) {
-  QEventLoop loop;
-  QTimer::singleShot(ms, &loop, &QEventLoop::quit);
-  loop.exec();
-}
 
 double processCpuSeconds() {
   rusage usage{};
@@ -234,27 +136,6 @@ std::string planColin27WithTheCli(const std::string& outDir) {
         EXPECT_EQ(std::system(command.c_str()), 0) << "see " << folder << ".log";
       },
       outDir);
-}
-
-// Shows `window` at `size` and opens `planPath` in it by File > Open plan..., as a user does;
-// false when the window or the plan did not come up.
-bool openPlanInNewWindow(MainWindow& window, const std::string& planPath, QSize size) {
-  window.resize(size);
-  window.show();
-  if (!QTest::qWaitForWindowExposed(&window)) return false;
-  chooseInFileDialog(planPath);
-  if (!clickMenuPath(window, {"File", "Open plan"})) return false;
-  return waitFor([&] { return window.session() != nullptr && !window.busy(); }, 60000);
-}
-
-// Shows `window` at 1200 x 900 and opens the colin27 sample in it by File > Open sample; false when
-// the window or the sample did not come up.
-bool openColin27SampleIn(MainWindow& window) {
-  window.resize(1200, 900);
-  window.show();
-  if (!QTest::qWaitForWindowExposed(&window)) return false;
-  if (!clickMenuPath(window, {"File", "Open sample", "colin27"})) return false;
-  return waitFor([&] { return window.model().labels() && !window.busy(); }, 60000);
 }
 
 class Workstation : public ::testing::Test {
@@ -401,25 +282,6 @@ TEST_F(Workstation, NewUserPlansDragsUndoesPicksAnAlternativeSavesReopensAndExpo
   char magic[5] = {};
   in.read(magic, 4);
   EXPECT_EQ(std::string(magic), "%PDF");
-}
-
-TEST_F(Workstation, CancelledPlanLeavesTheWindowAsItWas) {
-  MainWindow window;
-  ASSERT_TRUE(openColin27SampleIn(window));
-  const Volume* shown = window.model().volume();
-  chooseInFileDialog(dir_);
-  bool cancelClicked = false;
-  whenDialogAppears<QProgressDialog>([&cancelClicked](QProgressDialog* progress) {
-    QTest::mouseClick(progress->findChild<QPushButton*>(), Qt::LeftButton);  // its only button: Cancel
-    cancelClicked = true;
-  });
-  ASSERT_TRUE(clickMenuPath(window, {"Tools", "Plan bilateral"}));
-  EXPECT_TRUE(window.busy()) << "Tools > Plan did not start";
-  ASSERT_TRUE(waitFor([&] { return !window.busy(); }, 120000));
-  EXPECT_TRUE(cancelClicked) << "no progress dialog with a Cancel button was shown";
-  EXPECT_EQ(window.session(), nullptr);
-  EXPECT_EQ(window.model().volume(), shown);
-  EXPECT_FALSE(fs::exists(dir_ + "/plan.json"));
 }
 
 // Issue 23, defect 1: File > Open plan on labels.json (or locate.json, beside plan.json in every plan
