@@ -112,6 +112,51 @@ std::string writtenPlanOf(const PlanDocument& plan, const std::string& dir) {
   return dir + "/plain.json";
 }
 
+// Issue 22: when a side's atlas and indirect targets disagree, the plan says which one its trajectory
+// aims at and why, and says it truly: the proposed target (what the search aims at; once called "set
+// by hand"), a target moved by hand, or either named target; and the distances to both.
+TEST(PlanTargets, TheTargetChoiceSaysWhatTheTrajectoryAimsAt) {
+  PlanDocument plan;
+  const Vec3 atlas{-20, -5, -4}, indirect{-23, -4, -3}, proposed{-20.8, -5, -4};  // RAS mm, 3.3 mm apart
+  plan.targets = {{Side::Left, TargetSource::Proposed, proposed, {}, {}},
+                  {Side::Left, TargetSource::Atlas, atlas, {}, {}},
+                  {Side::Left, TargetSource::Indirect, indirect, {}, {}}};
+  PlannedTrajectory chosen;
+  chosen.trajectory.side = Side::Left;
+  chosen.trajectory.id = "L1";
+  chosen.trajectory.targetRas = proposed;
+  plan.trajectories.push_back(chosen);
+  Trajectory& aim = plan.trajectories.front().trajectory;
+  auto said = [&] {
+    const auto agreement = targetAgreement(plan, Side::Left);
+    EXPECT_TRUE(agreement && !agreement->agrees());
+    return agreement ? targetChoiceText(*agreement) : std::string();
+  };
+  auto says = [&](const std::string& phrase) { return said().find(phrase) != std::string::npos; };
+
+  EXPECT_TRUE(says("aims at the proposed target")) << said();
+  EXPECT_TRUE(says("0.8 mm from the atlas target, 2.6 mm from the indirect one, nearer the atlas target"))
+      << said();
+  EXPECT_TRUE(says("deformable registration")) << said();
+  EXPECT_FALSE(says("set by hand")) << said();
+
+  aim.targetRas = indirect + Vec3{0.1, 0, 0};
+  EXPECT_TRUE(says("aims at the indirect (AC-PC) target (0.1 mm from it, 3.2 mm from the atlas one)"))
+      << said();
+
+  aim.targetRas = atlas;
+  EXPECT_TRUE(says("aims at the atlas target (0.0 mm from it")) << said();
+
+  aim.origin = TrajectoryOrigin::Manual;
+  aim.targetRas = {-25, -3, -2};
+  EXPECT_TRUE(says("aims at a target set by hand (5.7 mm from the atlas target")) << said();
+  aim.targetRas = proposed;  // moved by hand back onto the proposed target
+  EXPECT_TRUE(says("aims at the proposed target")) << said();
+
+  plan.trajectories.clear();
+  EXPECT_TRUE(says("no trajectory aims at either target yet")) << said();
+}
+
 TEST(PlanFile, RoundTripsExactlyAndIsWrittenAtomically) {
   const std::string dir = test::freshTestDir("dbs_planfile_test");
   const PlanDocument plan = handMadePlan();

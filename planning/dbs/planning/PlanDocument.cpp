@@ -62,12 +62,21 @@ std::optional<TargetAgreement> targetAgreement(const PlanDocument& plan, Side si
   const PlanTarget* atlas = planTarget(plan, side, TargetSource::Atlas);
   const PlanTarget* indirect = planTarget(plan, side, TargetSource::Indirect);
   if (!atlas || !indirect) return std::nullopt;
-  TargetAgreement a{side,         atlas->ras,     indirect->ras,
-                    atlas->acpc,  indirect->acpc, norm(atlas->ras - indirect->ras),
-                    std::nullopt, std::nullopt};
+  TargetAgreement a;
+  a.side = side;
+  a.atlasRas = atlas->ras;
+  a.indirectRas = indirect->ras;
+  a.atlasAcpc = atlas->acpc;
+  a.indirectAcpc = indirect->acpc;
+  a.distanceMm = norm(atlas->ras - indirect->ras);
   if (const PlannedTrajectory* chosen = chosenTrajectory(plan, side)) {
-    a.aimToAtlasMm = norm(chosen->trajectory.targetRas - atlas->ras);
-    a.aimToIndirectMm = norm(chosen->trajectory.targetRas - indirect->ras);
+    const Vec3 aim = chosen->trajectory.targetRas;
+    a.aimToAtlasMm = norm(aim - atlas->ras);
+    a.aimToIndirectMm = norm(aim - indirect->ras);
+    if (const PlanTarget* proposed = planTarget(plan, side, TargetSource::Proposed))
+      a.aimToProposedMm = norm(aim - proposed->ras);
+    a.aimSetByHand = chosen->trajectory.origin == TrajectoryOrigin::Manual &&
+                     (!a.aimToProposedMm || *a.aimToProposedMm > kSameTargetMm);
   }
   return a;
 }
@@ -87,19 +96,31 @@ std::string targetChoiceText(const TargetAgreement& a) {
     text << "no trajectory aims at either target yet";
     return text.str();
   }
-  if (a.aimsAtAtlas())
+  // Why each would be aimed at; said after the distances so a reviewer can weigh them.
+  const char* atlasWhy =
+      "the atlas is carried onto this patient's own anatomy by the deformable registration, while the "
+      "indirect target puts an average brain's GPi at fixed AC-PC distances, from which enlarged "
+      "ventricles, a shrunken striatum or an unusual head shape move the patient's own GPi";
+  const char* indirectWhy = "check it against the patient's own GPi, which the atlas target follows";
+  const bool nearerAtlas = a.aimsAtAtlas();
+  const char* nearer = nearerAtlas ? "nearer the atlas target" : "nearer the indirect one";
+  if (a.aimSetByHand)
+    text << "the trajectory aims at a target set by hand (" << *a.aimToAtlasMm
+         << " mm from the atlas target, " << *a.aimToIndirectMm
+         << " mm from the indirect one): " << indirectWhy;
+  else if (a.aimToProposedMm && *a.aimToProposedMm <= kSameTargetMm)
+    // The default: the sensorimotor GPi point of the patient's located GPi inside (or nearest) the
+    // published indirect range, nearest the atlas target (Locate.h's target rule).
+    text << "the trajectory aims at the proposed target, the patient's sensorimotor GPi nearest the "
+            "published indirect range ("
+         << *a.aimToAtlasMm << " mm from the atlas target, " << *a.aimToIndirectMm
+         << " mm from the indirect one, " << nearer << "): " << (nearerAtlas ? atlasWhy : indirectWhy);
+  else if (nearerAtlas)
     text << "the trajectory aims at the atlas target (" << *a.aimToAtlasMm << " mm from it, "
-         << *a.aimToIndirectMm
-         << " mm from the indirect one): the atlas is carried onto this patient's own anatomy by the "
-            "deformable "
-            "registration, while the indirect target puts an average brain's GPi at fixed AC-PC distances, "
-            "which "
-            "enlarged ventricles, a shrunken striatum or an unusual head shift";
+         << *a.aimToIndirectMm << " mm from the indirect one): " << atlasWhy;
   else
     text << "the trajectory aims at the indirect (AC-PC) target (" << *a.aimToIndirectMm << " mm from it, "
-         << *a.aimToAtlasMm
-         << " mm from the atlas one), as it was set by hand: check it against the patient's "
-            "own GPi, which the atlas target follows";
+         << *a.aimToAtlasMm << " mm from the atlas one): " << indirectWhy;
   return text.str();
 }
 

@@ -175,6 +175,8 @@ std::string nextTrajectoryId(const PlanDocument& plan, Side side);
 // indirect one (the published AC-PC rule) on one side. Users tolerate 1-2 mm between them; more
 // means the atlas, the registration or the landmarks disagree and the target needs review.
 constexpr double kTargetAgreementToleranceMm = 2.0;
+// A trajectory's target this close to a named target (mm) aims at that target (rounding in the file).
+constexpr double kSameTargetMm = 0.5;
 struct TargetAgreement {
   Side side = Side::Left;
   Vec3 atlasRas, indirectRas;  // patient RAS mm
@@ -182,6 +184,9 @@ struct TargetAgreement {
   double distanceMm = 0;
   // From the side's chosen trajectory's target to each (mm); absent when the side has no trajectory.
   std::optional<double> aimToAtlasMm, aimToIndirectMm;
+  // From it to the proposed target (the default a plan aims at); absent without one or a trajectory.
+  std::optional<double> aimToProposedMm;
+  bool aimSetByHand = false;  // the trajectory's target was moved by hand away from the proposed one
   bool agrees() const { return distanceMm <= kTargetAgreementToleranceMm; }
   // The chosen trajectory aims nearer the atlas target than the indirect one.
   bool aimsAtAtlas() const { return aimToAtlasMm && aimToIndirectMm && *aimToAtlasMm <= *aimToIndirectMm; }
