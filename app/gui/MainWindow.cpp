@@ -209,7 +209,7 @@ bool MainWindow::busy() const {
 
 void MainWindow::updateActions() {
   const bool plan = static_cast<bool>(session_);
-  actions_->update(session_.get());
+  actions_->update(session_.get(), model_.volume() != nullptr);
   QString title = "dbsplan";
   if (plan) {
     // The plan's folder too (issue 23): every plan is called plan.json; its folder says which one.
@@ -244,6 +244,22 @@ void MainWindow::openPath(const QString& path) {
         addRecentFile(path);
         WindowSettings::rememberFolder(path);
       });
+}
+
+bool MainWindow::closeImage() {
+  if (!maybeKeepChanges()) return false;
+  // A step that would show its result (a load, a plan) is superseded, as by any newer request; the
+  // quiet ones (alternatives, the risk map) and figures written from a snapshot are dropped by the
+  // session generation setSession() advances. Nothing waits.
+  jobs_->cancelCurrent();
+  tourDock_->hide();
+  setSession(nullptr);
+  showPlanDocument(nullptr, false);
+  model_.clear();
+  positionLabel_->clear();
+  updateActions();
+  statusBar()->showMessage("Closed", 5000);
+  return true;
 }
 
 void MainWindow::openSample(const QString& name) {

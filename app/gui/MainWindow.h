@@ -91,6 +91,9 @@ class MainWindow : public QMainWindow {
   // Loads a file or DICOM folder in the background with a cancellable progress dialog; errors are
   // reported in a message box and leave the current volume untouched.
   void openPath(const QString& path);
+  // File > Close: the plan (asking first about unsaved edits) and the image go, the window is empty
+  // as at start-up. False when the user kept them (Cancel).
+  bool closeImage();
   // Renders every view and returns the whole window as an image (what a user sees).
   QImage renderToImage();
 

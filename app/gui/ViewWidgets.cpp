@@ -70,6 +70,11 @@ SliceViewWidget::Handle SliceViewWidget::handleAt(QPointF widgetPos) const {
 }
 
 void SliceViewWidget::onVolumeChanged() {
+  if (!model_->volume()) {  // closed
+    slice_.clearVolume();
+    update();
+    return;
+  }
   slice_.setVolume(model_->indexSpaceImage(), model_->volume()->geometry);
   slice_.setCrosshair(model_->crosshairRas());
   slice_.setWindowLevel(model_->window(), model_->level());
@@ -212,6 +217,12 @@ SceneViewWidget::SceneViewWidget(ViewerModel* model, const std::array<SliceRende
   interactor()->SetInteractorStyle(style);
   setForwardEventsToVtk(true);
   connect(model_, &ViewerModel::volumeChanged, this, [this] {
+    if (!model_->volume()) {  // closed
+      shownLabels_ = nullptr;
+      scene_.clearVolume();
+      update();
+      return;
+    }
     scene_.setVolume(model_->volume()->geometry, slices_);
     update();
   });

@@ -31,6 +31,15 @@ void ViewerModel::setVolume(std::shared_ptr<const Volume> volume) {
   emit volumeChanged();
 }
 
+void ViewerModel::clear() {
+  // Labels first, so their views let go of them before the image's do.
+  setLabels(nullptr);
+  volume_ = nullptr;
+  indexSpaceImage_ = nullptr;
+  range_ = {};
+  emit volumeChanged();
+}
+
 void ViewerModel::setLabels(std::shared_ptr<const LabelVolume> labels) {
   labels_ = std::move(labels);
   labelsIndexSpaceImage_ = nullptr;

@@ -24,6 +24,8 @@ class ViewerModel : public QObject {
   ~ViewerModel() override;
 
   void setVolume(std::shared_ptr<const Volume> volume);
+  // No image and no labels (File > Close); volumeChanged() with volume() null.
+  void clear();
   const Volume* volume() const { return volume_.get(); }
   // The volume in voxel index space (origin 0, spacing 1) for VTK; shares the ITK pixel buffer.
   vtkImageData* indexSpaceImage() const { return indexSpaceImage_; }

@@ -103,6 +103,8 @@ void WindowActions::buildFileMenu(QMenuBar* bar) {
   }
   screenshots->addAction("&3D view...", w, [this, w] { saveScreenshot(w->sceneView(), "3d"); });
   file->addSeparator();
+  // Back to the empty window, as at start-up (asks first about unsaved edits, like Quit).
+  close_ = file->addAction("&Close", QKeySequence(Qt::CTRL | Qt::Key_W), w, [w] { w->closeImage(); });
   file->addAction("&Quit", QKeySequence::Quit, w, &QWidget::close);
 }
 
@@ -267,7 +269,7 @@ void WindowActions::buildHelpMenu(QMenuBar* bar) {
         "Plan: drag a target (magenta) or an entry (cyan) in any slice view; the path, its "
         "margins and the panel follow while you drag, releasing applies the edit.\n"
         "Ctrl+Z undo, Ctrl+Shift+Z redo, Ctrl+S save the plan, Ctrl+Shift+S save it as, Ctrl+Shift+O open "
-        "a plan, Ctrl+E export the report.\n"
+        "a plan, Ctrl+E export the report, Ctrl+W close the plan and the image.\n"
         "3D view: left-drag to rotate, right-drag or wheel to zoom, middle-drag to pan; with View > Scalp "
         "risk map on, a click on the scalp moves the selected side's entry there.\n"
         "Probe's eye: wheel, Up/Down or PgUp/PgDn move along the selected lead; Home returns to the target.\n"
@@ -280,8 +282,9 @@ void WindowActions::buildHelpMenu(QMenuBar* bar) {
   help->addAction("&About dbsplan", w, [w] { QMessageBox::about(w, "About dbsplan", aboutText()); });
 }
 
-void WindowActions::update(const PlanSession* session) {
+void WindowActions::update(const PlanSession* session, bool imageOpen) {
   const bool plan = session != nullptr;
+  close_->setEnabled(imageOpen || plan);
   save_->setEnabled(plan);
   saveAs_->setEnabled(plan);
   exportReport_->setEnabled(plan);

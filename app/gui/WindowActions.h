@@ -39,7 +39,7 @@ class WindowActions {
   WindowActions(MainWindow& window, QDockWidget* probesEyeDock, QDockWidget* alongPathDock);
 
   // Enables what needs an open plan (null: none) and names the step Undo and Redo would take.
-  void update(const PlanSession* session);
+  void update(const PlanSession* session, bool imageOpen);
   // The recent files' menu, from the settings.
   void rebuildRecentMenu();
 
@@ -58,6 +58,7 @@ class WindowActions {
 
   MainWindow& window_;
   QMenu* recentMenu_ = nullptr;
+  QAction* close_ = nullptr;  // File > Close: enabled while an image is open
   QAction *save_ = nullptr, *saveAs_ = nullptr, *exportReport_ = nullptr, *exportScene_ = nullptr,
           *undo_ = nullptr, *redo_ = nullptr, *placeAc_ = nullptr, *placePc_ = nullptr, *note_ = nullptr,
           *registerFrame_ = nullptr, *registerFrameByHand_ = nullptr;

@@ -101,6 +101,12 @@ void SceneRenderer3D::setVolume(const ImageGeometry& geometry, const std::array<
   resetCamera();
 }
 
+void SceneRenderer3D::clearVolume() {
+  for (auto& slice : sliceActors_) slice->VisibilityOff();
+  outline_->VisibilityOff();
+  clearLabels();
+}
+
 void SceneRenderer3D::setLabels(vtkImageData* indexSpaceLabels, const ImageGeometry& labelGeometry) {
   clearLabels();
   const auto rasFromIjk = vtkMatrixFromAffine(labelGeometry.rasFromIjk);

@@ -39,6 +39,7 @@ class SceneRenderer3D {
 
   // Shows the slices of the three slice renderers (their outputs and plane matrices are shared).
   void setVolume(const ImageGeometry& geometry, const std::array<SliceRenderer*, 3>& slices);
+  void clearVolume();  // no image (File > Close): the slices, the outline and the labels go
   // Smoothed surfaces of the deep structures of a label map (GPi opaque, the others translucent).
   void setLabels(vtkImageData* indexSpaceLabels, const ImageGeometry& labelGeometry);
   void clearLabels();

@@ -283,6 +283,18 @@ void SliceRenderer::setVolume(vtkImageData* indexSpaceImage, const ImageGeometry
   updateOverlay();
 }
 
+void SliceRenderer::clearVolume() {
+  hasVolume_ = false;
+  hasLabels_ = false;
+  imageActor_->VisibilityOff();
+  labelActor_->VisibilityOff();
+  crosshairActor_->VisibilityOff();
+  // The reslice read the closed volume's pixels in place (ViewerModel wraps the ITK buffer): an
+  // empty image instead, so nothing keeps or reads them.
+  reslice_->SetInputData(vtkNew<vtkImageData>().GetPointer());
+  title_->SetInput(sliceOrientationName(orientation_));
+}
+
 void SliceRenderer::setCrosshair(Vec3 crosshairRas) {
   crosshairRas_ = crosshairRas;
   updateLeadGeometry();  // the slab moves with the slice

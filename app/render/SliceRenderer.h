@@ -65,6 +65,8 @@ class SliceRenderer {
 
   // `indexSpaceImage`: the volume with origin 0 and spacing 1 (voxel index space).
   void setVolume(vtkImageData* indexSpaceImage, const ImageGeometry& geometry);
+  // No image (File > Close): the view is empty again, as at start-up; the old image is let go.
+  void clearVolume();
   void setCrosshair(Vec3 crosshairRas);
   void setWindowLevel(double window, double level);
   // Coloured, translucent label overlay (index-space label image with its own exact geometry).

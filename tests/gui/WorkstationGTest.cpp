@@ -780,8 +780,8 @@ TEST_F(Workstation, HandlesOffTheSliceAreDimmed) {
 // brain carries it: the slice through it draws both marks (pixels that change when they are taken
 // away), the probe's eye and the along-path view draw them (white pixels the unedited plan's pictures
 // do not have), the 3-D scene names them, and
-// the panel says the trajectory aims at the atlas target. The unedited plan's left targets agree
-// (1.5 mm) and draw nothing; its right ones are 2.5 mm apart and drawn (the real case).
+// the panel says the trajectory aims at the proposed target, nearer the atlas one. The unedited plan's left
+// targets agree (1.5 mm) and draw nothing; its right ones are 2.5 mm apart and drawn (the real case).
 TEST_F(Workstation, DisagreeingTargetsAreBothDrawnInEveryViewAndTheAimIsSaid) {
   const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
   auto whitePixels = [](const QImage& image) {
@@ -839,7 +839,9 @@ TEST_F(Workstation, DisagreeingTargetsAreBothDrawnInEveryViewAndTheAimIsSaid) {
   // The panel: which target the trajectory aims at, and why.
   const QString details = window.planPanel()->detailsText();
   EXPECT_TRUE(details.contains("Atlas and indirect targets")) << details.toStdString();
-  EXPECT_TRUE(details.contains("aims at the atlas target")) << details.toStdString();
+  // The search's trajectory aims at the proposed target (the target rule's), nearer the atlas one.
+  EXPECT_TRUE(details.contains("aims at the proposed target")) << details.toStdString();
+  EXPECT_TRUE(details.contains("nearer the atlas target")) << details.toStdString();
   EXPECT_TRUE(details.contains("deformable registration")) << details.toStdString();
 
   // The axial slice through the indirect target: both marks, named, and drawn there.
@@ -1439,6 +1441,51 @@ TEST_F(Workstation, AnAutosaveIsOfferedAtStartUp) {
 }
 
 // Issue 23: window/level presets from the View menu, computed from the image's own intensities.
+// Issue 23: File > Close (and Ctrl+W) takes the plan and the image away and leaves the window as at
+// start-up: empty views, the plain title, nothing to close again. With unsaved edits it asks first,
+// and Cancel keeps everything; Discard closes without touching the plan on disk. Another image then
+// opens as usual.
+TEST_F(Workstation, FileCloseAsksAboutUnsavedEditsAndLeavesAnEmptyWindow) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  const auto folderBefore = test::folderContents(fs::path(planPath).parent_path());
+  MainWindow window(nullptr, false);
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1200, 900)));
+  auto brightPixels = [&](SliceOrientation o) {
+    QApplication::processEvents();
+    return countPixels(window.sliceView(o)->grabFramebuffer(), [](QColor c) { return c.value() > 60; });
+  };
+  const int brightWithTheImage = brightPixels(SliceOrientation::Axial);
+  dragLeftTarget(window, {2, 0, 0});
+  ASSERT_TRUE(window.session()->modified());
+
+  clickInMessageBox(QMessageBox::Cancel);
+  ASSERT_TRUE(clickMenuPath(window, {"File", "Close"}));
+  idleFor(300);
+  ASSERT_NE(window.session(), nullptr) << "Cancel closed the plan";
+  EXPECT_TRUE(window.session()->modified());
+  EXPECT_NE(window.model().volume(), nullptr);
+
+  clickInMessageBox(QMessageBox::Discard);
+  pressShortcut(window, Qt::Key_W, Qt::ControlModifier);
+  ASSERT_TRUE(
+      waitFor([&] { return window.session() == nullptr && window.model().volume() == nullptr; }, 5000));
+  EXPECT_EQ(window.model().labels(), nullptr);
+  EXPECT_EQ(window.windowTitle(), "dbsplan");
+  EXPECT_TRUE(test::folderContents(fs::path(planPath).parent_path()) == folderBefore)
+      << "a discarded edit (or its autosave) was left in the plan's folder";
+  // The views are empty again: the image's pixels are gone (the view's name may stay).
+  for (SliceOrientation o : {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal})
+    EXPECT_LT(brightPixels(o), brightWithTheImage / 50) << sliceOrientationName(o);
+  QAction* close = findAction(findAction(window.menuBar()->actions(), "File")->menu()->actions(), "Close");
+  ASSERT_NE(close, nullptr);
+  EXPECT_FALSE(close->isEnabled()) << "nothing is open to close";
+
+  ASSERT_TRUE(clickMenuPath(window, {"File", "Open sample", "colin27"}));
+  ASSERT_TRUE(waitFor([&] { return window.model().labels() && !window.busy(); }, 60000));
+  EXPECT_GT(brightPixels(SliceOrientation::Axial), brightWithTheImage / 2);
+  EXPECT_TRUE(close->isEnabled());
+}
+
 TEST_F(Workstation, WindowLevelPresetsFromTheViewMenu) {
   MainWindow window;
   ASSERT_TRUE(openColin27SampleIn(window));
