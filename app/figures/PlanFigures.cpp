@@ -245,20 +245,40 @@ void drawScaleBar(QPainter& painter, const FigurePlane& plane, double lengthMm) 
 void drawTitle(QPainter& painter, QSize size, const QString& title, const QStringList& lines,
                double maxWidth) {
   const int px = baseFontPixels(size);
-  auto elided = [&](const QString& text, int pixelSize, bool bold) {
+  // Wrapped at spaces onto up to two lines, the second elided if it still does not fit: a narrow
+  // view's caption once read "Probe's eye, le..." (issue 23). (QTextLayout would wrap too, but the
+  // halo text is drawn line by line.)
+  auto wrapped = [&](const QString& text, int pixelSize, bool bold) {
     QFont font = painter.font();
     font.setPixelSize(pixelSize);
     font.setBold(bold);
-    return QFontMetricsF(font).elidedText(text, Qt::ElideRight, maxWidth);
+    const QFontMetricsF metrics(font);
+    QStringList out;
+    QString rest = text;
+    while (!rest.isEmpty() && out.size() < 1 && metrics.horizontalAdvance(rest) > maxWidth) {
+      int cut = static_cast<int>(rest.size());
+      while (cut > 0 && (rest[cut - 1] != ' ' || metrics.horizontalAdvance(rest.left(cut - 1)) > maxWidth))
+        --cut;
+      if (cut == 0) break;  // one word wider than the room: elided below
+      out << rest.left(cut - 1);
+      rest = rest.mid(cut);
+    }
+    out << metrics.elidedText(rest, Qt::ElideRight, maxWidth);
+    return out;
   };
-  drawHaloText(painter, QPointF(0.8 * px, 0.6 * px), elided(title, px * 5 / 4, true), QColor(235, 235, 235),
-               px * 5 / 4, true, Qt::AlignLeft | Qt::AlignTop);
-  double y = 0.6 * px + 1.6 * px;
-  for (const QString& line : lines) {
-    drawHaloText(painter, QPointF(0.8 * px, y), elided(line, px, false), QColor(205, 205, 205), px, false,
+  double y = 0.6 * px;
+  for (const QString& part : wrapped(title, px * 5 / 4, true)) {
+    drawHaloText(painter, QPointF(0.8 * px, y), part, QColor(235, 235, 235), px * 5 / 4, true,
                  Qt::AlignLeft | Qt::AlignTop);
-    y += 1.25 * px;
+    y += 1.55 * px;
   }
+  y += 0.05 * px;
+  for (const QString& line : lines)
+    for (const QString& part : wrapped(line, px, false)) {
+      drawHaloText(painter, QPointF(0.8 * px, y), part, QColor(205, 205, 205), px, false,
+                   Qt::AlignLeft | Qt::AlignTop);
+      y += 1.25 * px;
+    }
 }
 
 // Room for a 2-D figure's title: the left part of the top edge, clear of the centred letter.

@@ -17,6 +17,8 @@
 #include <QStatusBar>
 #include <QTimer>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "dbs/imaging/ImageTrust.h"
@@ -180,6 +182,8 @@ void MainWindow::connectPieces() {
     if (map && !map->verticesRas.empty())
       applyEdit(PlanEdit::moveEntry(map->side, map->verticesRas[nearestVertex(map->verticesRas, pointRas)]));
   });
+  connect(panel_, &PlanPanel::alternativeHighlighted, this,
+          [this] { showPreviewedAlternative(session_ ? &session_->plan() : nullptr); });
   connect(panel_, &PlanPanel::sideSelected, this, [this](Side side) {
     selectedSide_ = side;
     if (!session_) return;
@@ -672,6 +676,7 @@ void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
   }
   sceneView_->update();
   panel_->showPlan(plan, selectedSide_, preview);
+  showPreviewedAlternative(plan);
   // The probe's eye looks down the selected side's lead as shown (a drag's preview too); it needs
   // the session's volume and labels, so a read-only plan leaves it empty.
   for (PlanFigureView* view : {probesEye_, alongPath_})
@@ -682,6 +687,47 @@ void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
     riskMap_->preview(*plan);
   else
     riskMap_->refresh();
+}
+
+void MainWindow::setTextScale(double scale) {
+  if (textScale_ == 1.0) designedFont_ = QApplication::font();
+  textScale_ = std::clamp(scale, 0.5, 3.0);
+  QFont font = designedFont_;
+  if (font.pointSizeF() > 0)
+    font.setPointSizeF(designedFont_.pointSizeF() * textScale_);
+  else
+    font.setPixelSize(static_cast<int>(std::lround(designedFont_.pixelSize() * textScale_)));
+  QApplication::setFont(font);
+  for (SliceViewWidget* view : sliceViews_) {
+    view->sliceRenderer().setTextScale(textScale_);
+    view->update();
+  }
+  sceneView_->sceneRenderer().setTextScale(textScale_);
+  sceneView_->update();
+}
+
+void MainWindow::showPreviewedAlternative(const PlanDocument* plan) {
+  const PlannedTrajectory* ghost = plan ? panel_->highlightedAlternativeIn(*plan) : nullptr;
+  std::optional<SliceRenderer::LeadOverlay> overlay;
+  if (ghost)
+    overlay = SliceRenderer::LeadOverlay{ghost->metrics.tipRas,
+                                         ghost->trajectory.entryRas,
+                                         {},
+                                         ghost->trajectory.targetRas,
+                                         ghost->trajectory.side,
+                                         {},
+                                         false};
+  for (SliceViewWidget* view : sliceViews_) {
+    view->sliceRenderer().setGhostLead(overlay);
+    view->update();
+  }
+  try {
+    sceneView_->sceneRenderer().setGhostLeads(ghost ? ghostLeadActors(*ghost)
+                                                    : std::vector<vtkSmartPointer<vtkProp3D>>{});
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(QString("Cannot draw the alternative: ") + e.what(), 10000);
+  }
+  sceneView_->update();
 }
 
 void MainWindow::showPlanSummary(const PlanDocument* plan, bool preview) {

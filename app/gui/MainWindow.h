@@ -127,6 +127,10 @@ class MainWindow : public QMainWindow {
   // The views' layout: `only` alone, filling the middle (a double-click on a view does it), or all
   // four with nullptr (a double-click on the lone view, or View > Layout > Four views).
   void showOnlyView(QWidget* only);
+  // View > Text size: the window's font and every view's overlay texts times `scale` (1 normal,
+  // 1.25 large, 1.6 projector), for a lecture hall or a screen seen from across the theatre.
+  void setTextScale(double scale);
+  double textScale() const { return textScale_; }
   QWidget* onlyView() const { return onlyView_; }
 
  signals:
@@ -158,6 +162,8 @@ class MainWindow : public QMainWindow {
   void showPlanDocument(const PlanDocument* plan, bool preview);
   // The plan at a glance in the status bar (`preview`: of an edit in progress).
   void showPlanSummary(const PlanDocument* plan, bool preview);
+  // The alternative whose row the panel has selected, as a ghost path in every view (none: cleared).
+  void showPreviewedAlternative(const PlanDocument* plan);
   void onSessionChanged();
   void onHandleDragged(Side side, bool entry, Vec3 pointRas, bool finished);
   void searchAlternatives(Side side);
@@ -206,6 +212,8 @@ class MainWindow : public QMainWindow {
   bool tourPending_ = false;  // start the tour when the plan being opened or planned arrives
   bool dragging_ = false;
   bool startupChecked_ = false;
+  double textScale_ = 1.0;
+  QFont designedFont_;                // the application's font at text scale 1
   QWidget* onlyView_ = nullptr;       // the one view shown alone, or nullptr: all four
   std::string recoverWithoutAsking_;  // a plan whose autosave the user chose at start-up
 };

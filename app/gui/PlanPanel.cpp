@@ -12,8 +12,10 @@
 #include <QHeaderView>
 #include <QHelpEvent>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPainter>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSlider>
 #include <QTableWidget>
 #include <QTextBrowser>
@@ -347,6 +349,56 @@ void addScoreRows(DetailsTable& table, const TrajectoryMetrics& m) {
                       "window's angle limits (deg), its entry from the entry limits (AC-PC mm)"));
 }
 
+// The side's planned trajectory and an alternative side by side (issue 23: compare before using),
+// one row per measure, the better value of each row in bold.
+const char* const kTargetFieldTip =
+    "The target, three numbers in mm (x, y, z) in the frame above: Enter moves it there; the entry stays "
+    "and the path is re-scored";
+const char* const kEntryFieldTip =
+    "The entry, three numbers in mm (x, y, z) in the frame above: Enter moves it there; the target stays "
+    "and the path is re-scored";
+
+QString comparisonHtml(const PlannedTrajectory& chosen, const PlannedTrajectory& alternative) {
+  struct Measure {
+    QString name;
+    double chosen, alternative;
+    int decimals;
+    QString unit;
+    int better;  // +1 larger is better, -1 smaller is better, 0 neither
+  };
+  const TrajectoryMetrics &c = chosen.metrics, &a = alternative.metrics;
+  std::vector<Measure> measures = {
+      {"Score", c.score, a.score, 2, "", +1},
+      {"Length", c.lengthMm, a.lengthMm, 1, " mm", -1},
+      {"Sagittal angle", c.sagittalAngleDeg, a.sagittalAngleDeg, 1, " deg", 0},
+      {"Lateral angle", c.lateralAngleDeg, a.lateralAngleDeg, 1, " deg", 0},
+      {"Contacts in GPi", static_cast<double>(c.contactsInGpi), static_cast<double>(a.contactsInGpi), 0,
+       QString(" of %1").arg(c.contacts.size()), +1}};
+  for (std::size_t k = 0; k < c.closest.size() && k < a.closest.size(); ++k)
+    if (c.closest[k].present && a.closest[k].present)
+      measures.push_back({QString(riskName(c.closest[k].kind)) + " margin", c.closest[k].distanceMm,
+                          a.closest[k].distanceMm, 1, " mm", +1});
+  QString html = "<p><b>Compare</b>: the planned " + QString::fromStdString(chosen.trajectory.id) +
+                 " and the alternative " + QString::fromStdString(alternative.trajectory.id) +
+                 " (dashed white in every view). Double-click its row or press \"Use this alternative\" "
+                 "to use it.</p><table border=\"1\" cellspacing=\"0\" cellpadding=\"2\"><tr><th></th><th>" +
+                 QString::fromStdString(chosen.trajectory.id) + " (planned)</th><th>" +
+                 QString::fromStdString(alternative.trajectory.id) + "</th></tr>";
+  for (const Measure& m : measures) {
+    const bool chosenBetter = m.better != 0 && (m.chosen - m.alternative) * m.better > 1e-9;
+    const bool alternativeBetter = m.better != 0 && (m.alternative - m.chosen) * m.better > 1e-9;
+    auto cell = [&](double v, bool bold) {
+      const QString text = QString::number(v, 'f', m.decimals) + m.unit;
+      return "<td>" + (bold ? "<b>" + text + "</b>" : text) + "</td>";
+    };
+    html += "<tr><td>" + m.name + "</td>" + cell(m.chosen, chosenBetter) +
+            cell(m.alternative, alternativeBetter) + "</tr>";
+  }
+  html += QString("<tr><td>Keeps every margin</td><td>%1</td><td>%2</td></tr></table>")
+              .arg(c.safe ? "yes" : "<b>NO</b>", a.safe ? "yes" : "<b>NO</b>");
+  return html;
+}
+
 QString selectedTrajectoryHtml(const PlanDocument& plan, const PlannedTrajectory& selected) {
   const Trajectory& t = selected.trajectory;
   const TrajectoryMetrics& m = selected.metrics;
@@ -391,7 +443,18 @@ QGroupBox* PlanPanel::buildStructuresBox() {
   structures_->setObjectName("structuresTable");
   structures_->setHorizontalHeaderLabels({"Structure", "Show", "Opacity"});
   structures_->verticalHeader()->hide();
-  structures_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+  // The names keep what the check boxes and sliders leave, however narrow the panel was when the
+  // window was last closed (issue 23: after a restart only the colour swatches showed), and the
+  // table shows at least four rows (it showed one and a half).
+  QHeaderView* header = structures_->horizontalHeader();
+  header->setSectionResizeMode(0, QHeaderView::Stretch);
+  header->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+  header->setSectionResizeMode(2, QHeaderView::Fixed);
+  header->resizeSection(2, 80);
+  structures_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  structures_->setMinimumHeight(header->sizeHint().height() +
+                                4 * structures_->verticalHeader()->defaultSectionSize() +
+                                2 * structures_->frameWidth());
   structures_->setSelectionMode(QAbstractItemView::NoSelection);
   structures_->setToolTip("The structures of the label map: colour, visibility and opacity in every view");
   structuresLayout->addWidget(structures_);
@@ -421,12 +484,17 @@ QGroupBox* PlanPanel::buildTrajectoriesBox() {
   trajectories_->setSelectionBehavior(QAbstractItemView::SelectRows);
   trajectories_->setSelectionMode(QAbstractItemView::SingleSelection);
   trajectories_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  trajectories_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-  trajectories_->horizontalHeader()->setDefaultSectionSize(56);
-  trajectories_->horizontalHeader()->setMinimumSectionSize(24);
-  // Room for both sides' chosen trajectory and their alternatives (8 rows); the panel scrolls
-  // rather than squeezing the table when the details below are long.
-  trajectories_->setMinimumHeight(8 * trajectories_->verticalHeader()->defaultSectionSize() + 48);
+  // Every column in view, never a sideways scroll (issue 23: the margins and "Safe" were off to the
+  // right): the numbers as wide as they need, the role and the lead's name share what is left and
+  // are elided, whole in their tooltips; a wider panel widens them.
+  QHeaderView* header = trajectories_->horizontalHeader();
+  header->setMinimumSectionSize(24);
+  header->setSectionResizeMode(QHeaderView::ResizeToContents);
+  header->setSectionResizeMode(1, QHeaderView::Stretch);
+  header->setSectionResizeMode(2, QHeaderView::Stretch);
+  trajectories_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  trajectories_->setTextElideMode(Qt::ElideRight);
+  trajectories_->setWordWrap(false);
   trajectoriesLayout->addWidget(trajectories_);
   useAlternative_ = new QPushButton("Use this alternative", trajectoriesBox);
   useAlternative_->setObjectName("useAlternative");
@@ -444,10 +512,6 @@ QGroupBox* PlanPanel::buildSelectedBox() {
   previewBanner_->setStyleSheet("QLabel { background: #664400; color: white; padding: 2px; }");
   previewBanner_->hide();
   selectedLayout->addWidget(previewBanner_);
-  details_ = new DetailsBrowser(selectedBox);
-  details_->setObjectName("trajectoryDetails");
-  details_->setText("No plan open: Tools > Plan bilateral trajectories, or File > Open plan.");
-  selectedLayout->addWidget(details_);
   auto* form = new QFormLayout();
   electrode_ = new QComboBox(selectedBox);
   electrode_->setObjectName("electrodeChoice");
@@ -478,7 +542,30 @@ QGroupBox* PlanPanel::buildSelectedBox() {
       "Orientation marker of a directional lead: degrees about the lead axis from the patient's anterior, "
       "counter-clockwise seen from the proximal end");
   form->addRow("Roll", roll_);
+  coordinateFrame_ = new QComboBox(selectedBox);
+  coordinateFrame_->setObjectName("coordinateFrame");
+  coordinateFrame_->addItem("RAS (patient, mm)");
+  coordinateFrame_->addItem("AC-PC (mm from the MCP)");
+  coordinateFrame_->setToolTip(
+      "The frame of the target and entry fields: the image's patient RAS (R, A, S positive), or the "
+      "plan's AC-PC frame (x right, y anterior along AC-PC, z superior; origin at the mid-commissural "
+      "point)");
+  form->addRow("Coordinates", coordinateFrame_);
+  for (QLineEdit** field : {&targetField_, &entryField_}) {
+    *field = new QLineEdit(selectedBox);
+    (*field)->setPlaceholderText("x, y, z");
+  }
+  targetField_->setObjectName("targetCoordinates");
+  entryField_->setObjectName("entryCoordinates");
+  form->addRow("Target", targetField_);
+  form->addRow("Entry", entryField_);
+  // The editors first, the long details under them: right below the table, the editors stay in
+  // view (issue 23: under the details they were scrolled out of it).
   selectedLayout->addLayout(form);
+  details_ = new DetailsBrowser(selectedBox);
+  details_->setObjectName("trajectoryDetails");
+  details_->setText("No plan open: Tools > Plan bilateral trajectories, or File > Open plan.");
+  selectedLayout->addWidget(details_);
   selectedLayout->addStretch(1);
   return selectedBox;
 }
@@ -630,11 +717,16 @@ void PlanPanel::connectWidgets() {
   connect(model_, &ViewerModel::labelsChanged, this, &PlanPanel::rebuildStructures);
   connect(trajectories_, &QTableWidget::currentCellChanged, this, [this](int row, int, int, int) {
     if (updating_ || row < 0 || row >= static_cast<int>(rows_.size())) return;
-    useAlternative_->setEnabled(!rows_[static_cast<std::size_t>(row)].chosen);
-    if (rows_[static_cast<std::size_t>(row)].side != selectedSide_) {
-      selectedSide_ = rows_[static_cast<std::size_t>(row)].side;
-      emit sideSelected(selectedSide_);
+    const Row r = rows_[static_cast<std::size_t>(row)];
+    useAlternative_->setEnabled(!r.chosen);
+    highlightedAlternative_ = r.chosen ? std::string() : r.id;
+    if (r.side != selectedSide_) {
+      selectedSide_ = r.side;
+      emit sideSelected(selectedSide_);  // the window shows the plan again, this panel with it
+    } else if (plan_) {
+      showDetails(*plan_);
     }
+    emit alternativeHighlighted(QString::fromStdString(highlightedAlternative()));
   });
   connect(trajectories_, &QTableWidget::cellDoubleClicked, this,
           [this](int row, int) { onTrajectoryRowActivated(row); });
@@ -659,6 +751,9 @@ void PlanPanel::connectWidgets() {
   });
   // A value typed and confirmed (Enter, or leaving the field) is a step of its own: what follows
   // starts a new burst.
+  connect(coordinateFrame_, &QComboBox::currentIndexChanged, this, [this] { showCoordinates(); });
+  connect(targetField_, &QLineEdit::returnPressed, this, [this] { applyTypedPoint(targetField_, false); });
+  connect(entryField_, &QLineEdit::returnPressed, this, [this] { applyTypedPoint(entryField_, true); });
   for (QDoubleSpinBox* field : {depth_, roll_})
     connect(field, &QAbstractSpinBox::editingFinished, this, [this] { lastFieldChanged_ = nullptr; });
 }
@@ -711,6 +806,7 @@ void PlanPanel::rebuildStructures() {
 
 void PlanPanel::showPlan(const PlanDocument* plan, Side selectedSide, bool preview) {
   updating_ = true;
+  plan_ = plan;
   selectedSide_ = selectedSide;
   previewBanner_->setVisible(preview && plan);
   trajectories_->setRowCount(0);
@@ -718,6 +814,17 @@ void PlanPanel::showPlan(const PlanDocument* plan, Side selectedSide, bool previ
   const PlannedTrajectory* selected = plan ? chosenTrajectory(*plan, selectedSide) : nullptr;
   electrode_->setEnabled(selected);
   depth_->setEnabled(selected);
+  for (QWidget* w : std::initializer_list<QWidget*>{coordinateFrame_, targetField_, entryField_})
+    w->setEnabled(selected && !preview);
+  acpc_.reset();
+  if (plan) {
+    try {
+      acpc_.emplace(planAcpcFrame(*plan));
+    } catch (const std::invalid_argument&) {  // AC, PC and midline in a line: RAS only
+    }
+  }
+  if (!selected)
+    for (QLineEdit* field : {targetField_, entryField_}) field->clear();
   roll_->setEnabled(false);
   stimulationBox_->setEnabled(selected && !preview);
   useAlternative_->setEnabled(false);
@@ -727,12 +834,13 @@ void PlanPanel::showPlan(const PlanDocument* plan, Side selectedSide, bool previ
     return;
   }
   fillTrajectoryTable(*plan, selectedSide);
+  useAlternative_->setEnabled(!preview && !highlightedAlternative().empty());
   if (!selected) {
     details_->setText("The plan has no " + QString(sideWord(selectedSide)) + " trajectory.");
     updating_ = false;
     return;
   }
-  details_->setHtml(selectedTrajectoryHtml(*plan, *selected));
+  showDetails(*plan);
   showEditors(selected->trajectory);
   showStimulation(*plan, selected->trajectory);
   updating_ = false;
@@ -763,13 +871,76 @@ void PlanPanel::fillTrajectoryTable(const PlanDocument& plan, Side selectedSide)
         trajectories_->setItem(row, c, item);
       }
       rows_.push_back({side, p->trajectory.id, chosen});
-      if (chosen && side == selectedSide) selectedRow = row;
+      if (chosen && side == selectedSide && selectedRow < 0) selectedRow = row;
+      if (!chosen && p->trajectory.id == highlightedAlternative_) selectedRow = row;  // still previewed
     }
   }
   if (selectedRow >= 0) trajectories_->setCurrentCell(selectedRow, 0);
+  // As tall as its rows (at least four, at most eight before it scrolls), so the selected
+  // trajectory's editors below stay in view rather than under empty table (issue 23).
+  const int rows = std::clamp(trajectories_->rowCount(), 4, 8);
+  const int height = trajectories_->horizontalHeader()->sizeHint().height() +
+                     rows * trajectories_->verticalHeader()->defaultSectionSize() +
+                     2 * trajectories_->frameWidth() + 2;
+  trajectories_->setFixedHeight(height);
+}
+
+const PlannedTrajectory* PlanPanel::highlightedAlternativeIn(const PlanDocument& plan) const {
+  if (highlightedAlternative_.empty()) return nullptr;
+  for (const PlannedTrajectory& a : plan.alternatives)
+    if (a.trajectory.id == highlightedAlternative_) return &a;
+  return nullptr;
+}
+
+std::string PlanPanel::highlightedAlternative() const {
+  return plan_ && highlightedAlternativeIn(*plan_) ? highlightedAlternative_ : std::string();
+}
+
+void PlanPanel::showDetails(const PlanDocument& plan) {
+  const PlannedTrajectory* chosen = chosenTrajectory(plan, selectedSide_);
+  if (!chosen) return;
+  const PlannedTrajectory* alternative = highlightedAlternativeIn(plan);
+  if (alternative && alternative->trajectory.side == selectedSide_)
+    details_->setHtml(comparisonHtml(*chosen, *alternative));
+  else
+    details_->setHtml(selectedTrajectoryHtml(plan, *chosen));
+}
+
+void PlanPanel::showCoordinates() {
+  const bool acpc = coordinateFrame_->currentIndex() == 1 && acpc_;
+  for (auto [field, ras] :
+       {std::pair{targetField_, shownTargetRas_}, std::pair{entryField_, shownEntryRas_}}) {
+    const Vec3 p = acpc ? acpc_->acpcFromRas(ras) : ras;
+    field->setText(QString("%1, %2, %3").arg(p.x, 0, 'f', 1).arg(p.y, 0, 'f', 1).arg(p.z, 0, 'f', 1));
+    field->setStyleSheet({});
+    field->setToolTip(field == targetField_ ? kTargetFieldTip : kEntryFieldTip);
+  }
+}
+
+void PlanPanel::applyTypedPoint(QLineEdit* field, bool entry) {
+  if (updating_) return;
+  // Three numbers separated by commas, semicolons or spaces ("-19.5, -6, -5" or "-19.5 -6 -5").
+  const QStringList parts = field->text().split(QRegularExpression("[,;\\s]+"), Qt::SkipEmptyParts);
+  Vec3 typed;
+  bool ok = parts.size() == 3;
+  for (int i = 0; ok && i < 3; ++i) typed[i] = parts[i].toDouble(&ok);
+  if (!ok || !std::isfinite(typed.x) || !std::isfinite(typed.y) || !std::isfinite(typed.z)) {
+    field->setStyleSheet("QLineEdit { background: #ffd8d8; }");
+    field->setToolTip("Three numbers in mm are needed (x, y, z), e.g. -19.5, -6.0, -5.0");
+    return;
+  }
+  const bool acpc = coordinateFrame_->currentIndex() == 1 && acpc_;
+  const Vec3 ras = acpc ? acpc_->rasFromAcpc(typed) : typed;
+  field->setStyleSheet({});
+  emit editRequested(
+      entry ? PlanEdit::moveEntry(selectedSide_, ras) : PlanEdit::moveTarget(selectedSide_, ras),
+      EditMerge::Separate);
 }
 
 void PlanPanel::showEditors(const Trajectory& t) {
+  shownTargetRas_ = t.targetRas;
+  shownEntryRas_ = t.entryRas;
+  showCoordinates();
   electrode_->setCurrentIndex(electrode_->findData(QString::fromStdString(t.electrodeId)));
   depth_->setValue(t.deepestContactBeyondTargetMm);
   bool directional = false;

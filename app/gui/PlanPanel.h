@@ -13,9 +13,12 @@
 #include <QElapsedTimer>
 #include <QWidget>
 
+#include <optional>
+
 #include "dbs/planning/PlanSession.h"
 
 class QComboBox;
+class QLineEdit;
 class QDoubleSpinBox;
 class QGroupBox;
 class QLabel;
@@ -53,6 +56,14 @@ class PlanPanel : public QWidget {
   // `merge`: WithPreviousOfTheSameKind for a change of the same field within kBurstMs of the last one.
   void editRequested(const dbs::PlanEdit& edit, dbs::EditMerge merge);
   void sideSelected(Side side);
+  // An alternative's row was selected (one click): the window previews it as a ghost path; "" when
+  // the selection left the alternatives. Double-click or "Use this alternative" uses it.
+  void alternativeHighlighted(const QString& id);
+
+ public:
+  // The alternative whose row is selected, while the plan still has it ("" otherwise).
+  std::string highlightedAlternative() const;
+  const PlannedTrajectory* highlightedAlternativeIn(const PlanDocument& plan) const;
 
  private:
   // The panel's three parts, top to bottom, and what their widgets do.
@@ -66,6 +77,13 @@ class PlanPanel : public QWidget {
   // showPlan's parts: the table's rows, and the selected trajectory's electrode, depth and roll.
   void fillTrajectoryTable(const PlanDocument& plan, Side selectedSide);
   void showEditors(const Trajectory& t);
+  // The details: the selected side's trajectory, or its comparison with the highlighted alternative.
+  void showDetails(const PlanDocument& plan);
+  // The target and entry fields, in the chosen frame.
+  void showCoordinates();
+  // A typed point from `field` (three numbers in the chosen frame) as an edit; a field that does not
+  // hold three numbers is marked and says so.
+  void applyTypedPoint(QLineEdit* field, bool entry);
   // The selected side's stimulation: its contacts as check boxes (the lead's own labels), the
   // settings, and what the activated region reaches (orange when it reaches a side-effect structure).
   void showStimulation(const PlanDocument& plan, const Trajectory& t);
@@ -85,6 +103,16 @@ class PlanPanel : public QWidget {
   QComboBox* electrode_ = nullptr;
   QDoubleSpinBox* depth_ = nullptr;
   QDoubleSpinBox* roll_ = nullptr;
+  // Typed coordinates of the selected trajectory's target and entry (issue 23), in the frame the
+  // combo box names: patient RAS or AC-PC (mm from the MCP, the plan's own frame). Applied on Enter.
+  QComboBox* coordinateFrame_ = nullptr;
+  QLineEdit* targetField_ = nullptr;
+  QLineEdit* entryField_ = nullptr;
+  std::optional<AcpcFrame> acpc_;
+  const PlanDocument* plan_ = nullptr;  // the plan shown (owned by the window's session)
+  std::string highlightedAlternative_;  // the id of the alternative row last selected, if any  // of the plan
+                                        // shown; none without a plan or with a degenerate one
+  Vec3 shownTargetRas_, shownEntryRas_;
   QGroupBox* stimulationBox_ = nullptr;
   QWidget* stimulationContacts_ = nullptr;  // one QCheckBox per contact, objectName "stimContact_<label>"
   std::string stimulationElectrode_;        // the electrode whose contacts the boxes show

@@ -1,5 +1,6 @@
 #include "gui/WindowActions.h"
 
+#include <QActionGroup>
 #include <QApplication>
 #include <QDateTime>
 #include <QDir>
@@ -141,6 +142,15 @@ void WindowActions::buildViewMenu(QMenuBar* bar, QDockWidget* probesEyeDock, QDo
     layout->addAction(QString(sliceOrientationName(o)) + " only", w,
                       [w, o] { w->showOnlyView(w->sliceView(o)); });
   layout->addAction("&3D only", w, [w] { w->showOnlyView(w->sceneView()); });
+  QMenu* textSize = view->addMenu("&Text size");
+  auto* textSizes = new QActionGroup(textSize);
+  for (const auto& [name, scale] :
+       {std::pair{"&Normal", 1.0}, std::pair{"&Large", 1.25}, std::pair{"&Projector", 1.6}}) {
+    QAction* size = textSize->addAction(name, w, [w, scale = scale] { w->setTextScale(scale); });
+    size->setCheckable(true);
+    size->setChecked(scale == 1.0);
+    textSizes->addAction(size);
+  }
   QMenu* presets = view->addMenu("Window/level &presets");
   using Preset = ViewerModel::WindowLevelPreset;
   for (const auto& [name, preset] : {std::pair{"&Automatic (0.5-99.5th percentile)", Preset::Automatic},

@@ -192,6 +192,16 @@ std::vector<vtkSmartPointer<vtkProp3D>> plannedLeadActors(
   return actors;
 }
 
+std::vector<vtkSmartPointer<vtkProp3D>> ghostLeadActors(const PlannedTrajectory& alternative) {
+  std::vector<vtkSmartPointer<vtkProp3D>> actors = leadActors(leadShape(alternative));
+  for (const auto& prop : actors)
+    if (auto* actor = vtkActor::SafeDownCast(prop)) {
+      actor->GetProperty()->SetColor(1.0, 1.0, 1.0);
+      actor->GetProperty()->SetOpacity(0.35);
+    }
+  return actors;
+}
+
 std::vector<vtkSmartPointer<vtkProp3D>> referenceTargetActors(const std::vector<ReferenceTarget>& targets) {
   std::vector<vtkSmartPointer<vtkProp3D>> actors;
   for (const ReferenceTarget& t : targets) {

@@ -51,6 +51,10 @@ std::vector<vtkSmartPointer<vtkProp3D>> leadActors(const LeadShape& lead);
 // leadActors of every trajectory, one after the other.
 std::vector<vtkSmartPointer<vtkProp3D>> plannedLeadActors(const std::vector<PlannedTrajectory>& trajectories);
 
+// An alternative previewed before it is used (issue 23): its lead as leadActors draws it, white and
+// translucent (opacity 0.35), so the planned lead stays the one that reads as solid. RAS mm.
+std::vector<vtkSmartPointer<vtkProp3D>> ghostLeadActors(const PlannedTrajectory& alternative);
+
 // The reference targets of a plan whose atlas and indirect targets disagree (referenceTargetsToShow):
 // each a white wireframe sphere of 1.5 mm radius with its name floating beside it, RAS mm.
 std::vector<vtkSmartPointer<vtkProp3D>> referenceTargetActors(const std::vector<ReferenceTarget>& targets);

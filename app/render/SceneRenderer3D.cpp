@@ -1,6 +1,7 @@
 #include "render/SceneRenderer3D.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <vtkActor.h>
 #include <vtkAnnotatedCubeActor.h>
@@ -166,6 +167,25 @@ void SceneRenderer3D::setPlannedLeads(const std::vector<vtkSmartPointer<vtkProp3
   for (const auto& lead : plannedLeads_) {
     lead->PickableOff();
     renderer_->AddViewProp(lead);
+  }
+}
+
+void SceneRenderer3D::setTextScale(double scale) {
+  const double s = std::clamp(scale, 0.5, 3.0);
+  title_->GetTextProperty()->SetFontSize(static_cast<int>(std::lround(14 * s)));
+  if (riskMapBar_) {  // made with the first risk map
+    riskMapBar_->GetTitleTextProperty()->SetFontSize(static_cast<int>(std::lround(12 * s)));
+    riskMapBar_->GetLabelTextProperty()->SetFontSize(static_cast<int>(std::lround(12 * s)));
+  }
+  if (riskMapCaption_) riskMapCaption_->GetTextProperty()->SetFontSize(static_cast<int>(std::lround(12 * s)));
+}
+
+void SceneRenderer3D::setGhostLeads(const std::vector<vtkSmartPointer<vtkProp3D>>& ghost) {
+  for (const auto& prop : ghostLeads_) renderer_->RemoveViewProp(prop);
+  ghostLeads_ = ghost;
+  for (const auto& prop : ghostLeads_) {
+    prop->PickableOff();
+    renderer_->AddViewProp(prop);
   }
 }
 

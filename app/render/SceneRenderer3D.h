@@ -50,6 +50,10 @@ class SceneRenderer3D {
   void crosshairMoved();
   // Planned leads to show (replacing any shown before; empty clears), RAS.
   void setPlannedLeads(const std::vector<vtkSmartPointer<vtkProp3D>>& leads);
+  // An alternative previewed before it is used (ghostLeadActors); empty clears it.
+  void setGhostLeads(const std::vector<vtkSmartPointer<vtkProp3D>>& ghost);
+  // The view's title and the risk map's legend times `scale` (View > Text size; 1 as designed).
+  void setTextScale(double scale);
   // A scalp risk map (ScalpRiskMap.h: its "colour" point array shown as is, opaque) with its colour
   // bar and caption unless !withLegend; null removes it. The surface's arrays may change
   // afterwards: call riskMapChanged().
@@ -80,7 +84,7 @@ class SceneRenderer3D {
   };
   std::vector<LabelSurface> labelSurfaces_;
   bool labelsVisible_ = true;
-  std::vector<vtkSmartPointer<vtkProp3D>> plannedLeads_;
+  std::vector<vtkSmartPointer<vtkProp3D>> plannedLeads_, ghostLeads_;
   vtkNew<vtkTextActor> title_;
   vtkSmartPointer<vtkActor> riskMap_;
   vtkSmartPointer<vtkScalarBarActor> riskMapBar_;

@@ -146,6 +146,14 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   fadedContactActor_->GetProperty()->SetPointSize(4.0);
   fadedContactActor_->PickableOff();
   renderer_->AddActor(fadedLeadLineActor_);
+  vtkNew<vtkPolyDataMapper> ghostMapper;
+  ghostMapper->SetInputData(ghostLines_);
+  ghostActor_->SetMapper(ghostMapper);
+  ghostActor_->GetProperty()->SetColor(1.0, 1.0, 1.0);
+  ghostActor_->GetProperty()->SetOpacity(0.85);
+  ghostActor_->GetProperty()->SetLineWidth(2.0);
+  ghostActor_->PickableOff();
+  renderer_->AddActor(ghostActor_);
   renderer_->AddActor(fadedContactActor_);
   renderer_->AddActor(leadLineActor_);
   renderer_->AddActor(leadContactActor_);
@@ -206,7 +214,7 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
     edgeLetters_[i]->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
     edgeLetters_[i]->SetPosition(positions[i][0], positions[i][1]);
     vtkTextProperty* p = edgeLetters_[i]->GetTextProperty();
-    p->SetFontSize(20);
+    p->SetFontSize(kEdgeLetterFontSize);
     p->BoldOn();
     p->SetColor(1.0, 0.85, 0.2);
     p->SetJustification(hJustify[i]);
@@ -215,14 +223,14 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   }
   title_->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
   title_->SetPosition(0.015, 0.975);
-  title_->GetTextProperty()->SetFontSize(14);
+  title_->GetTextProperty()->SetFontSize(kTitleFontSize);
   title_->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
   title_->GetTextProperty()->SetVerticalJustification(VTK_TEXT_TOP);
   title_->SetInput(sliceOrientationName(orientation));
   renderer_->AddViewProp(title_);
   windowLevelText_->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
   windowLevelText_->SetPosition(0.015, 0.02);
-  windowLevelText_->GetTextProperty()->SetFontSize(16);
+  windowLevelText_->GetTextProperty()->SetFontSize(kWindowLevelFontSize);
   windowLevelText_->GetTextProperty()->BoldOn();
   windowLevelText_->GetTextProperty()->SetColor(0.55, 0.9, 1.0);
   windowLevelText_->VisibilityOff();
@@ -341,6 +349,29 @@ void SliceRenderer::setLeads(const std::vector<LeadOverlay>& leads) {
   updateLeadGeometry();
 }
 
+int SliceRenderer::scaledFontSize(int designed) const {
+  return static_cast<int>(std::lround(designed * textScale_));
+}
+
+int SliceRenderer::titleFontSize() const {
+  return title_->GetTextProperty()->GetFontSize();
+}
+
+void SliceRenderer::setTextScale(double scale) {
+  textScale_ = std::clamp(scale, 0.5, 3.0);
+  for (const auto& letter : edgeLetters_)
+    letter->GetTextProperty()->SetFontSize(scaledFontSize(kEdgeLetterFontSize));
+  title_->GetTextProperty()->SetFontSize(scaledFontSize(kTitleFontSize));
+  windowLevelText_->GetTextProperty()->SetFontSize(scaledFontSize(kWindowLevelFontSize));
+  for (const auto& label : referenceLabels_)
+    label->GetTextProperty()->SetFontSize(scaledFontSize(kTargetNameFontSize));
+}
+
+void SliceRenderer::setGhostLead(const std::optional<LeadOverlay>& ghost) {
+  ghost_ = ghost;
+  updateLeadGeometry();
+}
+
 void SliceRenderer::setReferenceTargets(const std::vector<TargetMarker>& targets) {
   referenceTargets_ = targets;
   while (referenceLabels_.size() > targets.size()) {
@@ -351,7 +382,7 @@ void SliceRenderer::setReferenceTargets(const std::vector<TargetMarker>& targets
     auto label = vtkSmartPointer<vtkTextActor>::New();
     label->GetPositionCoordinate()->SetCoordinateSystemToWorld();  // plane mm, as the geometry
     vtkTextProperty* p = label->GetTextProperty();
-    p->SetFontSize(13);
+    p->SetFontSize(scaledFontSize(kTargetNameFontSize));
     p->BoldOn();
     p->ShadowOn();
     p->SetColor(1.0, 1.0, 1.0);
@@ -464,6 +495,18 @@ void SliceRenderer::updateLeadGeometry() {
   install(activationCircles_, circlePoints, circles, true);
   install(warnedActivationCircles_, warnedCirclePoints, warnedCircles, true);
 
+  // The previewed alternative: dashes along its whole path, under the planned leads (z 0.78).
+  vtkNew<vtkPoints> ghostPoints;
+  vtkNew<vtkCellArray> ghostCells;
+  if (ghost_) {
+    const Vec3 from = ghost_->tipRas, along = ghost_->entryRas - ghost_->tipRas;
+    const double length = norm(along);
+    for (double s = 0; s < length; s += 2 * kGhostDashMm)
+      addLine(ghostPoints, ghostCells, from + (s / length) * along,
+              from + (std::min(s + kGhostDashMm, length) / length) * along, 0.78);
+  }
+  install(ghostLines_, ghostPoints, ghostCells, true);
+
   // Reference targets: a diamond about each, its name to its right; on the slice when within the slab.
   vtkNew<vtkPoints> markPoints, fadedMarkPoints;
   vtkNew<vtkCellArray> marks, fadedMarks;
@@ -558,12 +601,12 @@ void SliceRenderer::updateOverlay() {
   crosshairLines_->SetLines(lines);
   crosshairLines_->Modified();
 
-  // Title: view name and the slice position along its normal axis in patient terms ("L 19.5 mm").
+  // Title: view name and the slice position along its normal axis in patient terms ("19.5 mm left").
   const Vec3 normal = axes_.normalRas();
   int axis = 0;
   for (int a = 1; a < 3; ++a)
     if (std::abs(normal[a]) > std::abs(normal[axis])) axis = a;
-  const std::string position = patientDirectionText(crosshairRas_[axis], axis);
+  const std::string position = patientDirectionWords(crosshairRas_[axis], axis);
   char text[96];
   std::snprintf(text, sizeof text, "%s   %s", sliceOrientationName(orientation_), position.c_str());
   title_->SetInput(text);

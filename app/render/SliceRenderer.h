@@ -13,6 +13,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,19 @@ class SliceRenderer {
   // Where the rods cross the current slice (RAS mm), as drawn.
   const std::vector<Vec3>& frameRodCrossings() const { return frameRodCrossings_; }
   const std::vector<LeadOverlay>& leads() const { return leads_; }
+  // An alternative previewed before it is used (issue 23): its path from the tip to the entry as a
+  // dashed white line (kGhostDashMm dashes and gaps), in every view whatever the slice, no handles.
+  static constexpr double kGhostDashMm = 2.0;
+  // The overlay texts' designed sizes, points at a text scale of 1.
+  static constexpr int kEdgeLetterFontSize = 20, kTitleFontSize = 14, kWindowLevelFontSize = 16,
+                       kTargetNameFontSize = 13;
+  void setGhostLead(const std::optional<LeadOverlay>& ghost);
+  // The overlay texts' size (letters, title, window/level, target names) times `scale`: 1 as
+  // designed, larger for a projector or a lecture hall (View > Text size).
+  void setTextScale(double scale);
+  double textScale() const { return textScale_; }
+  int titleFontSize() const;
+  const std::optional<LeadOverlay>& ghostLead() const { return ghost_; }
   // Fits the whole volume into the viewport (then applies the zoom and pan); call after the
   // viewport size changes.
   void fitToViewport(int widthPixels, int heightPixels);
@@ -174,6 +188,11 @@ class SliceRenderer {
   std::vector<Vec3> frameRodCrossings_;
   vtkNew<vtkPolyData> frameRodPoints_;
   vtkNew<vtkActor> frameRodActor_;
+  std::optional<LeadOverlay> ghost_;
+  double textScale_ = 1.0;
+  int scaledFontSize(int designed) const;
+  vtkNew<vtkPolyData> ghostLines_;
+  vtkNew<vtkActor> ghostActor_;
   std::vector<TargetMarker> referenceTargets_;
   vtkNew<vtkPolyData> referenceMarks_, fadedReferenceMarks_;
   vtkNew<vtkActor> referenceActor_, fadedReferenceActor_;

@@ -13,6 +13,7 @@
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDialog>
 #include <QDir>
 #include <QDockWidget>
@@ -21,6 +22,7 @@
 #include <QEventLoop>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -30,6 +32,7 @@
 #include <QProgressDialog>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScrollBar>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTest>
@@ -1484,6 +1487,219 @@ TEST_F(Workstation, FileCloseAsksAboutUnsavedEditsAndLeavesAnEmptyWindow) {
   ASSERT_TRUE(waitFor([&] { return window.model().labels() && !window.busy(); }, 60000));
   EXPECT_GT(brightPixels(SliceOrientation::Axial), brightWithTheImage / 2);
   EXPECT_TRUE(close->isEnabled());
+}
+
+// Issue 23: a target or an entry can be typed, in patient RAS or in AC-PC terms (mm from the MCP), as
+// Slicer and ITK-SNAP users expect: choose the frame, type three numbers, press Enter. The edit is one
+// undo step; a field that does not hold three numbers changes nothing and says what it needs.
+TEST_F(Workstation, TypedTargetAndEntryCoordinatesInRasAndAcpcMoveThem) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  MainWindow window(nullptr, false);
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1400, 1000)));
+  auto* frame = window.findChild<QComboBox*>("coordinateFrame");
+  auto* target = window.findChild<QLineEdit*>("targetCoordinates");
+  auto* entry = window.findChild<QLineEdit*>("entryCoordinates");
+  ASSERT_TRUE(frame && target && entry);
+  auto typeInto = [](QLineEdit* field, const QString& text) {
+    QTest::mouseClick(field, Qt::LeftButton);
+    QTest::keyClick(field, Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClicks(field, text);
+    QTest::keyClick(field, Qt::Key_Return);
+    QApplication::processEvents();
+  };
+  const PlanSession& session = *window.session();
+  ASSERT_EQ(window.planPanel()->selectedSide(), Side::Left);
+  const Vec3 entryBefore = left(session).trajectory.entryRas;
+  const Vec3 targetBefore = left(session).trajectory.targetRas;
+  // The field shows the target in RAS, as the plan has it.
+  EXPECT_EQ(target->text(), QString("%1, %2, %3")
+                                .arg(targetBefore.x, 0, 'f', 1)
+                                .arg(targetBefore.y, 0, 'f', 1)
+                                .arg(targetBefore.z, 0, 'f', 1));
+
+  // AC-PC: chosen by the keyboard in the combo box, then typed.
+  QTest::mouseClick(frame, Qt::LeftButton);
+  QTest::keyClick(frame, Qt::Key_Escape);  // the list a click opens
+  QTest::keyClick(frame, Qt::Key_Down);
+  ASSERT_EQ(frame->currentIndex(), 1);
+  const std::size_t historyBefore = session.plan().history.size();
+  typeInto(target, "-20, 2.5, -4");
+  const AcpcFrame acpc = planAcpcFrame(session.plan());
+  const Vec3 movedAcpc = acpc.acpcFromRas(left(session).trajectory.targetRas);
+  EXPECT_NEAR(movedAcpc.x, -20.0, 0.01);
+  EXPECT_NEAR(movedAcpc.y, 2.5, 0.01);
+  EXPECT_NEAR(movedAcpc.z, -4.0, 0.01);
+  EXPECT_LT(norm(left(session).trajectory.entryRas - entryBefore), 1e-6) << "the entry stays";
+  ASSERT_EQ(session.plan().history.size(), historyBefore + 1);
+  EXPECT_EQ(session.plan().history.back().action, EditAction::MoveTarget);
+  EXPECT_EQ(target->text(), "-20.0, 2.5, -4.0") << "shown back in the chosen frame";
+
+  // RAS: the entry 3 mm further anterior, typed with spaces.
+  QTest::keyClick(frame, Qt::Key_Up);
+  ASSERT_EQ(frame->currentIndex(), 0);
+  const Vec3 newEntry = entryBefore + Vec3{0, 3, 0};
+  typeInto(
+      entry,
+      QString("%1 %2 %3").arg(newEntry.x, 0, 'f', 2).arg(newEntry.y, 0, 'f', 2).arg(newEntry.z, 0, 'f', 2));
+  EXPECT_LT(norm(left(session).trajectory.entryRas - newEntry), 0.01);
+  EXPECT_EQ(session.plan().history.back().action, EditAction::MoveEntry);
+
+  // Not three numbers: nothing changes, the field says what it needs.
+  const std::size_t historyNow = session.plan().history.size();
+  typeInto(target, "-20, two, -4");
+  EXPECT_EQ(session.plan().history.size(), historyNow);
+  EXPECT_TRUE(target->toolTip().contains("Three numbers")) << target->toolTip().toStdString();
+
+  // One undo step per typed point: Edit > Undo twice brings back the target and the entry. (Ctrl+Z
+  // in a field with the focus undoes its typing, as in any text field.)
+  ASSERT_TRUE(clickMenuPath(window, {"Edit", "Undo"}));
+  ASSERT_TRUE(clickMenuPath(window, {"Edit", "Undo"}));
+  EXPECT_LT(norm(left(session).trajectory.targetRas - targetBefore), 1e-6);
+  EXPECT_LT(norm(left(session).trajectory.entryRas - entryBefore), 1e-6);
+}
+
+// Issue 23, layout: a new user's window (1400 x 1000, the probe's eye docked under the panel) shows
+// every column of the trajectory table with no sideways scroll, and the selected trajectory's
+// editors (electrode, depth, typed target) without scrolling the panel.
+TEST_F(Workstation, ThePanelShowsEveryTrajectoryColumnAndTheEditorsWithoutScrolling) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  MainWindow window(nullptr, false);
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1400, 1000)));
+  idleFor(200);
+  auto* table = window.findChild<QTableWidget*>("trajectoryTable");
+  ASSERT_NE(table, nullptr);
+  EXPECT_FALSE(table->horizontalScrollBar()->isVisible());
+  const QHeaderView* header = table->horizontalHeader();
+  const int last = table->columnCount() - 1;
+  EXPECT_LE(header->sectionViewportPosition(last) + header->sectionSize(last), table->viewport()->width())
+      << "the last column (Safe) is cut off";
+  for (int c = 0; c <= last; ++c) EXPECT_GE(header->sectionSize(c), 20) << "column " << c;
+  for (const char* name : {"electrodeChoice", "depthSpin", "targetCoordinates"}) {
+    auto* editor = window.findChild<QWidget*>(name);
+    ASSERT_NE(editor, nullptr) << name;
+    EXPECT_FALSE(editor->visibleRegion().isEmpty()) << name << " is scrolled out of view";
+  }
+}
+
+// Issue 23: an alternative is previewed before it is used. One click on its row draws it as a dashed
+// white ghost in every slice view (translucent in 3-D) and sets it beside the planned trajectory in the
+// panel, measure by measure; the plan does not change. A click on the planned row takes the ghost
+// away; a double-click on the alternative uses it.
+TEST_F(Workstation, AnAlternativeIsPreviewedAsAGhostAndComparedBeforeItIsUsed) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  MainWindow window(nullptr, false);
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1400, 1000)));
+  auto* table = window.findChild<QTableWidget*>("trajectoryTable");
+  ASSERT_NE(table, nullptr);
+  auto rowOf = [&](const QString& id) {
+    for (int r = 0; r < table->rowCount(); ++r)
+      if (table->item(r, 0) && table->item(r, 0)->text() == id) return r;
+    return -1;
+  };
+  const PlanSession& session = *window.session();
+  ASSERT_FALSE(session.plan().alternatives.empty());
+  const PlannedTrajectory alternative = session.plan().alternatives.front();
+  const QString alternativeId = QString::fromStdString(alternative.trajectory.id);
+  const QString plannedId =
+      QString::fromStdString(chosenTrajectory(session.plan(), alternative.trajectory.side)->trajectory.id);
+  auto whitePixels = [&] {
+    QApplication::processEvents();
+    return countPixels(window.sliceView(SliceOrientation::Coronal)->grabFramebuffer(),
+                       [](QColor c) { return c.red() > 235 && c.green() > 235 && c.blue() > 235; });
+  };
+  auto clickRow = [&](int row, bool twice) {
+    const QPoint at = table->visualItemRect(table->item(row, 0)).center();
+    if (twice)
+      QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, at);
+    else
+      QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, at);
+    QApplication::processEvents();
+  };
+  const int whiteBefore = whitePixels();
+  const std::size_t historyBefore = session.plan().history.size();
+
+  ASSERT_GE(rowOf(alternativeId), 0);
+  clickRow(rowOf(alternativeId), false);
+  const auto& ghost = window.sliceView(SliceOrientation::Axial)->sliceRenderer().ghostLead();
+  ASSERT_TRUE(ghost.has_value()) << "no ghost after a click on " << alternativeId.toStdString();
+  EXPECT_LT(norm(ghost->entryRas - alternative.trajectory.entryRas), 1e-9);
+  EXPECT_GT(whitePixels(), whiteBefore + 40) << "the ghost's dashes are not drawn in the coronal view";
+  const QString details = window.planPanel()->detailsText();
+  EXPECT_TRUE(details.contains("Compare")) << details.toStdString();
+  EXPECT_TRUE(details.contains(plannedId + " (planned)")) << details.toStdString();
+  EXPECT_TRUE(details.contains("Contacts in GPi")) << details.toStdString();
+  EXPECT_EQ(session.plan().history.size(), historyBefore) << "a preview changed the plan";
+  EXPECT_EQ(chosenTrajectory(session.plan(), alternative.trajectory.side)->trajectory.id,
+            plannedId.toStdString());
+
+  clickRow(rowOf(plannedId), false);
+  EXPECT_FALSE(window.sliceView(SliceOrientation::Axial)->sliceRenderer().ghostLead().has_value());
+  EXPECT_FALSE(window.planPanel()->detailsText().contains("Compare"));
+
+  clickRow(rowOf(alternativeId), false);
+  clickRow(rowOf(alternativeId), true);
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return chosenTrajectory(session.plan(), alternative.trajectory.side)->trajectory.id ==
+               alternative.trajectory.id;
+      },
+      5000));
+  EXPECT_FALSE(window.sliceView(SliceOrientation::Axial)->sliceRenderer().ghostLead().has_value())
+      << "the alternative in use is no longer a ghost";
+}
+
+// Issue 23: View > Text size > Projector makes the window's font and every view's overlay texts 1.6
+// times larger, for a lecture hall or a screen across the theatre; Normal brings them back.
+TEST_F(Workstation, TextSizeForAProjectorEnlargesTheWindowsAndTheViewsTexts) {
+  MainWindow window(nullptr, false);
+  ASSERT_TRUE(openColin27SampleIn(window));
+  const double fontBefore = QApplication::font().pointSizeF();
+  // The title's grey ink in the axial view's top-left corner (the head does not reach it).
+  auto titleInk = [&] {
+    QApplication::processEvents();
+    const QImage image = window.sliceView(SliceOrientation::Axial)->grabFramebuffer();
+    int n = 0;
+    for (int y = 0; y < image.height() / 10; ++y)
+      for (int x = 0; x < image.width() * 35 / 100; ++x) {
+        const QColor c = image.pixelColor(x, y);
+        n += c.value() > 150 && std::abs(c.red() - c.blue()) < 20 && std::abs(c.red() - c.green()) < 20;
+      }
+    return n;
+  };
+  const int inkBefore = titleInk();
+  ASSERT_GT(inkBefore, 50) << "no title drawn";
+  ASSERT_TRUE(clickMenuPath(window, {"View", "Text size", "Projector"}));
+  EXPECT_NEAR(QApplication::font().pointSizeF(), fontBefore * 1.6, 0.01);
+  EXPECT_EQ(window.sliceView(SliceOrientation::Coronal)->sliceRenderer().titleFontSize(), 22);
+  EXPECT_GT(titleInk(), inkBefore * 14 / 10) << "the title is not drawn larger";
+  idleFor(300);  // the menu bar is laid out again in the larger font
+  ASSERT_TRUE(clickMenuPath(window, {"View", "Text size", "Normal"}));
+  EXPECT_NEAR(QApplication::font().pointSizeF(), fontBefore, 0.01);
+  EXPECT_EQ(window.sliceView(SliceOrientation::Coronal)->sliceRenderer().titleFontSize(), 14);
+  EXPECT_NEAR(titleInk(), inkBefore, inkBefore / 10 + 5);
+}
+
+// Issue 23, layout: however narrow the panel is (as a restart restores it), the structures table
+// shows the structures' names, not only their colour swatches, with nothing off to the right, and at
+// least four rows.
+TEST_F(Workstation, TheStructuresKeepTheirNamesAndFourRowsInANarrowPanel) {
+  MainWindow window(nullptr, false);
+  ASSERT_TRUE(openColin27SampleIn(window));
+  auto* dock = window.findChild<QDockWidget*>("planDock");
+  ASSERT_NE(dock, nullptr);
+  window.resizeDocks({dock}, {150}, Qt::Horizontal);  // narrower than it can be: it stops at its minimum
+  idleFor(200);
+  auto* table = window.findChild<QTableWidget*>("structuresTable");
+  ASSERT_NE(table, nullptr);
+  ASSERT_GT(table->rowCount(), 4);
+  int longest = 0;
+  for (int r = 0; r < table->rowCount(); ++r)
+    longest = std::max(longest, table->fontMetrics().horizontalAdvance(table->item(r, 0)->text()));
+  EXPECT_GE(table->columnWidth(0), table->iconSize().width() + longest * 2 / 3)
+      << "the names are cut to their swatches (column " << table->columnWidth(0) << " px)";
+  const QHeaderView* header = table->horizontalHeader();
+  EXPECT_LE(header->sectionViewportPosition(2) + header->sectionSize(2), table->viewport()->width());
+  EXPECT_GE(table->viewport()->height(), 4 * table->rowHeight(0) - 2) << "fewer than four rows in view";
 }
 
 TEST_F(Workstation, WindowLevelPresetsFromTheViewMenu) {

@@ -9,6 +9,7 @@
 #include "dbs/imaging/ImagingError.h"
 #include "dbs/imaging/NiftiHeader.h"
 #include "dbs/imaging/Volume.h"
+#include "dbs/imaging/WorldFrame.h"
 
 namespace dbs {
 namespace {
@@ -115,6 +116,17 @@ INSTANTIATE_TEST_SUITE_P(
                         affineFromColumns({0, 0, -1}, {0, -1, 0}, {-1.3, 0, 0}, {80, 90, 100}), false, true,
                         "IPL"}),
     [](const auto& info) { return info.param.name; });
+
+// A slice view's title says where the slice is in words (issue 23: "Axial   I 3.4 mm" read as 13.4).
+TEST(WorldFrame, PositionsAlongAnAxisAreSaidInWords) {
+  EXPECT_EQ(patientDirectionWords(-19.5, 0), "19.5 mm left");
+  EXPECT_EQ(patientDirectionWords(19.54, 0), "19.5 mm right");
+  EXPECT_EQ(patientDirectionWords(-5.2, 1), "5.2 mm posterior");
+  EXPECT_EQ(patientDirectionWords(12, 1), "12.0 mm anterior");
+  EXPECT_EQ(patientDirectionWords(-3.4, 2), "3.4 mm inferior");
+  EXPECT_EQ(patientDirectionWords(3, 2, 0), "3 mm superior");
+  EXPECT_EQ(patientDirectionWords(-0.01, 0), "0.0 mm") << "no side for what rounds to zero";
+}
 
 TEST(NiftiGeometry, SformWinsOverQformAndDisagreementIsReported) {
   TestNifti nifti;

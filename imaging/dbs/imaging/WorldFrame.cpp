@@ -110,8 +110,19 @@ std::string directionAndMagnitude(double rasValueMm, int axis, int decimals) {
 }
 }  // namespace
 
-std::string patientDirectionText(double rasValueMm, int axis, int decimals) {
-  return directionAndMagnitude(rasValueMm, axis, decimals) + " mm";
+std::string patientDirectionWords(double rasValueMm, int axis, int decimals) {
+  static const char* const positive[] = {"right", "anterior", "superior"};
+  static const char* const negative[] = {"left", "posterior", "inferior"};
+  const double scale = std::pow(10.0, decimals);
+  const double rounded = std::round(std::abs(rasValueMm) * scale) / scale;
+  char text[64];
+  if (rounded == 0) {
+    std::snprintf(text, sizeof text, "%.*f mm", decimals, 0.0);
+  } else {
+    std::snprintf(text, sizeof text, "%.*f mm %s", decimals, rounded,
+                  rasValueMm < 0 ? negative[axis] : positive[axis]);
+  }
+  return text;
 }
 
 std::string patientPositionText(Vec3 p, int decimals) {

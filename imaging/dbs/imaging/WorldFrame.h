@@ -80,9 +80,10 @@ std::string orientationCode(const Affine& rasFromIjk);
 // "R", "L", "A", "P", "S" or "I" for the anatomical direction a RAS vector points towards most.
 char anatomicalLetter(Vec3 directionRas);
 
-// A RAS coordinate in patient terms, the way a clinician says it: axis 0 -19.5 -> "L 19.5 mm",
-// axis 1 -5.2 -> "P 5.2 mm", axis 2 3 -> "S 3.0 mm" (never a signed "R -19.5").
-std::string patientDirectionText(double rasValueMm, int axis, int decimals = 1);
+// A RAS coordinate in patient terms, in words, for a label read at a glance: axis 0 -19.5 ->
+// "19.5 mm left", axis 1 -5.2 -> "5.2 mm posterior", axis 2 3 -> "3.0 mm superior", 0 -> "0.0 mm"
+// (never a signed "R -19.5"). A view's title once said "Axial   I 3.4 mm", read as 13.4 (issue 23).
+std::string patientDirectionWords(double rasValueMm, int axis, int decimals = 1);
 // A RAS point in patient terms: "L 19.5, P 5.2, I 3.2 mm".
 std::string patientPositionText(Vec3 pointRas, int decimals = 1);
 

@@ -58,6 +58,10 @@ const PlanTarget* planTarget(const PlanDocument& plan, Side side, TargetSource s
   return nullptr;
 }
 
+AcpcFrame planAcpcFrame(const PlanDocument& plan) {
+  return AcpcFrame(plan.acRas, plan.pcRas, plan.midlineRas);
+}
+
 std::optional<TargetAgreement> targetAgreement(const PlanDocument& plan, Side side) {
   const PlanTarget* atlas = planTarget(plan, side, TargetSource::Atlas);
   const PlanTarget* indirect = planTarget(plan, side, TargetSource::Indirect);

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dbs/imaging/ImageGeometry.h"
+#include "dbs/planning/AcpcFrame.h"
 #include "dbs/planning/Stimulation.h"
 #include "dbs/planning/Trajectory.h"
 
@@ -191,6 +192,9 @@ struct TargetAgreement {
   // The chosen trajectory aims nearer the atlas target than the indirect one.
   bool aimsAtAtlas() const { return aimToAtlasMm && aimToIndirectMm && *aimToAtlasMm <= *aimToIndirectMm; }
 };
+// The plan's own AC-PC frame (its AC, PC and midline point, which edits may move); throws
+// std::invalid_argument when they are degenerate.
+AcpcFrame planAcpcFrame(const PlanDocument& plan);
 std::vector<TargetAgreement> targetAgreements(const PlanDocument& plan);  // sides with both targets
 std::optional<TargetAgreement> targetAgreement(const PlanDocument& plan, Side side);
 // For a side whose targets disagree: which of the two the trajectory aims at and why, one sentence

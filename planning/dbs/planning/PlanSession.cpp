@@ -24,10 +24,6 @@ json vecJson(Vec3 v) {
   return json::array({v.x, v.y, v.z});
 }
 
-AcpcFrame frameOf(const PlanDocument& plan) {
-  return AcpcFrame(plan.acRas, plan.pcRas, plan.midlineRas);
-}
-
 // The scoring context of `basis` with another AC-PC frame (the document's, which edits may move).
 PlanningContext contextWithFrame(const PlanResult& basis, const AcpcFrame& frame) {
   PlanningContext context = basis.context();
@@ -77,7 +73,7 @@ void placeAcOrPc(const PlanResult& basis, const PlanEdit& edit, PlanHistoryEntry
             entry);
   if (norm(plan.acRas - plan.pcRas) < 1.0)
     throw std::invalid_argument("AC and PC must be at least 1 mm apart");
-  const AcpcFrame frame = frameOf(plan);  // throws std::invalid_argument for a degenerate frame
+  const AcpcFrame frame = planAcpcFrame(plan);  // throws std::invalid_argument for a degenerate frame
   plan.mcpRas = frame.mcpRas();
   const PlanningContext context = contextWithFrame(basis, frame);
   for (PlanTarget& t : plan.targets) t.acpc = frame.acpcFromRas(t.ras);
@@ -220,7 +216,7 @@ PlanDocument applyEditToTrajectories(const PlanResult& basis, PlanDocument plan,
     setStimulation(edit, plan, entry);
     return plan;
   }
-  const AcpcFrame frame = frameOf(plan);
+  const AcpcFrame frame = planAcpcFrame(plan);
   const PlanningContext context = contextWithFrame(basis, frame);
   Trajectory t = chosen->trajectory;
   entry.side = edit.side;
@@ -330,7 +326,7 @@ PlanSession::PlanSession(std::shared_ptr<PlanResult> result, std::string planPat
 }
 
 void PlanSession::setDocument(PlanDocument plan) {
-  result_->acpc = std::make_unique<AcpcFrame>(frameOf(plan));
+  result_->acpc = std::make_unique<AcpcFrame>(planAcpcFrame(plan));
   result_->plan = std::move(plan);
 }
 
@@ -377,7 +373,7 @@ bool PlanSession::commit(const PlanEdit& edit, bool searchAlternativesNow, EditM
   if (edit.invalidatesAlternatives()) {
     std::vector<PlannedTrajectory> alternatives;
     if (searchAlternativesNow) {
-      const AcpcFrame frame = frameOf(next);
+      const AcpcFrame frame = planAcpcFrame(next);
       alternatives = searchAlternatives(contextWithFrame(*result_, frame),
                                         chosenTrajectory(next, edit.sided())->trajectory);
     }
@@ -433,7 +429,7 @@ AlternativesJob PlanSession::alternativesJob(Side side) const {
                                 "'");
   // Everything the job reads is its own or immutable: the basis (fields, labels, registration) is
   // kept alive by the shared pointer, the frame and the trajectory are copies.
-  auto frame = std::make_shared<const AcpcFrame>(frameOf(plan()));
+  auto frame = std::make_shared<const AcpcFrame>(planAcpcFrame(plan()));
   PlanningContext context = contextWithFrame(*result_, *frame);
   std::shared_ptr<const PlanResult> basis = result_;
   const Trajectory trajectory = chosen->trajectory;
@@ -579,7 +575,7 @@ std::unique_ptr<PlanSession> PlanSession::open(const std::string& planPath,
     return !progress || progress(0.4 + 0.5 * f, s);
   });
   result->field = std::make_unique<RiskField>(result->risks, result->locate.labels);
-  result->acpc = std::make_unique<AcpcFrame>(frameOf(plan));
+  result->acpc = std::make_unique<AcpcFrame>(planAcpcFrame(plan));
   result->locate.acRas = plan.acRas;
   result->locate.pcRas = plan.pcRas;
   result->locate.mcpRas = plan.mcpRas;
