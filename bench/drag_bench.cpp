@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   }
   QTest::qWait(500);  // the first frames, the risk map and alternatives settle
 
-  using dbs::SliceOrientation;
+  using dbs::app::SliceOrientation;
   using dbs::app::SliceViewWidget;
   FrameCounter counter;
   for (SliceOrientation o : {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal})
