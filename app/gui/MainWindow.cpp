@@ -257,8 +257,7 @@ bool MainWindow::closeImage() {
   // session generation setSession() advances. Nothing waits.
   jobs_->cancelCurrent();
   tourDock_->hide();
-  setSession(nullptr);
-  showPlanDocument(nullptr, false);
+  setSession(nullptr);  // shows no plan in every view and the panel
   model_.clear();
   positionLabel_->clear();
   updateActions();
@@ -690,7 +689,6 @@ void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
 }
 
 void MainWindow::setTextScale(double scale) {
-  if (textScale_ == 1.0) designedFont_ = QApplication::font();
   textScale_ = std::clamp(scale, 0.5, 3.0);
   QFont font = designedFont_;
   if (font.pointSizeF() > 0)

@@ -19,6 +19,7 @@
 // (InteractionModes, inside the views), the panel (PlanPanel) and the tour (GuidedTour).
 #pragma once
 
+#include <QApplication>
 #include <QMainWindow>
 
 #include <array>
@@ -213,9 +214,9 @@ class MainWindow : public QMainWindow {
   bool dragging_ = false;
   bool startupChecked_ = false;
   double textScale_ = 1.0;
-  QFont designedFont_;                // the application's font at text scale 1
-  QWidget* onlyView_ = nullptr;       // the one view shown alone, or nullptr: all four
-  std::string recoverWithoutAsking_;  // a plan whose autosave the user chose at start-up
+  QFont designedFont_ = QApplication::font();  // the application's font at text scale 1
+  QWidget* onlyView_ = nullptr;                // the one view shown alone, or nullptr: all four
+  std::string recoverWithoutAsking_;           // a plan whose autosave the user chose at start-up
 };
 
 }  // namespace dbs::app

@@ -47,7 +47,7 @@ SceneRenderer3D::SceneRenderer3D() {
   title_->SetInput("3D");
   title_->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
   title_->SetPosition(0.015, 0.975);
-  title_->GetTextProperty()->SetFontSize(14);
+  title_->GetTextProperty()->SetFontSize(kTitleFontSize);
   title_->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
   title_->GetTextProperty()->SetVerticalJustification(VTK_TEXT_TOP);
   renderer_->AddViewProp(title_);
@@ -170,14 +170,18 @@ void SceneRenderer3D::setPlannedLeads(const std::vector<vtkSmartPointer<vtkProp3
   }
 }
 
+int SceneRenderer3D::scaledFontSize(int designed) const {
+  return static_cast<int>(std::lround(designed * textScale_));
+}
+
 void SceneRenderer3D::setTextScale(double scale) {
-  const double s = std::clamp(scale, 0.5, 3.0);
-  title_->GetTextProperty()->SetFontSize(static_cast<int>(std::lround(14 * s)));
-  if (riskMapBar_) {  // made with the first risk map
-    riskMapBar_->GetTitleTextProperty()->SetFontSize(static_cast<int>(std::lround(12 * s)));
-    riskMapBar_->GetLabelTextProperty()->SetFontSize(static_cast<int>(std::lround(12 * s)));
+  textScale_ = std::clamp(scale, 0.5, 3.0);
+  title_->GetTextProperty()->SetFontSize(scaledFontSize(kTitleFontSize));
+  if (riskMapBar_) {  // made with the first risk map, at the scale then
+    riskMapBar_->GetTitleTextProperty()->SetFontSize(scaledFontSize(kLegendFontSize));
+    riskMapBar_->GetLabelTextProperty()->SetFontSize(scaledFontSize(kLegendFontSize));
   }
-  if (riskMapCaption_) riskMapCaption_->GetTextProperty()->SetFontSize(static_cast<int>(std::lround(12 * s)));
+  if (riskMapCaption_) riskMapCaption_->GetTextProperty()->SetFontSize(scaledFontSize(kLegendFontSize));
 }
 
 void SceneRenderer3D::setGhostLeads(const std::vector<vtkSmartPointer<vtkProp3D>>& ghost) {
@@ -222,8 +226,8 @@ void SceneRenderer3D::setRiskMap(vtkPolyData* surface, bool withLegend) {
   riskMapBar_->SetWidth(0.12);
   riskMapBar_->SetHeight(0.6);
   riskMapBar_->UnconstrainedFontSizeOn();
-  riskMapBar_->GetTitleTextProperty()->SetFontSize(12);
-  riskMapBar_->GetLabelTextProperty()->SetFontSize(12);
+  riskMapBar_->GetTitleTextProperty()->SetFontSize(scaledFontSize(kLegendFontSize));
+  riskMapBar_->GetLabelTextProperty()->SetFontSize(scaledFontSize(kLegendFontSize));
   riskMapBar_->PickableOff();
   renderer_->AddViewProp(riskMapBar_);
   riskMapCaption_ = vtkSmartPointer<vtkTextActor>::New();
@@ -232,7 +236,7 @@ void SceneRenderer3D::setRiskMap(vtkPolyData* surface, bool withLegend) {
       "window\ngrey: not above the target");
   riskMapCaption_->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
   riskMapCaption_->SetPosition(0.02, 0.03);
-  riskMapCaption_->GetTextProperty()->SetFontSize(12);
+  riskMapCaption_->GetTextProperty()->SetFontSize(scaledFontSize(kLegendFontSize));
   riskMapCaption_->GetTextProperty()->SetColor(0.85, 0.85, 0.85);
   riskMapCaption_->PickableOff();
   renderer_->AddViewProp(riskMapCaption_);

@@ -85,6 +85,10 @@ class SceneRenderer3D {
   std::vector<LabelSurface> labelSurfaces_;
   bool labelsVisible_ = true;
   std::vector<vtkSmartPointer<vtkProp3D>> plannedLeads_, ghostLeads_;
+  // The title's and the risk map legend's designed sizes (points at text scale 1), and the scale.
+  static constexpr int kTitleFontSize = 14, kLegendFontSize = 12;
+  double textScale_ = 1.0;
+  int scaledFontSize(int designed) const;
   vtkNew<vtkTextActor> title_;
   vtkSmartPointer<vtkActor> riskMap_;
   vtkSmartPointer<vtkScalarBarActor> riskMapBar_;

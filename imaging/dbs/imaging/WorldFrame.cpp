@@ -97,13 +97,23 @@ char anatomicalLetter(Vec3 d) {
 }
 
 namespace {
+// |rasValueMm| rounded to `decimals`, and whether it points the negative way (L, P, I). A value that
+// rounds to zero has no side: never "L 0.0" for -0.01.
+struct SidedMagnitude {
+  double rounded;
+  bool negative;
+};
+SidedMagnitude sidedMagnitude(double rasValueMm, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  const double rounded = std::round(std::abs(rasValueMm) * scale) / scale;
+  return {rounded, rasValueMm < 0 && rounded > 0};
+}
+
 std::string directionAndMagnitude(double rasValueMm, int axis, int decimals) {
   static const char positive[] = {'R', 'A', 'S'};
   static const char negative[] = {'L', 'P', 'I'};
-  const double rounded =
-      std::round(std::abs(rasValueMm) * std::pow(10.0, decimals)) / std::pow(10.0, decimals);
-  // A value that rounds to zero has no side: "R 0.0", never "L 0.0" for -0.01.
-  const char letter = (rasValueMm < 0 && rounded > 0) ? negative[axis] : positive[axis];
+  const auto [rounded, isNegative] = sidedMagnitude(rasValueMm, decimals);
+  const char letter = isNegative ? negative[axis] : positive[axis];
   char text[48];
   std::snprintf(text, sizeof text, "%c %.*f", letter, decimals, rounded);
   return text;
@@ -113,15 +123,13 @@ std::string directionAndMagnitude(double rasValueMm, int axis, int decimals) {
 std::string patientDirectionWords(double rasValueMm, int axis, int decimals) {
   static const char* const positive[] = {"right", "anterior", "superior"};
   static const char* const negative[] = {"left", "posterior", "inferior"};
-  const double scale = std::pow(10.0, decimals);
-  const double rounded = std::round(std::abs(rasValueMm) * scale) / scale;
+  const auto [rounded, isNegative] = sidedMagnitude(rasValueMm, decimals);
   char text[64];
-  if (rounded == 0) {
+  if (rounded == 0)
     std::snprintf(text, sizeof text, "%.*f mm", decimals, 0.0);
-  } else {
+  else
     std::snprintf(text, sizeof text, "%.*f mm %s", decimals, rounded,
-                  rasValueMm < 0 ? negative[axis] : positive[axis]);
-  }
+                  isNegative ? negative[axis] : positive[axis]);
   return text;
 }
 
