@@ -1,0 +1,47 @@
+#include "gui/PictureDialog.h"
+
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPixmap>
+#include <QSaveFile>
+#include <QVBoxLayout>
+
+#include "gui/WindowSettings.h"
+
+namespace dbs::app {
+
+PictureDialog::PictureDialog(std::shared_ptr<const QImage> image, std::function<QString()> folder,
+                             QWidget* parent, const FigureDialogText& text)
+    : QDialog(parent), image_(std::move(image)), folder_(std::move(folder)), text_(text) {
+  setObjectName("pictureDialog");
+  setAttribute(Qt::WA_DeleteOnClose);
+  setWindowTitle(text_.title);
+  auto* layout = new QVBoxLayout(this);
+  auto* picture = new QLabel(this);
+  picture->setObjectName("picture");
+  picture->setPixmap(
+      QPixmap::fromImage(*image_).scaled(1000, 750, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+  picture->setToolTip(text_.toolTip);
+  layout->addWidget(picture);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, this);
+  layout->addWidget(buttons);
+  connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
+  connect(buttons, &QDialogButtonBox::accepted, this, &PictureDialog::save);
+}
+
+void PictureDialog::save() {
+  const QString path =
+      QFileDialog::getSaveFileName(this, "Save the picture", folder_() + "/" + text_.fileName, "PNG (*.png)");
+  if (path.isEmpty()) return;
+  QSaveFile file(path);  // atomic: a failure never leaves a partial PNG
+  if (!file.open(QIODevice::WriteOnly) || !image_->save(&file, "PNG") || !file.commit()) {
+    QMessageBox::warning(this, "dbsplan", "Could not write " + path);
+    return;
+  }
+  WindowSettings::rememberFolder(path);
+  emit saved(path);
+}
+
+}  // namespace dbs::app
