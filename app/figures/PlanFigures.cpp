@@ -18,6 +18,7 @@
 
 #include <vtkAOSDataArrayTemplate.h>
 #include <vtkActor.h>
+#include <vtkBillboardTextActor3D.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
 #include <vtkDoubleArray.h>
@@ -36,10 +37,13 @@
 #include <vtkPolyData.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkPolyDataNormals.h>
+#include <vtkProp3D.h>
+#include <vtkPropCollection.h>
 #include <vtkProperty.h>
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
 #include <vtkSphereSource.h>
+#include <vtkTextProperty.h>
 #include <vtkTransform.h>
 #include <vtkTubeFilter.h>
 #include <vtkWindowToImageFilter.h>
@@ -687,6 +691,7 @@ namespace {
 struct SceneSurfaces {
   vtkSmartPointer<vtkActor> head, brain;
 };
+// Adds the plan scene's anatomy to `renderer`: the deep structures, the head and the brain.
 SceneSurfaces addSceneAnatomy(const PlanResult& result, vtkRenderer* renderer) {
   // Deep structures: both GPi green and nearly opaque (so the contacts inside still show), the
   // others faint. The internal capsule (13, 14) and the tissue classes (scalp, grey matter...,
@@ -772,25 +777,45 @@ std::vector<SceneAnnotation> sceneAnnotations(vtkRenderer* renderer, const vtkSm
   return annotations;
 }
 
-// The annotations over the rendered scene, kept inside `inside`.
+// The annotations over the rendered scene, kept inside `inside`. A lead's caption that would run over
+// a side letter moves above it ("R" covered the right lead's caption, issue 23).
 void drawSceneAnnotations(QPainter& painter, const std::vector<SceneAnnotation>& annotations, QSize size,
                           const QRectF& inside, int px) {
+  const auto placed = [&](const SceneAnnotation& a) {
+    return QPointF(std::clamp(a.pixel->x(), inside.left(), inside.right()),
+                   std::clamp(a.pixel->y(), inside.top(), inside.bottom()));
+  };
+  QFont letterFont = painter.font();
+  letterFont.setPixelSize(px * 5 / 2);
+  letterFont.setBold(true);
+  std::vector<QRectF> letterBoxes;
   for (const SceneAnnotation& a : annotations) {
-    if (!a.pixel) continue;
-    const QPointF p(std::clamp(a.pixel->x(), inside.left(), inside.right()),
-                    std::clamp(a.pixel->y(), inside.top(), inside.bottom()));
-    if (a.sideLetter) {
-      drawHaloText(painter, p, a.text, kLetterColour, px * 5 / 2, true, Qt::AlignHCenter | Qt::AlignVCenter);
-      continue;
-    }
+    if (!a.pixel || !a.sideLetter) continue;
+    const QPointF p = placed(a);
+    drawHaloText(painter, p, a.text, kLetterColour, letterFont.pixelSize(), true,
+                 Qt::AlignHCenter | Qt::AlignVCenter);
+    QRectF box = QFontMetricsF(letterFont).boundingRect(a.text);
+    box.moveCenter(p);
+    letterBoxes.push_back(box.adjusted(-0.3 * px, -0.3 * px, 0.3 * px, 0.3 * px));
+  }
+  QFont captionFont = painter.font();
+  captionFont.setPixelSize(px);
+  const QFontMetricsF captionMetrics(captionFont);
+  for (const SceneAnnotation& a : annotations) {
+    if (!a.pixel || a.sideLetter) continue;
+    const QPointF p = placed(a);
     // Lead captions run away from the picture's middle and stay inside it.
-    QFont font = painter.font();
-    font.setPixelSize(px);
-    const double width = QFontMetricsF(font).horizontalAdvance(a.text);
+    const double width = captionMetrics.horizontalAdvance(a.text);
     const bool leftward = p.x() < 0.5 * size.width();
     const double x =
         leftward ? std::max(p.x(), inside.left() + width) : std::min(p.x(), inside.right() - width);
-    drawHaloText(painter, QPointF(x, p.y()), a.text, QColor(235, 235, 235), px, false,
+    double bottom = p.y();
+    for (const QRectF& letter : letterBoxes) {
+      const QRectF caption(leftward ? x - width : x, bottom - captionMetrics.height(), width,
+                           captionMetrics.height());
+      if (caption.intersects(letter)) bottom = letter.top();
+    }
+    drawHaloText(painter, QPointF(x, bottom), a.text, QColor(235, 235, 235), px, false,
                  (leftward ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignBottom);
   }
 }
@@ -816,16 +841,11 @@ void drawSceneLegend(QPainter& painter, QSize size, int px) {
 
 }  // namespace
 
-QImage renderPlanScene(const PlanResult& result, QSize size) {
-  requireSize(size);
-  if (!canRenderPlanScene())
-    throw std::runtime_error("the 3-D scene needs an X display (run under xvfb-run -a when there is none)");
-
-  SceneRenderer3D scene;  // its camera (front-left, above) and orientation cube
+// The plan scene in `scene`'s renderer, framed (setUpSceneView); returns its annotations, not drawn.
+std::vector<SceneAnnotation> setUpPlanScene(const PlanResult& result, SceneRenderer3D& scene) {
   vtkRenderer* renderer = scene.renderer();
-  // The viewer's own caption ("3D") is not this figure's: the figure is annotated with QPainter.
+  // The viewer's own caption ("3D") is not this scene's: its annotations are drawn by the caller.
   scene.setTitleVisible(false);
-
   const SceneSurfaces surfaces = addSceneAnatomy(result, renderer);
   std::vector<LeadShape> leads;
   for (const PlannedTrajectory& t : result.plan.trajectories) {
@@ -835,9 +855,17 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
   for (const auto& actor : activatedRegionActors(result.plan.stimulation)) renderer->AddViewProp(actor);
   for (const auto& actor : referenceTargetActors(referenceTargetsToShow(result.plan)))
     renderer->AddViewProp(actor);
-
   setUpSceneView(scene);
-  std::vector<SceneAnnotation> annotations = sceneAnnotations(renderer, surfaces.head, surfaces.brain, leads);
+  return sceneAnnotations(renderer, surfaces.head, surfaces.brain, leads);
+}
+
+QImage renderPlanScene(const PlanResult& result, QSize size) {
+  requireSize(size);
+  if (!canRenderPlanScene())
+    throw std::runtime_error("the 3-D scene needs an X display (run under xvfb-run -a when there is none)");
+
+  SceneRenderer3D scene;  // its camera (front-left, above) and orientation cube
+  std::vector<SceneAnnotation> annotations = setUpPlanScene(result, scene);
 
   const QImage rendered = renderSceneOffScreen(scene, size, [&](vtkRenderer* r) {
     for (SceneAnnotation& a : annotations) a.pixel = imagePixelOfRas(r, a.pointRas, size.height());
@@ -856,9 +884,50 @@ QImage renderPlanScene(const PlanResult& result, QSize size) {
   return image;
 }
 
-ImplantedSystemScene buildImplantedSystemScene(const PlanResult& result) {
+BuiltScene buildPlanScene(const PlanResult& result) {
   const auto start = std::chrono::steady_clock::now();
-  ImplantedSystemScene scene;
+  SceneRenderer3D scene;  // for the scene's actors and camera only: nothing is rendered here
+  const std::vector<SceneAnnotation> annotations = setUpPlanScene(result, scene);
+  BuiltScene built;
+  vtkPropCollection* props = scene.renderer()->GetViewProps();
+  props->InitTraversal();
+  while (vtkProp* prop = props->GetNextProp())
+    if (auto* prop3d = vtkProp3D::SafeDownCast(prop); prop3d && prop3d->GetVisibility())
+      built.actors.push_back(prop3d);
+  // The side letters and the leads' captions, as the picture draws them, but in the scene.
+  for (const SceneAnnotation& a : annotations) {
+    auto label = vtkSmartPointer<vtkBillboardTextActor3D>::New();
+    label->SetInput(a.text.toStdString().c_str());
+    label->SetPosition(a.pointRas.x, a.pointRas.y, a.pointRas.z);
+    vtkTextProperty* text = label->GetTextProperty();
+    text->SetFontSize(a.sideLetter ? 30 : 15);
+    text->SetBold(a.sideLetter);
+    text->ShadowOn();
+    text->SetJustificationToCentered();
+    if (a.sideLetter)
+      text->SetColor(kLetterColour.redF(), kLetterColour.greenF(), kLetterColour.blueF());
+    else
+      text->SetColor(0.92, 0.92, 0.92);
+    built.actors.push_back(label);
+  }
+  for (const auto& prop : built.actors)
+    if (auto* actor = vtkActor::SafeDownCast(prop); actor && actor->GetMapper()) actor->GetMapper()->Update();
+  vtkCamera* camera = scene.renderer()->GetActiveCamera();
+  double focal[3], position[3], up[3];
+  camera->GetFocalPoint(focal);
+  camera->GetPosition(position);
+  camera->GetViewUp(up);
+  built.focalRas = {focal[0], focal[1], focal[2]};
+  built.cameraRas = {position[0], position[1], position[2]};
+  built.viewUpRas = {up[0], up[1], up[2]};
+  built.viewAngleDeg = camera->GetViewAngle();
+  built.buildSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return built;
+}
+
+BuiltScene buildImplantedSystemScene(const PlanResult& result) {
+  const auto start = std::chrono::steady_clock::now();
+  BuiltScene scene;
   // Only the GPi of the labels (the other structures would veil it at this scale, and each costs a
   // pass over the label map), the head and the brain at half resolution (maskSurfaceActor).
   if (const LabelVolume& labels = result.locate.labels; labels.image) {
@@ -908,7 +977,7 @@ QImage renderImplantedSystemScene(const PlanResult& result, QSize size) {
   requireSize(size);
   if (!canRenderPlanScene())
     throw std::runtime_error("the 3-D scene needs an X display (run under xvfb-run -a when there is none)");
-  const ImplantedSystemScene built = buildImplantedSystemScene(result);
+  const BuiltScene built = buildImplantedSystemScene(result);
   SceneRenderer3D scene;
   vtkRenderer* renderer = scene.renderer();
   scene.setTitleVisible(false);

@@ -78,17 +78,22 @@ FigurePlane targetSlicePlane(const PlannedTrajectory& trajectory, int axis, QSiz
 // left sides and an orientation cube. Missing masks or labels are left out. Needs an X display
 // (DISPLAY set; Xvfb will do): throws std::runtime_error without one or when the render fails.
 QImage renderPlanScene(const PlanResult& result, QSize size);
-// The implanted system's scene as actors, every pipeline already executed (so it can be built off the
-// UI thread and rendered, or rotated, on it): both GPi, the translucent head and brain, the leads,
-// the activated regions and the rest of the system (ImplantedSystem.h); and the camera that frames it
-// from the front-right, a little above, superior up (view angle 30 deg, VTK's default), from the
-// head's top down to the generator.
-struct ImplantedSystemScene {
+// A 3-D scene as actors, every pipeline already executed (so it is built off the UI thread and
+// rendered, or turned by the user, on it), and the camera that frames it (RAS mm, superior up).
+struct BuiltScene {
   std::vector<vtkSmartPointer<vtkProp3D>> actors;
-  Vec3 focalRas, cameraRas;
+  Vec3 focalRas, cameraRas, viewUpRas{0, 0, 1};
+  double viewAngleDeg = 30;  // VTK's default
   double buildSeconds = 0;
 };
-ImplantedSystemScene buildImplantedSystemScene(const PlanResult& result);
+// renderPlanScene's scene to turn by hand (View > Schematic): the same anatomy, leads, activated
+// regions and reference targets, framed by the same camera (from the front-left, above), with the
+// side letters and the leads' captions as labels that stay beside what they name as the scene turns.
+BuiltScene buildPlanScene(const PlanResult& result);
+// The implanted system's scene: both GPi, the translucent head and brain, the leads, the activated
+// regions and the rest of the system (ImplantedSystem.h); the camera frames it from the front-right,
+// a little above, from the head's top down to the generator.
+BuiltScene buildImplantedSystemScene(const PlanResult& result);
 // The schematic of the implanted patient (issue 25): the plan scene's head, brain, GPi, leads and
 // activated regions, with the rest of the system around them (ImplantedSystem.h: burr-hole caps,
 // extensions behind the right ear and down the neck, a generator under the right clavicle, a neutral

@@ -433,23 +433,53 @@ QString figureLegend() {
 }
 
 // Every figure of the report as a resource of `document`, under the names the pages' HTML uses.
-void addFigures(QTextDocument& document, const PlanResult& result, const QImage& renderedScene) {
+// Reports `fraction` of the whole report and what is being made; throws Cancelled when told to stop.
+void reportProgress(const ProgressCallback& progress, double fraction, const std::string& step) {
+  if (progress && !progress(fraction, step)) throw Cancelled();
+}
+
+// The figures take most of a report's time (the 3-D scenes, then a reslice per slice figure): they
+// are reported as fractions 0..kFiguresShare of the whole, the pages after them.
+constexpr double kFiguresShare = 0.8;
+
+void addFigures(QTextDocument& document, const PlanResult& result, const QImage& renderedScene,
+                const ProgressCallback& progress) {
   const PlanDocument& plan = result.plan;
+  const bool withRiskMaps = result.field && result.risks.headDistanceMm;  // a plan's session has both
+  // Each side: probe's eye, three slices, maybe a risk map; the two scenes count as one side each.
+  const double figures = 2.0 + static_cast<double>(plan.trajectories.size()) * (withRiskMaps ? 5 : 4);
+  double made = 0;
+  const auto next = [&](const std::string& step) {
+    reportProgress(progress, kFiguresShare * made++ / figures, step);
+  };
+  if (renderedScene.isNull()) next("rendering the 3-D scene");
   const QImage scene = renderedScene.isNull() ? renderPlanScene(result, kSceneFigure) : renderedScene;
   document.addResource(QTextDocument::ImageResource, QUrl("scene.png"), scene);
+  made = 1;
+  next("rendering the implanted system");
   document.addResource(QTextDocument::ImageResource, QUrl("implanted.png"),
                        renderImplantedSystemScene(result, kSceneFigure));
   const QSize square = kSquareFigure;
   for (const PlannedTrajectory& t : plan.trajectories) {
     const QString side{QChar(sideLetter(t.trajectory.side))};
+    const std::string sideText = sideWord(t.trajectory.side);
+    next("the " + sideText + " probe's eye view");
     document.addResource(QTextDocument::ImageResource, QUrl("probe-" + side + ".png"),
                          renderProbesEyeView(result, t, square));
-    for (int axis = 0; axis < 3; ++axis)
+    for (int axis = 0; axis < 3; ++axis) {
+      next("the " + sideText + " target's " +
+           std::string(axis == 0   ? "sagittal"
+                       : axis == 1 ? "coronal"
+                                   : "axial") +
+           " slice");
       document.addResource(QTextDocument::ImageResource, QUrl(QString("slice-%1-%2.png").arg(side).arg(axis)),
                            renderTargetSlice(result, t, axis, square));
-    if (result.field && result.risks.headDistanceMm)  // a plan's own session has both; a bare document not
+    }
+    if (withRiskMaps) {
+      next("the " + sideText + " scalp risk map");
       document.addResource(QTextDocument::ImageResource, QUrl("risk-" + side + ".png"),
                            renderRiskMapFigure(result, t, kRiskMapFigure));
+    }
   }
 }
 
@@ -518,10 +548,12 @@ void layOutOn(QTextDocument& document, QPdfWriter& writer, const QRectF& page, d
 
 // Paints `document` page by page, each with `footer` ("page %1 of %2" still to fill) at the bottom.
 void paintPages(QPainter& painter, QPdfWriter& writer, QTextDocument& document, const QRectF& page,
-                double footerHeight, const QString& footer) {
+                double footerHeight, const QString& footer, const ProgressCallback& progress) {
   const int pages = document.pageCount();
   const double contentHeight = document.pageSize().height();
   for (int p = 0; p < pages; ++p) {
+    reportProgress(progress, kFiguresShare + (1 - kFiguresShare) * p / pages,
+                   "writing page " + std::to_string(p + 1) + " of " + std::to_string(pages));
     if (p > 0) writer.newPage();
     painter.save();
     painter.translate(0, -p * contentHeight);
@@ -638,11 +670,12 @@ QString stimulationSection(const PlanDocument& plan, Side side) {
   return html;
 }
 
-void writePlanReport(const PlanResult& result, const std::string& pdfPath, const QImage& renderedScene) {
+void writePlanReport(const PlanResult& result, const std::string& pdfPath, const QImage& renderedScene,
+                     const ProgressCallback& progress) {
   const PlanDocument& plan = result.plan;
-  // Every figure first: an error here leaves no file behind at all.
+  // Every figure first: an error (or a cancel) here leaves no file behind at all.
   QTextDocument document;
-  addFigures(document, result, renderedScene);
+  addFigures(document, result, renderedScene, progress);
 
   QSaveFile file(QString::fromStdString(pdfPath));
   if (!file.open(QIODevice::WriteOnly))
@@ -687,7 +720,7 @@ void writePlanReport(const PlanResult& result, const std::string& pdfPath, const
       QString("dbsplan %1  ·  %2  ·  page %3 of %4")
           .arg(QString::fromStdString(plan.programVersion.empty() ? DBS_VERSION : plan.programVersion),
                QFileInfo(QString::fromStdString(plan.image.path)).fileName());
-  paintPages(painter, writer, document, page, footerHeight, footer);
+  paintPages(painter, writer, document, page, footerHeight, footer, progress);
   if (!painter.end() || !file.commit()) {
     const int why = errno;  // QSaveFile's own text for a full disk is "Unknown error"
     throw ImagingError(

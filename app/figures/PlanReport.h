@@ -33,6 +33,9 @@ namespace dbs::app {
 // (std::invalid_argument for a plan without a patient volume or with an unknown electrode).
 // `scene`: the 3-D scene already rendered (renderPlanScene at 1600x1200), or null to render it here.
 // Runs on any thread (Qt's painter and PDF writer, VTK off-screen rendering in its own context).
-void writePlanReport(const PlanResult& result, const std::string& pdfPath, const QImage& scene = QImage());
+// `progress` (optional) hears each figure and each page as it is made, fractions 0..1 of the whole;
+// answering false cancels (dbs::Cancelled is thrown and no file is written).
+void writePlanReport(const PlanResult& result, const std::string& pdfPath, const QImage& scene = QImage(),
+                     const ProgressCallback& progress = {});
 
 }  // namespace dbs::app

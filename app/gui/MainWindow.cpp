@@ -34,18 +34,22 @@
 #include "gui/BackgroundJobs.h"
 #include "gui/FrameRodPicking.h"
 #include "gui/GuidedTour.h"
-#include "gui/ImplantedSystemDialog.h"
+#include "gui/PictureDialog.h"
 #include "gui/PlanAutosave.h"
 #include "gui/PlanFigureView.h"
 #include "gui/PlanPanel.h"
 #include "gui/RiskMapController.h"
-#include "gui/SchematicDialog.h"
+#include "gui/SceneDialog.h"
 #include "gui/WindowSettings.h"
 #include "render/PlanActors.h"
 
 namespace dbs::app {
 
 namespace {
+// How long the mouse rests during a drag before the panel and the figure views show the preview:
+// long enough to skip them between the moves of a continuous drag, short enough to read as live.
+constexpr int kDragDetailsAfterRestMs = 150;
+
 bool isPlanFile(const QString& path) {
   return path.endsWith(".json", Qt::CaseInsensitive);
 }
@@ -61,6 +65,16 @@ MainWindow::MainWindow(QWidget* parent, bool rememberLayout)
   riskMap_ = new RiskMapController(
       sceneView_, jobs_, [this] { return selectedSide_; }, this);
   autosave_ = new PlanAutosave([this] { return session_.get(); }, this);
+  dragPreviewTimer_ = new QTimer(this);
+  dragPreviewTimer_->setSingleShot(true);
+  dragPreviewTimer_->setInterval(0);
+  connect(dragPreviewTimer_, &QTimer::timeout, this, &MainWindow::showDragPreview);
+  dragDetailsTimer_ = new QTimer(this);
+  dragDetailsTimer_->setSingleShot(true);
+  dragDetailsTimer_->setInterval(kDragDetailsAfterRestMs);
+  connect(dragDetailsTimer_, &QTimer::timeout, this, [this] {
+    if (dragging_ && dragPreview_) showPlanInPanels(&*dragPreview_, true);
+  });
   buildStatusBar();
   actions_ = std::make_unique<WindowActions>(*this, probesEyeDock_, alongPathDock_);
   connectPieces();
@@ -401,7 +415,7 @@ void MainWindow::installFrameRegistration(RegisteredFrame registered, unsigned l
   session_->setFrameRegistration(std::move(registered.registration));
   onSessionChanged();
   // The overlay to look at before trusting it (not modal: the panel's sheet stays usable).
-  auto* overlay = new SchematicDialog(
+  auto* overlay = new PictureDialog(
       registered.overlay, [] { return WindowSettings::lastFolder(); }, this,
       {"dbsplan: check the frame registration",
        "The frame image on the plan's T1 through the MCP: its bone in orange, its metal in green. The orange "
@@ -557,6 +571,9 @@ void MainWindow::setSession(std::shared_ptr<PlanSession> session) {
   riskMap_->setSession(session_);
   autosave_->stop();
   dragging_ = false;
+  pendingDragEdit_.reset();
+  dragPreviewTimer_->stop();
+  dragDetailsTimer_->stop();
   if (session_) {
     selectedSide_ = chosenTrajectory(session_->plan(), selectedSide_)
                         ? selectedSide_
@@ -565,6 +582,7 @@ void MainWindow::setSession(std::shared_ptr<PlanSession> session) {
       model_.setCrosshairRas(t->trajectory.targetRas);
   }
   showPlanDocument(session_ ? &session_->plan() : nullptr, false);
+  dragPreview_.reset();  // nothing points into it any more
   updateActions();
   emit planChanged();
   if (tourPending_ && session_) {
@@ -630,6 +648,11 @@ void MainWindow::showTourStep(int index) {
 }
 
 void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
+  showPlanInViews(plan);
+  showPlanInPanels(plan, preview);
+}
+
+void MainWindow::showPlanInViews(const PlanDocument* plan) {
   std::vector<SliceRenderer::LeadOverlay> overlays;
   if (plan)
     for (const PlannedTrajectory& p : plan->trajectories) {
@@ -663,17 +686,15 @@ void MainWindow::showPlanDocument(const PlanDocument* plan, bool preview) {
     view->update();
   }
   try {
-    std::vector<vtkSmartPointer<vtkProp3D>> actors;
-    if (plan) {
-      actors = plannedLeadActors(plan->trajectories);
-      for (const auto& actor : activatedRegionActors(plan->stimulation)) actors.push_back(actor);
-      for (const auto& actor : referenceTargetActors(references)) actors.push_back(actor);
-    }
-    sceneView_->sceneRenderer().setPlannedLeads(actors);
+    sceneView_->sceneRenderer().setPlannedLeads(plan ? planActors_.actorsFor(*plan, references)
+                                                     : std::vector<vtkSmartPointer<vtkProp3D>>{});
   } catch (const std::exception& e) {
     statusBar()->showMessage(QString("Cannot draw the leads: ") + e.what(), 10000);
   }
   sceneView_->update();
+}
+
+void MainWindow::showPlanInPanels(const PlanDocument* plan, bool preview) {
   panel_->showPlan(plan, selectedSide_, preview);
   showPreviewedAlternative(plan);
   // The probe's eye looks down the selected side's lead as shown (a drag's preview too); it needs
@@ -797,16 +818,35 @@ void MainWindow::onHandleDragged(Side side, bool entry, Vec3 pointRas, bool fini
   selectedSide_ = side;
   if (finished) {
     dragging_ = false;
-    applyEdit(edit);
+    pendingDragEdit_.reset();
+    dragPreviewTimer_->stop();
+    dragDetailsTimer_->stop();
+    applyEdit(edit);  // shows the session's plan everywhere, so nothing points into the preview
+    dragPreview_.reset();
     return;
   }
   dragging_ = true;
+  // Coalesced: the moves that arrive while a preview is scored and drawn become one preview of the
+  // last of them, on the next pass of the event loop (issue 23, defect 8).
+  pendingDragEdit_ = edit;
+  if (!dragPreviewTimer_->isActive()) dragPreviewTimer_->start();
+}
+
+void MainWindow::showDragPreview() {
+  if (!pendingDragEdit_ || !session_) return;
+  const PlanEdit edit = *pendingDragEdit_;
+  pendingDragEdit_.reset();
   try {
-    const PlanDocument preview = session_->preview(edit);
-    showPlanDocument(&preview, true);
+    dragPreview_ = session_->preview(edit);
   } catch (const std::invalid_argument&) {
-    // Dragged onto the other end of the path: nothing to show until the mouse moves on.
+    return;  // dragged onto the other end of the path: nothing to show until the mouse moves on
   }
+  // The views and the status bar's summary follow every move; the panel's tables and text, the
+  // probe's eye and along-the-path figures (a reslice each) and the scalp risk map follow when the
+  // mouse rests, and on release.
+  showPlanInViews(&*dragPreview_);
+  showPlanSummary(&*dragPreview_, true);
+  dragDetailsTimer_->start();
 }
 
 void MainWindow::undo() {
@@ -866,49 +906,39 @@ bool MainWindow::exportScene(const QString& pngPath) {
 }
 
 void MainWindow::showSchematic() {
-  if (!session_) {
-    QMessageBox::information(this, "dbsplan",
-                             "Plan, or open a plan (File > Open plan...), to see its schematic.");
-    return;
-  }
-  // The report's scene (renderPlanScene: translucent head and brain, both GPi and GPe, both leads
-  // with their contacts, seen from the front-left above), rendered from a snapshot on a worker.
-  std::shared_ptr<const PlanResult> snapshot = session_->snapshot();
-  jobs_->runWithProgress<std::shared_ptr<QImage>>(
-      "Rendering the schematic", "dbsplan: cannot render the schematic",
-      [snapshot](const ProgressCallback& progress) {
-        if (!progress(0.1, "rendering the 3-D scene")) throw Cancelled();
-        return std::make_shared<QImage>(renderPlanScene(*snapshot, QSize(1600, 1200)));
-      },
-      [this](std::shared_ptr<QImage> image) {
-        auto* dialog = new SchematicDialog(
-            std::move(image), [this] { return WindowSettings::planFolder(session()); }, this);
-        connect(dialog, &SchematicDialog::saved, this, [this](const QString& path) {
-          statusBar()->showMessage("Schematic written: " + path, 10000);
-        });
-        dialog->show();
-      });
+  // The report's scene (renderPlanScene's anatomy, leads and camera) to turn by hand (issue 23: it
+  // was a picture, 5-8 s in coming).
+  showBuiltScene("the schematic", "its schematic", buildPlanScene, schematicDialogText());
 }
 
 void MainWindow::showImplantedSystem() {
+  showBuiltScene("the implanted system", "the implanted system", buildImplantedSystemScene,
+                 implantedSystemDialogText());
+}
+
+void MainWindow::showBuiltScene(const QString& what, const QString& toSee,
+                                BuiltScene (*build)(const PlanResult&), const SceneDialogText& text) {
   if (!session_) {
     QMessageBox::information(this, "dbsplan",
-                             "Plan, or open a plan (File > Open plan...), to see the implanted system.");
+                             "Plan, or open a plan (File > Open plan...), to see " + toSee + ".");
     return;
   }
-  // Built on a worker from a snapshot (every pipeline executed there), then shown in a rotatable view.
+  // Built on a worker from a snapshot (every pipeline executed there), then shown in a view the user
+  // turns.
   std::shared_ptr<const PlanResult> snapshot = session_->snapshot();
-  jobs_->runWithProgress<std::shared_ptr<ImplantedSystemScene>>(
-      "Building the implanted system", "dbsplan: cannot build the implanted system",
-      [snapshot](const ProgressCallback& progress) {
+  jobs_->runWithProgress<std::shared_ptr<BuiltScene>>(
+      "Building " + what, "dbsplan: cannot build " + what,
+      [snapshot, build](const ProgressCallback& progress) {
         if (!progress(0.1, "building the 3-D scene")) throw Cancelled();
-        return std::make_shared<ImplantedSystemScene>(buildImplantedSystemScene(*snapshot));
+        return std::make_shared<BuiltScene>(build(*snapshot));
       },
-      [this](std::shared_ptr<ImplantedSystemScene> scene) {
-        auto* dialog = new ImplantedSystemDialog(
-            std::move(*scene), [this] { return WindowSettings::planFolder(session()); }, this);
-        connect(dialog, &ImplantedSystemDialog::saved, this, [this](const QString& path) {
-          statusBar()->showMessage("Implanted system written: " + path, 10000);
+      [this, text, what](std::shared_ptr<BuiltScene> scene) {
+        auto* dialog = new SceneDialog(
+            std::move(*scene), text, [this] { return WindowSettings::planFolder(session()); }, this);
+        connect(dialog, &SceneDialog::saved, this, [this, what](const QString& path) {
+          QString written = what.mid(what.indexOf(' ') + 1);  // "the schematic" -> "schematic"
+          written[0] = written[0].toUpper();
+          statusBar()->showMessage(written + " written: " + path, 10000);
         });
         dialog->show();
       });
@@ -932,10 +962,11 @@ bool MainWindow::writeFigures(const QString& scenePath, const QString& pdfPath) 
         step(0.05, "rendering the 3-D scene");
         const QImage image =
             scene.empty() ? renderPlanScene(*snapshot, QSize(1600, 1200)) : writeSceneImage(*snapshot, scene);
-        if (!pdf.empty()) {
-          step(0.4, "writing the report");
-          writePlanReport(*snapshot, pdf, image);
-        }
+        if (!pdf.empty())
+          // The report's own steps (each figure, each page) as the rest of the bar.
+          writePlanReport(*snapshot, pdf, image, [&progress](double fraction, const std::string& text) {
+            return progress(0.3 + 0.7 * fraction, "report: " + text);
+          });
         return true;
       },
       [this, what](bool) { statusBar()->showMessage("Written: " + what, 10000); }, Qt::NonModal);

@@ -15,8 +15,8 @@
 // This class lays the window out (views, docks, panel, status bar) and wires its pieces, each in its
 // own file: the menus (WindowActions), the worker threads and progress dialogs (BackgroundJobs), the
 // scalp risk map (RiskMapController), the autosave (PlanAutosave), what is kept between runs
-// (WindowSettings), the schematic's dialog (SchematicDialog), the slice views' mouse modes
-// (InteractionModes, inside the views), the panel (PlanPanel) and the tour (GuidedTour).
+// (WindowSettings), the 3-D scenes' and pictures' dialogs (SceneDialog, PictureDialog), the slice views'
+// mouse modes (InteractionModes, inside the views), the panel (PlanPanel) and the tour (GuidedTour).
 #pragma once
 
 #include <QApplication>
@@ -24,18 +24,22 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "dbs/planning/FrameRegistration.h"
 #include "dbs/planning/PlanSession.h"
 #include "gui/SampleLoading.h"
+#include "gui/SceneDialog.h"
 #include "gui/ViewWidgets.h"
 #include "gui/ViewerModel.h"
 #include "gui/WindowActions.h"  // aboutText()
+#include "render/PlanActors.h"
 #include "render/ScalpRiskMap.h"
 
 class QDockWidget;
 class QLabel;
+class QTimer;
 
 namespace dbs::app {
 
@@ -109,11 +113,16 @@ class MainWindow : public QMainWindow {
   // Start writing the report or the scene in the background (progress, cancel); false without a plan.
   bool exportReport(const QString& pdfPath);
   bool exportScene(const QString& pngPath);
-  // View > Schematic: the report's 3-D scene of both leads (renderPlanScene) in a dialog, rendered
-  // in the background, with Save (PNG, atomic).
+  // View > Schematic: the report's 3-D scene of both leads (buildPlanScene, off the UI thread) in a
+  // dialog the user turns (SceneDialog), with Save (PNG, atomic).
   void showSchematic();
+  // Builds a scene with `build` from a snapshot of the plan on a worker (progress, cancel) and shows
+  // it in a SceneDialog. `what` names it in the progress and errors ("the schematic"); `toSee` says
+  // what there is to see when no plan is open.
+  void showBuiltScene(const QString& what, const QString& toSee, BuiltScene (*build)(const PlanResult&),
+                      const SceneDialogText& text);
   // View > Implanted system: the whole system (buildImplantedSystemScene, off the UI thread) in a
-  // rotatable 3-D view (ImplantedSystemDialog).
+  // rotatable 3-D view (SceneDialog).
   void showImplantedSystem();
   // View > Scalp risk map: the selected side's map (ScalpRiskMap.h) on the 3-D view, built in the
   // background, re-scored in the window while that side's target is dragged and again after each
@@ -161,6 +170,13 @@ class MainWindow : public QMainWindow {
   void setSession(std::shared_ptr<PlanSession> session);
   // Shows `plan` (the session's, or a preview of an edit) in every view and the panel.
   void showPlanDocument(const PlanDocument* plan, bool preview);
+  // The part of showPlanDocument a drag repaints on every move: the slice views and the 3-D view.
+  void showPlanInViews(const PlanDocument* plan);
+  // The rest: the panel, the ghost of a highlighted alternative, the figure views, the status
+  // bar's summary and the scalp risk map.
+  void showPlanInPanels(const PlanDocument* plan, bool preview);
+  // The preview of the last handle move not yet shown (see onHandleDragged).
+  void showDragPreview();
   // The plan at a glance in the status bar (`preview`: of an edit in progress).
   void showPlanSummary(const PlanDocument* plan, bool preview);
   // The alternative whose row the panel has selected, as a ghost path in every view (none: cleared).
@@ -212,6 +228,11 @@ class MainWindow : public QMainWindow {
   Side selectedSide_ = Side::Left;
   bool tourPending_ = false;  // start the tour when the plan being opened or planned arrives
   bool dragging_ = false;
+  std::optional<PlanEdit> pendingDragEdit_;  // the last handle move, not yet previewed
+  std::optional<PlanDocument> dragPreview_;  // the preview shown during a drag (the panel points in)
+  QTimer* dragPreviewTimer_ = nullptr;       // 0 ms: coalesces the moves queued behind a preview
+  QTimer* dragDetailsTimer_ = nullptr;       // the panel and figures once the mouse rests
+  PlanActorCache planActors_;                // the 3-D view's plan actors, rebuilt where they changed
   bool startupChecked_ = false;
   double textScale_ = 1.0;
   QFont designedFont_ = QApplication::font();  // the application's font at text scale 1

@@ -248,4 +248,50 @@ std::vector<vtkSmartPointer<vtkProp3D>> activatedRegionActors(
   return actors;
 }
 
+std::vector<vtkSmartPointer<vtkProp3D>> PlanActorCache::actorsFor(
+    const PlanDocument& plan, const std::vector<ReferenceTarget>& references) {
+  std::vector<Piece> next;
+  std::vector<vtkSmartPointer<vtkProp3D>> actors;
+  // The piece whose key is `key`: the one drawn last time when it is unchanged, else `build()`'s.
+  const auto take = [&](Key key, const auto& build) {
+    auto old = std::find_if(pieces_.begin(), pieces_.end(), [&](const Piece& p) { return p.key == key; });
+    Piece piece{std::move(key), {}};
+    if (old != pieces_.end())
+      piece.actors = std::move(old->actors), pieces_.erase(old);
+    else
+      piece.actors = build();
+    actors.insert(actors.end(), piece.actors.begin(), piece.actors.end());
+    next.push_back(std::move(piece));
+  };
+  const auto append = [](std::vector<double>& numbers, Vec3 v) {
+    numbers.insert(numbers.end(), {v.x, v.y, v.z});
+  };
+  for (const PlannedTrajectory& t : plan.trajectories) {
+    const LeadShape lead = leadShape(t);
+    Key key{std::string(sideName(lead.side)) + " " + t.trajectory.electrodeId, {}};
+    for (Vec3 v : {lead.tipRas, lead.entryRas, lead.targetRas}) append(key.numbers, v);
+    for (const LeadContactShape& c : lead.contacts) {
+      append(key.numbers, c.centreRas);
+      append(key.numbers, c.facingRas.value_or(Vec3{}));
+      key.numbers.insert(key.numbers.end(), {double(c.level), c.lengthMm, c.arcDeg, c.facingRas ? 1.0 : 0.0});
+    }
+    take(std::move(key), [&] { return leadActors(lead); });
+  }
+  for (const PlanStimulation& st : plan.stimulation) {
+    Key key{"stimulation", {st.assessment.reachesSideEffectStructure() ? 1.0 : 0.0}};
+    for (const ActivatedSphere& sphere : st.assessment.spheres) {
+      append(key.numbers, sphere.centreRas);
+      key.numbers.push_back(sphere.radiusMm);
+    }
+    take(std::move(key), [&] { return activatedRegionActors({st}); });
+  }
+  for (const ReferenceTarget& r : references) {
+    Key key{"reference " + r.label, {}};
+    append(key.numbers, r.ras);
+    take(std::move(key), [&] { return referenceTargetActors({r}); });
+  }
+  pieces_ = std::move(next);
+  return actors;
+}
+
 }  // namespace dbs::app

@@ -10,6 +10,9 @@
 #include <QImage>
 #include <QTemporaryDir>
 
+#include <vtkBillboardTextActor3D.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -25,6 +28,7 @@
 #include "dbs/planning/FrameRegistration.h"
 #include "figures/PlanFigures.h"
 #include "figures/PlanReport.h"
+#include "render/PlanActors.h"
 
 namespace dbs::app {
 namespace {
@@ -421,6 +425,59 @@ TEST(PlanFigures, SceneShowsEachLeadOnItsSideSeenFromTheFrontLeft) {
               40;
     }
   EXPECT_GT(head, size.width() * size.height() / 5);
+}
+
+// Issue 23, defect 8: a drag rebuilt every actor of the 3-D view on every mouse move. The cache gives
+// back the very actors of what did not change, and new ones for what did.
+TEST(PlanActors, TheCacheRebuildsOnlyTheLeadThatMoved) {
+  const SyntheticPlan& s = syntheticPlan();
+  PlanDocument plan = s.result.plan;
+  plan.trajectories = {s.left(), s.right()};
+  PlanActorCache cache;
+  const auto first = cache.actorsFor(plan, {});
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(cache.actorsFor(plan, {}), first) << "nothing changed, yet actors were rebuilt";
+
+  const std::size_t leftCount = leadActors(leadShape(s.left())).size();
+  PlanDocument moved = plan;
+  moved.trajectories[0] = makeTrajectory(Side::Left, s.left().trajectory.targetRas + Vec3{0, 0, -1},
+                                         {-0.3, 0.5, 0.8}, s.left().trajectory.electrodeId);
+  const auto second = cache.actorsFor(moved, {});
+  ASSERT_EQ(second.size(), first.size());
+  for (std::size_t i = 0; i < second.size(); ++i)
+    if (i < leftCount)
+      EXPECT_NE(second[i], first[i]) << "the moved lead kept an old actor (" << i << ")";
+    else
+      EXPECT_EQ(second[i], first[i]) << "the lead that did not move was rebuilt (" << i << ")";
+  // A reference target is a piece of its own: adding one keeps both leads' actors.
+  const auto third = cache.actorsFor(moved, {{Side::Left, TargetSource::Atlas, {-20, -3, -4}, "atlas L"}});
+  ASSERT_EQ(third.size(), second.size() + 2) << "the marker and its name";
+  EXPECT_TRUE(std::equal(second.begin(), second.end(), third.begin()));
+}
+
+// Issue 23: View > Schematic is the report's scene to turn by hand. The scene's pieces, built once:
+// both leads' actors, the anatomy, and the side letters and lead captions as labels in the scene;
+// the camera is the picture's (in front of the head, to the patient's left, above it).
+TEST(PlanFigures, TheSchematicSceneHasThePicturesActorsLabelsAndCamera) {
+  const SyntheticPlan& s = syntheticPlan();
+  const PlanResult result = copyWithTrajectories(s.result, {s.left(), s.right()});
+  const BuiltScene scene = buildPlanScene(result);
+  const std::size_t leadProps =
+      leadActors(leadShape(s.left())).size() + leadActors(leadShape(s.right())).size();
+  EXPECT_GT(scene.actors.size(), leadProps + 2) << "the leads and some anatomy";
+  std::vector<std::string> labels;
+  for (const auto& prop : scene.actors)
+    if (auto* label = vtkBillboardTextActor3D::SafeDownCast(prop)) labels.emplace_back(label->GetInput());
+  for (const char* text : {"R", "L"}) EXPECT_EQ(std::count(labels.begin(), labels.end(), text), 1) << text;
+  EXPECT_EQ(std::count_if(labels.begin(), labels.end(),
+                          [](const std::string& l) { return l.find(" lead: ") != std::string::npos; }),
+            2)
+      << "one caption per lead";
+  const Vec3 look = scene.focalRas - scene.cameraRas;
+  EXPECT_LT(look.y, 0) << "the camera is in front of the head, looking back";
+  EXPECT_LT(look.z, 0) << "the camera is above, looking down";
+  EXPECT_GT(look.x, 0) << "the camera is on the patient's left (front-left)";
+  EXPECT_GT(scene.viewUpRas.z, 0.5);
 }
 
 std::string readAllText(const std::string& path) {

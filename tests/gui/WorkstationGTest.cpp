@@ -49,6 +49,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include <vtkBillboardTextActor3D.h>
@@ -66,10 +67,10 @@
 #include "figures/PlanReport.h"
 #include "gui/FrameRodPicking.h"
 #include "gui/GuidedTour.h"
-#include "gui/ImplantedSystemDialog.h"
 #include "gui/MainWindow.h"
 #include "gui/PlanFigureView.h"
 #include "gui/PlanPanel.h"
+#include "gui/SceneDialog.h"
 #include "gui/WindowSettings.h"
 #include "render/ScalpRiskMap.h"
 
@@ -203,10 +204,10 @@ TEST_F(Workstation, NewUserPlansDragsUndoesPicksAnAlternativeSavesReopensAndExpo
   const QSize viewSize = window.sliceView(SliceOrientation::Coronal)->size();
   QSize viewSizeWhileHeld;
   const Vec3 dropped = dragLeftTarget(window, {0, 0, -2}, [&] {
-    QApplication::processEvents();  // any layout change the preview causes happens now
+    // The views follow every move; the panel follows once the mouse rests (a fraction of a second),
+    // and any layout change its preview causes happens then.
+    previewShown = waitFor([&] { return window.planPanel()->detailsText().toStdString() != before; }, 3000);
     viewSizeWhileHeld = window.sliceView(SliceOrientation::Coronal)->size();
-    const std::string during = window.planPanel()->detailsText().toStdString();
-    previewShown = during != before;
     untouchedWhileHeld =
         !session.canUndo() && norm(left(session).trajectory.targetRas - originalTarget) < 1e-9;
   });
@@ -481,7 +482,22 @@ TEST_F(Workstation, TheReportExportedFromTheWindowIsTheCommandLinesReport) {
   const std::string exported = dir_ + "/window.pdf";
   chooseInFileDialog(exported);
   ASSERT_TRUE(clickMenuPath(window, {"File", "Export report"}));
-  ASSERT_TRUE(waitFor([&] { return fs::exists(exported) && !window.busy(); }, 120000));
+  // Issue 23, defect 8: the export said nothing for 8-10 s. Its progress names each figure and page.
+  std::set<std::string> steps;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        for (QWidget* w : QApplication::topLevelWidgets())
+          if (auto* progress = qobject_cast<QProgressDialog*>(w); progress && progress->isVisible())
+            steps.insert(progress->labelText().toStdString());
+        return fs::exists(exported) && !window.busy();
+      },
+      120000));
+  const auto said = [&](const std::string& words) {
+    return std::any_of(steps.begin(), steps.end(),
+                       [&](const std::string& s) { return s.find(words) != std::string::npos; });
+  };
+  EXPECT_TRUE(said("left probe's eye view")) << "the figures were not named while they were made";
+  EXPECT_TRUE(said("report: writing page ")) << "the pages were not counted while they were written";
   const std::string direct = dir_ + "/cli.pdf";
   writePlanReport(window.session()->result(), direct);
   const PdfOutline fromWindow = pdfOutline(exported), fromCli = pdfOutline(direct);
@@ -942,6 +958,26 @@ TEST_F(Workstation, AStimulationSetInThePanelIsDrawnReportedAndUndone) {
   EXPECT_LT(bluePixels(), blueBefore / 4) << "the undone stimulation is still drawn";
 }
 
+// A drag across a scene dialog's view (`name` + "View") turns the camera about the scene and changes
+// the picture from `picture`; its Reset view button brings the first camera back.
+void expectTheSceneTurnsAndResets(SceneDialog& dialog, const QString& name, const QImage& picture) {
+  QWidget* view = dialog.findChild<QWidget*>(name + "View");
+  ASSERT_NE(view, nullptr);
+  const Vec3 before = dialog.cameraPositionRas();
+  const QPoint from = view->rect().center(), to = from + QPoint(view->width() / 4, 0);
+  QTest::mouseMove(view, from);
+  QTest::mousePress(view, Qt::LeftButton, {}, from);
+  for (int step = 1; step <= 4; ++step) QTest::mouseMove(view, from + step * (to - from) / 4);
+  QTest::mouseRelease(view, Qt::LeftButton, {}, to);
+  EXPECT_GT(norm(dialog.cameraPositionRas() - before), 50.0)
+      << "the drag did not turn the " << name.toStdString();
+  EXPECT_NE(dialog.renderedView(), picture);
+  QString capitalised = name;
+  capitalised[0] = capitalised[0].toUpper();
+  QTest::mouseClick(dialog.findChild<QPushButton*>("reset" + capitalised + "View"), Qt::LeftButton);
+  EXPECT_LT(norm(dialog.cameraPositionRas() - before), 1e-6);
+}
+
 // Issue 25: View > Implanted system shows the whole system in a 3-D view built off the UI thread:
 // the extensions (white cables) on the head and down the neck, and the generator (titanium grey) on
 // the chest below the head; a drag rotates it, Reset view brings it back.
@@ -950,10 +986,10 @@ TEST_F(Workstation, ImplantedSystemShowsExtensionsAndTheGeneratorAndRotates) {
   MainWindow window;
   ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1400, 900)));
   ASSERT_TRUE(clickMenuPath(window, {"View", "Implanted system"}));
-  ImplantedSystemDialog* dialog = nullptr;
+  SceneDialog* dialog = nullptr;
   ASSERT_TRUE(waitFor(
       [&] {
-        dialog = window.findChild<ImplantedSystemDialog*>("implantedSystemDialog");
+        dialog = window.findChild<SceneDialog*>("implantedSystemDialog");
         return dialog && dialog->isVisible();
       },
       120000))
@@ -977,25 +1013,12 @@ TEST_F(Workstation, ImplantedSystemShowsExtensionsAndTheGeneratorAndRotates) {
   EXPECT_GT(cableLower, 30) << "no extension down the neck";
   EXPECT_GT(generator, 300) << "no generator on the chest";
 
-  // A drag across the view turns the camera about the scene; Reset view puts it back.
-  QWidget* view = dialog->findChild<QWidget*>("implantedSystemView");
-  ASSERT_NE(view, nullptr);
-  const Vec3 before = dialog->cameraPositionRas();
-  const QPoint from = view->rect().center(), to = from + QPoint(view->width() / 4, 0);
-  QTest::mouseMove(view, from);
-  QTest::mousePress(view, Qt::LeftButton, {}, from);
-  for (int step = 1; step <= 4; ++step) QTest::mouseMove(view, from + step * (to - from) / 4);
-  QTest::mouseRelease(view, Qt::LeftButton, {}, to);
-  const Vec3 after = dialog->cameraPositionRas();
-  EXPECT_GT(norm(after - before), 50.0) << "the drag did not rotate the view";
-  EXPECT_NE(dialog->renderedView(), picture);
-  QTest::mouseClick(dialog->findChild<QPushButton*>("resetImplantedSystemView"), Qt::LeftButton);
-  EXPECT_LT(norm(dialog->cameraPositionRas() - before), 1e-6);
+  expectTheSceneTurnsAndResets(*dialog, "implantedSystem", picture);
   // Escape with the focus in the 3-D view closes the dialog (VTK once swallowed the key).
+  QWidget* view = dialog->findChild<QWidget*>("implantedSystemView");
   view->setFocus();
   QTest::keyClick(view, Qt::Key_Escape);
-  EXPECT_TRUE(
-      waitFor([&] { return !window.findChild<ImplantedSystemDialog*>("implantedSystemDialog"); }, 5000))
+  EXPECT_TRUE(waitFor([&] { return !window.findChild<SceneDialog*>("implantedSystemDialog"); }, 5000))
       << "Escape did not close the implanted system";
 }
 
@@ -1006,15 +1029,16 @@ TEST_F(Workstation, SchematicShowsBothLeadsInTheirGpi) {
   MainWindow window;
   ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1400, 900)));
   ASSERT_TRUE(clickMenuPath(window, {"View", "Schematic"}));
-  QDialog* dialog = nullptr;
+  SceneDialog* dialog = nullptr;
   ASSERT_TRUE(waitFor(
       [&] {
-        dialog = window.findChild<QDialog*>("schematicDialog");
+        dialog = window.findChild<SceneDialog*>("schematicDialog");
         return dialog && dialog->isVisible();
       },
       120000))
       << "no schematic";
-  const QImage picture = dialog->findChild<QLabel*>("schematicPicture")->pixmap().toImage();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(dialog));
+  const QImage picture = dialog->renderedView();
   ASSERT_FALSE(picture.isNull());
   auto green = [](QColor c) {
     return c.green() > 120 && c.green() > c.red() + 40 && c.green() > c.blue() + 40;
@@ -1033,6 +1057,8 @@ TEST_F(Workstation, SchematicShowsBothLeadsInTheirGpi) {
   EXPECT_GT(leadLeftHalf, 50);
   EXPECT_GT(leadRightHalf, 50);
   EXPECT_GT(gpi, 200) << "the GPi are not in the scene";
+  // Issue 23: the schematic turns (it was a picture).
+  expectTheSceneTurnsAndResets(*dialog, "schematic", picture);
   dialog->close();
 }
 
@@ -1067,8 +1093,10 @@ TEST_F(Workstation, ScalpRiskMapMarksVentricleCrossingEntriesRedAndAClickSetsThe
     const qreal ratio = frame.devicePixelRatio();
     return frame.pixelColor(QPoint(int(at.x() * ratio), int(at.y() * ratio)));
   };
-  // Red, lit and shaded (and darkened outside the search window): the hue, not the brightness.
-  auto red = [](QColor c) { return c.red() > 40 && c.green() < 0.3 * c.red() && c.blue() < 0.3 * c.red(); };
+  // Red, lit and shaded (and darkened outside the search window): the hue, not the brightness. (A
+  // vertex near the crown, seen at a grazing angle and outside the window, is drawn as dark as
+  // #280505 since the views have no multisampling to average it with brighter neighbours.)
+  auto red = [](QColor c) { return c.red() > 25 && c.green() < 0.3 * c.red() && c.blue() < 0.3 * c.red(); };
 
   const PlannedTrajectory& planned = left(*window.session());
   const std::size_t atEntry = dbs::app::nearestVertex(map.verticesRas, planned.trajectory.entryRas);
@@ -1126,7 +1154,11 @@ TEST_F(Workstation, ScalpRiskMapMarksVentricleCrossingEntriesRedAndAClickSetsThe
   // Dragging the target re-scores the map while the mouse is held.
   const Vec3 before = window.riskMap()->trajectory.targetRas;
   Vec3 whileHeld;
-  dragLeftTarget(window, {0, 0, 2.0}, [&] { whileHeld = window.riskMap()->trajectory.targetRas; });
+  dragLeftTarget(window, {0, 0, 2.0}, [&] {
+    waitFor([&] { return norm(window.riskMap()->trajectory.targetRas - before) > 1.0; },
+            3000);  // the mouse rests
+    whileHeld = window.riskMap()->trajectory.targetRas;
+  });
   EXPECT_GT(norm(whileHeld - before), 1.0) << "the map did not follow the dragged target";
   ASSERT_TRUE(waitFor([&] { return !window.busy(); }, 60000));
   EXPECT_LT(norm(window.riskMap()->trajectory.targetRas - left(*window.session()).trajectory.targetRas), 1e-9)
@@ -1775,7 +1807,7 @@ TEST_F(Workstation, ToolsRegisterFrameShowsTheFrameSheetAndTheRods) {
         return overlay && overlay->isVisible();
       },
       10000));
-  const QLabel* picture = overlay->findChild<QLabel*>("schematicPicture");
+  const QLabel* picture = overlay->findChild<QLabel*>("picture");
   ASSERT_NE(picture, nullptr);
   const QImage overlayImage = picture->pixmap().toImage();
   EXPECT_GT(countPixels(overlayImage, [](QColor c) { return isFrameOverlayBone(c.rgb()); }), 2000)
