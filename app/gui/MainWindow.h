@@ -235,9 +235,16 @@ class MainWindow : public QMainWindow {
   PlanActorCache planActors_;                // the 3-D view's plan actors, rebuilt where they changed
   bool startupChecked_ = false;
   double textScale_ = 1.0;
-  QFont designedFont_ = QApplication::font();  // the application's font at text scale 1
-  QWidget* onlyView_ = nullptr;                // the one view shown alone, or nullptr: all four
-  std::string recoverWithoutAsking_;           // a plan whose autosave the user chose at start-up
+  // The application's font at text scale 1: taken once per process, before any window scales it
+  // (QApplication's font is the process's; a second window took the first one's scaled font as its
+  // design, and a restored projector size grew to 2.56 times).
+  static QFont designedApplicationFont() {
+    static const QFont designed = QApplication::font();
+    return designed;
+  }
+  QFont designedFont_ = designedApplicationFont();
+  QWidget* onlyView_ = nullptr;       // the one view shown alone, or nullptr: all four
+  std::string recoverWithoutAsking_;  // a plan whose autosave the user chose at start-up
 };
 
 }  // namespace dbs::app

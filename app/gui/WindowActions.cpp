@@ -12,6 +12,7 @@
 #include <QMessageBox>
 #include <QStatusBar>
 
+#include <cmath>
 #include <fstream>
 #include <utility>
 
@@ -148,7 +149,7 @@ void WindowActions::buildViewMenu(QMenuBar* bar, QDockWidget* probesEyeDock, QDo
        {std::pair{"&Normal", 1.0}, std::pair{"&Large", 1.25}, std::pair{"&Projector", 1.6}}) {
     QAction* size = textSize->addAction(name, w, [w, scale = scale] { w->setTextScale(scale); });
     size->setCheckable(true);
-    size->setChecked(scale == 1.0);
+    size->setChecked(std::abs(scale - w->textScale()) < 1e-6);  // as restored from the settings
     textSizes->addAction(size);
   }
   QMenu* presets = view->addMenu("Window/level &presets");

@@ -12,6 +12,7 @@ const char* kRecentKey = "recentFiles";
 const char* kLastFolderKey = "lastFolder";
 const char* kGeometryKey = "window/geometry";
 const char* kStateKey = "window/state";
+const char* kTextScaleKey = "window/textScale";
 
 QSettings settings() {
   return QSettings("dbsplan", "dbsplan");
@@ -51,6 +52,14 @@ QByteArray WindowSettings::windowGeometry() {
 
 QByteArray WindowSettings::windowState() {
   return settings().value(kStateKey).toByteArray();
+}
+
+double WindowSettings::textScale() {
+  return settings().value(kTextScaleKey, 1.0).toDouble();
+}
+
+void WindowSettings::setTextScale(double scale) {
+  settings().setValue(kTextScaleKey, scale);
 }
 
 void WindowSettings::saveWindowLayout(const QByteArray& geometry, const QByteArray& state) {

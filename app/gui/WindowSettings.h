@@ -29,6 +29,11 @@ class WindowSettings {
   static QByteArray windowGeometry();
   static QByteArray windowState();
   static void saveWindowLayout(const QByteArray& geometry, const QByteArray& state);
+
+  // View > Text size (1 = the designed size), kept between runs (issue 23: a projector's size was
+  // lost at every start).
+  static double textScale();
+  static void setTextScale(double scale);
 };
 
 }  // namespace dbs::app

@@ -1711,6 +1711,40 @@ TEST_F(Workstation, TextSizeForAProjectorEnlargesTheWindowsAndTheViewsTexts) {
   EXPECT_NEAR(titleInk(), inkBefore, inkBefore / 10 + 5);
 }
 
+// Issue 23: the text size is kept between runs. Projector chosen by the menu in one window is the
+// size of the next window, checked in its menu; Normal chosen there is the size after that.
+TEST_F(Workstation, TheTextSizeIsKeptForTheNextStart) {
+  const double designed = QApplication::font().pointSizeF();
+  const auto checkedSize = [](MainWindow& window) {
+    for (QAction* a : window.findChildren<QAction*>())
+      if (a->isCheckable() && a->isChecked() &&
+          (a->text() == "&Normal" || a->text() == "&Large" || a->text() == "&Projector"))
+        return a->text().toStdString();
+    return std::string("none");
+  };
+  {
+    MainWindow window;
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    EXPECT_EQ(checkedSize(window), "&Normal");
+    ASSERT_TRUE(clickMenuPath(window, {"View", "Text size", "Projector"}));
+    EXPECT_NEAR(QApplication::font().pointSizeF(), designed * 1.6, 0.01);
+  }
+  {
+    MainWindow window;
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    EXPECT_NEAR(QApplication::font().pointSizeF(), designed * 1.6, 0.01) << "the projector size was lost";
+    EXPECT_EQ(window.sliceView(SliceOrientation::Axial)->sliceRenderer().titleFontSize(), 22);
+    EXPECT_EQ(checkedSize(window), "&Projector");
+    idleFor(300);  // the menu bar is laid out again in the larger font
+    ASSERT_TRUE(clickMenuPath(window, {"View", "Text size", "Normal"}));
+  }
+  MainWindow window;
+  EXPECT_NEAR(QApplication::font().pointSizeF(), designed, 0.01);
+  EXPECT_EQ(checkedSize(window), "&Normal");
+}
+
 // Issue 23, layout: however narrow the panel is (as a restart restores it), the structures table
 // shows the structures' names, not only their colour swatches, with nothing off to the right, and at
 // least four rows.
