@@ -452,10 +452,12 @@ void addFigures(QTextDocument& document, const PlanResult& result, const QImage&
   const auto next = [&](const std::string& step) {
     reportProgress(progress, kFiguresShare * made++ / figures, step);
   };
-  if (renderedScene.isNull()) next("rendering the 3-D scene");
+  if (renderedScene.isNull())
+    next("rendering the 3-D scene");
+  else
+    ++made;  // rendered by the caller
   const QImage scene = renderedScene.isNull() ? renderPlanScene(result, kSceneFigure) : renderedScene;
   document.addResource(QTextDocument::ImageResource, QUrl("scene.png"), scene);
-  made = 1;
   next("rendering the implanted system");
   document.addResource(QTextDocument::ImageResource, QUrl("implanted.png"),
                        renderImplantedSystemScene(result, kSceneFigure));

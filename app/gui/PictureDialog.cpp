@@ -5,9 +5,9 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPixmap>
-#include <QSaveFile>
 #include <QVBoxLayout>
 
+#include "figures/PlanFigures.h"
 #include "gui/WindowSettings.h"
 
 namespace dbs::app {
@@ -35,9 +35,10 @@ void PictureDialog::save() {
   const QString path =
       QFileDialog::getSaveFileName(this, "Save the picture", folder_() + "/" + text_.fileName, "PNG (*.png)");
   if (path.isEmpty()) return;
-  QSaveFile file(path);  // atomic: a failure never leaves a partial PNG
-  if (!file.open(QIODevice::WriteOnly) || !image_->save(&file, "PNG") || !file.commit()) {
-    QMessageBox::warning(this, "dbsplan", "Could not write " + path);
+  try {
+    writePngAtomically(*image_, path.toStdString());  // never a partial PNG
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, "dbsplan", "Could not write " + path + ": " + e.what());
     return;
   }
   WindowSettings::rememberFolder(path);

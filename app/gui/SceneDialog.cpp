@@ -34,7 +34,6 @@ class SceneView : public VtkOpenGLWidget {
     renderer_->SetMaximumNumberOfPeels(4);
     renderer_->SetOcclusionRatio(0.0);
     renderWindow()->SetAlphaBitPlanes(1);
-    renderWindow()->SetMultiSamples(0);
     renderWindow()->AddRenderer(renderer_);
     vtkNew<vtkInteractorStyleTrackballCamera> style;
     interactor()->SetInteractorStyle(style);
