@@ -31,18 +31,22 @@ PictureDialog::PictureDialog(std::shared_ptr<const QImage> image, std::function<
   connect(buttons, &QDialogButtonBox::accepted, this, &PictureDialog::save);
 }
 
-void PictureDialog::save() {
-  const QString path =
-      QFileDialog::getSaveFileName(this, "Save the picture", folder_() + "/" + text_.fileName, "PNG (*.png)");
-  if (path.isEmpty()) return;
+QString savePictureAs(QWidget* parent, const QImage& image, const QString& suggestedPath) {
+  const QString path = QFileDialog::getSaveFileName(parent, "Save the picture", suggestedPath, "PNG (*.png)");
+  if (path.isEmpty()) return {};
   try {
-    writePngAtomically(*image_, path.toStdString());  // never a partial PNG
+    writePngAtomically(image, path.toStdString());  // never a partial PNG
   } catch (const std::exception& e) {
-    QMessageBox::warning(this, "dbsplan", "Could not write " + path + ": " + e.what());
-    return;
+    QMessageBox::warning(parent, "dbsplan", "Could not write " + path + ": " + e.what());
+    return {};
   }
   WindowSettings::rememberFolder(path);
-  emit saved(path);
+  return path;
+}
+
+void PictureDialog::save() {
+  const QString path = savePictureAs(this, *image_, folder_() + "/" + text_.fileName);
+  if (!path.isEmpty()) emit saved(path);
 }
 
 }  // namespace dbs::app

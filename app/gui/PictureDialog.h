@@ -17,6 +17,11 @@ struct FigureDialogText {
   QString title, toolTip, fileName;
 };
 
+// Asks where to save `image` as PNG (offering `suggestedPath`), writes it atomically and remembers its
+// folder; a failure is said in a message box. Returns the path written, or empty (cancelled, failed).
+// The Save of PictureDialog and SceneDialog.
+QString savePictureAs(QWidget* parent, const QImage& image, const QString& suggestedPath);
+
 class PictureDialog : public QDialog {
   Q_OBJECT
  public:

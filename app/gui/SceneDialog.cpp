@@ -1,10 +1,8 @@
 #include "gui/SceneDialog.h"
 
 #include <QDialogButtonBox>
-#include <QFileDialog>
 #include <QKeyEvent>
 #include <QLabel>
-#include <QMessageBox>
 #include <QPushButton>
 #include <QVBoxLayout>
 
@@ -15,8 +13,8 @@
 #include <vtkNew.h>
 #include <vtkRenderer.h>
 
+#include "gui/PictureDialog.h"
 #include "gui/VtkOpenGLWidget.h"
-#include "gui/WindowSettings.h"
 
 namespace dbs::app {
 
@@ -126,17 +124,8 @@ QImage SceneDialog::renderedView() {
 }
 
 void SceneDialog::save() {
-  const QString path =
-      QFileDialog::getSaveFileName(this, "Save the picture", folder_() + "/" + text_.fileName, "PNG (*.png)");
-  if (path.isEmpty()) return;
-  try {
-    writePngAtomically(renderedView(), path.toStdString());  // never a partial PNG
-  } catch (const std::exception& e) {
-    QMessageBox::warning(this, "dbsplan", "Could not write " + path + ": " + e.what());
-    return;
-  }
-  WindowSettings::rememberFolder(path);
-  emit saved(path);
+  const QString path = savePictureAs(this, renderedView(), folder_() + "/" + text_.fileName);
+  if (!path.isEmpty()) emit saved(path);
 }
 
 }  // namespace dbs::app
