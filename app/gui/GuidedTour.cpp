@@ -27,7 +27,7 @@ QString mm(double value, int decimals = 1) {
 QString acpcText(Vec3 p) {
   return QString("x %1, y %2, z %3 mm").arg(mm(p.x), mm(p.y), mm(p.z));
 }
-QString rasText(Vec3 p) {
+QString rasWithUnits(Vec3 p) {
   return QString::fromStdString(vecText(p)) + " mm RAS";
 }
 
@@ -95,14 +95,14 @@ void addLandmarkSteps(const TourContext& c, std::vector<TourStep>& steps) {
                "dot. With the PC it is the reference every stereotactic atlas of the basal ganglia "
                "is drawn on, because both are easy to find on any T1.</p><p>Here: %1. Edit &gt; "
                "Place AC moves it; every AC-PC coordinate in the plan follows.</p>")
-           .arg(rasText(plan.acRas)),
+           .arg(rasWithUnits(plan.acRas)),
        "AC", plan.acRas, std::nullopt, TourStep::Figure::None, false, 2.5});
   steps.push_back(
       {"PC: the posterior commissure",
        QString("<h3>PC, the posterior commissure</h3><p>The commissure behind the third ventricle, "
                "under the pineal gland. Here: %1, %2 mm behind the AC (the AC-PC line is 23-28 mm "
                "long in adults).</p>")
-           .arg(rasText(plan.pcRas), mm(acpcLength)),
+           .arg(rasWithUnits(plan.pcRas), mm(acpcLength)),
        "PC", plan.pcRas, std::nullopt, TourStep::Figure::None, false, 2.5});
   steps.push_back(
       {"MCP and the AC-PC frame",
@@ -112,7 +112,7 @@ void addLandmarkSteps(const TourContext& c, std::vector<TourStep>& steps) {
            "in the midsagittal plane (fixed by a third, midline point above), <b>x</b> towards the patient's "
            "right. Surgeons give targets in this frame because it follows the patient's head, not the "
            "scanner.</p><p>MCP here: %1. The left target is at %2 in this frame.</p>")
-           .arg(rasText(plan.mcpRas), acpcText(m.targetAcpc)),
+           .arg(rasWithUnits(plan.mcpRas), acpcText(m.targetAcpc)),
        "MCP", plan.mcpRas, std::nullopt, TourStep::Figure::None, false, 2.0});
 }
 
@@ -186,7 +186,7 @@ void addTargetSteps(const TourContext& c, std::vector<TourStep>& steps) {
            "atlas's posteroventral GPi, carried into this patient by registration, 1-2 mm above its "
            "ventral border, inside that published range where the two overlap, and of those the one "
            "nearest the atlas's own target. The crosshair is on it, at %1 in the AC-PC frame (%2)%3.</p>")
-           .arg(acpcText(m.targetAcpc), rasText(target),
+           .arg(acpcText(m.targetAcpc), rasWithUnits(target),
                 atlas ? QString(", %1 mm from the atlas target").arg(mm(norm(atlas->ras - target)))
                       : QString()),
        QString("%1 target").arg(sideWord(side)), target, side, TourStep::Figure::None, false, 2.5});
@@ -200,7 +200,7 @@ void addTargetSteps(const TourContext& c, std::vector<TourStep>& steps) {
              "patient's own anatomy, but it needs nothing but the landmarks, so it is a check on the atlas "
              "target: they are <b>%3 mm</b> apart%4. More than 2 mm means the atlas, the registration or "
              "the landmarks disagree, and the plan says so.</p>")
-             .arg(acpcText(indirect->acpc), rasText(indirect->ras), mm(apart),
+             .arg(acpcText(indirect->acpc), rasWithUnits(indirect->ras), mm(apart),
                   apart > kTargetAgreementToleranceMm ? " (review)" : ""),
          QString("%1 indirect target").arg(sideWord(side)), indirect->ras, side, TourStep::Figure::None,
          false, 2.5});
@@ -279,7 +279,7 @@ void addClosingSteps(const TourContext& c, std::vector<TourStep>& steps) {
            "frontal region surgeons use). Drag the target in a slice view and the map follows; click the "
            "scalp to move the entry there, then Edit &gt; Undo.</p><p>The crosshair is on the planned entry, "
            "%1.</p>")
-           .arg(rasText(first.trajectory.entryRas)),
+           .arg(rasWithUnits(first.trajectory.entryRas)),
        QString("%1 entry").arg(sideWord(side)), first.trajectory.entryRas, side, TourStep::Figure::None, true,
        1.0});
   // Into the operating room: the frame settings, once the plan is registered to a frame.

@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 using test::affineFromColumns;
 using test::TestNifti;
 
-std::string tempPath(const std::string& name) {
+std::string trustTempPath(const std::string& name) {
   return test::tempFilePath("dbs_imaging_tests/trust", name);
 }
 
@@ -51,7 +51,7 @@ std::string messageOf(const std::function<void()>& f) {
 
 TEST(ImageTrust, NiftiWithoutSformOrQformIsShownButNotPlannedUnlessTheUserStatesItsGeometry) {
   TestNifti n = headSizedNifti();  // both codes 0
-  const std::string path = tempPath("no_codes.nii");
+  const std::string path = trustTempPath("no_codes.nii");
   n.write(path);
   Volume v = loadVolume(path);  // info may show it
   ASSERT_EQ(v.geometryNotInFile.size(), 1u);
@@ -77,7 +77,7 @@ TEST(ImageTrust, NiftiWithoutSformOrQformIsShownButNotPlannedUnlessTheUserStates
 TEST(ImageTrust, AStatementNeverOverridesAFilesOwnGeometryAndIsChecked) {
   TestNifti n = headSizedNifti();
   n.setSform(affineFromColumns({5, 0, 0}, {0, 5, 0}, {0, 0, 5}, {-60, -60, -60}));
-  const std::string path = tempPath("with_sform.nii");
+  const std::string path = trustTempPath("with_sform.nii");
   n.write(path);
   Volume v = loadVolume(path);
   EXPECT_TRUE(v.geometryNotInFile.empty());
@@ -128,7 +128,7 @@ TEST(ImageTrust, NrrdWithoutAnAnatomicalSpaceOrOriginIsNotPlanned) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    const std::string path = tempPath(c.name);
+    const std::string path = trustTempPath(c.name);
     writeText(path, c.header, 64);
     const Volume v = loadVolume(path);
     if (std::string(c.missing).empty()) {
@@ -143,7 +143,7 @@ TEST(ImageTrust, NrrdWithoutAnAnatomicalSpaceOrOriginIsNotPlanned) {
 }
 
 TEST(ImageTrust, MetaImageWithoutTransformOffsetOrSpacingIsNotPlanned) {
-  const std::string path = tempPath("bare.mha");
+  const std::string path = trustTempPath("bare.mha");
   writeText(
       path,
       "ObjectType = Image\nNDims = 3\nDimSize = 4 4 4\nElementType = MET_FLOAT\nElementDataFile = LOCAL\n",
@@ -157,7 +157,7 @@ TEST(ImageTrust, MetaImageWithoutTransformOffsetOrSpacingIsNotPlanned) {
 
 TEST(ImageTrust, ImagesTooSmallNotFiniteOrConstantAreRefusedByName) {
   auto refusal = [](TestNifti n, const std::string& name) {
-    const std::string path = tempPath(name);
+    const std::string path = trustTempPath(name);
     n.write(path);
     const Volume v = loadVolume(path);
     return messageOf([&] { requireVoxelsFitForPlanning(v); });
@@ -177,7 +177,7 @@ TEST(ImageTrust, ImagesTooSmallNotFiniteOrConstantAreRefusedByName) {
   TestNifti head = headSizedNifti();
   head.setSform(affineFromColumns({5, 0, 0}, {0, 5, 0}, {0, 0, 5}, {-60, -60, -60}));
   {
-    const std::string path = tempPath("head.nii");
+    const std::string path = trustTempPath("head.nii");
     head.write(path);
     EXPECT_NO_THROW(requireVoxelsFitForPlanning(loadVolume(path)));
   }
@@ -192,12 +192,12 @@ TEST(ImageTrust, ImagesTooSmallNotFiniteOrConstantAreRefusedByName) {
   TestNifti noise = head;
   std::mt19937 random(3);
   std::shuffle(noise.voxels.begin(), noise.voxels.end(), random);
-  const std::string noisePath = tempPath("noise.nii");
+  const std::string noisePath = trustTempPath("noise.nii");
   noise.write(noisePath);
   const Volume noiseVolume = loadVolume(noisePath);
   EXPECT_LT(std::abs(leastNeighbourCorrelation(*noiseVolume.image)), 0.1);
   EXPECT_NE(refusal(noise, "noise.nii").find("this image is noise, not a head"), std::string::npos);
-  const std::string ballPath = tempPath("ball.nii");
+  const std::string ballPath = trustTempPath("ball.nii");
   head.write(ballPath);
   EXPECT_GT(leastNeighbourCorrelation(*loadVolume(ballPath).image), 0.8);
 }

@@ -12,8 +12,8 @@ namespace dbs {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr double kSpacing = 0.5;   // mm
-constexpr std::size_t kSize = 81;  // -20 .. +20 mm
+constexpr double kGridSpacing = 0.5;   // mm
+constexpr std::size_t kGridSize = 81;  // -20 .. +20 mm
 
 // Left GPi: x -18..-6, y -10..10, z -8..8. GPe lateral of it (x -24..-18: beyond the grid's
 // -20 edge it is cut, which does not matter), internal capsule medial (x -6..-2), optic tract below
@@ -33,8 +33,8 @@ class Stimulation : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     ImageGeometry g;
-    g.size = {kSize, kSize, kSize};
-    for (int a = 0; a < 3; ++a) g.rasFromIjk.m[a][a] = kSpacing;
+    g.size = {kGridSize, kGridSize, kGridSize};
+    for (int a = 0; a < 3; ++a) g.rasFromIjk.m[a][a] = kGridSpacing;
     for (int a = 0; a < 3; ++a) g.rasFromIjk.m[a][3] = -20.0;
     risks_ = new RiskStructures;
     risks_->geometry = g;
@@ -44,9 +44,9 @@ class Stimulation : public ::testing::Test {
     head->SetRegions(labels_->image->GetLargestPossibleRegion());
     head->Allocate(true);
     unsigned short* l = labels_->image->GetBufferPointer();
-    for (std::size_t k = 0, i = 0; k < kSize; ++k)
-      for (std::size_t y = 0; y < kSize; ++y)
-        for (std::size_t x = 0; x < kSize; ++x, ++i) {
+    for (std::size_t k = 0, i = 0; k < kGridSize; ++k)
+      for (std::size_t y = 0; y < kGridSize; ++y)
+        for (std::size_t x = 0; x < kGridSize; ++x, ++i) {
           l[i] = static_cast<unsigned short>(labelOf(g.rasFromIndex({double(x), double(y), double(k)})));
           head->GetBufferPointer()[i] = 1;
         }
