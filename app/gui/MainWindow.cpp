@@ -76,7 +76,7 @@ MainWindow::MainWindow(QWidget* parent, bool rememberLayout)
     if (dragging_ && dragPreview_) showPlanInPanels(&*dragPreview_, true);
   });
   buildStatusBar();
-  if (rememberLayout_) setTextScale(WindowSettings::textScale());  // before the menu shows it checked
+  if (rememberLayout_) applyTextScale(WindowSettings::textScale());  // before the menu shows it checked
   actions_ = std::make_unique<WindowActions>(*this, probesEyeDock_, alongPathDock_);
   connectPieces();
   resize(1400, 900);
@@ -711,8 +711,12 @@ void MainWindow::showPlanInPanels(const PlanDocument* plan, bool preview) {
 }
 
 void MainWindow::setTextScale(double scale) {
-  textScale_ = std::clamp(scale, 0.5, 3.0);
+  applyTextScale(scale);
   if (rememberLayout_) WindowSettings::setTextScale(textScale_);
+}
+
+void MainWindow::applyTextScale(double scale) {
+  textScale_ = std::clamp(scale, 0.5, 3.0);
   QFont font = designedFont_;
   if (font.pointSizeF() > 0)
     font.setPointSizeF(designedFont_.pointSizeF() * textScale_);

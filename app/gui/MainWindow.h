@@ -138,7 +138,8 @@ class MainWindow : public QMainWindow {
   // four with nullptr (a double-click on the lone view, or View > Layout > Four views).
   void showOnlyView(QWidget* only);
   // View > Text size: the window's font and every view's overlay texts times `scale` (1 normal,
-  // 1.25 large, 1.6 projector), for a lecture hall or a screen seen from across the theatre.
+  // 1.25 large, 1.6 projector), for a lecture hall or a screen seen from across the theatre; kept
+  // for the next start when the window remembers its layout.
   void setTextScale(double scale);
   double textScale() const { return textScale_; }
   QWidget* onlyView() const { return onlyView_; }
@@ -235,6 +236,7 @@ class MainWindow : public QMainWindow {
   PlanActorCache planActors_;                // the 3-D view's plan actors, rebuilt where they changed
   bool startupChecked_ = false;
   double textScale_ = 1.0;
+  void applyTextScale(double scale);  // setTextScale without keeping it (the start-up restore)
   // The application's font at text scale 1: taken once per process, before any window scales it
   // (QApplication's font is the process's; a second window took the first one's scaled font as its
   // design, and a restored projector size grew to 2.56 times).
