@@ -29,9 +29,11 @@ PACKAGES=(
   libssl-dev
   # dciodvfy (David Clunie's DICOM validator): the tests check every DICOM file dbsplan exports
   dicom3tools
-  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and its sanitizer runtimes; the ASan + UBSan
-  # build of the suite (scripts/sanitize.sh) uses GCC's own runtimes (libgcc-12-dev)
+  # the ASan + UBSan build of the suite (scripts/sanitize.sh) and the fuzz targets (scripts/fuzz.sh):
+  # clang with libFuzzer and its sanitizer runtimes
   clang libclang-rt-14-dev
+  # LLVM's linker, for both builds (CMakeLists.txt): GNU ld took 5.5 s per test executable, lld 0.65 s
+  lld
 )
 if [ "${1:-}" = "--bench" ]; then PACKAGES+=(elastix python3-nibabel bc); fi
 
