@@ -21,6 +21,7 @@
 #include <QTextBrowser>
 #include <QTextCursor>
 #include <QTextDocument>
+#include <QToolButton>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -127,7 +128,7 @@ QStringList trajectoryCells(const PlannedTrajectory& p, bool chosen) {
           m.closest[0].present ? mm(m.closest[0].distanceMm) : "n/a",
           m.closest[1].present ? mm(m.closest[1].distanceMm) : "n/a",
           m.closest[2].present ? mm(m.closest[2].distanceMm) : "n/a",
-          QString("%1 of %2").arg(m.contactsInGpi).arg(m.contacts.size()),
+          QString("%1/%2").arg(m.contactsInGpi).arg(m.contacts.size()),  // "2 of 4" in the tooltip
           m.safe ? "yes" : "NO"};
 }
 
@@ -144,7 +145,9 @@ QStringList trajectoryCellTips(const PlannedTrajectory& p, bool chosen) {
           "Ventricles: " + marginText(m.closest[0]) + ". " + kMarginTooltip,
           "Sulci: " + marginText(m.closest[1]) + ". " + kMarginTooltip,
           "Vessels: " + marginText(m.closest[2]) + ". " + kMarginTooltip,
-          "Contact levels whose centre lies in the target side's GPi, of the electrode's levels",
+          QString("%1 of the electrode's %2 contact levels have their centre in the target side's GPi")
+              .arg(m.contactsInGpi)
+              .arg(m.contacts.size()),
           m.safe ? "Every assessed structure keeps its required margin"
                  : "Required margin not kept: " + failed.join(", ")};
 }
@@ -437,8 +440,25 @@ PlanPanel::PlanPanel(ViewerModel* model, QWidget* parent) : QWidget(parent), mod
 }
 
 QGroupBox* PlanPanel::buildStructuresBox() {
-  auto* structuresBox = new QGroupBox("Structures", this);
+  auto* structuresBox = new QGroupBox(this);
   auto* structuresLayout = new QVBoxLayout(structuresBox);
+  // A section that folds, as Slicer's do: open while an image is looked at, folded when a plan is
+  // shown, so that the trajectories and the selected trajectory's editors are in view without
+  // scrolling in a 1000-pixel window (issue 23: they were under the fold, the test that said so
+  // passed or failed with the docks' timing). Once the user has opened or folded it, it stays so.
+  structuresToggle_ = new QToolButton(structuresBox);
+  structuresToggle_->setObjectName("structuresToggle");
+  structuresToggle_->setText("Structures");
+  structuresToggle_->setCheckable(true);
+  structuresToggle_->setChecked(true);
+  structuresToggle_->setArrowType(Qt::DownArrow);
+  structuresToggle_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  structuresToggle_->setAutoRaise(true);
+  structuresToggle_->setToolTip("Show or fold the structures table");
+  QFont bold = structuresToggle_->font();
+  bold.setBold(true);
+  structuresToggle_->setFont(bold);
+  structuresLayout->addWidget(structuresToggle_);
   structures_ = new QTableWidget(0, 3, structuresBox);
   structures_->setObjectName("structuresTable");
   structures_->setHorizontalHeaderLabels({"Structure", "Show", "Opacity"});
@@ -458,7 +478,20 @@ QGroupBox* PlanPanel::buildStructuresBox() {
   structures_->setSelectionMode(QAbstractItemView::NoSelection);
   structures_->setToolTip("The structures of the label map: colour, visibility and opacity in every view");
   structuresLayout->addWidget(structures_);
+  connect(structuresToggle_, &QToolButton::clicked, this, [this](bool open) {
+    structuresFoldedByUser_ = true;
+    setStructuresOpen(open);
+  });
   return structuresBox;
+}
+
+void PlanPanel::setStructuresOpen(bool open) {
+  structuresToggle_->setChecked(open);
+  structuresToggle_->setArrowType(open ? Qt::DownArrow : Qt::RightArrow);
+  const int count = structures_->rowCount();
+  structuresToggle_->setText(open || count == 0 ? QString("Structures")
+                                                : QString("Structures (%1)").arg(count));
+  structures_->setVisible(open);
 }
 
 QGroupBox* PlanPanel::buildTrajectoriesBox() {
@@ -485,13 +518,12 @@ QGroupBox* PlanPanel::buildTrajectoriesBox() {
   trajectories_->setSelectionMode(QAbstractItemView::SingleSelection);
   trajectories_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   // Every column in view, never a sideways scroll (issue 23: the margins and "Safe" were off to the
-  // right): the numbers as wide as they need, the role and the lead's name share what is left and
-  // are elided, whole in their tooltips; a wider panel widens them.
+  // right): the numbers and the lead's short name as wide as they need, the role takes what is left
+  // (elided in a narrow panel, whole in its tooltip); a wider panel widens it.
   QHeaderView* header = trajectories_->horizontalHeader();
   header->setMinimumSectionSize(24);
   header->setSectionResizeMode(QHeaderView::ResizeToContents);
   header->setSectionResizeMode(1, QHeaderView::Stretch);
-  header->setSectionResizeMode(2, QHeaderView::Stretch);
   trajectories_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   trajectories_->setTextElideMode(Qt::ElideRight);
   trajectories_->setWordWrap(false);
@@ -774,7 +806,10 @@ void PlanPanel::onTrajectoryRowActivated(int row) {
 
 void PlanPanel::rebuildStructures() {
   structures_->setRowCount(0);
-  if (!model_->labels()) return;
+  if (!model_->labels()) {
+    setStructuresOpen(structuresToggle_->isChecked());
+    return;
+  }
   for (int value : model_->presentLabelValues()) {
     const std::string name = labelName(value);
     const auto& labels = standardLabels();
@@ -802,12 +837,14 @@ void PlanPanel::rebuildStructures() {
     connect(show, &QCheckBox::toggled, this, apply);
     connect(opacity, &QSlider::valueChanged, this, apply);
   }
+  setStructuresOpen(structuresToggle_->isChecked());  // the folded title counts them
 }
 
 void PlanPanel::showPlan(const PlanDocument* plan, Side selectedSide, bool preview) {
   updating_ = true;
   plan_ = plan;
   selectedSide_ = selectedSide;
+  if (!structuresFoldedByUser_) setStructuresOpen(!plan);
   previewBanner_->setVisible(preview && plan);
   trajectories_->setRowCount(0);
   rows_.clear();

@@ -24,6 +24,7 @@ class QGroupBox;
 class QLabel;
 class QPushButton;
 class QTableWidget;
+class QToolButton;
 class QTextBrowser;
 
 namespace dbs::app {
@@ -68,6 +69,8 @@ class PlanPanel : public QWidget {
  private:
   // The panel's three parts, top to bottom, and what their widgets do.
   QGroupBox* buildStructuresBox();
+  // Opens or folds the structures section (the arrow, the table, the count in the folded title).
+  void setStructuresOpen(bool open);
   QGroupBox* buildTrajectoriesBox();
   QGroupBox* buildSelectedBox();
   QGroupBox* buildStimulationBox();
@@ -96,6 +99,8 @@ class PlanPanel : public QWidget {
 
   ViewerModel* model_;
   QTableWidget* structures_ = nullptr;
+  QToolButton* structuresToggle_ = nullptr;
+  bool structuresFoldedByUser_ = false;  // the user opened or folded it: no longer follows the plan
   QTableWidget* trajectories_ = nullptr;
   QPushButton* useAlternative_ = nullptr;
   QTextBrowser* details_ = nullptr;  // per-number tooltips (spans with a title)

@@ -39,6 +39,7 @@
 #include <QTextBrowser>
 #include <QTextDocumentFragment>
 #include <QTimer>
+#include <QToolButton>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -1626,6 +1627,28 @@ TEST_F(Workstation, ThePanelShowsEveryTrajectoryColumnAndTheEditorsWithoutScroll
     ASSERT_NE(editor, nullptr) << name;
     EXPECT_FALSE(editor->visibleRegion().isEmpty()) << name << " is scrolled out of view";
   }
+  // With a plan the structures are folded to one line that counts them; a click opens them (four
+  // rows at least) and another folds them, and the user's choice holds when the plan changes.
+  auto* structures = window.findChild<QTableWidget*>("structuresTable");
+  auto* toggle = window.findChild<QToolButton*>("structuresToggle");
+  ASSERT_NE(structures, nullptr);
+  ASSERT_NE(toggle, nullptr);
+  EXPECT_FALSE(structures->isVisible());
+  EXPECT_EQ(toggle->text(), QString("Structures (%1)").arg(structures->rowCount()));
+  QTest::mouseClick(toggle, Qt::LeftButton);
+  idleFor(100);
+  EXPECT_TRUE(structures->isVisible());
+  EXPECT_GE(structures->viewport()->height(), 4 * structures->rowHeight(0) - 2);
+  for (int r = 0; r < table->rowCount(); ++r)  // the right lead selected: the panel shows the plan again
+    if (table->item(r, 0)->text() == "R1")
+      QTest::mouseClick(table->viewport(), Qt::LeftButton, {},
+                        table->visualItemRect(table->item(r, 0)).center());
+  idleFor(100);
+  ASSERT_TRUE(table->item(table->currentRow(), 0)->text() == "R1");
+  EXPECT_TRUE(structures->isVisible()) << "the user's opened structures folded again";
+  QTest::mouseClick(toggle, Qt::LeftButton);
+  idleFor(100);
+  EXPECT_FALSE(structures->isVisible());
 }
 
 // Issue 23: an alternative is previewed before it is used. One click on its row draws it as a dashed
