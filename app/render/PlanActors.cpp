@@ -216,12 +216,18 @@ std::vector<vtkSmartPointer<vtkProp3D>> referenceTargetActors(const std::vector<
     actors.push_back(marker);
     auto label = vtkSmartPointer<vtkBillboardTextActor3D>::New();
     label->SetInput(t.label.c_str());
-    label->SetPosition(t.ras.x, t.ras.y, t.ras.z + 2.5);  // just above the marker
+    // The two names of a side sit a few millimetres apart: the atlas's goes up and to the left of its
+    // mark, the indirect (AC-PC) target's down and to the right, in screen pixels, so that they
+    // never print over each other from any viewpoint at the usual zoom (they did, centred above).
+    const bool atlas = t.source == TargetSource::Atlas;
+    label->SetPosition(t.ras.x, t.ras.y, t.ras.z);
+    label->SetDisplayOffset(atlas ? -8 : 8, atlas ? 6 : -6);
     label->GetTextProperty()->SetFontSize(14);
     label->GetTextProperty()->BoldOn();
     label->GetTextProperty()->ShadowOn();
     label->GetTextProperty()->SetColor(1.0, 1.0, 1.0);
-    label->GetTextProperty()->SetJustificationToCentered();
+    label->GetTextProperty()->SetJustification(atlas ? VTK_TEXT_RIGHT : VTK_TEXT_LEFT);
+    label->GetTextProperty()->SetVerticalJustification(atlas ? VTK_TEXT_BOTTOM : VTK_TEXT_TOP);
     actors.push_back(label);
   }
   return actors;
