@@ -9,6 +9,7 @@
 #include <vtkActor.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
+#include <vtkCoordinate.h>
 #include <vtkImageActor.h>
 #include <vtkImageData.h>
 #include <vtkImageMapToColors.h>
@@ -22,9 +23,11 @@
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
 #include <vtkRenderStepsPass.h>
+#include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
+#include <vtkTextRenderer.h>
 #include <vtkTransform.h>
 #include <vtkTranslucentPass.h>
 
@@ -377,6 +380,7 @@ void SliceRenderer::setTextScale(double scale) {
   windowLevelText_->GetTextProperty()->SetFontSize(scaledFontSize(kWindowLevelFontSize));
   for (const auto& label : referenceLabels_)
     label->GetTextProperty()->SetFontSize(scaledFontSize(kTargetNameFontSize));
+  if (hasVolume_) updateOverlay();  // the title's one or two lines depend on its size
 }
 
 void SliceRenderer::setGhostLead(const std::optional<LeadOverlay>& ghost) {
@@ -621,7 +625,37 @@ void SliceRenderer::updateOverlay() {
   const std::string position = patientDirectionWords(crosshairRas_[axis], axis);
   char text[96];
   std::snprintf(text, sizeof text, "%s   %s", sliceOrientationName(orientation_), position.c_str());
+  // On one line unless it would reach the centred letter at the top edge (a narrow view: the guided
+  // tour's dock open, a small window, a projector's text size); then the position goes under the name.
+  const int widthPixels = viewportPixels_[0];
+  if (widthPixels > 0) {
+    int box[4] = {0, 0, 0, 0};
+    const int dpi = renderer_->GetRenderWindow() ? renderer_->GetRenderWindow()->GetDPI() : 72;
+    vtkTextRenderer::GetInstance()->GetBoundingBox(title_->GetTextProperty(), text, box, dpi);
+    const double titleRight = 0.015 * widthPixels + (box[1] - box[0]);
+    const double letterLeft = 0.5 * widthPixels - 0.6 * edgeLetters_[2]->GetTextProperty()->GetFontSize() - 6;
+    if (titleRight > letterLeft)
+      std::snprintf(text, sizeof text, "%s\n%s", sliceOrientationName(orientation_), position.c_str());
+  }
   title_->SetInput(text);
+}
+
+std::array<double, 4> SliceRenderer::titleBoxPixels() const {
+  return textBoxPixels(title_);
+}
+
+std::array<double, 4> SliceRenderer::topLetterBoxPixels() const {
+  return textBoxPixels(edgeLetters_[2]);
+}
+
+std::array<double, 4> SliceRenderer::textBoxPixels(vtkTextActor* actor) const {
+  // vtkTextActor's box is relative to its anchor (justification included); the anchor is placed in
+  // normalised viewport coordinates.
+  double box[4] = {0, 0, 0, 0};
+  if (!renderer_->GetRenderWindow()) return {0, 0, 0, 0};
+  actor->GetBoundingBox(renderer_, box);
+  const int* anchor = actor->GetPositionCoordinate()->GetComputedDisplayValue(renderer_);
+  return {box[0] + anchor[0], box[1] + anchor[0], box[2] + anchor[1], box[3] + anchor[1]};
 }
 
 void SliceRenderer::fitToViewport(int widthPixels, int heightPixels) {

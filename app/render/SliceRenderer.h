@@ -150,6 +150,10 @@ class SliceRenderer {
   std::array<double, 2> displayFromRas(Vec3 pointRas) const;
   // Distance between neighbouring slices along the plane normal (mm).
   double sliceStepMm() const;
+  // Where the title (top left) and the letter at the top edge are drawn, VTK display pixels
+  // (xmin, xmax, ymin, ymax), as last rendered: they must not overlap (issue 23).
+  std::array<double, 4> titleBoxPixels() const;
+  std::array<double, 4> topLetterBoxPixels() const;
 
   // For the 3D scene: the window/levelled slice image (plane mm) and the plane -> RAS matrix.
   vtkAlgorithmOutput* colouredSliceOutput() const;
@@ -159,6 +163,7 @@ class SliceRenderer {
   void updateReslice();
   void updateOverlay();
   void updateLeadGeometry();
+  std::array<double, 4> textBoxPixels(vtkTextActor* actor) const;
 
   SliceOrientation orientation_;
   SlicePlaneAxes axes_;

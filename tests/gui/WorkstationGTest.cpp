@@ -1264,6 +1264,33 @@ TEST_F(Workstation, SliceViewsZoomPanStepByKeysAndShowWindowLevelWhileAdjusting)
   EXPECT_EQ(readoutPixels(), 0) << "the values stay after the drag";
 }
 
+// Issue 23, layout: the guided tour's dock narrows the views, and each slice view's title ("Coronal
+// 6.6 mm posterior") then ran into the letter centred on its top edge. It goes onto two lines instead.
+TEST_F(Workstation, ViewTitlesKeepClearOfTheTopLetterWhenTheTourNarrowsTheViews) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  MainWindow window(nullptr, false);
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1400, 1000)));
+  ASSERT_TRUE(clickMenuPath(window, {"Help", "Guided tour"}));
+  auto* dock = window.findChild<QDockWidget*>("tourDock");
+  ASSERT_NE(dock, nullptr);
+  ASSERT_TRUE(waitFor([&] { return dock->isVisible(); }, 5000));
+  idleFor(300);
+  for (SliceOrientation o :
+       {SliceOrientation::Axial, SliceOrientation::Coronal, SliceOrientation::Sagittal}) {
+    SliceViewWidget* view = window.sliceView(o);
+    ASSERT_LT(view->width(), 420) << "the tour did not narrow the views";
+    view->grabFramebuffer();  // rendered as shown
+    const auto title = view->sliceRenderer().titleBoxPixels();
+    const auto letter = view->sliceRenderer().topLetterBoxPixels();
+    ASSERT_GT(title[1], title[0]);
+    ASSERT_GT(letter[1], letter[0]);
+    const bool overlap =
+        title[0] < letter[1] && letter[0] < title[1] && title[2] < letter[3] && letter[2] < title[3];
+    EXPECT_FALSE(overlap) << sliceOrientationName(o) << ": title x " << title[0] << "-" << title[1]
+                          << ", letter x " << letter[0] << "-" << letter[1];
+  }
+}
+
 // Issue 10: Help > Guided tour walks a class through the plan. Clicking Next moves the crosshair to
 // the AC, the PC, the MCP, the left target and the right target in turn (their RAS positions in the
 // plan), raises the along-the-path and probe's-eye views at their steps, shows the scalp risk map
