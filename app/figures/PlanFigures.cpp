@@ -167,22 +167,36 @@ int baseFontPixels(QSize size) {
   return std::max(11, std::min(size.width(), size.height()) / 38);
 }
 
+// Where drawHaloText puts `text`: the baseline's start, and the box it covers (figure pixels).
+struct HaloTextPlace {
+  QPointF baseline;
+  QRectF box;
+};
+HaloTextPlace haloTextPlace(const QFont& base, QPointF anchor, const QString& text, int pixelSize, bool bold,
+                            Qt::Alignment alignment) {
+  QFont font = base;
+  font.setPixelSize(pixelSize);
+  font.setBold(bold);
+  const QFontMetricsF metrics(font);
+  const double width = metrics.boundingRect(text).width();
+  double x = anchor.x(), y = anchor.y();
+  if (alignment & Qt::AlignRight) x -= width;
+  if (alignment & Qt::AlignHCenter) x -= 0.5 * width;
+  if (alignment & Qt::AlignTop) y += metrics.ascent();
+  if (alignment & Qt::AlignVCenter) y += 0.5 * (metrics.ascent() - metrics.descent());
+  if (alignment & Qt::AlignBottom) y -= metrics.descent();
+  return {{x, y}, QRectF(x, y - metrics.ascent(), width, metrics.ascent() + metrics.descent())};
+}
+
 // Text with a dark halo, readable on any image. `anchor` is where `alignment` puts the text.
 void drawHaloText(QPainter& painter, QPointF anchor, const QString& text, QColor colour, int pixelSize,
                   bool bold, Qt::Alignment alignment) {
   QFont font = painter.font();
   font.setPixelSize(pixelSize);
   font.setBold(bold);
-  const QFontMetricsF metrics(font);
-  const QRectF box = metrics.boundingRect(text);
-  double x = anchor.x(), y = anchor.y();
-  if (alignment & Qt::AlignRight) x -= box.width();
-  if (alignment & Qt::AlignHCenter) x -= 0.5 * box.width();
-  if (alignment & Qt::AlignTop) y += metrics.ascent();
-  if (alignment & Qt::AlignVCenter) y += 0.5 * (metrics.ascent() - metrics.descent());
-  if (alignment & Qt::AlignBottom) y -= metrics.descent();
+  const HaloTextPlace place = haloTextPlace(painter.font(), anchor, text, pixelSize, bold, alignment);
   QPainterPath path;
-  path.addText(QPointF(x, y), font, text);
+  path.addText(place.baseline, font, text);
   painter.save();
   painter.setRenderHint(QPainter::Antialiasing);
   painter.strokePath(path, QPen(QColor(0, 0, 0, 200), std::max(2.0, pixelSize / 6.0), Qt::SolidLine,
@@ -245,9 +259,9 @@ void drawScaleBar(QPainter& painter, const FigurePlane& plane, double lengthMm) 
 }
 
 // A title and smaller lines under it at the top left, each elided to `maxWidth` pixels (2-D figures
-// keep clear of the top edge's letter).
-void drawTitle(QPainter& painter, QSize size, const QString& title, const QStringList& lines,
-               double maxWidth) {
+// keep clear of the top edge's letter). Returns the y (pixels) under its last line.
+double drawTitle(QPainter& painter, QSize size, const QString& title, const QStringList& lines,
+                 double maxWidth) {
   const int px = baseFontPixels(size);
   // Wrapped at spaces onto up to two lines, the second elided if it still does not fit: a narrow
   // view's caption once read "Probe's eye, le..." (issue 23). (QTextLayout would wrap too, but the
@@ -283,6 +297,7 @@ void drawTitle(QPainter& painter, QSize size, const QString& title, const QStrin
                    Qt::AlignLeft | Qt::AlignTop);
       y += 1.25 * px;
     }
+  return y;  // under the last line
 }
 
 // Room for a 2-D figure's title: the left part of the top edge, clear of the centred letter.
@@ -331,6 +346,23 @@ QColor qColour(const std::array<double, 3>& c) {
 }
 
 }  // namespace
+
+std::optional<QRectF> placeLabelClear(const std::vector<QRectF>& candidates, const std::vector<QRectF>& taken,
+                                      const QRectF& bounds, double step, int maxSteps) {
+  auto clear = [&](const QRectF& box) {
+    if (!bounds.contains(box)) return false;
+    return std::none_of(taken.begin(), taken.end(), [&](const QRectF& t) { return t.intersects(box); });
+  };
+  for (int k = 0; k <= maxSteps; ++k)
+    for (int sign : {-1, 1}) {  // up first: the labels of deeper marks then stay below shallower ones
+      if (k == 0 && sign > 0) continue;
+      for (const QRectF& candidate : candidates) {
+        const QRectF moved = candidate.translated(0, sign * k * step);
+        if (clear(moved)) return moved;
+      }
+    }
+  return std::nullopt;
+}
 
 // ---- Planes ------------------------------------------------------------------------------------
 
@@ -589,6 +621,12 @@ QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajecto
   const double leadWidth = drawLeadOnPlane(painter, plane, lead, 3.0);
   drawReferenceTargetsOnPlane(painter, plane, result, trajectory.trajectory.side);
 
+  const double titleBottom =
+      drawTitle(painter, size, QString("Along the path, %1 lead").arg(sideWord(trajectory.trajectory.side)),
+                {QString("rotated %1 deg about the lead").arg(rotationDeg, 0, 'f', 0), "entry at the top",
+                 "ticks: where each margin is smallest"},
+                titleWidth(size));
+
   // Where each margin is smallest: a tick across the lead and the margin, alternately left and
   // right of it so neighbouring labels do not overlap.
   // Cyan: kept; orange: a side-effect structure closer than its warning distance; red: a required
@@ -618,21 +656,44 @@ QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajecto
                              : kept});
   const int px = baseFontPixels(size);
   const QPointF across(1, 0);
+  // The labels keep clear of what is drawn at the edges (the title block, the letters, the scale bar
+  // and the field of view at the bottom: a label once sat on the scale bar) and of each other.
+  const double w = size.width(), h = size.height();
+  std::vector<QRectF> taken = {QRectF(0, 0, titleWidth(size) + 0.8 * px, titleBottom),  // the title
+                               QRectF(0.5 * w - 1.2 * px, 0, 2.4 * px, 2.4 * px),       // top letter
+                               QRectF(0, 0.5 * h - 1.2 * px, 2.2 * px, 2.4 * px),       // left letter
+                               QRectF(w - 2.2 * px, 0.5 * h - 1.2 * px, 2.2 * px, 2.4 * px),
+                               QRectF(0, h - 3.1 * px, w, 3.1 * px)};  // scale bar, field, bottom letter
+  const QRectF bounds(0, 0, w, h);
   for (std::size_t n = 0; n < marks.size(); ++n) {
     const QPointF at = plane.pixelFromRas(marks[n].pointRas);
     const QColor colour = marks[n].colour;
     painter.setPen(QPen(colour, 2));
     const double half = leadWidth + 6;
     painter.drawLine(at - half * across, at + half * across);
+    // Alternately right and left of the lead, the other side if that one is taken.
     const bool right = n % 2 == 0;
-    drawHaloText(painter, at + (right ? 1 : -1) * (half + 3) * across, marks[n].text, colour, px, false,
-                 (right ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignVCenter);
+    const Qt::Alignment vcentre = Qt::AlignVCenter;
+    const QPointF rightAnchor = at + (half + 3) * across, leftAnchor = at - (half + 3) * across;
+    const QRectF rightBox =
+        haloTextPlace(painter.font(), rightAnchor, marks[n].text, px, false, Qt::AlignLeft | vcentre).box;
+    const QRectF leftBox =
+        haloTextPlace(painter.font(), leftAnchor, marks[n].text, px, false, Qt::AlignRight | vcentre).box;
+    const std::optional<QRectF> placed = placeLabelClear(
+        right ? std::vector<QRectF>{rightBox, leftBox} : std::vector<QRectF>{leftBox, rightBox}, taken,
+        bounds, 0.6 * px);
+    if (!placed) continue;  // no room anywhere: the tick stays, its number is in the report's table
+    taken.push_back(*placed);
+    const bool onTheRight = placed->left() > at.x();
+    const QPointF labelAnchor(onTheRight ? placed->left() : placed->right(), placed->center().y());
+    if (std::abs(placed->center().y() - at.y()) > 1.0) {  // moved off its tick: a leader line to it
+      painter.setPen(QPen(colour, 1));
+      painter.drawLine(at + (onTheRight ? half : -half) * across, labelAnchor);
+    }
+    drawHaloText(painter, labelAnchor, marks[n].text, colour, px, false,
+                 (onTheRight ? Qt::AlignLeft : Qt::AlignRight) | vcentre);
   }
 
-  drawTitle(painter, size, QString("Along the path, %1 lead").arg(sideWord(trajectory.trajectory.side)),
-            {QString("rotated %1 deg about the lead").arg(rotationDeg, 0, 'f', 0), "entry at the top",
-             "ticks: where each margin is smallest"},
-            titleWidth(size));
   drawScaleBar(painter, plane, 10);
   return image;
 }

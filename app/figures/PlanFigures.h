@@ -16,8 +16,10 @@
 
 #include <QImage>
 #include <QPointF>
+#include <QRectF>
 #include <QSize>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +70,14 @@ FigurePlane alongTrajectoryPlane(const PlannedTrajectory& trajectory, QSize size
 // left in sagittal). The field of view holds the trajectory's projection from target to entry
 // (at least 60 mm, at most 300 mm across the smaller dimension), centred on the target.
 FigurePlane targetSlicePlane(const PlannedTrajectory& trajectory, int axis, QSize size);
+
+// Where a 2-D figure's label goes (figure pixels): the first of `candidates` (its text box at each
+// place it may go, in order of preference) inside `bounds` and clear of every box in `taken` (the
+// scale bar, the title, the edge letters, labels already placed). A candidate is also tried moved up
+// and down by whole `step`s, the nearest first, at most `maxSteps` each way, before a larger move.
+// nullopt when nothing fits.
+std::optional<QRectF> placeLabelClear(const std::vector<QRectF>& candidates, const std::vector<QRectF>& taken,
+                                      const QRectF& bounds, double step, int maxSteps = 8);
 
 // 3D scene in the spirit of the classic DBS schematic: translucent scalp (risks.headMask) and brain
 // (risks.brainMask) surfaces, both GPi green at 70 % opacity (so the contacts inside them still show),

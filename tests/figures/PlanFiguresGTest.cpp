@@ -355,6 +355,34 @@ TEST(PlanFigures, ProbesEyeViewHasTheLeadCrossSectionAtTheCentreAndAnatomyAround
   EXPECT_EQ(countInDisc(image, QPointF(800 - putamen.x(), putamen.y()), 10, isPutamenMagenta), 0);
 }
 
+// Issue 23, layout: the along-the-path figure's margin labels once sat on its scale bar. They are
+// placed by placeLabelClear: the preferred place when it is free, the other side when that one is
+// taken, moved up or down by whole steps when both are, never outside the figure, and nowhere when
+// nothing fits.
+TEST(PlanFigures, LabelsArePlacedClearOfTheScaleBarTheLettersAndEachOther) {
+  const QRectF bounds(0, 0, 400, 300);
+  const QRectF scaleBar(0, 260, 400, 40);
+  const QRectF right(210, 250, 80, 14), left(110, 250, 80, 14);  // both reach into the scale bar
+  // Free: the preferred place as it is.
+  const auto free = placeLabelClear({right.translated(0, -100), left}, {scaleBar}, bounds, 6);
+  ASSERT_TRUE(free.has_value());
+  EXPECT_EQ(*free, right.translated(0, -100));
+  // The preferred side taken by another label, the other side free: the other side, not moved.
+  const auto otherSide = placeLabelClear({right.translated(0, -100), left.translated(0, -100)},
+                                         {right.translated(0, -100)}, bounds, 6);
+  ASSERT_TRUE(otherSide.has_value());
+  EXPECT_EQ(*otherSide, left.translated(0, -100));
+  // Both on the scale bar: moved up, the least that clears it, on the preferred side.
+  const auto moved = placeLabelClear({right, left}, {scaleBar}, bounds, 6);
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_FALSE(moved->intersects(scaleBar));
+  EXPECT_EQ(*moved, right.translated(0, -6)) << "one step up (6 px) clears the bar (its top at 260)";
+  EXPECT_TRUE(bounds.contains(*moved));
+  // No room anywhere within the steps allowed: nowhere.
+  EXPECT_FALSE(placeLabelClear({right}, {QRectF(0, 0, 400, 300)}, bounds, 6).has_value());
+  EXPECT_FALSE(placeLabelClear({QRectF(390, 10, 80, 14)}, {}, bounds, 6).has_value()) << "outside the figure";
+}
+
 TEST(PlanFigures, BadInputIsRefusedWithAClearError) {
   const SyntheticPlan& s = syntheticPlan();
   EXPECT_THROW(renderTargetSlice(s.result, s.left(), 3, QSize(200, 200)), std::invalid_argument);
