@@ -454,6 +454,7 @@ QGroupBox* PlanPanel::buildStructuresBox() {
   structuresToggle_->setArrowType(Qt::DownArrow);
   structuresToggle_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
   structuresToggle_->setAutoRaise(true);
+  structuresToggle_->setStyleSheet("QToolButton { border: none; }");  // a heading, not a pressed button
   structuresToggle_->setToolTip("Show or fold the structures table");
   QFont bold = structuresToggle_->font();
   bold.setBold(true);
