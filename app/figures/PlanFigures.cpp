@@ -354,7 +354,7 @@ std::optional<QRectF> placeLabelClear(const std::vector<QRectF>& candidates, con
     return std::none_of(taken.begin(), taken.end(), [&](const QRectF& t) { return t.intersects(box); });
   };
   for (int k = 0; k <= maxSteps; ++k)
-    for (int sign : {-1, 1}) {  // up first: the labels of deeper marks then stay below shallower ones
+    for (int sign : {-1, 1}) {  // up first: a figure keeps its scale bar and field at the bottom
       if (k == 0 && sign > 0) continue;
       for (const QRectF& candidate : candidates) {
         const QRectF moved = candidate.translated(0, sign * k * step);
@@ -682,7 +682,7 @@ QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajecto
     const std::optional<QRectF> placed = placeLabelClear(
         right ? std::vector<QRectF>{rightBox, leftBox} : std::vector<QRectF>{leftBox, rightBox}, taken,
         bounds, 0.6 * px);
-    if (!placed) continue;  // no room anywhere: the tick stays, its number is in the report's table
+    if (!placed) continue;  // no room anywhere: the tick stays; the panel and the report give the number
     taken.push_back(*placed);
     const bool onTheRight = placed->left() > at.x();
     const QPointF labelAnchor(onTheRight ? placed->left() : placed->right(), placed->center().y());
