@@ -11,6 +11,28 @@
 
 namespace dbs::app {
 
+// ---- RulerMode -----------------------------------------------------------------------------------
+
+bool RulerMode::press(const QMouseEvent& e) {
+  if (e.button() != Qt::LeftButton || !(e.modifiers() & Qt::ShiftModifier)) return false;
+  startRas_ = view_.rasAtWidgetPosition(e.position());
+  view_.showRuler({{startRas_, startRas_}});
+  return true;
+}
+
+void RulerMode::move(const QMouseEvent&, Vec3 pointRas) {
+  view_.showRuler({{startRas_, pointRas}});
+}
+
+void RulerMode::release(const QMouseEvent& e) {
+  const Vec3 end = view_.rasAtWidgetPosition(e.position());
+  // A click, not a drag (under half a millimetre): no ruler.
+  if (norm(end - startRas_) < 0.5)
+    view_.showRuler(std::nullopt);
+  else
+    view_.showRuler({{startRas_, end}});
+}
+
 // ---- HandleDragMode ------------------------------------------------------------------------------
 
 bool HandleDragMode::press(const QMouseEvent& e) {

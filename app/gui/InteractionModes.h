@@ -3,6 +3,8 @@
 // on a button press, offers the press to them in turn (press() returns true to take it); the mode
 // that takes it gets the drag's moves and its release. Modes hold only the state of their own drag
 // and act through the view's and the model's public API:
+//   RulerMode        Shift + left drag: a ruler from the press to the mouse, its length in mm, kept
+//                    after the release; a Shift + click without a drag takes it away
 //   HandleDragMode   left press on a target or entry handle: the handle follows the mouse, reported
 //                    as SliceViewWidget::handleDragged (a preview per move, `finished` on release)
 //   CrosshairMode    left press elsewhere: the crosshair follows the mouse
@@ -47,6 +49,17 @@ class SliceInteractionMode {
  protected:
   SliceViewWidget& view_;
   ViewerModel& model_;
+};
+
+class RulerMode : public SliceInteractionMode {
+ public:
+  using SliceInteractionMode::SliceInteractionMode;
+  bool press(const QMouseEvent& e) override;
+  void move(const QMouseEvent& e, Vec3 pointRas) override;
+  void release(const QMouseEvent& e) override;
+
+ private:
+  Vec3 startRas_;  // the press, on the view's plane
 };
 
 class HandleDragMode : public SliceInteractionMode {

@@ -21,6 +21,7 @@ SliceViewWidget::SliceViewWidget(SliceOrientation orientation, ViewerModel* mode
     : VtkOpenGLWidget(parent),
       model_(model),
       slice_(orientation),
+      ruler_(std::make_unique<RulerMode>(*this, *model)),
       handleDrag_(std::make_unique<HandleDragMode>(*this, *model)),
       crosshair_(std::make_unique<CrosshairMode>(*this, *model)),
       windowLevel_(std::make_unique<WindowLevelMode>(*this, *model)),
@@ -94,6 +95,12 @@ Vec3 SliceViewWidget::rasAtWidgetPosition(QPointF widgetPos) const {
   return slice_.rasFromDisplay(d.x(), d.y());
 }
 
+void SliceViewWidget::showRuler(const std::optional<std::array<Vec3, 2>>& endsRas) {
+  slice_.setRuler(endsRas);
+  update();
+  emit rulerChanged(endsRas ? norm((*endsRas)[1] - (*endsRas)[0]) : 0.0, endsRas.has_value());
+}
+
 QPointF SliceViewWidget::widgetPositionOfRas(Vec3 pointRas) const {
   const auto d = slice_.displayFromRas(pointRas);
   return widgetFromVtkDisplay({d[0], d[1]});
@@ -102,11 +109,12 @@ QPointF SliceViewWidget::widgetPositionOfRas(Vec3 pointRas) const {
 void SliceViewWidget::mousePressEvent(QMouseEvent* e) {
   if (!model_->volume()) return;
   dragButton_ = e->button();
-  // The first mode that takes the press gets the drag: a left press on a target or entry handle
-  // drags it, anywhere else it moves the crosshair; right is window/level, middle pans.
+  // The first mode that takes the press gets the drag: Shift + left measures (a ruler), a left press
+  // on a target or entry handle drags it, anywhere else it moves the crosshair; right is
+  // window/level, middle pans.
   activeMode_ = nullptr;
   for (SliceInteractionMode* mode : std::initializer_list<SliceInteractionMode*>{
-           handleDrag_.get(), crosshair_.get(), windowLevel_.get(), panZoom_.get()})
+           ruler_.get(), handleDrag_.get(), crosshair_.get(), windowLevel_.get(), panZoom_.get()})
     if (mode->press(*e)) {
       activeMode_ = mode;
       break;

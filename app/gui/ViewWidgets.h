@@ -17,6 +17,7 @@ namespace dbs::app {
 
 class ViewerModel;
 class SliceInteractionMode;
+class RulerMode;
 class HandleDragMode;
 class CrosshairMode;
 class WindowLevelMode;
@@ -44,12 +45,17 @@ class SliceViewWidget : public VtkOpenGLWidget {
   void showZoomedAt(double zoom, Vec3 centreRas);
   // Zooms by `factor` (> 1: in) about a widget position (logical pixels): the point there stays.
   void zoomAt(double factor, QPointF widgetPos);
+  // Draws (or, with nullopt, takes away) this view's ruler between two RAS points on its plane and
+  // says so (rulerChanged).
+  void showRuler(const std::optional<std::array<Vec3, 2>>& endsRas);
 
  signals:
   void hovered(dbs::Vec3 pointRas);
   // A target (entry = false) or entry of `side` dragged to `pointRas` (RAS mm; the in-plane motion
   // of the mouse, the handle's offset along the view normal kept); `finished` on release.
   void handleDragged(Side side, bool entry, dbs::Vec3 pointRas, bool finished);
+  // The ruler's length (RAS mm) as it is drawn or dragged; `shown` false when it was taken away.
+  void rulerChanged(double lengthMm, bool shown);
 
  protected:
   void resizeGL(int w, int h) override;
@@ -73,6 +79,7 @@ class SliceViewWidget : public VtkOpenGLWidget {
   ViewerModel* model_;
   SliceRenderer slice_;
   // One of each mode, offered a press in this order (a handle before the crosshair).
+  std::unique_ptr<RulerMode> ruler_;
   std::unique_ptr<HandleDragMode> handleDrag_;
   std::unique_ptr<CrosshairMode> crosshair_;
   std::unique_ptr<WindowLevelMode> windowLevel_;

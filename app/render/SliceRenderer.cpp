@@ -117,6 +117,25 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   crosshairActor_->VisibilityOff();
   renderer_->AddActor(crosshairActor_);
 
+  // The ruler (setRuler): orange, in front of everything but the text (z = 1.2).
+  vtkNew<vtkPolyDataMapper> rulerMapper;
+  rulerMapper->SetInputData(rulerLine_);
+  rulerActor_->SetMapper(rulerMapper);
+  rulerActor_->GetProperty()->SetColor(1.0, 0.55, 0.1);
+  rulerActor_->GetProperty()->SetLineWidth(2.0);
+  rulerActor_->PickableOff();
+  rulerActor_->VisibilityOff();
+  renderer_->AddActor(rulerActor_);
+  rulerText_->GetPositionCoordinate()->SetCoordinateSystemToWorld();
+  rulerText_->GetTextProperty()->SetFontSize(kTargetNameFontSize);
+  rulerText_->GetTextProperty()->BoldOn();
+  rulerText_->GetTextProperty()->ShadowOn();
+  rulerText_->GetTextProperty()->SetColor(1.0, 0.55, 0.1);
+  rulerText_->GetTextProperty()->SetVerticalJustificationToBottom();
+  rulerText_->PickableOff();
+  rulerText_->VisibilityOff();
+  renderer_->AddViewProp(rulerText_);
+
   // Planned leads, between the labels (z = 0.5) and the crosshair (z = 1); colours as the report's
   // slice figures (PlanFigures.h): lead yellow, contacts orange.
   vtkNew<vtkPolyDataMapper> leadMapper, contactMapper;
@@ -270,6 +289,7 @@ void SliceRenderer::setVolume(vtkImageData* indexSpaceImage, const ImageGeometry
   const bool sameGrid = hasVolume_ && geometry_.size == geometry.size &&
                         geometry_.rasFromIjk.maxAbsDifference(geometry.rasFromIjk) < 1e-6;
   if (!sameGrid) {
+    ruler_.reset();  // it measured another image
     zoom_ = 1.0;
     panMm_ = {0, 0};
   }
@@ -312,15 +332,50 @@ void SliceRenderer::clearVolume() {
   imageActor_->VisibilityOff();
   labelActor_->VisibilityOff();
   crosshairActor_->VisibilityOff();
+  setRuler(std::nullopt);  // it measured the closed image
   // The reslice read the closed volume's pixels in place (ViewerModel wraps the ITK buffer): an
   // empty image instead, so nothing keeps or reads them.
   reslice_->SetInputData(vtkNew<vtkImageData>().GetPointer());
   title_->SetInput(sliceOrientationName(orientation_));
 }
 
+void SliceRenderer::setRuler(const std::optional<std::array<Vec3, 2>>& endsRas) {
+  ruler_ = endsRas;
+  updateRuler();
+}
+
+bool SliceRenderer::rulerShown() const {
+  return rulerActor_->GetVisibility() != 0;
+}
+
+void SliceRenderer::updateRuler() {
+  const Vec3 normal = axes_.normalRas();
+  const bool onSlice = ruler_ && hasVolume_ &&
+                       std::abs(dot(normal, (*ruler_)[0] - crosshairRas_)) <= 0.5 * sliceStepMm() &&
+                       std::abs(dot(normal, (*ruler_)[1] - crosshairRas_)) <= 0.5 * sliceStepMm();
+  rulerActor_->SetVisibility(onSlice);
+  rulerText_->SetVisibility(onSlice);
+  if (!onSlice) return;
+  const auto [a, b] = *ruler_;
+  vtkNew<vtkPoints> points;
+  points->InsertNextPoint(dot(axes_.rightRas, a), dot(axes_.upRas, a), 1.2);
+  points->InsertNextPoint(dot(axes_.rightRas, b), dot(axes_.upRas, b), 1.2);
+  vtkNew<vtkCellArray> line;
+  const vtkIdType ids[2] = {0, 1};
+  line->InsertNextCell(2, ids);
+  rulerLine_->SetPoints(points);
+  rulerLine_->SetLines(line);
+  rulerLine_->Modified();
+  char text[32];
+  std::snprintf(text, sizeof text, " %.1f mm", norm(b - a));  // RAS mm: the two points' distance
+  rulerText_->SetInput(text);
+  rulerText_->GetPositionCoordinate()->SetValue(dot(axes_.rightRas, b), dot(axes_.upRas, b), 1.2);
+}
+
 void SliceRenderer::setCrosshair(Vec3 crosshairRas) {
   crosshairRas_ = crosshairRas;
   updateLeadGeometry();  // the slab moves with the slice
+  updateRuler();         // shown on its own slice only
   if (!hasVolume_) return;
   updateReslice();
   updateOverlay();
@@ -380,6 +435,7 @@ void SliceRenderer::setTextScale(double scale) {
   windowLevelText_->GetTextProperty()->SetFontSize(scaledFontSize(kWindowLevelFontSize));
   for (const auto& label : referenceLabels_)
     label->GetTextProperty()->SetFontSize(scaledFontSize(kTargetNameFontSize));
+  rulerText_->GetTextProperty()->SetFontSize(scaledFontSize(kTargetNameFontSize));
   if (hasVolume_) updateOverlay();  // the title's one or two lines depend on its size
 }
 

@@ -113,6 +113,12 @@ class SliceRenderer {
   // crosses this slice it is marked (green), so the registration can be checked on any image that
   // shows the rods; an empty list clears them.
   void setFrameRods(const std::vector<std::array<Vec3, 2>>& rodsRas);
+  // A ruler between two points of a slice (RAS mm, measured in the plane they were picked on): an
+  // orange line with its length in mm at its end, drawn while the view shows that slice (within half
+  // a slice step) and hidden on the others; nullopt takes it away.
+  void setRuler(const std::optional<std::array<Vec3, 2>>& endsRas);
+  const std::optional<std::array<Vec3, 2>>& ruler() const { return ruler_; }
+  bool rulerShown() const;
   // Where the rods cross the current slice (RAS mm), as drawn.
   const std::vector<Vec3>& frameRodCrossings() const { return frameRodCrossings_; }
   const std::vector<LeadOverlay>& leads() const { return leads_; }
@@ -208,6 +214,11 @@ class SliceRenderer {
   std::vector<double> labelBaseAlpha_;  // the table's alpha per value before any appearance change
   vtkNew<vtkPolyData> crosshairLines_;
   vtkNew<vtkActor> crosshairActor_;
+  std::optional<std::array<Vec3, 2>> ruler_;
+  vtkNew<vtkPolyData> rulerLine_;
+  vtkNew<vtkActor> rulerActor_;
+  vtkNew<vtkTextActor> rulerText_;
+  void updateRuler();
   std::array<vtkSmartPointer<vtkTextActor>, 4> edgeLetters_;  // right, left, top, bottom
   vtkNew<vtkTextActor> windowLevelText_;
   double zoom_ = 1.0;

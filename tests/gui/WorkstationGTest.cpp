@@ -34,6 +34,7 @@
 #include <QRegularExpression>
 #include <QScrollBar>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTableWidget>
 #include <QTest>
 #include <QTextBrowser>
@@ -1831,6 +1832,53 @@ TEST_F(Workstation, TheStructuresKeepTheirNamesAndFourRowsInANarrowPanel) {
   const QHeaderView* header = table->horizontalHeader();
   EXPECT_LE(header->sectionViewportPosition(2) + header->sectionSize(2), table->viewport()->width());
   EXPECT_GE(table->viewport()->height(), 4 * table->rowHeight(0) - 2) << "fewer than four rows in view";
+}
+
+// Issue 23, conveniences: a ruler. Shift + left drag in a slice view measures: an orange line from
+// the press to the release with its length in RAS mm (the status bar says it too), the crosshair
+// left where it was; it is drawn on its own slice only, and a Shift + click takes it away.
+TEST_F(Workstation, ShiftDragMeasuresWithARulerOnItsSlice) {
+  MainWindow window(nullptr, false);
+  ASSERT_TRUE(openColin27SampleIn(window));
+  SliceViewWidget* axial = window.sliceView(SliceOrientation::Axial);
+  const Vec3 crosshair = window.model().crosshairRas();
+  const QPoint a(axial->width() * 2 / 5, axial->height() * 2 / 5),
+      b(axial->width() * 3 / 5, axial->height() * 11 / 20);
+  const double expectedMm = norm(axial->rasAtWidgetPosition(b) - axial->rasAtWidgetPosition(a));
+  auto isRulerOrange = [](QColor c) {
+    return c.red() > 225 && c.green() > 105 && c.green() < 175 && c.blue() < 70;
+  };
+  const int orangeBefore = countPixels(axial->grabFramebuffer(), isRulerOrange);
+
+  QTest::mousePress(axial, Qt::LeftButton, Qt::ShiftModifier, a);
+  QTest::mouseMove(axial, (a + b) / 2);
+  QTest::mouseMove(axial, b);
+  QTest::mouseRelease(axial, Qt::LeftButton, Qt::ShiftModifier, b);
+  idleFor(100);
+  const auto& ruler = axial->sliceRenderer().ruler();
+  ASSERT_TRUE(ruler.has_value());
+  EXPECT_NEAR(norm((*ruler)[1] - (*ruler)[0]), expectedMm, 0.01);
+  EXPECT_GT(expectedMm, 20.0);
+  EXPECT_TRUE(axial->sliceRenderer().rulerShown());
+  EXPECT_LT(norm(window.model().crosshairRas() - crosshair), 1e-9) << "the ruler moved the crosshair";
+  EXPECT_EQ(window.statusBar()->currentMessage().toStdString(),
+            QString("Ruler: %1 mm (Shift + click to take it away)").arg(expectedMm, 0, 'f', 1).toStdString());
+  EXPECT_GT(countPixels(axial->grabFramebuffer(), isRulerOrange), orangeBefore + 30)
+      << "no ruler on the screen";
+
+  // Another slice: not drawn; back: drawn again.
+  QTest::keyClick(axial, Qt::Key_Up);
+  idleFor(50);
+  EXPECT_FALSE(axial->sliceRenderer().rulerShown());
+  QTest::keyClick(axial, Qt::Key_Down);
+  idleFor(50);
+  EXPECT_TRUE(axial->sliceRenderer().rulerShown());
+
+  // A Shift + click takes it away.
+  QTest::mouseClick(axial, Qt::LeftButton, Qt::ShiftModifier, a);
+  idleFor(50);
+  EXPECT_FALSE(axial->sliceRenderer().ruler().has_value());
+  EXPECT_FALSE(axial->sliceRenderer().rulerShown());
 }
 
 TEST_F(Workstation, WindowLevelPresetsFromTheViewMenu) {
