@@ -74,7 +74,8 @@ std::vector<double> timeRepaints(int steps, int& swaps,
     timer.start();
     for (auto& repaint : repaints) repaint();
     window.statusBar()->showMessage(QString("step %1").arg(s));  // as a drag's readout does
-    while (swaps < before + 4 && timer.elapsed() < 3000) QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    while (swaps < before + 4 && timer.elapsed() < 3000)
+      QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
     ms.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
   }
   return ms;

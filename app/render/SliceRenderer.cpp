@@ -38,6 +38,21 @@
 
 namespace dbs::app {
 
+namespace {
+// A line overlay drawn from `lines` (plane mm): its colour and width in pixels, hidden until shown.
+void addLineActor(vtkRenderer* renderer, vtkActor* actor, vtkPolyData* lines, double red, double green,
+                  double blue, double widthPixels) {
+  vtkNew<vtkPolyDataMapper> mapper;
+  mapper->SetInputData(lines);
+  actor->SetMapper(mapper);
+  actor->GetProperty()->SetColor(red, green, blue);
+  actor->GetProperty()->SetLineWidth(static_cast<float>(widthPixels));
+  actor->PickableOff();
+  actor->VisibilityOff();
+  renderer->AddActor(actor);
+}
+}  // namespace
+
 SlicePlaneAxes SlicePlaneAxes::standard(SliceOrientation orientation) {
   switch (orientation) {
     case SliceOrientation::Axial:
@@ -108,24 +123,9 @@ SliceRenderer::SliceRenderer(SliceOrientation orientation)
   labelActor_->VisibilityOff();
   renderer_->AddActor(labelActor_);
 
-  vtkNew<vtkPolyDataMapper> lineMapper;
-  lineMapper->SetInputData(crosshairLines_);
-  crosshairActor_->SetMapper(lineMapper);
-  crosshairActor_->GetProperty()->SetColor(0.2, 0.9, 0.3);
-  crosshairActor_->GetProperty()->SetLineWidth(1.5);
-  crosshairActor_->PickableOff();
-  crosshairActor_->VisibilityOff();
-  renderer_->AddActor(crosshairActor_);
-
+  addLineActor(renderer_, crosshairActor_, crosshairLines_, 0.2, 0.9, 0.3, 1.5);
   // The ruler (setRuler): orange, in front of everything but the text (z = 1.2).
-  vtkNew<vtkPolyDataMapper> rulerMapper;
-  rulerMapper->SetInputData(rulerLine_);
-  rulerActor_->SetMapper(rulerMapper);
-  rulerActor_->GetProperty()->SetColor(1.0, 0.55, 0.1);
-  rulerActor_->GetProperty()->SetLineWidth(2.0);
-  rulerActor_->PickableOff();
-  rulerActor_->VisibilityOff();
-  renderer_->AddActor(rulerActor_);
+  addLineActor(renderer_, rulerActor_, rulerLine_, 1.0, 0.55, 0.1, 2.0);
   rulerText_->GetPositionCoordinate()->SetCoordinateSystemToWorld();
   rulerText_->GetTextProperty()->SetFontSize(kTargetNameFontSize);
   rulerText_->GetTextProperty()->BoldOn();
