@@ -167,8 +167,10 @@ int baseFontPixels(QSize size) {
   return std::max(11, std::min(size.width(), size.height()) / 38);
 }
 
-// Where drawHaloText puts `text`: the baseline's start, and the box it covers (figure pixels).
+// Where drawHaloText puts `text`: the font it uses, the baseline's start, and the box it covers
+// (figure pixels).
 struct HaloTextPlace {
+  QFont font;
   QPointF baseline;
   QRectF box;
 };
@@ -185,18 +187,15 @@ HaloTextPlace haloTextPlace(const QFont& base, QPointF anchor, const QString& te
   if (alignment & Qt::AlignTop) y += metrics.ascent();
   if (alignment & Qt::AlignVCenter) y += 0.5 * (metrics.ascent() - metrics.descent());
   if (alignment & Qt::AlignBottom) y -= metrics.descent();
-  return {{x, y}, QRectF(x, y - metrics.ascent(), width, metrics.ascent() + metrics.descent())};
+  return {font, {x, y}, QRectF(x, y - metrics.ascent(), width, metrics.ascent() + metrics.descent())};
 }
 
 // Text with a dark halo, readable on any image. `anchor` is where `alignment` puts the text.
 void drawHaloText(QPainter& painter, QPointF anchor, const QString& text, QColor colour, int pixelSize,
                   bool bold, Qt::Alignment alignment) {
-  QFont font = painter.font();
-  font.setPixelSize(pixelSize);
-  font.setBold(bold);
   const HaloTextPlace place = haloTextPlace(painter.font(), anchor, text, pixelSize, bold, alignment);
   QPainterPath path;
-  path.addText(place.baseline, font, text);
+  path.addText(place.baseline, place.font, text);
   painter.save();
   painter.setRenderHint(QPainter::Antialiasing);
   painter.strokePath(path, QPen(QColor(0, 0, 0, 200), std::max(2.0, pixelSize / 6.0), Qt::SolidLine,
