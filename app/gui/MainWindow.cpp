@@ -187,11 +187,13 @@ void MainWindow::connectPieces() {
     connect(view, &SliceViewWidget::hovered, this,
             [this](Vec3 p) { positionLabel_->setText(model_.describePoint(p)); });
     connect(view, &SliceViewWidget::handleDragged, this, &MainWindow::onHandleDragged);
+    // For a while only: a status-bar message hides the position readout under it (the ruler keeps
+    // its length on the view).
     connect(view, &SliceViewWidget::rulerChanged, this, [this](double lengthMm, bool shown) {
       statusBar()->showMessage(
           shown ? QString("Ruler: %1 mm (Shift + click to take it away)").arg(lengthMm, 0, 'f', 1)
                 : QString("Ruler taken away"),
-          shown ? 0 : 3000);
+          shown ? 8000 : 3000);
     });
   }
   connect(tour_, &TourPanel::stepShown, this, &MainWindow::showTourStep);
