@@ -289,7 +289,7 @@ void SliceRenderer::setVolume(vtkImageData* indexSpaceImage, const ImageGeometry
   const bool sameGrid = hasVolume_ && geometry_.size == geometry.size &&
                         geometry_.rasFromIjk.maxAbsDifference(geometry.rasFromIjk) < 1e-6;
   if (!sameGrid) {
-    ruler_.reset();  // it measured another image
+    setRuler(std::nullopt);  // it measured another image
     zoom_ = 1.0;
     panMm_ = {0, 0};
   }
@@ -685,11 +685,16 @@ void SliceRenderer::updateOverlay() {
   // tour's dock open, a small window, a projector's text size); then the position goes under the name.
   const int widthPixels = viewportPixels_[0];
   if (widthPixels > 0) {
-    int box[4] = {0, 0, 0, 0};
+    // Widths as VTK lays the two texts out (the letter is centred on the edge; 6 px between them).
     const int dpi = renderer_->GetRenderWindow() ? renderer_->GetRenderWindow()->GetDPI() : 72;
-    vtkTextRenderer::GetInstance()->GetBoundingBox(title_->GetTextProperty(), text, box, dpi);
-    const double titleRight = 0.015 * widthPixels + (box[1] - box[0]);
-    const double letterLeft = 0.5 * widthPixels - 0.6 * edgeLetters_[2]->GetTextProperty()->GetFontSize() - 6;
+    auto widthOf = [dpi](vtkTextActor* actor, const char* input) {
+      int box[4] = {0, 0, 0, 0};
+      vtkTextRenderer::GetInstance()->GetBoundingBox(actor->GetTextProperty(), input, box, dpi);
+      return box[1] - box[0];
+    };
+    const double titleRight = 0.015 * widthPixels + widthOf(title_, text);
+    const double letterLeft =
+        0.5 * widthPixels - 0.5 * widthOf(edgeLetters_[2], edgeLetters_[2]->GetInput()) - 6;
     if (titleRight > letterLeft)
       std::snprintf(text, sizeof text, "%s\n%s", sliceOrientationName(orientation_), position.c_str());
   }
