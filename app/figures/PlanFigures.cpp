@@ -191,8 +191,9 @@ HaloTextPlace haloTextPlace(const QFont& base, QPointF anchor, const QString& te
 }
 
 // Text with a dark halo, readable on any image. `anchor` is where `alignment` puts the text.
-void drawHaloText(QPainter& painter, QPointF anchor, const QString& text, QColor colour, int pixelSize,
-                  bool bold, Qt::Alignment alignment) {
+// Returns the box it covers (figure pixels).
+QRectF drawHaloText(QPainter& painter, QPointF anchor, const QString& text, QColor colour, int pixelSize,
+                    bool bold, Qt::Alignment alignment) {
   const HaloTextPlace place = haloTextPlace(painter.font(), anchor, text, pixelSize, bold, alignment);
   QPainterPath path;
   path.addText(place.baseline, place.font, text);
@@ -202,6 +203,7 @@ void drawHaloText(QPainter& painter, QPointF anchor, const QString& text, QColor
                                 Qt::RoundCap, Qt::RoundJoin));
   painter.fillPath(path, colour);
   painter.restore();
+  return place.box;
 }
 
 const QColor kLetterColour(255, 217, 51);  // the viewer's edge letters (SliceRenderer)
@@ -234,8 +236,9 @@ void drawEdgeLetters(QPainter& painter, const FigurePlane& plane, std::optional<
   }
 }
 
-// A scale bar of `lengthMm` at the bottom left, and the field of view at the bottom right.
-void drawScaleBar(QPainter& painter, const FigurePlane& plane, double lengthMm) {
+// A scale bar of `lengthMm` at the bottom left, and the field of view at the bottom right. Returns
+// the boxes they cover (figure pixels): the bar with its ticks, its length, the field of view.
+std::vector<QRectF> drawScaleBar(QPainter& painter, const FigurePlane& plane, double lengthMm) {
   const int px = baseFontPixels(plane.size);
   const double length = lengthMm / plane.mmPerPixel;
   const QPointF start(1.2 * px, plane.size.height() - 1.2 * px);
@@ -249,12 +252,16 @@ void drawScaleBar(QPainter& painter, const FigurePlane& plane, double lengthMm) 
   painter.drawLine(start, start - QPointF(0, 0.4 * px));
   painter.drawLine(end, end - QPointF(0, 0.4 * px));
   painter.restore();
-  drawHaloText(painter, start + QPointF(0.5 * length, -0.5 * px), QString("%1 mm").arg(lengthMm), Qt::white,
-               px, false, Qt::AlignHCenter | Qt::AlignBottom);
+  const QRectF bar = QRectF(start - QPointF(0, 0.4 * px), end + QPointF(0, 2.5)).normalized();
+  const QRectF label =
+      drawHaloText(painter, start + QPointF(0.5 * length, -0.5 * px), QString("%1 mm").arg(lengthMm),
+                   Qt::white, px, false, Qt::AlignHCenter | Qt::AlignBottom);
   const double fieldMm = std::min(plane.size.width(), plane.size.height()) * plane.mmPerPixel;
-  drawHaloText(painter, QPointF(plane.size.width() - 1.2 * px, plane.size.height() - 0.8 * px),
-               QString("field %1 mm").arg(fieldMm, 0, 'f', 0), QColor(220, 220, 220), px, false,
-               Qt::AlignRight | Qt::AlignBottom);
+  const QRectF field =
+      drawHaloText(painter, QPointF(plane.size.width() - 1.2 * px, plane.size.height() - 0.8 * px),
+                   QString("field %1 mm").arg(fieldMm, 0, 'f', 0), QColor(220, 220, 220), px, false,
+                   Qt::AlignRight | Qt::AlignBottom);
+  return {bar, label, field};
 }
 
 // A title and smaller lines under it at the top left, each elided to `maxWidth` pixels (2-D figures
@@ -655,15 +662,11 @@ QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajecto
                              : kept});
   const int px = baseFontPixels(size);
   const QPointF across(1, 0);
-  // The labels keep clear of what is drawn at the edges (the title block, the letters, the scale bar
-  // and the field of view at the bottom: a label once sat on the scale bar) and of each other.
-  const double w = size.width(), h = size.height();
-  std::vector<QRectF> taken = {QRectF(0, 0, titleWidth(size) + 0.8 * px, titleBottom),  // the title
-                               QRectF(0.5 * w - 1.2 * px, 0, 2.4 * px, 2.4 * px),       // top letter
-                               QRectF(0, 0.5 * h - 1.2 * px, 2.2 * px, 2.4 * px),       // left letter
-                               QRectF(w - 2.2 * px, 0.5 * h - 1.2 * px, 2.2 * px, 2.4 * px),
-                               QRectF(0, h - 3.1 * px, w, 3.1 * px)};  // scale bar, field, bottom letter
-  const QRectF bounds(0, 0, w, h);
+  // The labels keep clear of the title block, the scale bar and the field of view (as drawn: a label
+  // once sat on the scale bar) and of each other.
+  std::vector<QRectF> taken = drawScaleBar(painter, plane, 10);
+  taken.push_back(QRectF(0, 0, titleWidth(size) + 0.8 * px, titleBottom));
+  const QRectF bounds(0, 0, size.width(), size.height());
   for (std::size_t n = 0; n < marks.size(); ++n) {
     const QPointF at = plane.pixelFromRas(marks[n].pointRas);
     const QColor colour = marks[n].colour;
@@ -692,8 +695,6 @@ QImage renderAlongTrajectoryView(const PlanResult& result, const PlannedTrajecto
     drawHaloText(painter, labelAnchor, marks[n].text, colour, px, false,
                  (onTheRight ? Qt::AlignLeft : Qt::AlignRight) | vcentre);
   }
-
-  drawScaleBar(painter, plane, 10);
   return image;
 }
 
