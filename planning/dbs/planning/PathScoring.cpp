@@ -29,9 +29,10 @@ LeadLevels leadLevels(const ElectrodeModel& model, double deepestContactBeyondTa
 
 namespace {
 
-// Fraction of the contacts' length in the GPi and in the GPi or GPe (each span sampled every
-// 0.5 mm, both ends included), and how far below the deepest contact's centre the path leaves the
-// GPi (nothing when that centre is not in it; the search distance when it never leaves).
+// Fraction of the deepest model.gpiLevels levels' length in the GPi, of every level's length in
+// the GPi or GPe (each span sampled every 0.5 mm, both ends included), and how far below the deepest
+// contact's centre the path leaves the GPi (nothing when that centre is not in it; the search distance when
+// it never leaves).
 struct ContactPlacement {
   double inGpi = 0, inPallidum = 0;
   std::optional<double> exitBelowDeepestMm;
@@ -40,18 +41,21 @@ struct ContactPlacement {
 ContactPlacement placeLevels(const RiskField& field, const ScoringModel& model, Vec3 targetRas, Vec3 u,
                              const LeadLevels& levels) {
   ContactPlacement p;
-  std::size_t samples = 0, gpi = 0, pallidum = 0;
-  for (const auto& [lower, upper] : levels.spansMm) {
+  std::size_t samples = 0, deepSamples = 0, gpi = 0, pallidum = 0;
+  for (std::size_t level = 0; level < levels.spansMm.size(); ++level) {
+    const auto [lower, upper] = levels.spansMm[level];
+    const bool deep = level < static_cast<std::size_t>(model.gpiLevels);
     const int n = std::max(1, static_cast<int>(std::ceil((upper - lower) / 0.5)));
     for (int i = 0; i <= n; ++i) {
       const int label = field.labelAt(targetRas + (lower + (upper - lower) * i / n) * u);
       ++samples;
-      gpi += label == levels.gpiLabel;
+      deepSamples += deep;
+      gpi += deep && label == levels.gpiLabel;
       pallidum += label == levels.gpiLabel || label == levels.gpeLabel;
     }
   }
   if (samples > 0) {
-    p.inGpi = double(gpi) / double(samples);
+    p.inGpi = double(gpi) / double(deepSamples);
     p.inPallidum = double(pallidum) / double(samples);
   }
   if (levels.spansMm.empty()) return p;

@@ -52,6 +52,13 @@ ScoringModel loadModel() {
     const json p = t.value("parameters", json::object());
     const std::string at = here + " parameters";
     switch (*id) {
+      case ScoreTerm::ContactsInGpi: {
+        const double levels = numberAt(p, "deepest_levels", at);
+        if (!(levels >= 1 && levels <= 16 && levels == std::floor(levels)))
+          throw std::runtime_error(at + ": deepest_levels must be a whole number from 1 to 16");
+        m.gpiLevels = static_cast<int>(levels);
+        break;
+      }
       case ScoreTerm::VentralBorder:
         m.ventralBestMinMm = numberAt(p, "best_min_mm", at);
         m.ventralBestMaxMm = numberAt(p, "best_max_mm", at);

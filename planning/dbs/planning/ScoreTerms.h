@@ -58,6 +58,9 @@ struct ScoringModel {
     double defaultWeight = 0;
   };
   std::array<Term, kScoreTerms> terms;
+  // contacts_in_gpi: how many of the lead's deepest levels (contact rows, distal first) count; the
+  // rows above them belong in the GPi's dorsal part or the GPe, which contacts_in_pallidum rewards.
+  int gpiLevels = 2;
   // ventral_border: distance (mm, along the path) below the deepest contact's centre to the GPi's
   // exit: 1 on [bestMin, bestMax], atBorder at 0, 0 at zeroAt and beyond; searched to searchMm.
   double ventralBestMinMm = 1, ventralBestMaxMm = 3, ventralZeroAtMm = 7, ventralAtBorder = 0.5,
