@@ -21,6 +21,8 @@
 #include "dbs/planning/AcpcFrame.h"
 #include "dbs/planning/Locate.h"
 #include "dbs/planning/SampleCatalogue.h"
+#include "dbs/planning/ScoreTerms.h"
+#include "dbs/planning/Trajectory.h"
 
 namespace dbs {
 namespace {
@@ -50,6 +52,22 @@ void expectProposedTargetInTheSensorimotorGpiAndTheRange(const LocateResult& res
   EXPECT_GT(values[2], 0.0) << "the dystonia target lies below the AC-PC plane";
   EXPECT_TRUE(side.proposed.onPatientGpi);
   EXPECT_LT(side.proposed.fromAtlasTargetMm, 2.0) << "the smallest correction of the atlas target";
+
+  // Issue 22: a 3389 at the usual angles of GPi leads (the middle of scoring.json's ranges), its
+  // deepest contact centred on the target, has its two deepest contacts (-0.75..0.75 and 1.25..2.75
+  // mm along the lead) on the patient's GPi label: the search can then keep two contacts in the GPi.
+  EXPECT_TRUE(side.proposed.holdsLeadAtUsualAngles);
+  const ScoringModel& scoring = scoringModel();
+  const Vec3 up = directionFromAngles(frame, side.side,
+                                      0.5 * (scoring.sagittal.usualMinDeg + scoring.sagittal.usualMaxDeg),
+                                      0.5 * (scoring.lateral.usualMinDeg + scoring.lateral.usualMaxDeg));
+  const int patientGpi = labelValue(sidedLabelName("GPi", side.side));
+  for (double along : {-0.75, -0.25, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75}) {
+    const Vec3 q = result.labels.geometry.indexFromRas(side.proposed.ras + along * up);
+    EXPECT_EQ(int(result.labels.image->GetPixel({{std::lround(q.x), std::lround(q.y), std::lround(q.z)}})),
+              patientGpi)
+        << along << " mm along the lead is off the patient's GPi";
+  }
 
   const LabelVolume atlas = loadLabelVolume(SampleCatalogue::standard().find("colin27").labelsPath);
   const int gpiValue = labelValue(sidedLabelName("GPi", side.side));

@@ -17,7 +17,10 @@
 #include "dbs/imaging/TemplateSpace.h"
 #include "dbs/planning/AcpcFrame.h"
 #include "dbs/planning/DataPaths.h"
+#include "dbs/planning/ElectrodeCatalogue.h"
 #include "dbs/planning/SampleCatalogue.h"
+#include "dbs/planning/ScoreTerms.h"
+#include "dbs/planning/Trajectory.h"
 
 namespace dbs {
 namespace {
@@ -40,6 +43,44 @@ nlohmann::json jsonAffine(const Affine& a) {
   return rows;
 }
 
+// A lead aimed at a GPi target runs up through the GPe; the usual direction (the middle of the
+// usual sagittal and lateral angle ranges of scoring.json, SOURCES.md 6: 65 deg to the AC-PC line,
+// 10 deg out of the midsagittal plane) as a unit vector in patient RAS, from the target towards the
+// entry.
+Vec3 usualLeadDirectionRas(const AcpcFrame& frame, Side side) {
+  const ScoringModel& m = scoringModel();
+  const double pi = std::acos(-1.0);
+  const double sagittal = 0.5 * (m.sagittal.usualMinDeg + m.sagittal.usualMaxDeg) * pi / 180.0;
+  const double lateral = 0.5 * (m.lateral.usualMinDeg + m.lateral.usualMaxDeg) * pi / 180.0;
+  // AC-PC: x to the patient's right, y anterior, z up; a lead leans outwards (left: -x).
+  const Vec3 upAcpc{(side == Side::Left ? -1.0 : 1.0) * std::sin(lateral),
+                    std::cos(lateral) * std::cos(sagittal), std::cos(lateral) * std::sin(sagittal)};
+  const Vec3 origin = frame.rasFromAcpc({0, 0, 0});
+  const Vec3 d = frame.rasFromAcpc(upAcpc) - origin;
+  return (1.0 / norm(d)) * d;
+}
+
+// A target where a lead at the usual angles keeps this many of its deepest contacts wholly in the
+// GPi: the bar for GPi leads, and the score's contacts_in_gpi levels (scoring.json).
+int wantedContactsInGpi() {
+  return scoringModel().gpiLevels;
+}
+
+// Points along the default lead's deepest wantedContactsInGpi() contacts, every 0.5 mm from each
+// contact's lower to its upper edge, as mm above the deepest contact's centre: the lead a plan
+// gets unless the user picks another (Trajectory::electrodeId).
+std::vector<double> defaultLeadDeepContactSamplesMm() {
+  const ElectrodeModel& lead = ElectrodeCatalogue::standard().find(Trajectory{}.electrodeId);
+  const double deepestCentre = lead.contacts.front().centreMm();
+  std::vector<double> samples;
+  for (const ElectrodeContact& c : lead.contacts) {
+    if (c.level >= wantedContactsInGpi()) continue;
+    const int n = std::max(1, static_cast<int>(std::ceil((c.endMm - c.startMm) / 0.5)));
+    for (int i = 0; i <= n; ++i) samples.push_back(c.startMm + (c.endMm - c.startMm) * i / n - deepestCentre);
+  }
+  return samples;
+}
+
 // The proposed target of one side (LocateSide::proposed). `sensorimotorTemplate` are the atlas's
 // candidate points in template RAS mm.
 ProposedTarget proposeTarget(const std::vector<Vec3>& sensorimotorTemplate,
@@ -58,32 +99,45 @@ ProposedTarget proposeTarget(const std::vector<Vec3>& sensorimotorTemplate,
     return l[(static_cast<std::size_t>(k) * g.size[1] + static_cast<std::size_t>(j)) * g.size[0] +
              static_cast<std::size_t>(i)] == gpi;
   };
+  const Vec3 up = usualLeadDirectionRas(frame, side);
+  const std::vector<double> deepContacts = defaultLeadDeepContactSamplesMm();
   struct Candidate {
     Vec3 ras, acpc;
     bool onGpi;
+    bool holdsLead;  // the default lead at the usual angles, deepest contact on the point, keeps its
+                     // deepest contacts wholly on the GPi label
   };
   std::vector<Candidate> candidates;
   for (const Vec3& t : sensorimotorTemplate) {
     const Vec3 ras = registration.patientRasFromTemplateRas(t);
-    candidates.push_back({ras, frame.acpcFromRas(ras), onPatientGpi(ras)});
+    const bool holds = std::all_of(deepContacts.begin(), deepContacts.end(),
+                                   [&](double above) { return onPatientGpi(ras + above * up); });
+    candidates.push_back({ras, frame.acpcFromRas(ras), onPatientGpi(ras), holds});
   }
   ProposedTarget out;
   out.candidates = candidates.size();
   const bool anyOnGpi =
       std::any_of(candidates.begin(), candidates.end(), [](const Candidate& c) { return c.onGpi; });
   // Order: on the patient's GPi label (where any is), then inside the range (or nearer it), then
-  // nearer the atlas target: the smallest correction of the anatomical target that meets the range.
+  // where a lead at the usual angles keeps its deepest contacts wholly in the patient's GPi (a
+  // point on the GPi's thin edge gives a lead that leaves it after one contact, and the search then
+  // has no direction to make up for it), then nearer the atlas target: the smallest correction of the
+  // anatomical target that meets the range and holds a lead.
   const Candidate* best = nullptr;
   double bestOutside = 0, bestDistance = 0;
+  bool bestHoldsLead = false;
   for (const Candidate& c : candidates) {
     if (anyOnGpi && !c.onGpi) continue;
     const double outside = range.outsideMm(c.acpc), distance = norm(c.ras - atlasTargetRas);
+    const bool holdsLead = c.holdsLead;
     if (outside == 0) ++out.candidatesInRange;
-    if (!best || outside < bestOutside - 1e-9 ||
-        (std::abs(outside - bestOutside) <= 1e-9 && distance < bestDistance)) {
+    const bool sameOutside = std::abs(outside - bestOutside) <= 1e-9;
+    if (!best || outside < bestOutside - 1e-9 || (sameOutside && holdsLead && !bestHoldsLead) ||
+        (sameOutside && holdsLead == bestHoldsLead && distance < bestDistance)) {
       best = &c;
       bestOutside = outside;
       bestDistance = distance;
+      bestHoldsLead = holdsLead;
     }
   }
   std::ostringstream rule;
@@ -104,11 +158,16 @@ ProposedTarget proposeTarget(const std::vector<Vec3>& sensorimotorTemplate,
   out.insideRange = bestOutside == 0;
   out.fromAtlasTargetMm = bestDistance;
   out.onPatientGpi = best->onGpi;
+  out.holdsLeadAtUsualAngles = best->holdsLead;
   rule << "the sensorimotor GPi point (posterior half, 1-2 mm above the ventral border; " << out.candidates
        << " points carried in" << (anyOnGpi ? ", on the patient's GPi label" : "") << ") ";
   if (out.insideRange)
-    rule << "inside the published indirect range (" << out.candidatesInRange
-         << " points) nearest the atlas target: " << out.fromAtlasTargetMm << " mm from it";
+    rule << "inside the published indirect range (" << out.candidatesInRange << " points)"
+         << (bestHoldsLead
+                 ? " where a lead at the usual angles keeps its " + std::to_string(wantedContactsInGpi()) +
+                       " deepest contacts wholly in the GPi,"
+                 : "")
+         << " nearest the atlas target: " << out.fromAtlasTargetMm << " mm from it";
   else
     rule << "nearest the published indirect range: none lies inside it, the nearest is " << out.outsideRangeMm
          << " mm outside";

@@ -46,7 +46,11 @@ struct ProposedTarget {
   double outsideRangeMm = 0;     // how far outside it (AC-PC mm; 0 inside)
   double fromAtlasTargetMm = 0;  // moved this far from the atlas target
   bool onPatientGpi = false;     // on a GPi voxel of the patient's labels
-  std::size_t candidates = 0;    // sensorimotor GPi points considered
+  // The default lead, deepest contact on the target, at the usual angles of GPi leads (the middle
+  // of scoring.json's ranges), keeps its deepest contacts (scoring.json contacts_in_gpi levels)
+  // wholly on the patient's GPi label.
+  bool holdsLeadAtUsualAngles = false;
+  std::size_t candidates = 0;  // sensorimotor GPi points considered
   std::size_t candidatesInRange = 0;
   std::string rule;  // how it was chosen, in words, for plan notes and reports
 };
