@@ -13,6 +13,7 @@
 #include <QMimeData>
 #include <QMouseEvent>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTimer>
@@ -141,12 +142,15 @@ void MainWindow::buildDocks() {
   auto* dock = new QDockWidget("Plan", this);
   dock->setObjectName("planDock");
   // In a scroll area: whatever the panel shows, it never widens the dock, so the views keep their
-  // size (and their mapping of pixels to millimetres) while a handle is being dragged.
+  // size (and their mapping of pixels to millimetres) while a handle is being dragged. As wide as
+  // the panel's minimum (its trajectory table's columns whole, PlanPanel), which is known before
+  // any plan opens; taller content scrolls.
   auto* scroll = new QScrollArea(dock);
   scroll->setWidget(panel_);
   scroll->setWidgetResizable(true);
   scroll->setFrameShape(QFrame::NoFrame);
-  scroll->setMinimumWidth(280);
+  scroll->setMinimumWidth(
+      std::max(280, panel_->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width()));
   dock->setWidget(scroll);
   dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
   addDockWidget(Qt::RightDockWidgetArea, dock);

@@ -17,6 +17,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSlider>
+#include <QStyle>
 #include <QTableWidget>
 #include <QTextBrowser>
 #include <QTextCursor>
@@ -528,6 +529,26 @@ QGroupBox* PlanPanel::buildTrajectoriesBox() {
   trajectories_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   trajectories_->setTextElideMode(Qt::ElideRight);
   trajectories_->setWordWrap(false);
+  // And the panel at least as wide as every column's widest text, bold as chosen rows are (issue
+  // 23: in a window 1100 px wide "In GPi" and "Safe" were cut off the dock's right edge). Known
+  // before any plan opens (the widest id, role, lead of the catalogue, numbers to 100.0 mm), so the
+  // dock, and the views' size with it, does not jump when a plan opens or a number grows.
+  QString widestLead;
+  for (const ElectrodeModel& m : ElectrodeCatalogue::standard().models())
+    if (m.model.size() > static_cast<std::size_t>(widestLead.size()))
+      widestLead = QString::fromStdString(m.model);
+  const QStringList widest = {"L10",   "alternative", widestLead, "100.0", "100.0",
+                              "100.0", "100.0",       "4/4",      "yes"};
+  QFont bold = trajectories_->font();
+  bold.setBold(true);
+  const QFontMetrics metrics(bold);
+  // The cell's text margins (the style's focus frame on each side) and the grid line.
+  const int cellMargins =
+      2 * (trajectories_->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, trajectories_) + 1) + 1;
+  int tableWidth = 2 * trajectories_->frameWidth();
+  for (int c = 0; c < widest.size(); ++c)
+    tableWidth += std::max(header->sectionSizeHint(c), metrics.horizontalAdvance(widest[c]) + cellMargins);
+  trajectories_->setMinimumWidth(tableWidth);
   trajectoriesLayout->addWidget(trajectories_);
   useAlternative_ = new QPushButton("Use this alternative", trajectoriesBox);
   useAlternative_->setObjectName("useAlternative");

@@ -1634,6 +1634,38 @@ TEST_F(Workstation, TypedTargetAndEntryCoordinatesInRasAndAcpcMoveThem) {
   EXPECT_LT(norm(left(session).trajectory.entryRas - entryBefore), 1e-6);
 }
 
+// Issue 23, layout: in a window 1100 px wide (as openbox first showed it) the plan dock was narrower
+// than the trajectory table's columns, and "In GPi" and "Safe" were cut off its right edge with no
+// way to scroll to them. The dock is now as wide as the table's widest texts need, from the start:
+// every column is whole and in view, the roles are not elided, and the views keep the rest.
+TEST_F(Workstation, InANarrowWindowEveryTrajectoryColumnIsWholeAndInView) {
+  const std::string planPath = planColin27WithTheCli(dir_ + "/plan");
+  MainWindow window(nullptr, false);
+  ASSERT_TRUE(openPlanInNewWindow(window, planPath, QSize(1100, 900)));
+  idleFor(200);
+  auto* table = window.findChild<QTableWidget*>("trajectoryTable");
+  ASSERT_NE(table, nullptr);
+  const QHeaderView* header = table->horizontalHeader();
+  for (int c = 0; c < table->columnCount(); ++c) {
+    SCOPED_TRACE(header->model()->headerData(c, Qt::Horizontal).toString().toStdString());
+    const int right = header->sectionViewportPosition(c) + header->sectionSize(c);
+    EXPECT_LE(right, table->viewport()->width()) << "cut off the table's right edge";
+    // In view: the column's middle, on the first row, is a visible pixel of the window.
+    const QPoint middle(header->sectionViewportPosition(c) + header->sectionSize(c) / 2,
+                        table->rowViewportPosition(0) + table->rowHeight(0) / 2);
+    EXPECT_TRUE(table->viewport()->visibleRegion().contains(middle)) << "hidden outside the dock";
+    for (int r = 0; r < table->rowCount(); ++r) {
+      const QString text = table->item(r, c)->text();
+      EXPECT_LE(QFontMetrics(table->item(r, c)->font()).horizontalAdvance(text), header->sectionSize(c) - 4)
+          << "elided: " << text.toStdString();
+    }
+  }
+  const auto views = window.findChildren<SliceViewWidget*>();
+  ASSERT_FALSE(views.empty());
+  for (const SliceViewWidget* view : views)
+    EXPECT_GE(view->width(), 250) << "the views keep the rest of the window";
+}
+
 // Issue 23, layout: a new user's window (1400 x 1000, the probe's eye docked under the panel) shows
 // every column of the trajectory table with no sideways scroll, and the selected trajectory's
 // editors (electrode, depth, typed target) without scrolling the panel.
