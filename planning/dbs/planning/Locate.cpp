@@ -18,6 +18,7 @@
 #include "dbs/planning/AcpcFrame.h"
 #include "dbs/planning/DataPaths.h"
 #include "dbs/planning/ElectrodeCatalogue.h"
+#include "dbs/planning/PathScoring.h"
 #include "dbs/planning/SampleCatalogue.h"
 #include "dbs/planning/ScoreTerms.h"
 #include "dbs/planning/Trajectory.h"
@@ -49,15 +50,8 @@ nlohmann::json jsonAffine(const Affine& a) {
 // entry.
 Vec3 usualLeadDirectionRas(const AcpcFrame& frame, Side side) {
   const ScoringModel& m = scoringModel();
-  const double pi = std::acos(-1.0);
-  const double sagittal = 0.5 * (m.sagittal.usualMinDeg + m.sagittal.usualMaxDeg) * pi / 180.0;
-  const double lateral = 0.5 * (m.lateral.usualMinDeg + m.lateral.usualMaxDeg) * pi / 180.0;
-  // AC-PC: x to the patient's right, y anterior, z up; a lead leans outwards (left: -x).
-  const Vec3 upAcpc{(side == Side::Left ? -1.0 : 1.0) * std::sin(lateral),
-                    std::cos(lateral) * std::cos(sagittal), std::cos(lateral) * std::sin(sagittal)};
-  const Vec3 origin = frame.rasFromAcpc({0, 0, 0});
-  const Vec3 d = frame.rasFromAcpc(upAcpc) - origin;
-  return (1.0 / norm(d)) * d;
+  return directionFromAngles(frame, side, 0.5 * (m.sagittal.usualMinDeg + m.sagittal.usualMaxDeg),
+                             0.5 * (m.lateral.usualMinDeg + m.lateral.usualMaxDeg));
 }
 
 // A target where a lead at the usual angles keeps this many of its deepest contacts wholly in the
@@ -66,17 +60,19 @@ int wantedContactsInGpi() {
   return scoringModel().gpiLevels;
 }
 
-// Points along the default lead's deepest wantedContactsInGpi() contacts, every 0.5 mm from each
-// contact's lower to its upper edge, as mm above the deepest contact's centre: the lead a plan
-// gets unless the user picks another (Trajectory::electrodeId).
-std::vector<double> defaultLeadDeepContactSamplesMm() {
-  const ElectrodeModel& lead = ElectrodeCatalogue::standard().find(Trajectory{}.electrodeId);
-  const double deepestCentre = lead.contacts.front().centreMm();
+// Points along the default lead's deepest wantedContactsInGpi() contact levels, every 0.5 mm from
+// each level's lower to its upper edge, as mm above the deepest contact's centre (the score's own
+// spans, PathScoring's leadLevels, sampled as the score samples them): the lead a plan gets unless
+// the user picks another (Trajectory::electrodeId).
+std::vector<double> defaultLeadDeepContactSamplesMm(Side side) {
+  const detail::LeadLevels levels =
+      detail::leadLevels(ElectrodeCatalogue::standard().find(Trajectory{}.electrodeId), 0, side);
   std::vector<double> samples;
-  for (const ElectrodeContact& c : lead.contacts) {
-    if (c.level >= wantedContactsInGpi()) continue;
-    const int n = std::max(1, static_cast<int>(std::ceil((c.endMm - c.startMm) / 0.5)));
-    for (int i = 0; i <= n; ++i) samples.push_back(c.startMm + (c.endMm - c.startMm) * i / n - deepestCentre);
+  for (std::size_t level = 0; level < levels.spansMm.size(); ++level) {
+    if (level >= static_cast<std::size_t>(wantedContactsInGpi())) break;
+    const auto [lower, upper] = levels.spansMm[level];
+    const int n = std::max(1, static_cast<int>(std::ceil((upper - lower) / 0.5)));
+    for (int i = 0; i <= n; ++i) samples.push_back(lower + (upper - lower) * i / n);
   }
   return samples;
 }
@@ -100,7 +96,7 @@ ProposedTarget proposeTarget(const std::vector<Vec3>& sensorimotorTemplate,
              static_cast<std::size_t>(i)] == gpi;
   };
   const Vec3 up = usualLeadDirectionRas(frame, side);
-  const std::vector<double> deepContacts = defaultLeadDeepContactSamplesMm();
+  const std::vector<double> deepContacts = defaultLeadDeepContactSamplesMm(side);
   struct Candidate {
     Vec3 ras, acpc;
     bool onGpi;
@@ -129,15 +125,14 @@ ProposedTarget proposeTarget(const std::vector<Vec3>& sensorimotorTemplate,
   for (const Candidate& c : candidates) {
     if (anyOnGpi && !c.onGpi) continue;
     const double outside = range.outsideMm(c.acpc), distance = norm(c.ras - atlasTargetRas);
-    const bool holdsLead = c.holdsLead;
     if (outside == 0) ++out.candidatesInRange;
     const bool sameOutside = std::abs(outside - bestOutside) <= 1e-9;
-    if (!best || outside < bestOutside - 1e-9 || (sameOutside && holdsLead && !bestHoldsLead) ||
-        (sameOutside && holdsLead == bestHoldsLead && distance < bestDistance)) {
+    if (!best || outside < bestOutside - 1e-9 || (sameOutside && c.holdsLead && !bestHoldsLead) ||
+        (sameOutside && c.holdsLead == bestHoldsLead && distance < bestDistance)) {
       best = &c;
       bestOutside = outside;
       bestDistance = distance;
-      bestHoldsLead = holdsLead;
+      bestHoldsLead = c.holdsLead;
     }
   }
   std::ostringstream rule;
