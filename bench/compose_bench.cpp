@@ -2,11 +2,15 @@
 // draws (issue 23, defect 8: the drag benchmark's floor). A 1400 x 1000 main window holds a 2 x 2 grid
 // of OpenGL surfaces, as the workstation's four views, that only clear themselves; each step repaints
 // all four (and, as a drag does, the status bar's text) and waits until each has swapped its frame.
-// Two ways of holding them are timed in the same run:
-//   widgets  QOpenGLWidget, as the workstation does: Qt renders each into a texture and composes the
-//            whole window (its raster backing store too) into the window's surface every frame
-//   windows  QOpenGLWindow in QWidget::createWindowContainer: each view is a native child window
-//            that swaps its own frame; the raster parts are flushed as before
+// Three ways of holding them are timed in the same run:
+//   widgets   QOpenGLWidget, as the workstation did until issue 23: Qt renders each into a texture
+//             and composes the whole window (its raster backing store too) into the window's surface
+//             every frame
+//   windows   QOpenGLWindow in QWidget::createWindowContainer: each view is a native child window
+//             that swaps its own frame; the raster parts are flushed as before
+//   readback  a raster QWidget with an off-screen context, as the workstation does now
+//             (VtkOpenGLWidget): the frame is read back and painted as an image; no OpenGL
+//             composition, and Qt flushes only the repainted rectangles
 //
 //   xvfb-run -a -s "-screen 0 1600x1200x24" dbs_compose_bench [--steps N]
 //
@@ -15,9 +19,13 @@
 #include <QElapsedTimer>
 #include <QGridLayout>
 #include <QMainWindow>
+#include <QOffscreenSurface>
+#include <QOpenGLContext>
+#include <QOpenGLFramebufferObject>
 #include <QOpenGLFunctions>
 #include <QOpenGLWidget>
 #include <QOpenGLWindow>
+#include <QPainter>
 #include <QStatusBar>
 #include <QTest>
 
@@ -48,6 +56,43 @@ class ClearingSurface : public Base, protected QOpenGLFunctions {
 
  private:
   bool frame_ = false;
+};
+
+// A plain raster widget that renders off screen (its own context and framebuffer object), reads the
+// frame back and paints it as an image: the window then has no OpenGL composition at all, and Qt
+// flushes only the repainted rectangles of its raster backing store.
+class ReadbackSurface : public QWidget, protected QOpenGLFunctions {
+ public:
+  std::function<void()> painted;
+  ReadbackSurface() {
+    setAttribute(Qt::WA_OpaquePaintEvent);
+    context_.create();
+    surface_.setFormat(context_.format());
+    surface_.create();
+  }
+
+ protected:
+  void paintEvent(QPaintEvent*) override {
+    context_.makeCurrent(&surface_);
+    if (!initialised_) initializeOpenGLFunctions(), initialised_ = true;
+    if (!fbo_ || fbo_->size() != size())
+      fbo_ =
+          std::make_unique<QOpenGLFramebufferObject>(size(), QOpenGLFramebufferObject::CombinedDepthStencil);
+    fbo_->bind();
+    glViewport(0, 0, width(), height());
+    frame_ = !frame_;
+    glClearColor(frame_ ? 0.2f : 0.3f, 0.3f, 0.4f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+    const QImage image = fbo_->toImage(/*include_alpha=*/false);
+    QPainter(this).drawImage(0, 0, image);
+    if (painted) painted();
+  }
+
+ private:
+  QOpenGLContext context_;
+  QOffscreenSurface surface_;
+  std::unique_ptr<QOpenGLFramebufferObject> fbo_;
+  bool initialised_ = false, frame_ = false;
 };
 
 // Times `steps` repaints of a 2 x 2 grid of surfaces made by `makeView`, which also returns how to ask
@@ -102,7 +147,13 @@ int main(int argc, char** argv) {
     repaint = [surface] { surface->update(); };
     return QWidget::createWindowContainer(surface);
   });
-  if (widgets.empty() || windows.empty()) {
+  const std::vector<double> readback = timeRepaints(steps, swaps, [&](std::function<void()>& repaint) {
+    auto* view = new ReadbackSurface;
+    view->painted = [&swaps] { ++swaps; };
+    repaint = [view] { view->update(); };
+    return view;
+  });
+  if (widgets.empty() || windows.empty() || readback.empty()) {
     std::cerr << "dbs_compose_bench: the window did not come up (run under xvfb-run)\n";
     return 2;
   }
@@ -113,6 +164,8 @@ int main(int argc, char** argv) {
                               {"qopenglwidget_p95_ms", percentile(widgets, 0.95)},
                               {"native_windows_median_ms", windowsMedian},
                               {"native_windows_p95_ms", percentile(windows, 0.95)},
+                              {"raster_readback_median_ms", percentile(readback, 0.5)},
+                              {"raster_readback_p95_ms", percentile(readback, 0.95)},
                               {"widgets_over_windows", widgetsMedian / windowsMedian}};
   std::cout << out.dump(2) << "\n";
   return 0;

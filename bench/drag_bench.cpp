@@ -15,7 +15,6 @@
 #include <QElapsedTimer>
 #include <QFileDialog>
 #include <QLineEdit>
-#include <QOpenGLWidget>
 #include <QTest>
 #include <QTimer>
 
@@ -35,15 +34,16 @@ using dbs::bench::percentile;
 
 namespace {
 
-// Counts the frames each view has swapped (QOpenGLWidget::frameSwapped: the repaint is finished).
+// Counts the frames each view has swapped (VtkOpenGLWidget::frameSwapped: the frame is painted, and flushed
+// before the event loop returns).
 struct FrameCounter {
-  std::map<const QOpenGLWidget*, int> frames;
-  void watch(QOpenGLWidget* view) {
+  std::map<const dbs::app::VtkOpenGLWidget*, int> frames;
+  void watch(dbs::app::VtkOpenGLWidget* view) {
     frames[view] = 0;
-    QObject::connect(view, &QOpenGLWidget::frameSwapped, [this, view] { ++frames[view]; });
+    QObject::connect(view, &dbs::app::VtkOpenGLWidget::frameSwapped, [this, view] { ++frames[view]; });
   }
-  std::map<const QOpenGLWidget*, int> snapshot() const { return frames; }
-  bool allPastThan(const std::map<const QOpenGLWidget*, int>& before) const {
+  std::map<const dbs::app::VtkOpenGLWidget*, int> snapshot() const { return frames; }
+  bool allPastThan(const std::map<const dbs::app::VtkOpenGLWidget*, int>& before) const {
     for (const auto& [view, n] : frames)
       if (n <= before.at(view)) return false;
     return true;

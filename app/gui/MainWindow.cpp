@@ -1044,7 +1044,7 @@ void MainWindow::dropEvent(QDropEvent* e) {
 }
 
 QImage MainWindow::renderToImage() {
-  // QWidget::grab() composes QOpenGLWidget children by rendering each into its framebuffer.
+  // QWidget::grab() paints every child, the views too (each renders its frame and paints it).
   QApplication::processEvents();
   return grab().toImage();
 }

@@ -49,9 +49,9 @@ class SceneView : public VtkOpenGLWidget {
     }
     VtkOpenGLWidget::keyPressEvent(e);
   }
-  void paintGL() override {
+  void renderScene() override {
     renderer_->ResetCameraClippingRange();
-    VtkOpenGLWidget::paintGL();
+    VtkOpenGLWidget::renderScene();
   }
 
  private:

@@ -84,8 +84,8 @@ void SliceViewWidget::onVolumeChanged() {
   update();
 }
 
-void SliceViewWidget::resizeGL(int w, int h) {
-  VtkOpenGLWidget::resizeGL(w, h);
+void SliceViewWidget::viewResized(int w, int h) {
+  VtkOpenGLWidget::viewResized(w, h);
   const double ratio = devicePixelRatioF();
   slice_.fitToViewport(static_cast<int>(w * ratio), static_cast<int>(h * ratio));
 }
@@ -263,10 +263,10 @@ SceneViewWidget::SceneViewWidget(ViewerModel* model, const std::array<SliceRende
   });
 }
 
-void SceneViewWidget::paintGL() {
+void SceneViewWidget::renderScene() {
   scene_.syncOrientationCamera();
   scene_.renderer()->ResetCameraClippingRange();
-  VtkOpenGLWidget::paintGL();
+  VtkOpenGLWidget::renderScene();
 }
 
 std::optional<Vec3> SceneViewWidget::riskMapAtWidgetPosition(QPointF widgetPos) const {

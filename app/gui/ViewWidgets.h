@@ -58,7 +58,7 @@ class SliceViewWidget : public VtkOpenGLWidget {
   void rulerChanged(double lengthMm, bool shown);
 
  protected:
-  void resizeGL(int w, int h) override;
+  void viewResized(int w, int h) override;
   // Mouse: the drag's interaction mode, chosen on the press (see InteractionModes.h); with no
   // button held, the cursor shows whether a handle is under the mouse.
   void mousePressEvent(QMouseEvent* e) override;
@@ -102,7 +102,7 @@ class SceneViewWidget : public VtkOpenGLWidget {
   void riskMapClicked(dbs::Vec3 pointRas);
 
  protected:
-  void paintGL() override;
+  void renderScene() override;
   void mousePressEvent(QMouseEvent* e) override;
   void mouseReleaseEvent(QMouseEvent* e) override;
 

@@ -1,11 +1,16 @@
 #include "gui/VtkOpenGLWidget.h"
 
 #include <QMouseEvent>
+#include <QOffscreenSurface>
 #include <QOpenGLContext>
+#include <QPainter>
 #include <QWheelEvent>
+
+#include <algorithm>
 
 #include <vtkCallbackCommand.h>
 #include <vtkCommand.h>
+#include <vtkNew.h>
 #include <vtkRenderWindowInteractor.h>
 
 #include "render/VtkGlBlit.h"
@@ -13,15 +18,17 @@
 namespace dbs::app {
 
 VtkOpenGLWidget::VtkOpenGLWidget(QWidget* parent)
-    : QOpenGLWidget(parent),
+    : QWidget(parent),
       renderWindow_(vtkSmartPointer<vtkGenericOpenGLRenderWindow>::New()),
       interactor_(vtkSmartPointer<vtkGenericRenderWindowInteractor>::New()) {
   setMouseTracking(true);
   setFocusPolicy(Qt::StrongFocus);
-  // VTK renders into the context Qt makes current; Qt owns the context and the final framebuffer.
+  // Every paint covers the whole widget with the frame: Qt need not clear it first.
+  setAttribute(Qt::WA_OpaquePaintEvent);
+  // VTK renders into the context we make current; we own the context and read the frame back.
   renderWindow_->SetOwnContext(false);
   renderWindow_->SetFrameBlitModeToNoBlit();
-  renderWindow_->SetReadyForRendering(false);  // until initializeGL: there is no context before
+  renderWindow_->SetReadyForRendering(false);  // until makeCurrent: there is no context before
   renderWindow_->SetForceMaximumHardwareLineWidth(1);
   // No multisampling: VTK's default is 8 samples per pixel, which on software OpenGL made a drag step
   // (three slices and the 3-D view repainted) take 131 ms instead of 75-90 (dbs_drag_bench, issue 23).
@@ -42,35 +49,62 @@ VtkOpenGLWidget::VtkOpenGLWidget(QWidget* parent)
   observerTags_[0] = renderWindow_->AddObserver(vtkCommand::WindowMakeCurrentEvent, command);
   observerTags_[1] = renderWindow_->AddObserver(vtkCommand::WindowIsCurrentEvent, command);
   // No observer on WindowFrameEvent: VTK fires it at the end of every Render(), i.e. inside
-  // paintGL, and answering it with update() repainted forever (a core busy on an idle window).
+  // paintEvent, and answering it with update() repainted forever (a core busy on an idle window).
   // Repaints are driven by changes only: model signals and interactor render requests.
   observerTags_[2] = interactor_->AddObserver(vtkCommand::RenderEvent, command);
 }
 
 VtkOpenGLWidget::~VtkOpenGLWidget() {
-  // Release VTK's OpenGL resources while our context still exists.
   renderWindow_->RemoveObserver(observerTags_[0]);
   renderWindow_->RemoveObserver(observerTags_[1]);
   interactor_->RemoveObserver(observerTags_[2]);
-  if (context()) {
-    makeCurrent();
-    renderWindow_->SetIsCurrent(true);
-    renderWindow_->ReleaseGraphicsResources(renderWindow_);
-    doneCurrent();
+  // Release VTK's OpenGL resources while our context still exists, then give back whatever context
+  // was current before (another view's, or a figure's).
+  if (context_ && vtkInitialised_) {
+    QOpenGLContext* previous = QOpenGLContext::currentContext();
+    QSurface* previousSurface = previous ? previous->surface() : nullptr;
+    if (context_->makeCurrent(surface_.get())) {
+      renderWindow_->SetIsCurrent(true);
+      renderWindow_->ReleaseGraphicsResources(renderWindow_);
+      context_->doneCurrent();
+    }
+    if (previous && previous != context_.get()) previous->makeCurrent(previousSurface);
   }
+}
+
+bool VtkOpenGLWidget::makeCurrent() {
+  if (!context_) {
+    // The default format is VTK's (setDefaultOpenGLSurfaceFormat: 3.2 core, 24-bit depth). The
+    // surface is never drawn to: VTK renders into framebuffer objects of its own.
+    context_ = std::make_unique<QOpenGLContext>();
+    surface_ = std::make_unique<QOffscreenSurface>();
+    if (!context_->create()) return false;
+    surface_->setFormat(context_->format());
+    surface_->create();
+  }
+  if (QOpenGLContext::currentContext() != context_.get() && !context_->makeCurrent(surface_.get()))
+    return false;
+  if (!vtkInitialised_) {
+    // VTK caches OpenGL state; sync the cache with the fresh context before VTK initialises in it.
+    resetVtkStateCache(renderWindow_);
+    renderWindow_->SetReadyForRendering(true);
+    renderWindow_->OpenGLInitContext();
+    interactor_->Initialize();
+    vtkInitialised_ = true;
+  }
+  return true;
 }
 
 void VtkOpenGLWidget::onVtkEvent(vtkObject*, unsigned long eventId, void* callData) {
   switch (eventId) {
     case vtkCommand::WindowMakeCurrentEvent:
-      // VTK asks for this in the middle of a render. QOpenGLWidget::makeCurrent() would also rebind
-      // Qt's framebuffer behind VTK's state cache, and VTK would then attach its textures to Qt's
-      // framebuffer. Switch contexts only when another one is current.
-      if (context() && QOpenGLContext::currentContext() != context()) makeCurrent();
+      // VTK asks for this in the middle of a render too: switch only when another context is current.
+      if (context_ && QOpenGLContext::currentContext() != context_.get())
+        context_->makeCurrent(surface_.get());
       break;
     case vtkCommand::WindowIsCurrentEvent:
       if (callData)
-        *static_cast<bool*>(callData) = context() && QOpenGLContext::currentContext() == context();
+        *static_cast<bool*>(callData) = context_ && QOpenGLContext::currentContext() == context_.get();
       break;
     case vtkCommand::RenderEvent:
       // The interactor asks for a render (the 3-D view's camera moved): schedule one paint.
@@ -81,26 +115,55 @@ void VtkOpenGLWidget::onVtkEvent(vtkObject*, unsigned long eventId, void* callDa
   }
 }
 
-void VtkOpenGLWidget::initializeGL() {
-  // VTK caches OpenGL state; sync the cache with the fresh Qt context before VTK initialises in it.
-  resetVtkStateCache(renderWindow_);
-  renderWindow_->SetReadyForRendering(true);
-  renderWindow_->OpenGLInitContext();
-  interactor_->Initialize();
-}
-
-void VtkOpenGLWidget::resizeGL(int w, int h) {
+void VtkOpenGLWidget::resizeEvent(QResizeEvent* e) {
   const double ratio = devicePixelRatioF();
-  interactor_->UpdateSize(static_cast<int>(w * ratio), static_cast<int>(h * ratio));
+  interactor_->UpdateSize(static_cast<int>(width() * ratio), static_cast<int>(height() * ratio));
+  viewResized(width(), height());
+  QWidget::resizeEvent(e);
 }
 
-void VtkOpenGLWidget::paintGL() {
-  beginVtkRenderInQtContext(renderWindow_);
+void VtkOpenGLWidget::viewResized(int, int) {}
+
+void VtkOpenGLWidget::renderScene() {
   renderWindow_->Render();
-  // Rendering may have made another context current (e.g. a progress update elsewhere).
+}
+
+void VtkOpenGLWidget::renderFrame() {
+  const double ratio = devicePixelRatioF();
+  const int w = std::max(1, static_cast<int>(width() * ratio)),
+            h = std::max(1, static_cast<int>(height() * ratio));
+  if (renderWindow_->GetSize()[0] != w || renderWindow_->GetSize()[1] != h) interactor_->UpdateSize(w, h);
+  if (!makeCurrent()) {
+    frame_ = QImage(w, h, QImage::Format_RGB32);
+    frame_.fill(Qt::black);
+    return;
+  }
+  beginVtkRenderInQtContext(renderWindow_);
+  renderScene();
+  // Rendering may have made another context current (a figure rendered elsewhere, say).
   makeCurrent();
-  // Blit VTK's display framebuffer into the framebuffer Qt composes this widget from.
-  endVtkRenderInQtContext(renderWindow_, defaultFramebufferObject());
+  if (frame_.width() != w || frame_.height() != h || frame_.format() != QImage::Format_RGB32)
+    frame_ = QImage(w, h, QImage::Format_RGB32);
+  // OpenGL's rows run bottom up, the image's top down: read, then flip in place.
+  endVtkRenderReadingFrame(renderWindow_, w, h, frame_.bits());
+  frame_ = std::move(frame_).mirrored();
+  frame_.setDevicePixelRatio(ratio);
+}
+
+QImage VtkOpenGLWidget::grabFramebuffer() {
+  renderFrame();
+  QImage copy = frame_;
+  copy.setDevicePixelRatio(1.0);
+  return copy;
+}
+
+void VtkOpenGLWidget::paintEvent(QPaintEvent*) {
+  renderFrame();
+  QPainter painter(this);
+  painter.setCompositionMode(QPainter::CompositionMode_Source);
+  painter.drawImage(QPointF(0, 0), frame_);
+  painter.end();
+  emit frameSwapped();
 }
 
 QPointF VtkOpenGLWidget::vtkDisplayFromWidget(QPointF p) const {
@@ -123,7 +186,7 @@ void VtkOpenGLWidget::setInteractorEventInformation(QPointF widgetPos, Qt::Keybo
 }
 
 void VtkOpenGLWidget::mousePressEvent(QMouseEvent* e) {
-  if (!forwardEvents_) return QOpenGLWidget::mousePressEvent(e);
+  if (!forwardEvents_) return QWidget::mousePressEvent(e);
   setInteractorEventInformation(e->position(), e->modifiers());
   switch (e->button()) {
     case Qt::LeftButton:
@@ -141,7 +204,7 @@ void VtkOpenGLWidget::mousePressEvent(QMouseEvent* e) {
 }
 
 void VtkOpenGLWidget::mouseReleaseEvent(QMouseEvent* e) {
-  if (!forwardEvents_) return QOpenGLWidget::mouseReleaseEvent(e);
+  if (!forwardEvents_) return QWidget::mouseReleaseEvent(e);
   setInteractorEventInformation(e->position(), e->modifiers());
   switch (e->button()) {
     case Qt::LeftButton:
@@ -159,20 +222,20 @@ void VtkOpenGLWidget::mouseReleaseEvent(QMouseEvent* e) {
 }
 
 void VtkOpenGLWidget::mouseMoveEvent(QMouseEvent* e) {
-  if (!forwardEvents_) return QOpenGLWidget::mouseMoveEvent(e);
+  if (!forwardEvents_) return QWidget::mouseMoveEvent(e);
   setInteractorEventInformation(e->position(), e->modifiers());
   interactor_->InvokeEvent(vtkCommand::MouseMoveEvent);
 }
 
 void VtkOpenGLWidget::wheelEvent(QWheelEvent* e) {
-  if (!forwardEvents_) return QOpenGLWidget::wheelEvent(e);
+  if (!forwardEvents_) return QWidget::wheelEvent(e);
   setInteractorEventInformation(e->position(), e->modifiers());
   interactor_->InvokeEvent(e->angleDelta().y() > 0 ? vtkCommand::MouseWheelForwardEvent
                                                    : vtkCommand::MouseWheelBackwardEvent);
 }
 
 void VtkOpenGLWidget::keyPressEvent(QKeyEvent* e) {
-  if (!forwardEvents_ || e->text().isEmpty()) return QOpenGLWidget::keyPressEvent(e);
+  if (!forwardEvents_ || e->text().isEmpty()) return QWidget::keyPressEvent(e);
   interactor_->SetKeyCode(e->text().at(0).toLatin1());
   interactor_->InvokeEvent(vtkCommand::KeyPressEvent);
   interactor_->InvokeEvent(vtkCommand::CharEvent);
@@ -180,12 +243,12 @@ void VtkOpenGLWidget::keyPressEvent(QKeyEvent* e) {
 
 void VtkOpenGLWidget::enterEvent(QEnterEvent* e) {
   if (forwardEvents_) interactor_->InvokeEvent(vtkCommand::EnterEvent);
-  QOpenGLWidget::enterEvent(e);
+  QWidget::enterEvent(e);
 }
 
 void VtkOpenGLWidget::leaveEvent(QEvent* e) {
   if (forwardEvents_) interactor_->InvokeEvent(vtkCommand::LeaveEvent);
-  QOpenGLWidget::leaveEvent(e);
+  QWidget::leaveEvent(e);
 }
 
 }  // namespace dbs::app

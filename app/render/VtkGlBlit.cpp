@@ -6,6 +6,9 @@
 #include <vtkOpenGLFramebufferObject.h>
 #include <vtkOpenGLState.h>
 
+#include <algorithm>
+#include <cstddef>
+
 namespace dbs::app {
 
 void resetVtkStateCache(vtkGenericOpenGLRenderWindow* window) {
@@ -21,22 +24,33 @@ void beginVtkRenderInQtContext(vtkGenericOpenGLRenderWindow* window) {
   state->vtkglDepthFunc(GL_LEQUAL);
 }
 
-void endVtkRenderInQtContext(vtkGenericOpenGLRenderWindow* window, unsigned int targetFramebuffer) {
+void endVtkRenderReadingFrame(vtkGenericOpenGLRenderWindow* window, int width, int height,
+                              unsigned char* bgraRows) {
   vtkOpenGLState* state = window->GetState();
-  const int w = window->GetSize()[0], h = window->GetSize()[1];
-  int* renderedSize = window->GetRenderFramebuffer()->GetLastSize();
-  state->vtkglBindFramebuffer(GL_DRAW_FRAMEBUFFER, targetFramebuffer);
+  vtkOpenGLFramebufferObject* display = window->GetDisplayFramebuffer();
+  int* renderedSize = display->GetLastSize();
+  const int w = std::min(width, renderedSize[0]), h = std::min(height, renderedSize[1]);
+  // Opaque alpha: the image is painted as RGB32, which requires 255 there, and VTK leaves the
+  // background's alpha as it is (translucent surfaces, depth peeling).
+  display->Bind(GL_DRAW_FRAMEBUFFER);
   const GLenum drawBuffers[1] = {GL_COLOR_ATTACHMENT0};
   glDrawBuffers(1, drawBuffers);
   state->vtkglDisable(GL_SCISSOR_TEST);
-  window->BlitDisplayFramebuffer(0, 0, 0, renderedSize[0], renderedSize[1], 0, 0, w, h, GL_COLOR_BUFFER_BIT,
-                                 GL_LINEAR);
-  // Opaque alpha: Mesa otherwise composes the widget with what lies behind it (ParaView #17159).
   state->vtkglColorMask(GL_FALSE, GL_FALSE, GL_FALSE, GL_TRUE);
   state->vtkglClearColor(0, 0, 0, 1);
   state->vtkglViewport(0, 0, w, h);
   state->vtkglClear(GL_COLOR_BUFFER_BIT);
   state->vtkglColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
+  display->Bind(GL_READ_FRAMEBUFFER);
+  glReadBuffer(GL_COLOR_ATTACHMENT0);
+  glPixelStorei(GL_PACK_ALIGNMENT, 4);
+  glPixelStorei(GL_PACK_ROW_LENGTH, width);
+  if (w < width || h < height)
+    std::fill(bgraRows, bgraRows + 4 * static_cast<std::size_t>(width) * height, 0);
+  glReadPixels(0, 0, w, h, GL_BGRA, GL_UNSIGNED_BYTE, bgraRows);
+  glPixelStorei(GL_PACK_ROW_LENGTH, 0);
+  display->UnBind(GL_READ_FRAMEBUFFER);
+  display->UnBind(GL_DRAW_FRAMEBUFFER);
   state->Pop();
 }
 

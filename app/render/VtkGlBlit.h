@@ -10,7 +10,10 @@ namespace dbs::app {
 void resetVtkStateCache(vtkGenericOpenGLRenderWindow* window);
 // Resets and saves VTK's cached OpenGL state before rendering inside Qt's context.
 void beginVtkRenderInQtContext(vtkGenericOpenGLRenderWindow* window);
-// Blits VTK's display framebuffer (whole window size) into `targetFramebuffer` and restores state.
-void endVtkRenderInQtContext(vtkGenericOpenGLRenderWindow* window, unsigned int targetFramebuffer);
+// Reads the frame VTK just rendered (its display framebuffer, `width` x `height` device pixels from the
+// bottom-left corner) into `bgraRows`: 4 bytes a pixel (B, G, R, 255: QImage::Format_RGB32 on a
+// little-endian machine), bottom row first, rows packed. Restores the state saved by the begin call.
+void endVtkRenderReadingFrame(vtkGenericOpenGLRenderWindow* window, int width, int height,
+                              unsigned char* bgraRows);
 
 }  // namespace dbs::app
