@@ -11,6 +11,12 @@
 #include <QTemporaryDir>
 
 #include <vtkBillboardTextActor3D.h>
+#include <vtkImageData.h>
+#include <vtkMapper.h>
+#include <vtkMassProperties.h>
+#include <vtkMatrix4x4.h>
+#include <vtkNew.h>
+#include <vtkPolyData.h>
 
 #include <algorithm>
 #include <cmath>
@@ -28,6 +34,7 @@
 #include "dbs/planning/FrameRegistration.h"
 #include "figures/PlanFigures.h"
 #include "figures/PlanReport.h"
+#include "render/LabelDisplay.h"
 #include "render/PlanActors.h"
 
 namespace dbs::app {
@@ -579,6 +586,58 @@ std::string commandOutput(const std::string& command) {
     pclose(pipe);
   }
   return out;
+}
+
+// The structures' surfaces (labelSurfaceActor, shared by the 3-D view and the report's scene) are
+// light enough for software OpenGL and still where the structure is: a ball of 10 mm radius on a
+// 0.5 mm grid, placed by an LPS rasFromIjk, keeps its volume within 3 % and every surface point within
+// 0.3 mm of its sphere, with at most 1.2 triangles per mm2 of surface (smoothing alone left about 12).
+TEST(LabelSurface, IsLightAndStaysOnTheStructure) {
+  constexpr double kRadiusMm = 10, kGridMm = 0.5;
+  constexpr int n = 50;
+  vtkNew<vtkImageData> labels;
+  labels->SetDimensions(n, n, n);
+  labels->AllocateScalars(VTK_UNSIGNED_CHAR, 1);
+  const double centreIjk = 0.5 * (n - 1);
+  for (int k = 0; k < n; ++k)
+    for (int j = 0; j < n; ++j)
+      for (int i = 0; i < n; ++i) {
+        const double r =
+            kGridMm * std::sqrt((i - centreIjk) * (i - centreIjk) + (j - centreIjk) * (j - centreIjk) +
+                                (k - centreIjk) * (k - centreIjk));
+        *static_cast<unsigned char*>(labels->GetScalarPointer(i, j, k)) = r <= kRadiusMm ? 7 : 0;
+      }
+  Affine rasFromIjk;  // LPS storage: i to the left, j posterior; the ball's centre at RAS (10, -20, 5)
+  const Vec3 centreRas{10, -20, 5};
+  rasFromIjk.m = {{{-kGridMm, 0, 0, centreRas.x + kGridMm * centreIjk},
+                   {0, -kGridMm, 0, centreRas.y + kGridMm * centreIjk},
+                   {0, 0, kGridMm, centreRas.z - kGridMm * centreIjk},
+                   {0, 0, 0, 1}}};
+  const auto actor = labelSurfaceActor(labels, 7, rasFromIjk, {0.2, 0.8, 0.2}, 1.0);
+  ASSERT_TRUE(actor);
+  EXPECT_FALSE(labelSurfaceActor(labels, 8, rasFromIjk, {0.2, 0.8, 0.2}, 1.0))
+      << "an absent label has no surface";
+  actor->GetMapper()->Update();
+  vtkPolyData* surface = vtkPolyData::SafeDownCast(actor->GetMapper()->GetInputAsDataSet());
+  ASSERT_NE(surface, nullptr);
+  vtkMatrix4x4* placement = actor->GetUserMatrix();
+  double worstMm = 0;
+  for (vtkIdType p = 0; p < surface->GetNumberOfPoints(); ++p) {
+    double ijk[4] = {0, 0, 0, 1}, ras[4];
+    surface->GetPoint(p, ijk);
+    placement->MultiplyPoint(ijk, ras);
+    worstMm = std::max(worstMm, std::abs(norm(Vec3{ras[0], ras[1], ras[2]} - centreRas) - kRadiusMm));
+  }
+  EXPECT_LT(worstMm, 0.3) << "largest distance of a surface point from the sphere, mm";
+  vtkNew<vtkMassProperties> mass;
+  mass->SetInputData(surface);
+  mass->Update();
+  const double voxelMm3 = kGridMm * kGridMm * kGridMm;
+  const double volumeMm3 = mass->GetVolume() * voxelMm3, areaMm2 = mass->GetSurfaceArea() * kGridMm * kGridMm;
+  const double sphereMm3 = 4.0 / 3.0 * std::acos(-1.0) * std::pow(kRadiusMm, 3);
+  EXPECT_NEAR(volumeMm3 / sphereMm3, 1.0, 0.03);
+  EXPECT_LT(static_cast<double>(surface->GetNumberOfPolys()) / areaMm2, 1.2)
+      << surface->GetNumberOfPolys() << " triangles on " << areaMm2 << " mm2";
 }
 
 TEST(PlanReport, HasASummaryPageAndFourPagesPerSide) {
