@@ -46,7 +46,8 @@ struct LeadShape {
 // The lead of `planned` in RAS; throws std::invalid_argument when the trajectory has no length.
 LeadShape leadShape(const PlannedTrajectory& planned);
 
-// The lead body (tube of the lead's diameter, tip to entry), its contacts and a target marker, RAS mm.
+// The lead body (tube of the lead's diameter, tip to entry), its contacts (one actor) and a target
+// marker, RAS mm.
 std::vector<vtkSmartPointer<vtkProp3D>> leadActors(const LeadShape& lead);
 // leadActors of every trajectory, one after the other.
 std::vector<vtkSmartPointer<vtkProp3D>> plannedLeadActors(const std::vector<PlannedTrajectory>& trajectories);
