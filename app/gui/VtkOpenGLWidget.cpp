@@ -115,9 +115,14 @@ void VtkOpenGLWidget::onVtkEvent(vtkObject*, unsigned long eventId, void* callDa
   }
 }
 
-void VtkOpenGLWidget::resizeEvent(QResizeEvent* e) {
+QSize VtkOpenGLWidget::deviceSize() const {
   const double ratio = devicePixelRatioF();
-  interactor_->UpdateSize(static_cast<int>(width() * ratio), static_cast<int>(height() * ratio));
+  return {std::max(1, static_cast<int>(width() * ratio)), std::max(1, static_cast<int>(height() * ratio))};
+}
+
+void VtkOpenGLWidget::resizeEvent(QResizeEvent* e) {
+  const QSize device = deviceSize();
+  interactor_->UpdateSize(device.width(), device.height());
   viewResized(width(), height());
   QWidget::resizeEvent(e);
 }
@@ -129,9 +134,8 @@ void VtkOpenGLWidget::renderScene() {
 }
 
 void VtkOpenGLWidget::renderFrame() {
-  const double ratio = devicePixelRatioF();
-  const int w = std::max(1, static_cast<int>(width() * ratio)),
-            h = std::max(1, static_cast<int>(height() * ratio));
+  // A widget never resized since it was made (hidden, say) has not told VTK its size yet.
+  const int w = deviceSize().width(), h = deviceSize().height();
   if (renderWindow_->GetSize()[0] != w || renderWindow_->GetSize()[1] != h) interactor_->UpdateSize(w, h);
   if (!makeCurrent()) {
     frame_ = QImage(w, h, QImage::Format_RGB32);
@@ -147,7 +151,7 @@ void VtkOpenGLWidget::renderFrame() {
   // OpenGL's rows run bottom up, the image's top down: read, then flip in place.
   endVtkRenderReadingFrame(renderWindow_, w, h, frame_.bits());
   frame_ = std::move(frame_).mirrored();
-  frame_.setDevicePixelRatio(ratio);
+  frame_.setDevicePixelRatio(devicePixelRatioF());
 }
 
 QImage VtkOpenGLWidget::grabFramebuffer() {

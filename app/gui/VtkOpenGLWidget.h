@@ -74,6 +74,8 @@ class VtkOpenGLWidget : public QWidget {
   // Makes our context current (creating it and VTK's OpenGL state the first time); false when no
   // OpenGL context can be had.
   bool makeCurrent();
+  // The widget's size in device pixels (at least 1 x 1): VTK's window size.
+  QSize deviceSize() const;
   // Renders a frame at the widget's present size into frame_.
   void renderFrame();
   void onVtkEvent(vtkObject* caller, unsigned long eventId, void* callData);

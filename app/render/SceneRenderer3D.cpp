@@ -70,8 +70,8 @@ vtkSmartPointer<vtkActor> orientationCubeActor() {
   };
   vtkNew<vtkPolyData> body;
   body->DeepCopy(cube->GetOutput());
-  body->GetPointData()
-      ->Initialize();  // normals too: the letters have none, and append keeps only shared arrays
+  // Without point arrays, normals too: the letters have none, and append keeps only shared arrays.
+  body->GetPointData()->Initialize();
   colourCells(body, {89, 102, 128});
   parts->AddInputData(body);
   for (const Face& face : faces) {
@@ -83,24 +83,13 @@ vtkSmartPointer<vtkActor> orientationCubeActor() {
     const double scale = kLetterHeight / std::max(bounds[3] - bounds[2], 1e-6);
     const Vec3 right = cross(face.up, face.normal);  // seen from outside, along -normal
     // Onto the face, a hair outside it so the letter wins the depth test.
+    Affine faceFromText;  // columns: the letter's x, y and z in RAS, and where its origin goes
+    faceFromText.m = {{{scale * right.x, scale * face.up.x, face.normal.x, 0.501 * face.normal.x},
+                       {scale * right.y, scale * face.up.y, face.normal.y, 0.501 * face.normal.y},
+                       {scale * right.z, scale * face.up.z, face.normal.z, 0.501 * face.normal.z},
+                       {0, 0, 0, 1}}};
     vtkNew<vtkTransform> onFace;
-    const double m[16] = {scale * right.x,
-                          scale * face.up.x,
-                          face.normal.x,
-                          0.501 * face.normal.x,
-                          scale * right.y,
-                          scale * face.up.y,
-                          face.normal.y,
-                          0.501 * face.normal.y,
-                          scale * right.z,
-                          scale * face.up.z,
-                          face.normal.z,
-                          0.501 * face.normal.z,
-                          0,
-                          0,
-                          0,
-                          1};
-    onFace->SetMatrix(m);
+    onFace->SetMatrix(vtkMatrixFromAffine(faceFromText));
     onFace->Translate(-0.5 * (bounds[0] + bounds[1]), -0.5 * (bounds[2] + bounds[3]), 0);
     vtkNew<vtkTransformPolyDataFilter> place;
     place->SetInputConnection(text->GetOutputPort());
