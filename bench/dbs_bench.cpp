@@ -57,6 +57,12 @@ int main(int argc, char** argv) {
           p.caudateLoss = std::stod(a[i + 1]);
         else if (a[i] == "--orientation")
           p.orientation = a[i + 1];
+        else if (a[i] == "--noise")  // Gaussian noise sigma, fraction of the robust maximum
+          p.noiseFraction = std::stod(a[i + 1]);
+        else if (a[i] == "--bias")  // left-right bias amplitude (fraction)
+          p.biasFraction = std::stod(a[i + 1]);
+        else if (a[i] == "--gamma")  // contrast change: intensity^gamma
+          p.gamma = std::stod(a[i + 1]);
         else if (a[i] == "--spacing") {
           const auto v = a[i + 1];
           std::sscanf(v.c_str(), "%lf,%lf,%lf", &p.spacingMm.x, &p.spacingMm.y, &p.spacingMm.z);

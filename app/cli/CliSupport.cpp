@@ -333,6 +333,24 @@ void addRegistrationOptions(CLI::App& cli, RegistrationParameters& r) {
       ->check(CLI::Range(0.1, 5.0))
       ->type_name("VOXELS")
       ->group("Registration");
+  cli.add_option("--demons-update-sigma", r.demonsUpdateSigmaVoxels,
+                 "smoothing of each update (fluid), voxels (0 = off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 20.0))
+      ->type_name("VOXELS")
+      ->group("Registration");
+  cli.add_option("--demons-contrast-sigma", r.demonsContrastSigmaMm,
+                 "local contrast normalisation, mm (0 = off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 50.0))
+      ->type_name("MM")
+      ->group("Registration");
+  cli.add_option("--demons-contrast-weight", r.demonsContrastWeight,
+                 "weight of the local contrast against the local-mean-normalised image")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0))
+      ->type_name("W")
+      ->group("Registration");
   cli.add_option("--demons-bias-sigma", r.demonsBiasSigmaMm, "local-mean normalisation, mm (0 = off)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 50.0))

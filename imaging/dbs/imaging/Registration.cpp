@@ -300,6 +300,45 @@ FloatImage::Pointer divideByLocalMean(const FloatImage::Pointer& image, double s
   return out;
 }
 
+// Local contrast normalisation: 1 + gain * (v - m) / sd, with m and sd the Gaussian-weighted local
+// mean and standard deviation over sigmaMm (recursive Gaussian, so any sigma costs the same), the
+// result clamped to [0.05, 2] and the background (v <= 0) left at 0. sd has a floor of 0.02 (the
+// input is already divided by its local mean, so 2 % of it) so that flat regions are not divided by
+// nothing. Written out rather than composed from ITK filters: it is one pass over three buffers.
+FloatImage::Pointer localContrast(const FloatImage::Pointer& image, double sigmaMm, double gain,
+                                  double weight) {
+  auto smoothed = [sigmaMm](const FloatImage::Pointer& input) {
+    auto smooth = itk::SmoothingRecursiveGaussianImageFilter<FloatImage, FloatImage>::New();
+    smooth->SetInput(input);
+    smooth->SetSigma(sigmaMm);
+    smooth->Update();
+    return FloatImage::Pointer(smooth->GetOutput());
+  };
+  auto emptyLike = [](const FloatImage::Pointer& like) {
+    auto out = FloatImage::New();
+    out->CopyInformation(like);
+    out->SetRegions(like->GetLargestPossibleRegion());
+    out->Allocate();
+    return out;
+  };
+  const std::size_t n = image->GetPixelContainer()->Size();
+  const float* in = image->GetBufferPointer();
+  const FloatImage::Pointer squares = emptyLike(image);
+  for (std::size_t i = 0; i < n; ++i) squares->GetBufferPointer()[i] = in[i] * in[i];
+  const FloatImage::Pointer mean = smoothed(image), meanOfSquares = smoothed(squares);
+  const float* m = mean->GetBufferPointer();
+  const float* m2 = meanOfSquares->GetBufferPointer();
+  const FloatImage::Pointer out = emptyLike(image);
+  float* o = out->GetBufferPointer();
+  constexpr float sdFloor = 0.02f;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float sd = std::sqrt(std::max(0.0f, m2[i] - m[i] * m[i]));
+    const double contrast = std::clamp(1.0 + gain * (in[i] - m[i]) / std::max(sd, sdFloor), 0.05, 2.0);
+    o[i] = in[i] <= 0 ? 0.0f : static_cast<float>((1 - weight) * in[i] + weight * contrast);
+  }
+  return out;
+}
+
 template <typename Registration>
 void setLevels(Registration& registration, const std::vector<unsigned>& shrink,
                const std::vector<double>& smoothing) {
@@ -574,7 +613,8 @@ struct DemonsImages {
 
 // The template brought onto the fixed grid by the affine stage, then histogram-matched to the
 // patient, so that the demons forces compare like with like (same-modality T1 to T1); both images
-// divided by their local mean first when demonsBiasSigmaMm > 0.
+// divided by their local mean first when demonsBiasSigmaMm > 0, then brought to a local contrast
+// when demonsContrastSigmaMm > 0.
 DemonsImages templateMatchedOnFixedGrid(FloatImage::Pointer fixedGrid, const Volume& templateT1,
                                         const AffineTransformType::Pointer& affine,
                                         const RegistrationParameters& parameters) {
@@ -592,10 +632,16 @@ DemonsImages templateMatchedOnFixedGrid(FloatImage::Pointer fixedGrid, const Vol
   resample->Update();
   if (parameters.demonsBiasSigmaMm > 0)
     fixedGrid = divideByLocalMean(fixedGrid, parameters.demonsBiasSigmaMm);
-  const FloatImage::Pointer movingGrid =
+  FloatImage::Pointer movingGrid =
       parameters.demonsBiasSigmaMm > 0
           ? divideByLocalMean(resample->GetOutput(), parameters.demonsBiasSigmaMm)
           : FloatImage::Pointer(resample->GetOutput());
+  if (parameters.demonsContrastSigmaMm > 0) {
+    fixedGrid = localContrast(fixedGrid, parameters.demonsContrastSigmaMm, parameters.demonsContrastGain,
+                              parameters.demonsContrastWeight);
+    movingGrid = localContrast(movingGrid, parameters.demonsContrastSigmaMm, parameters.demonsContrastGain,
+                               parameters.demonsContrastWeight);
+  }
   auto match = itk::HistogramMatchingImageFilter<FloatImage, FloatImage>::New();
   match->SetInput(movingGrid);
   match->SetReferenceImage(fixedGrid);
@@ -605,6 +651,37 @@ DemonsImages templateMatchedOnFixedGrid(FloatImage::Pointer fixedGrid, const Vol
   match->Update();
   return {fixedGrid, match->GetOutput()};
 }
+
+// Diffeomorphic demons whose update field is smoothed by a recursive Gaussian. ITK's own
+// SmoothUpdateField convolves with a GaussianOperator kernel about 6 sigma wide per axis, which at
+// 6 voxels doubled the stage's time (3.3 to 6.8 s on synthetic seed 7); the recursive filter costs
+// the same for any sigma (Dice the same to 0.002). Sigma in voxels, as the base class takes it.
+class RecursiveUpdateSmoothingDemons
+    : public itk::DiffeomorphicDemonsRegistrationFilter<FloatImage, FloatImage, DisplacementFieldF> {
+ public:
+  ITK_DISALLOW_COPY_AND_MOVE(RecursiveUpdateSmoothingDemons);
+  using Self = RecursiveUpdateSmoothingDemons;
+  using Superclass = itk::DiffeomorphicDemonsRegistrationFilter<FloatImage, FloatImage, DisplacementFieldF>;
+  using Pointer = itk::SmartPointer<Self>;
+  using ConstPointer = itk::SmartPointer<const Self>;
+  itkNewMacro(Self) itkTypeMacro(RecursiveUpdateSmoothingDemons, DiffeomorphicDemonsRegistrationFilter)
+
+      protected : RecursiveUpdateSmoothingDemons() = default;
+  ~RecursiveUpdateSmoothingDemons() override = default;
+
+  void SmoothUpdateField() override {
+    const DisplacementFieldF::Pointer update = this->GetUpdateBuffer();
+    using Smoother = itk::SmoothingRecursiveGaussianImageFilter<DisplacementFieldF, DisplacementFieldF>;
+    auto smooth = Smoother::New();
+    smooth->SetInput(update);
+    Smoother::SigmaArrayType sigmaMm;
+    for (unsigned axis = 0; axis < 3; ++axis)
+      sigmaMm[axis] = this->GetUpdateFieldStandardDeviations()[axis] * update->GetSpacing()[axis];
+    smooth->SetSigmaArray(sigmaMm);
+    smooth->Update();
+    update->SetPixelContainer(smooth->GetOutput()->GetPixelContainer());  // same grid, new values
+  }
+};
 
 // The demons stage's result: the tapered field (patient LPS mm on the padded grid) and its checks.
 struct DemonsStage {
@@ -617,11 +694,16 @@ struct DemonsStage {
 DemonsStage diffeomorphicDemonsStage(const DemonsImages& images, const RegistrationParameters& parameters,
                                      const ProgressCallback& progress) {
   DemonsStage stage;
-  using Demons = itk::DiffeomorphicDemonsRegistrationFilter<FloatImage, FloatImage, DisplacementFieldF>;
+  using Demons = RecursiveUpdateSmoothingDemons;
   auto demons = Demons::New();
   demons->SetStandardDeviations(parameters.demonsFieldSigmaVoxels);
   demons->SmoothDisplacementFieldOn();
-  demons->SmoothUpdateFieldOff();
+  if (parameters.demonsUpdateSigmaVoxels > 0) {  // fluid part of the regularisation (see the header)
+    demons->SmoothUpdateFieldOn();
+    demons->SetUpdateFieldStandardDeviations(parameters.demonsUpdateSigmaVoxels);
+  } else {
+    demons->SmoothUpdateFieldOff();
+  }
   demons->SetUseFirstOrderExp(true);  // updates are small per iteration: exp(u) ~ id + u, much cheaper
   demons->SetMaximumUpdateStepLength(parameters.demonsMaximumStepVoxels);  // voxels per iteration
   demons->SetUseGradientType(itk::ESMDemonsRegistrationFunctionEnums::Gradient::Symmetric);
