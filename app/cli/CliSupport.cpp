@@ -323,21 +323,16 @@ Vec3 rasOf(const std::string& text) {
 }
 
 void addRegistrationOptions(CLI::App& cli, RegistrationParameters& r) {
-  cli.add_option("--demons-sigma", r.demonsFieldSigmaVoxels, "field smoothing, voxels")
+  cli.add_option("--demons-sigma", r.demonsFieldSigmaMm, "field smoothing (elastic), mm at the finest level")
       ->capture_default_str()
-      ->check(CLI::Range(0.5, 10.0))
-      ->type_name("VOXELS")
+      ->check(CLI::Range(0.25, 15.0))
+      ->type_name("MM")
       ->group("Registration");
-  cli.add_option("--demons-step", r.demonsMaximumStepVoxels, "largest update per iteration, voxels")
+  cli.add_option("--demons-update-sigma", r.demonsUpdateSigmaMm,
+                 "smoothing of each update (fluid), mm at the finest level (0 = off)")
       ->capture_default_str()
-      ->check(CLI::Range(0.1, 5.0))
-      ->type_name("VOXELS")
-      ->group("Registration");
-  cli.add_option("--demons-update-sigma", r.demonsUpdateSigmaVoxels,
-                 "smoothing of each update (fluid), voxels (0 = off)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 20.0))
-      ->type_name("VOXELS")
+      ->check(CLI::Range(0.0, 30.0))
+      ->type_name("MM")
       ->group("Registration");
   cli.add_option("--demons-contrast-sigma", r.demonsContrastSigmaMm,
                  "local contrast normalisation, mm (0 = off)")

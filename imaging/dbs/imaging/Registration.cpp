@@ -696,11 +696,12 @@ DemonsStage diffeomorphicDemonsStage(const DemonsImages& images, const Registrat
   DemonsStage stage;
   using Demons = RecursiveUpdateSmoothingDemons;
   auto demons = Demons::New();
-  demons->SetStandardDeviations(parameters.demonsFieldSigmaVoxels);
+  // ITK takes the sigmas in voxels of each level; ours are mm at the finest level.
+  demons->SetStandardDeviations(parameters.demonsFieldSigmaMm / parameters.demonsSpacingMm);
   demons->SmoothDisplacementFieldOn();
-  if (parameters.demonsUpdateSigmaVoxels > 0) {  // fluid part of the regularisation (see the header)
+  if (parameters.demonsUpdateSigmaMm > 0) {  // fluid part of the regularisation (see the header)
     demons->SmoothUpdateFieldOn();
-    demons->SetUpdateFieldStandardDeviations(parameters.demonsUpdateSigmaVoxels);
+    demons->SetUpdateFieldStandardDeviations(parameters.demonsUpdateSigmaMm / parameters.demonsSpacingMm);
   } else {
     demons->SmoothUpdateFieldOff();
   }
