@@ -328,6 +328,11 @@ void addRegistrationOptions(CLI::App& cli, RegistrationParameters& r) {
       ->check(CLI::Range(0.25, 15.0))
       ->type_name("MM")
       ->group("Registration");
+  cli.add_option("--demons-step", r.demonsMaximumStepVoxels, "largest update per iteration, voxels")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 5.0))
+      ->type_name("VOXELS")
+      ->group("Registration");
   cli.add_option("--demons-update-sigma", r.demonsUpdateSigmaMm,
                  "smoothing of each update (fluid), mm at the finest level (0 = off)")
       ->capture_default_str()

@@ -278,18 +278,29 @@ FloatImage::Pointer cropToRasBox(const FloatImage::Pointer& image, const ImageGe
   return extract->GetOutput();
 }
 
-// Divides an image by its local mean (Gaussian, sigmaMm): removes smooth multiplicative intensity
-// bias (coil inhomogeneity) that would otherwise push the demons forces one way on one side.
-FloatImage::Pointer divideByLocalMean(const FloatImage::Pointer& image, double sigmaMm) {
+// The Gaussian-weighted local mean over sigmaMm (recursive Gaussian: any sigma costs the same).
+FloatImage::Pointer gaussianSmoothed(const FloatImage::Pointer& image, double sigmaMm) {
   auto smooth = itk::SmoothingRecursiveGaussianImageFilter<FloatImage, FloatImage>::New();
   smooth->SetInput(image);
   smooth->SetSigma(sigmaMm);
   smooth->Update();
-  const FloatImage::Pointer mean = smooth->GetOutput();
+  return smooth->GetOutput();
+}
+
+// An allocated image on the same grid as `like` (values unset).
+FloatImage::Pointer allocatedLike(const FloatImage::Pointer& like) {
   auto out = FloatImage::New();
-  out->CopyInformation(image);
-  out->SetRegions(image->GetLargestPossibleRegion());
+  out->CopyInformation(like);
+  out->SetRegions(like->GetLargestPossibleRegion());
   out->Allocate();
+  return out;
+}
+
+// Divides an image by its local mean (Gaussian, sigmaMm): removes smooth multiplicative intensity
+// bias (coil inhomogeneity) that would otherwise push the demons forces one way on one side.
+FloatImage::Pointer divideByLocalMean(const FloatImage::Pointer& image, double sigmaMm) {
+  const FloatImage::Pointer mean = gaussianSmoothed(image, sigmaMm);
+  const FloatImage::Pointer out = allocatedLike(image);
   const IntensityRange range = intensityRange(*image);
   const float floor = static_cast<float>(0.05 * range.robustHigh);  // no division by the dark background
   const std::size_t n = image->GetPixelContainer()->Size();
@@ -301,34 +312,21 @@ FloatImage::Pointer divideByLocalMean(const FloatImage::Pointer& image, double s
 }
 
 // Local contrast normalisation: 1 + gain * (v - m) / sd, with m and sd the Gaussian-weighted local
-// mean and standard deviation over sigmaMm (recursive Gaussian, so any sigma costs the same), the
+// mean and standard deviation over sigmaMm (gaussianSmoothed of v and of v squared), the
 // result clamped to [0.05, 2] and the background (v <= 0) left at 0. sd has a floor of 0.02 (the
 // input is already divided by its local mean, so 2 % of it) so that flat regions are not divided by
 // nothing. Written out rather than composed from ITK filters: it is one pass over three buffers.
 FloatImage::Pointer localContrast(const FloatImage::Pointer& image, double sigmaMm, double gain,
                                   double weight) {
-  auto smoothed = [sigmaMm](const FloatImage::Pointer& input) {
-    auto smooth = itk::SmoothingRecursiveGaussianImageFilter<FloatImage, FloatImage>::New();
-    smooth->SetInput(input);
-    smooth->SetSigma(sigmaMm);
-    smooth->Update();
-    return FloatImage::Pointer(smooth->GetOutput());
-  };
-  auto emptyLike = [](const FloatImage::Pointer& like) {
-    auto out = FloatImage::New();
-    out->CopyInformation(like);
-    out->SetRegions(like->GetLargestPossibleRegion());
-    out->Allocate();
-    return out;
-  };
   const std::size_t n = image->GetPixelContainer()->Size();
   const float* in = image->GetBufferPointer();
-  const FloatImage::Pointer squares = emptyLike(image);
+  const FloatImage::Pointer squares = allocatedLike(image);
   for (std::size_t i = 0; i < n; ++i) squares->GetBufferPointer()[i] = in[i] * in[i];
-  const FloatImage::Pointer mean = smoothed(image), meanOfSquares = smoothed(squares);
+  const FloatImage::Pointer mean = gaussianSmoothed(image, sigmaMm),
+                            meanOfSquares = gaussianSmoothed(squares, sigmaMm);
   const float* m = mean->GetBufferPointer();
   const float* m2 = meanOfSquares->GetBufferPointer();
-  const FloatImage::Pointer out = emptyLike(image);
+  const FloatImage::Pointer out = allocatedLike(image);
   float* o = out->GetBufferPointer();
   constexpr float sdFloor = 0.02f;
   for (std::size_t i = 0; i < n; ++i) {
@@ -664,9 +662,14 @@ class RecursiveUpdateSmoothingDemons
   using Superclass = itk::DiffeomorphicDemonsRegistrationFilter<FloatImage, FloatImage, DisplacementFieldF>;
   using Pointer = itk::SmartPointer<Self>;
   using ConstPointer = itk::SmartPointer<const Self>;
-  itkNewMacro(Self) itkTypeMacro(RecursiveUpdateSmoothingDemons, DiffeomorphicDemonsRegistrationFilter)
+  // The ITK macros take no semicolon, which clang-format cannot tell.
+  // clang-format off
+  itkNewMacro(Self)
+  itkTypeMacro(RecursiveUpdateSmoothingDemons, DiffeomorphicDemonsRegistrationFilter)
 
-      protected : RecursiveUpdateSmoothingDemons() = default;
+ protected:
+  RecursiveUpdateSmoothingDemons() = default;
+  // clang-format on
   ~RecursiveUpdateSmoothingDemons() override = default;
 
   void SmoothUpdateField() override {

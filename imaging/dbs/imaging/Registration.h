@@ -47,8 +47,8 @@ struct RegistrationParameters {
   // accumulated field only over demonsFieldSigmaMm (both at the finest level; a coarser level's
   // voxels scale them, as ITK's voxel-unit sigmas do). In mm, not voxels, so that a coarser grid
   // (the sanitized tests' 2.5 mm) keeps the same regularisation: 6 voxels there was 15 mm, and the
-  // phantom's located ventricles landed on tissue. The image
-  // noise (3 % in the synthetic patients) then averages out of every step, while the field keeps
+  // phantom's located ventricles landed on tissue. The image noise (3 % in the synthetic patients)
+  // then averages out of every step, while the field keeps
   // the detail the pallidum's edges ask for. The former elastic-only setting (field 2 voxels, no
   // update smoothing) sat at the equilibrium the noise shifted: without noise the same cases
   // reached 0.977, with it 0.953-0.963, and a wider field kernel only lost detail (0.94-0.96).
