@@ -185,19 +185,19 @@ void Locate::AHeadIsMeasuredAsAHead() {
 }
 
 // Each measure out of bounds is named with its value and the range; the blob's measures (a smooth
-// random ellipsoid: ventricles brighter than the putamen) give one line, a bad registration more.
+// random ellipsoid: the core of its located ventricles no darker than its putamen) give one line, a
+// bad registration more.
 TEST(HeadLikenessBounds, EveryMeasureOutOfBoundsIsNamedWithItsValue) {
   HeadLikeness blob;
-  blob.ventricleContrast = -1.46;
+  blob.ventricleContrast = 0.21;
   blob.affineMattesMi = -0.45;
   blob.headScale = 0.85;
   blob.acPcDistanceMm = 26.7;
   blob.gpiVolumeMm3 = {1080, 584};
   const auto blobProblems = headLikenessProblems(blob);
   ASSERT_EQ(blobProblems.size(), 1u);
-  EXPECT_NE(
-      blobProblems[0].find("not darker than the putamen as in a T1 of a head (contrast -1.5 robust SDs"),
-      std::string::npos)
+  EXPECT_NE(blobProblems[0].find("not darker than the putamen as in a T1 of a head (contrast 0.2 robust SDs"),
+            std::string::npos)
       << blobProblems[0];
   HeadLikeness nothing = blob;
   nothing.ventricleContrast = 6;
