@@ -14,6 +14,7 @@
 #include <map>
 #include <string>
 
+#include "TestSupport.h"
 #include "dbs/imaging/ItkSetup.h"
 #include "render/GlContext.h"
 
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
       QDir::tempPath() + "/dbs_qt_settings_" + QString::number(QCoreApplication::applicationPid());
   QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settings);
   QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settings);
+  dbs::test::removeAtExit(settings.toStdString());  // one folder per GUI test process otherwise stays
   for (const auto& [variable, entry] : dbs::test::childEntries())
     if (const char* value = std::getenv(variable.c_str())) return entry(value);
   return RUN_ALL_TESTS();

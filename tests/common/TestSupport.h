@@ -14,6 +14,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -53,11 +54,31 @@ class FileSizeLimit {
   bool applied_ = false;
 };
 
+// The folders freshTestDir made, removed when the test process exits (ctest runs one test per
+// process, so its test is done by then; before, every run left them in /tmp, hundreds a day). Only
+// by the process that made them: a forked child that returned normally must not take them.
+struct TestDirsRemovedAtExit {
+  pid_t owner = getpid();
+  std::vector<std::filesystem::path> dirs;
+  ~TestDirsRemovedAtExit() {
+    if (getpid() != owner) return;
+    for (const auto& dir : dirs) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  }
+};
+inline void removeAtExit(const std::filesystem::path& dir) {
+  static TestDirsRemovedAtExit removed;
+  removed.dirs.push_back(dir);
+}
+
 inline std::string freshTestDir(const std::string& name) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / (name + "_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  removeAtExit(dir);
   return dir.string();
 }
 

@@ -31,10 +31,7 @@ Folder readFolder(const fs::path& dir) {
 }
 
 fs::path freshFolder(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / (name + "_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return test::freshTestDir(name);
 }
 
 // Generation `g`: a plan, labels and a report whose bytes name the generation; generation 2 has
