@@ -16,11 +16,6 @@
 
 namespace dbs {
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-using ComponentImage = itk::Image<unsigned int, 3>;
-
 MaskImage::Pointer emptyMaskLike(const itk::ImageBase<3>& reference) {
   auto mask = MaskImage::New();
   mask->CopyInformation(&reference);
@@ -28,6 +23,11 @@ MaskImage::Pointer emptyMaskLike(const itk::ImageBase<3>& reference) {
   mask->Allocate(true);
   return mask;
 }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using ComponentImage = itk::Image<unsigned int, 3>;
 
 std::size_t countSet(const MaskImage* mask) {
   const unsigned char* m = mask->GetBufferPointer();

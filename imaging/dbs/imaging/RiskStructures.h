@@ -94,6 +94,9 @@ LabelVolume riskStructureMap(const RiskStructures& risks);
 RiskStructures riskStructuresFromMap(const LabelVolume& map, const std::array<bool, kRiskKinds>& present,
                                      const ProgressCallback& progress = {});
 
+// An all-zero mask on the grid of `reference` (same origin, spacing, direction and region).
+MaskImage::Pointer emptyMaskLike(const itk::ImageBase<3>& reference);
+
 // Signed Euclidean distance (mm, negative inside) of a mask, with the image's own spacing (ITK's
 // SignedMaurerDistanceMapImageFilter). An empty mask gives +1e6 everywhere.
 FloatImage::Pointer signedDistanceMm(const MaskImage* mask);

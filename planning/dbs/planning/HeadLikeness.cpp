@@ -47,10 +47,7 @@ PutamenAndVentricles intensitiesUnderPutamenAndVentricles(const LocateResult& lo
   const float* t1 = located.patient.image->GetBufferPointer();
   const unsigned short* labels = located.labels.image->GetBufferPointer();
   const std::size_t count = located.patient.geometry.voxelCount();
-  auto ventricleMask = MaskImage::New();
-  ventricleMask->CopyInformation(located.labels.image);
-  ventricleMask->SetRegions(located.labels.image->GetLargestPossibleRegion());
-  ventricleMask->Allocate(true);
+  const MaskImage::Pointer ventricleMask = emptyMaskLike(*located.labels.image);
   unsigned char* inVentricle = ventricleMask->GetBufferPointer();
   PutamenAndVentricles values;
   for (std::size_t n = 0; n < count; ++n) {

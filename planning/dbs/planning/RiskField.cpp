@@ -109,10 +109,7 @@ RiskField::RiskField(const RiskStructures& risks, const LabelVolume& labels) {
   for (std::size_t k = 0; k < kSideEffectStructures; ++k) {
     const int left = labelValue(std::string(names[k]) + "_L"),
               right = labelValue(std::string(names[k]) + "_R");
-    auto mask = MaskImage::New();
-    mask->CopyInformation(labels.image);
-    mask->SetRegions(labels.image->GetLargestPossibleRegion());
-    mask->Allocate();
+    const MaskImage::Pointer mask = emptyMaskLike(*labels.image);
     unsigned char* m = mask->GetBufferPointer();
     std::size_t count = 0;
     for (std::size_t i = 0; i < n; ++i) count += (m[i] = (l[i] == left || l[i] == right) ? 1 : 0);
